@@ -1,0 +1,17 @@
+//! jcsim: a mock JumpCloud identity provider.
+//!
+//! The library owns all logic; `main.rs` only parses the command line and maps
+//! errors to exit codes. Data flows one way: scenario → directory → provision →
+//! client → record → check → report.
+
+pub mod check;
+pub mod cli;
+pub mod client;
+pub mod directory;
+pub mod engine;
+pub mod provision;
+pub mod record;
+pub mod report;
+pub mod scenario;
+pub mod scim;
+pub mod server;

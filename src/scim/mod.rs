@@ -1,0 +1,22 @@
+//! SCIM 2.0 vocabulary (RFC 7643/7644): schema URNs, the filter language and
+//! PATCH paths. Shared by the client side (what JumpCloud sends) and the embedded SP.
+
+pub mod filter;
+pub mod patch;
+
+/// Core User schema URN.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// Enterprise User extension URN.
+pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// Core Group schema URN.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// PATCH request message URN.
+pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// ListResponse message URN.
+pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// Error message URN.
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// SearchRequest message URN.
+pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+/// The SCIM media type.
+pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";

@@ -1,0 +1,1 @@
+//! SCIM PATCH paths and operations (RFC 7644 §3.5.2): parser and applier.

@@ -1,0 +1,3 @@
+//! HTTP servers: the embedded SCIM service provider (`sp`).
+
+pub mod sp;
