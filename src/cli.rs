@@ -1,1 +1,201 @@
-//! Command line.
+//! Command line: argument parsing and dispatch. Thin by design; the library
+//! does the work.
+
+use crate::client::Credentials;
+use crate::engine::{self, RunOptions, TargetOverride, exit};
+use crate::scenario::{self, Scenario};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// jcsim: a mock JumpCloud identity provider. Replays JumpCloud's SCIM 2.0
+/// provisioning traffic against any SCIM server, records it and checks it.
+#[derive(Debug, Parser)]
+#[command(name = "jcsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios (files or directories). Without a target, each runs
+    /// against the embedded SP started in-process.
+    Run(RunArgs),
+    /// Parse and check scenarios without sending anything.
+    Validate {
+        /// Scenario files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run the embedded SCIM 2.0 service provider alone.
+    Sp(SpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or directories (searched recursively for *.yaml, *.yml).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// SCIM base URL of the SP under test; overrides every scenario's target.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Read the token from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    pub token_env: Option<String>,
+    /// The token (prefer --token-env: command lines are visible to other users).
+    #[arg(long, env = "JCSIM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Send the token in this header ("SCIM API Key") instead of `Authorization: Bearer`.
+    #[arg(long, value_name = "NAME")]
+    pub auth_header: Option<String>,
+    /// Directory for run records.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed for generated data (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Stop at the first failed step (and skip the remaining scenarios).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Print only failures and one line per scenario.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SpArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    pub listen: std::net::SocketAddr,
+    /// Require this bearer token.
+    #[arg(long, env = "JCSIM_SP_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Enable a quirk (repeatable), e.g. `numeric_ids` or `slow=200`.
+    #[arg(long = "quirk", value_name = "NAME")]
+    pub quirks: Vec<String>,
+    /// Seed for generated ids.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Run the parsed command; returns the process exit code.
+pub fn main(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Validate { paths } => Ok(validate(&paths)),
+        Command::Run(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(run(args))
+        }
+        Command::Sp(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(sp(args))
+        }
+    }
+}
+
+/// Load every scenario; print every error. `None` if any failed.
+fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
+    let files = match scenario::collect_files(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return None;
+        }
+    };
+    if files.is_empty() {
+        eprintln!("error: no scenario files (*.yaml, *.yml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        return None;
+    }
+    let mut ok = Vec::new();
+    let mut failed = false;
+    for f in files {
+        match scenario::load_file(&f) {
+            Ok(s) => ok.push(s),
+            Err(e) => {
+                eprintln!("{e}\n");
+                failed = true;
+            }
+        }
+    }
+    (!failed).then_some(ok)
+}
+
+fn validate(paths: &[PathBuf]) -> i32 {
+    match load_all(paths) {
+        Some(all) => {
+            for s in &all {
+                println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
+            }
+            exit::PASS
+        }
+        None => exit::INVALID,
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let Some(scenarios) = load_all(&args.paths) else { return Ok(exit::INVALID) };
+    let target = match target_override(&args) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let opts = RunOptions { out_dir: args.out.clone(), target, seed: args.seed, fail_fast: args.fail_fast };
+    let mut worst = exit::PASS;
+    let mut stdout = std::io::stdout();
+    for s in &scenarios {
+        let code = match engine::run_scenario(s, &opts).await {
+            Ok(summary) => {
+                engine::print_summary(&summary, args.quiet, &mut stdout)?;
+                summary.exit_code()
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", s.source.file);
+                exit::UNREACHABLE
+            }
+        };
+        worst = worse(worst, code);
+        if args.fail_fast && code != exit::PASS {
+            break;
+        }
+    }
+    stdout.flush()?;
+    Ok(worst)
+}
+
+/// 3 beats 1 beats 0.
+fn worse(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        exit::PASS => 0,
+        exit::FAIL => 1,
+        _ => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
+    let token = match (&args.token_env, &args.token) {
+        (Some(var), _) => Some(std::env::var(var).map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?),
+        (None, Some(t)) => Some(t.clone()),
+        (None, None) => None,
+    };
+    let credentials = token.map(|t| match &args.auth_header {
+        Some(name) => Credentials::Header { name: name.clone(), value: t },
+        None => Credentials::Bearer(t),
+    });
+    match &args.target {
+        None if credentials.is_some() => Err("--token/--token-env need --target (the embedded SP sets its own token)".into()),
+        None => Ok(None),
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => Err(format!("--target `{url}` must start with http:// or https://")),
+        Some(url) if url.ends_with('/') => Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into()),
+        Some(url) => Ok(Some(TargetOverride { base_url: url.clone(), credentials })),
+    }
+}
+
+async fn sp(args: SpArgs) -> anyhow::Result<i32> {
+    let _ = args;
+    anyhow::bail!("the embedded SP is not built yet")
+}

@@ -1,1 +1,13 @@
-fn main() {}
+use clap::Parser;
+
+fn main() {
+    let cli = jcsim::cli::Cli::parse();
+    let code = match jcsim::cli::main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            jcsim::engine::exit::UNREACHABLE
+        }
+    };
+    std::process::exit(code);
+}

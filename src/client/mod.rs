@@ -1,1 +1,314 @@
-//! client
+//! The SCIM HTTP client (the only user of reqwest): JumpCloud's headers and
+//! auth, per-request timeout, bounded retries with exponential backoff on
+//! 5xx, 429 and connection errors, honouring `Retry-After`. Every attempt is
+//! handed to the caller for recording.
+
+use crate::record::{RecordedRequest, RecordedResponse, TransportFault};
+use serde_json::Value;
+use std::time::{Duration, Instant, SystemTime};
+use thiserror::Error;
+
+/// Bodies larger than this are not read further; the reply is classified as too large.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Non-JSON bodies are recorded up to this many bytes.
+pub const MAX_RECORDED_TEXT: usize = 64 * 1024;
+
+/// How JumpCloud authenticates to the SP [C].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credentials {
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// An API key in a header the admin names.
+    Header { name: String, value: String },
+}
+
+impl Credentials {
+    /// The secret value, for redaction.
+    pub fn secret(&self) -> &str {
+        match self {
+            Credentials::Bearer(t) => t,
+            Credentials::Header { value, .. } => value,
+        }
+    }
+
+    /// The header the secret travels in.
+    pub fn header_name(&self) -> &str {
+        match self {
+            Credentials::Bearer(_) => "Authorization",
+            Credentials::Header { name, .. } => name,
+        }
+    }
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// SCIM root without a trailing `/`.
+    pub base_url: String,
+    pub credentials: Option<Credentials>,
+    pub content_type: String,
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub backoff: Duration,
+    pub max_retry_after: Duration,
+}
+
+/// A request relative to the base URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutRequest {
+    pub method: String,
+    /// Path starting with `/`, with any query already encoded.
+    pub path_and_query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+    /// Leave the credentials off (for negative tests).
+    pub no_auth: bool,
+}
+
+/// One attempt, for the recorder.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub attempt: u32,
+    pub request: RecordedRequest,
+    pub response: Option<RecordedResponse>,
+    pub error: Option<TransportFault>,
+    pub started: Instant,
+    pub duration: Duration,
+}
+
+/// The final answer after retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Option<Value>,
+    /// Exchange id of the final attempt.
+    pub exchange: u64,
+}
+
+/// No HTTP response after the last attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoAnswer {
+    pub fault: TransportFault,
+    pub exchange: u64,
+}
+
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+}
+
+/// The SCIM client of one run.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    cfg: ClientConfig,
+}
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Client { http, cfg })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// Send `req`, retrying as configured. `record` is called once per attempt
+    /// and returns the exchange id it recorded.
+    pub async fn send(&self, req: &OutRequest, mut record: impl FnMut(Attempt) -> u64) -> Result<Answer, NoAnswer> {
+        let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
+        let headers = self.headers(req);
+        let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let mut attempt = 1;
+        loop {
+            let recorded_req = RecordedRequest { method: req.method.clone(), url: url.clone(), headers: headers.clone(), body: req.body.clone() };
+            let started = Instant::now();
+            let outcome = self.once(&req.method, &url, &headers, body_bytes.clone()).await;
+            let duration = started.elapsed();
+            let retries_left = attempt <= self.cfg.max_retries;
+            match outcome {
+                Ok((status, resp_headers, raw)) => {
+                    let (body, body_text) = parse_body(&raw);
+                    let recorded = RecordedResponse { status, headers: resp_headers.clone(), body: body.clone(), body_text };
+                    let id = record(Attempt { attempt, request: recorded_req, response: Some(recorded), error: None, started, duration });
+                    if retries_left && (status == 429 || status >= 500) {
+                        tokio::time::sleep(self.delay(attempt, &resp_headers)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Ok(Answer { status, body, exchange: id });
+                }
+                Err(fault) => {
+                    let id = record(Attempt { attempt, request: recorded_req, response: None, error: Some(fault.clone()), started, duration });
+                    if retries_left && fault.kind != "other" {
+                        tokio::time::sleep(self.delay(attempt, &[])).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(NoAnswer { fault, exchange: id });
+                }
+            }
+        }
+    }
+
+    fn headers(&self, req: &OutRequest) -> Vec<(String, String)> {
+        let mut h = vec![("Accept".to_string(), self.cfg.content_type.clone())];
+        if req.body.is_some() {
+            h.push(("Content-Type".to_string(), self.cfg.content_type.clone()));
+        }
+        h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
+        if !req.no_auth {
+            match &self.cfg.credentials {
+                Some(Credentials::Bearer(t)) => h.push(("Authorization".to_string(), format!("Bearer {t}"))),
+                Some(Credentials::Header { name, value }) => h.push((name.clone(), value.clone())),
+                None => {}
+            }
+        }
+        for (k, v) in &req.headers {
+            h.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+            h.push((k.clone(), v.clone()));
+        }
+        h
+    }
+
+    async fn once(&self, method: &str, url: &str, headers: &[(String, String)], body: Option<Vec<u8>>) -> Result<(u16, Vec<(String, String)>, Vec<u8>), TransportFault> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
+        let mut rb = self.http.request(method, url);
+        for (k, v) in headers {
+            rb = rb.header(k, v);
+        }
+        if let Some(b) = body {
+            rb = rb.body(b);
+        }
+        let mut resp = rb.send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let resp_headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let mut raw = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if raw.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(fault("body", format!("response body exceeds {} MiB; jcsim stopped reading", MAX_BODY_BYTES / (1024 * 1024))));
+            }
+            raw.extend_from_slice(&chunk);
+        }
+        Ok((status, resp_headers, raw))
+    }
+
+    /// Retry delay: `Retry-After` when given (capped), else exponential backoff.
+    fn delay(&self, attempt: u32, headers: &[(String, String)]) -> Duration {
+        let retry_after = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("retry-after")).and_then(|(_, v)| parse_retry_after(v, SystemTime::now()));
+        match retry_after {
+            Some(d) => d.min(self.cfg.max_retry_after),
+            None => self.cfg.backoff.saturating_mul(1 << (attempt - 1).min(10)),
+        }
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Percent-encode a query string (RFC 3986: unreserved characters stay).
+pub fn encode_query(pairs: &[(String, String)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
+    if raw.is_empty() {
+        return (None, None);
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(v) => (Some(v), None),
+        Err(_) => {
+            let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
+            let text = if raw.len() > MAX_RECORDED_TEXT { format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT) } else { text };
+            (None, Some(text))
+        }
+    }
+}
+
+fn fault(kind: &str, message: String) -> TransportFault {
+    TransportFault { kind: kind.to_string(), message }
+}
+
+/// Classify a reqwest error without its URL (the URL is recorded separately).
+fn classify(e: reqwest::Error) -> TransportFault {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else if e.is_request() {
+        "reset"
+    } else {
+        "other"
+    };
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    fault(kind, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_encoding_is_rfc3986() {
+        let q = encode_query(&[("filter".into(), "userName eq \"a+b@x.com\"".into())]);
+        assert_eq!(q, "filter=userName%20eq%20%22a%2Bb%40x.com%22");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn non_json_bodies_are_kept_as_capped_text() {
+        let (json, text) = parse_body(b"<html>oops</html>");
+        assert!(json.is_none());
+        assert_eq!(text.as_deref(), Some("<html>oops</html>"));
+        let big = vec![b'x'; MAX_RECORDED_TEXT + 10];
+        let (_, text) = parse_body(&big);
+        assert!(text.unwrap().ends_with("[jcsim: 10 bytes cut]"));
+    }
+}

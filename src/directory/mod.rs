@@ -1,1 +1,443 @@
-//! directory
+//! The simulated JumpCloud organisation: users and their states, user groups,
+//! the SSO application with Identity Management, and bindings.
+
+mod generate;
+
+use crate::scenario::{AddressSpec, Scenario, UserSpec, UserStateSpec};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::collections::BTreeSet;
+use thiserror::Error;
+
+pub use generate::generate_users;
+
+/// A JumpCloud object id: 24 lowercase hex characters.
+pub type JcId = String;
+
+/// JumpCloud user states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserState {
+    #[default]
+    Activated,
+    Staged,
+    Suspended,
+}
+
+/// A JumpCloud user.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct User {
+    pub id: JcId,
+    pub username: String,
+    pub email: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub displayname: String,
+    pub job_title: String,
+    pub department: String,
+    pub employee_identifier: String,
+    pub cost_center: String,
+    pub company: String,
+    pub employee_type: String,
+    pub location: String,
+    pub phone: String,
+    pub address: Option<Address>,
+    pub state: UserState,
+    pub password_expired: bool,
+}
+
+/// A work address.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Address {
+    pub street: String,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// A JumpCloud user group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: JcId,
+    pub name: String,
+    /// Member user ids, in the order they joined.
+    pub members: Vec<JcId>,
+}
+
+/// The SSO application and its Identity Management integration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub name: String,
+    pub test_user_email: String,
+    pub group_management: bool,
+    /// Identity Management is activated (provisioning runs).
+    pub active: bool,
+    pub bound_users: BTreeSet<JcId>,
+    pub bound_groups: BTreeSet<JcId>,
+}
+
+/// Errors from directory changes. The scenario validator catches most of
+/// these ahead of time; the console relies on them.
+#[derive(Debug, Error, PartialEq)]
+pub enum DirectoryError {
+    #[error("no user named `{0}`")]
+    NoUser(String),
+    #[error("no group named `{0}`")]
+    NoGroup(String),
+    #[error("a user named `{0}` already exists")]
+    UserExists(String),
+    #[error("a group named `{0}` already exists")]
+    GroupExists(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The whole simulated org.
+#[derive(Debug)]
+pub struct Directory {
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub app: App,
+    rng: StdRng,
+}
+
+impl Directory {
+    /// Build the initial org of a scenario. The same seed gives the same ids and data.
+    pub fn from_scenario(s: &Scenario, seed: u64) -> Result<Directory, DirectoryError> {
+        let mut dir = Directory {
+            users: Vec::new(),
+            groups: Vec::new(),
+            app: App {
+                name: s.app.name.clone(),
+                test_user_email: s.app.test_user_email.clone(),
+                group_management: s.app.group_management,
+                active: false,
+                bound_users: BTreeSet::new(),
+                bound_groups: BTreeSet::new(),
+            },
+            rng: StdRng::seed_from_u64(seed),
+        };
+        for g in &s.directory.groups {
+            dir.create_group(&g.name)?;
+        }
+        for spec in &s.directory.users {
+            match spec.generate {
+                Some(n) => {
+                    let domain = spec.email_domain.as_deref().unwrap_or("example.com");
+                    let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.clone()).collect();
+                    for mut user in generate_users(&mut dir.rng, n, domain, &taken) {
+                        if let Some(state) = spec.state {
+                            user.state = state.into();
+                        }
+                        let name = user.username.clone();
+                        dir.insert_user(user);
+                        for g in &spec.groups {
+                            dir.add_member(&name, g)?;
+                        }
+                    }
+                }
+                None => {
+                    dir.create_user(spec)?;
+                }
+            }
+        }
+        for g in &s.directory.groups {
+            for m in &g.members {
+                dir.add_member(m, &g.name)?;
+            }
+        }
+        for u in &s.app.users {
+            dir.bind_user(u)?;
+        }
+        for g in &s.app.groups {
+            dir.bind_group(g)?;
+        }
+        Ok(dir)
+    }
+
+    /// A fresh JumpCloud-style id from the directory's seeded generator.
+    pub fn new_id(&mut self) -> JcId {
+        new_id(&mut self.rng)
+    }
+
+    pub fn user(&self, username: &str) -> Result<&User, DirectoryError> {
+        self.users.iter().find(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))
+    }
+
+    pub fn user_by_id(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn group(&self, name: &str) -> Result<&Group, DirectoryError> {
+        self.groups.iter().find(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))
+    }
+
+    pub fn group_by_id(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    fn user_mut(&mut self, username: &str) -> Result<&mut User, DirectoryError> {
+        self.users.iter_mut().find(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))
+    }
+
+    fn group_mut(&mut self, name: &str) -> Result<&mut Group, DirectoryError> {
+        self.groups.iter_mut().find(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))
+    }
+
+    fn insert_user(&mut self, user: User) {
+        self.users.push(user);
+    }
+
+    /// Add a user from a spec; joins the spec's `groups`.
+    pub fn create_user(&mut self, spec: &UserSpec) -> Result<JcId, DirectoryError> {
+        let username = spec.username.clone().ok_or_else(|| DirectoryError::Invalid("a user needs a username".into()))?;
+        let email = spec.email.clone().ok_or_else(|| DirectoryError::Invalid("a user needs an email".into()))?;
+        check_username(&username).map_err(DirectoryError::Invalid)?;
+        check_email(&email).map_err(DirectoryError::Invalid)?;
+        if self.users.iter().any(|u| u.username == username) {
+            return Err(DirectoryError::UserExists(username));
+        }
+        let id = self.new_id();
+        let mut user = User { id: id.clone(), username: username.clone(), email, ..User::default() };
+        apply_attrs(&mut user, spec);
+        self.insert_user(user);
+        for g in &spec.groups {
+            self.add_member(&username, g)?;
+        }
+        Ok(id)
+    }
+
+    /// Overwrite the attributes given in `set`.
+    pub fn update_user(&mut self, username: &str, set: &UserSpec) -> Result<(), DirectoryError> {
+        if let Some(email) = &set.email {
+            check_email(email).map_err(DirectoryError::Invalid)?;
+        }
+        let user = self.user_mut(username)?;
+        if let Some(email) = &set.email {
+            user.email = email.clone();
+        }
+        apply_attrs(user, set);
+        Ok(())
+    }
+
+    /// Remove a user from the org, its groups and the app.
+    pub fn delete_user(&mut self, username: &str) -> Result<User, DirectoryError> {
+        let pos = self.users.iter().position(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))?;
+        let user = self.users.remove(pos);
+        for g in &mut self.groups {
+            g.members.retain(|m| *m != user.id);
+        }
+        self.app.bound_users.remove(&user.id);
+        Ok(user)
+    }
+
+    pub fn set_state(&mut self, username: &str, state: UserState) -> Result<(), DirectoryError> {
+        self.user_mut(username)?.state = state;
+        Ok(())
+    }
+
+    pub fn create_group(&mut self, name: &str) -> Result<JcId, DirectoryError> {
+        if self.groups.iter().any(|g| g.name == name) {
+            return Err(DirectoryError::GroupExists(name.into()));
+        }
+        let id = self.new_id();
+        self.groups.push(Group { id: id.clone(), name: name.to_string(), members: Vec::new() });
+        Ok(id)
+    }
+
+    pub fn rename_group(&mut self, name: &str, to: &str) -> Result<(), DirectoryError> {
+        if name != to && self.groups.iter().any(|g| g.name == to) {
+            return Err(DirectoryError::GroupExists(to.into()));
+        }
+        self.group_mut(name)?.name = to.to_string();
+        Ok(())
+    }
+
+    pub fn delete_group(&mut self, name: &str) -> Result<Group, DirectoryError> {
+        let pos = self.groups.iter().position(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))?;
+        let group = self.groups.remove(pos);
+        self.app.bound_groups.remove(&group.id);
+        Ok(group)
+    }
+
+    pub fn add_member(&mut self, username: &str, group: &str) -> Result<(), DirectoryError> {
+        let uid = self.user(username)?.id.clone();
+        let g = self.group_mut(group)?;
+        if !g.members.contains(&uid) {
+            g.members.push(uid);
+        }
+        Ok(())
+    }
+
+    pub fn remove_member(&mut self, username: &str, group: &str) -> Result<(), DirectoryError> {
+        let uid = self.user(username)?.id.clone();
+        self.group_mut(group)?.members.retain(|m| *m != uid);
+        Ok(())
+    }
+
+    pub fn bind_user(&mut self, username: &str) -> Result<(), DirectoryError> {
+        let id = self.user(username)?.id.clone();
+        self.app.bound_users.insert(id);
+        Ok(())
+    }
+
+    pub fn unbind_user(&mut self, username: &str) -> Result<(), DirectoryError> {
+        let id = self.user(username)?.id.clone();
+        self.app.bound_users.remove(&id);
+        Ok(())
+    }
+
+    pub fn bind_group(&mut self, name: &str) -> Result<(), DirectoryError> {
+        let id = self.group(name)?.id.clone();
+        self.app.bound_groups.insert(id);
+        Ok(())
+    }
+
+    pub fn unbind_group(&mut self, name: &str) -> Result<(), DirectoryError> {
+        let id = self.group(name)?.id.clone();
+        self.app.bound_groups.remove(&id);
+        Ok(())
+    }
+
+    /// The user is bound to the app directly or through a bound group [C].
+    pub fn is_bound(&self, user_id: &str) -> bool {
+        self.app.bound_users.contains(user_id)
+            || self.groups.iter().any(|g| self.app.bound_groups.contains(&g.id) && g.members.iter().any(|m| m == user_id))
+    }
+
+    /// Bound groups, in directory order.
+    pub fn bound_groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.iter().filter(|g| self.app.bound_groups.contains(&g.id))
+    }
+}
+
+/// A fresh 24-hex-character id.
+pub fn new_id(rng: &mut StdRng) -> JcId {
+    use rand::RngExt;
+    let hi: u64 = rng.random();
+    let lo: u32 = rng.random();
+    format!("{hi:016x}{lo:08x}")
+}
+
+impl From<UserStateSpec> for UserState {
+    fn from(s: UserStateSpec) -> Self {
+        match s {
+            UserStateSpec::Activated => UserState::Activated,
+            UserStateSpec::Staged => UserState::Staged,
+            UserStateSpec::Suspended => UserState::Suspended,
+        }
+    }
+}
+
+fn apply_attrs(user: &mut User, spec: &UserSpec) {
+    let fields: [(&mut String, &Option<String>); 11] = [
+        (&mut user.firstname, &spec.firstname),
+        (&mut user.lastname, &spec.lastname),
+        (&mut user.displayname, &spec.displayname),
+        (&mut user.job_title, &spec.job_title),
+        (&mut user.department, &spec.department),
+        (&mut user.employee_identifier, &spec.employee_identifier),
+        (&mut user.cost_center, &spec.cost_center),
+        (&mut user.company, &spec.company),
+        (&mut user.employee_type, &spec.employee_type),
+        (&mut user.location, &spec.location),
+        (&mut user.phone, &spec.phone),
+    ];
+    for (field, value) in fields {
+        if let Some(v) = value {
+            *field = v.clone();
+        }
+    }
+    if let Some(a) = &spec.address {
+        user.address = address(a);
+    }
+    if let Some(state) = spec.state {
+        user.state = state.into();
+    }
+    if let Some(p) = spec.password_expired {
+        user.password_expired = p;
+    }
+}
+
+/// An address spec with every field empty clears the address.
+fn address(a: &AddressSpec) -> Option<Address> {
+    let addr = Address {
+        street: a.street.clone().unwrap_or_default(),
+        locality: a.locality.clone().unwrap_or_default(),
+        region: a.region.clone().unwrap_or_default(),
+        postal_code: a.postal_code.clone().unwrap_or_default(),
+        country: a.country.clone().unwrap_or_default(),
+    };
+    (addr != Address::default()).then_some(addr)
+}
+
+/// JumpCloud's username rule: required, at most 1024 characters, letters,
+/// digits, `.`, `_` and `-` only, and not an email address.
+pub fn check_username(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("`username` is required".into());
+    }
+    if name.chars().count() > 1024 {
+        return Err("`username` is longer than JumpCloud's 1024 characters".into());
+    }
+    if name.contains('@') {
+        return Err(format!("`username` `{name}` is an email address; JumpCloud does not allow an email as the username"));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Err(format!("`username` `{name}` contains `{c}`; JumpCloud allows letters, digits, `.`, `_` and `-`"));
+    }
+    Ok(())
+}
+
+/// JumpCloud's email rule: required, at most 1024 characters, one `@` with a
+/// non-empty local part and a dotted domain.
+pub fn check_email(email: &str) -> Result<(), String> {
+    if email.chars().count() > 1024 {
+        return Err("`email` is longer than JumpCloud's 1024 characters".into());
+    }
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid { Ok(()) } else { Err(format!("`email` `{email}` is not a valid email address")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_jumpcloud_rules() {
+        assert!(check_username("alice.o-b_1").is_ok());
+        assert!(check_username("").is_err());
+        assert!(check_username("a@b.com").unwrap_err().contains("email"));
+        assert!(check_username("al ice").unwrap_err().contains("` `"));
+        assert!(check_username(&"a".repeat(1024)).is_ok());
+        assert!(check_username(&"a".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn emails_need_a_dotted_domain() {
+        assert!(check_email("first.last+jc@example.com").is_ok());
+        assert!(check_email("nope").is_err());
+        assert!(check_email("a@b").is_err());
+        assert!(check_email("a@@b.com").is_err());
+    }
+
+    #[test]
+    fn ids_are_24_hex_and_seeded() {
+        let a = new_id(&mut StdRng::seed_from_u64(7));
+        let b = new_id(&mut StdRng::seed_from_u64(7));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 24);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

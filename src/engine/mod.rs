@@ -1,1 +1,151 @@
-//! engine
+//! Runs a scenario: builds the directory, resolves the target, executes each
+//! step through the provisioning model, records everything and evaluates
+//! expectations. Shared by `jcsim run` and (one action at a time) the console.
+
+mod steps;
+mod summary;
+mod target;
+mod transport;
+
+pub use summary::{RunSummary, StepSummary, print_summary};
+pub use target::{ResolvedTarget, TargetOverride};
+pub use transport::{Recording, StepLog};
+
+use crate::client::{Client, ClientConfig};
+use crate::directory::Directory;
+use crate::provision::{Behaviour, Provisioner};
+use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
+use crate::scenario::Scenario;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+use thiserror::Error;
+
+/// Exit codes (DESIGN.md).
+pub mod exit {
+    pub const PASS: i32 = 0;
+    pub const FAIL: i32 = 1;
+    pub const INVALID: i32 = 2;
+    pub const UNREACHABLE: i32 = 3;
+}
+
+/// Options of one run, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Parent directory of run directories.
+    pub out_dir: PathBuf,
+    pub target: Option<TargetOverride>,
+    pub seed: Option<u64>,
+    pub fail_fast: bool,
+}
+
+/// Errors that prevent a run from producing results.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("cannot write the run record in {dir}: {source}")]
+    Record { dir: String, source: std::io::Error },
+    #[error("cannot start the embedded SP: {0}")]
+    EmbeddedSp(String),
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Run one scenario to completion and write its records.
+pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunSummary, EngineError> {
+    let seed = opts.seed.or(scenario.seed).unwrap_or(1);
+    let target = target::resolve(scenario, opts.target.as_ref(), seed).await?;
+    let run_id = run_id(scenario);
+    let run_dir = opts.out_dir.join(&run_id);
+    let mut redactor = Redactor::new();
+    if let Some(c) = &target.credentials {
+        redactor = redactor.header(c.header_name()).secret(c.secret());
+    }
+    let recorder = Recorder::create(&run_dir, redactor).map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    let behaviour = scenario.behaviour.clone();
+    let client = Client::new(client_config(&behaviour, &target)).map_err(|e| EngineError::Setup(e.to_string()))?;
+    let mut dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+    let mut prov = Provisioner::new(behaviour.clone(), seed);
+    let started = Instant::now();
+    let record = |ev: Event| recorder.record(ev).map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e });
+
+    record(Event::RunStarted(RunStarted {
+        run_id: run_id.clone(),
+        scenario: scenario.name.clone(),
+        file: scenario.source.file.clone(),
+        target: target.base_url.clone(),
+        target_kind: target.kind.to_string(),
+        seed,
+        started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        behaviour: behaviour.describe(),
+        steps: scenario.steps.len(),
+    }))?;
+
+    let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
+    let mut stop_reason = None;
+    let mut any_response = false;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let ctx = Recording { client: &client, recorder: &recorder, run_start: started, step: index, log: Default::default() };
+        let result = steps::run_step(index, step, &mut dir, &mut prov, &ctx, started).await?;
+        let log = ctx.log();
+        any_response |= log.any_response;
+        let failed = result.verdict == Verdict::Fail;
+        summary.steps.push(result);
+        if let Some(e) = log.record_error {
+            return Err(EngineError::Record { dir: run_dir.display().to_string(), source: std::io::Error::other(e) });
+        }
+        if failed && log.connect_failed && !any_response {
+            stop_reason = Some(format!("the target {} could not be reached", target.base_url));
+            summary.unreachable = true;
+            break;
+        }
+        if failed && opts.fail_fast {
+            stop_reason = Some("--fail-fast: stopped after the first failed step".to_string());
+            break;
+        }
+    }
+    summary.exchanges = recorder.exchanges();
+    summary.duration = started.elapsed();
+    summary.stop_reason = stop_reason.clone();
+    let exit_code = summary.exit_code();
+    record(Event::RunFinished(RunFinished {
+        verdict: if exit_code == exit::PASS { Verdict::Pass } else { Verdict::Fail },
+        steps_passed: summary.passed(),
+        steps_failed: summary.failed(),
+        exchanges: summary.exchanges,
+        duration_ms: ms(summary.duration),
+        stopped_early: stop_reason.is_some(),
+        stop_reason,
+        exit_code,
+    }))?;
+    summary.write_json(recorder.redactor()).map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    target.shutdown().await;
+    Ok(summary)
+}
+
+fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
+    ClientConfig {
+        base_url: target.base_url.clone(),
+        credentials: target.credentials.clone(),
+        content_type: b.content_type.clone(),
+        user_agent: format!("jcsim/{}", env!("CARGO_PKG_VERSION")),
+        timeout: Duration::from_millis(b.timeout_ms),
+        max_retries: b.max_retries,
+        backoff: Duration::from_millis(b.retry_backoff_ms),
+        max_retry_after: Duration::from_secs(b.max_retry_after_s),
+    }
+}
+
+/// `<UTC timestamp>-<file stem>-<4 hex>`: sortable, readable and unique.
+fn run_id(s: &Scenario) -> String {
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();
+    let slug: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let unique = (nanos ^ std::process::id().rotate_left(16)) & 0xffff;
+    format!("{stamp}-{slug}-{unique:04x}")
+}
+
+pub(crate) fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}

@@ -1,1 +1,153 @@
-//! provision
+//! The JumpCloud behaviour model: turns directory changes into the SCIM
+//! operations JumpCloud sends, holds the JumpCloud-id → SP-id map and applies
+//! the knobs. It performs no I/O itself: requests go through a [`Transport`].
+
+mod activate;
+pub mod body;
+mod knobs;
+mod ops;
+mod sync;
+mod verify;
+
+pub use knobs::*;
+pub use ops::*;
+
+use crate::directory::JcId;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A user JumpCloud has linked to an SP user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedUser {
+    pub sp_id: String,
+    /// The last full representation sent (without `id`): what JumpCloud believes the SP holds.
+    pub sent: Value,
+    pub active: bool,
+}
+
+/// A group JumpCloud has linked to an SP group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedGroup {
+    pub sp_id: String,
+    pub display_name: String,
+    /// SP ids of the members JumpCloud believes the group has.
+    pub members: Vec<String>,
+}
+
+/// The provisioning state of one application's Identity Management.
+#[derive(Debug)]
+pub struct Provisioner {
+    pub behaviour: Behaviour,
+    pub users: BTreeMap<JcId, LinkedUser>,
+    pub groups: BTreeMap<JcId, LinkedGroup>,
+    /// SP users JumpCloud deleted (expected to answer 404).
+    pub deleted_users: Vec<String>,
+    /// SP groups JumpCloud deleted (expected to answer 404).
+    pub deleted_groups: Vec<String>,
+    /// Seed-derived ids for test users.
+    rng: rand::rngs::StdRng,
+}
+
+impl Provisioner {
+    pub fn new(behaviour: Behaviour, seed: u64) -> Self {
+        use rand::SeedableRng;
+        Provisioner {
+            behaviour,
+            users: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            deleted_users: Vec::new(),
+            deleted_groups: Vec::new(),
+            // A different stream from the directory's, so adding a user does not shift test ids.
+            rng: rand::rngs::StdRng::seed_from_u64(seed ^ 0x6a63_7369_6d00),
+        }
+    }
+
+    /// The SP id JumpCloud holds for a JumpCloud user.
+    pub fn sp_user_id(&self, jc: &str) -> Option<&str> {
+        self.users.get(jc).map(|l| l.sp_id.as_str())
+    }
+}
+
+/// The outcome of sending one operation: the reply if it was a success,
+/// otherwise a finding that explains the failure.
+pub(crate) async fn send_ok<T: Transport>(t: &T, op: ScimOp, what: &str) -> Result<Reply, Finding> {
+    let method = op.method;
+    let path = op.path.clone();
+    match t.send(op).await {
+        Ok(r) if r.is_success() => Ok(r),
+        Ok(r) => Err(http_failure(&r, what, method, &path)),
+        Err(f) => Err(fault_finding(&f, what)),
+    }
+}
+
+/// A finding for a non-2xx reply.
+pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) -> Finding {
+    let detail = r.detail();
+    let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+    let (admin, fix) = match r.status {
+        401 | 403 => (
+            "Provisioning error: the SP rejected JumpCloud's credentials.".to_string(),
+            "Check the Token Key in Identity Management and that the SP accepts it for this endpoint.".to_string(),
+        ),
+        404 => (
+            format!("Provisioning error: {method} {path} was not found at the SP.", method = method.as_str()),
+            "Check the Base URL (no trailing `/`) and that the SP implements this endpoint.".to_string(),
+        ),
+        409 => (
+            "Provisioning error: the resource already exists at the SP.".to_string(),
+            "The SP must answer JumpCloud's userName/displayName lookup with the existing resource so JumpCloud can link it.".to_string(),
+        ),
+        s if s >= 500 => (
+            "Provisioning error: the SP failed with a server error; JumpCloud retries later.".to_string(),
+            "Look at the SP's logs for this request.".to_string(),
+        ),
+        _ => (
+            format!("Provisioning error: the SP rejected the request (HTTP {}).", r.status),
+            "Accept the request as JumpCloud sends it (see the request body in the timeline).".to_string(),
+        ),
+    };
+    Finding::error("provision.http_status", format!("{what}: SP answered HTTP {}{detail}", r.status))
+        .admin(admin)
+        .fix(fix)
+        .exchange(r.exchange)
+}
+
+/// A finding for a request that got no HTTP response.
+pub(crate) fn fault_finding(f: &Fault, what: &str) -> Finding {
+    Finding::error(&format!("transport.{}", f.kind), format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
+        .admin("Provisioning error: JumpCloud could not reach the SCIM endpoint.")
+        .fix("Check that the SP is running and reachable at the Base URL, and that it answers within the timeout.")
+        .exchange(f.exchange)
+}
+
+/// The SP's `id` of a created or found resource. Must be a JSON string [C].
+pub(crate) fn resource_id(r: &Reply, what: &str) -> Result<String, Finding> {
+    let id = r.body.as_ref().and_then(|b| b.get("id"));
+    match id {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(v @ Value::Number(_)) => Err(Finding::error("scim.id_not_string", format!("{what}: the SP returned a numeric id ({v}); SCIM ids are strings"))
+            .admin("Provisioning error: the user or group cannot be linked; later updates and deletes fail.")
+            .fix("Return `id` as a JSON string (RFC 7643 §3.1), e.g. \"id\": \"42\".")
+            .exchange(r.exchange)),
+        _ => Err(Finding::error("scim.id_missing", format!("{what}: the SP's response has no `id`"))
+            .admin("Provisioning error: JumpCloud cannot link the created resource.")
+            .fix("Answer POST with 201 and the created resource, including its `id` (RFC 7644 §3.3).")
+            .exchange(r.exchange)),
+    }
+}
+
+/// The first resource of a ListResponse, if any. A body that is not a
+/// ListResponse is a finding.
+pub(crate) fn first_resource(r: &Reply, what: &str) -> Result<Option<Value>, Finding> {
+    let body = r.body.as_ref();
+    let resources = body.and_then(|b| b.get("Resources"));
+    let total = body.and_then(|b| b.get("totalResults"));
+    match (resources, total) {
+        (Some(Value::Array(items)), _) => Ok(items.first().cloned()),
+        (None, Some(t)) if t.as_u64() == Some(0) => Ok(None),
+        _ => Err(Finding::error("scim.list_response", format!("{what}: the SP's answer is not a SCIM ListResponse"))
+            .admin("Provisioning error: JumpCloud cannot tell whether the user or group exists.")
+            .fix("Answer filtered GETs with {\"schemas\":[ListResponse URN],\"totalResults\":N,\"Resources\":[...]} (RFC 7644 §3.4.2).")
+            .exchange(r.exchange)),
+    }
+}

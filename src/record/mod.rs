@@ -1,1 +1,176 @@
-//! record
+//! What happened on the wire: the `Exchange` and event types, the append-only
+//! `events.jsonl` writer, and redaction of secrets at the moment of recording.
+
+mod redact;
+mod writer;
+
+pub use redact::{REDACTED, Redactor};
+pub use writer::{EventLog, Recorder, read_events};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One line of `events.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted(RunStarted),
+    StepStarted(StepStarted),
+    Exchange(Exchange),
+    Check(Check),
+    StepFinished(StepFinished),
+    RunFinished(RunFinished),
+}
+
+/// Header of a run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunStarted {
+    pub run_id: String,
+    pub scenario: String,
+    /// Path of the scenario file as given on the command line.
+    pub file: String,
+    /// Base URL of the SP (never carries credentials).
+    pub target: String,
+    /// `embedded` or `external`.
+    pub target_kind: String,
+    pub seed: u64,
+    /// RFC 3339 wall-clock start.
+    pub started_at: String,
+    pub jcsim_version: String,
+    /// Effective behaviour knobs, as `name=value` pairs.
+    #[serde(default)]
+    pub behaviour: Vec<(String, String)>,
+    /// Number of steps in the scenario.
+    pub steps: usize,
+}
+
+/// A scenario step begins.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StepStarted {
+    /// Zero-based step index.
+    pub step: usize,
+    /// Action name as written in the scenario (`bind_group`).
+    pub action: String,
+    /// One-line human summary (`bind_group: Engineering`).
+    pub title: String,
+    /// 1-based line and column of the step in the scenario file.
+    pub line: usize,
+    pub col: usize,
+    /// Milliseconds since the run started.
+    pub at_ms: u64,
+}
+
+/// One HTTP attempt: what was sent, what came back, and how long it took.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Exchange {
+    /// Sequence number within the run, from 1.
+    pub id: u64,
+    pub step: usize,
+    /// Directory Insights event this request belongs to (`user_create_provision`),
+    /// or a jcsim name for requests JumpCloud has no event for (`test_connection`).
+    pub event: String,
+    /// Why the request was sent (`look up alice@example.com`).
+    pub label: String,
+    /// 1 for the first try, 2.. for retries.
+    pub attempt: u32,
+    pub request: RecordedRequest,
+    pub response: Option<RecordedResponse>,
+    /// Set when no HTTP response arrived (timeout, refused, reset).
+    pub error: Option<TransportFault>,
+    pub timing: Timing,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// Parsed JSON body when it was JSON.
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body parsed as JSON, when it was.
+    pub body: Option<Value>,
+    /// The raw body when it was not JSON (truncated to a cap).
+    pub body_text: Option<String>,
+}
+
+/// A failure to get any HTTP response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TransportFault {
+    /// `timeout`, `connect`, `reset`, `body`, `other`.
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timing {
+    /// Milliseconds since the run started when the request was sent.
+    pub start_ms: u64,
+    /// Wall time of the attempt in milliseconds (fractional).
+    pub duration_ms: f64,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Warn,
+}
+
+/// A check result: an expectation, a provisioning outcome or a verification.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Check {
+    pub step: usize,
+    /// Stable identifier (`step.outcome`, `verify.user.active`, `activation`).
+    pub id: String,
+    pub verdict: Verdict,
+    pub message: String,
+    /// What the JumpCloud admin would see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_sees: Option<String>,
+    /// How to fix the SP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The exchange the check is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<u64>,
+    /// Expected versus actual, for read-back differences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+}
+
+/// A step ends.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StepFinished {
+    pub step: usize,
+    pub verdict: Verdict,
+    pub duration_ms: f64,
+    /// Why the step failed, in one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The footer of a run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunFinished {
+    pub verdict: Verdict,
+    pub steps_passed: usize,
+    pub steps_failed: usize,
+    pub exchanges: u64,
+    pub duration_ms: f64,
+    /// The run stopped early (fail-fast, unreachable target or interrupt).
+    pub stopped_early: bool,
+    /// Why it stopped early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    pub exit_code: i32,
+}

@@ -1,1 +1,1 @@
-//! report
+//! Reports rendered from a recorded run.

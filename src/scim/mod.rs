@@ -20,3 +20,17 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 /// The SCIM media type.
 pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+
+/// A SCIM filter string literal: `"` + value with `\` and `"` escaped + `"`.
+pub fn filter_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}

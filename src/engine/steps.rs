@@ -1,0 +1,230 @@
+//! One step: apply the admin action to the directory, let the provisioning
+//! model send what JumpCloud sends, then judge the outcome against `expect`.
+
+use super::summary::StepSummary;
+use super::transport::Recording;
+use super::{EngineError, ms};
+use crate::client::OutRequest;
+use crate::directory::{Directory, UserState};
+use crate::provision::{Finding, Provisioner, Severity};
+use crate::record::{Check, Event, StepFinished, StepStarted, Verdict};
+use crate::scenario::{Action, Expect, Outcome, Step};
+use std::time::Instant;
+
+pub(super) async fn run_step(
+    index: usize,
+    step: &Step,
+    dir: &mut Directory,
+    prov: &mut Provisioner,
+    ctx: &Recording<'_>,
+    run_start: Instant,
+) -> Result<StepSummary, EngineError> {
+    let started = Instant::now();
+    let title = step.action.title();
+    record(ctx, Event::StepStarted(StepStarted {
+        step: index,
+        action: step.action.name().to_string(),
+        title: title.clone(),
+        line: step.line,
+        col: step.col,
+        at_ms: started.saturating_duration_since(run_start).as_millis() as u64,
+    }))?;
+
+    let findings = act(&step.action, dir, prov, ctx).await;
+    let log = ctx.log();
+    let expect = match &step.action {
+        Action::Request(r) => r.expect.clone().or(step.expect.clone()),
+        _ => step.expect.clone(),
+    };
+    let mut judged = judge(index, findings, expect.as_ref(), log.last_status);
+    // Keep the redacted form: the terminal summary is built from it.
+    let mut checks = Vec::with_capacity(judged.checks.len());
+    for check in judged.checks {
+        if let Event::Check(c) = record(ctx, Event::Check(check))? {
+            checks.push(c);
+        }
+    }
+    judged.checks = checks;
+    judged.reason = judged.reason.map(|r| ctx.recorder.redactor().text(&r));
+    let duration = started.elapsed();
+    record(ctx, Event::StepFinished(StepFinished { step: index, verdict: judged.verdict, duration_ms: ms(duration), reason: judged.reason.clone() }))?;
+    Ok(StepSummary {
+        index,
+        title,
+        line: step.line,
+        verdict: judged.verdict,
+        reason: judged.reason,
+        checks: judged.checks,
+        exchanges: log.exchanges,
+        duration,
+    })
+}
+
+fn record(ctx: &Recording<'_>, ev: Event) -> Result<Event, EngineError> {
+    ctx.recorder.record(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
+}
+
+/// Apply the action and collect what the provisioning model found.
+async fn act(action: &Action, dir: &mut Directory, prov: &mut Provisioner, t: &Recording<'_>) -> Vec<Finding> {
+    let change = match action {
+        Action::TestConnection => return prov.test_connection(dir, t).await,
+        Action::Activate { test_user_email } => return prov.activate(dir, test_user_email.as_deref(), t).await,
+        Action::DeactivateApp => return prov.deactivate(dir, t).await,
+        Action::Verify => return prov.verify(t).await,
+        Action::Request(r) => return raw_request(r, t).await,
+        Action::CreateUser(u) => dir.create_user(u).map(|_| ()),
+        Action::UpdateUser(u) => dir.update_user(&u.user, &u.set),
+        Action::DeleteUser(n) => dir.delete_user(n).map(|_| ()),
+        Action::SuspendUser(n) => dir.set_state(n, UserState::Suspended),
+        Action::UnsuspendUser(n) | Action::ActivateUser(n) => dir.set_state(n, UserState::Activated),
+        Action::BindUser(n) => dir.bind_user(n),
+        Action::UnbindUser(n) => dir.unbind_user(n),
+        Action::CreateGroup(g) => dir.create_group(&g.name).and_then(|_| g.members.iter().try_for_each(|m| dir.add_member(m, &g.name))),
+        Action::RenameGroup(r) => dir.rename_group(&r.group, &r.to),
+        Action::DeleteGroup(n) => dir.delete_group(n).map(|_| ()),
+        Action::BindGroup(n) => dir.bind_group(n),
+        Action::UnbindGroup(n) => dir.unbind_group(n),
+        Action::AddToGroup(m) => dir.add_member(&m.user, &m.group),
+        Action::RemoveFromGroup(m) => dir.remove_member(&m.user, &m.group),
+    };
+    match change {
+        Ok(()) => prov.sync(dir, t).await,
+        Err(e) => vec![Finding::error("directory", e.to_string())],
+    }
+}
+
+async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<Finding> {
+    let req = OutRequest {
+        method: r.method.to_ascii_uppercase(),
+        path_and_query: r.path.clone(),
+        headers: r.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        body: r.body.clone(),
+        no_auth: r.no_auth,
+    };
+    let label = format!("{} {}", req.method, req.path_and_query);
+    match t.request(&req, crate::provision::Insight::Raw.name(), &label).await {
+        // The status is judged by `expect`; a raw request without one must succeed.
+        Ok(a) if r.expect.as_ref().and_then(|e| e.status).is_some() || (200..300).contains(&a.status) => Vec::new(),
+        Ok(a) => vec![Finding::error("request.status", format!("{label}: SP answered HTTP {}", a.status)).exchange(a.exchange)],
+        Err(n) => vec![Finding::error(&format!("transport.{}", n.fault.kind), format!("{label}: no response ({})", n.fault.message)).exchange(n.exchange)],
+    }
+}
+
+struct Judged {
+    verdict: Verdict,
+    reason: Option<String>,
+    checks: Vec<Check>,
+}
+
+/// Turn findings into checks and apply the step's expectation.
+fn judge(step: usize, findings: Vec<Finding>, expect: Option<&Expect>, last_status: Option<u16>) -> Judged {
+    let expected_outcome = expect.and_then(|e| e.outcome).unwrap_or(Outcome::Pass);
+    let errors: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    let first_error = errors.first().map(|f| f.message.clone());
+    let mut checks: Vec<Check> = findings
+        .iter()
+        .map(|f| {
+            let verdict = match (f.severity, expected_outcome) {
+                (Severity::Warning, _) => Verdict::Warn,
+                (Severity::Error, Outcome::Pass) => Verdict::Fail,
+                // The failure was the point of the step.
+                (Severity::Error, Outcome::Fail) => Verdict::Pass,
+            };
+            let message = if verdict == Verdict::Pass { format!("expected failure: {}", f.message) } else { f.message.clone() };
+            to_check(step, f, verdict, message)
+        })
+        .collect();
+    let mut failures: Vec<String> = checks.iter().filter(|c| c.verdict == Verdict::Fail).map(|c| c.message.clone()).collect();
+    if expected_outcome == Outcome::Fail {
+        let ok = !errors.is_empty();
+        let message = if ok {
+            format!("the step failed as expected: {}", first_error.clone().unwrap_or_default())
+        } else {
+            "the step was expected to fail, but it succeeded".to_string()
+        };
+        if !ok {
+            failures.push(message.clone());
+        }
+        checks.push(simple(step, "expect.outcome", ok, message));
+    }
+    if let Some(status) = expect.and_then(|e| e.status) {
+        let ok = last_status == Some(status);
+        let actual = last_status.map_or("no response".to_string(), |s| format!("HTTP {s}"));
+        let message = format!("expected HTTP {status} from the step's last response, got {actual}");
+        if !ok {
+            failures.push(message.clone());
+        }
+        checks.push(simple(step, "expect.status", ok, message));
+    }
+    if let Some(needle) = expect.and_then(|e| e.reason_contains.as_deref()) {
+        let ok = findings.iter().any(|f| f.message.contains(needle));
+        let message = format!("expected a failure reason containing {needle:?}");
+        if !ok {
+            failures.push(message.clone());
+        }
+        checks.push(simple(step, "expect.reason", ok, message));
+    }
+    let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
+    Judged { verdict, reason: failures.into_iter().next(), checks }
+}
+
+fn to_check(step: usize, f: &Finding, verdict: Verdict, message: String) -> Check {
+    Check {
+        step,
+        id: f.id.clone(),
+        verdict,
+        message,
+        admin_sees: f.admin_sees.clone(),
+        fix: f.fix.clone(),
+        exchange: f.exchange,
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+    }
+}
+
+fn simple(step: usize, id: &str, ok: bool, message: String) -> Check {
+    Check {
+        step,
+        id: id.to_string(),
+        verdict: if ok { Verdict::Pass } else { Verdict::Fail },
+        message,
+        admin_sees: None,
+        fix: None,
+        exchange: None,
+        expected: None,
+        actual: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expect(outcome: Option<Outcome>, status: Option<u16>) -> Expect {
+        Expect { outcome, status, reason_contains: None }
+    }
+
+    #[test]
+    fn errors_fail_a_step_expected_to_pass() {
+        let j = judge(0, vec![Finding::error("x", "boom")], None, Some(500));
+        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(j.reason.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn expected_failure_passes_and_success_fails() {
+        let e = expect(Some(Outcome::Fail), Some(409));
+        let j = judge(0, vec![Finding::error("x", "taken")], Some(&e), Some(409));
+        assert_eq!(j.verdict, Verdict::Pass);
+        let j = judge(0, vec![], Some(&e), Some(201));
+        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(j.checks.iter().filter(|c| c.verdict == Verdict::Fail).count(), 2);
+    }
+
+    #[test]
+    fn warnings_do_not_fail() {
+        let j = judge(0, vec![Finding::warning("w", "note")], None, Some(200));
+        assert_eq!(j.verdict, Verdict::Pass);
+        assert_eq!(j.checks[0].verdict, Verdict::Warn);
+    }
+}

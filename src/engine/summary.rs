@@ -1,0 +1,153 @@
+//! The result of a run: `summary.json` and the terminal summary.
+
+use super::exit;
+use super::target::ResolvedTarget;
+use crate::record::{Check, Redactor, Verdict};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepSummary {
+    pub index: usize,
+    pub title: String,
+    pub line: usize,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub checks: Vec<Check>,
+    pub exchanges: u64,
+    #[serde(serialize_with = "as_ms")]
+    pub duration: Duration,
+}
+
+/// One scenario's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub scenario: String,
+    pub file: String,
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub target: String,
+    pub target_kind: String,
+    pub steps: Vec<StepSummary>,
+    pub exchanges: u64,
+    #[serde(serialize_with = "as_ms")]
+    pub duration: Duration,
+    pub unreachable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    pub total_steps: usize,
+}
+
+fn as_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(super::ms(*d))
+}
+
+impl RunSummary {
+    pub(super) fn new(s: &Scenario, run_id: &str, run_dir: &Path, target: &ResolvedTarget) -> Self {
+        RunSummary {
+            scenario: s.name.clone(),
+            file: s.source.file.clone(),
+            run_id: run_id.to_string(),
+            run_dir: run_dir.to_path_buf(),
+            target: target.base_url.clone(),
+            target_kind: target.kind.to_string(),
+            steps: Vec::new(),
+            exchanges: 0,
+            duration: Duration::ZERO,
+            unreachable: false,
+            stop_reason: None,
+            total_steps: s.steps.len(),
+        }
+    }
+
+    pub fn passed(&self) -> usize {
+        self.steps.iter().filter(|s| s.verdict == Verdict::Pass).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.steps.iter().filter(|s| s.verdict == Verdict::Fail).count()
+    }
+
+    /// 0 all passed, 1 a step failed, 3 the target was unreachable.
+    pub fn exit_code(&self) -> i32 {
+        if self.unreachable {
+            exit::UNREACHABLE
+        } else if self.failed() > 0 {
+            exit::FAIL
+        } else {
+            exit::PASS
+        }
+    }
+
+    /// Write `summary.json` into the run directory.
+    pub(super) fn write_json(&self, redactor: &Redactor) -> std::io::Result<()> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            run: &'a RunSummary,
+            verdict: &'static str,
+            exit_code: i32,
+            passed: usize,
+            failed: usize,
+        }
+        let out = Out { run: self, verdict: if self.exit_code() == 0 { "pass" } else { "fail" }, exit_code: self.exit_code(), passed: self.passed(), failed: self.failed() };
+        let text = serde_json::to_string_pretty(&out).map_err(std::io::Error::other)?;
+        std::fs::write(self.run_dir.join("summary.json"), redactor.text(&text))
+    }
+}
+
+/// Print a readable summary: every step in full, or (quiet) only failures.
+pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    let mark = |v: Verdict| match v {
+        Verdict::Pass => "✓",
+        Verdict::Fail => "✗",
+        Verdict::Warn => "!",
+    };
+    if !quiet {
+        writeln!(out, "▶ {} ({}) → {} [{}]", s.scenario, s.file, s.target, s.target_kind)?;
+    }
+    for step in &s.steps {
+        if quiet && step.verdict == Verdict::Pass {
+            continue;
+        }
+        if quiet {
+            writeln!(out, "✗ {} › step {} `{}` (line {})", s.scenario, step.index + 1, step.title, step.line)?;
+        } else {
+            let n = step.exchanges;
+            writeln!(out, "  {} {:>2}. {:<48} {:>3} exchange{} {:>8.1} ms", mark(step.verdict), step.index + 1, step.title, n, if n == 1 { " " } else { "s" }, super::ms(step.duration))?;
+        }
+        for c in step.checks.iter().filter(|c| c.verdict != Verdict::Pass) {
+            writeln!(out, "       {} {}: {}", mark(c.verdict), c.id, c.message)?;
+            if let Some(a) = &c.admin_sees {
+                writeln!(out, "         JumpCloud admin sees: {a}")?;
+            }
+            if let Some(f) = &c.fix {
+                writeln!(out, "         fix: {f}")?;
+            }
+        }
+    }
+    let skipped = s.total_steps.saturating_sub(s.steps.len());
+    let status = match s.exit_code() {
+        0 => "PASS",
+        3 => "UNREACHABLE",
+        _ => "FAIL",
+    };
+    let mut line = format!("{status} {}: {} passed, {} failed", s.scenario, s.passed(), s.failed());
+    if skipped > 0 {
+        line.push_str(&format!(", {skipped} not run"));
+    }
+    line.push_str(&format!(" · {} exchanges · {:.2}s · {}", s.exchanges, s.duration.as_secs_f64(), s.run_dir.display()));
+    if let Some(r) = &s.stop_reason {
+        line.push_str(&format!("\n  stopped: {r}"));
+    }
+    writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
+    if !quiet {
+        writeln!(out)?;
+    }
+    Ok(())
+}

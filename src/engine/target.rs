@@ -1,0 +1,74 @@
+//! Which SP a run talks to: `--target`, the scenario's `base_url`, or the
+//! embedded SP started in-process on a loopback port.
+
+use super::EngineError;
+use crate::client::Credentials;
+use crate::scenario::{Auth, Scenario};
+use crate::server::sp::{self, Quirk, RunningSp, SpConfig};
+
+/// `--target URL` with `--token`/`--token-env`.
+#[derive(Debug, Clone)]
+pub struct TargetOverride {
+    pub base_url: String,
+    pub credentials: Option<Credentials>,
+}
+
+/// The SP of one run.
+pub struct ResolvedTarget {
+    pub base_url: String,
+    pub credentials: Option<Credentials>,
+    /// `embedded` or `external`.
+    pub kind: &'static str,
+    pub quirks: Vec<String>,
+    embedded: Option<RunningSp>,
+}
+
+impl ResolvedTarget {
+    /// Stop the embedded SP, if one was started.
+    pub async fn shutdown(self) {
+        drop(self.embedded);
+    }
+}
+
+pub(super) async fn resolve(s: &Scenario, over: Option<&TargetOverride>, seed: u64) -> Result<ResolvedTarget, EngineError> {
+    let scenario_creds = s.target.as_ref().and_then(|t| t.auth.as_ref()).and_then(credentials);
+    if let Some(o) = over {
+        return Ok(ResolvedTarget {
+            base_url: o.base_url.clone(),
+            credentials: o.credentials.clone().or(scenario_creds),
+            kind: "external",
+            quirks: Vec::new(),
+            embedded: None,
+        });
+    }
+    if let Some(url) = s.target.as_ref().and_then(|t| t.base_url.clone()) {
+        return Ok(ResolvedTarget { base_url: url, credentials: scenario_creds, kind: "external", quirks: Vec::new(), embedded: None });
+    }
+    let names = s.target.as_ref().and_then(|t| t.embedded.as_ref()).map(|e| e.quirks.clone()).unwrap_or_default();
+    let quirks = names.iter().map(|q| q.parse::<Quirk>()).collect::<Result<Vec<_>, _>>().map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
+    let token = embedded_token();
+    let config = SpConfig { token: Some(token.clone()), quirks, seed, ..SpConfig::default() };
+    let running = sp::spawn(config).await.map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
+    Ok(ResolvedTarget {
+        base_url: running.base_url.clone(),
+        credentials: Some(Credentials::Bearer(token)),
+        kind: "embedded",
+        quirks: names,
+        embedded: Some(running),
+    })
+}
+
+/// A fresh random token for the embedded SP (redacted like any other).
+fn embedded_token() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    format!("jcsim-{:032x}", rng.random::<u128>())
+}
+
+fn credentials(a: &Auth) -> Option<Credentials> {
+    match (&a.bearer, &a.header, &a.value) {
+        (Some(t), _, _) => Some(Credentials::Bearer(t.clone())),
+        (None, Some(name), Some(value)) => Some(Credentials::Header { name: name.clone(), value: value.clone() }),
+        _ => None,
+    }
+}

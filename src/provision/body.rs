@@ -1,0 +1,205 @@
+//! SCIM request bodies exactly as JumpCloud sends them (JUMPCLOUD.md, with the
+//! real activation bodies). Keys are emitted in sorted order, as JumpCloud does.
+
+use super::{Behaviour, UsernameFrom};
+use crate::directory::User;
+use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA};
+use serde_json::{Map, Value, json};
+
+/// `userName` for a user under the `username_from` knob.
+pub fn user_name(user: &User, b: &Behaviour) -> String {
+    match b.username_from {
+        UsernameFrom::Email => user.email.clone(),
+        UsernameFrom::Username => user.username.clone(),
+    }
+}
+
+/// `active` is `!suspended && !passwordExpired` [C]; unbound users are deprovisioned.
+pub fn desired_active(user: &User, bound: bool) -> bool {
+    bound && user.state == crate::directory::UserState::Activated && !user.password_expired
+}
+
+/// The full user representation (create and full-replace PUT). `sp_id` is set
+/// for updates, which carry the SP's id [C]. Cleared multi-valued attributes
+/// are sent as `[]` [C].
+pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Value {
+    let mut m = Map::new();
+    m.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]));
+    if let Some(id) = sp_id {
+        m.insert("id".into(), json!(id));
+    }
+    m.insert("userName".into(), json!(user_name(user, b)));
+    m.insert("externalId".into(), json!(user.id));
+    m.insert("active".into(), json!(active));
+    m.insert("name".into(), json!({ "familyName": user.lastname, "givenName": user.firstname }));
+    let display = if user.displayname.is_empty() {
+        format!("{} {}", user.firstname, user.lastname).trim().to_string()
+    } else {
+        user.displayname.clone()
+    };
+    if !display.is_empty() {
+        m.insert("displayName".into(), json!(display));
+    }
+    m.insert("emails".into(), json!([{ "primary": true, "type": "work", "value": user.email }]));
+    let phones = if user.phone.is_empty() {
+        json!([])
+    } else {
+        json!([{ "primary": true, "type": "work", "value": tel_uri(&user.phone) }])
+    };
+    m.insert("phoneNumbers".into(), phones);
+    let addresses = match &user.address {
+        Some(a) => json!([{
+            "country": a.country, "locality": a.locality, "postalCode": a.postal_code,
+            "primary": true, "region": a.region, "streetAddress": a.street, "type": "work"
+        }]),
+        None => json!([]),
+    };
+    m.insert("addresses".into(), addresses);
+    for (key, value) in [("title", &user.job_title), ("userType", &user.employee_type), ("locale", &user.location)] {
+        if !value.is_empty() {
+            m.insert(key.into(), json!(value));
+        }
+    }
+    let mut ent = Map::new();
+    for (key, value) in [
+        ("department", &user.department),
+        ("employeeNumber", &user.employee_identifier),
+        ("costCenter", &user.cost_center),
+        ("organization", &user.company),
+    ] {
+        if !value.is_empty() {
+            ent.insert(key.into(), json!(value));
+        }
+    }
+    if !ent.is_empty() {
+        m.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(ent));
+    }
+    Value::Object(m)
+}
+
+/// A work phone as a `tel:` URI (RFC 3966), as JumpCloud sends it.
+pub fn tel_uri(phone: &str) -> String {
+    if phone.starts_with("tel:") {
+        return phone.to_string();
+    }
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+' || *c == '-').collect();
+    format!("tel:{digits}")
+}
+
+/// The same update as a PATCH: one `replace` without a path carrying every attribute.
+pub fn user_patch(full: &Value) -> Value {
+    let mut value = full.clone();
+    if let Some(m) = value.as_object_mut() {
+        m.remove("schemas");
+        m.remove("id");
+    }
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "value": value }] })
+}
+
+/// A PATCH that sets only `active`.
+pub fn active_patch(active: bool) -> Value {
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "active", "value": active }] })
+}
+
+/// The activation test user, as captured from JumpCloud [C].
+pub fn test_user(email: &str, external_id: &str) -> Value {
+    json!({
+        "active": true,
+        "addresses": [{"country": "US", "locality": "locality", "postalCode": "80027", "primary": true,
+                       "region": "region", "streetAddress": "street-address", "type": "work"}],
+        "displayName": "displayname",
+        "emails": [{"primary": true, "type": "work", "value": email}],
+        "externalId": external_id,
+        "locale": "en-US",
+        "preferredLanguage": "en-US",
+        "name": {"familyName": "lastname", "givenName": "firstname"},
+        "phoneNumbers": [{"primary": true, "type": "work", "value": "tel:+1-555-555-5555"}],
+        "schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+        "userName": email
+    })
+}
+
+/// The minimal full-replace PUT of the test user, with an explicit `null` [C].
+pub fn test_user_put(email: &str, sp_id: &str, active: bool) -> Value {
+    json!({
+        "active": active,
+        "emails": null,
+        "id": sp_id,
+        "name": {"familyName": "lastname", "givenName": "firstname"},
+        "schemas": [USER_SCHEMA],
+        "userName": email
+    })
+}
+
+/// A group create body [I].
+pub fn group(name: &str, members: &[String]) -> Value {
+    json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": member_values(members) })
+}
+
+/// A full-replace group PUT.
+pub fn group_put(sp_id: &str, name: &str, members: &[String]) -> Value {
+    json!({ "schemas": [GROUP_SCHEMA], "id": sp_id, "displayName": name, "members": member_values(members) })
+}
+
+/// PATCH adding members [I].
+pub fn add_members(ids: &[String]) -> Value {
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "add", "path": "members", "value": member_values(ids) }] })
+}
+
+/// PATCH removing members, in the form chosen by `member_removal`.
+pub fn remove_members(ids: &[String], form: super::MemberRemoval) -> Value {
+    let ops: Vec<Value> = match form {
+        super::MemberRemoval::ValueArray => vec![json!({ "op": "remove", "path": "members", "value": member_values(ids) })],
+        super::MemberRemoval::FilterPath => ids
+            .iter()
+            .map(|id| json!({ "op": "remove", "path": format!("members[value eq {}]", crate::scim::filter_string(id)) }))
+            .collect(),
+    };
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": ops })
+}
+
+/// PATCH renaming a group [I].
+pub fn rename(name: &str) -> Value {
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "displayName", "value": name }] })
+}
+
+fn member_values(ids: &[String]) -> Value {
+    Value::Array(ids.iter().map(|id| json!({ "value": id })).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_user_body_matches_the_captured_jumpcloud_body() {
+        let body = test_user("jc-test@jumpcloud.com", "5f1e2d3c4b5a69788796a5b4");
+        let expected = r#"{"active":true,"addresses":[{"country":"US","locality":"locality","postalCode":"80027","primary":true,"region":"region","streetAddress":"street-address","type":"work"}],"displayName":"displayname","emails":[{"primary":true,"type":"work","value":"jc-test@jumpcloud.com"}],"externalId":"5f1e2d3c4b5a69788796a5b4","locale":"en-US","name":{"familyName":"lastname","givenName":"firstname"},"phoneNumbers":[{"primary":true,"type":"work","value":"tel:+1-555-555-5555"}],"preferredLanguage":"en-US","schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"jc-test@jumpcloud.com"}"#;
+        assert_eq!(serde_json::to_string(&body).unwrap(), expected);
+    }
+
+    #[test]
+    fn minimal_put_carries_explicit_null_emails() {
+        let body = serde_json::to_string(&test_user_put("t@jumpcloud.com", "sp-1", true)).unwrap();
+        assert_eq!(
+            body,
+            r#"{"active":true,"emails":null,"id":"sp-1","name":{"familyName":"lastname","givenName":"firstname"},"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"t@jumpcloud.com"}"#
+        );
+    }
+
+    #[test]
+    fn cleared_multi_valued_attributes_are_empty_arrays() {
+        let u = User { id: "a".repeat(24), username: "u".into(), email: "u@example.com".into(), ..User::default() };
+        let body = user(&u, &Behaviour::default(), true, Some("9"));
+        assert_eq!(body["phoneNumbers"], json!([]));
+        assert_eq!(body["addresses"], json!([]));
+        assert_eq!(body["id"], json!("9"));
+        assert!(body.get(ENTERPRISE_USER_SCHEMA).is_none());
+    }
+
+    #[test]
+    fn phone_numbers_become_tel_uris() {
+        assert_eq!(tel_uri("+1 (555) 010-2000"), "tel:+1555010-2000");
+        assert_eq!(tel_uri("tel:+1-555"), "tel:+1-555");
+    }
+}

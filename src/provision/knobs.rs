@@ -1,0 +1,133 @@
+//! Behaviour knobs: every JumpCloud rule tagged [I] inferred or [U] unknown in
+//! JUMPCLOUD.md is a knob whose default is our best reading, switchable per scenario.
+
+use serde::{Deserialize, Serialize};
+
+/// How JumpCloud's behaviour is modelled where the evidence is incomplete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Behaviour {
+    /// [U] The request behind Test Connection.
+    pub test_connection: TestConnection,
+    /// [I] Source of `userName`.
+    pub username_from: UsernameFrom,
+    /// [C] default `put`; `patch` sends a PatchOp replace instead.
+    pub update_method: UpdateMethod,
+    /// [I] The form of a group member removal.
+    pub member_removal: MemberRemoval,
+    /// [I] How a group rename is sent.
+    pub group_update_method: GroupUpdateMethod,
+    /// [U] What deactivating Identity Management sends.
+    pub on_deactivate: OnDeactivate,
+    /// [U] What deleting a JumpCloud user sends.
+    pub user_delete: UserDelete,
+    /// [U] Name of the activation test group.
+    pub test_group_name: String,
+    /// [U] Content-Type and Accept of every request.
+    pub content_type: String,
+    /// [U] Per-request timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// [U] Retries after the first attempt, for 5xx, 429 and connection errors.
+    pub max_retries: u32,
+    /// [U] First backoff delay in milliseconds; doubled on each retry.
+    pub retry_backoff_ms: u64,
+    /// [U] Longest `Retry-After` honoured, in seconds; longer waits are capped.
+    pub max_retry_after_s: u64,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            test_connection: TestConnection::UsersList,
+            username_from: UsernameFrom::Email,
+            update_method: UpdateMethod::Put,
+            member_removal: MemberRemoval::ValueArray,
+            group_update_method: GroupUpdateMethod::Patch,
+            on_deactivate: OnDeactivate::Nothing,
+            user_delete: UserDelete::Delete,
+            test_group_name: "JumpCloud Test Group".to_string(),
+            content_type: crate::scim::SCIM_MEDIA_TYPE.to_string(),
+            timeout_ms: 10_000,
+            max_retries: 3,
+            retry_backoff_ms: 250,
+            max_retry_after_s: 30,
+        }
+    }
+}
+
+impl Behaviour {
+    /// The knobs as `name=value` pairs, for run headers.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        let mut out = Vec::new();
+        if let Some(map) = v.as_object() {
+            for (k, v) in map {
+                let s = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                out.push((k.clone(), s));
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestConnection {
+    /// `GET /Users?startIndex=1&count=1`
+    UsersList,
+    /// `GET /ServiceProviderConfig`
+    ServiceProviderConfig,
+    /// `GET /Users?filter=userName eq "<test email>"`
+    UsersFilter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsernameFrom {
+    Email,
+    Username,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateMethod {
+    Put,
+    Patch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRemoval {
+    /// `{"op":"remove","path":"members","value":[{"value":"<id>"}]}`
+    ValueArray,
+    /// `{"op":"remove","path":"members[value eq \"<id>\"]"}`
+    FilterPath,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupUpdateMethod {
+    Patch,
+    Put,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDeactivate {
+    /// Provisioning stops; nothing is sent and SP users stay as they are.
+    Nothing,
+    /// Every provisioned user is made inactive before provisioning stops.
+    DeprovisionUsers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserDelete {
+    /// `DELETE /Users/{id}`
+    Delete,
+    /// A full PUT with `active:false`.
+    Deactivate,
+}

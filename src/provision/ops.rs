@@ -1,0 +1,211 @@
+//! The vocabulary between the behaviour model and the wire: operations,
+//! replies, the transport seam, and findings.
+
+use serde_json::Value;
+use std::future::Future;
+
+/// Directory Insights event names [C], plus jcsim's own names for requests
+/// JumpCloud reports no event for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insight {
+    UserCreate,
+    UserUpdate,
+    UserDeprovision,
+    UserDelete,
+    UserLookup,
+    GroupCreate,
+    GroupUpdate,
+    GroupDelete,
+    GroupLookup,
+    /// Test Connection (no JumpCloud event).
+    TestConnection,
+    /// jcsim's read-back (`verify`).
+    Verify,
+    /// A raw `request` step.
+    Raw,
+}
+
+impl Insight {
+    /// The name shown in Directory Insights and in the timeline.
+    pub fn name(self) -> &'static str {
+        match self {
+            Insight::UserCreate => "user_create_provision",
+            Insight::UserUpdate => "user_update_provision",
+            Insight::UserDeprovision => "user_deprovision",
+            Insight::UserDelete => "user_delete_provision",
+            Insight::UserLookup => "user_lookup_provision",
+            Insight::GroupCreate => "group_create_provision",
+            Insight::GroupUpdate => "group_update_provision",
+            Insight::GroupDelete => "group_delete_provision",
+            Insight::GroupLookup => "group_lookup_provision",
+            Insight::TestConnection => "test_connection",
+            Insight::Verify => "jcsim_verify",
+            Insight::Raw => "jcsim_request",
+        }
+    }
+}
+
+/// HTTP methods JumpCloud uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One SCIM request JumpCloud would send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimOp {
+    pub insight: Insight,
+    /// Why it is sent, for the timeline (`look up alice@example.com`).
+    pub label: String,
+    pub method: Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: String,
+    /// Query parameters, in order, not yet encoded.
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl ScimOp {
+    pub fn new(insight: Insight, method: Method, path: impl Into<String>, label: impl Into<String>) -> Self {
+        ScimOp { insight, label: label.into(), method, path: path.into(), query: Vec::new(), body: None }
+    }
+
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn query(mut self, key: &str, value: &str) -> Self {
+        self.query.push((key.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// The SP's final answer to an operation (after the transport's retries).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    /// The body, when it was JSON.
+    pub body: Option<Value>,
+    /// The exchange that carried it.
+    pub exchange: u64,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The SCIM error `detail` (or the whole body) for messages.
+    pub fn detail(&self) -> String {
+        match &self.body {
+            Some(b) => match b.get("detail").and_then(Value::as_str) {
+                Some(d) => d.to_string(),
+                None => truncate(&b.to_string(), 300),
+            },
+            None => String::new(),
+        }
+    }
+}
+
+/// No HTTP response at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// `timeout`, `connect`, `reset`, `body`, `other`.
+    pub kind: String,
+    pub message: String,
+    pub exchange: u64,
+}
+
+/// Sends operations. The engine's implementation records every attempt.
+pub trait Transport: Sync {
+    fn send(&self, op: ScimOp) -> impl Future<Output = Result<Reply, Fault>> + Send;
+}
+
+/// Severity of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Provisioning broke: the step fails.
+    Error,
+    /// Worth knowing; the step still passes.
+    Warning,
+}
+
+/// Something the model noticed about the SP's behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub message: String,
+    pub admin_sees: Option<String>,
+    pub fix: Option<String>,
+    pub exchange: Option<u64>,
+    pub expected: Option<Value>,
+    pub actual: Option<Value>,
+}
+
+impl Finding {
+    pub fn error(id: &str, message: impl Into<String>) -> Self {
+        Finding {
+            id: id.to_string(),
+            severity: Severity::Error,
+            message: message.into(),
+            admin_sees: None,
+            fix: None,
+            exchange: None,
+            expected: None,
+            actual: None,
+        }
+    }
+
+    pub fn warning(id: &str, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Warning, ..Finding::error(id, message) }
+    }
+
+    pub fn admin(mut self, sees: impl Into<String>) -> Self {
+        self.admin_sees = Some(sees.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn exchange(mut self, id: u64) -> Self {
+        self.exchange = Some(id);
+        self
+    }
+
+    pub fn diff(mut self, expected: Value, actual: Value) -> Self {
+        self.expected = Some(expected);
+        self.actual = Some(actual);
+        self
+    }
+}
+
+/// Cut `s` to at most `max` characters, marking the cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}

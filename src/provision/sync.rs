@@ -1,0 +1,251 @@
+//! Sync: after every directory change JumpCloud brings the SP in line [C].
+//! Order: user deletes, user creates and updates, group deletes, creates,
+//! renames and membership, then deprovisioning of users no longer covered.
+
+use super::body;
+use super::{Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
+use super::{UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
+use crate::directory::{Directory, Group, User, UserState};
+use crate::scim::filter_string;
+
+impl Provisioner {
+    /// Bring the SP in line with the directory. Does nothing while Identity
+    /// Management is inactive. Failures of one user or group do not stop the others.
+    pub async fn sync<T: Transport>(&mut self, dir: &Directory, t: &T) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        if !dir.app.active {
+            return findings;
+        }
+        self.sync_deleted_users(dir, t, &mut findings).await;
+        for user in &dir.users {
+            let bound = dir.is_bound(&user.id);
+            let linked = self.users.contains_key(&user.id);
+            let result = if !linked && bound && user.state == UserState::Activated {
+                self.provision_user(user, t).await
+            } else if linked && bound && body::desired_active(user, bound) {
+                self.refresh_user(user, true, t).await
+            } else {
+                Ok(())
+            };
+            if let Err(f) = result {
+                findings.push(f);
+            }
+        }
+        if dir.app.group_management {
+            self.sync_groups(dir, t, &mut findings).await;
+        }
+        for user in &dir.users {
+            let bound = dir.is_bound(&user.id);
+            let active = body::desired_active(user, bound);
+            if !active
+                && self.users.contains_key(&user.id)
+                && let Err(f) = self.refresh_user(user, false, t).await
+            {
+                findings.push(f);
+            }
+        }
+        findings
+    }
+
+    /// Lookup-before-create [C]: a hit links and updates the existing user, a miss creates it.
+    async fn provision_user<T: Transport>(&mut self, user: &User, t: &T) -> Result<(), Finding> {
+        let user_name = body::user_name(user, &self.behaviour);
+        let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}"))
+            .query("filter", &format!("userName eq {}", filter_string(&user_name)));
+        let what = format!("look up user {user_name}");
+        let reply = send_ok(t, lookup, &what).await?;
+        let active = body::desired_active(user, true);
+        match first_resource(&reply, &what)? {
+            Some(existing) => {
+                let found = super::Reply { body: Some(existing), ..reply };
+                let sp_id = resource_id(&found, &what)?;
+                self.users.insert(user.id.clone(), LinkedUser { sp_id, sent: serde_json::Value::Null, active: true });
+                self.update_user(user, active, t).await
+            }
+            None => {
+                let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}"))
+                    .body(body::user(user, &self.behaviour, active, None));
+                let what = format!("create user {user_name}");
+                let reply = send_ok(t, create, &what).await?;
+                let sp_id = resource_id(&reply, &what)?;
+                let sent = body::user(user, &self.behaviour, active, None);
+                self.users.insert(user.id.clone(), LinkedUser { sp_id, sent, active });
+                Ok(())
+            }
+        }
+    }
+
+    /// Send an update when what JumpCloud last sent differs from the directory.
+    async fn refresh_user<T: Transport>(&mut self, user: &User, active: bool, t: &T) -> Result<(), Finding> {
+        let Some(link) = self.users.get(&user.id) else { return Ok(()) };
+        if link.sent == body::user(user, &self.behaviour, active, None) {
+            return Ok(());
+        }
+        self.update_user(user, active, t).await
+    }
+
+    /// Full-replace PUT [C] (or PATCH under `update_method: patch`). Turning
+    /// `active` off is reported as `user_deprovision` [C].
+    pub(super) async fn update_user<T: Transport>(&mut self, user: &User, active: bool, t: &T) -> Result<(), Finding> {
+        let Some(link) = self.users.get(&user.id).cloned() else { return Ok(()) };
+        let user_name = body::user_name(user, &self.behaviour);
+        let deprovision = link.active && !active;
+        let (insight, label) = if deprovision {
+            (Insight::UserDeprovision, format!("deactivate {user_name}"))
+        } else {
+            (Insight::UserUpdate, format!("update {user_name}"))
+        };
+        let path = format!("/Users/{}", link.sp_id);
+        let full = body::user(user, &self.behaviour, active, Some(&link.sp_id));
+        let op = match self.behaviour.update_method {
+            UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full),
+            UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
+        };
+        send_ok(t, op, &label).await?;
+        let sent = body::user(user, &self.behaviour, active, None);
+        self.users.insert(user.id.clone(), LinkedUser { sp_id: link.sp_id, sent, active });
+        Ok(())
+    }
+
+    async fn sync_deleted_users<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
+        let gone: Vec<String> = self.users.keys().filter(|id| dir.user_by_id(id).is_none()).cloned().collect();
+        for jc_id in gone {
+            let Some(link) = self.users.remove(&jc_id) else { continue };
+            let path = format!("/Users/{}", link.sp_id);
+            let user_name = link.sent.get("userName").and_then(|v| v.as_str()).unwrap_or(&link.sp_id).to_string();
+            let result = match self.behaviour.user_delete {
+                UserDelete::Delete => {
+                    let op = ScimOp::new(Insight::UserDelete, Method::Delete, &path, format!("delete {user_name}"));
+                    send_ok(t, op, &format!("delete user {user_name}")).await.map(|_| true)
+                }
+                UserDelete::Deactivate => {
+                    let mut sent = link.sent.clone();
+                    sent["active"] = serde_json::Value::Bool(false);
+                    sent["id"] = serde_json::Value::String(link.sp_id.clone());
+                    let op = ScimOp::new(Insight::UserDeprovision, Method::Put, &path, format!("deactivate deleted user {user_name}")).body(sent);
+                    send_ok(t, op, &format!("deactivate user {user_name}")).await.map(|_| false)
+                }
+            };
+            match result {
+                Ok(true) => {
+                    self.deleted_users.push(link.sp_id.clone());
+                    // The SP removes a deleted user from its groups (RFC 7643 §4.2: members are references).
+                    for g in self.groups.values_mut() {
+                        g.members.retain(|m| *m != link.sp_id);
+                    }
+                }
+                Ok(false) => {}
+                Err(f) => findings.push(f),
+            }
+        }
+    }
+
+    async fn sync_groups<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
+        // Groups deleted in JumpCloud [C].
+        let gone: Vec<String> = self.groups.keys().filter(|id| dir.group_by_id(id).is_none()).cloned().collect();
+        for jc_id in gone {
+            let Some(link) = self.groups.remove(&jc_id) else { continue };
+            let label = format!("delete group {}", link.display_name);
+            let op = ScimOp::new(Insight::GroupDelete, Method::Delete, format!("/Groups/{}", link.sp_id), &label);
+            match send_ok(t, op, &label).await {
+                Ok(_) => self.deleted_groups.push(link.sp_id),
+                Err(f) => findings.push(f),
+            }
+        }
+        let bound: Vec<Group> = dir.bound_groups().cloned().collect();
+        for group in bound {
+            let members: Vec<String> = group.members.iter().filter_map(|m| self.sp_user_id(m).map(str::to_string)).collect();
+            let result = match self.groups.get(&group.id).cloned() {
+                None if members.is_empty() => Ok(()), // empty groups are not created [C]
+                None => self.provision_group(&group, members, t).await,
+                Some(link) => self.update_group(&group, link, members, t).await,
+            };
+            if let Err(f) = result {
+                findings.push(f);
+            }
+        }
+    }
+
+    /// Take over a same-name SP group [C] or create the group [I].
+    async fn provision_group<T: Transport>(&mut self, group: &Group, members: Vec<String>, t: &T) -> Result<(), Finding> {
+        let what = format!("look up group {}", group.name);
+        let lookup = ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", format!("look up group {}", group.name))
+            .query("filter", &format!("displayName eq {}", filter_string(&group.name)));
+        let reply = send_ok(t, lookup, &what).await?;
+        match first_resource(&reply, &what)? {
+            Some(existing) => {
+                let found = super::Reply { body: Some(existing.clone()), ..reply };
+                let sp_id = resource_id(&found, &what)?;
+                let present: Vec<String> = member_ids(&existing);
+                let link = LinkedGroup { sp_id, display_name: group.name.clone(), members: present };
+                self.groups.insert(group.id.clone(), link.clone());
+                self.update_group(group, link, members, t).await
+            }
+            None => {
+                let label = format!("create group {}", group.name);
+                let op = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", &label).body(body::group(&group.name, &members));
+                let reply = send_ok(t, op, &label).await?;
+                let sp_id = resource_id(&reply, &label)?;
+                self.groups.insert(group.id.clone(), LinkedGroup { sp_id, display_name: group.name.clone(), members });
+                Ok(())
+            }
+        }
+    }
+
+    async fn update_group<T: Transport>(&mut self, group: &Group, link: LinkedGroup, members: Vec<String>, t: &T) -> Result<(), Finding> {
+        let path = format!("/Groups/{}", link.sp_id);
+        let added: Vec<String> = members.iter().filter(|m| !link.members.contains(m)).cloned().collect();
+        let removed: Vec<String> = link.members.iter().filter(|m| !members.contains(m)).cloned().collect();
+        let renamed = link.display_name != group.name;
+        let mut new_link = link.clone();
+        if self.behaviour.group_update_method == GroupUpdateMethod::Put && (renamed || !added.is_empty() || !removed.is_empty()) {
+            let label = format!("update group {}", group.name);
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body(body::group_put(&link.sp_id, &group.name, &members));
+            send_ok(t, op, &label).await?;
+            new_link.display_name = group.name.clone();
+            new_link.members = members;
+            self.groups.insert(group.id.clone(), new_link);
+            return Ok(());
+        }
+        if renamed {
+            let label = format!("rename group {} to {}", link.display_name, group.name);
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name));
+            send_ok(t, op, &label).await?;
+            new_link.display_name = group.name.clone();
+            self.groups.insert(group.id.clone(), new_link.clone());
+        }
+        if !added.is_empty() {
+            let label = format!("add {} member(s) to {}", added.len(), group.name);
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::add_members(&added));
+            send_ok(t, op, &label).await?;
+            new_link.members.extend(added);
+            self.groups.insert(group.id.clone(), new_link.clone());
+        }
+        if !removed.is_empty() {
+            let label = format!("remove {} member(s) from {}", removed.len(), group.name);
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::remove_members(&removed, self.behaviour.member_removal));
+            send_ok(t, op, &label).await?;
+            new_link.members.retain(|m| !removed.contains(m));
+            self.groups.insert(group.id.clone(), new_link);
+        }
+        Ok(())
+    }
+}
+
+/// Member ids of a SCIM group representation, as strings.
+pub(super) fn member_ids(group: &serde_json::Value) -> Vec<String> {
+    group
+        .get("members")
+        .and_then(|m| m.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|m| match m.get("value") {
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(v @ serde_json::Value::Number(_)) => Some(v.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,137 @@
+//! The append-only `events.jsonl` writer and its reader.
+
+use super::{Event, Redactor};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Writes events as JSON lines, one `write` and one flush per event, so a crash
+/// loses nothing already recorded. Every event is redacted before it is written.
+#[derive(Debug)]
+pub struct Recorder {
+    path: Option<PathBuf>,
+    file: Mutex<Option<File>>,
+    redactor: Redactor,
+    next_exchange: AtomicU64,
+}
+
+impl Recorder {
+    /// Create (truncate) `events.jsonl` in `dir`.
+    pub fn create(dir: &Path, redactor: Redactor) -> io::Result<Recorder> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("events.jsonl");
+        let file = OpenOptions::new().create(true).write(true).truncate(true).open(&path)?;
+        Ok(Recorder { path: Some(path), file: Mutex::new(Some(file)), redactor, next_exchange: AtomicU64::new(1) })
+    }
+
+    /// A recorder that keeps nothing (dry runs and unit tests).
+    pub fn discard(redactor: Redactor) -> Recorder {
+        Recorder { path: None, file: Mutex::new(None), redactor, next_exchange: AtomicU64::new(1) }
+    }
+
+    /// Path of `events.jsonl`, if recording to disk.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The redactor applied to every event.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Allocate the next exchange id.
+    pub fn next_exchange_id(&self) -> u64 {
+        self.next_exchange.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Number of exchange ids handed out so far.
+    pub fn exchanges(&self) -> u64 {
+        self.next_exchange.load(Ordering::Relaxed) - 1
+    }
+
+    /// Redact and append one event. Returns the redacted event.
+    pub fn record(&self, mut event: Event) -> io::Result<Event> {
+        self.redactor.event(&mut event);
+        let line = serde_json::to_string(&event).map_err(io::Error::other)?;
+        let line = self.redactor.text(&line);
+        let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(file) = guard.as_mut() {
+            let mut buf = line.clone().into_bytes();
+            buf.push(b'\n');
+            file.write_all(&buf)?;
+            file.flush()?;
+        }
+        drop(guard);
+        // Re-read the redacted form so callers never hold an unredacted copy.
+        serde_json::from_str(&line).map_err(io::Error::other)
+    }
+}
+
+/// Outcome of reading a possibly truncated `events.jsonl`.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    pub events: Vec<Event>,
+    /// Lines that did not parse (a torn last line after a crash), with line numbers.
+    pub bad_lines: Vec<(usize, String)>,
+}
+
+/// Read every complete event of an `events.jsonl`. A torn or foreign line is
+/// reported, not fatal.
+pub fn read_events(path: &Path) -> io::Result<EventLog> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut log = EventLog::default();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Event>(&line) {
+            Ok(ev) => log.events.push(ev),
+            Err(e) => log.bad_lines.push((i + 1, e.to_string())),
+        }
+    }
+    Ok(log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Check, Verdict};
+
+    #[test]
+    fn records_are_redacted_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Recorder::create(dir.path(), Redactor::new().secret("tok-12345")).unwrap();
+        let ev = Event::Check(Check {
+            step: 0,
+            id: "x".into(),
+            verdict: Verdict::Fail,
+            message: "server said tok-12345".into(),
+            admin_sees: None,
+            fix: None,
+            exchange: None,
+            expected: None,
+            actual: None,
+        });
+        let back = rec.record(ev).unwrap();
+        let Event::Check(c) = back else { panic!("not a check") };
+        assert_eq!(c.message, "server said [REDACTED]");
+        let text = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+        assert!(!text.contains("tok-12345"));
+        let log = read_events(&dir.path().join("events.jsonl")).unwrap();
+        assert_eq!(log.events.len(), 1);
+    }
+
+    #[test]
+    fn torn_last_line_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, "{\"type\":\"step_finished\",\"step\":0,\"verdict\":\"pass\",\"duration_ms\":1.0}\n{\"type\":\"exch").unwrap();
+        let log = read_events(&path).unwrap();
+        assert_eq!(log.events.len(), 1);
+        assert_eq!(log.bad_lines.len(), 1);
+        assert_eq!(log.bad_lines[0].0, 2);
+    }
+}
