@@ -105,7 +105,14 @@ fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
         }
     };
     if files.is_empty() {
-        eprintln!("error: no scenario files (*.yaml, *.yml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        eprintln!(
+            "error: no scenario files (*.yaml, *.yml) found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         return None;
     }
     let mut ok = Vec::new();
@@ -126,7 +133,12 @@ fn validate(paths: &[PathBuf]) -> i32 {
     match load_all(paths) {
         Some(all) => {
             for s in &all {
-                println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
+                println!(
+                    "ok: {} ({}, {} steps)",
+                    s.source.file,
+                    s.name,
+                    s.steps.len()
+                );
             }
             exit::PASS
         }
@@ -135,7 +147,9 @@ fn validate(paths: &[PathBuf]) -> i32 {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let Some(scenarios) = load_all(&args.paths) else { return Ok(exit::INVALID) };
+    let Some(scenarios) = load_all(&args.paths) else {
+        return Ok(exit::INVALID);
+    };
     let target = match target_override(&args) {
         Ok(t) => t,
         Err(msg) => {
@@ -143,7 +157,12 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
             return Ok(exit::INVALID);
         }
     };
-    let opts = RunOptions { out_dir: args.out.clone(), target, seed: args.seed, fail_fast: args.fail_fast };
+    let opts = RunOptions {
+        out_dir: args.out.clone(),
+        target,
+        seed: args.seed,
+        fail_fast: args.fail_fast,
+    };
     let mut worst = exit::PASS;
     let mut stdout = std::io::stdout();
     for s in &scenarios {
@@ -178,12 +197,18 @@ fn worse(a: i32, b: i32) -> i32 {
 
 fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
     let token = match (&args.token_env, &args.token) {
-        (Some(var), _) => Some(std::env::var(var).map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?),
+        (Some(var), _) => Some(
+            std::env::var(var)
+                .map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?,
+        ),
         (None, Some(t)) => Some(t.clone()),
         (None, None) => None,
     };
     let credentials = token.map(|t| match &args.auth_header {
-        Some(name) => Credentials::Header { name: name.clone(), value: t },
+        Some(name) => Credentials::Header {
+            name: name.clone(),
+            value: t,
+        },
         None => Credentials::Bearer(t),
     });
     match &args.target {

@@ -123,37 +123,77 @@ impl Client {
 
     /// Send `req`, retrying as configured. `record` is called once per attempt
     /// and returns the exchange id it recorded.
-    pub async fn send(&self, req: &OutRequest, mut record: impl FnMut(Attempt) -> u64) -> Result<Answer, NoAnswer> {
+    pub async fn send(
+        &self,
+        req: &OutRequest,
+        mut record: impl FnMut(Attempt) -> u64,
+    ) -> Result<Answer, NoAnswer> {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
         let headers = self.headers(req);
-        let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let body_bytes = req
+            .body
+            .as_ref()
+            .map(|b| serde_json::to_vec(b).unwrap_or_default());
         let mut attempt = 1;
         loop {
-            let recorded_req = RecordedRequest { method: req.method.clone(), url: url.clone(), headers: headers.clone(), body: req.body.clone() };
+            let recorded_req = RecordedRequest {
+                method: req.method.clone(),
+                url: url.clone(),
+                headers: headers.clone(),
+                body: req.body.clone(),
+            };
             let started = Instant::now();
-            let outcome = self.once(&req.method, &url, &headers, body_bytes.clone()).await;
+            let outcome = self
+                .once(&req.method, &url, &headers, body_bytes.clone())
+                .await;
             let duration = started.elapsed();
             let retries_left = attempt <= self.cfg.max_retries;
             match outcome {
                 Ok((status, resp_headers, raw)) => {
                     let (body, body_text) = parse_body(&raw);
-                    let recorded = RecordedResponse { status, headers: resp_headers.clone(), body: body.clone(), body_text };
-                    let id = record(Attempt { attempt, request: recorded_req, response: Some(recorded), error: None, started, duration });
+                    let recorded = RecordedResponse {
+                        status,
+                        headers: resp_headers.clone(),
+                        body: body.clone(),
+                        body_text,
+                    };
+                    let id = record(Attempt {
+                        attempt,
+                        request: recorded_req,
+                        response: Some(recorded),
+                        error: None,
+                        started,
+                        duration,
+                    });
                     if retries_left && (status == 429 || status >= 500) {
                         tokio::time::sleep(self.delay(attempt, &resp_headers)).await;
                         attempt += 1;
                         continue;
                     }
-                    return Ok(Answer { status, body, exchange: id });
+                    return Ok(Answer {
+                        status,
+                        body,
+                        exchange: id,
+                    });
                 }
                 Err(fault) => {
-                    let id = record(Attempt { attempt, request: recorded_req, response: None, error: Some(fault.clone()), started, duration });
+                    let id = record(Attempt {
+                        attempt,
+                        request: recorded_req,
+                        response: None,
+                        error: Some(fault.clone()),
+                        started,
+                        duration,
+                    });
                     if retries_left && fault.kind != "other" {
                         tokio::time::sleep(self.delay(attempt, &[])).await;
                         attempt += 1;
                         continue;
                     }
-                    return Err(NoAnswer { fault, exchange: id });
+                    return Err(NoAnswer {
+                        fault,
+                        exchange: id,
+                    });
                 }
             }
         }
@@ -167,7 +207,9 @@ impl Client {
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
         if !req.no_auth {
             match &self.cfg.credentials {
-                Some(Credentials::Bearer(t)) => h.push(("Authorization".to_string(), format!("Bearer {t}"))),
+                Some(Credentials::Bearer(t)) => {
+                    h.push(("Authorization".to_string(), format!("Bearer {t}")))
+                }
                 Some(Credentials::Header { name, value }) => h.push((name.clone(), value.clone())),
                 None => {}
             }
@@ -179,8 +221,15 @@ impl Client {
         h
     }
 
-    async fn once(&self, method: &str, url: &str, headers: &[(String, String)], body: Option<Vec<u8>>) -> Result<(u16, Vec<(String, String)>, Vec<u8>), TransportFault> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
+    async fn once(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), TransportFault> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| fault("other", e.to_string()))?;
         let mut rb = self.http.request(method, url);
         for (k, v) in headers {
             rb = rb.header(k, v);
@@ -193,12 +242,23 @@ impl Client {
         let resp_headers = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut raw = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if raw.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(fault("body", format!("response body exceeds {} MiB; jcsim stopped reading", MAX_BODY_BYTES / (1024 * 1024))));
+                return Err(fault(
+                    "body",
+                    format!(
+                        "response body exceeds {} MiB; jcsim stopped reading",
+                        MAX_BODY_BYTES / (1024 * 1024)
+                    ),
+                ));
             }
             raw.extend_from_slice(&chunk);
         }
@@ -207,7 +267,10 @@ impl Client {
 
     /// Retry delay: `Retry-After` when given (capped), else exponential backoff.
     fn delay(&self, attempt: u32, headers: &[(String, String)]) -> Duration {
-        let retry_after = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("retry-after")).and_then(|(_, v)| parse_retry_after(v, SystemTime::now()));
+        let retry_after = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+            .and_then(|(_, v)| parse_retry_after(v, SystemTime::now()));
         match retry_after {
             Some(d) => d.min(self.cfg.max_retry_after),
             None => self.cfg.backoff.saturating_mul(1 << (attempt - 1).min(10)),
@@ -227,7 +290,11 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// Percent-encode a query string (RFC 3986: unreserved characters stay).
 pub fn encode_query(pairs: &[(String, String)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn encode(s: &str) -> String {
@@ -249,15 +316,23 @@ fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
     match serde_json::from_slice::<Value>(raw) {
         Ok(v) => (Some(v), None),
         Err(_) => {
-            let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
-            let text = if raw.len() > MAX_RECORDED_TEXT { format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT) } else { text };
+            let text =
+                String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
+            let text = if raw.len() > MAX_RECORDED_TEXT {
+                format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT)
+            } else {
+                text
+            };
             (None, Some(text))
         }
     }
 }
 
 fn fault(kind: &str, message: String) -> TransportFault {
-    TransportFault { kind: kind.to_string(), message }
+    TransportFault {
+        kind: kind.to_string(),
+        message,
+    }
 }
 
 /// Classify a reqwest error without its URL (the URL is recorded separately).
@@ -298,7 +373,10 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
         assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
+            Some(Duration::from_secs(10))
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 

@@ -50,7 +50,10 @@ pub enum EngineError {
 }
 
 /// Run one scenario to completion and write its records.
-pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunSummary, EngineError> {
+pub async fn run_scenario(
+    scenario: &Scenario,
+    opts: &RunOptions,
+) -> Result<RunSummary, EngineError> {
     let seed = opts.seed.or(scenario.seed).unwrap_or(1);
     let target = target::resolve(scenario, opts.target.as_ref(), seed).await?;
     let run_id = run_id(scenario);
@@ -59,13 +62,23 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
-    let recorder = Recorder::create(&run_dir, redactor).map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    let recorder = Recorder::create(&run_dir, redactor).map_err(|e| EngineError::Record {
+        dir: run_dir.display().to_string(),
+        source: e,
+    })?;
     let behaviour = scenario.behaviour.clone();
-    let client = Client::new(client_config(&behaviour, &target)).map_err(|e| EngineError::Setup(e.to_string()))?;
-    let mut dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+    let client = Client::new(client_config(&behaviour, &target))
+        .map_err(|e| EngineError::Setup(e.to_string()))?;
+    let mut dir =
+        Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
     let mut prov = Provisioner::new(behaviour.clone(), seed);
     let started = Instant::now();
-    let record = |ev: Event| recorder.record(ev).map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e });
+    let record = |ev: Event| {
+        recorder.record(ev).map_err(|e| EngineError::Record {
+            dir: run_dir.display().to_string(),
+            source: e,
+        })
+    };
 
     record(Event::RunStarted(RunStarted {
         run_id: run_id.clone(),
@@ -84,17 +97,29 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     let mut stop_reason = None;
     let mut any_response = false;
     for (index, step) in scenario.steps.iter().enumerate() {
-        let ctx = Recording { client: &client, recorder: &recorder, run_start: started, step: index, log: Default::default() };
+        let ctx = Recording {
+            client: &client,
+            recorder: &recorder,
+            run_start: started,
+            step: index,
+            log: Default::default(),
+        };
         let result = steps::run_step(index, step, &mut dir, &mut prov, &ctx, started).await?;
         let log = ctx.log();
         any_response |= log.any_response;
         let failed = result.verdict == Verdict::Fail;
         summary.steps.push(result);
         if let Some(e) = log.record_error {
-            return Err(EngineError::Record { dir: run_dir.display().to_string(), source: std::io::Error::other(e) });
+            return Err(EngineError::Record {
+                dir: run_dir.display().to_string(),
+                source: std::io::Error::other(e),
+            });
         }
         if failed && log.connect_failed && !any_response {
-            stop_reason = Some(format!("the target {} could not be reached", target.base_url));
+            stop_reason = Some(format!(
+                "the target {} could not be reached",
+                target.base_url
+            ));
             summary.unreachable = true;
             break;
         }
@@ -108,7 +133,11 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     summary.stop_reason = stop_reason.clone();
     let exit_code = summary.exit_code();
     record(Event::RunFinished(RunFinished {
-        verdict: if exit_code == exit::PASS { Verdict::Pass } else { Verdict::Fail },
+        verdict: if exit_code == exit::PASS {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
         steps_passed: summary.passed(),
         steps_failed: summary.failed(),
         exchanges: summary.exchanges,
@@ -117,7 +146,12 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         stop_reason,
         exit_code,
     }))?;
-    summary.write_json(recorder.redactor()).map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    summary
+        .write_json(recorder.redactor())
+        .map_err(|e| EngineError::Record {
+            dir: run_dir.display().to_string(),
+            source: e,
+        })?;
     target.shutdown().await;
     Ok(summary)
 }
@@ -139,9 +173,25 @@ fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
 fn run_id(s: &Scenario) -> String {
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();
-    let slug: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let stem = std::path::Path::new(&s.source.file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(&s.name)
+        .to_string();
+    let slug: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let unique = (nanos ^ std::process::id().rotate_left(16)) & 0xffff;
     format!("{stamp}-{slug}-{unique:04x}")
 }

@@ -20,15 +20,18 @@ pub(super) async fn run_step(
     run_start: Instant,
 ) -> Result<StepSummary, EngineError> {
     let started = Instant::now();
-    let title = step.action.title();
-    record(ctx, Event::StepStarted(StepStarted {
-        step: index,
-        action: step.action.name().to_string(),
-        title: title.clone(),
-        line: step.line,
-        col: step.col,
-        at_ms: started.saturating_duration_since(run_start).as_millis() as u64,
-    }))?;
+    let title = ctx.recorder.redactor().text(&step.action.title());
+    record(
+        ctx,
+        Event::StepStarted(StepStarted {
+            step: index,
+            action: step.action.name().to_string(),
+            title: title.clone(),
+            line: step.line,
+            col: step.col,
+            at_ms: started.saturating_duration_since(run_start).as_millis() as u64,
+        }),
+    )?;
 
     let findings = act(&step.action, dir, prov, ctx).await;
     let log = ctx.log();
@@ -47,7 +50,15 @@ pub(super) async fn run_step(
     judged.checks = checks;
     judged.reason = judged.reason.map(|r| ctx.recorder.redactor().text(&r));
     let duration = started.elapsed();
-    record(ctx, Event::StepFinished(StepFinished { step: index, verdict: judged.verdict, duration_ms: ms(duration), reason: judged.reason.clone() }))?;
+    record(
+        ctx,
+        Event::StepFinished(StepFinished {
+            step: index,
+            verdict: judged.verdict,
+            duration_ms: ms(duration),
+            reason: judged.reason.clone(),
+        }),
+    )?;
     Ok(StepSummary {
         index,
         title,
@@ -61,14 +72,24 @@ pub(super) async fn run_step(
 }
 
 fn record(ctx: &Recording<'_>, ev: Event) -> Result<Event, EngineError> {
-    ctx.recorder.record(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
+    ctx.recorder.record(ev).map_err(|e| EngineError::Record {
+        dir: String::from("run directory"),
+        source: e,
+    })
 }
 
 /// Apply the action and collect what the provisioning model found.
-async fn act(action: &Action, dir: &mut Directory, prov: &mut Provisioner, t: &Recording<'_>) -> Vec<Finding> {
+async fn act(
+    action: &Action,
+    dir: &mut Directory,
+    prov: &mut Provisioner,
+    t: &Recording<'_>,
+) -> Vec<Finding> {
     let change = match action {
         Action::TestConnection => return prov.test_connection(dir, t).await,
-        Action::Activate { test_user_email } => return prov.activate(dir, test_user_email.as_deref(), t).await,
+        Action::Activate { test_user_email } => {
+            return prov.activate(dir, test_user_email.as_deref(), t).await;
+        }
         Action::DeactivateApp => return prov.deactivate(dir, t).await,
         Action::Verify => return prov.verify(t).await,
         Action::Request(r) => return raw_request(r, t).await,
@@ -76,10 +97,16 @@ async fn act(action: &Action, dir: &mut Directory, prov: &mut Provisioner, t: &R
         Action::UpdateUser(u) => dir.update_user(&u.user, &u.set),
         Action::DeleteUser(n) => dir.delete_user(n).map(|_| ()),
         Action::SuspendUser(n) => dir.set_state(n, UserState::Suspended),
-        Action::UnsuspendUser(n) | Action::ActivateUser(n) => dir.set_state(n, UserState::Activated),
+        Action::UnsuspendUser(n) | Action::ActivateUser(n) => {
+            dir.set_state(n, UserState::Activated)
+        }
         Action::BindUser(n) => dir.bind_user(n),
         Action::UnbindUser(n) => dir.unbind_user(n),
-        Action::CreateGroup(g) => dir.create_group(&g.name).and_then(|_| g.members.iter().try_for_each(|m| dir.add_member(m, &g.name))),
+        Action::CreateGroup(g) => dir.create_group(&g.name).and_then(|_| {
+            g.members
+                .iter()
+                .try_for_each(|m| dir.add_member(m, &g.name))
+        }),
         Action::RenameGroup(r) => dir.rename_group(&r.group, &r.to),
         Action::DeleteGroup(n) => dir.delete_group(n).map(|_| ()),
         Action::BindGroup(n) => dir.bind_group(n),
@@ -97,16 +124,40 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
     let req = OutRequest {
         method: r.method.to_ascii_uppercase(),
         path_and_query: r.path.clone(),
-        headers: r.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        headers: r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         body: r.body.clone(),
         no_auth: r.no_auth,
     };
     let label = format!("{} {}", req.method, req.path_and_query);
-    match t.request(&req, crate::provision::Insight::Raw.name(), &label).await {
+    match t
+        .request(&req, crate::provision::Insight::Raw.name(), &label)
+        .await
+    {
         // The status is judged by `expect`; a raw request without one must succeed.
-        Ok(a) if r.expect.as_ref().and_then(|e| e.status).is_some() || (200..300).contains(&a.status) => Vec::new(),
-        Ok(a) => vec![Finding::error("request.status", format!("{label}: SP answered HTTP {}", a.status)).exchange(a.exchange)],
-        Err(n) => vec![Finding::error(&format!("transport.{}", n.fault.kind), format!("{label}: no response ({})", n.fault.message)).exchange(n.exchange)],
+        Ok(a)
+            if r.expect.as_ref().and_then(|e| e.status).is_some()
+                || (200..300).contains(&a.status) =>
+        {
+            Vec::new()
+        }
+        Ok(a) => vec![
+            Finding::error(
+                "request.status",
+                format!("{label}: SP answered HTTP {}", a.status),
+            )
+            .exchange(a.exchange),
+        ],
+        Err(n) => vec![
+            Finding::error(
+                &format!("transport.{}", n.fault.kind),
+                format!("{label}: no response ({})", n.fault.message),
+            )
+            .exchange(n.exchange),
+        ],
     }
 }
 
@@ -117,9 +168,17 @@ struct Judged {
 }
 
 /// Turn findings into checks and apply the step's expectation.
-fn judge(step: usize, findings: Vec<Finding>, expect: Option<&Expect>, last_status: Option<u16>) -> Judged {
+fn judge(
+    step: usize,
+    findings: Vec<Finding>,
+    expect: Option<&Expect>,
+    last_status: Option<u16>,
+) -> Judged {
     let expected_outcome = expect.and_then(|e| e.outcome).unwrap_or(Outcome::Pass);
-    let errors: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
     let first_error = errors.first().map(|f| f.message.clone());
     let mut checks: Vec<Check> = findings
         .iter()
@@ -130,15 +189,26 @@ fn judge(step: usize, findings: Vec<Finding>, expect: Option<&Expect>, last_stat
                 // The failure was the point of the step.
                 (Severity::Error, Outcome::Fail) => Verdict::Pass,
             };
-            let message = if verdict == Verdict::Pass { format!("expected failure: {}", f.message) } else { f.message.clone() };
+            let message = if verdict == Verdict::Pass {
+                format!("expected failure: {}", f.message)
+            } else {
+                f.message.clone()
+            };
             to_check(step, f, verdict, message)
         })
         .collect();
-    let mut failures: Vec<String> = checks.iter().filter(|c| c.verdict == Verdict::Fail).map(|c| c.message.clone()).collect();
+    let mut failures: Vec<String> = checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| c.message.clone())
+        .collect();
     if expected_outcome == Outcome::Fail {
         let ok = !errors.is_empty();
         let message = if ok {
-            format!("the step failed as expected: {}", first_error.clone().unwrap_or_default())
+            format!(
+                "the step failed as expected: {}",
+                first_error.clone().unwrap_or_default()
+            )
         } else {
             "the step was expected to fail, but it succeeded".to_string()
         };
@@ -164,8 +234,16 @@ fn judge(step: usize, findings: Vec<Finding>, expect: Option<&Expect>, last_stat
         }
         checks.push(simple(step, "expect.reason", ok, message));
     }
-    let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
-    Judged { verdict, reason: failures.into_iter().next(), checks }
+    let verdict = if failures.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Judged {
+        verdict,
+        reason: failures.into_iter().next(),
+        checks,
+    }
 }
 
 fn to_check(step: usize, f: &Finding, verdict: Verdict, message: String) -> Check {
@@ -201,7 +279,11 @@ mod tests {
     use super::*;
 
     fn expect(outcome: Option<Outcome>, status: Option<u16>) -> Expect {
-        Expect { outcome, status, reason_contains: None }
+        Expect {
+            outcome,
+            status,
+            reason_contains: None,
+        }
     }
 
     #[test]
@@ -218,7 +300,13 @@ mod tests {
         assert_eq!(j.verdict, Verdict::Pass);
         let j = judge(0, vec![], Some(&e), Some(201));
         assert_eq!(j.verdict, Verdict::Fail);
-        assert_eq!(j.checks.iter().filter(|c| c.verdict == Verdict::Fail).count(), 2);
+        assert_eq!(
+            j.checks
+                .iter()
+                .filter(|c| c.verdict == Verdict::Fail)
+                .count(),
+            2
+        );
     }
 
     #[test]

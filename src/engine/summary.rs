@@ -66,11 +66,17 @@ impl RunSummary {
     }
 
     pub fn passed(&self) -> usize {
-        self.steps.iter().filter(|s| s.verdict == Verdict::Pass).count()
+        self.steps
+            .iter()
+            .filter(|s| s.verdict == Verdict::Pass)
+            .count()
     }
 
     pub fn failed(&self) -> usize {
-        self.steps.iter().filter(|s| s.verdict == Verdict::Fail).count()
+        self.steps
+            .iter()
+            .filter(|s| s.verdict == Verdict::Fail)
+            .count()
     }
 
     /// 0 all passed, 1 a step failed, 3 the target was unreachable.
@@ -95,7 +101,17 @@ impl RunSummary {
             passed: usize,
             failed: usize,
         }
-        let out = Out { run: self, verdict: if self.exit_code() == 0 { "pass" } else { "fail" }, exit_code: self.exit_code(), passed: self.passed(), failed: self.failed() };
+        let out = Out {
+            run: self,
+            verdict: if self.exit_code() == 0 {
+                "pass"
+            } else {
+                "fail"
+            },
+            exit_code: self.exit_code(),
+            passed: self.passed(),
+            failed: self.failed(),
+        };
         let text = serde_json::to_string_pretty(&out).map_err(std::io::Error::other)?;
         std::fs::write(self.run_dir.join("summary.json"), redactor.text(&text))
     }
@@ -109,17 +125,37 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         Verdict::Warn => "!",
     };
     if !quiet {
-        writeln!(out, "▶ {} ({}) → {} [{}]", s.scenario, s.file, s.target, s.target_kind)?;
+        writeln!(
+            out,
+            "▶ {} ({}) → {} [{}]",
+            s.scenario, s.file, s.target, s.target_kind
+        )?;
     }
     for step in &s.steps {
         if quiet && step.verdict == Verdict::Pass {
             continue;
         }
         if quiet {
-            writeln!(out, "✗ {} › step {} `{}` (line {})", s.scenario, step.index + 1, step.title, step.line)?;
+            writeln!(
+                out,
+                "✗ {} › step {} `{}` (line {})",
+                s.scenario,
+                step.index + 1,
+                step.title,
+                step.line
+            )?;
         } else {
             let n = step.exchanges;
-            writeln!(out, "  {} {:>2}. {:<48} {:>3} exchange{} {:>8.1} ms", mark(step.verdict), step.index + 1, step.title, n, if n == 1 { " " } else { "s" }, super::ms(step.duration))?;
+            writeln!(
+                out,
+                "  {} {:>2}. {:<48} {:>3} exchange{} {:>8.1} ms",
+                mark(step.verdict),
+                step.index + 1,
+                step.title,
+                n,
+                if n == 1 { " " } else { "s" },
+                super::ms(step.duration)
+            )?;
         }
         for c in step.checks.iter().filter(|c| c.verdict != Verdict::Pass) {
             writeln!(out, "       {} {}: {}", mark(c.verdict), c.id, c.message)?;
@@ -137,11 +173,21 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         3 => "UNREACHABLE",
         _ => "FAIL",
     };
-    let mut line = format!("{status} {}: {} passed, {} failed", s.scenario, s.passed(), s.failed());
+    let mut line = format!(
+        "{status} {}: {} passed, {} failed",
+        s.scenario,
+        s.passed(),
+        s.failed()
+    );
     if skipped > 0 {
         line.push_str(&format!(", {skipped} not run"));
     }
-    line.push_str(&format!(" · {} exchanges · {:.2}s · {}", s.exchanges, s.duration.as_secs_f64(), s.run_dir.display()));
+    line.push_str(&format!(
+        " · {} exchanges · {:.2}s · {}",
+        s.exchanges,
+        s.duration.as_secs_f64(),
+        s.run_dir.display()
+    ));
     if let Some(r) = &s.stop_reason {
         line.push_str(&format!("\n  stopped: {r}"));
     }

@@ -30,8 +30,16 @@ impl ResolvedTarget {
     }
 }
 
-pub(super) async fn resolve(s: &Scenario, over: Option<&TargetOverride>, seed: u64) -> Result<ResolvedTarget, EngineError> {
-    let scenario_creds = s.target.as_ref().and_then(|t| t.auth.as_ref()).and_then(credentials);
+pub(super) async fn resolve(
+    s: &Scenario,
+    over: Option<&TargetOverride>,
+    seed: u64,
+) -> Result<ResolvedTarget, EngineError> {
+    let scenario_creds = s
+        .target
+        .as_ref()
+        .and_then(|t| t.auth.as_ref())
+        .and_then(credentials);
     if let Some(o) = over {
         return Ok(ResolvedTarget {
             base_url: o.base_url.clone(),
@@ -42,13 +50,35 @@ pub(super) async fn resolve(s: &Scenario, over: Option<&TargetOverride>, seed: u
         });
     }
     if let Some(url) = s.target.as_ref().and_then(|t| t.base_url.clone()) {
-        return Ok(ResolvedTarget { base_url: url, credentials: scenario_creds, kind: "external", quirks: Vec::new(), embedded: None });
+        return Ok(ResolvedTarget {
+            base_url: url,
+            credentials: scenario_creds,
+            kind: "external",
+            quirks: Vec::new(),
+            embedded: None,
+        });
     }
-    let names = s.target.as_ref().and_then(|t| t.embedded.as_ref()).map(|e| e.quirks.clone()).unwrap_or_default();
-    let quirks = names.iter().map(|q| q.parse::<Quirk>()).collect::<Result<Vec<_>, _>>().map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
+    let names = s
+        .target
+        .as_ref()
+        .and_then(|t| t.embedded.as_ref())
+        .map(|e| e.quirks.clone())
+        .unwrap_or_default();
+    let quirks = names
+        .iter()
+        .map(|q| q.parse::<Quirk>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
     let token = embedded_token();
-    let config = SpConfig { token: Some(token.clone()), quirks, seed, ..SpConfig::default() };
-    let running = sp::spawn(config).await.map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
+    let config = SpConfig {
+        token: Some(token.clone()),
+        quirks,
+        seed,
+        ..SpConfig::default()
+    };
+    let running = sp::spawn(config)
+        .await
+        .map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
     Ok(ResolvedTarget {
         base_url: running.base_url.clone(),
         credentials: Some(Credentials::Bearer(token)),
@@ -68,7 +98,10 @@ fn embedded_token() -> String {
 fn credentials(a: &Auth) -> Option<Credentials> {
     match (&a.bearer, &a.header, &a.value) {
         (Some(t), _, _) => Some(Credentials::Bearer(t.clone())),
-        (None, Some(name), Some(value)) => Some(Credentials::Header { name: name.clone(), value: value.clone() }),
+        (None, Some(name), Some(value)) => Some(Credentials::Header {
+            name: name.clone(),
+            value: value.clone(),
+        }),
         _ => None,
     }
 }

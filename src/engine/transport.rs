@@ -32,13 +32,23 @@ pub struct StepLog {
 
 impl Recording<'_> {
     /// Send a raw request, recording each attempt under `event`.
-    pub async fn request(&self, req: &OutRequest, event: &str, label: &str) -> Result<crate::client::Answer, crate::client::NoAnswer> {
-        self.client.send(req, |a| self.record(a, event, label)).await
+    pub async fn request(
+        &self,
+        req: &OutRequest,
+        event: &str,
+        label: &str,
+    ) -> Result<crate::client::Answer, crate::client::NoAnswer> {
+        self.client
+            .send(req, |a| self.record(a, event, label))
+            .await
     }
 
     fn record(&self, a: Attempt, event: &str, label: &str) -> u64 {
         let id = self.recorder.next_exchange_id();
-        let start_ms = a.started.saturating_duration_since(self.run_start).as_millis() as u64;
+        let start_ms = a
+            .started
+            .saturating_duration_since(self.run_start)
+            .as_millis() as u64;
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.exchanges += 1;
@@ -61,7 +71,10 @@ impl Recording<'_> {
             request: a.request,
             response: a.response,
             error: a.error,
-            timing: Timing { start_ms, duration_ms: a.duration.as_secs_f64() * 1000.0 },
+            timing: Timing {
+                start_ms,
+                duration_ms: a.duration.as_secs_f64() * 1000.0,
+            },
         };
         if let Err(e) = self.recorder.record(Event::Exchange(ex)) {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
@@ -77,11 +90,29 @@ impl Recording<'_> {
 
 impl Transport for Recording<'_> {
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
-        let path_and_query = if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
-        let req = OutRequest { method: op.method.as_str().to_string(), path_and_query, headers: Vec::new(), body: op.body, no_auth: false };
+        let path_and_query = if op.query.is_empty() {
+            op.path.clone()
+        } else {
+            format!("{}?{}", op.path, encode_query(&op.query))
+        };
+        let req = OutRequest {
+            method: op.method.as_str().to_string(),
+            path_and_query,
+            headers: Vec::new(),
+            body: op.body,
+            no_auth: false,
+        };
         match self.request(&req, op.insight.name(), &op.label).await {
-            Ok(a) => Ok(Reply { status: a.status, body: a.body, exchange: a.exchange }),
-            Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
+            Ok(a) => Ok(Reply {
+                status: a.status,
+                body: a.body,
+                exchange: a.exchange,
+            }),
+            Err(n) => Err(Fault {
+                kind: n.fault.kind,
+                message: n.fault.message,
+                exchange: n.exchange,
+            }),
         }
     }
 }

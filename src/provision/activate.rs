@@ -1,7 +1,10 @@
 //! Test Connection, Activate (the test user and test group cycle) and Deactivate.
 
 use super::body;
-use super::{Finding, GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport};
+use super::{
+    Finding, GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection,
+    Transport,
+};
 use super::{first_resource, resource_id, send_ok};
 use crate::directory::{Directory, new_id};
 use crate::scim::filter_string;
@@ -11,15 +14,29 @@ impl Provisioner {
     pub async fn test_connection<T: Transport>(&mut self, dir: &Directory, t: &T) -> Vec<Finding> {
         let what = "Test Connection";
         let op = match self.behaviour.test_connection {
-            TestConnection::UsersList => ScimOp::new(Insight::TestConnection, Method::Get, "/Users", "Test Connection: list one user")
-                .query("startIndex", "1")
-                .query("count", "1"),
-            TestConnection::ServiceProviderConfig => {
-                ScimOp::new(Insight::TestConnection, Method::Get, "/ServiceProviderConfig", "Test Connection: read ServiceProviderConfig")
-            }
+            TestConnection::UsersList => ScimOp::new(
+                Insight::TestConnection,
+                Method::Get,
+                "/Users",
+                "Test Connection: list one user",
+            )
+            .query("startIndex", "1")
+            .query("count", "1"),
+            TestConnection::ServiceProviderConfig => ScimOp::new(
+                Insight::TestConnection,
+                Method::Get,
+                "/ServiceProviderConfig",
+                "Test Connection: read ServiceProviderConfig",
+            ),
             TestConnection::UsersFilter => {
                 let filter = format!("userName eq {}", filter_string(&dir.app.test_user_email));
-                ScimOp::new(Insight::TestConnection, Method::Get, "/Users", "Test Connection: look up the test user email").query("filter", &filter)
+                ScimOp::new(
+                    Insight::TestConnection,
+                    Method::Get,
+                    "/Users",
+                    "Test Connection: look up the test user email",
+                )
+                .query("filter", &filter)
             }
         };
         let reply = match send_ok(t, op, what).await {
@@ -31,7 +48,13 @@ impl Provisioner {
                 if reply.body.as_ref().is_some_and(|b| b.is_object()) {
                     Vec::new()
                 } else {
-                    vec![connection_failed(Finding::error("scim.json_body", "Test Connection: the answer is not a JSON object").exchange(reply.exchange))]
+                    vec![connection_failed(
+                        Finding::error(
+                            "scim.json_body",
+                            "Test Connection: the answer is not a JSON object",
+                        )
+                        .exchange(reply.exchange),
+                    )]
                 }
             }
             TestConnection::UsersList => match first_resource(&reply, what) {
@@ -49,7 +72,12 @@ impl Provisioner {
     /// Identity Management → Activate [C]: create, update and delete a test
     /// user (and a test group when group management is on). Any failure leaves
     /// the integration inactive. On success, bound users and groups are synced.
-    pub async fn activate<T: Transport>(&mut self, dir: &mut Directory, email: Option<&str>, t: &T) -> Vec<Finding> {
+    pub async fn activate<T: Transport>(
+        &mut self,
+        dir: &mut Directory,
+        email: Option<&str>,
+        t: &T,
+    ) -> Vec<Finding> {
         let email = email.unwrap_or(&dir.app.test_user_email).to_string();
         let mut findings = match self.test_cycle(dir, &email, t).await {
             Ok(warnings) => warnings,
@@ -60,30 +88,71 @@ impl Provisioner {
         findings
     }
 
-    async fn test_cycle<T: Transport>(&mut self, dir: &Directory, email: &str, t: &T) -> Result<Vec<Finding>, Finding> {
+    async fn test_cycle<T: Transport>(
+        &mut self,
+        dir: &Directory,
+        email: &str,
+        t: &T,
+    ) -> Result<Vec<Finding>, Finding> {
         let mut warnings = Vec::new();
         let external_id = new_id(&mut self.rng);
-        let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", "Activate: create the test user")
-            .body(body::test_user(email, &external_id));
+        let create = ScimOp::new(
+            Insight::UserCreate,
+            Method::Post,
+            "/Users",
+            "Activate: create the test user",
+        )
+        .body(body::test_user(email, &external_id));
         let reply = match t.send(create).await {
             Ok(r) if r.status == 409 => return Err(test_email_taken(email, r.exchange)),
-            Ok(r) if !r.is_success() => return Err(activation_failed(super::http_failure(&r, "Activate: create test user", Method::Post, "/Users"))),
+            Ok(r) if !r.is_success() => {
+                return Err(activation_failed(super::http_failure(
+                    &r,
+                    "Activate: create test user",
+                    Method::Post,
+                    "/Users",
+                )));
+            }
             Ok(r) => r,
-            Err(f) => return Err(activation_failed(super::fault_finding(&f, "Activate: create test user"))),
+            Err(f) => {
+                return Err(activation_failed(super::fault_finding(
+                    &f,
+                    "Activate: create test user",
+                )));
+            }
         };
         let sp_id = resource_id(&reply, "Activate: create test user").map_err(activation_failed)?;
         let path = format!("/Users/{sp_id}");
-        let update = ScimOp::new(Insight::UserUpdate, Method::Put, &path, "Activate: update the test user")
-            .body(body::test_user_put(email, &sp_id, true));
-        send_ok(t, update, "Activate: update test user").await.map_err(activation_failed)?;
-        let delete = ScimOp::new(Insight::UserDelete, Method::Delete, &path, "Activate: delete the test user");
+        let update = ScimOp::new(
+            Insight::UserUpdate,
+            Method::Put,
+            &path,
+            "Activate: update the test user",
+        )
+        .body(body::test_user_put(email, &sp_id, true));
+        send_ok(t, update, "Activate: update test user")
+            .await
+            .map_err(activation_failed)?;
+        let delete = ScimOp::new(
+            Insight::UserDelete,
+            Method::Delete,
+            &path,
+            "Activate: delete the test user",
+        );
         match t.send(delete).await {
             Ok(r) if r.is_success() => {}
             Ok(r) if r.status == 405 || r.status == 501 => {
                 // JumpCloud falls back to deactivating the test user [C].
-                let deactivate = ScimOp::new(Insight::UserDeprovision, Method::Put, &path, "Activate: deactivate the test user (DELETE unsupported)")
-                    .body(body::test_user_put(email, &sp_id, false));
-                let r2 = send_ok(t, deactivate, "Activate: deactivate test user").await.map_err(activation_failed)?;
+                let deactivate = ScimOp::new(
+                    Insight::UserDeprovision,
+                    Method::Put,
+                    &path,
+                    "Activate: deactivate the test user (DELETE unsupported)",
+                )
+                .body(body::test_user_put(email, &sp_id, false));
+                let r2 = send_ok(t, deactivate, "Activate: deactivate test user")
+                    .await
+                    .map_err(activation_failed)?;
                 warnings.push(
                     Finding::warning("activation.test_user_left", format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
                         .admin(format!("Activation succeeds, but the test user {email} stays in the application, deactivated; delete it there by hand."))
@@ -91,8 +160,20 @@ impl Provisioner {
                         .exchange(r2.exchange),
                 );
             }
-            Ok(r) => return Err(activation_failed(super::http_failure(&r, "Activate: delete test user", Method::Delete, &path))),
-            Err(f) => return Err(activation_failed(super::fault_finding(&f, "Activate: delete test user"))),
+            Ok(r) => {
+                return Err(activation_failed(super::http_failure(
+                    &r,
+                    "Activate: delete test user",
+                    Method::Delete,
+                    &path,
+                )));
+            }
+            Err(f) => {
+                return Err(activation_failed(super::fault_finding(
+                    &f,
+                    "Activate: delete test user",
+                )));
+            }
         }
         if dir.app.group_management {
             self.test_group_cycle(t).await.map_err(activation_failed)?;
@@ -102,18 +183,39 @@ impl Provisioner {
 
     async fn test_group_cycle<T: Transport>(&mut self, t: &T) -> Result<(), Finding> {
         let name = self.behaviour.test_group_name.clone();
-        let create = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", "Activate: create the test group").body(body::group(&name, &[]));
+        let create = ScimOp::new(
+            Insight::GroupCreate,
+            Method::Post,
+            "/Groups",
+            "Activate: create the test group",
+        )
+        .body(body::group(&name, &[]));
         let reply = send_ok(t, create, "Activate: create test group").await?;
         let sp_id = resource_id(&reply, "Activate: create test group")?;
         let path = format!("/Groups/{sp_id}");
         let update = match self.behaviour.group_update_method {
-            GroupUpdateMethod::Patch => ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group").body(body::rename(&name)),
-            GroupUpdateMethod::Put => {
-                ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group").body(body::group_put(&sp_id, &name, &[]))
-            }
+            GroupUpdateMethod::Patch => ScimOp::new(
+                Insight::GroupUpdate,
+                Method::Patch,
+                &path,
+                "Activate: update the test group",
+            )
+            .body(body::rename(&name)),
+            GroupUpdateMethod::Put => ScimOp::new(
+                Insight::GroupUpdate,
+                Method::Put,
+                &path,
+                "Activate: update the test group",
+            )
+            .body(body::group_put(&sp_id, &name, &[])),
         };
         send_ok(t, update, "Activate: update test group").await?;
-        let delete = ScimOp::new(Insight::GroupDelete, Method::Delete, &path, "Activate: delete the test group");
+        let delete = ScimOp::new(
+            Insight::GroupDelete,
+            Method::Delete,
+            &path,
+            "Activate: delete the test group",
+        );
         send_ok(t, delete, "Activate: delete test group").await?;
         Ok(())
     }
@@ -123,7 +225,12 @@ impl Provisioner {
         dir.app.active = false;
         let mut findings = Vec::new();
         if self.behaviour.on_deactivate == OnDeactivate::DeprovisionUsers {
-            let ids: Vec<String> = self.users.iter().filter(|(_, l)| l.active).map(|(id, _)| id.clone()).collect();
+            let ids: Vec<String> = self
+                .users
+                .iter()
+                .filter(|(_, l)| l.active)
+                .map(|(id, _)| id.clone())
+                .collect();
             for id in ids {
                 if let Some(user) = dir.user_by_id(&id).cloned()
                     && let Err(f) = self.update_user(&user, false, t).await
@@ -138,13 +245,28 @@ impl Provisioner {
 
 fn connection_failed(f: Finding) -> Finding {
     let admin = f.admin_sees.clone().unwrap_or_default();
-    Finding { id: format!("test_connection.{}", f.id), ..f }.admin(format!("Test Connection fails: \"Connection failed\". {admin}").trim().to_string())
+    Finding {
+        id: format!("test_connection.{}", f.id),
+        ..f
+    }
+    .admin(
+        format!("Test Connection fails: \"Connection failed\". {admin}")
+            .trim()
+            .to_string(),
+    )
 }
 
 fn activation_failed(f: Finding) -> Finding {
     let admin = f.admin_sees.clone().unwrap_or_default();
-    Finding { id: format!("activation.{}", f.id), ..f }
-        .admin(format!("Activation fails and the integration stays inactive. {admin}").trim().to_string())
+    Finding {
+        id: format!("activation.{}", f.id),
+        ..f
+    }
+    .admin(
+        format!("Activation fails and the integration stays inactive. {admin}")
+            .trim()
+            .to_string(),
+    )
 }
 
 fn test_email_taken(email: &str, exchange: u64) -> Finding {

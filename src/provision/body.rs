@@ -24,23 +24,34 @@ pub fn desired_active(user: &User, bound: bool) -> bool {
 /// are sent as `[]` [C].
 pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Value {
     let mut m = Map::new();
-    m.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]));
+    m.insert(
+        "schemas".into(),
+        json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]),
+    );
     if let Some(id) = sp_id {
         m.insert("id".into(), json!(id));
     }
     m.insert("userName".into(), json!(user_name(user, b)));
     m.insert("externalId".into(), json!(user.id));
     m.insert("active".into(), json!(active));
-    m.insert("name".into(), json!({ "familyName": user.lastname, "givenName": user.firstname }));
+    m.insert(
+        "name".into(),
+        json!({ "familyName": user.lastname, "givenName": user.firstname }),
+    );
     let display = if user.displayname.is_empty() {
-        format!("{} {}", user.firstname, user.lastname).trim().to_string()
+        format!("{} {}", user.firstname, user.lastname)
+            .trim()
+            .to_string()
     } else {
         user.displayname.clone()
     };
     if !display.is_empty() {
         m.insert("displayName".into(), json!(display));
     }
-    m.insert("emails".into(), json!([{ "primary": true, "type": "work", "value": user.email }]));
+    m.insert(
+        "emails".into(),
+        json!([{ "primary": true, "type": "work", "value": user.email }]),
+    );
     let phones = if user.phone.is_empty() {
         json!([])
     } else {
@@ -55,7 +66,11 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
         None => json!([]),
     };
     m.insert("addresses".into(), addresses);
-    for (key, value) in [("title", &user.job_title), ("userType", &user.employee_type), ("locale", &user.location)] {
+    for (key, value) in [
+        ("title", &user.job_title),
+        ("userType", &user.employee_type),
+        ("locale", &user.location),
+    ] {
         if !value.is_empty() {
             m.insert(key.into(), json!(value));
         }
@@ -82,7 +97,10 @@ pub fn tel_uri(phone: &str) -> String {
     if phone.starts_with("tel:") {
         return phone.to_string();
     }
-    let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+' || *c == '-').collect();
+    let digits: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+' || *c == '-')
+        .collect();
     format!("tel:{digits}")
 }
 
@@ -189,7 +207,12 @@ mod tests {
 
     #[test]
     fn cleared_multi_valued_attributes_are_empty_arrays() {
-        let u = User { id: "a".repeat(24), username: "u".into(), email: "u@example.com".into(), ..User::default() };
+        let u = User {
+            id: "a".repeat(24),
+            username: "u".into(),
+            email: "u@example.com".into(),
+            ..User::default()
+        };
         let body = user(&u, &Behaviour::default(), true, Some("9"));
         assert_eq!(body["phoneNumbers"], json!([]));
         assert_eq!(body["addresses"], json!([]));

@@ -83,7 +83,11 @@ pub(crate) async fn send_ok<T: Transport>(t: &T, op: ScimOp, what: &str) -> Resu
 /// A finding for a non-2xx reply.
 pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) -> Finding {
     let detail = r.detail();
-    let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    };
     let (admin, fix) = match r.status {
         401 | 403 => (
             "Provisioning error: the SP rejected JumpCloud's credentials.".to_string(),
@@ -106,10 +110,13 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
             "Accept the request as JumpCloud sends it (see the request body in the timeline).".to_string(),
         ),
     };
-    Finding::error("provision.http_status", format!("{what}: SP answered HTTP {}{detail}", r.status))
-        .admin(admin)
-        .fix(fix)
-        .exchange(r.exchange)
+    Finding::error(
+        "provision.http_status",
+        format!("{what}: SP answered HTTP {}{detail}", r.status),
+    )
+    .admin(admin)
+    .fix(fix)
+    .exchange(r.exchange)
 }
 
 /// A finding for a request that got no HTTP response.

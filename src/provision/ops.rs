@@ -82,8 +82,20 @@ pub struct ScimOp {
 }
 
 impl ScimOp {
-    pub fn new(insight: Insight, method: Method, path: impl Into<String>, label: impl Into<String>) -> Self {
-        ScimOp { insight, label: label.into(), method, path: path.into(), query: Vec::new(), body: None }
+    pub fn new(
+        insight: Insight,
+        method: Method,
+        path: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        ScimOp {
+            insight,
+            label: label.into(),
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
     }
 
     pub fn body(mut self, body: Value) -> Self {
@@ -175,7 +187,10 @@ impl Finding {
     }
 
     pub fn warning(id: &str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, ..Finding::error(id, message) }
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(id, message)
+        }
     }
 
     pub fn admin(mut self, sees: impl Into<String>) -> Self {

@@ -14,9 +14,16 @@ impl Provisioner {
         let mut out = Vec::new();
         for link in self.users.values() {
             let path = format!("/Users/{}", link.sp_id);
-            let user_name = link.sent.get("userName").and_then(Value::as_str).unwrap_or("").to_string();
+            let user_name = link
+                .sent
+                .get("userName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let label = format!("read back user {user_name}");
-            let Some((body, exchange)) = read(t, &path, &label, &mut out).await else { continue };
+            let Some((body, exchange)) = read(t, &path, &label, &mut out).await else {
+                continue;
+            };
             let expected_active = link.active;
             let actual_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
             if actual_active != expected_active {
@@ -27,12 +34,24 @@ impl Provisioner {
             }
             let actual_name = body.get("userName").and_then(Value::as_str).unwrap_or("");
             if !actual_name.eq_ignore_ascii_case(&user_name) {
-                out.push(drift("verify.user.userName", &format!("user {user_name}: userName is {actual_name:?} at the SP"), exchange)
-                    .diff(json!({"userName": user_name}), json!({"userName": actual_name}))
-                    .fix("Store userName as sent."));
+                out.push(
+                    drift(
+                        "verify.user.userName",
+                        &format!("user {user_name}: userName is {actual_name:?} at the SP"),
+                        exchange,
+                    )
+                    .diff(
+                        json!({"userName": user_name}),
+                        json!({"userName": actual_name}),
+                    )
+                    .fix("Store userName as sent."),
+                );
             }
             if let Some(expected) = link.sent.get("displayName").and_then(Value::as_str) {
-                let actual = body.get("displayName").and_then(Value::as_str).unwrap_or("");
+                let actual = body
+                    .get("displayName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
                 if actual != expected {
                     out.push(drift("verify.user.displayName", &format!("user {user_name}: displayName is {actual:?} at the SP, JumpCloud sent {expected:?}"), exchange)
                         .diff(json!({"displayName": expected}), json!({"displayName": actual}))
@@ -41,13 +60,25 @@ impl Provisioner {
             }
         }
         for sp_id in &self.deleted_users {
-            gone(t, &format!("/Users/{sp_id}"), &format!("user {sp_id}"), "verify.user.deleted", &mut out).await;
+            gone(
+                t,
+                &format!("/Users/{sp_id}"),
+                &format!("user {sp_id}"),
+                "verify.user.deleted",
+                &mut out,
+            )
+            .await;
         }
         for link in self.groups.values() {
             let path = format!("/Groups/{}", link.sp_id);
             let label = format!("read back group {}", link.display_name);
-            let Some((body, exchange)) = read(t, &path, &label, &mut out).await else { continue };
-            let actual_name = body.get("displayName").and_then(Value::as_str).unwrap_or("");
+            let Some((body, exchange)) = read(t, &path, &label, &mut out).await else {
+                continue;
+            };
+            let actual_name = body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if actual_name != link.display_name {
                 out.push(drift("verify.group.displayName", &format!("group {}: displayName is {actual_name:?} at the SP", link.display_name), exchange)
                     .diff(json!({"displayName": link.display_name}), json!({"displayName": actual_name}))
@@ -66,7 +97,14 @@ impl Provisioner {
             }
         }
         for sp_id in &self.deleted_groups {
-            gone(t, &format!("/Groups/{sp_id}"), &format!("group {sp_id}"), "verify.group.deleted", &mut out).await;
+            gone(
+                t,
+                &format!("/Groups/{sp_id}"),
+                &format!("group {sp_id}"),
+                "verify.group.deleted",
+                &mut out,
+            )
+            .await;
         }
         out
     }
@@ -76,13 +114,22 @@ fn drift(id: &str, message: &str, exchange: u64) -> Finding {
     Finding::error(id, message.to_string()).exchange(exchange)
 }
 
-async fn read<T: Transport>(t: &T, path: &str, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
+async fn read<T: Transport>(
+    t: &T,
+    path: &str,
+    label: &str,
+    out: &mut Vec<Finding>,
+) -> Option<(Value, u64)> {
     let op = ScimOp::new(Insight::Verify, Method::Get, path, label);
     match t.send(op).await {
         Ok(r) if r.is_success() => match r.body {
             Some(b) if b.is_object() => Some((b, r.exchange)),
             _ => {
-                out.push(drift("verify.read", &format!("{label}: the SP's answer is not a JSON resource"), r.exchange));
+                out.push(drift(
+                    "verify.read",
+                    &format!("{label}: the SP's answer is not a JSON resource"),
+                    r.exchange,
+                ));
                 None
             }
         },
@@ -100,12 +147,26 @@ async fn read<T: Transport>(t: &T, path: &str, label: &str, out: &mut Vec<Findin
 }
 
 async fn gone<T: Transport>(t: &T, path: &str, what: &str, id: &str, out: &mut Vec<Finding>) {
-    let op = ScimOp::new(Insight::Verify, Method::Get, path, format!("check {what} is gone"));
+    let op = ScimOp::new(
+        Insight::Verify,
+        Method::Get,
+        path,
+        format!("check {what} is gone"),
+    );
     match t.send(op).await {
         Ok(r) if r.status == 404 => {}
-        Ok(r) => out.push(drift(id, &format!("{what} was deleted by JumpCloud but the SP answers HTTP {} instead of 404", r.status), r.exchange)
+        Ok(r) => out.push(
+            drift(
+                id,
+                &format!(
+                    "{what} was deleted by JumpCloud but the SP answers HTTP {} instead of 404",
+                    r.status
+                ),
+                r.exchange,
+            )
             .admin("The resource is deleted in JumpCloud but still present in the application.")
-            .fix("Remove the resource on DELETE and answer 404 for it afterwards (RFC 7644 §3.6).")),
+            .fix("Remove the resource on DELETE and answer 404 for it afterwards (RFC 7644 §3.6)."),
+        ),
         Err(f) => out.push(super::fault_finding(&f, what)),
     }
 }

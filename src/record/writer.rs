@@ -22,13 +22,27 @@ impl Recorder {
     pub fn create(dir: &Path, redactor: Redactor) -> io::Result<Recorder> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("events.jsonl");
-        let file = OpenOptions::new().create(true).write(true).truncate(true).open(&path)?;
-        Ok(Recorder { path: Some(path), file: Mutex::new(Some(file)), redactor, next_exchange: AtomicU64::new(1) })
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)?;
+        Ok(Recorder {
+            path: Some(path),
+            file: Mutex::new(Some(file)),
+            redactor,
+            next_exchange: AtomicU64::new(1),
+        })
     }
 
     /// A recorder that keeps nothing (dry runs and unit tests).
     pub fn discard(redactor: Redactor) -> Recorder {
-        Recorder { path: None, file: Mutex::new(None), redactor, next_exchange: AtomicU64::new(1) }
+        Recorder {
+            path: None,
+            file: Mutex::new(None),
+            redactor,
+            next_exchange: AtomicU64::new(1),
+        }
     }
 
     /// Path of `events.jsonl`, if recording to disk.
@@ -116,7 +130,9 @@ mod tests {
             actual: None,
         });
         let back = rec.record(ev).unwrap();
-        let Event::Check(c) = back else { panic!("not a check") };
+        let Event::Check(c) = back else {
+            panic!("not a check")
+        };
         assert_eq!(c.message, "server said [REDACTED]");
         let text = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
         assert!(!text.contains("tok-12345"));

@@ -11,7 +11,9 @@ mod validate;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub use spans::{Pos, SpanIndex};
-pub use step::{ACTIONS, Action, Expect, Membership, Outcome, RawRequest, Rename, Step, UpdateUser};
+pub use step::{
+    ACTIONS, Action, Expect, Membership, Outcome, RawRequest, Rename, Step, UpdateUser,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,10 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioErrors::one(ScenarioError::plain(&file, format!("cannot read scenario: {e}")))
+        ScenarioErrors::one(ScenarioError::plain(
+            &file,
+            format!("cannot read scenario: {e}"),
+        ))
     })?;
     load_str(&text, &file)
 }
@@ -42,9 +47,15 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
     let used = env::take_used();
     let mut scenario = match parsed {
         Ok(s) => s,
-        Err(e) => return Err(ScenarioErrors::one(error::from_yaml(&e, text, file, &spans, &used))),
+        Err(e) => {
+            return Err(ScenarioErrors::one(error::from_yaml(
+                &e, text, file, &spans, &used,
+            )));
+        }
     };
-    scenario.source = SourceInfo { file: file.to_string() };
+    scenario.source = SourceInfo {
+        file: file.to_string(),
+    };
     for (i, step) in scenario.steps.iter_mut().enumerate() {
         let pos = spans.best(&format!("steps[{i}]"));
         step.line = pos.line;
@@ -69,7 +80,10 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioErrors>
     for input in inputs {
         if input.is_dir() {
             walk(input, &mut out).map_err(|e| {
-                ScenarioErrors::one(ScenarioError::plain(&input.display().to_string(), format!("cannot read directory: {e}")))
+                ScenarioErrors::one(ScenarioError::plain(
+                    &input.display().to_string(),
+                    format!("cannot read directory: {e}"),
+                ))
             })?;
         } else if input.exists() {
             out.push(input.clone());
@@ -84,12 +98,17 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioErrors>
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
         if path.is_dir() {
             walk(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             out.push(path);
         }
     }

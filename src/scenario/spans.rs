@@ -17,6 +17,8 @@ pub struct Pos {
 pub struct SpanIndex {
     nodes: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
+    /// Scalars that reference the environment, for pointing at an unset variable.
+    env_refs: Vec<(Pos, String)>,
 }
 
 enum Frame {
@@ -31,9 +33,15 @@ impl SpanIndex {
         let mut stack: Vec<Frame> = Vec::new();
         let mut parser = Parser::new_from_str(text);
         while let Some(Ok((event, span))) = parser.next_event() {
-            let pos = Pos { line: span.start.line(), col: span.start.col() + 1 };
+            let pos = Pos {
+                line: span.start.line(),
+                col: span.start.col() + 1,
+            };
             match event {
                 Event::Scalar(value, ..) => {
+                    if value.contains("${") {
+                        idx.env_refs.push((pos, value.to_string()));
+                    }
                     if let Some(Frame::Map { path, key }) = stack.last_mut()
                         && key.is_none()
                     {
@@ -91,6 +99,14 @@ impl SpanIndex {
         }
     }
 
+    /// The first scalar whose text contains `needle`.
+    pub fn scalar_containing(&self, needle: &str) -> Option<Pos> {
+        self.env_refs
+            .iter()
+            .find(|(_, v)| v.contains(needle))
+            .map(|(p, _)| *p)
+    }
+
     /// Keys named `name` on `line`, for pointing at an unknown field.
     pub fn key_on_line(&self, name: &str, line: usize) -> Option<Pos> {
         self.keys
@@ -106,7 +122,11 @@ fn last_segment(path: &str) -> &str {
 }
 
 fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
 }
 
 /// The path of the node that starts now, advancing the parent frame.
@@ -135,8 +155,14 @@ mod tests {
         let idx = SpanIndex::build(text);
         assert_eq!(idx.node("steps[0]"), Some(Pos { line: 3, col: 5 }));
         assert_eq!(idx.node("steps[1]"), Some(Pos { line: 4, col: 5 }));
-        assert_eq!(idx.node("steps[1].add_to_group.user"), Some(Pos { line: 4, col: 29 }));
+        assert_eq!(
+            idx.node("steps[1].add_to_group.user"),
+            Some(Pos { line: 4, col: 29 })
+        );
         assert_eq!(idx.key("steps"), Some(Pos { line: 2, col: 1 }));
-        assert_eq!(idx.best("steps[1].add_to_group.nope"), Pos { line: 4, col: 19 });
+        assert_eq!(
+            idx.best("steps[1].add_to_group.nope"),
+            Pos { line: 4, col: 19 }
+        );
     }
 }

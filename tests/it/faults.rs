@@ -1,0 +1,279 @@
+//! Fault paths: each is recorded, classified and reflected in the exit code.
+
+use crate::helpers::{error, run_yaml, scim};
+use jcsim::engine::exit;
+use serde_json::json;
+use std::time::Instant;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const FAST: &str = "behaviour: { retry_backoff_ms: 10, timeout_ms: 300, max_retries: 2 }\n";
+
+fn scenario(steps: &str) -> String {
+    format!("name: faults\n{FAST}app: {{ group_management: false }}\nsteps:\n{steps}")
+}
+
+#[tokio::test]
+async fn activation_409_fails_with_the_test_email_finding() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(scim(409, error(409, "userName exists")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(ran.failed_check_ids(), vec!["activation.test_email_exists"]);
+    let c = &ran.checks()[0];
+    assert!(
+        c.admin_sees
+            .as_deref()
+            .unwrap()
+            .contains("Test User Email already exists"),
+        "{c:?}"
+    );
+}
+
+#[tokio::test]
+async fn activation_409_passes_when_expected() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(scim(409, error(409, "exists")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(
+        &scenario("  - activate:\n    expect: { outcome: fail, status: 409 }\n"),
+        &server.uri(),
+    )
+    .await;
+    assert_eq!(
+        ran.summary.exit_code(),
+        exit::PASS,
+        "{:?}",
+        ran.failed_check_ids()
+    );
+}
+
+#[tokio::test]
+async fn server_error_then_success_is_retried_and_every_attempt_recorded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(scim(500, error(500, "boom")))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(scim(200, json!({"totalResults": 0, "Resources": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS);
+    let attempts: Vec<(u32, u16)> = ran
+        .exchanges()
+        .iter()
+        .map(|x| (x.attempt, x.response.as_ref().unwrap().status))
+        .collect();
+    assert_eq!(attempts, vec![(1, 500), (2, 200)]);
+}
+
+#[tokio::test]
+async fn too_many_requests_honours_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(scim(429, error(429, "slow down")).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(scim(200, json!({"totalResults": 0, "Resources": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let start = Instant::now();
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert!(
+        start.elapsed().as_millis() >= 950,
+        "waited only {:?}",
+        start.elapsed()
+    );
+    assert_eq!(ran.summary.exit_code(), exit::PASS);
+    assert_eq!(ran.exchanges().len(), 2);
+}
+
+#[tokio::test]
+async fn persistent_5xx_fails_after_bounded_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(scim(503, error(503, "down")))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(
+        ran.failed_check_ids(),
+        vec!["test_connection.provision.http_status"]
+    );
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(scim(401, error(401, "bad token")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert!(
+        ran.checks()[0]
+            .admin_sees
+            .as_deref()
+            .unwrap()
+            .contains("credentials")
+    );
+}
+
+#[tokio::test]
+async fn timeouts_are_classified() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(1500)))
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(
+        ran.failed_check_ids(),
+        vec!["test_connection.transport.timeout"]
+    );
+    assert_eq!(ran.exchanges().len(), 3, "first try and two retries");
+    assert!(
+        ran.exchanges()
+            .iter()
+            .all(|x| x.error.as_ref().unwrap().kind == "timeout")
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_stops_the_run_with_exit_3() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let ran = run_yaml(&scenario("  - test_connection\n  - activate\n"), &url).await;
+    assert_eq!(ran.summary.exit_code(), exit::UNREACHABLE);
+    assert_eq!(
+        ran.summary.steps.len(),
+        1,
+        "the run stops after the unreachable step"
+    );
+    assert_eq!(
+        ran.failed_check_ids(),
+        vec!["test_connection.transport.connect"]
+    );
+    assert!(
+        matches!(ran.events.last(), Some(jcsim::record::Event::RunFinished(f)) if f.stopped_early && f.exit_code == 3)
+    );
+}
+
+#[tokio::test]
+async fn non_json_body_is_recorded_as_text_and_fails_the_list_check() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>login</html>", "text/html"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(
+        ran.failed_check_ids(),
+        vec!["test_connection.scim.list_response"]
+    );
+    let resp = ran.exchanges()[0].response.clone().unwrap();
+    assert_eq!(resp.body_text.as_deref(), Some("<html>login</html>"));
+}
+
+#[tokio::test]
+async fn numeric_id_fails_activation() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(scim(
+            201,
+            json!({"id": 42, "userName": "jc-test@jumpcloud.com"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(
+        ran.failed_check_ids(),
+        vec!["activation.scim.id_not_string"]
+    );
+}
+
+#[tokio::test]
+async fn delete_405_falls_back_to_deactivation_with_a_warning() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(scim(201, json!({"id": "t1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/Users/t1"))
+        .respond_with(scim(200, json!({"id": "t1"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/Users/t1"))
+        .respond_with(scim(405, error(405, "no")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS);
+    let warn: Vec<_> = ran
+        .checks()
+        .into_iter()
+        .filter(|c| c.verdict == jcsim::record::Verdict::Warn)
+        .collect();
+    assert_eq!(warn.len(), 1);
+    assert_eq!(warn[0].id, "activation.test_user_left");
+    let last = ran
+        .exchanges()
+        .last()
+        .unwrap()
+        .request
+        .body
+        .clone()
+        .unwrap();
+    assert_eq!(last["active"], json!(false));
+    assert_eq!(ran.exchanges().last().unwrap().event, "user_deprovision");
+}
+
+#[tokio::test]
+async fn expected_success_that_fails_and_failure_that_succeeds_both_fail() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(scim(200, json!({"totalResults": 0, "Resources": []})))
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection:\n    expect: { outcome: fail }\n  - request: { method: GET, path: /Users, expect: { status: 404 } }\n"), &server.uri()).await;
+    assert_eq!(ran.summary.failed(), 2);
+    assert_eq!(
+        ran.failed_check_ids(),
+        vec!["expect.outcome", "expect.status"]
+    );
+}

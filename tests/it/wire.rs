@@ -1,0 +1,252 @@
+//! The exact request sequence (method, path, query, headers, JSON body) for
+//! every step type and knob value, against golden files in tests/fixtures/wire.
+
+use crate::helpers::{FakeState, fake_sp, golden, run_yaml, wire};
+
+const DIRECTORY: &str = r#"
+directory:
+  users:
+    - { username: alice, email: alice@example.com, firstname: Alice, lastname: Liddell, job_title: Engineer, department: R&D, employee_identifier: E-1, cost_center: CC-7, company: Acme, employee_type: Full-time, location: en-US, phone: "+1-555-0100", address: { street: 1 Main St, locality: Boulder, region: CO, postal_code: "80301", country: US } }
+    - { username: bob, email: bob@example.com, firstname: Bob, lastname: "O'Neil" }
+    - { username: carol, email: carol@example.com, firstname: Carol, lastname: Danvers, state: staged }
+  groups:
+    - { name: Engineering, members: [alice, carol] }
+"#;
+
+/// Run `steps` with `knobs` against a fresh fake SP; compare the wire with
+/// `tests/fixtures/wire/<name>.json`; the run must pass.
+async fn case(name: &str, app: &str, knobs: &str, steps: &str, state: FakeState) {
+    let server = fake_sp(state).await;
+    let yaml = format!(
+        "name: {name}\nseed: 7\nbehaviour: {{ {knobs} }}\napp: {{ {app} }}\n{DIRECTORY}\nsteps:\n{steps}"
+    );
+    let ran = run_yaml(&yaml, &server.uri()).await;
+    let actual = serde_json::to_string_pretty(&wire(&server).await).unwrap() + "\n";
+    golden(&format!("wire/{name}.json"), &actual);
+    assert_eq!(
+        ran.summary.exit_code(),
+        0,
+        "{name}: failed checks {:?}",
+        ran.failed_check_ids()
+    );
+}
+
+const GM: &str = "group_management: true";
+
+macro_rules! wire_case {
+    ($name:ident, $app:expr, $knobs:expr, $steps:expr) => {
+        wire_case!($name, $app, $knobs, $steps, FakeState::default());
+    };
+    ($name:ident, $app:expr, $knobs:expr, $steps:expr, $state:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            case(stringify!($name), $app, $knobs, $steps, $state).await;
+        }
+    };
+}
+
+wire_case!(test_connection_users_list, GM, "", "  - test_connection\n");
+wire_case!(
+    test_connection_service_provider_config,
+    GM,
+    "test_connection: service_provider_config",
+    "  - test_connection\n"
+);
+wire_case!(
+    test_connection_users_filter,
+    GM,
+    "test_connection: users_filter",
+    "  - test_connection\n"
+);
+wire_case!(activate_with_group_management, GM, "", "  - activate\n");
+wire_case!(
+    activate_without_group_management,
+    "group_management: false",
+    "",
+    "  - activate\n"
+);
+wire_case!(
+    activate_group_update_put,
+    GM,
+    "group_update_method: put",
+    "  - activate\n"
+);
+wire_case!(
+    activate_custom_test_email,
+    "group_management: false",
+    "",
+    "  - activate: { test_user_email: second-test@jumpcloud.com }\n"
+);
+wire_case!(bind_user, GM, "", "  - activate\n  - bind_user: bob\n");
+wire_case!(
+    bind_user_staged_sends_nothing,
+    GM,
+    "",
+    "  - activate\n  - bind_user: carol\n"
+);
+wire_case!(
+    unbind_user,
+    GM,
+    "",
+    "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n"
+);
+wire_case!(
+    bind_group,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n"
+);
+wire_case!(
+    bind_group_without_group_management,
+    "group_management: false",
+    "",
+    "  - activate\n  - bind_group: Engineering\n"
+);
+wire_case!(
+    bind_group_takeover,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n",
+    FakeState::default()
+        .with_group("Engineering")
+        .with_user("alice@example.com")
+);
+wire_case!(
+    unbind_group,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n  - unbind_group: Engineering\n"
+);
+wire_case!(
+    unbind_group_still_covered_by_direct_binding,
+    GM,
+    "",
+    "  - activate\n  - bind_user: alice\n  - bind_group: Engineering\n  - unbind_group: Engineering\n"
+);
+wire_case!(
+    add_to_group,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n"
+);
+wire_case!(
+    remove_from_group_value_array,
+    GM,
+    "member_removal: value_array",
+    "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n  - remove_from_group: { user: bob, group: Engineering }\n"
+);
+wire_case!(
+    remove_from_group_filter_path,
+    GM,
+    "member_removal: filter_path",
+    "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n  - remove_from_group: { user: bob, group: Engineering }\n"
+);
+wire_case!(
+    rename_group_patch,
+    GM,
+    "group_update_method: patch",
+    "  - activate\n  - bind_group: Engineering\n  - rename_group: { group: Engineering, to: Platform }\n"
+);
+wire_case!(
+    rename_group_put,
+    GM,
+    "group_update_method: put",
+    "  - activate\n  - bind_group: Engineering\n  - rename_group: { group: Engineering, to: Platform }\n"
+);
+wire_case!(
+    suspend_and_unsuspend_user,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n  - suspend_user: alice\n  - unsuspend_user: alice\n"
+);
+wire_case!(
+    activate_staged_user,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n  - activate_user: carol\n"
+);
+wire_case!(
+    update_user_put,
+    GM,
+    "update_method: put",
+    "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: CTO, phone: \"\", address: {} } }\n"
+);
+wire_case!(
+    update_user_patch,
+    GM,
+    "update_method: patch",
+    "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: CTO } }\n"
+);
+wire_case!(
+    update_unbound_user_sends_nothing,
+    GM,
+    "",
+    "  - activate\n  - update_user: { user: bob, set: { job_title: CTO } }\n"
+);
+wire_case!(
+    delete_user,
+    GM,
+    "user_delete: delete",
+    "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n  - delete_user: bob\n"
+);
+wire_case!(
+    delete_user_deactivate,
+    GM,
+    "user_delete: deactivate",
+    "  - activate\n  - bind_user: bob\n  - delete_user: bob\n"
+);
+wire_case!(
+    delete_group,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n  - delete_group: Engineering\n"
+);
+wire_case!(
+    deactivate_app_nothing,
+    GM,
+    "on_deactivate: nothing",
+    "  - activate\n  - bind_user: bob\n  - deactivate_app\n  - update_user: { user: bob, set: { job_title: CTO } }\n"
+);
+wire_case!(
+    deactivate_app_deprovision_users,
+    GM,
+    "on_deactivate: deprovision_users",
+    "  - activate\n  - bind_user: bob\n  - deactivate_app\n"
+);
+wire_case!(
+    username_from_username,
+    GM,
+    "username_from: username",
+    "  - activate\n  - bind_user: bob\n"
+);
+wire_case!(
+    lookup_hit_links_existing_user,
+    GM,
+    "",
+    "  - activate\n  - bind_user: bob\n",
+    FakeState::default().with_user("bob@example.com")
+);
+wire_case!(
+    create_user_and_group,
+    GM,
+    "",
+    "  - activate\n  - create_user: { username: dave, email: dave+jc@example.com, firstname: Dave, lastname: Lee }\n  - create_group: { name: Sales, members: [dave] }\n  - bind_group: Sales\n"
+);
+wire_case!(
+    verify,
+    GM,
+    "",
+    "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n  - remove_from_group: { user: bob, group: Engineering }\n  - delete_user: bob\n  - verify\n"
+);
+wire_case!(
+    raw_request,
+    GM,
+    "",
+    "  - request: { method: POST, path: /Users, body: { userName: raw@example.com }, headers: { X-Trace: t1 }, expect: { status: 201 } }\n"
+);
+wire_case!(
+    content_type_knob,
+    GM,
+    "content_type: application/json",
+    "  - test_connection\n"
+);
