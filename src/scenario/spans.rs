@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(idx.node("steps[1]"), Some(Pos { line: 4, col: 5 }));
         assert_eq!(
             idx.node("steps[1].add_to_group.user"),
-            Some(Pos { line: 4, col: 29 })
+            Some(Pos { line: 4, col: 27 })
         );
         assert_eq!(idx.key("steps"), Some(Pos { line: 2, col: 1 }));
         assert_eq!(
