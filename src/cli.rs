@@ -166,6 +166,10 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     let mut worst = exit::PASS;
     let mut stdout = std::io::stdout();
     for s in &scenarios {
+        if let Some(why) = skip_reason(s, &opts) {
+            writeln!(stdout, "SKIP {} ({}): {why}", s.name, s.source.file)?;
+            continue;
+        }
         let code = match engine::run_scenario(s, &opts).await {
             Ok(summary) => {
                 engine::print_summary(&summary, args.quiet, &mut stdout)?;
@@ -183,6 +187,13 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     stdout.flush()?;
     Ok(worst)
+}
+
+/// Scenarios that demonstrate embedded-SP quirks mean nothing against another
+/// SP, so `--target` skips them.
+fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
+    let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
+    (opts.target.is_some() && !quirks.is_empty()).then(|| format!("needs the embedded SP with quirks {quirks:?}; not run against --target"))
 }
 
 /// 3 beats 1 beats 0.

@@ -1,6 +1,6 @@
 //! Sync: after every directory change JumpCloud brings the SP in line [C].
-//! Order: user deletes, user creates and updates, group deletes, creates,
-//! renames and membership, then deprovisioning of users no longer covered.
+//! Order: user creates and updates; group deletes, creates, renames and
+//! membership; user deletes; then deprovisioning of users no longer covered.
 
 use super::body;
 use super::{
@@ -19,7 +19,6 @@ impl Provisioner {
         if !dir.app.active {
             return findings;
         }
-        self.sync_deleted_users(dir, t, &mut findings).await;
         for user in &dir.users {
             let bound = dir.is_bound(&user.id);
             let linked = self.users.contains_key(&user.id);
@@ -37,6 +36,9 @@ impl Provisioner {
         if dir.app.group_management {
             self.sync_groups(dir, t, &mut findings).await;
         }
+        // After the groups: a deleted user leaves its groups first [U], so SPs
+        // without referential integrity stay consistent.
+        self.sync_deleted_users(dir, t, &mut findings).await;
         for user in &dir.users {
             let bound = dir.is_bound(&user.id);
             let active = body::desired_active(user, bound);
