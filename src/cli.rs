@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// Send the token in this header ("SCIM API Key") instead of `Authorization: Bearer`.
     #[arg(long, value_name = "NAME")]
     pub auth_header: Option<String>,
+    /// Override a behaviour knob in every scenario (repeatable), e.g.
+    /// `--behaviour member_removal=filter_path`.
+    #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
+    pub behaviour: Vec<String>,
     /// Directory for run records.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub out: PathBuf,
