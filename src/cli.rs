@@ -197,7 +197,8 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
 /// SP, so `--target` skips them.
 fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
     let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
-    (opts.target.is_some() && !quirks.is_empty()).then(|| format!("needs the embedded SP with quirks {quirks:?}; not run against --target"))
+    (opts.target.is_some() && !quirks.is_empty())
+        .then(|| format!("needs the embedded SP with quirks {quirks:?}; not run against --target"))
 }
 
 /// 3 beats 1 beats 0.

@@ -2,11 +2,13 @@
 //! step through the provisioning model, records everything and evaluates
 //! expectations. Shared by `jcsim run` and (one action at a time) the console.
 
+mod session;
 mod steps;
 mod summary;
 mod target;
 mod transport;
 
+pub use session::Session;
 pub use summary::{RunSummary, StepSummary, print_summary};
 pub use target::{ResolvedTarget, TargetOverride};
 pub use transport::{Recording, StepLog};
@@ -17,7 +19,7 @@ use crate::provision::{Behaviour, Provisioner};
 use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
 use crate::scenario::Scenario;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
 /// Exit codes (DESIGN.md).
@@ -69,18 +71,12 @@ pub async fn run_scenario(
     let behaviour = scenario.behaviour.clone();
     let client = Client::new(client_config(&behaviour, &target))
         .map_err(|e| EngineError::Setup(e.to_string()))?;
-    let mut dir =
+    let dir =
         Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
-    let mut prov = Provisioner::new(behaviour.clone(), seed);
-    let started = Instant::now();
-    let record = |ev: Event| {
-        recorder.record(ev).map_err(|e| EngineError::Record {
-            dir: run_dir.display().to_string(),
-            source: e,
-        })
-    };
+    let prov = Provisioner::new(behaviour.clone(), seed);
+    let mut session = Session::new(dir, prov, client, recorder);
 
-    record(Event::RunStarted(RunStarted {
+    session.record(Event::RunStarted(RunStarted {
         run_id: run_id.clone(),
         scenario: scenario.name.clone(),
         file: scenario.source.file.clone(),
@@ -95,27 +91,11 @@ pub async fn run_scenario(
 
     let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
     let mut stop_reason = None;
-    let mut any_response = false;
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let ctx = Recording {
-            client: &client,
-            recorder: &recorder,
-            run_start: started,
-            step: index,
-            log: Default::default(),
-        };
-        let result = steps::run_step(index, step, &mut dir, &mut prov, &ctx, started).await?;
-        let log = ctx.log();
-        any_response |= log.any_response;
+    for step in &scenario.steps {
+        let (result, log) = session.step(step).await?;
         let failed = result.verdict == Verdict::Fail;
         summary.steps.push(result);
-        if let Some(e) = log.record_error {
-            return Err(EngineError::Record {
-                dir: run_dir.display().to_string(),
-                source: std::io::Error::other(e),
-            });
-        }
-        if failed && log.connect_failed && !any_response {
+        if failed && log.connect_failed && !session.any_response {
             stop_reason = Some(format!(
                 "the target {} could not be reached",
                 target.base_url
@@ -128,11 +108,11 @@ pub async fn run_scenario(
             break;
         }
     }
-    summary.exchanges = recorder.exchanges();
-    summary.duration = started.elapsed();
+    summary.exchanges = session.recorder().exchanges();
+    summary.duration = session.started().elapsed();
     summary.stop_reason = stop_reason.clone();
     let exit_code = summary.exit_code();
-    record(Event::RunFinished(RunFinished {
+    session.record(Event::RunFinished(RunFinished {
         verdict: if exit_code == exit::PASS {
             Verdict::Pass
         } else {
@@ -146,8 +126,9 @@ pub async fn run_scenario(
         stop_reason,
         exit_code,
     }))?;
+    let recorder = session.recorder();
     summary
-        .write_json(recorder.redactor())
+        .write_json(&recorder.redactor())
         .map_err(|e| EngineError::Record {
             dir: run_dir.display().to_string(),
             source: e,
@@ -156,7 +137,8 @@ pub async fn run_scenario(
     Ok(summary)
 }
 
-fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
+/// Client settings for a target under a behaviour.
+pub fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
     ClientConfig {
         base_url: target.base_url.clone(),
         credentials: target.credentials.clone(),
@@ -196,6 +178,6 @@ fn run_id(s: &Scenario) -> String {
     format!("{stamp}-{slug}-{unique:04x}")
 }
 
-pub(crate) fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }

@@ -58,15 +58,23 @@ impl Default for Behaviour {
 impl Behaviour {
     /// Apply a `knob=value` override (from `--behaviour`).
     pub fn with_override(&self, spec: &str) -> Result<Behaviour, String> {
-        let (key, value) = spec.split_once('=').ok_or_else(|| format!("`{spec}`: write KNOB=VALUE, e.g. member_removal=filter_path"))?;
+        let (key, value) = spec.split_once('=').ok_or_else(|| {
+            format!("`{spec}`: write KNOB=VALUE, e.g. member_removal=filter_path")
+        })?;
         let mut map = serde_json::to_value(self).map_err(|e| e.to_string())?;
         let obj = map.as_object_mut().ok_or("behaviour is not an object")?;
         if !obj.contains_key(key) {
             let names: Vec<&str> = obj.keys().map(String::as_str).collect();
-            let hint = crate::scenario::suggest(key, names.iter().copied()).map(|s| format!(", did you mean `{s}`?")).unwrap_or_default();
-            return Err(format!("unknown behaviour knob `{key}`{hint} (knobs: {})", names.join(", ")));
+            let hint = crate::scenario::suggest(key, names.iter().copied())
+                .map(|s| format!(", did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown behaviour knob `{key}`{hint} (knobs: {})",
+                names.join(", ")
+            ));
         }
-        let parsed = serde_json::from_str::<serde_json::Value>(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        let parsed = serde_json::from_str::<serde_json::Value>(value)
+            .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
         obj.insert(key.to_string(), parsed);
         serde_json::from_value(map).map_err(|e| format!("`{spec}`: {e}"))
     }
@@ -94,13 +102,21 @@ mod tests {
 
     #[test]
     fn overrides_parse_values_and_reject_unknown_knobs() {
-        let b = Behaviour::default().with_override("member_removal=filter_path").unwrap();
+        let b = Behaviour::default()
+            .with_override("member_removal=filter_path")
+            .unwrap();
         assert_eq!(b.member_removal, MemberRemoval::FilterPath);
         let b = b.with_override("max_retries=0").unwrap();
         assert_eq!(b.max_retries, 0);
-        let err = Behaviour::default().with_override("member_remove=filter_path").unwrap_err();
+        let err = Behaviour::default()
+            .with_override("member_remove=filter_path")
+            .unwrap_err();
         assert!(err.contains("did you mean `member_removal`"), "{err}");
-        assert!(Behaviour::default().with_override("member_removal=bogus").is_err());
+        assert!(
+            Behaviour::default()
+                .with_override("member_removal=bogus")
+                .is_err()
+        );
         assert!(Behaviour::default().with_override("nonsense").is_err());
     }
 }

@@ -4,8 +4,8 @@ use super::{Event, Redactor};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 
 /// Writes events as JSON lines, one `write` and one flush per event, so a crash
 /// loses nothing already recorded. Every event is redacted before it is written.
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Recorder {
     path: Option<PathBuf>,
     file: Mutex<Option<File>>,
-    redactor: Redactor,
+    redactor: RwLock<Redactor>,
     next_exchange: AtomicU64,
 }
 
@@ -30,7 +30,7 @@ impl Recorder {
         Ok(Recorder {
             path: Some(path),
             file: Mutex::new(Some(file)),
-            redactor,
+            redactor: RwLock::new(redactor),
             next_exchange: AtomicU64::new(1),
         })
     }
@@ -40,7 +40,7 @@ impl Recorder {
         Recorder {
             path: None,
             file: Mutex::new(None),
-            redactor,
+            redactor: RwLock::new(redactor),
             next_exchange: AtomicU64::new(1),
         }
     }
@@ -50,9 +50,19 @@ impl Recorder {
         self.path.as_deref()
     }
 
-    /// The redactor applied to every event.
-    pub fn redactor(&self) -> &Redactor {
-        &self.redactor
+    /// A copy of the redactor applied to every event.
+    pub fn redactor(&self) -> Redactor {
+        self.redactor
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Also redact `secret` (and the header it travels in) from now on, e.g.
+    /// after the console's Token Key changes.
+    pub fn add_secret(&self, header: &str, secret: &str) {
+        let mut r = self.redactor.write().unwrap_or_else(|p| p.into_inner());
+        *r = r.clone().header(header).secret(secret);
     }
 
     /// Allocate the next exchange id.
@@ -67,9 +77,10 @@ impl Recorder {
 
     /// Redact and append one event. Returns the redacted event.
     pub fn record(&self, mut event: Event) -> io::Result<Event> {
-        self.redactor.event(&mut event);
+        let redactor = self.redactor();
+        redactor.event(&mut event);
         let line = serde_json::to_string(&event).map_err(io::Error::other)?;
-        let line = self.redactor.text(&line);
+        let line = redactor.text(&line);
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(file) = guard.as_mut() {
             let mut buf = line.clone().into_bytes();

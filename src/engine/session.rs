@@ -1,0 +1,105 @@
+//! A provisioning session: one directory, one provisioning state, one client
+//! and one recorder. `jcsim run` drives it step by step from a scenario; the
+//! console drives it one admin action at a time.
+
+use super::EngineError;
+use super::steps::run_step;
+use super::summary::StepSummary;
+use super::transport::{Recording, StepLog};
+use crate::client::Client;
+use crate::directory::Directory;
+use crate::provision::Provisioner;
+use crate::record::{Event, Recorder};
+use crate::scenario::Step;
+use std::time::Instant;
+
+pub struct Session {
+    pub dir: Directory,
+    pub prov: Provisioner,
+    client: Client,
+    recorder: Recorder,
+    started: Instant,
+    next_step: usize,
+    /// Some exchange of this session got an HTTP response.
+    pub any_response: bool,
+}
+
+impl Session {
+    pub fn new(dir: Directory, prov: Provisioner, client: Client, recorder: Recorder) -> Session {
+        Session {
+            dir,
+            prov,
+            client,
+            recorder,
+            started: Instant::now(),
+            next_step: 0,
+            any_response: false,
+        }
+    }
+
+    /// Use another client from now on (the console's target changed).
+    pub fn set_client(&mut self, client: Client) {
+        self.client = client;
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// When the session started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Record an event that is not part of a step.
+    pub fn record(&self, event: Event) -> Result<Event, EngineError> {
+        self.recorder
+            .record(event)
+            .map_err(|e| EngineError::Record {
+                dir: self.dir_name(),
+                source: e,
+            })
+    }
+
+    fn dir_name(&self) -> String {
+        self.recorder
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Run one step: apply it, send what JumpCloud sends, judge and record it.
+    pub async fn step(&mut self, step: &Step) -> Result<(StepSummary, StepLog), EngineError> {
+        let index = self.next_step;
+        self.next_step += 1;
+        let ctx = Recording {
+            client: &self.client,
+            recorder: &self.recorder,
+            run_start: self.started,
+            step: index,
+            log: Default::default(),
+        };
+        let summary = run_step(
+            index,
+            step,
+            &mut self.dir,
+            &mut self.prov,
+            &ctx,
+            self.started,
+        )
+        .await?;
+        let log = ctx.log();
+        self.any_response |= log.any_response;
+        if let Some(e) = &log.record_error {
+            return Err(EngineError::Record {
+                dir: self.dir_name(),
+                source: std::io::Error::other(e.clone()),
+            });
+        }
+        Ok((summary, log))
+    }
+}
