@@ -1,1 +1,514 @@
 //! SCIM PATCH paths and operations (RFC 7644 §3.5.2): parser and applier.
+//! The applier is schema-agnostic; the caller validates and normalises the result.
+
+#[cfg(test)]
+mod tests;
+
+use super::filter::{self, AttrPath, Filter, Literal};
+use serde_json::{Map, Value};
+
+/// A PATCH failure, mapped by the SP to a SCIM error `scimType`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatchError {
+    /// The request body is not a PatchOp message.
+    #[error("{0}")]
+    InvalidSyntax(String),
+    /// The `path` does not parse or cannot address anything.
+    #[error("{0}")]
+    InvalidPath(String),
+    /// A value filter matched nothing, or `remove` had no path.
+    #[error("{0}")]
+    NoTarget(String),
+    /// The `value` is missing or of the wrong shape.
+    #[error("{0}")]
+    InvalidValue(String),
+    /// The operation would change an immutable or read-only attribute.
+    #[error("{0}")]
+    Mutability(String),
+}
+
+impl PatchError {
+    /// The RFC 7644 `scimType` for this error.
+    pub fn scim_type(&self) -> &'static str {
+        match self {
+            PatchError::InvalidSyntax(_) => "invalidSyntax",
+            PatchError::InvalidPath(_) => "invalidPath",
+            PatchError::NoTarget(_) => "noTarget",
+            PatchError::InvalidValue(_) => "invalidValue",
+            PatchError::Mutability(_) => "mutability",
+        }
+    }
+}
+
+/// A parsed PATCH `path`: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchPath {
+    /// The attribute (with optional URN and sub-attribute when there is no filter).
+    pub attr: AttrPath,
+    /// Value selection filter, for multi-valued attributes.
+    pub filter: Option<Filter>,
+    /// Sub-attribute after the filter.
+    pub sub: Option<String>,
+}
+
+/// Parses a PATCH path.
+pub fn parse_path(input: &str) -> Result<PatchPath, PatchError> {
+    let (attr, filter, sub) = filter::parse_value_path(input)
+        .map_err(|e| PatchError::InvalidPath(format!("invalid path '{input}': {e}")))?;
+    Ok(PatchPath { attr, filter, sub })
+}
+
+/// The three PATCH operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    /// `add`
+    Add,
+    /// `remove`
+    Remove,
+    /// `replace`
+    Replace,
+}
+
+/// One entry of `Operations`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchOperation {
+    /// The operation (names are case-insensitive on the wire).
+    pub op: OpKind,
+    /// Target path; absent means the value holds attributes of the resource.
+    pub path: Option<PatchPath>,
+    /// The value, if sent.
+    pub value: Option<Value>,
+}
+
+/// Parses a PatchOp request body.
+pub fn parse_request(body: &Value) -> Result<Vec<PatchOperation>, PatchError> {
+    let syntax = |m: &str| PatchError::InvalidSyntax(m.to_string());
+    let has_schema = filter::get_ci(body, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| {
+            s.iter().any(|s| {
+                s.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(super::PATCH_OP_SCHEMA))
+            })
+        });
+    if !has_schema {
+        return Err(syntax(
+            "schemas must contain urn:ietf:params:scim:api:messages:2.0:PatchOp",
+        ));
+    }
+    let ops = filter::get_ci(body, "Operations")
+        .and_then(Value::as_array)
+        .filter(|ops| !ops.is_empty())
+        .ok_or_else(|| syntax("Operations must be a non-empty array"))?;
+    ops.iter().map(parse_operation).collect()
+}
+
+fn parse_operation(op: &Value) -> Result<PatchOperation, PatchError> {
+    let name = filter::get_ci(op, "op")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let kind = match name.to_ascii_lowercase().as_str() {
+        "add" => OpKind::Add,
+        "remove" => OpKind::Remove,
+        "replace" => OpKind::Replace,
+        _ => {
+            return Err(PatchError::InvalidSyntax(format!(
+                "unknown op '{name}'; expected add, remove or replace"
+            )));
+        }
+    };
+    let path = match filter::get_ci(op, "path") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) if p.trim().is_empty() => None,
+        Some(Value::String(p)) => Some(parse_path(p.trim())?),
+        Some(_) => return Err(PatchError::InvalidPath("path must be a string".into())),
+    };
+    let value = filter::get_ci(op, "value").cloned();
+    if kind != OpKind::Remove && value.is_none() {
+        return Err(PatchError::InvalidValue(format!("{name} requires a value")));
+    }
+    Ok(PatchOperation {
+        op: kind,
+        path,
+        value,
+    })
+}
+
+/// Schema knowledge the applier needs from its caller.
+pub struct Rules<'a> {
+    /// Case rule by lowercase dotted key (see [`AttrPath::key`]).
+    pub case_exact: &'a dyn Fn(&str) -> bool,
+    /// True for attributes that may not change (`id`, `meta`…), by lowercase key.
+    pub immutable: &'a dyn Fn(&str) -> bool,
+}
+
+/// Applies operations in order to a resource object. On error the resource may
+/// be partially modified: callers apply to a copy.
+pub fn apply(
+    resource: &mut Value,
+    ops: &[PatchOperation],
+    rules: &Rules<'_>,
+) -> Result<(), PatchError> {
+    let root = resource
+        .as_object_mut()
+        .ok_or_else(|| PatchError::InvalidValue("resource is not an object".into()))?;
+    for op in ops {
+        match (&op.path, &op.value) {
+            (Some(path), value) => apply_path(root, op.op, path, value.as_ref(), rules)?,
+            (None, _) if op.op == OpKind::Remove => {
+                return Err(PatchError::NoTarget("remove requires a path".into()));
+            }
+            (None, Some(Value::Object(attrs))) => {
+                for (key, value) in attrs {
+                    let path = parse_path(key)?;
+                    if path.filter.is_some() {
+                        return Err(PatchError::InvalidPath(format!(
+                            "'{key}' is not an attribute name"
+                        )));
+                    }
+                    apply_path(root, op.op, &path, Some(value), rules)?;
+                }
+            }
+            (None, _) => {
+                return Err(PatchError::InvalidValue(
+                    "without a path, value must be an object of attributes".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn key_ci(map: &Map<String, Value>, name: &str) -> Option<String> {
+    if map.contains_key(name) {
+        return Some(name.to_string());
+    }
+    map.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
+}
+
+fn container_mut<'a>(
+    root: &'a mut Map<String, Value>,
+    attr: &AttrPath,
+    create: bool,
+) -> Result<Option<&'a mut Map<String, Value>>, PatchError> {
+    let urn = match &attr.schema {
+        Some(urn) if !attr.is_core() => urn,
+        _ => return Ok(Some(root)),
+    };
+    let key = match key_ci(root, urn) {
+        Some(k) => k,
+        None if create => {
+            root.insert(urn.clone(), Value::Object(Map::new()));
+            urn.clone()
+        }
+        None => return Ok(None),
+    };
+    match root.get_mut(&key) {
+        Some(Value::Object(m)) => Ok(Some(m)),
+        _ => Err(PatchError::InvalidPath(format!(
+            "'{urn}' is not an extension object"
+        ))),
+    }
+}
+
+fn apply_path(
+    root: &mut Map<String, Value>,
+    op: OpKind,
+    path: &PatchPath,
+    value: Option<&Value>,
+    rules: &Rules<'_>,
+) -> Result<(), PatchError> {
+    let attr = &path.attr;
+    // JSON null means "unassigned" (RFC 7643 §2.5): adding or replacing with null removes.
+    let (op, value) = match value {
+        Some(Value::Null) if op != OpKind::Remove => (OpKind::Remove, None),
+        v => (op, v),
+    };
+    check_mutability(root, attr, op, value, rules)?;
+    let Some(container) = container_mut(root, attr, op != OpKind::Remove)? else {
+        return if path.filter.is_some() {
+            Err(no_match(attr))
+        } else {
+            Ok(())
+        };
+    };
+    let name = key_ci(container, &attr.name);
+    match (&path.filter, &attr.sub) {
+        (None, None) => apply_plain(container, name, &attr.name, op, value),
+        (None, Some(sub)) => apply_sub(container, name, &attr.name, sub, op, value),
+        (Some(f), _) => apply_filtered(
+            container,
+            name,
+            attr,
+            f,
+            path.sub.as_deref(),
+            op,
+            value,
+            rules,
+        ),
+    }
+}
+
+fn check_mutability(
+    root: &Map<String, Value>,
+    attr: &AttrPath,
+    op: OpKind,
+    value: Option<&Value>,
+    rules: &Rules<'_>,
+) -> Result<(), PatchError> {
+    let base = attr.name.to_ascii_lowercase();
+    if !(attr.is_core() && ((rules.immutable)(&attr.key()) || (rules.immutable)(&base))) {
+        return Ok(());
+    }
+    let current = key_ci(root, &attr.name).and_then(|k| root.get(&k));
+    let unchanged =
+        op != OpKind::Remove && attr.sub.is_none() && current.is_some() && current == value;
+    if unchanged {
+        Ok(())
+    } else {
+        Err(PatchError::Mutability(format!(
+            "attribute '{}' cannot be modified",
+            attr.name
+        )))
+    }
+}
+
+fn no_match(attr: &AttrPath) -> PatchError {
+    PatchError::NoTarget(format!("no value of '{}' matches the filter", attr.name))
+}
+
+fn required(value: Option<&Value>) -> Result<&Value, PatchError> {
+    value.ok_or_else(|| PatchError::InvalidValue("value is required".into()))
+}
+
+fn apply_plain(
+    c: &mut Map<String, Value>,
+    key: Option<String>,
+    name: &str,
+    op: OpKind,
+    value: Option<&Value>,
+) -> Result<(), PatchError> {
+    let existing = key.as_ref().and_then(|k| c.get_mut(k));
+    match (op, existing) {
+        (OpKind::Remove, None) => {}
+        (OpKind::Remove, Some(Value::Array(items))) if value.is_some() => {
+            let remove: Vec<&Value> = match value {
+                Some(Value::Array(vs)) => vs.iter().collect(),
+                Some(v) => vec![v],
+                None => Vec::new(),
+            };
+            items.retain(|el| !remove.iter().any(|r| same_element(el, r)));
+            if items.is_empty() {
+                key.map(|k| c.remove(&k));
+            }
+        }
+        (OpKind::Remove, Some(_)) => {
+            key.map(|k| c.remove(&k));
+        }
+        (OpKind::Add, Some(Value::Array(items))) => {
+            let new = match required(value)? {
+                Value::Array(vs) => vs.clone(),
+                v => vec![v.clone()],
+            };
+            for v in new {
+                if !items.iter().any(|el| same_element(el, &v)) {
+                    items.push(v);
+                }
+            }
+        }
+        (OpKind::Add | OpKind::Replace, Some(Value::Object(existing)))
+            if required(value)?.is_object() =>
+        {
+            if let Some(Value::Object(new)) = value {
+                for (k, v) in new {
+                    let k2 = key_ci(existing, k).unwrap_or_else(|| k.clone());
+                    existing.insert(k2, v.clone());
+                }
+            }
+        }
+        (OpKind::Add | OpKind::Replace, _) => {
+            c.insert(
+                key.unwrap_or_else(|| name.to_string()),
+                required(value)?.clone(),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn apply_sub(
+    c: &mut Map<String, Value>,
+    key: Option<String>,
+    name: &str,
+    sub: &str,
+    op: OpKind,
+    value: Option<&Value>,
+) -> Result<(), PatchError> {
+    let set = |el: &mut Map<String, Value>| -> Result<(), PatchError> {
+        let k = key_ci(el, sub).unwrap_or_else(|| sub.to_string());
+        if op == OpKind::Remove {
+            el.remove(&k);
+        } else {
+            el.insert(k, required(value)?.clone());
+        }
+        Ok(())
+    };
+    match key.as_ref().and_then(|k| c.get_mut(k)) {
+        None if op == OpKind::Remove => Ok(()),
+        None => {
+            let mut obj = Map::new();
+            set(&mut obj)?;
+            c.insert(name.to_string(), Value::Object(obj));
+            Ok(())
+        }
+        Some(Value::Object(obj)) => set(obj),
+        Some(Value::Array(items)) => {
+            if items.is_empty() && op != OpKind::Remove {
+                let mut obj = Map::new();
+                set(&mut obj)?;
+                items.push(Value::Object(obj));
+            }
+            items
+                .iter_mut()
+                .filter_map(Value::as_object_mut)
+                .try_for_each(set)
+        }
+        Some(_) => Err(PatchError::InvalidPath(format!(
+            "attribute '{name}' has no sub-attributes"
+        ))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_filtered(
+    c: &mut Map<String, Value>,
+    key: Option<String>,
+    attr: &AttrPath,
+    f: &Filter,
+    sub: Option<&str>,
+    op: OpKind,
+    value: Option<&Value>,
+    rules: &Rules<'_>,
+) -> Result<(), PatchError> {
+    let prefix = attr.name.to_ascii_lowercase();
+    let ce = |k: &str| (rules.case_exact)(&format!("{prefix}.{k}"));
+    let items = match key.as_ref().and_then(|k| c.get_mut(k)) {
+        Some(Value::Array(items)) => Some(items),
+        Some(_) => {
+            return Err(PatchError::InvalidPath(format!(
+                "'{}' is not multi-valued",
+                attr.name
+            )));
+        }
+        None => None,
+    };
+    let matched: Vec<usize> = items
+        .as_ref()
+        .map(|items| {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, el)| f.matches(el, &ce))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default();
+    if matched.is_empty() {
+        let template = (op == OpKind::Add).then(|| eq_template(f)).flatten();
+        let Some(mut new) = template else {
+            return Err(no_match(attr));
+        };
+        match (sub, required(value)?) {
+            (Some(s), v) => {
+                new.insert(s.to_string(), v.clone());
+            }
+            (None, Value::Object(o)) => new.extend(o.clone()),
+            (None, _) => return Err(PatchError::InvalidValue("value must be an object".into())),
+        }
+        match items {
+            Some(items) => items.push(Value::Object(new)),
+            None => {
+                c.insert(
+                    key.unwrap_or_else(|| attr.name.clone()),
+                    Value::Array(vec![Value::Object(new)]),
+                );
+            }
+        }
+        return Ok(());
+    }
+    let Some(items) = items else {
+        return Err(no_match(attr));
+    };
+    if op == OpKind::Remove && sub.is_none() {
+        for i in matched.into_iter().rev() {
+            items.remove(i);
+        }
+        if items.is_empty() {
+            key.map(|k| c.remove(&k));
+        }
+        return Ok(());
+    }
+    for i in matched {
+        let Some(el) = items[i].as_object_mut() else {
+            continue;
+        };
+        match (sub, op, value) {
+            (Some(s), OpKind::Remove, _) => {
+                if let Some(k) = key_ci(el, s) {
+                    el.remove(&k);
+                }
+            }
+            (Some(s), _, v) => {
+                let k = key_ci(el, s).unwrap_or_else(|| s.to_string());
+                el.insert(k, required(v)?.clone());
+            }
+            (None, OpKind::Add, Some(Value::Object(o))) => el.extend(o.clone()),
+            (None, _, Some(v @ Value::Object(_))) => items[i] = v.clone(),
+            (None, _, _) => return Err(PatchError::InvalidValue("value must be an object".into())),
+        }
+    }
+    Ok(())
+}
+
+/// For `add` with a filter that matched nothing: an element built from `a eq v [and b eq w]`.
+fn eq_template(f: &Filter) -> Option<Map<String, Value>> {
+    let parts: Vec<&Filter> = match f {
+        Filter::And(parts) => parts.iter().collect(),
+        f => vec![f],
+    };
+    let mut out = Map::new();
+    for part in parts {
+        let Filter::Compare(path, filter::CompareOp::Eq, lit) = part else {
+            return None;
+        };
+        if path.schema.is_some() || path.sub.is_some() {
+            return None;
+        }
+        let v = match lit {
+            Literal::Str(s) => Value::String(s.clone()),
+            Literal::Num(n) => serde_json::Number::from_f64(*n).map(Value::Number)?,
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::Null => return None,
+        };
+        out.insert(path.name.clone(), v);
+    }
+    Some(out)
+}
+
+/// Multi-valued element identity: complex elements with a `value` compare by it
+/// (so `{"value":"1"}` and `{"value":1,"display":"x"}` are the same member).
+fn same_element(a: &Value, b: &Value) -> bool {
+    match (filter::get_ci(a, "value"), filter::get_ci(b, "value")) {
+        (Some(x), Some(y)) => scalar_eq(x, y),
+        _ => a == b,
+    }
+}
+
+fn scalar_eq(x: &Value, y: &Value) -> bool {
+    match (x, y) {
+        (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
+            *s == n.to_string()
+        }
+        _ => x == y,
+    }
+}
