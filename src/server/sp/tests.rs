@@ -1011,3 +1011,32 @@ async fn spawn_serves_over_tcp_and_shuts_down() {
             .is_err()
     );
 }
+
+/// Scale check (run with `--ignored --nocapture`, ideally in release):
+/// 10,000 users, indexed `userName eq` lookups, and process RSS.
+#[tokio::test]
+#[ignore]
+async fn scale_10k_users() {
+    let sp = Sp::new(SpConfig::default());
+    let t = std::time::Instant::now();
+    for i in 0..10_000 {
+        sp.user(&format!("load{i}@bench.test")).await;
+    }
+    let loaded = t.elapsed();
+    let t = std::time::Instant::now();
+    for i in (0..10_000).step_by(10) {
+        let r = sp
+            .get(&format!(
+                "/Users?filter=userName%20eq%20%22LOAD{i}%40bench.test%22"
+            ))
+            .await;
+        assert_eq!(r.body["totalResults"], 1);
+    }
+    let rss = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let rss = rss
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or("VmRSS: ?")
+        .to_string();
+    println!("load {loaded:?}, 1000 lookups {:?}, {rss}", t.elapsed());
+}
