@@ -237,6 +237,44 @@ fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
 }
 
 async fn sp(args: SpArgs) -> anyhow::Result<i32> {
-    let _ = args;
-    anyhow::bail!("the embedded SP is not built yet")
+    use crate::server::sp::{self, Quirk, SpConfig};
+    let mut quirks = Vec::new();
+    for q in &args.quirks {
+        match q.parse::<Quirk>() {
+            Ok(q) => quirks.push(q),
+            Err(e) => {
+                eprintln!("error: --quirk {e}");
+                return Ok(exit::INVALID);
+            }
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let auth = if args.token.is_some() {
+        "bearer token required"
+    } else {
+        "no authentication"
+    };
+    let names: Vec<String> = quirks.iter().map(|q| q.to_string()).collect();
+    eprintln!(
+        "jcsim sp: SCIM 2.0 at http://{addr}{} ({auth}; quirks: {})",
+        sp::SCIM_ROOT,
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    let config = SpConfig {
+        token: args.token,
+        quirks,
+        seed: args.seed,
+        ..SpConfig::default()
+    };
+    sp::serve(listener, config)
+        .await
+        .context("serving the SP")?;
+    Ok(exit::PASS)
 }

@@ -26,7 +26,10 @@ pub struct ResolvedTarget {
 impl ResolvedTarget {
     /// Stop the embedded SP, if one was started.
     pub async fn shutdown(self) {
-        drop(self.embedded);
+        if let Some(sp) = self.embedded {
+            // Bounded: a client that keeps a connection open must not hang the run.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), sp.shutdown()).await;
+        }
     }
 }
 

@@ -60,7 +60,14 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
                     "the embedded SP takes no `auth`; jcsim sets its token".into(),
                 ));
             }
-            let _ = e;
+            for (i, q) in e.quirks.iter().enumerate() {
+                if let Err(err) = q.parse::<crate::server::sp::Quirk>() {
+                    out.push((
+                        spans.best(&format!("target.embedded.quirks[{i}]")),
+                        err.to_string(),
+                    ));
+                }
+            }
         }
         (Some(url), None) => {
             let at = spans.best("target.base_url");

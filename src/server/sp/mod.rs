@@ -1,30 +1,286 @@
-//! The embedded SCIM 2.0 service provider (placeholder until the SP lands).
+//! The embedded SCIM 2.0 service provider: an in-memory SP with switchable quirks.
+//! `router` is the SCIM root; `app` nests it under `/scim/v2` with `/healthz`.
 
-use std::str::FromStr;
+mod discovery;
+mod error;
+mod handlers;
+mod http;
+mod list;
+mod quirks;
+mod schema;
+mod store;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_quirks;
 
-#[derive(Debug, Clone, Default)]
+pub use error::ScimError;
+pub use quirks::{QUIRK_NAMES, Quirk, QuirkError};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use rand::{SeedableRng, rngs::StdRng};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
+use store::{Kind, Store};
+
+/// The base path used by [`app`] and by [`SpState::users`] snapshots.
+pub const SCIM_ROOT: &str = "/scim/v2";
+
+/// Configuration of the embedded SP.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpConfig {
+    /// Bearer token required on every SCIM request; `None` disables auth.
     pub token: Option<String>,
+    /// Misbehaviours to switch on.
     pub quirks: Vec<Quirk>,
+    /// Seed for ids and for the `flaky` quirk.
     pub seed: u64,
+    /// Maximum request body size in bytes (413 above).
     pub body_limit: usize,
 }
 
-#[derive(Debug, Clone)]
-pub enum Quirk {}
-
-impl FromStr for Quirk {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Err(format!("unknown quirk `{s}`"))
+impl Default for SpConfig {
+    fn default() -> Self {
+        SpConfig {
+            token: None,
+            quirks: Vec::new(),
+            seed: 0,
+            body_limit: 1024 * 1024,
+        }
     }
 }
 
-pub struct RunningSp {
-    pub addr: std::net::SocketAddr,
-    pub base_url: String,
+impl SpConfig {
+    /// The first quirk for which `f` returns something.
+    pub fn quirk<T>(&self, f: impl Fn(&Quirk) -> Option<T>) -> Option<T> {
+        self.quirks.iter().find_map(f)
+    }
+
+    /// True when `quirk` (a value-less quirk) is on.
+    pub fn has(&self, quirk: &Quirk) -> bool {
+        self.quirks.contains(quirk)
+    }
 }
 
-pub async fn spawn(_config: SpConfig) -> std::io::Result<RunningSp> {
-    Err(std::io::Error::other("the embedded SP is not built yet"))
+struct Inner {
+    config: SpConfig,
+    store: RwLock<Store>,
+    flaky_rng: Mutex<StdRng>,
+    /// Start of the current rate-limit window and requests seen in it.
+    window: Mutex<(Instant, u32)>,
+}
+
+/// Shared SP state: configuration, store and quirk runtime. Cheap to clone.
+#[derive(Clone)]
+pub struct SpState {
+    inner: Arc<Inner>,
+}
+
+impl SpState {
+    /// A fresh, empty SP.
+    pub fn new(config: SpConfig) -> Self {
+        let numeric = config.has(&Quirk::NumericIds);
+        let inner = Inner {
+            store: RwLock::new(Store::new(config.seed, numeric)),
+            flaky_rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15)),
+            window: Mutex::new((Instant::now(), 0)),
+            config,
+        };
+        SpState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SpConfig {
+        &self.inner.config
+    }
+
+    /// Every user as GET would return it (locations relative to [`SCIM_ROOT`]).
+    pub fn users(&self) -> Vec<serde_json::Value> {
+        self.snapshot(Kind::User)
+    }
+
+    /// Every group as GET would return it (locations relative to [`SCIM_ROOT`]).
+    pub fn groups(&self) -> Vec<serde_json::Value> {
+        self.snapshot(Kind::Group)
+    }
+
+    fn snapshot(&self, kind: Kind) -> Vec<serde_json::Value> {
+        let store = self.read();
+        let numeric = self.numeric_ids();
+        store
+            .iter(kind)
+            .map(|r| store.render(kind, r, SCIM_ROOT, numeric))
+            .collect()
+    }
+
+    fn numeric_ids(&self) -> bool {
+        self.config().has(&Quirk::NumericIds)
+    }
+
+    // Poisoning only means another request panicked mid-update; the store is
+    // still structurally valid, so keep serving rather than panic.
+    fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.inner.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.inner.store.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn flaky_rng(&self) -> MutexGuard<'_, StdRng> {
+        self.inner
+            .flaky_rng
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn window(&self) -> MutexGuard<'_, (Instant, u32)> {
+        self.inner.window.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The SCIM root (no prefix), with auth, quirks, body limit and SCIM error mapping.
+pub fn router(state: SpState) -> Router {
+    let limit = state.config().body_limit;
+    Router::new()
+        .route(
+            "/Users",
+            get(handlers::list_users).post(handlers::create_user),
+        )
+        .route("/Users/.search", post(handlers::search_users))
+        .route(
+            "/Users/{id}",
+            get(handlers::get_user)
+                .put(handlers::put_user)
+                .patch(handlers::patch_user)
+                .delete(handlers::delete_user),
+        )
+        .route(
+            "/Groups",
+            get(handlers::list_groups).post(handlers::create_group),
+        )
+        .route("/Groups/.search", post(handlers::search_groups))
+        .route(
+            "/Groups/{id}",
+            get(handlers::get_group)
+                .put(handlers::put_group)
+                .patch(handlers::patch_group)
+                .delete(handlers::delete_group),
+        )
+        .route("/.search", post(handlers::search_all))
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
+        .route("/ResourceTypes", get(discovery::resource_types))
+        .route("/ResourceTypes/{name}", get(discovery::resource_type))
+        .route("/Schemas", get(discovery::schemas))
+        .route("/Schemas/{urn}", get(discovery::schema))
+        .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), http::auth))
+        .layer(from_fn_with_state(state.clone(), http::quirks))
+        .layer(from_fn_with_state(state.clone(), http::finish))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// [`router`] under `/scim/v2`, plus `GET /healthz` (no auth).
+pub fn app(state: SpState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest(SCIM_ROOT, router(state))
+}
+
+/// A running SP on a loopback port. Dropping it (or [`RunningSp::shutdown`]) stops it.
+pub struct RunningSp {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT/scim/v2`.
+    pub base_url: String,
+    /// The SP's state, for inspection.
+    pub state: SpState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningSp {
+    /// Stops the server gracefully and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds `127.0.0.1:0` and serves [`app`] in a background task.
+pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let state = SpState::new(config);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = app(state.clone());
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "embedded SP stopped");
+        }
+    });
+    Ok(RunningSp {
+        addr,
+        base_url: format!("http://{addr}{SCIM_ROOT}"),
+        state,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// Serves [`app`] on `listener` until ctrl-c or SIGTERM, then drains gracefully.
+pub async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
+    let app = app(SpState::new(config));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
 }
