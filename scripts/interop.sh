@@ -78,8 +78,25 @@ run_suite() { # name, server command..., -- jcsim args...
 run_suite jumpcloud-defaults "$venv/bin/python" "$work/lenient-server.py" --
 run_suite filter-path "$venv/bin/scim2-server" -- --behaviour member_removal=filter_path
 
-if [ -x "$root/scripts/interop-sp-checker.sh" ]; then
-  "$root/scripts/interop-sp-checker.sh" "$venv" || status=1
+# python-scim's conformance checker against the embedded SP (`jcsim sp`).
+# Every result line must be SUCCESS; zero result lines means discovery failed.
+port=$(free_port)
+"$jcsim" sp --listen "127.0.0.1:$port" --token "$SCIM_TOKEN" >"$work/jcsim-sp.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$port/healthz"
+echo "interop: scim2 test against jcsim sp on 127.0.0.1:$port"
+SCIM_CLI_URL="http://127.0.0.1:$port/scim/v2" SCIM_CLI_HEADERS="Authorization: Bearer $SCIM_TOKEN" \
+  "$venv/bin/scim2" test >"$work/checker.out" 2>"$work/checker.err" || true
+clean=$(sed 's/\x1b\[[0-9;]*m//g' "$work/checker.out")
+ok=$(grep -cE '^SUCCESS ' <<<"$clean" || true)
+bad=$(grep -E '^(COMPLIANT|ACCEPTABLE|DEVIATION|ERROR|CRITICAL|SKIPPED) ' <<<"$clean" || true)
+nbad=$(grep -c . <<<"$bad" || true)
+echo "interop: scim2 checker: $ok SUCCESS, $nbad other"
+if [ "$ok" -eq 0 ] || [ "$nbad" -ne 0 ]; then
+  echo "$bad"
+  grep -A2 -E '^(COMPLIANT|ACCEPTABLE|DEVIATION|ERROR|CRITICAL|SKIPPED) ' <<<"$clean" | head -60 || true
+  cat "$work/checker.err"
+  status=1
 fi
 
 exit $status

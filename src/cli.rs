@@ -151,9 +151,20 @@ fn validate(paths: &[PathBuf]) -> i32 {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let Some(scenarios) = load_all(&args.paths) else {
+    let Some(mut scenarios) = load_all(&args.paths) else {
         return Ok(exit::INVALID);
     };
+    for s in &mut scenarios {
+        for spec in &args.behaviour {
+            match s.behaviour.with_override(spec) {
+                Ok(b) => s.behaviour = b,
+                Err(msg) => {
+                    eprintln!("error: --behaviour {msg}");
+                    return Ok(exit::INVALID);
+                }
+            }
+        }
+    }
     let target = match target_override(&args) {
         Ok(t) => t,
         Err(msg) => {

@@ -337,11 +337,10 @@ impl Store {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                let user = self.get(Kind::User, &uid);
-                let display =
-                    user.and_then(|u| u.doc.get("displayName").or_else(|| u.doc.get("userName")));
+                // `display` is echoed as the client sent it: computing it from the
+                // user would make a PATCH's result differ from what was patched.
                 let mut out = json!({"value": id_value(&uid), "$ref": format!("{base}/Users/{uid}"), "type": "User"});
-                if let Some(d) = display {
+                if let Some(d) = m.get("display").filter(|d| d.is_string()) {
                     out["display"] = d.clone();
                 }
                 *m = out;
