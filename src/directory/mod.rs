@@ -94,12 +94,12 @@ pub enum DirectoryError {
 }
 
 /// The whole simulated org.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Directory {
     pub users: Vec<User>,
     pub groups: Vec<Group>,
     pub app: App,
-    rng: StdRng,
+    ids: IdGen,
 }
 
 impl Directory {
@@ -116,8 +116,9 @@ impl Directory {
                 bound_users: BTreeSet::new(),
                 bound_groups: BTreeSet::new(),
             },
-            rng: StdRng::seed_from_u64(seed),
+            ids: IdGen::new(seed),
         };
+        let mut rng = StdRng::seed_from_u64(seed);
         for g in &s.directory.groups {
             dir.create_group(&g.name)?;
         }
@@ -127,7 +128,7 @@ impl Directory {
                     let domain = spec.email_domain.as_deref().unwrap_or("example.com");
                     let taken: BTreeSet<String> =
                         dir.users.iter().map(|u| u.username.clone()).collect();
-                    for mut user in generate_users(&mut dir.rng, n, domain, &taken) {
+                    for mut user in generate_users(&mut rng, n, domain, &taken) {
                         if let Some(state) = spec.state {
                             user.state = state.into();
                         }
@@ -159,7 +160,7 @@ impl Directory {
 
     /// A fresh JumpCloud-style id from the directory's seeded generator.
     pub fn new_id(&mut self) -> JcId {
-        new_id(&mut self.rng)
+        self.ids.next_id()
     }
 
     pub fn user(&self, username: &str) -> Result<&User, DirectoryError> {
@@ -350,6 +351,35 @@ impl Directory {
             .iter()
             .filter(|g| self.app.bound_groups.contains(&g.id))
     }
+}
+
+/// Deterministic JumpCloud-style ids: a seed and a counter through splitmix64.
+/// Cheap to clone, so a directory can be copied to preview an action.
+#[derive(Debug, Clone)]
+pub struct IdGen {
+    seed: u64,
+    counter: u64,
+}
+
+impl IdGen {
+    pub fn new(seed: u64) -> Self {
+        IdGen { seed, counter: 0 }
+    }
+
+    /// The next 24-hex-character id.
+    pub fn next_id(&mut self) -> JcId {
+        self.counter += 1;
+        let hi = splitmix64(self.seed ^ self.counter.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let lo = splitmix64(hi) as u32;
+        format!("{hi:016x}{lo:08x}")
+    }
+}
+
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// A fresh 24-hex-character id.

@@ -2,12 +2,14 @@
 //! step through the provisioning model, records everything and evaluates
 //! expectations. Shared by `jcsim run` and (one action at a time) the console.
 
+mod plan;
 mod session;
 mod steps;
 mod summary;
 mod target;
 mod transport;
 
+pub use plan::{PlannedRequest, preview};
 pub use session::Session;
 pub use summary::{RunSummary, StepSummary, print_summary};
 pub use target::{ResolvedTarget, TargetOverride};

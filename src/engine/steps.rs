@@ -6,7 +6,7 @@ use super::transport::Recording;
 use super::{EngineError, ms};
 use crate::client::OutRequest;
 use crate::directory::{Directory, UserState};
-use crate::provision::{Finding, Provisioner, Severity};
+use crate::provision::{Finding, Provisioner, Severity, Transport};
 use crate::record::{Check, Event, StepFinished, StepStarted, Verdict};
 use crate::scenario::{Action, Expect, Outcome, Step};
 use std::time::Instant;
@@ -33,7 +33,10 @@ pub(super) async fn run_step(
         }),
     )?;
 
-    let findings = act(&step.action, dir, prov, ctx).await;
+    let findings = match &step.action {
+        Action::Request(r) => raw_request(r, ctx).await,
+        action => act(action, dir, prov, ctx).await,
+    };
     let log = ctx.log();
     let expect = match &step.action {
         Action::Request(r) => r.expect.clone().or(step.expect.clone()),
@@ -79,11 +82,11 @@ fn record(ctx: &Recording<'_>, ev: Event) -> Result<Event, EngineError> {
 }
 
 /// Apply the action and collect what the provisioning model found.
-async fn act(
+pub(super) async fn act<T: Transport>(
     action: &Action,
     dir: &mut Directory,
     prov: &mut Provisioner,
-    t: &Recording<'_>,
+    t: &T,
 ) -> Vec<Finding> {
     let change = match action {
         Action::TestConnection => return prov.test_connection(dir, t).await,
@@ -92,7 +95,8 @@ async fn act(
         }
         Action::DeactivateApp => return prov.deactivate(dir, t).await,
         Action::Verify => return prov.verify(t).await,
-        Action::Request(r) => return raw_request(r, t).await,
+        // Raw requests bypass the model; `run_step` sends them itself.
+        Action::Request(_) => return Vec::new(),
         Action::CreateUser(u) => dir.create_user(u).map(|_| ()),
         Action::UpdateUser(u) => dir.update_user(&u.user, &u.set),
         Action::DeleteUser(n) => dir.delete_user(n).map(|_| ()),

@@ -6,7 +6,7 @@ use super::{
     Transport,
 };
 use super::{first_resource, resource_id, send_ok};
-use crate::directory::{Directory, new_id};
+use crate::directory::Directory;
 use crate::scim::filter_string;
 
 impl Provisioner {
@@ -95,7 +95,7 @@ impl Provisioner {
         t: &T,
     ) -> Result<Vec<Finding>, Finding> {
         let mut warnings = Vec::new();
-        let external_id = new_id(&mut self.rng);
+        let external_id = self.ids.next_id();
         let create = ScimOp::new(
             Insight::UserCreate,
             Method::Post,

@@ -35,7 +35,7 @@ pub struct LinkedGroup {
 }
 
 /// The provisioning state of one application's Identity Management.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Provisioner {
     pub behaviour: Behaviour,
     pub users: BTreeMap<JcId, LinkedUser>,
@@ -45,12 +45,11 @@ pub struct Provisioner {
     /// SP groups JumpCloud deleted (expected to answer 404).
     pub deleted_groups: Vec<String>,
     /// Seed-derived ids for test users.
-    rng: rand::rngs::StdRng,
+    ids: crate::directory::IdGen,
 }
 
 impl Provisioner {
     pub fn new(behaviour: Behaviour, seed: u64) -> Self {
-        use rand::SeedableRng;
         Provisioner {
             behaviour,
             users: BTreeMap::new(),
@@ -58,7 +57,7 @@ impl Provisioner {
             deleted_users: Vec::new(),
             deleted_groups: Vec::new(),
             // A different stream from the directory's, so adding a user does not shift test ids.
-            rng: rand::rngs::StdRng::seed_from_u64(seed ^ 0x6a63_7369_6d00),
+            ids: crate::directory::IdGen::new(seed ^ 0x6a63_7369_6d00),
         }
     }
 
