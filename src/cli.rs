@@ -31,6 +31,8 @@ pub enum Command {
     },
     /// Run the embedded SCIM 2.0 service provider alone.
     Sp(SpArgs),
+    /// List the rule catalogue: every finding jcsim reports about an SP.
+    Rules,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +65,12 @@ pub struct RunArgs {
     /// Stop at the first failed step (and skip the remaining scenarios).
     #[arg(long)]
     pub fail_fast: bool,
+    /// Warnings fail the run too (default: only errors do).
+    #[arg(long)]
+    pub strict: bool,
+    /// After every step, read back the users and groups it touched and report drift.
+    #[arg(long)]
+    pub verify_each: bool,
     /// Print only failures and one line per scenario.
     #[arg(long, short)]
     pub quiet: bool,
@@ -88,6 +96,10 @@ pub struct SpArgs {
 pub fn main(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Validate { paths } => Ok(validate(&paths)),
+        Command::Rules => {
+            print_rules(&mut std::io::stdout())?;
+            Ok(exit::PASS)
+        }
         Command::Run(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(run(args))
@@ -97,6 +109,19 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             rt.block_on(sp(args))
         }
     }
+}
+
+fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
+    for r in crate::check::RULES {
+        let severity = match r.severity {
+            crate::provision::Severity::Error => "error",
+            crate::provision::Severity::Warning => "warning",
+        };
+        writeln!(out, "{} [{severity}] {} ({})", r.id, r.title, r.rfc)?;
+        writeln!(out, "    JumpCloud: {}", r.jumpcloud)?;
+        writeln!(out, "    fix: {}", r.fix)?;
+    }
+    Ok(())
 }
 
 /// Load every scenario; print every error. `None` if any failed.
@@ -111,11 +136,7 @@ fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
     if files.is_empty() {
         eprintln!(
             "error: no scenario files (*.yaml, *.yml) found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
         return None;
     }
@@ -137,12 +158,7 @@ fn validate(paths: &[PathBuf]) -> i32 {
     match load_all(paths) {
         Some(all) => {
             for s in &all {
-                println!(
-                    "ok: {} ({}, {} steps)",
-                    s.source.file,
-                    s.name,
-                    s.steps.len()
-                );
+                println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
             }
             exit::PASS
         }
@@ -177,6 +193,8 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         target,
         seed: args.seed,
         fail_fast: args.fail_fast,
+        strict: args.strict,
+        verify_each: args.verify_each,
     };
     let mut worst = exit::PASS;
     let mut stdout = std::io::stdout();
@@ -224,25 +242,27 @@ fn worse(a: i32, b: i32) -> i32 {
 
 fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
     let token = match (&args.token_env, &args.token) {
-        (Some(var), _) => Some(
-            std::env::var(var)
-                .map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?,
-        ),
+        (Some(var), _) => {
+            Some(std::env::var(var).map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?)
+        }
         (None, Some(t)) => Some(t.clone()),
         (None, None) => None,
     };
     let credentials = token.map(|t| match &args.auth_header {
-        Some(name) => Credentials::Header {
-            name: name.clone(),
-            value: t,
-        },
+        Some(name) => Credentials::Header { name: name.clone(), value: t },
         None => Credentials::Bearer(t),
     });
     match &args.target {
-        None if credentials.is_some() => Err("--token/--token-env need --target (the embedded SP sets its own token)".into()),
+        None if credentials.is_some() => {
+            Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
+        }
         None => Ok(None),
-        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => Err(format!("--target `{url}` must start with http:// or https://")),
-        Some(url) if url.ends_with('/') => Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into()),
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            Err(format!("--target `{url}` must start with http:// or https://"))
+        }
+        Some(url) if url.ends_with('/') => {
+            Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into())
+        }
         Some(url) => Ok(Some(TargetOverride { base_url: url.clone(), credentials })),
     }
 }
@@ -259,33 +279,17 @@ async fn sp(args: SpArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let auth = if args.token.is_some() {
-        "bearer token required"
-    } else {
-        "no authentication"
-    };
+    let auth = if args.token.is_some() { "bearer token required" } else { "no authentication" };
     let names: Vec<String> = quirks.iter().map(|q| q.to_string()).collect();
     eprintln!(
         "jcsim sp: SCIM 2.0 at http://{addr}{} ({auth}; quirks: {})",
         sp::SCIM_ROOT,
-        if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        }
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
     );
-    let config = SpConfig {
-        token: args.token,
-        quirks,
-        seed: args.seed,
-        ..SpConfig::default()
-    };
-    sp::serve(listener, config)
-        .await
-        .context("serving the SP")?;
+    let config = SpConfig { token: args.token, quirks, seed: args.seed, ..SpConfig::default() };
+    sp::serve(listener, config).await.context("serving the SP")?;
     Ok(exit::PASS)
 }

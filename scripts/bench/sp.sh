@@ -106,7 +106,8 @@ base, idfile, n, auth = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 u = urllib.parse.urlsplit(base)
 headers = {"Content-Type": "application/scim+json"}
 if auth:
-    headers["Authorization"] = auth
+    name, value = auth.split(": ", 1)
+    headers[name] = value
 def post(conn, path, body):
     conn.request("POST", u.path + path, json.dumps(body), headers)
     r = conn.getresponse(); data = r.read()

@@ -1,3 +1,10 @@
-//! Checks on SP behaviour: step expectations and read-back verification live
-//! in the engine and the provisioning model; this module will hold the
-//! conformance rule catalogue.
+//! Checks on SP behaviour: the rule catalogue, the per-exchange response
+//! rules, and the fix summary that groups findings by root cause.
+
+mod fixes;
+mod inspect;
+mod rules;
+
+pub use fixes::{Fix, fix_summary};
+pub use inspect::{InspectOptions, inspect};
+pub use rules::{RULES, Rule, finding, rule_by_id};

@@ -62,9 +62,23 @@ pub struct OutRequest {
     pub path_and_query: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
-    /// Leave the credentials off (for negative tests).
-    pub no_auth: bool,
+    pub auth: AuthMode,
 }
+
+/// Which credentials a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// The configured credentials.
+    #[default]
+    Configured,
+    /// None (negative tests).
+    None,
+    /// A wrong token in the configured place (the `auth-401` probe).
+    Wrong,
+}
+
+/// The token sent by [`AuthMode::Wrong`].
+pub const WRONG_TOKEN: &str = "jcsim-probe-wrong-token";
 
 /// One attempt, for the recorder.
 #[derive(Debug, Clone)]
@@ -123,17 +137,10 @@ impl Client {
 
     /// Send `req`, retrying as configured. `record` is called once per attempt
     /// and returns the exchange id it recorded.
-    pub async fn send(
-        &self,
-        req: &OutRequest,
-        mut record: impl FnMut(Attempt) -> u64,
-    ) -> Result<Answer, NoAnswer> {
+    pub async fn send(&self, req: &OutRequest, mut record: impl FnMut(Attempt) -> u64) -> Result<Answer, NoAnswer> {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
         let headers = self.headers(req);
-        let body_bytes = req
-            .body
-            .as_ref()
-            .map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
         let mut attempt = 1;
         loop {
             let recorded_req = RecordedRequest {
@@ -143,20 +150,14 @@ impl Client {
                 body: req.body.clone(),
             };
             let started = Instant::now();
-            let outcome = self
-                .once(&req.method, &url, &headers, body_bytes.clone())
-                .await;
+            let outcome = self.once(&req.method, &url, &headers, body_bytes.clone()).await;
             let duration = started.elapsed();
             let retries_left = attempt <= self.cfg.max_retries;
             match outcome {
                 Ok((status, resp_headers, raw)) => {
                     let (body, body_text) = parse_body(&raw);
-                    let recorded = RecordedResponse {
-                        status,
-                        headers: resp_headers.clone(),
-                        body: body.clone(),
-                        body_text,
-                    };
+                    let recorded =
+                        RecordedResponse { status, headers: resp_headers.clone(), body: body.clone(), body_text };
                     let id = record(Attempt {
                         attempt,
                         request: recorded_req,
@@ -170,11 +171,7 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Ok(Answer {
-                        status,
-                        body,
-                        exchange: id,
-                    });
+                    return Ok(Answer { status, body, exchange: id });
                 }
                 Err(fault) => {
                     let id = record(Attempt {
@@ -190,10 +187,7 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(NoAnswer {
-                        fault,
-                        exchange: id,
-                    });
+                    return Err(NoAnswer { fault, exchange: id });
                 }
             }
         }
@@ -205,14 +199,16 @@ impl Client {
             h.push(("Content-Type".to_string(), self.cfg.content_type.clone()));
         }
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
-        if !req.no_auth {
-            match &self.cfg.credentials {
-                Some(Credentials::Bearer(t)) => {
-                    h.push(("Authorization".to_string(), format!("Bearer {t}")))
-                }
-                Some(Credentials::Header { name, value }) => h.push((name.clone(), value.clone())),
-                None => {}
+        match (req.auth, &self.cfg.credentials) {
+            (AuthMode::None, _) | (AuthMode::Configured, None) => {}
+            (AuthMode::Configured, Some(Credentials::Bearer(t))) => {
+                h.push(("Authorization".to_string(), format!("Bearer {t}")))
             }
+            (AuthMode::Configured, Some(Credentials::Header { name, value })) => h.push((name.clone(), value.clone())),
+            (AuthMode::Wrong, Some(Credentials::Header { name, .. })) => {
+                h.push((name.clone(), WRONG_TOKEN.to_string()))
+            }
+            (AuthMode::Wrong, _) => h.push(("Authorization".to_string(), format!("Bearer {WRONG_TOKEN}"))),
         }
         for (k, v) in &req.headers {
             h.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
@@ -228,8 +224,7 @@ impl Client {
         headers: &[(String, String)],
         body: Option<Vec<u8>>,
     ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), TransportFault> {
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| fault("other", e.to_string()))?;
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
         let mut rb = self.http.request(method, url);
         for (k, v) in headers {
             rb = rb.header(k, v);
@@ -242,22 +237,14 @@ impl Client {
         let resp_headers = resp
             .headers()
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let mut raw = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if raw.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(fault(
                     "body",
-                    format!(
-                        "response body exceeds {} MiB; jcsim stopped reading",
-                        MAX_BODY_BYTES / (1024 * 1024)
-                    ),
+                    format!("response body exceeds {} MiB; jcsim stopped reading", MAX_BODY_BYTES / (1024 * 1024)),
                 ));
             }
             raw.extend_from_slice(&chunk);
@@ -290,11 +277,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// Percent-encode a query string (RFC 3986: unreserved characters stay).
 pub fn encode_query(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
 }
 
 fn encode(s: &str) -> String {
@@ -316,8 +299,7 @@ fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
     match serde_json::from_slice::<Value>(raw) {
         Ok(v) => (Some(v), None),
         Err(_) => {
-            let text =
-                String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
+            let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
             let text = if raw.len() > MAX_RECORDED_TEXT {
                 format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT)
             } else {
@@ -329,10 +311,7 @@ fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
 }
 
 fn fault(kind: &str, message: String) -> TransportFault {
-    TransportFault {
-        kind: kind.to_string(),
-        message,
-    }
+    TransportFault { kind: kind.to_string(), message }
 }
 
 /// Classify a reqwest error without its URL (the URL is recorded separately).
@@ -373,10 +352,7 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
         assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
-            Some(Duration::from_secs(10))
-        );
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
         assert_eq!(parse_retry_after("soon", now), None);
     }
 

@@ -23,24 +23,11 @@ const AWKWARD: &[(&str, &str)] = &[
     ("Ana", "de la Cruz"),
 ];
 
-const DEPARTMENTS: &[&str] = &[
-    "Engineering",
-    "Sales",
-    "Marketing",
-    "Finance",
-    "Support",
-    "R&D",
-    "People Ops",
-];
+const DEPARTMENTS: &[&str] = &["Engineering", "Sales", "Marketing", "Finance", "Support", "R&D", "People Ops"];
 const EMPLOYEE_TYPES: &[&str] = &["Full-time", "Part-time", "Contractor"];
 
 /// Generate `n` users with emails at `domain`, avoiding usernames in `taken`.
-pub fn generate_users(
-    rng: &mut StdRng,
-    n: usize,
-    domain: &str,
-    taken: &BTreeSet<String>,
-) -> Vec<User> {
+pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet<String>) -> Vec<User> {
     let mut used: BTreeSet<String> = taken.clone();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -48,19 +35,12 @@ pub fn generate_users(
             let (f, l) = AWKWARD[(i / 4) % AWKWARD.len()];
             (f.to_string(), l.to_string())
         } else {
-            (
-                FirstName().fake_with_rng::<String, _>(rng),
-                LastName().fake_with_rng::<String, _>(rng),
-            )
+            (FirstName().fake_with_rng::<String, _>(rng), LastName().fake_with_rng::<String, _>(rng))
         };
         let base = format!("{}.{}", ascii_word(&first), ascii_word(&last));
         let username = unique(&base, &mut used);
         // Every fifth user has a plus-addressed email, as many admins use for tests.
-        let local = if i % 5 == 2 {
-            format!("{username}+jc")
-        } else {
-            username.clone()
-        };
+        let local = if i % 5 == 2 { format!("{username}+jc") } else { username.clone() };
         let idx = rng.random_range(0..DEPARTMENTS.len());
         let user = User {
             id: new_id(rng),
@@ -75,17 +55,9 @@ pub fn generate_users(
             company: CompanyName().fake_with_rng::<String, _>(rng),
             employee_type: EMPLOYEE_TYPES[rng.random_range(0..EMPLOYEE_TYPES.len())].to_string(),
             location: "en-US".to_string(),
-            phone: format!(
-                "+1-555-{:03}-{:04}",
-                rng.random_range(100..1000u32),
-                rng.random_range(0..10000u32)
-            ),
+            phone: format!("+1-555-{:03}-{:04}", rng.random_range(100..1000u32), rng.random_range(0..10000u32)),
             address: Some(Address {
-                street: format!(
-                    "{} {}",
-                    rng.random_range(1..9999u32),
-                    StreetName().fake_with_rng::<String, _>(rng)
-                ),
+                street: format!("{} {}", rng.random_range(1..9999u32), StreetName().fake_with_rng::<String, _>(rng)),
                 locality: CityName().fake_with_rng::<String, _>(rng),
                 region: StateAbbr().fake_with_rng::<String, _>(rng),
                 postal_code: ZipCode().fake_with_rng::<String, _>(rng),
@@ -102,16 +74,9 @@ pub fn generate_users(
 
 /// Lowercase ASCII letters and digits of `s` (accents folded).
 fn ascii_word(s: &str) -> String {
-    let folded: String = deunicode::deunicode(s)
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
+    let folded: String = deunicode::deunicode(s).chars().filter(char::is_ascii_alphanumeric).collect();
     let folded = folded.to_ascii_lowercase();
-    if folded.is_empty() {
-        "user".to_string()
-    } else {
-        folded
-    }
+    if folded.is_empty() { "user".to_string() } else { folded }
 }
 
 fn unique(base: &str, used: &mut BTreeSet<String>) -> String {
@@ -133,36 +98,16 @@ mod tests {
 
     #[test]
     fn same_seed_same_users() {
-        let a = generate_users(
-            &mut StdRng::seed_from_u64(3),
-            20,
-            "example.com",
-            &BTreeSet::new(),
-        );
-        let b = generate_users(
-            &mut StdRng::seed_from_u64(3),
-            20,
-            "example.com",
-            &BTreeSet::new(),
-        );
+        let a = generate_users(&mut StdRng::seed_from_u64(3), 20, "example.com", &BTreeSet::new());
+        let b = generate_users(&mut StdRng::seed_from_u64(3), 20, "example.com", &BTreeSet::new());
         assert_eq!(a, b);
-        let c = generate_users(
-            &mut StdRng::seed_from_u64(4),
-            20,
-            "example.com",
-            &BTreeSet::new(),
-        );
+        let c = generate_users(&mut StdRng::seed_from_u64(4), 20, "example.com", &BTreeSet::new());
         assert_ne!(a, c);
     }
 
     #[test]
     fn generated_users_are_valid_awkward_and_unique() {
-        let users = generate_users(
-            &mut StdRng::seed_from_u64(1),
-            200,
-            "example.com",
-            &BTreeSet::new(),
-        );
+        let users = generate_users(&mut StdRng::seed_from_u64(1), 200, "example.com", &BTreeSet::new());
         let names: BTreeSet<_> = users.iter().map(|u| u.username.clone()).collect();
         assert_eq!(names.len(), 200);
         for u in &users {

@@ -126,8 +126,7 @@ impl Directory {
             match spec.generate {
                 Some(n) => {
                     let domain = spec.email_domain.as_deref().unwrap_or("example.com");
-                    let taken: BTreeSet<String> =
-                        dir.users.iter().map(|u| u.username.clone()).collect();
+                    let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.clone()).collect();
                     for mut user in generate_users(&mut rng, n, domain, &taken) {
                         if let Some(state) = spec.state {
                             user.state = state.into();
@@ -164,10 +163,7 @@ impl Directory {
     }
 
     pub fn user(&self, username: &str) -> Result<&User, DirectoryError> {
-        self.users
-            .iter()
-            .find(|u| u.username == username)
-            .ok_or_else(|| DirectoryError::NoUser(username.into()))
+        self.users.iter().find(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))
     }
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {
@@ -175,10 +171,7 @@ impl Directory {
     }
 
     pub fn group(&self, name: &str) -> Result<&Group, DirectoryError> {
-        self.groups
-            .iter()
-            .find(|g| g.name == name)
-            .ok_or_else(|| DirectoryError::NoGroup(name.into()))
+        self.groups.iter().find(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))
     }
 
     pub fn group_by_id(&self, id: &str) -> Option<&Group> {
@@ -186,17 +179,11 @@ impl Directory {
     }
 
     fn user_mut(&mut self, username: &str) -> Result<&mut User, DirectoryError> {
-        self.users
-            .iter_mut()
-            .find(|u| u.username == username)
-            .ok_or_else(|| DirectoryError::NoUser(username.into()))
+        self.users.iter_mut().find(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))
     }
 
     fn group_mut(&mut self, name: &str) -> Result<&mut Group, DirectoryError> {
-        self.groups
-            .iter_mut()
-            .find(|g| g.name == name)
-            .ok_or_else(|| DirectoryError::NoGroup(name.into()))
+        self.groups.iter_mut().find(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))
     }
 
     fn insert_user(&mut self, user: User) {
@@ -205,26 +192,16 @@ impl Directory {
 
     /// Add a user from a spec; joins the spec's `groups`.
     pub fn create_user(&mut self, spec: &UserSpec) -> Result<JcId, DirectoryError> {
-        let username = spec
-            .username
-            .clone()
-            .ok_or_else(|| DirectoryError::Invalid("a user needs a username".into()))?;
-        let email = spec
-            .email
-            .clone()
-            .ok_or_else(|| DirectoryError::Invalid("a user needs an email".into()))?;
+        let username =
+            spec.username.clone().ok_or_else(|| DirectoryError::Invalid("a user needs a username".into()))?;
+        let email = spec.email.clone().ok_or_else(|| DirectoryError::Invalid("a user needs an email".into()))?;
         check_username(&username).map_err(DirectoryError::Invalid)?;
         check_email(&email).map_err(DirectoryError::Invalid)?;
         if self.users.iter().any(|u| u.username == username) {
             return Err(DirectoryError::UserExists(username));
         }
         let id = self.new_id();
-        let mut user = User {
-            id: id.clone(),
-            username: username.clone(),
-            email,
-            ..User::default()
-        };
+        let mut user = User { id: id.clone(), username: username.clone(), email, ..User::default() };
         apply_attrs(&mut user, spec);
         self.insert_user(user);
         for g in &spec.groups {
@@ -271,11 +248,7 @@ impl Directory {
             return Err(DirectoryError::GroupExists(name.into()));
         }
         let id = self.new_id();
-        self.groups.push(Group {
-            id: id.clone(),
-            name: name.to_string(),
-            members: Vec::new(),
-        });
+        self.groups.push(Group { id: id.clone(), name: name.to_string(), members: Vec::new() });
         Ok(id)
     }
 
@@ -288,11 +261,8 @@ impl Directory {
     }
 
     pub fn delete_group(&mut self, name: &str) -> Result<Group, DirectoryError> {
-        let pos = self
-            .groups
-            .iter()
-            .position(|g| g.name == name)
-            .ok_or_else(|| DirectoryError::NoGroup(name.into()))?;
+        let pos =
+            self.groups.iter().position(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))?;
         let group = self.groups.remove(pos);
         self.app.bound_groups.remove(&group.id);
         Ok(group)
@@ -340,16 +310,15 @@ impl Directory {
     /// The user is bound to the app directly or through a bound group [C].
     pub fn is_bound(&self, user_id: &str) -> bool {
         self.app.bound_users.contains(user_id)
-            || self.groups.iter().any(|g| {
-                self.app.bound_groups.contains(&g.id) && g.members.iter().any(|m| m == user_id)
-            })
+            || self
+                .groups
+                .iter()
+                .any(|g| self.app.bound_groups.contains(&g.id) && g.members.iter().any(|m| m == user_id))
     }
 
     /// Bound groups, in directory order.
     pub fn bound_groups(&self) -> impl Iterator<Item = &Group> {
-        self.groups
-            .iter()
-            .filter(|g| self.app.bound_groups.contains(&g.id))
+        self.groups.iter().filter(|g| self.app.bound_groups.contains(&g.id))
     }
 }
 
@@ -456,13 +425,8 @@ pub fn check_username(name: &str) -> Result<(), String> {
             "`username` `{name}` is an email address; JumpCloud does not allow an email as the username"
         ));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        return Err(format!(
-            "`username` `{name}` contains `{c}`; JumpCloud allows letters, digits, `.`, `_` and `-`"
-        ));
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Err(format!("`username` `{name}` contains `{c}`; JumpCloud allows letters, digits, `.`, `_` and `-`"));
     }
     Ok(())
 }
@@ -484,11 +448,7 @@ pub fn check_email(email: &str) -> Result<(), String> {
         }
         None => false,
     };
-    if valid {
-        Ok(())
-    } else {
-        Err(format!("`email` `{email}` is not a valid email address"))
-    }
+    if valid { Ok(()) } else { Err(format!("`email` `{email}` is not a valid email address")) }
 }
 
 #[cfg(test)]

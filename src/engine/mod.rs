@@ -11,6 +11,7 @@ mod transport;
 
 pub use plan::{PlannedRequest, preview};
 pub use session::Session;
+pub use steps::Policy;
 pub use summary::{RunSummary, StepSummary, print_summary};
 pub use target::{ResolvedTarget, TargetOverride};
 pub use transport::{Recording, StepLog};
@@ -40,6 +41,10 @@ pub struct RunOptions {
     pub target: Option<TargetOverride>,
     pub seed: Option<u64>,
     pub fail_fast: bool,
+    /// Warnings fail the run.
+    pub strict: bool,
+    /// Read back what every step touched.
+    pub verify_each: bool,
 }
 
 /// Errors that prevent a run from producing results.
@@ -54,10 +59,7 @@ pub enum EngineError {
 }
 
 /// Run one scenario to completion and write its records.
-pub async fn run_scenario(
-    scenario: &Scenario,
-    opts: &RunOptions,
-) -> Result<RunSummary, EngineError> {
+pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunSummary, EngineError> {
     let seed = opts.seed.or(scenario.seed).unwrap_or(1);
     let target = target::resolve(scenario, opts.target.as_ref(), seed).await?;
     let run_id = run_id(scenario);
@@ -66,17 +68,18 @@ pub async fn run_scenario(
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
-    let recorder = Recorder::create(&run_dir, redactor).map_err(|e| EngineError::Record {
-        dir: run_dir.display().to_string(),
-        source: e,
-    })?;
+    let recorder = Recorder::create(&run_dir, redactor)
+        .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
     let behaviour = scenario.behaviour.clone();
-    let client = Client::new(client_config(&behaviour, &target))
-        .map_err(|e| EngineError::Setup(e.to_string()))?;
-    let dir =
-        Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+    let client = Client::new(client_config(&behaviour, &target)).map_err(|e| EngineError::Setup(e.to_string()))?;
+    let dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
     let prov = Provisioner::new(behaviour.clone(), seed);
     let mut session = Session::new(dir, prov, client, recorder);
+    session.policy = Policy {
+        strict: opts.strict,
+        waivers: scenario.waive.iter().map(|w| (w.rule.clone(), w.reason.clone())).collect(),
+        verify_each: opts.verify_each,
+    };
 
     session.record(Event::RunStarted(RunStarted {
         run_id: run_id.clone(),
@@ -98,10 +101,7 @@ pub async fn run_scenario(
         let failed = result.verdict == Verdict::Fail;
         summary.steps.push(result);
         if failed && log.connect_failed && !session.any_response {
-            stop_reason = Some(format!(
-                "the target {} could not be reached",
-                target.base_url
-            ));
+            stop_reason = Some(format!("the target {} could not be reached", target.base_url));
             summary.unreachable = true;
             break;
         }
@@ -113,13 +113,11 @@ pub async fn run_scenario(
     summary.exchanges = session.recorder().exchanges();
     summary.duration = session.started().elapsed();
     summary.stop_reason = stop_reason.clone();
+    let all_checks: Vec<_> = summary.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
+    summary.fixes = crate::check::fix_summary(&all_checks);
     let exit_code = summary.exit_code();
     session.record(Event::RunFinished(RunFinished {
-        verdict: if exit_code == exit::PASS {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
+        verdict: if exit_code == exit::PASS { Verdict::Pass } else { Verdict::Fail },
         steps_passed: summary.passed(),
         steps_failed: summary.failed(),
         exchanges: summary.exchanges,
@@ -131,10 +129,7 @@ pub async fn run_scenario(
     let recorder = session.recorder();
     summary
         .write_json(&recorder.redactor())
-        .map_err(|e| EngineError::Record {
-            dir: run_dir.display().to_string(),
-            source: e,
-        })?;
+        .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
     target.shutdown().await;
     Ok(summary)
 }
@@ -157,25 +152,10 @@ pub fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
 fn run_id(s: &Scenario) -> String {
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let stem = std::path::Path::new(&s.source.file)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or(&s.name)
-        .to_string();
-    let slug: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();
+    let slug: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let unique = (nanos ^ std::process::id().rotate_left(16)) & 0xffff;
     format!("{stamp}-{slug}-{unique:04x}")
 }

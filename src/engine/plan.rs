@@ -47,11 +47,8 @@ struct IdealSp {
 impl Transport for IdealSp {
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        let path = if op.query.is_empty() {
-            op.path.clone()
-        } else {
-            format!("{}?{}", op.path, encode_query(&op.query))
-        };
+        let path =
+            if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
         log.push(PlannedRequest {
             method: op.method.as_str().into(),
             path,
@@ -60,19 +57,13 @@ impl Transport for IdealSp {
         });
         let exchange = log.len() as u64;
         let (status, body) = match op.method {
-            Method::Get if !op.query.is_empty() => {
-                (200, json!({"totalResults": 0, "Resources": []}))
-            }
+            Method::Get if !op.query.is_empty() => (200, json!({"totalResults": 0, "Resources": []})),
             Method::Get => (200, json!({})),
             Method::Post => (201, json!({"id": format!("{{new-{exchange}}}")})),
             Method::Put | Method::Patch => (200, op.body.clone().unwrap_or(json!({}))),
             Method::Delete => (204, serde_json::Value::Null),
         };
-        Ok(Reply {
-            status,
-            body: Some(body),
-            exchange,
-        })
+        Ok(Reply { status, body: Some(body), exchange })
     }
 }
 
@@ -100,30 +91,17 @@ mod tests {
         })
         .unwrap();
         let dir = Directory::from_scenario(&s, 1).unwrap();
-        Session::new(
-            dir,
-            Provisioner::new(Behaviour::default(), 1),
-            client,
-            Recorder::discard(Redactor::new()),
-        )
+        Session::new(dir, Provisioner::new(Behaviour::default(), 1), client, Recorder::discard(Redactor::new()))
     }
 
     fn lines(plan: &[PlannedRequest]) -> Vec<String> {
-        plan.iter()
-            .map(|p| format!("{} {} {}", p.event, p.method, p.path))
-            .collect()
+        plan.iter().map(|p| format!("{} {} {}", p.event, p.method, p.path)).collect()
     }
 
     #[tokio::test]
     async fn activate_plan_lists_the_test_cycles_and_leaves_the_session_untouched() {
         let s = session();
-        let plan = preview(
-            &s,
-            &Action::Activate {
-                test_user_email: None,
-            },
-        )
-        .await;
+        let plan = preview(&s, &Action::Activate { test_user_email: None }).await;
         assert_eq!(
             lines(&plan),
             [
@@ -135,10 +113,7 @@ mod tests {
                 "group_delete_provision DELETE /Groups/{new-4}",
             ]
         );
-        assert!(
-            !s.dir.app.active,
-            "preview must not activate the real session"
-        );
+        assert!(!s.dir.app.active, "preview must not activate the real session");
         assert_eq!(s.recorder().exchanges(), 0);
     }
 

@@ -3,9 +3,10 @@
 //! console drives it one admin action at a time.
 
 use super::EngineError;
-use super::steps::run_step;
+use super::steps::{Policy, run_step};
 use super::summary::StepSummary;
 use super::transport::{Recording, StepLog};
+use crate::check::InspectOptions;
 use crate::client::Client;
 use crate::directory::Directory;
 use crate::provision::Provisioner;
@@ -22,6 +23,8 @@ pub struct Session {
     next_step: usize,
     /// Some exchange of this session got an HTTP response.
     pub any_response: bool,
+    /// Strictness, waivers and read-back after each step.
+    pub policy: Policy,
 }
 
 impl Session {
@@ -34,6 +37,7 @@ impl Session {
             started: Instant::now(),
             next_step: 0,
             any_response: false,
+            policy: Policy::default(),
         }
     }
 
@@ -57,19 +61,11 @@ impl Session {
 
     /// Record an event that is not part of a step.
     pub fn record(&self, event: Event) -> Result<Event, EngineError> {
-        self.recorder
-            .record(event)
-            .map_err(|e| EngineError::Record {
-                dir: self.dir_name(),
-                source: e,
-            })
+        self.recorder.record(event).map_err(|e| EngineError::Record { dir: self.dir_name(), source: e })
     }
 
     fn dir_name(&self) -> String {
-        self.recorder
-            .path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default()
+        self.recorder.path().map(|p| p.display().to_string()).unwrap_or_default()
     }
 
     /// Run one step: apply it, send what JumpCloud sends, judge and record it.
@@ -81,24 +77,14 @@ impl Session {
             recorder: &self.recorder,
             run_start: self.started,
             step: index,
+            inspect: InspectOptions { slow_ms: self.prov.behaviour.slow_response_ms as f64 },
             log: Default::default(),
         };
-        let summary = run_step(
-            index,
-            step,
-            &mut self.dir,
-            &mut self.prov,
-            &ctx,
-            self.started,
-        )
-        .await?;
+        let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();
         self.any_response |= log.any_response;
         if let Some(e) = &log.record_error {
-            return Err(EngineError::Record {
-                dir: self.dir_name(),
-                source: std::io::Error::other(e.clone()),
-            });
+            return Err(EngineError::Record { dir: self.dir_name(), source: std::io::Error::other(e.clone()) });
         }
         Ok((summary, log))
     }

@@ -4,9 +4,9 @@
 use super::summary::StepSummary;
 use super::transport::Recording;
 use super::{EngineError, ms};
-use crate::client::OutRequest;
+use crate::client::{AuthMode, OutRequest};
 use crate::directory::{Directory, UserState};
-use crate::provision::{Finding, Provisioner, Severity, Transport};
+use crate::provision::{Finding, Provisioner, Scope, Severity, Transport};
 use crate::record::{Check, Event, StepFinished, StepStarted, Verdict};
 use crate::scenario::{Action, Expect, Outcome, Step};
 use std::time::Instant;
@@ -18,6 +18,7 @@ pub(super) async fn run_step(
     prov: &mut Provisioner,
     ctx: &Recording<'_>,
     run_start: Instant,
+    policy: &Policy,
 ) -> Result<StepSummary, EngineError> {
     let started = Instant::now();
     let title = ctx.recorder.redactor().text(&step.action.title());
@@ -33,16 +34,27 @@ pub(super) async fn run_step(
         }),
     )?;
 
-    let findings = match &step.action {
+    let mut findings = match &step.action {
         Action::Request(r) => raw_request(r, ctx).await,
         action => act(action, dir, prov, ctx).await,
     };
+    if policy.verify_each && !matches!(step.action, Action::Verify | Action::Request(_) | Action::TestConnection) {
+        // Read back what this step touched, so a silent failure shows where it happens.
+        let touched = ctx.log();
+        if !touched.touched_users.is_empty() || !touched.touched_groups.is_empty() {
+            let scope =
+                Scope { users: Some(touched.touched_users), groups: Some(touched.touched_groups), probes: false };
+            findings.extend(prov.verify(ctx, &scope).await);
+        }
+    }
     let log = ctx.log();
     let expect = match &step.action {
         Action::Request(r) => r.expect.clone().or(step.expect.clone()),
         _ => step.expect.clone(),
     };
-    let mut judged = judge(index, findings, expect.as_ref(), log.last_status);
+    let mut findings = findings;
+    findings.extend(log.findings.iter().cloned());
+    let mut judged = judge(index, dedupe(findings), expect.as_ref(), log.last_status, policy);
     // Keep the redacted form: the terminal summary is built from it.
     let mut checks = Vec::with_capacity(judged.checks.len());
     for check in judged.checks {
@@ -75,10 +87,7 @@ pub(super) async fn run_step(
 }
 
 fn record(ctx: &Recording<'_>, ev: Event) -> Result<Event, EngineError> {
-    ctx.recorder.record(ev).map_err(|e| EngineError::Record {
-        dir: String::from("run directory"),
-        source: e,
-    })
+    ctx.recorder.record(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
 }
 
 /// Apply the action and collect what the provisioning model found.
@@ -94,23 +103,19 @@ pub(super) async fn act<T: Transport>(
             return prov.activate(dir, test_user_email.as_deref(), t).await;
         }
         Action::DeactivateApp => return prov.deactivate(dir, t).await,
-        Action::Verify => return prov.verify(t).await,
+        Action::Verify => return prov.verify(t, &Scope::all()).await,
         // Raw requests bypass the model; `run_step` sends them itself.
         Action::Request(_) => return Vec::new(),
         Action::CreateUser(u) => dir.create_user(u).map(|_| ()),
         Action::UpdateUser(u) => dir.update_user(&u.user, &u.set),
         Action::DeleteUser(n) => dir.delete_user(n).map(|_| ()),
         Action::SuspendUser(n) => dir.set_state(n, UserState::Suspended),
-        Action::UnsuspendUser(n) | Action::ActivateUser(n) => {
-            dir.set_state(n, UserState::Activated)
-        }
+        Action::UnsuspendUser(n) | Action::ActivateUser(n) => dir.set_state(n, UserState::Activated),
         Action::BindUser(n) => dir.bind_user(n),
         Action::UnbindUser(n) => dir.unbind_user(n),
-        Action::CreateGroup(g) => dir.create_group(&g.name).and_then(|_| {
-            g.members
-                .iter()
-                .try_for_each(|m| dir.add_member(m, &g.name))
-        }),
+        Action::CreateGroup(g) => {
+            dir.create_group(&g.name).and_then(|_| g.members.iter().try_for_each(|m| dir.add_member(m, &g.name)))
+        }
         Action::RenameGroup(r) => dir.rename_group(&r.group, &r.to),
         Action::DeleteGroup(n) => dir.delete_group(n).map(|_| ()),
         Action::BindGroup(n) => dir.bind_group(n),
@@ -128,32 +133,16 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
     let req = OutRequest {
         method: r.method.to_ascii_uppercase(),
         path_and_query: r.path.clone(),
-        headers: r
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        headers: r.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         body: r.body.clone(),
-        no_auth: r.no_auth,
+        auth: if r.no_auth { AuthMode::None } else { AuthMode::Configured },
     };
     let label = format!("{} {}", req.method, req.path_and_query);
-    match t
-        .request(&req, crate::provision::Insight::Raw.name(), &label)
-        .await
-    {
+    match t.request(&req, crate::provision::Insight::Raw.name(), &label).await {
         // The status is judged by `expect`; a raw request without one must succeed.
-        Ok(a)
-            if r.expect.as_ref().and_then(|e| e.status).is_some()
-                || (200..300).contains(&a.status) =>
-        {
-            Vec::new()
-        }
+        Ok(a) if r.expect.as_ref().and_then(|e| e.status).is_some() || (200..300).contains(&a.status) => Vec::new(),
         Ok(a) => vec![
-            Finding::error(
-                "request.status",
-                format!("{label}: SP answered HTTP {}", a.status),
-            )
-            .exchange(a.exchange),
+            Finding::error("request.status", format!("{label}: SP answered HTTP {}", a.status)).exchange(a.exchange),
         ],
         Err(n) => vec![
             Finding::error(
@@ -171,83 +160,97 @@ struct Judged {
     checks: Vec<Check>,
 }
 
-/// Turn findings into checks and apply the step's expectation.
+/// How findings are judged beyond the step's own expectation.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Warnings fail the step.
+    pub strict: bool,
+    /// Rule ids waived by the scenario, with the reason shown in reports.
+    pub waivers: Vec<(String, String)>,
+    /// Read back the resources each step touched (`--verify-each`).
+    pub verify_each: bool,
+}
+
+/// Turn findings into checks and apply the step's expectation and the policy.
 fn judge(
     step: usize,
     findings: Vec<Finding>,
     expect: Option<&Expect>,
     last_status: Option<u16>,
+    policy: &Policy,
 ) -> Judged {
     let expected_outcome = expect.and_then(|e| e.outcome).unwrap_or(Outcome::Pass);
-    let errors: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
+    let expected_findings: &[String] = expect.map_or(&[], |e| e.findings.as_slice());
+    let errors: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
     let first_error = errors.first().map(|f| f.message.clone());
     let mut checks: Vec<Check> = findings
         .iter()
         .map(|f| {
-            let verdict = match (f.severity, expected_outcome) {
-                (Severity::Warning, _) => Verdict::Warn,
-                (Severity::Error, Outcome::Pass) => Verdict::Fail,
-                // The failure was the point of the step.
-                (Severity::Error, Outcome::Fail) => Verdict::Pass,
-            };
-            let message = if verdict == Verdict::Pass {
-                format!("expected failure: {}", f.message)
+            let waiver = policy.waivers.iter().find(|(id, _)| *id == f.id);
+            let (verdict, message) = if let Some((_, reason)) = waiver {
+                (Verdict::Pass, format!("waived ({reason}): {}", f.message))
+            } else if expected_findings.contains(&f.id) {
+                (Verdict::Pass, format!("expected finding: {}", f.message))
             } else {
-                f.message.clone()
+                match (f.severity, expected_outcome) {
+                    // The failure was the point of the step.
+                    (Severity::Error, Outcome::Fail) => (Verdict::Pass, format!("expected failure: {}", f.message)),
+                    (Severity::Error, Outcome::Pass) => (Verdict::Fail, f.message.clone()),
+                    (Severity::Warning, _) if policy.strict => (Verdict::Fail, format!("{} (--strict)", f.message)),
+                    (Severity::Warning, _) => (Verdict::Warn, f.message.clone()),
+                }
             };
             to_check(step, f, verdict, message)
         })
         .collect();
-    let mut failures: Vec<String> = checks
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .map(|c| c.message.clone())
-        .collect();
-    if expected_outcome == Outcome::Fail {
-        let ok = !errors.is_empty();
-        let message = if ok {
-            format!(
-                "the step failed as expected: {}",
-                first_error.clone().unwrap_or_default()
-            )
-        } else {
-            "the step was expected to fail, but it succeeded".to_string()
-        };
+    let mut failures: Vec<String> =
+        checks.iter().filter(|c| c.verdict == Verdict::Fail).map(|c| c.message.clone()).collect();
+    let mut expectation = |id: &str, ok: bool, message: String, checks: &mut Vec<Check>| {
         if !ok {
             failures.push(message.clone());
         }
-        checks.push(simple(step, "expect.outcome", ok, message));
+        checks.push(simple(step, id, ok, message));
+    };
+    if expected_outcome == Outcome::Fail {
+        let ok = !errors.is_empty();
+        let message = match (ok, &first_error) {
+            (true, Some(e)) => format!("the step failed as expected: {e}"),
+            _ => "the step was expected to fail, but it succeeded".to_string(),
+        };
+        expectation("expect.outcome", ok, message, &mut checks);
     }
     if let Some(status) = expect.and_then(|e| e.status) {
         let ok = last_status == Some(status);
         let actual = last_status.map_or("no response".to_string(), |s| format!("HTTP {s}"));
-        let message = format!("expected HTTP {status} from the step's last response, got {actual}");
-        if !ok {
-            failures.push(message.clone());
-        }
-        checks.push(simple(step, "expect.status", ok, message));
+        expectation(
+            "expect.status",
+            ok,
+            format!("expected HTTP {status} from the step's last response, got {actual}"),
+            &mut checks,
+        );
     }
     if let Some(needle) = expect.and_then(|e| e.reason_contains.as_deref()) {
         let ok = findings.iter().any(|f| f.message.contains(needle));
-        let message = format!("expected a failure reason containing {needle:?}");
-        if !ok {
-            failures.push(message.clone());
-        }
-        checks.push(simple(step, "expect.reason", ok, message));
+        expectation("expect.reason", ok, format!("expected a failure reason containing {needle:?}"), &mut checks);
     }
-    let verdict = if failures.is_empty() {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    };
-    Judged {
-        verdict,
-        reason: failures.into_iter().next(),
-        checks,
+    for id in expected_findings {
+        let ok = findings.iter().any(|f| f.id == *id);
+        let message = if ok {
+            format!("finding `{id}` reported as expected")
+        } else {
+            format!("expected finding `{id}`, which was not reported")
+        };
+        expectation("expect.findings", ok, message, &mut checks);
     }
+    let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
+    Judged { verdict, reason: failures.into_iter().next(), checks }
+}
+
+/// Keep one finding per (rule, exchange): the model and the response rules
+/// can both notice the same problem.
+fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen = std::collections::HashSet::new();
+    findings.into_iter().filter(|f| f.exchange.is_none() || seen.insert((f.id.clone(), f.exchange))).collect()
 }
 
 fn to_check(step: usize, f: &Finding, verdict: Verdict, message: String) -> Check {
@@ -283,16 +286,12 @@ mod tests {
     use super::*;
 
     fn expect(outcome: Option<Outcome>, status: Option<u16>) -> Expect {
-        Expect {
-            outcome,
-            status,
-            reason_contains: None,
-        }
+        Expect { outcome, status, reason_contains: None, findings: Vec::new() }
     }
 
     #[test]
     fn errors_fail_a_step_expected_to_pass() {
-        let j = judge(0, vec![Finding::error("x", "boom")], None, Some(500));
+        let j = judge(0, vec![Finding::error("x", "boom")], None, Some(500), &Policy::default());
         assert_eq!(j.verdict, Verdict::Fail);
         assert_eq!(j.reason.as_deref(), Some("boom"));
     }
@@ -300,22 +299,46 @@ mod tests {
     #[test]
     fn expected_failure_passes_and_success_fails() {
         let e = expect(Some(Outcome::Fail), Some(409));
-        let j = judge(0, vec![Finding::error("x", "taken")], Some(&e), Some(409));
+        let j = judge(0, vec![Finding::error("x", "taken")], Some(&e), Some(409), &Policy::default());
         assert_eq!(j.verdict, Verdict::Pass);
-        let j = judge(0, vec![], Some(&e), Some(201));
+        let j = judge(0, vec![], Some(&e), Some(201), &Policy::default());
         assert_eq!(j.verdict, Verdict::Fail);
-        assert_eq!(
-            j.checks
-                .iter()
-                .filter(|c| c.verdict == Verdict::Fail)
-                .count(),
-            2
+        assert_eq!(j.checks.iter().filter(|c| c.verdict == Verdict::Fail).count(), 2);
+    }
+
+    #[test]
+    fn strict_turns_warnings_into_failures_and_waivers_pass() {
+        let strict = Policy { strict: true, ..Policy::default() };
+        let j = judge(0, vec![Finding::warning("content-type", "ct")], None, Some(200), &strict);
+        assert_eq!(j.verdict, Verdict::Fail);
+        let waived =
+            Policy { strict: true, waivers: vec![("content-type".into(), "legacy proxy".into())], verify_each: false };
+        let j = judge(
+            0,
+            vec![Finding::warning("content-type", "ct"), Finding::error("id-string", "n")],
+            None,
+            Some(200),
+            &waived,
         );
+        assert_eq!(j.checks[0].verdict, Verdict::Pass);
+        assert!(j.checks[0].message.starts_with("waived (legacy proxy)"));
+        assert_eq!(j.verdict, Verdict::Fail, "only the waived rule is forgiven");
+    }
+
+    #[test]
+    fn expected_findings_pass_and_missing_ones_fail() {
+        let mut e = expect(None, None);
+        e.findings = vec!["id-string".into()];
+        let j = judge(0, vec![Finding::error("id-string", "numeric")], Some(&e), Some(201), &Policy::default());
+        assert_eq!(j.verdict, Verdict::Pass);
+        let j = judge(0, vec![], Some(&e), Some(201), &Policy::default());
+        assert_eq!(j.verdict, Verdict::Fail);
+        assert_eq!(j.reason.as_deref(), Some("expected finding `id-string`, which was not reported"));
     }
 
     #[test]
     fn warnings_do_not_fail() {
-        let j = judge(0, vec![Finding::warning("w", "note")], None, Some(200));
+        let j = judge(0, vec![Finding::warning("w", "note")], None, Some(200), &Policy::default());
         assert_eq!(j.verdict, Verdict::Pass);
         assert_eq!(j.checks[0].verdict, Verdict::Warn);
     }

@@ -41,6 +41,8 @@ pub struct RunSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
     pub total_steps: usize,
+    /// Findings grouped by root cause, most important first.
+    pub fixes: Vec<crate::check::Fix>,
 }
 
 fn as_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -62,21 +64,16 @@ impl RunSummary {
             unreachable: false,
             stop_reason: None,
             total_steps: s.steps.len(),
+            fixes: Vec::new(),
         }
     }
 
     pub fn passed(&self) -> usize {
-        self.steps
-            .iter()
-            .filter(|s| s.verdict == Verdict::Pass)
-            .count()
+        self.steps.iter().filter(|s| s.verdict == Verdict::Pass).count()
     }
 
     pub fn failed(&self) -> usize {
-        self.steps
-            .iter()
-            .filter(|s| s.verdict == Verdict::Fail)
-            .count()
+        self.steps.iter().filter(|s| s.verdict == Verdict::Fail).count()
     }
 
     /// 0 all passed, 1 a step failed, 3 the target was unreachable.
@@ -103,11 +100,7 @@ impl RunSummary {
         }
         let out = Out {
             run: self,
-            verdict: if self.exit_code() == 0 {
-                "pass"
-            } else {
-                "fail"
-            },
+            verdict: if self.exit_code() == 0 { "pass" } else { "fail" },
             exit_code: self.exit_code(),
             passed: self.passed(),
             failed: self.failed(),
@@ -125,25 +118,14 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         Verdict::Warn => "!",
     };
     if !quiet {
-        writeln!(
-            out,
-            "▶ {} ({}) → {} [{}]",
-            s.scenario, s.file, s.target, s.target_kind
-        )?;
+        writeln!(out, "▶ {} ({}) → {} [{}]", s.scenario, s.file, s.target, s.target_kind)?;
     }
     for step in &s.steps {
         if quiet && step.verdict == Verdict::Pass {
             continue;
         }
         if quiet {
-            writeln!(
-                out,
-                "✗ {} › step {} `{}` (line {})",
-                s.scenario,
-                step.index + 1,
-                step.title,
-                step.line
-            )?;
+            writeln!(out, "✗ {} › step {} `{}` (line {})", s.scenario, step.index + 1, step.title, step.line)?;
         } else {
             let n = step.exchanges;
             writeln!(
@@ -173,12 +155,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         3 => "UNREACHABLE",
         _ => "FAIL",
     };
-    let mut line = format!(
-        "{status} {}: {} passed, {} failed",
-        s.scenario,
-        s.passed(),
-        s.failed()
-    );
+    let mut line = format!("{status} {}: {} passed, {} failed", s.scenario, s.passed(), s.failed());
     if skipped > 0 {
         line.push_str(&format!(", {skipped} not run"));
     }
@@ -192,6 +169,25 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         line.push_str(&format!("\n  stopped: {r}"));
     }
     writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
+    if !s.fixes.is_empty() {
+        writeln!(out, "  Fix summary ({} root cause{}):", s.fixes.len(), if s.fixes.len() == 1 { "" } else { "s" })?;
+        for (n, f) in s.fixes.iter().enumerate() {
+            let steps: Vec<String> = f.steps.iter().map(|i| (i + 1).to_string()).collect();
+            writeln!(
+                out,
+                "   {}. [{}] {} — {} ({}×, step {})",
+                n + 1,
+                f.severity,
+                f.rule,
+                f.title,
+                f.occurrences,
+                steps.join(", ")
+            )?;
+            writeln!(out, "      e.g. {}", f.example)?;
+            writeln!(out, "      JumpCloud: {}", f.jumpcloud)?;
+            writeln!(out, "      fix: {}", f.fix)?;
+        }
+    }
     if !quiet {
         writeln!(out)?;
     }

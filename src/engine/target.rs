@@ -38,11 +38,7 @@ pub(super) async fn resolve(
     over: Option<&TargetOverride>,
     seed: u64,
 ) -> Result<ResolvedTarget, EngineError> {
-    let scenario_creds = s
-        .target
-        .as_ref()
-        .and_then(|t| t.auth.as_ref())
-        .and_then(credentials);
+    let scenario_creds = s.target.as_ref().and_then(|t| t.auth.as_ref()).and_then(credentials);
     if let Some(o) = over {
         return Ok(ResolvedTarget {
             base_url: o.base_url.clone(),
@@ -61,27 +57,15 @@ pub(super) async fn resolve(
             embedded: None,
         });
     }
-    let names = s
-        .target
-        .as_ref()
-        .and_then(|t| t.embedded.as_ref())
-        .map(|e| e.quirks.clone())
-        .unwrap_or_default();
+    let names = s.target.as_ref().and_then(|t| t.embedded.as_ref()).map(|e| e.quirks.clone()).unwrap_or_default();
     let quirks = names
         .iter()
         .map(|q| q.parse::<Quirk>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
     let token = embedded_token();
-    let config = SpConfig {
-        token: Some(token.clone()),
-        quirks,
-        seed,
-        ..SpConfig::default()
-    };
-    let running = sp::spawn(config)
-        .await
-        .map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
+    let config = SpConfig { token: Some(token.clone()), quirks, seed, ..SpConfig::default() };
+    let running = sp::spawn(config).await.map_err(|e| EngineError::EmbeddedSp(e.to_string()))?;
     Ok(ResolvedTarget {
         base_url: running.base_url.clone(),
         credentials: Some(Credentials::Bearer(token)),
@@ -101,10 +85,7 @@ fn embedded_token() -> String {
 fn credentials(a: &Auth) -> Option<Credentials> {
     match (&a.bearer, &a.header, &a.value) {
         (Some(t), _, _) => Some(Credentials::Bearer(t.clone())),
-        (None, Some(name), Some(value)) => Some(Credentials::Header {
-            name: name.clone(),
-            value: value.clone(),
-        }),
+        (None, Some(name), Some(value)) => Some(Credentials::Header { name: name.clone(), value: value.clone() }),
         _ => None,
     }
 }

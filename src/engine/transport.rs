@@ -1,9 +1,11 @@
 //! The engine's [`Transport`]: sends operations with the client and records
 //! every attempt as an `exchange` event.
 
-use crate::client::{Attempt, Client, OutRequest, encode_query};
-use crate::provision::{Fault, Reply, ScimOp, Transport};
+use crate::check::{InspectOptions, inspect};
+use crate::client::{Attempt, AuthMode, Client, OutRequest, encode_query};
+use crate::provision::{Fault, Finding, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, Recorder, Timing};
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -13,6 +15,8 @@ pub struct Recording<'a> {
     pub recorder: &'a Recorder,
     pub run_start: Instant,
     pub step: usize,
+    /// Options of the per-exchange response rules.
+    pub inspect: InspectOptions,
     /// What happened in this step, for expectations and the summary.
     pub log: Mutex<StepLog>,
 }
@@ -28,6 +32,11 @@ pub struct StepLog {
     pub connect_failed: bool,
     /// Recording to disk failed (the run must stop).
     pub record_error: Option<String>,
+    /// What the response rules found, per exchange.
+    pub findings: Vec<Finding>,
+    /// SP ids of users and groups this step wrote to (for `--verify-each`).
+    pub touched_users: BTreeSet<String>,
+    pub touched_groups: BTreeSet<String>,
 }
 
 impl Recording<'_> {
@@ -38,17 +47,12 @@ impl Recording<'_> {
         event: &str,
         label: &str,
     ) -> Result<crate::client::Answer, crate::client::NoAnswer> {
-        self.client
-            .send(req, |a| self.record(a, event, label))
-            .await
+        self.client.send(req, |a| self.record(a, event, label)).await
     }
 
     fn record(&self, a: Attempt, event: &str, label: &str) -> u64 {
         let id = self.recorder.next_exchange_id();
-        let start_ms = a
-            .started
-            .saturating_duration_since(self.run_start)
-            .as_millis() as u64;
+        let start_ms = a.started.saturating_duration_since(self.run_start).as_millis() as u64;
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.exchanges += 1;
@@ -71,11 +75,14 @@ impl Recording<'_> {
             request: a.request,
             response: a.response,
             error: a.error,
-            timing: Timing {
-                start_ms,
-                duration_ms: a.duration.as_secs_f64() * 1000.0,
-            },
+            timing: Timing { start_ms, duration_ms: a.duration.as_secs_f64() * 1000.0 },
         };
+        let findings = inspect(&ex, self.inspect);
+        {
+            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            log.findings.extend(findings);
+            touch(&mut log, &ex);
+        }
         if let Err(e) = self.recorder.record(Event::Exchange(ex)) {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.record_error.get_or_insert(e.to_string());
@@ -88,31 +95,49 @@ impl Recording<'_> {
     }
 }
 
+/// Note the users and groups a write reached: `/Users/{id}`, `/Groups/{id}`,
+/// and ids returned by a create.
+fn touch(log: &mut StepLog, x: &Exchange) {
+    if x.request.method == "GET" || x.event == "jcsim_verify" {
+        return;
+    }
+    let path = x.request.url.split('?').next().unwrap_or("");
+    let mut parts = path.rsplit('/');
+    let (last, prev) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let created =
+        x.response.as_ref().filter(|r| r.status == 201).and_then(|r| r.body.as_ref()).and_then(|b| b.get("id"));
+    let created = created.map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_string));
+    match (prev, last, created) {
+        ("Users", id, _) if !id.is_empty() => {
+            log.touched_users.insert(id.to_string());
+        }
+        ("Groups", id, _) if !id.is_empty() => {
+            log.touched_groups.insert(id.to_string());
+        }
+        (_, "Users", Some(id)) => {
+            log.touched_users.insert(id);
+        }
+        (_, "Groups", Some(id)) => {
+            log.touched_groups.insert(id);
+        }
+        _ => {}
+    }
+}
+
 impl Transport for Recording<'_> {
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
-        let path_and_query = if op.query.is_empty() {
-            op.path.clone()
-        } else {
-            format!("{}?{}", op.path, encode_query(&op.query))
-        };
+        let path_and_query =
+            if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
         let req = OutRequest {
             method: op.method.as_str().to_string(),
             path_and_query,
             headers: Vec::new(),
             body: op.body,
-            no_auth: false,
+            auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
         };
         match self.request(&req, op.insight.name(), &op.label).await {
-            Ok(a) => Ok(Reply {
-                status: a.status,
-                body: a.body,
-                exchange: a.exchange,
-            }),
-            Err(n) => Err(Fault {
-                kind: n.fault.kind,
-                message: n.fault.message,
-                exchange: n.exchange,
-            }),
+            Ok(a) => Ok(Reply { status: a.status, body: a.body, exchange: a.exchange }),
+            Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
         }
     }
 }

@@ -2,8 +2,7 @@
 
 use super::body;
 use super::{
-    Finding, GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection,
-    Transport,
+    Finding, GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport,
 };
 use super::{first_resource, resource_id, send_ok};
 use crate::directory::Directory;
@@ -14,14 +13,11 @@ impl Provisioner {
     pub async fn test_connection<T: Transport>(&mut self, dir: &Directory, t: &T) -> Vec<Finding> {
         let what = "Test Connection";
         let op = match self.behaviour.test_connection {
-            TestConnection::UsersList => ScimOp::new(
-                Insight::TestConnection,
-                Method::Get,
-                "/Users",
-                "Test Connection: list one user",
-            )
-            .query("startIndex", "1")
-            .query("count", "1"),
+            TestConnection::UsersList => {
+                ScimOp::new(Insight::TestConnection, Method::Get, "/Users", "Test Connection: list one user")
+                    .query("startIndex", "1")
+                    .query("count", "1")
+            }
             TestConnection::ServiceProviderConfig => ScimOp::new(
                 Insight::TestConnection,
                 Method::Get,
@@ -49,11 +45,8 @@ impl Provisioner {
                     Vec::new()
                 } else {
                     vec![connection_failed(
-                        Finding::error(
-                            "scim.json_body",
-                            "Test Connection: the answer is not a JSON object",
-                        )
-                        .exchange(reply.exchange),
+                        Finding::error("test-connection-failed", "Test Connection: the answer is not a JSON object")
+                            .exchange(reply.exchange),
                     )]
                 }
             }
@@ -72,12 +65,7 @@ impl Provisioner {
     /// Identity Management → Activate [C]: create, update and delete a test
     /// user (and a test group when group management is on). Any failure leaves
     /// the integration inactive. On success, bound users and groups are synced.
-    pub async fn activate<T: Transport>(
-        &mut self,
-        dir: &mut Directory,
-        email: Option<&str>,
-        t: &T,
-    ) -> Vec<Finding> {
+    pub async fn activate<T: Transport>(&mut self, dir: &mut Directory, email: Option<&str>, t: &T) -> Vec<Finding> {
         let email = email.unwrap_or(&dir.app.test_user_email).to_string();
         let mut findings = match self.test_cycle(dir, &email, t).await {
             Ok(warnings) => warnings,
@@ -88,21 +76,11 @@ impl Provisioner {
         findings
     }
 
-    async fn test_cycle<T: Transport>(
-        &mut self,
-        dir: &Directory,
-        email: &str,
-        t: &T,
-    ) -> Result<Vec<Finding>, Finding> {
+    async fn test_cycle<T: Transport>(&mut self, dir: &Directory, email: &str, t: &T) -> Result<Vec<Finding>, Finding> {
         let mut warnings = Vec::new();
         let external_id = self.ids.next_id();
-        let create = ScimOp::new(
-            Insight::UserCreate,
-            Method::Post,
-            "/Users",
-            "Activate: create the test user",
-        )
-        .body(body::test_user(email, &external_id));
+        let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", "Activate: create the test user")
+            .body(body::test_user(email, &external_id));
         let reply = match t.send(create).await {
             Ok(r) if r.status == 409 => return Err(test_email_taken(email, r.exchange)),
             Ok(r) if !r.is_success() => {
@@ -115,30 +93,23 @@ impl Provisioner {
             }
             Ok(r) => r,
             Err(f) => {
-                return Err(activation_failed(super::fault_finding(
-                    &f,
-                    "Activate: create test user",
-                )));
+                return Err(activation_failed(super::fault_finding(&f, "Activate: create test user")));
             }
         };
         let sp_id = resource_id(&reply, "Activate: create test user").map_err(activation_failed)?;
         let path = format!("/Users/{sp_id}");
-        let update = ScimOp::new(
-            Insight::UserUpdate,
-            Method::Put,
-            &path,
-            "Activate: update the test user",
-        )
-        .body(body::test_user_put(email, &sp_id, true));
-        send_ok(t, update, "Activate: update test user")
-            .await
-            .map_err(activation_failed)?;
-        let delete = ScimOp::new(
-            Insight::UserDelete,
-            Method::Delete,
-            &path,
-            "Activate: delete the test user",
-        );
+        let update = ScimOp::new(Insight::UserUpdate, Method::Put, &path, "Activate: update the test user")
+            .body(body::test_user_put(email, &sp_id, true));
+        send_ok(t, update, "Activate: update test user").await.map_err(|f| {
+            // The minimal PUT carries "emails": null [C]; a 400 here is almost always that null.
+            if f.message.contains("HTTP 400") {
+                let msg = format!("{} (the request carries \"emails\": null)", f.message);
+                activation_failed(Finding { id: "put-null".into(), message: msg, ..f })
+            } else {
+                activation_failed(f)
+            }
+        })?;
+        let delete = ScimOp::new(Insight::UserDelete, Method::Delete, &path, "Activate: delete the test user");
         match t.send(delete).await {
             Ok(r) if r.is_success() => {}
             Ok(r) if r.status == 405 || r.status == 501 => {
@@ -150,13 +121,10 @@ impl Provisioner {
                     "Activate: deactivate the test user (DELETE unsupported)",
                 )
                 .body(body::test_user_put(email, &sp_id, false));
-                let r2 = send_ok(t, deactivate, "Activate: deactivate test user")
-                    .await
-                    .map_err(activation_failed)?;
+                let r2 = send_ok(t, deactivate, "Activate: deactivate test user").await.map_err(activation_failed)?;
                 warnings.push(
-                    Finding::warning("activation.test_user_left", format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
+                    crate::check::finding("delete-unsupported", format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
                         .admin(format!("Activation succeeds, but the test user {email} stays in the application, deactivated; delete it there by hand."))
-                        .fix("Implement DELETE /Users/{id} (RFC 7644 §3.6) so JumpCloud can remove users and its test user.")
                         .exchange(r2.exchange),
                 );
             }
@@ -169,10 +137,7 @@ impl Provisioner {
                 )));
             }
             Err(f) => {
-                return Err(activation_failed(super::fault_finding(
-                    &f,
-                    "Activate: delete test user",
-                )));
+                return Err(activation_failed(super::fault_finding(&f, "Activate: delete test user")));
             }
         }
         if dir.app.group_management {
@@ -183,39 +148,23 @@ impl Provisioner {
 
     async fn test_group_cycle<T: Transport>(&mut self, t: &T) -> Result<(), Finding> {
         let name = self.behaviour.test_group_name.clone();
-        let create = ScimOp::new(
-            Insight::GroupCreate,
-            Method::Post,
-            "/Groups",
-            "Activate: create the test group",
-        )
-        .body(body::group(&name, &[]));
+        let create = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", "Activate: create the test group")
+            .body(body::group(&name, &[]));
         let reply = send_ok(t, create, "Activate: create test group").await?;
         let sp_id = resource_id(&reply, "Activate: create test group")?;
         let path = format!("/Groups/{sp_id}");
         let update = match self.behaviour.group_update_method {
-            GroupUpdateMethod::Patch => ScimOp::new(
-                Insight::GroupUpdate,
-                Method::Patch,
-                &path,
-                "Activate: update the test group",
-            )
-            .body(body::rename(&name)),
-            GroupUpdateMethod::Put => ScimOp::new(
-                Insight::GroupUpdate,
-                Method::Put,
-                &path,
-                "Activate: update the test group",
-            )
-            .body(body::group_put(&sp_id, &name, &[])),
+            GroupUpdateMethod::Patch => {
+                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group")
+                    .body(body::rename(&name))
+            }
+            GroupUpdateMethod::Put => {
+                ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
+                    .body(body::group_put(&sp_id, &name, &[]))
+            }
         };
         send_ok(t, update, "Activate: update test group").await?;
-        let delete = ScimOp::new(
-            Insight::GroupDelete,
-            Method::Delete,
-            &path,
-            "Activate: delete the test group",
-        );
+        let delete = ScimOp::new(Insight::GroupDelete, Method::Delete, &path, "Activate: delete the test group");
         send_ok(t, delete, "Activate: delete test group").await?;
         Ok(())
     }
@@ -225,12 +174,7 @@ impl Provisioner {
         dir.app.active = false;
         let mut findings = Vec::new();
         if self.behaviour.on_deactivate == OnDeactivate::DeprovisionUsers {
-            let ids: Vec<String> = self
-                .users
-                .iter()
-                .filter(|(_, l)| l.active)
-                .map(|(id, _)| id.clone())
-                .collect();
+            let ids: Vec<String> = self.users.iter().filter(|(_, l)| l.active).map(|(id, _)| id.clone()).collect();
             for id in ids {
                 if let Some(user) = dir.user_by_id(&id).cloned()
                     && let Err(f) = self.update_user(&user, false, t).await
@@ -243,35 +187,30 @@ impl Provisioner {
     }
 }
 
+/// Test Connection failed: the rule is `test-connection-failed`; the cause
+/// stays in the message and the admin text.
 fn connection_failed(f: Finding) -> Finding {
-    let admin = f.admin_sees.clone().unwrap_or_default();
-    Finding {
-        id: format!("test_connection.{}", f.id),
-        ..f
-    }
-    .admin(
-        format!("Test Connection fails: \"Connection failed\". {admin}")
-            .trim()
-            .to_string(),
-    )
+    let cause = f.admin_sees.clone().unwrap_or_default();
+    let base = crate::check::finding("test-connection-failed", f.message);
+    let admin = format!("{} {cause}", base.admin_sees.clone().unwrap_or_default());
+    Finding { exchange: f.exchange, ..base }.admin(admin.trim().to_string())
 }
 
+/// Activation failed. A cause with a rule of its own (a numeric id, a missing
+/// body, a rejected null) keeps its rule; anything else is `activation-failed`.
 fn activation_failed(f: Finding) -> Finding {
-    let admin = f.admin_sees.clone().unwrap_or_default();
-    Finding {
-        id: format!("activation.{}", f.id),
-        ..f
-    }
-    .admin(
-        format!("Activation fails and the integration stays inactive. {admin}")
-            .trim()
-            .to_string(),
-    )
+    const SPECIFIC: &[&str] = &["id-string", "create-body", "put-null", "list-response"];
+    let cause = f.admin_sees.clone().unwrap_or_default();
+    let id = if SPECIFIC.contains(&f.id.as_str()) { f.id.clone() } else { "activation-failed".to_string() };
+    let rule = crate::check::finding(&id, "");
+    Finding { id, fix: rule.fix.or(f.fix.clone()), ..f }
+        .admin(format!("Activation fails and the integration stays inactive. {cause}").trim().to_string())
 }
 
 fn test_email_taken(email: &str, exchange: u64) -> Finding {
-    Finding::error("activation.test_email_exists", format!("the test user email {email} already exists at the SP"))
-        .admin("Activation fails: the Test User Email already exists in the application. Enter a new, unused email.")
-        .fix("Use a Test User Email that does not exist at the SP (JumpCloud needs a fresh one for every activation).")
-        .exchange(exchange)
+    crate::check::finding(
+        "activation-test-email-exists",
+        format!("the test user email {email} already exists at the SP"),
+    )
+    .exchange(exchange)
 }

@@ -24,34 +24,23 @@ pub fn desired_active(user: &User, bound: bool) -> bool {
 /// are sent as `[]` [C].
 pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Value {
     let mut m = Map::new();
-    m.insert(
-        "schemas".into(),
-        json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]),
-    );
+    m.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]));
     if let Some(id) = sp_id {
         m.insert("id".into(), json!(id));
     }
     m.insert("userName".into(), json!(user_name(user, b)));
     m.insert("externalId".into(), json!(user.id));
     m.insert("active".into(), json!(active));
-    m.insert(
-        "name".into(),
-        json!({ "familyName": user.lastname, "givenName": user.firstname }),
-    );
+    m.insert("name".into(), json!({ "familyName": user.lastname, "givenName": user.firstname }));
     let display = if user.displayname.is_empty() {
-        format!("{} {}", user.firstname, user.lastname)
-            .trim()
-            .to_string()
+        format!("{} {}", user.firstname, user.lastname).trim().to_string()
     } else {
         user.displayname.clone()
     };
     if !display.is_empty() {
         m.insert("displayName".into(), json!(display));
     }
-    m.insert(
-        "emails".into(),
-        json!([{ "primary": true, "type": "work", "value": user.email }]),
-    );
+    m.insert("emails".into(), json!([{ "primary": true, "type": "work", "value": user.email }]));
     let phones = if user.phone.is_empty() {
         json!([])
     } else {
@@ -66,11 +55,7 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
         None => json!([]),
     };
     m.insert("addresses".into(), addresses);
-    for (key, value) in [
-        ("title", &user.job_title),
-        ("userType", &user.employee_type),
-        ("locale", &user.location),
-    ] {
+    for (key, value) in [("title", &user.job_title), ("userType", &user.employee_type), ("locale", &user.location)] {
         if !value.is_empty() {
             m.insert(key.into(), json!(value));
         }
@@ -97,10 +82,7 @@ pub fn tel_uri(phone: &str) -> String {
     if phone.starts_with("tel:") {
         return phone.to_string();
     }
-    let digits: String = phone
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+' || *c == '-')
-        .collect();
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+' || *c == '-').collect();
     format!("tel:{digits}")
 }
 
@@ -167,10 +149,14 @@ pub fn add_members(ids: &[String]) -> Value {
 /// PATCH removing members, in the form chosen by `member_removal`.
 pub fn remove_members(ids: &[String], form: super::MemberRemoval) -> Value {
     let ops: Vec<Value> = match form {
-        super::MemberRemoval::ValueArray => vec![json!({ "op": "remove", "path": "members", "value": member_values(ids) })],
+        super::MemberRemoval::ValueArray => {
+            vec![json!({ "op": "remove", "path": "members", "value": member_values(ids) })]
+        }
         super::MemberRemoval::FilterPath => ids
             .iter()
-            .map(|id| json!({ "op": "remove", "path": format!("members[value eq {}]", crate::scim::filter_string(id)) }))
+            .map(
+                |id| json!({ "op": "remove", "path": format!("members[value eq {}]", crate::scim::filter_string(id)) }),
+            )
             .collect(),
     };
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": ops })
@@ -207,12 +193,7 @@ mod tests {
 
     #[test]
     fn cleared_multi_valued_attributes_are_empty_arrays() {
-        let u = User {
-            id: "a".repeat(24),
-            username: "u".into(),
-            email: "u@example.com".into(),
-            ..User::default()
-        };
+        let u = User { id: "a".repeat(24), username: "u".into(), email: "u@example.com".into(), ..User::default() };
         let body = user(&u, &Behaviour::default(), true, Some("9"));
         assert_eq!(body["phoneNumbers"], json!([]));
         assert_eq!(body["addresses"], json!([]));

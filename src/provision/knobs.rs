@@ -33,6 +33,8 @@ pub struct Behaviour {
     pub retry_backoff_ms: u64,
     /// [U] Longest `Retry-After` honoured, in seconds; longer waits are capped.
     pub max_retry_after_s: u64,
+    /// jcsim's threshold for the `slow-response` finding, in milliseconds.
+    pub slow_response_ms: u64,
 }
 
 impl Default for Behaviour {
@@ -51,6 +53,7 @@ impl Default for Behaviour {
             max_retries: 3,
             retry_backoff_ms: 250,
             max_retry_after_s: 30,
+            slow_response_ms: 1000,
         }
     }
 }
@@ -58,9 +61,9 @@ impl Default for Behaviour {
 impl Behaviour {
     /// Apply a `knob=value` override (from `--behaviour`).
     pub fn with_override(&self, spec: &str) -> Result<Behaviour, String> {
-        let (key, value) = spec.split_once('=').ok_or_else(|| {
-            format!("`{spec}`: write KNOB=VALUE, e.g. member_removal=filter_path")
-        })?;
+        let (key, value) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("`{spec}`: write KNOB=VALUE, e.g. member_removal=filter_path"))?;
         let mut map = serde_json::to_value(self).map_err(|e| e.to_string())?;
         let obj = map.as_object_mut().ok_or("behaviour is not an object")?;
         if !obj.contains_key(key) {
@@ -68,10 +71,7 @@ impl Behaviour {
             let hint = crate::scenario::suggest(key, names.iter().copied())
                 .map(|s| format!(", did you mean `{s}`?"))
                 .unwrap_or_default();
-            return Err(format!(
-                "unknown behaviour knob `{key}`{hint} (knobs: {})",
-                names.join(", ")
-            ));
+            return Err(format!("unknown behaviour knob `{key}`{hint} (knobs: {})", names.join(", ")));
         }
         let parsed = serde_json::from_str::<serde_json::Value>(value)
             .unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
@@ -102,21 +102,13 @@ mod tests {
 
     #[test]
     fn overrides_parse_values_and_reject_unknown_knobs() {
-        let b = Behaviour::default()
-            .with_override("member_removal=filter_path")
-            .unwrap();
+        let b = Behaviour::default().with_override("member_removal=filter_path").unwrap();
         assert_eq!(b.member_removal, MemberRemoval::FilterPath);
         let b = b.with_override("max_retries=0").unwrap();
         assert_eq!(b.max_retries, 0);
-        let err = Behaviour::default()
-            .with_override("member_remove=filter_path")
-            .unwrap_err();
+        let err = Behaviour::default().with_override("member_remove=filter_path").unwrap_err();
         assert!(err.contains("did you mean `member_removal`"), "{err}");
-        assert!(
-            Behaviour::default()
-                .with_override("member_removal=bogus")
-                .is_err()
-        );
+        assert!(Behaviour::default().with_override("member_removal=bogus").is_err());
         assert!(Behaviour::default().with_override("nonsense").is_err());
     }
 }

@@ -11,6 +11,7 @@ mod verify;
 
 pub use knobs::*;
 pub use ops::*;
+pub use verify::Scope;
 
 use crate::directory::JcId;
 use serde_json::Value;
@@ -82,11 +83,7 @@ pub(crate) async fn send_ok<T: Transport>(t: &T, op: ScimOp, what: &str) -> Resu
 /// A finding for a non-2xx reply.
 pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) -> Finding {
     let detail = r.detail();
-    let detail = if detail.is_empty() {
-        String::new()
-    } else {
-        format!(": {detail}")
-    };
+    let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
     let (admin, fix) = match r.status {
         401 | 403 => (
             "Provisioning error: the SP rejected JumpCloud's credentials.".to_string(),
@@ -109,20 +106,16 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
             "Accept the request as JumpCloud sends it (see the request body in the timeline).".to_string(),
         ),
     };
-    Finding::error(
-        "provision.http_status",
-        format!("{what}: SP answered HTTP {}{detail}", r.status),
-    )
-    .admin(admin)
-    .fix(fix)
-    .exchange(r.exchange)
+    crate::check::finding("sp-rejected-request", format!("{what}: SP answered HTTP {}{detail}", r.status))
+        .admin(admin)
+        .fix(fix)
+        .exchange(r.exchange)
 }
 
 /// A finding for a request that got no HTTP response.
 pub(crate) fn fault_finding(f: &Fault, what: &str) -> Finding {
-    Finding::error(&format!("transport.{}", f.kind), format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
-        .admin("Provisioning error: JumpCloud could not reach the SCIM endpoint.")
-        .fix("Check that the SP is running and reachable at the Base URL, and that it answers within the timeout.")
+    let id = if f.kind == "timeout" { "sp-timeout" } else { "sp-unreachable" };
+    crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
         .exchange(f.exchange)
 }
 
@@ -131,14 +124,15 @@ pub(crate) fn resource_id(r: &Reply, what: &str) -> Result<String, Finding> {
     let id = r.body.as_ref().and_then(|b| b.get("id"));
     match id {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(v @ Value::Number(_)) => Err(Finding::error("scim.id_not_string", format!("{what}: the SP returned a numeric id ({v}); SCIM ids are strings"))
-            .admin("Provisioning error: the user or group cannot be linked; later updates and deletes fail.")
-            .fix("Return `id` as a JSON string (RFC 7643 §3.1), e.g. \"id\": \"42\".")
-            .exchange(r.exchange)),
-        _ => Err(Finding::error("scim.id_missing", format!("{what}: the SP's response has no `id`"))
-            .admin("Provisioning error: JumpCloud cannot link the created resource.")
-            .fix("Answer POST with 201 and the created resource, including its `id` (RFC 7644 §3.3).")
-            .exchange(r.exchange)),
+        Some(v) if !v.is_string() => Err(crate::check::finding(
+            "id-string",
+            format!("{what}: the SP returned \"id\": {v}; SCIM ids are strings"),
+        )
+        .exchange(r.exchange)),
+        _ => {
+            Err(crate::check::finding("create-body", format!("{what}: the SP's response has no `id`"))
+                .exchange(r.exchange))
+        }
     }
 }
 
@@ -151,9 +145,7 @@ pub(crate) fn first_resource(r: &Reply, what: &str) -> Result<Option<Value>, Fin
     match (resources, total) {
         (Some(Value::Array(items)), _) => Ok(items.first().cloned()),
         (None, Some(t)) if t.as_u64() == Some(0) => Ok(None),
-        _ => Err(Finding::error("scim.list_response", format!("{what}: the SP's answer is not a SCIM ListResponse"))
-            .admin("Provisioning error: JumpCloud cannot tell whether the user or group exists.")
-            .fix("Answer filtered GETs with {\"schemas\":[ListResponse URN],\"totalResults\":N,\"Resources\":[...]} (RFC 7644 §3.4.2).")
+        _ => Err(crate::check::finding("list-response", format!("{what}: the SP's answer is not a SCIM ListResponse"))
             .exchange(r.exchange)),
     }
 }

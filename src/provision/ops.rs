@@ -21,6 +21,8 @@ pub enum Insight {
     TestConnection,
     /// jcsim's read-back (`verify`).
     Verify,
+    /// jcsim's conformance probes (`verify`).
+    Probe,
     /// A raw `request` step.
     Raw,
 }
@@ -40,6 +42,7 @@ impl Insight {
             Insight::GroupLookup => "group_lookup_provision",
             Insight::TestConnection => "test_connection",
             Insight::Verify => "jcsim_verify",
+            Insight::Probe => "jcsim_probe",
             Insight::Raw => "jcsim_request",
         }
     }
@@ -79,15 +82,12 @@ pub struct ScimOp {
     /// Query parameters, in order, not yet encoded.
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// Send a wrong token instead of the configured one (jcsim's auth probe).
+    pub wrong_credentials: bool,
 }
 
 impl ScimOp {
-    pub fn new(
-        insight: Insight,
-        method: Method,
-        path: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
+    pub fn new(insight: Insight, method: Method, path: impl Into<String>, label: impl Into<String>) -> Self {
         ScimOp {
             insight,
             label: label.into(),
@@ -95,7 +95,14 @@ impl ScimOp {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            wrong_credentials: false,
         }
+    }
+
+    /// Send a wrong token (the `auth-401` probe).
+    pub fn wrong_credentials(mut self) -> Self {
+        self.wrong_credentials = true;
+        self
     }
 
     pub fn body(mut self, body: Value) -> Self {
@@ -187,10 +194,7 @@ impl Finding {
     }
 
     pub fn warning(id: &str, message: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Warning,
-            ..Finding::error(id, message)
-        }
+        Finding { severity: Severity::Warning, ..Finding::error(id, message) }
     }
 
     pub fn admin(mut self, sees: impl Into<String>) -> Self {

@@ -3,10 +3,7 @@
 //! membership; user deletes; then deprovisioning of users no longer covered.
 
 use super::body;
-use super::{
-    Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp,
-    Transport,
-};
+use super::{Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
 use super::{UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
 use crate::directory::{Directory, Group, User, UserState};
 use crate::scim::filter_string;
@@ -55,68 +52,33 @@ impl Provisioner {
     /// Lookup-before-create [C]: a hit links and updates the existing user, a miss creates it.
     async fn provision_user<T: Transport>(&mut self, user: &User, t: &T) -> Result<(), Finding> {
         let user_name = body::user_name(user, &self.behaviour);
-        let lookup = ScimOp::new(
-            Insight::UserLookup,
-            Method::Get,
-            "/Users",
-            format!("look up {user_name}"),
-        )
-        .query(
-            "filter",
-            &format!("userName eq {}", filter_string(&user_name)),
-        );
+        let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}"))
+            .query("filter", &format!("userName eq {}", filter_string(&user_name)));
         let what = format!("look up user {user_name}");
         let reply = send_ok(t, lookup, &what).await?;
         let active = body::desired_active(user, true);
         match first_resource(&reply, &what)? {
             Some(existing) => {
-                let found = super::Reply {
-                    body: Some(existing),
-                    ..reply
-                };
+                let found = super::Reply { body: Some(existing), ..reply };
                 let sp_id = resource_id(&found, &what)?;
-                self.users.insert(
-                    user.id.clone(),
-                    LinkedUser {
-                        sp_id,
-                        sent: serde_json::Value::Null,
-                        active: true,
-                    },
-                );
+                self.users.insert(user.id.clone(), LinkedUser { sp_id, sent: serde_json::Value::Null, active: true });
                 self.update_user(user, active, t).await
             }
             None => {
-                let create = ScimOp::new(
-                    Insight::UserCreate,
-                    Method::Post,
-                    "/Users",
-                    format!("create {user_name}"),
-                )
-                .body(body::user(user, &self.behaviour, active, None));
+                let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}"))
+                    .body(body::user(user, &self.behaviour, active, None));
                 let what = format!("create user {user_name}");
                 let reply = send_ok(t, create, &what).await?;
                 let sp_id = resource_id(&reply, &what)?;
                 let sent = body::user(user, &self.behaviour, active, None);
-                self.users.insert(
-                    user.id.clone(),
-                    LinkedUser {
-                        sp_id,
-                        sent,
-                        active,
-                    },
-                );
+                self.users.insert(user.id.clone(), LinkedUser { sp_id, sent, active });
                 Ok(())
             }
         }
     }
 
     /// Send an update when what JumpCloud last sent differs from the directory.
-    async fn refresh_user<T: Transport>(
-        &mut self,
-        user: &User,
-        active: bool,
-        t: &T,
-    ) -> Result<(), Finding> {
+    async fn refresh_user<T: Transport>(&mut self, user: &User, active: bool, t: &T) -> Result<(), Finding> {
         let Some(link) = self.users.get(&user.id) else {
             return Ok(());
         };
@@ -128,12 +90,7 @@ impl Provisioner {
 
     /// Full-replace PUT [C] (or PATCH under `update_method: patch`). Turning
     /// `active` off is reported as `user_deprovision` [C].
-    pub(super) async fn update_user<T: Transport>(
-        &mut self,
-        user: &User,
-        active: bool,
-        t: &T,
-    ) -> Result<(), Finding> {
+    pub(super) async fn update_user<T: Transport>(&mut self, user: &User, active: bool, t: &T) -> Result<(), Finding> {
         let Some(link) = self.users.get(&user.id).cloned() else {
             return Ok(());
         };
@@ -148,57 +105,26 @@ impl Provisioner {
         let full = body::user(user, &self.behaviour, active, Some(&link.sp_id));
         let op = match self.behaviour.update_method {
             UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full),
-            UpdateMethod::Patch => {
-                ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full))
-            }
+            UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
         };
         send_ok(t, op, &label).await?;
         let sent = body::user(user, &self.behaviour, active, None);
-        self.users.insert(
-            user.id.clone(),
-            LinkedUser {
-                sp_id: link.sp_id,
-                sent,
-                active,
-            },
-        );
+        self.users.insert(user.id.clone(), LinkedUser { sp_id: link.sp_id, sent, active });
         Ok(())
     }
 
-    async fn sync_deleted_users<T: Transport>(
-        &mut self,
-        dir: &Directory,
-        t: &T,
-        findings: &mut Vec<Finding>,
-    ) {
-        let gone: Vec<String> = self
-            .users
-            .keys()
-            .filter(|id| dir.user_by_id(id).is_none())
-            .cloned()
-            .collect();
+    async fn sync_deleted_users<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
+        let gone: Vec<String> = self.users.keys().filter(|id| dir.user_by_id(id).is_none()).cloned().collect();
         for jc_id in gone {
             let Some(link) = self.users.remove(&jc_id) else {
                 continue;
             };
             let path = format!("/Users/{}", link.sp_id);
-            let user_name = link
-                .sent
-                .get("userName")
-                .and_then(|v| v.as_str())
-                .unwrap_or(&link.sp_id)
-                .to_string();
+            let user_name = link.sent.get("userName").and_then(|v| v.as_str()).unwrap_or(&link.sp_id).to_string();
             let result = match self.behaviour.user_delete {
                 UserDelete::Delete => {
-                    let op = ScimOp::new(
-                        Insight::UserDelete,
-                        Method::Delete,
-                        &path,
-                        format!("delete {user_name}"),
-                    );
-                    send_ok(t, op, &format!("delete user {user_name}"))
-                        .await
-                        .map(|_| true)
+                    let op = ScimOp::new(Insight::UserDelete, Method::Delete, &path, format!("delete {user_name}"));
+                    send_ok(t, op, &format!("delete user {user_name}")).await.map(|_| true)
                 }
                 UserDelete::Deactivate => {
                     let mut sent = link.sent.clone();
@@ -211,9 +137,7 @@ impl Provisioner {
                         format!("deactivate deleted user {user_name}"),
                     )
                     .body(sent);
-                    send_ok(t, op, &format!("deactivate user {user_name}"))
-                        .await
-                        .map(|_| false)
+                    send_ok(t, op, &format!("deactivate user {user_name}")).await.map(|_| false)
                 }
             };
             match result {
@@ -230,30 +154,15 @@ impl Provisioner {
         }
     }
 
-    async fn sync_groups<T: Transport>(
-        &mut self,
-        dir: &Directory,
-        t: &T,
-        findings: &mut Vec<Finding>,
-    ) {
+    async fn sync_groups<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
         // Groups deleted in JumpCloud [C].
-        let gone: Vec<String> = self
-            .groups
-            .keys()
-            .filter(|id| dir.group_by_id(id).is_none())
-            .cloned()
-            .collect();
+        let gone: Vec<String> = self.groups.keys().filter(|id| dir.group_by_id(id).is_none()).cloned().collect();
         for jc_id in gone {
             let Some(link) = self.groups.remove(&jc_id) else {
                 continue;
             };
             let label = format!("delete group {}", link.display_name);
-            let op = ScimOp::new(
-                Insight::GroupDelete,
-                Method::Delete,
-                format!("/Groups/{}", link.sp_id),
-                &label,
-            );
+            let op = ScimOp::new(Insight::GroupDelete, Method::Delete, format!("/Groups/{}", link.sp_id), &label);
             match send_ok(t, op, &label).await {
                 Ok(_) => self.deleted_groups.push(link.sp_id),
                 Err(f) => findings.push(f),
@@ -261,11 +170,8 @@ impl Provisioner {
         }
         let bound: Vec<Group> = dir.bound_groups().cloned().collect();
         for group in bound {
-            let members: Vec<String> = group
-                .members
-                .iter()
-                .filter_map(|m| self.sp_user_id(m).map(str::to_string))
-                .collect();
+            let members: Vec<String> =
+                group.members.iter().filter_map(|m| self.sp_user_id(m).map(str::to_string)).collect();
             let result = match self.groups.get(&group.id).cloned() {
                 None if members.is_empty() => Ok(()), // empty groups are not created [C]
                 None => self.provision_group(&group, members, t).await,
@@ -285,30 +191,15 @@ impl Provisioner {
         t: &T,
     ) -> Result<(), Finding> {
         let what = format!("look up group {}", group.name);
-        let lookup = ScimOp::new(
-            Insight::GroupLookup,
-            Method::Get,
-            "/Groups",
-            format!("look up group {}", group.name),
-        )
-        .query(
-            "filter",
-            &format!("displayName eq {}", filter_string(&group.name)),
-        );
+        let lookup = ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", format!("look up group {}", group.name))
+            .query("filter", &format!("displayName eq {}", filter_string(&group.name)));
         let reply = send_ok(t, lookup, &what).await?;
         match first_resource(&reply, &what)? {
             Some(existing) => {
-                let found = super::Reply {
-                    body: Some(existing.clone()),
-                    ..reply
-                };
+                let found = super::Reply { body: Some(existing.clone()), ..reply };
                 let sp_id = resource_id(&found, &what)?;
                 let present: Vec<String> = member_ids(&existing);
-                let link = LinkedGroup {
-                    sp_id,
-                    display_name: group.name.clone(),
-                    members: present,
-                };
+                let link = LinkedGroup { sp_id, display_name: group.name.clone(), members: present };
                 self.groups.insert(group.id.clone(), link.clone());
                 self.update_group(group, link, members, t).await
             }
@@ -318,14 +209,7 @@ impl Provisioner {
                     .body(body::group(&group.name, &members));
                 let reply = send_ok(t, op, &label).await?;
                 let sp_id = resource_id(&reply, &label)?;
-                self.groups.insert(
-                    group.id.clone(),
-                    LinkedGroup {
-                        sp_id,
-                        display_name: group.name.clone(),
-                        members,
-                    },
-                );
+                self.groups.insert(group.id.clone(), LinkedGroup { sp_id, display_name: group.name.clone(), members });
                 Ok(())
             }
         }
@@ -339,25 +223,19 @@ impl Provisioner {
         t: &T,
     ) -> Result<(), Finding> {
         let path = format!("/Groups/{}", link.sp_id);
-        let added: Vec<String> = members
-            .iter()
-            .filter(|m| !link.members.contains(m))
-            .cloned()
-            .collect();
-        let removed: Vec<String> = link
-            .members
-            .iter()
-            .filter(|m| !members.contains(m))
-            .cloned()
-            .collect();
+        let added: Vec<String> = members.iter().filter(|m| !link.members.contains(m)).cloned().collect();
+        let removed: Vec<String> = link.members.iter().filter(|m| !members.contains(m)).cloned().collect();
         let renamed = link.display_name != group.name;
         let mut new_link = link.clone();
         if self.behaviour.group_update_method == GroupUpdateMethod::Put
             && (renamed || !added.is_empty() || !removed.is_empty())
         {
             let label = format!("update group {}", group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label)
-                .body(body::group_put(&link.sp_id, &group.name, &members));
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body(body::group_put(
+                &link.sp_id,
+                &group.name,
+                &members,
+            ));
             send_ok(t, op, &label).await?;
             new_link.display_name = group.name.clone();
             new_link.members = members;
@@ -366,25 +244,22 @@ impl Provisioner {
         }
         if renamed {
             let label = format!("rename group {} to {}", link.display_name, group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
-                .body(body::rename(&group.name));
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name));
             send_ok(t, op, &label).await?;
             new_link.display_name = group.name.clone();
             self.groups.insert(group.id.clone(), new_link.clone());
         }
         if !added.is_empty() {
             let label = format!("add {} member(s) to {}", added.len(), group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
-                .body(body::add_members(&added));
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::add_members(&added));
             send_ok(t, op, &label).await?;
             new_link.members.extend(added);
             self.groups.insert(group.id.clone(), new_link.clone());
         }
         if !removed.is_empty() {
             let label = format!("remove {} member(s) from {}", removed.len(), group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(
-                body::remove_members(&removed, self.behaviour.member_removal),
-            );
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
+                .body(body::remove_members(&removed, self.behaviour.member_removal));
             send_ok(t, op, &label).await?;
             new_link.members.retain(|m| !removed.contains(m));
             self.groups.insert(group.id.clone(), new_link);

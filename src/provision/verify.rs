@@ -1,142 +1,206 @@
 //! Read-back verification: ask the SP for every resource JumpCloud has linked
-//! and compare it with what JumpCloud believes it sent.
+//! and compare it with what JumpCloud believes it sent; then two conformance
+//! probes (a wrong token must be refused, userName lookups ignore case).
 
 use super::sync::member_ids;
-use super::{Finding, Insight, Method, Provisioner, ScimOp, Transport};
+use super::{Finding, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
+use crate::check::finding;
+use crate::scim::filter_string;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+
+/// Which resources to read back.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// SP ids; `None` means all.
+    pub users: Option<BTreeSet<String>>,
+    pub groups: Option<BTreeSet<String>>,
+    /// Run the conformance probes too.
+    pub probes: bool,
+}
+
+impl Scope {
+    /// Everything, with probes (the `verify` step).
+    pub fn all() -> Scope {
+        Scope { users: None, groups: None, probes: true }
+    }
+
+    fn has_user(&self, id: &str) -> bool {
+        self.users.as_ref().is_none_or(|s| s.contains(id))
+    }
+
+    fn has_group(&self, id: &str) -> bool {
+        self.groups.as_ref().is_none_or(|s| s.contains(id))
+    }
+}
 
 impl Provisioner {
     /// One finding per difference. Users: `userName` (case-insensitive),
     /// `active`, `displayName`. Groups: `displayName` and membership. Deleted
     /// resources must answer 404.
-    pub async fn verify<T: Transport>(&self, t: &T) -> Vec<Finding> {
+    pub async fn verify<T: Transport>(&self, t: &T, scope: &Scope) -> Vec<Finding> {
         let mut out = Vec::new();
-        for link in self.users.values() {
-            let path = format!("/Users/{}", link.sp_id);
-            let user_name = link
-                .sent
-                .get("userName")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let label = format!("read back user {user_name}");
-            let Some((body, exchange)) = read(t, &path, &label, &mut out).await else {
-                continue;
-            };
-            let expected_active = link.active;
-            let actual_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
-            if actual_active != expected_active {
-                out.push(drift("verify.user.active", &format!("user {user_name}: active is {actual_active} at the SP, JumpCloud sent {expected_active}"), exchange)
-                    .diff(json!({"active": expected_active}), json!({"active": actual_active}))
-                    .admin(if expected_active { "The user shows as provisioned but cannot sign in to the application." } else { "The user shows as deprovisioned in JumpCloud but can still sign in to the application." })
-                    .fix("Apply `active` from every PUT/PATCH and echo the stored value back."));
-            }
-            let actual_name = body.get("userName").and_then(Value::as_str).unwrap_or("");
-            if !actual_name.eq_ignore_ascii_case(&user_name) {
-                out.push(
-                    drift(
-                        "verify.user.userName",
-                        &format!("user {user_name}: userName is {actual_name:?} at the SP"),
-                        exchange,
-                    )
-                    .diff(
-                        json!({"userName": user_name}),
-                        json!({"userName": actual_name}),
-                    )
-                    .fix("Store userName as sent."),
-                );
-            }
-            if let Some(expected) = link.sent.get("displayName").and_then(Value::as_str) {
-                let actual = body
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                if actual != expected {
-                    out.push(drift("verify.user.displayName", &format!("user {user_name}: displayName is {actual:?} at the SP, JumpCloud sent {expected:?}"), exchange)
-                        .diff(json!({"displayName": expected}), json!({"displayName": actual}))
-                        .fix("Store displayName as sent by the latest PUT."));
-                }
-            }
+        for link in self.users.values().filter(|l| scope.has_user(&l.sp_id)) {
+            verify_user(t, link, &mut out).await;
         }
-        for sp_id in &self.deleted_users {
-            gone(
-                t,
-                &format!("/Users/{sp_id}"),
-                &format!("user {sp_id}"),
-                "verify.user.deleted",
-                &mut out,
-            )
-            .await;
+        for sp_id in self.deleted_users.iter().filter(|id| scope.has_user(id)) {
+            gone(t, &format!("/Users/{sp_id}"), &format!("user {sp_id}"), &mut out).await;
         }
-        for link in self.groups.values() {
-            let path = format!("/Groups/{}", link.sp_id);
-            let label = format!("read back group {}", link.display_name);
-            let Some((body, exchange)) = read(t, &path, &label, &mut out).await else {
-                continue;
-            };
-            let actual_name = body
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if actual_name != link.display_name {
-                out.push(drift("verify.group.displayName", &format!("group {}: displayName is {actual_name:?} at the SP", link.display_name), exchange)
-                    .diff(json!({"displayName": link.display_name}), json!({"displayName": actual_name}))
-                    .admin("The group shows the new name in JumpCloud but the old one in the application.")
-                    .fix("Apply PATCH `replace` on `displayName` (and PUT) to the stored group."));
-            }
-            let expected: BTreeSet<String> = link.members.iter().cloned().collect();
-            let actual: BTreeSet<String> = member_ids(&body).into_iter().collect();
-            if expected != actual {
-                let missing: Vec<&String> = expected.difference(&actual).collect();
-                let extra: Vec<&String> = actual.difference(&expected).collect();
-                out.push(drift("verify.group.members", &format!("group {}: members differ (missing {missing:?}, unexpected {extra:?})", link.display_name), exchange)
-                    .diff(json!({"members": expected}), json!({"members": actual}))
-                    .admin("Group membership in the application does not match the JumpCloud user group; access is wrong for these users.")
-                    .fix("Apply every PATCH `add`/`remove` on `members`, including `remove` with a `value` array and with a `members[value eq \"…\"]` path."));
-            }
+        for link in self.groups.values().filter(|l| scope.has_group(&l.sp_id)) {
+            verify_group(t, link, &mut out).await;
         }
-        for sp_id in &self.deleted_groups {
-            gone(
-                t,
-                &format!("/Groups/{sp_id}"),
-                &format!("group {sp_id}"),
-                "verify.group.deleted",
-                &mut out,
-            )
-            .await;
+        for sp_id in self.deleted_groups.iter().filter(|id| scope.has_group(id)) {
+            gone(t, &format!("/Groups/{sp_id}"), &format!("group {sp_id}"), &mut out).await;
+        }
+        if scope.probes {
+            self.probes(t, &mut out).await;
         }
         out
     }
+
+    async fn probes<T: Transport>(&self, t: &T, out: &mut Vec<Finding>) {
+        let op = ScimOp::new(Insight::Probe, Method::Get, "/Users", "probe: a wrong token must be refused")
+            .query("count", "1")
+            .wrong_credentials();
+        if let Ok(r) = t.send(op).await
+            && r.is_success()
+        {
+            out.push(
+                finding("auth-401", format!("GET /Users with a wrong token answered {} instead of 401", r.status))
+                    .exchange(r.exchange),
+            );
+        }
+        let Some(link) = self.users.values().find(|l| user_name(l).chars().any(|c| c.is_ascii_lowercase())) else {
+            return;
+        };
+        let shouted = user_name(link).to_ascii_uppercase();
+        let op =
+            ScimOp::new(Insight::Probe, Method::Get, "/Users", format!("probe: look up {shouted} (case-insensitive)"))
+                .query("filter", &format!("userName eq {}", filter_string(&shouted)));
+        if let Ok(r) = t.send(op).await
+            && r.is_success()
+        {
+            let found = r.body.as_ref().and_then(|b| b.get("Resources")).and_then(Value::as_array).is_some_and(|rs| {
+                rs.iter().any(|x| x.get("id").map(id_string).as_deref() == Some(link.sp_id.as_str()))
+            });
+            if !found {
+                out.push(
+                    finding(
+                        "filter-case-insensitive",
+                        format!(
+                            "userName eq \"{shouted}\" did not find {} (stored as {})",
+                            link.sp_id,
+                            user_name(link)
+                        ),
+                    )
+                    .exchange(r.exchange),
+                );
+            }
+        }
+    }
 }
 
-fn drift(id: &str, message: &str, exchange: u64) -> Finding {
-    Finding::error(id, message.to_string()).exchange(exchange)
+fn user_name(l: &LinkedUser) -> &str {
+    l.sent.get("userName").and_then(Value::as_str).unwrap_or("")
 }
 
-async fn read<T: Transport>(
-    t: &T,
-    path: &str,
-    label: &str,
-    out: &mut Vec<Finding>,
-) -> Option<(Value, u64)> {
+fn id_string(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Finding>) {
+    let path = format!("/Users/{}", link.sp_id);
+    let user_name = user_name(link).to_string();
+    let Some((body, exchange)) = read(t, &path, &format!("read back user {user_name}"), out).await else { return };
+    let actual_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
+    if actual_active != link.active {
+        let admin = if link.active {
+            "The user shows as provisioned in JumpCloud but is inactive in the application."
+        } else {
+            "The user is deprovisioned in JumpCloud but can still sign in to the application."
+        };
+        out.push(
+            finding(
+                "readback-active",
+                format!("user {user_name}: active is {actual_active} at the SP, JumpCloud sent {}", link.active),
+            )
+            .diff(json!({"active": link.active}), json!({"active": actual_active}))
+            .admin(admin)
+            .exchange(exchange),
+        );
+    }
+    let actual_name = body.get("userName").and_then(Value::as_str).unwrap_or("");
+    if !actual_name.eq_ignore_ascii_case(&user_name) {
+        out.push(
+            finding("readback-user", format!("user {user_name}: userName is {actual_name:?} at the SP"))
+                .diff(json!({"userName": user_name}), json!({"userName": actual_name}))
+                .exchange(exchange),
+        );
+    }
+    if let Some(expected) = link.sent.get("displayName").and_then(Value::as_str) {
+        let actual = body.get("displayName").and_then(Value::as_str).unwrap_or("");
+        if actual != expected {
+            out.push(
+                finding(
+                    "readback-user",
+                    format!("user {user_name}: displayName is {actual:?} at the SP, JumpCloud sent {expected:?}"),
+                )
+                .diff(json!({"displayName": expected}), json!({"displayName": actual}))
+                .exchange(exchange),
+            );
+        }
+    }
+}
+
+async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Finding>) {
+    let path = format!("/Groups/{}", link.sp_id);
+    let Some((body, exchange)) = read(t, &path, &format!("read back group {}", link.display_name), out).await else {
+        return;
+    };
+    let actual_name = body.get("displayName").and_then(Value::as_str).unwrap_or("");
+    if actual_name != link.display_name {
+        out.push(
+            finding(
+                "readback-group-name",
+                format!("group {}: displayName is {actual_name:?} at the SP", link.display_name),
+            )
+            .diff(json!({"displayName": link.display_name}), json!({"displayName": actual_name}))
+            .exchange(exchange),
+        );
+    }
+    let expected: BTreeSet<String> = link.members.iter().cloned().collect();
+    let actual: BTreeSet<String> = member_ids(&body).into_iter().collect();
+    if expected != actual {
+        let missing: Vec<&String> = expected.difference(&actual).collect();
+        let extra: Vec<&String> = actual.difference(&expected).collect();
+        out.push(
+            finding(
+                "readback-members",
+                format!("group {}: members differ (missing {missing:?}, unexpected {extra:?})", link.display_name),
+            )
+            .diff(json!({"members": expected}), json!({"members": actual}))
+            .exchange(exchange),
+        );
+    }
+}
+
+async fn read<T: Transport>(t: &T, path: &str, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
     let op = ScimOp::new(Insight::Verify, Method::Get, path, label);
     match t.send(op).await {
         Ok(r) if r.is_success() => match r.body {
             Some(b) if b.is_object() => Some((b, r.exchange)),
             _ => {
-                out.push(drift(
-                    "verify.read",
-                    &format!("{label}: the SP's answer is not a JSON resource"),
-                    r.exchange,
-                ));
+                out.push(
+                    finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource"))
+                        .exchange(r.exchange),
+                );
                 None
             }
         },
         Ok(r) => {
-            out.push(drift("verify.read", &format!("{label}: SP answered HTTP {}", r.status), r.exchange)
-                .admin("JumpCloud believes this resource exists at the SP, but the SP cannot find it; later updates fail.")
-                .fix("Keep resources until JumpCloud deletes them, and serve GET /{type}/{id} for every id you returned."));
+            out.push(
+                finding("readback-missing", format!("{label}: SP answered HTTP {}", r.status)).exchange(r.exchange),
+            );
             None
         }
         Err(f) => {
@@ -146,26 +210,16 @@ async fn read<T: Transport>(
     }
 }
 
-async fn gone<T: Transport>(t: &T, path: &str, what: &str, id: &str, out: &mut Vec<Finding>) {
-    let op = ScimOp::new(
-        Insight::Verify,
-        Method::Get,
-        path,
-        format!("check {what} is gone"),
-    );
+async fn gone<T: Transport>(t: &T, path: &str, what: &str, out: &mut Vec<Finding>) {
+    let op = ScimOp::new(Insight::Verify, Method::Get, path, format!("check {what} is gone"));
     match t.send(op).await {
         Ok(r) if r.status == 404 => {}
         Ok(r) => out.push(
-            drift(
-                id,
-                &format!(
-                    "{what} was deleted by JumpCloud but the SP answers HTTP {} instead of 404",
-                    r.status
-                ),
-                r.exchange,
+            finding(
+                "delete-then-404",
+                format!("{what} was deleted by JumpCloud but the SP answers HTTP {} instead of 404", r.status),
             )
-            .admin("The resource is deleted in JumpCloud but still present in the application.")
-            .fix("Remove the resource on DELETE and answer 404 for it afterwards (RFC 7644 §3.6)."),
+            .exchange(r.exchange),
         ),
         Err(f) => out.push(super::fault_finding(&f, what)),
     }

@@ -21,17 +21,8 @@ impl Redactor {
     /// A redactor that masks `Authorization`, `Proxy-Authorization`, `Cookie`,
     /// `Set-Cookie` and `X-Api-Key` headers.
     pub fn new() -> Self {
-        let headers = [
-            "authorization",
-            "proxy-authorization",
-            "cookie",
-            "set-cookie",
-            "x-api-key",
-        ];
-        Redactor {
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            secrets: Vec::new(),
-        }
+        let headers = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"];
+        Redactor { headers: headers.iter().map(|h| h.to_string()).collect(), secrets: Vec::new() }
     }
 
     /// Also mask the header `name` (case-insensitive), e.g. a custom API-key header.
@@ -97,9 +88,7 @@ impl Redactor {
 /// Keep the auth scheme so a reader still sees `Bearer [REDACTED]`.
 fn mask_header_value(value: &str) -> String {
     match value.split_once(' ') {
-        Some((scheme, _))
-            if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("basic") =>
-        {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("basic") => {
             format!("{scheme} {REDACTED}")
         }
         _ => REDACTED.to_string(),
@@ -114,10 +103,7 @@ mod tests {
     fn masks_auth_headers_but_keeps_the_scheme() {
         let r = Redactor::new().header("X-Custom-Key");
         let mut h = vec![
-            (
-                "Authorization".to_string(),
-                "Bearer s3cr3t-token".to_string(),
-            ),
+            ("Authorization".to_string(), "Bearer s3cr3t-token".to_string()),
             ("x-custom-key".to_string(), "k3y-value".to_string()),
             ("Accept".to_string(), "application/scim+json".to_string()),
         ];

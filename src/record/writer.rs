@@ -22,11 +22,7 @@ impl Recorder {
     pub fn create(dir: &Path, redactor: Redactor) -> io::Result<Recorder> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("events.jsonl");
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(&path)?;
+        let file = OpenOptions::new().create(true).write(true).truncate(true).open(&path)?;
         Ok(Recorder {
             path: Some(path),
             file: Mutex::new(Some(file)),
@@ -52,10 +48,7 @@ impl Recorder {
 
     /// A copy of the redactor applied to every event.
     pub fn redactor(&self) -> Redactor {
-        self.redactor
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.redactor.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Also redact `secret` (and the header it travels in) from now on, e.g.
@@ -141,9 +134,7 @@ mod tests {
             actual: None,
         });
         let back = rec.record(ev).unwrap();
-        let Event::Check(c) = back else {
-            panic!("not a check")
-        };
+        let Event::Check(c) = back else { panic!("not a check") };
         assert_eq!(c.message, "server said [REDACTED]");
         let text = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
         assert!(!text.contains("tok-12345"));
@@ -155,7 +146,11 @@ mod tests {
     fn torn_last_line_is_reported_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
-        std::fs::write(&path, "{\"type\":\"step_finished\",\"step\":0,\"verdict\":\"pass\",\"duration_ms\":1.0}\n{\"type\":\"exch").unwrap();
+        std::fs::write(
+            &path,
+            "{\"type\":\"step_finished\",\"step\":0,\"verdict\":\"pass\",\"duration_ms\":1.0}\n{\"type\":\"exch",
+        )
+        .unwrap();
         let log = read_events(&path).unwrap();
         assert_eq!(log.events.len(), 1);
         assert_eq!(log.bad_lines.len(), 1);

@@ -49,9 +49,7 @@ pub fn expand_str(input: &str) -> Result<String, String> {
             out.push('$');
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
-            let end = body
-                .find('}')
-                .ok_or_else(|| format!("unclosed `${{` in {input:?}"))?;
+            let end = body.find('}').ok_or_else(|| format!("unclosed `${{` in {input:?}"))?;
             let inner = &body[..end];
             let (name, default) = match inner.split_once(":-") {
                 Some((n, d)) => (n, Some(d)),
@@ -101,10 +99,7 @@ pub fn expand_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 /// `deserialize_with` for `Vec<String>` fields.
 pub fn expand_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let v = Vec::<String>::deserialize(d)?;
-    v.iter()
-        .map(|s| expand_str(s))
-        .collect::<Result<_, _>>()
-        .map_err(D::Error::custom)
+    v.iter().map(|s| expand_str(s)).collect::<Result<_, _>>().map_err(D::Error::custom)
 }
 
 #[cfg(test)]
@@ -112,17 +107,12 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn expands_set_default_and_literal_dollar() {
-        let out = with_vars(vars(&[("A", "x#y: z")]), || {
-            expand_str("a=${A} b=${B:-dflt} $$5 $x")
-        });
+        let out = with_vars(vars(&[("A", "x#y: z")]), || expand_str("a=${A} b=${B:-dflt} $$5 $x"));
         assert_eq!(out.unwrap(), "a=x#y: z b=dflt $5 $x");
     }
 

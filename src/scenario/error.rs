@@ -42,33 +42,14 @@ impl fmt::Display for ScenarioErrors {
 impl ScenarioError {
     /// A problem without a position.
     pub fn plain(file: &str, message: String) -> Self {
-        ScenarioError {
-            file: file.to_string(),
-            pos: None,
-            message,
-            source_line: None,
-        }
+        ScenarioError { file: file.to_string(), pos: None, message, source_line: None }
     }
 
     /// A problem at `pos` in `text`. Substituted environment values are masked
     /// in the message, because they are often tokens.
-    pub fn at(
-        file: &str,
-        text: &str,
-        pos: Pos,
-        message: String,
-        used: &[(String, String)],
-    ) -> Self {
-        let source_line = text
-            .lines()
-            .nth(pos.line.saturating_sub(1))
-            .map(|l| l.to_string());
-        ScenarioError {
-            file: file.to_string(),
-            pos: Some(pos),
-            message: mask(&message, used),
-            source_line,
-        }
+    pub fn at(file: &str, text: &str, pos: Pos, message: String, used: &[(String, String)]) -> Self {
+        let source_line = text.lines().nth(pos.line.saturating_sub(1)).map(|l| l.to_string());
+        ScenarioError { file: file.to_string(), pos: Some(pos), message: mask(&message, used), source_line }
     }
 }
 
@@ -82,11 +63,8 @@ impl fmt::Display for ScenarioError {
         if let Some(line) = &self.source_line {
             let gutter = pos.line.to_string().len();
             let pad = " ".repeat(gutter);
-            let caret_pad: String = line
-                .chars()
-                .take(pos.col.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let caret_pad: String =
+                line.chars().take(pos.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             writeln!(f, "{pad} |")?;
             writeln!(f, "{} | {}", pos.line, line)?;
             write!(f, "{pad} | {caret_pad}^")?;
@@ -119,17 +97,9 @@ pub(super) fn from_yaml(
         Some(i) => raw[..i].to_string(),
         None => raw.clone(),
     };
-    let mut pos = e
-        .location()
-        .map(|l| Pos {
-            line: l.line(),
-            col: l.column().max(1),
-        })
-        .unwrap_or(Pos { line: 1, col: 1 });
-    if let Some(var) = message
-        .split("environment variable `")
-        .nth(1)
-        .and_then(|r| r.split('`').next())
+    let mut pos =
+        e.location().map(|l| Pos { line: l.line(), col: l.column().max(1) }).unwrap_or(Pos { line: 1, col: 1 });
+    if let Some(var) = message.split("environment variable `").nth(1).and_then(|r| r.split('`').next())
         && let Some(p) = spans.scalar_containing(&format!("${{{var}"))
     {
         pos = p;
@@ -153,21 +123,12 @@ fn unknown_name(message: &str) -> Option<(String, Vec<String>)> {
     let start = message
         .find("unknown field `")
         .map(|i| i + "unknown field `".len())
-        .or_else(|| {
-            message
-                .find("unknown variant `")
-                .map(|i| i + "unknown variant `".len())
-        })?;
+        .or_else(|| message.find("unknown variant `").map(|i| i + "unknown variant `".len()))?;
     let rest = &message[start..];
     let end = rest.find('`')?;
     let word = rest[..end].to_string();
     let after = &rest[end + 1..];
-    let candidates = after
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|s| s.to_string())
-        .collect();
+    let candidates = after.split('`').skip(1).step_by(2).map(|s| s.to_string()).collect();
     Some((word, candidates))
 }
 
@@ -178,17 +139,8 @@ mod tests {
     #[test]
     fn renders_position_line_and_caret() {
         let text = "name: x\nsteps:\n  - bind_gruop: Eng\n";
-        let e = ScenarioError::at(
-            "s.yaml",
-            text,
-            Pos { line: 3, col: 5 },
-            "unknown step".into(),
-            &[],
-        );
-        assert_eq!(
-            e.to_string(),
-            "error: unknown step\n  --> s.yaml:3:5\n  |\n3 |   - bind_gruop: Eng\n  |     ^"
-        );
+        let e = ScenarioError::at("s.yaml", text, Pos { line: 3, col: 5 }, "unknown step".into(), &[]);
+        assert_eq!(e.to_string(), "error: unknown step\n  --> s.yaml:3:5\n  |\n3 |   - bind_gruop: Eng\n  |     ^");
     }
 
     #[test]
@@ -205,9 +157,7 @@ mod tests {
 
     #[test]
     fn extracts_unknown_field_and_candidates() {
-        let (w, c) =
-            unknown_name("app: unknown field `nmae`, expected one of `name`, `test_user_email`")
-                .unwrap();
+        let (w, c) = unknown_name("app: unknown field `nmae`, expected one of `name`, `test_user_email`").unwrap();
         assert_eq!(w, "nmae");
         assert_eq!(c, vec!["name", "test_user_email"]);
     }

@@ -11,9 +11,7 @@ mod validate;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub use spans::{Pos, SpanIndex};
-pub use step::{
-    ACTIONS, Action, Expect, Membership, Outcome, RawRequest, Rename, Step, UpdateUser,
-};
+pub use step::{ACTIONS, Action, Expect, Membership, Outcome, RawRequest, Rename, Step, UpdateUser};
 
 use std::path::{Path, PathBuf};
 
@@ -30,12 +28,8 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 /// Read and parse the scenario at `path`.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioErrors::one(ScenarioError::plain(
-            &file,
-            format!("cannot read scenario: {e}"),
-        ))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioErrors::one(ScenarioError::plain(&file, format!("cannot read scenario: {e}"))))?;
     load_str(&text, &file)
 }
 
@@ -48,14 +42,10 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
     let mut scenario = match parsed {
         Ok(s) => s,
         Err(e) => {
-            return Err(ScenarioErrors::one(error::from_yaml(
-                &e, text, file, &spans, &used,
-            )));
+            return Err(ScenarioErrors::one(error::from_yaml(&e, text, file, &spans, &used)));
         }
     };
-    scenario.source = SourceInfo {
-        file: file.to_string(),
-    };
+    scenario.source = SourceInfo { file: file.to_string() };
     for (i, step) in scenario.steps.iter_mut().enumerate() {
         let pos = spans.best(&format!("steps[{i}]"));
         step.line = pos.line;
@@ -65,10 +55,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
     if problems.is_empty() {
         Ok(scenario)
     } else {
-        let errors = problems
-            .into_iter()
-            .map(|(pos, msg)| ScenarioError::at(file, text, pos, msg, &used))
-            .collect();
+        let errors = problems.into_iter().map(|(pos, msg)| ScenarioError::at(file, text, pos, msg, &used)).collect();
         Err(ScenarioErrors(errors))
     }
 }
@@ -98,17 +85,12 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioErrors>
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
         if path.is_dir() {
             walk(&path, out)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
             out.push(path);
         }
     }

@@ -25,9 +25,22 @@ pub struct Scenario {
     #[serde(default)]
     pub app: AppSpec,
     pub steps: Vec<super::Step>,
+    /// Rules (see `jcsim rules`) whose findings do not fail this scenario.
+    #[serde(default)]
+    pub waive: Vec<Waiver>,
     /// Filled in by the loader: where the scenario came from.
     #[serde(skip)]
     pub source: SourceInfo,
+}
+
+/// A waived rule and why.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: String,
+    /// Shown in the report next to every waived finding.
+    #[serde(deserialize_with = "expand")]
+    pub reason: String,
 }
 
 /// Where a scenario came from, for reports and error messages.

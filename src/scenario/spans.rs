@@ -33,10 +33,7 @@ impl SpanIndex {
         let mut stack: Vec<Frame> = Vec::new();
         let mut parser = Parser::new_from_str(text);
         while let Some(Ok((event, span))) = parser.next_event() {
-            let pos = Pos {
-                line: span.start.line(),
-                col: span.start.col() + 1,
-            };
+            let pos = Pos { line: span.start.line(), col: span.start.col() + 1 };
             match event {
                 Event::Scalar(value, ..) => {
                     if value.contains("${") {
@@ -101,10 +98,7 @@ impl SpanIndex {
 
     /// The first scalar whose text contains `needle`.
     pub fn scalar_containing(&self, needle: &str) -> Option<Pos> {
-        self.env_refs
-            .iter()
-            .find(|(_, v)| v.contains(needle))
-            .map(|(p, _)| *p)
+        self.env_refs.iter().find(|(_, v)| v.contains(needle)).map(|(p, _)| *p)
     }
 
     /// Keys named `name` on `line`, for pointing at an unknown field.
@@ -122,11 +116,7 @@ fn last_segment(path: &str) -> &str {
 }
 
 fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
+    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
 }
 
 /// The path of the node that starts now, advancing the parent frame.
@@ -155,14 +145,8 @@ mod tests {
         let idx = SpanIndex::build(text);
         assert_eq!(idx.node("steps[0]"), Some(Pos { line: 3, col: 5 }));
         assert_eq!(idx.node("steps[1]"), Some(Pos { line: 4, col: 5 }));
-        assert_eq!(
-            idx.node("steps[1].add_to_group.user"),
-            Some(Pos { line: 4, col: 27 })
-        );
+        assert_eq!(idx.node("steps[1].add_to_group.user"), Some(Pos { line: 4, col: 27 }));
         assert_eq!(idx.key("steps"), Some(Pos { line: 2, col: 1 }));
-        assert_eq!(
-            idx.best("steps[1].add_to_group.nope"),
-            Pos { line: 4, col: 19 }
-        );
+        assert_eq!(idx.best("steps[1].add_to_group.nope"), Pos { line: 4, col: 19 });
     }
 }

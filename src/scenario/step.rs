@@ -112,12 +112,8 @@ impl Action {
             Action::TestConnection | Action::DeactivateApp | Action::Verify => {
                 return self.name().to_string();
             }
-            Action::Activate {
-                test_user_email: None,
-            } => return self.name().to_string(),
-            Action::Activate {
-                test_user_email: Some(e),
-            } => e.clone(),
+            Action::Activate { test_user_email: None } => return self.name().to_string(),
+            Action::Activate { test_user_email: Some(e) } => e.clone(),
             Action::CreateUser(u) => u.username.clone().or(u.email.clone()).unwrap_or_default(),
             Action::UpdateUser(u) => u.user.clone(),
             Action::DeleteUser(s)
@@ -210,6 +206,10 @@ pub struct Expect {
     /// A substring of the failure reason (with `outcome: fail`).
     #[serde(default)]
     pub reason_contains: Option<String>,
+    /// Rule ids (see `jcsim rules`) the step must report. Expected findings
+    /// do not fail the step.
+    #[serde(default)]
+    pub findings: Vec<String>,
 }
 
 /// Expected step outcome.
@@ -237,12 +237,7 @@ impl<'de> Visitor<'de> for StepVisitor {
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Step, E> {
         let action = unit_action(name).map_err(E::custom)?;
-        Ok(Step {
-            action,
-            expect: None,
-            line: 0,
-            col: 0,
-        })
+        Ok(Step { action, expect: None, line: 0, col: 0 })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
@@ -267,31 +262,20 @@ impl<'de> Visitor<'de> for StepVisitor {
             }
             action = Some(map.next_value_seed(ActionSeed(&key))?);
         }
-        let action = action
-            .ok_or_else(|| de::Error::custom("this step has no action (e.g. `- activate`)"))?;
+        let action = action.ok_or_else(|| de::Error::custom("this step has no action (e.g. `- activate`)"))?;
         if let (Action::Request(r), Some(_)) = (&action, &expect)
             && r.expect.is_some()
         {
-            return Err(de::Error::custom(
-                "`expect` is given twice: inside `request` and beside it",
-            ));
+            return Err(de::Error::custom("`expect` is given twice: inside `request` and beside it"));
         }
-        Ok(Step {
-            action,
-            expect,
-            line: 0,
-            col: 0,
-        })
+        Ok(Step { action, expect, line: 0, col: 0 })
     }
 }
 
 /// The error for an unknown step name.
 pub fn unknown_step(name: &str) -> String {
     let mut msg = format!("unknown step `{name}`");
-    if let Some(s) = super::suggest(
-        name,
-        ACTIONS.iter().copied().chain(STEP_KEYS.iter().copied()),
-    ) {
+    if let Some(s) = super::suggest(name, ACTIONS.iter().copied().chain(STEP_KEYS.iter().copied())) {
         msg.push_str(&format!(", did you mean `{s}`?"));
     }
     msg
@@ -300,15 +284,10 @@ pub fn unknown_step(name: &str) -> String {
 fn unit_action(name: &str) -> Result<Action, String> {
     match name {
         "test_connection" => Ok(Action::TestConnection),
-        "activate" => Ok(Action::Activate {
-            test_user_email: None,
-        }),
+        "activate" => Ok(Action::Activate { test_user_email: None }),
         "deactivate_app" => Ok(Action::DeactivateApp),
         "verify" => Ok(Action::Verify),
-        other if ACTIONS.contains(&other) => Err(format!(
-            "step `{other}` needs a value, e.g. `{}`",
-            example(other)
-        )),
+        other if ACTIONS.contains(&other) => Err(format!("step `{other}` needs a value, e.g. `{}`", example(other))),
         other => Err(unknown_step(other)),
     }
 }
@@ -336,19 +315,13 @@ impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
         let s = |d: D| expand(d);
         Ok(match self.0 {
             "test_connection" | "deactivate_app" | "verify" => {
-                Option::<IgnoredAny>::deserialize(d)?.map_or(Ok(()), |_| {
-                    Err(de::Error::custom(format!(
-                        "step `{}` takes no value",
-                        self.0
-                    )))
-                })?;
+                Option::<IgnoredAny>::deserialize(d)?
+                    .map_or(Ok(()), |_| Err(de::Error::custom(format!("step `{}` takes no value", self.0))))?;
                 unit_action(self.0).map_err(de::Error::custom)?
             }
             "activate" => {
                 let args = Option::<ActivateArgs>::deserialize(d)?;
-                Action::Activate {
-                    test_user_email: args.and_then(|a| a.test_user_email),
-                }
+                Action::Activate { test_user_email: args.and_then(|a| a.test_user_email) }
             }
             "create_user" => Action::CreateUser(Box::new(UserSpec::deserialize(d)?)),
             "update_user" => Action::UpdateUser(Box::new(UpdateUser::deserialize(d)?)),

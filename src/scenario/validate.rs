@@ -15,25 +15,46 @@ pub(super) fn validate(s: &Scenario, spans: &SpanIndex) -> Problems {
     let (mut users, mut groups) = directory(s, spans, &mut out);
     for (i, name) in s.app.users.iter().enumerate() {
         if !users.contains(name) {
-            out.push((
-                spans.best(&format!("app.users[{i}]")),
-                unknown("user", name, &users),
-            ));
+            out.push((spans.best(&format!("app.users[{i}]")), unknown("user", name, &users)));
         }
     }
     for (i, name) in s.app.groups.iter().enumerate() {
         if !groups.contains(name) {
+            out.push((spans.best(&format!("app.groups[{i}]")), unknown("group", name, &groups)));
+        }
+    }
+    for (i, w) in s.waive.iter().enumerate() {
+        let ids = crate::check::RULES.iter().map(|r| r.id);
+        if crate::check::rule_by_id(&w.rule).is_none() {
+            let hint = super::suggest(&w.rule, ids).map(|s| format!(", did you mean `{s}`?")).unwrap_or_default();
             out.push((
-                spans.best(&format!("app.groups[{i}]")),
-                unknown("group", name, &groups),
+                spans.best(&format!("waive[{i}].rule")),
+                format!("unknown rule `{}`{hint} (see `jcsim rules`)", w.rule),
             ));
+        }
+        if w.reason.trim().is_empty() {
+            out.push((spans.best(&format!("waive[{i}].reason")), "a waiver needs a reason".into()));
+        }
+    }
+    for (i, step) in s.steps.iter().enumerate() {
+        let expect = match &step.action {
+            Action::Request(r) => r.expect.as_ref().or(step.expect.as_ref()),
+            _ => step.expect.as_ref(),
+        };
+        for (j, id) in expect.map(|e| e.findings.as_slice()).unwrap_or_default().iter().enumerate() {
+            if crate::check::rule_by_id(id).is_none() {
+                let hint = super::suggest(id, crate::check::RULES.iter().map(|r| r.id))
+                    .map(|s| format!(", did you mean `{s}`?"))
+                    .unwrap_or_default();
+                out.push((
+                    spans.best(&format!("steps[{i}].expect.findings[{j}]")),
+                    format!("unknown rule `{id}`{hint} (see `jcsim rules`)"),
+                ));
+            }
         }
     }
     if s.steps.is_empty() {
-        out.push((
-            spans.best("steps"),
-            "a scenario needs at least one step".into(),
-        ));
+        out.push((spans.best("steps"), "a scenario needs at least one step".into()));
     }
     for (i, step) in s.steps.iter().enumerate() {
         steps(i, &step.action, spans, &mut users, &mut groups, &mut out);
@@ -45,39 +66,27 @@ pub(super) fn validate(s: &Scenario, spans: &SpanIndex) -> Problems {
 fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
     let Some(t) = &s.target else { return };
     match (&t.base_url, &t.embedded) {
-        (Some(_), Some(_)) => out.push((
-            spans.best("target"),
-            "give either `base_url` or `embedded`, not both".into(),
-        )),
-        (None, None) => out.push((
-            spans.best("target"),
-            "`target` needs `base_url` (or `embedded: {}`)".into(),
-        )),
+        (Some(_), Some(_)) => out.push((spans.best("target"), "give either `base_url` or `embedded`, not both".into())),
+        (None, None) => out.push((spans.best("target"), "`target` needs `base_url` (or `embedded: {}`)".into())),
         (None, Some(e)) => {
             if t.auth.is_some() {
-                out.push((
-                    spans.best("target.auth"),
-                    "the embedded SP takes no `auth`; jcsim sets its token".into(),
-                ));
+                out.push((spans.best("target.auth"), "the embedded SP takes no `auth`; jcsim sets its token".into()));
             }
             for (i, q) in e.quirks.iter().enumerate() {
                 if let Err(err) = q.parse::<crate::server::sp::Quirk>() {
-                    out.push((
-                        spans.best(&format!("target.embedded.quirks[{i}]")),
-                        err.to_string(),
-                    ));
+                    out.push((spans.best(&format!("target.embedded.quirks[{i}]")), err.to_string()));
                 }
             }
         }
         (Some(url), None) => {
             let at = spans.best("target.base_url");
             if !(url.starts_with("http://") || url.starts_with("https://")) {
+                out.push((at, format!("base_url `{url}` must start with http:// or https://")));
+            } else if url.ends_with('/') {
                 out.push((
                     at,
-                    format!("base_url `{url}` must start with http:// or https://"),
+                    "remove the trailing `/` from base_url: JumpCloud appends `/Users` and `/Groups` itself".into(),
                 ));
-            } else if url.ends_with('/') {
-                out.push((at, "remove the trailing `/` from base_url: JumpCloud appends `/Users` and `/Groups` itself".into()));
             }
         }
     }
@@ -85,35 +94,21 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
         let at = spans.best("target.auth");
         match (&a.bearer, &a.header, &a.value) {
             (Some(_), None, None) | (None, Some(_), Some(_)) => {}
-            (Some(_), _, _) => out.push((
-                at,
-                "give either `bearer` or `header` + `value`, not both".into(),
-            )),
+            (Some(_), _, _) => out.push((at, "give either `bearer` or `header` + `value`, not both".into())),
             (None, Some(_), None) => out.push((at, "`header` needs `value` (the API key)".into())),
-            (None, None, Some(_)) => {
-                out.push((at, "`value` needs `header` (the header name)".into()))
-            }
-            (None, None, None) => {
-                out.push((at, "`auth` needs `bearer`, or `header` and `value`".into()))
-            }
+            (None, None, Some(_)) => out.push((at, "`value` needs `header` (the header name)".into())),
+            (None, None, None) => out.push((at, "`auth` needs `bearer`, or `header` and `value`".into())),
         }
     }
 }
 
 /// Validate the directory; returns the known usernames and group names.
-fn directory(
-    s: &Scenario,
-    spans: &SpanIndex,
-    out: &mut Problems,
-) -> (BTreeSet<String>, BTreeSet<String>) {
+fn directory(s: &Scenario, spans: &SpanIndex, out: &mut Problems) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut users = BTreeSet::new();
     let mut groups = BTreeSet::new();
     for (i, g) in s.directory.groups.iter().enumerate() {
         if g.name.trim().is_empty() {
-            out.push((
-                spans.best(&format!("directory.groups[{i}].name")),
-                "a group needs a name".into(),
-            ));
+            out.push((spans.best(&format!("directory.groups[{i}].name")), "a group needs a name".into()));
         }
         if !groups.insert(g.name.clone()) {
             out.push((
@@ -125,10 +120,7 @@ fn directory(
     for (i, u) in s.directory.users.iter().enumerate() {
         let path = format!("directory.users[{i}]");
         if let Some(n) = u.generate {
-            for key in [
-                ("username", u.username.is_some()),
-                ("email", u.email.is_some()),
-            ] {
+            for key in [("username", u.username.is_some()), ("email", u.email.is_some())] {
                 if key.1 {
                     out.push((
                         spans.best(&format!("{path}.{}", key.0)),
@@ -137,38 +129,26 @@ fn directory(
                 }
             }
             if n > 1_000_000 {
-                out.push((
-                    spans.best(&format!("{path}.generate")),
-                    "generate at most 1000000 users".into(),
-                ));
+                out.push((spans.best(&format!("{path}.generate")), "generate at most 1000000 users".into()));
             }
         } else {
             user_attrs(u, &path, spans, out, true);
             if let Some(name) = &u.username
                 && !users.insert(name.clone())
             {
-                out.push((
-                    spans.best(&format!("{path}.username")),
-                    format!("user `{name}` is defined twice"),
-                ));
+                out.push((spans.best(&format!("{path}.username")), format!("user `{name}` is defined twice")));
             }
         }
         for (j, g) in u.groups.iter().enumerate() {
             if !groups.contains(g) {
-                out.push((
-                    spans.best(&format!("{path}.groups[{j}]")),
-                    unknown("group", g, &groups),
-                ));
+                out.push((spans.best(&format!("{path}.groups[{j}]")), unknown("group", g, &groups)));
             }
         }
     }
     for (i, g) in s.directory.groups.iter().enumerate() {
         for (j, m) in g.members.iter().enumerate() {
             if !users.contains(m) {
-                out.push((
-                    spans.best(&format!("directory.groups[{i}].members[{j}]")),
-                    unknown("user", m, &users),
-                ));
+                out.push((spans.best(&format!("directory.groups[{i}].members[{j}]")), unknown("user", m, &users)));
             }
         }
     }
@@ -178,15 +158,9 @@ fn directory(
 /// JumpCloud's rules for user attributes (the connector table).
 fn user_attrs(u: &UserSpec, path: &str, spans: &SpanIndex, out: &mut Problems, creating: bool) {
     if creating {
-        for (key, present) in [
-            ("username", u.username.is_some()),
-            ("email", u.email.is_some()),
-        ] {
+        for (key, present) in [("username", u.username.is_some()), ("email", u.email.is_some())] {
             if !present {
-                out.push((
-                    spans.best(path),
-                    format!("a user needs `{key}` (or use `generate: N`)"),
-                ));
+                out.push((spans.best(path), format!("a user needs `{key}` (or use `generate: N`)")));
             }
         }
     }
@@ -221,18 +195,12 @@ fn steps(
     let base = format!("steps[{i}].{}", action.name());
     let user = |name: &str, field: &str, users: &BTreeSet<String>, out: &mut Problems| {
         if !users.contains(name) {
-            out.push((
-                spans.best(&format!("{base}{field}")),
-                unknown("user", name, users),
-            ));
+            out.push((spans.best(&format!("{base}{field}")), unknown("user", name, users)));
         }
     };
     let group = |name: &str, field: &str, groups: &BTreeSet<String>, out: &mut Problems| {
         if !groups.contains(name) {
-            out.push((
-                spans.best(&format!("{base}{field}")),
-                unknown("group", name, groups),
-            ));
+            out.push((spans.best(&format!("{base}{field}")), unknown("group", name, groups)));
         }
     };
     match action {
@@ -251,10 +219,7 @@ fn steps(
             if let Some(name) = &u.username
                 && !users.insert(name.clone())
             {
-                out.push((
-                    spans.best(&format!("{base}.username")),
-                    format!("user `{name}` already exists"),
-                ));
+                out.push((spans.best(&format!("{base}.username")), format!("user `{name}` already exists")));
             }
         }
         Action::UpdateUser(u) => {
@@ -263,8 +228,7 @@ fn steps(
             if set.generate.is_some() || set.email_domain.is_some() || !set.groups.is_empty() {
                 out.push((
                     spans.best(&format!("{base}.set")),
-                    "`set` takes user attributes only (not generate, email_domain or groups)"
-                        .into(),
+                    "`set` takes user attributes only (not generate, email_domain or groups)".into(),
                 ));
             }
             if set.username.is_some() {
@@ -289,19 +253,13 @@ fn steps(
                 user(m, &format!(".members[{j}]"), users, out);
             }
             if !groups.insert(g.name.clone()) {
-                out.push((
-                    spans.best(&format!("{base}.name")),
-                    format!("group `{}` already exists", g.name),
-                ));
+                out.push((spans.best(&format!("{base}.name")), format!("group `{}` already exists", g.name)));
             }
         }
         Action::RenameGroup(r) => {
             group(&r.group, ".group", groups, out);
             if groups.contains(&r.to) && r.to != r.group {
-                out.push((
-                    spans.best(&format!("{base}.to")),
-                    format!("group `{}` already exists", r.to),
-                ));
+                out.push((spans.best(&format!("{base}.to")), format!("group `{}` already exists", r.to)));
             }
             groups.remove(&r.group);
             groups.insert(r.to.clone());
@@ -318,10 +276,7 @@ fn steps(
         Action::Request(r) => {
             const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
             if !METHODS.contains(&r.method.to_ascii_uppercase().as_str()) {
-                out.push((
-                    spans.best(&format!("{base}.method")),
-                    format!("unknown HTTP method `{}`", r.method),
-                ));
+                out.push((spans.best(&format!("{base}.method")), format!("unknown HTTP method `{}`", r.method)));
             }
             if !r.path.starts_with('/') {
                 out.push((
@@ -330,10 +285,7 @@ fn steps(
                 ));
             }
         }
-        Action::TestConnection
-        | Action::Activate { .. }
-        | Action::DeactivateApp
-        | Action::Verify => {}
+        Action::TestConnection | Action::Activate { .. } | Action::DeactivateApp | Action::Verify => {}
     }
 }
 

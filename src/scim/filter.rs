@@ -28,10 +28,7 @@ pub struct FilterError {
 
 impl FilterError {
     fn new(message: impl Into<String>, position: usize) -> Self {
-        Self {
-            message: message.into(),
-            position,
-        }
+        Self { message: message.into(), position }
     }
 }
 
@@ -66,10 +63,9 @@ impl AttrPath {
 
     /// True when the schema prefix (if any) names a core resource schema.
     pub fn is_core(&self) -> bool {
-        self.schema.as_deref().is_none_or(|s| {
-            s.eq_ignore_ascii_case(super::USER_SCHEMA)
-                || s.eq_ignore_ascii_case(super::GROUP_SCHEMA)
-        })
+        self.schema
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(super::USER_SCHEMA) || s.eq_ignore_ascii_case(super::GROUP_SCHEMA))
     }
 }
 
@@ -153,15 +149,10 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
 
 /// Parses a PATCH-style path: `attrPath`, `attrPath[valFilter]` or
 /// `attrPath[valFilter].subAttr`.
-pub fn parse_value_path(
-    input: &str,
-) -> Result<(AttrPath, Option<Filter>, Option<String>), FilterError> {
+pub fn parse_value_path(input: &str) -> Result<(AttrPath, Option<Filter>, Option<String>), FilterError> {
     let mut p = Parser::new(input)?;
     let (word, pos) = match p.next() {
-        Token {
-            tok: Tok::Word(w),
-            pos,
-        } => (w, pos),
+        Token { tok: Tok::Word(w), pos } => (w, pos),
         t => return Err(FilterError::new("expected an attribute path", t.pos)),
     };
     let attr = parse_attr_path(&word, pos)?;
@@ -170,29 +161,20 @@ pub fn parse_value_path(
         return Ok((attr, None, None));
     }
     if attr.sub.is_some() {
-        return Err(FilterError::new(
-            "a value filter cannot follow a sub-attribute",
-            pos,
-        ));
+        return Err(FilterError::new("a value filter cannot follow a sub-attribute", pos));
     }
     p.next();
     let filter = p.or(1, true)?;
     p.expect(Tok::RBrack, "']'")?;
     let sub = match p.next() {
         Token { tok: Tok::End, .. } => None,
-        Token {
-            tok: Tok::Word(w),
-            pos,
-        } => match w.strip_prefix('.') {
+        Token { tok: Tok::Word(w), pos } => match w.strip_prefix('.') {
             Some(s) if is_attr_name(s) => {
                 p.expect_end()?;
                 Some(s.to_string())
             }
             _ => {
-                return Err(FilterError::new(
-                    format!("invalid sub-attribute '{w}'"),
-                    pos,
-                ));
+                return Err(FilterError::new(format!("invalid sub-attribute '{w}'"), pos));
             }
         },
         t => return Err(FilterError::new("unexpected token after ']'", t.pos)),
@@ -209,27 +191,17 @@ fn is_attr_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-const KNOWN_SCHEMAS: [&str; 3] = [
-    super::USER_SCHEMA,
-    super::ENTERPRISE_USER_SCHEMA,
-    super::GROUP_SCHEMA,
-];
+const KNOWN_SCHEMAS: [&str; 3] = [super::USER_SCHEMA, super::ENTERPRISE_USER_SCHEMA, super::GROUP_SCHEMA];
 
 fn parse_attr_path(word: &str, pos: usize) -> Result<AttrPath, FilterError> {
     let bad = || FilterError::new(format!("invalid attribute path '{word}'"), pos);
     let is_urn = word.len() > 4 && word[..4].eq_ignore_ascii_case("urn:");
     if is_urn && KNOWN_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(word)) {
-        return Ok(AttrPath {
-            schema: None,
-            name: word.to_string(),
-            sub: None,
-        });
+        return Ok(AttrPath { schema: None, name: word.to_string(), sub: None });
     }
     let (schema, rest) = if is_urn {
         let (urn, rest) = word.rsplit_once(':').ok_or_else(bad)?;
-        let urn_ok = urn
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ":._-".contains(c));
+        let urn_ok = urn.chars().all(|c| c.is_ascii_alphanumeric() || ":._-".contains(c));
         if !urn_ok || urn.len() <= 4 {
             return Err(bad());
         }
@@ -244,11 +216,7 @@ fn parse_attr_path(word: &str, pos: usize) -> Result<AttrPath, FilterError> {
     if !is_attr_name(name) || sub.is_some_and(|s| !is_attr_name(s)) {
         return Err(bad());
     }
-    Ok(AttrPath {
-        schema,
-        name: name.to_string(),
-        sub: sub.map(str::to_string),
-    })
+    Ok(AttrPath { schema, name: name.to_string(), sub: sub.map(str::to_string) })
 }
 
 struct Parser {
@@ -261,10 +229,7 @@ impl Parser {
         if input.len() > MAX_LEN {
             return Err(FilterError::new(format!("longer than {MAX_LEN} bytes"), 1));
         }
-        Ok(Parser {
-            tokens: tokenize(input)?,
-            at: 0,
-        })
+        Ok(Parser { tokens: tokenize(input)?, at: 0 })
     }
 
     fn peek(&self) -> &Token {
@@ -286,14 +251,7 @@ impl Parser {
 
     fn expect(&mut self, tok: Tok, what: &str) -> Result<(), FilterError> {
         let t = self.next();
-        if t.tok == tok {
-            Ok(())
-        } else {
-            Err(FilterError::new(
-                format!("expected {what}, found {}", t.tok),
-                t.pos,
-            ))
-        }
+        if t.tok == tok { Ok(()) } else { Err(FilterError::new(format!("expected {what}, found {}", t.tok), t.pos)) }
     }
 
     fn expect_end(&mut self) -> Result<(), FilterError> {
@@ -310,11 +268,7 @@ impl Parser {
             self.next();
             parts.push(self.and(depth, inner)?);
         }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Filter::Or(parts)
-        })
+        Ok(if parts.len() == 1 { parts.remove(0) } else { Filter::Or(parts) })
     }
 
     fn and(&mut self, depth: usize, inner: bool) -> Result<Filter, FilterError> {
@@ -323,25 +277,15 @@ impl Parser {
             self.next();
             parts.push(self.unary(depth, inner)?);
         }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Filter::And(parts)
-        })
+        Ok(if parts.len() == 1 { parts.remove(0) } else { Filter::And(parts) })
     }
 
     fn unary(&mut self, depth: usize, inner: bool) -> Result<Filter, FilterError> {
         if depth >= MAX_DEPTH {
-            return Err(FilterError::new(
-                "filter nested too deeply",
-                self.peek().pos,
-            ));
+            return Err(FilterError::new("filter nested too deeply", self.peek().pos));
         }
-        let negate = self.peek_keyword("not")
-            && matches!(
-                self.tokens.get(self.at + 1).map(|t| &t.tok),
-                Some(Tok::LParen)
-            );
+        let negate =
+            self.peek_keyword("not") && matches!(self.tokens.get(self.at + 1).map(|t| &t.tok), Some(Tok::LParen));
         if negate {
             self.next();
         }
@@ -356,46 +300,28 @@ impl Parser {
 
     fn attr_exp(&mut self, depth: usize, inner: bool) -> Result<Filter, FilterError> {
         let (word, pos) = match self.next() {
-            Token {
-                tok: Tok::Word(w),
-                pos,
-            } => (w, pos),
+            Token { tok: Tok::Word(w), pos } => (w, pos),
             t => {
-                return Err(FilterError::new(
-                    format!("expected an attribute, found {}", t.tok),
-                    t.pos,
-                ));
+                return Err(FilterError::new(format!("expected an attribute, found {}", t.tok), t.pos));
             }
         };
         let path = parse_attr_path(&word, pos)?;
         if matches!(self.peek().tok, Tok::LBrack) {
             let t = self.next();
             if inner {
-                return Err(FilterError::new(
-                    "nested value filters are not allowed",
-                    t.pos,
-                ));
+                return Err(FilterError::new("nested value filters are not allowed", t.pos));
             }
             if path.sub.is_some() {
-                return Err(FilterError::new(
-                    "a value filter cannot follow a sub-attribute",
-                    t.pos,
-                ));
+                return Err(FilterError::new("a value filter cannot follow a sub-attribute", t.pos));
             }
             let f = self.or(depth + 1, true)?;
             self.expect(Tok::RBrack, "']'")?;
             return Ok(Filter::ValuePath(path, Box::new(f)));
         }
         let (op_word, op_pos) = match self.next() {
-            Token {
-                tok: Tok::Word(w),
-                pos,
-            } => (w, pos),
+            Token { tok: Tok::Word(w), pos } => (w, pos),
             t => {
-                return Err(FilterError::new(
-                    format!("expected an operator, found {}", t.tok),
-                    t.pos,
-                ));
+                return Err(FilterError::new(format!("expected an operator, found {}", t.tok), t.pos));
             }
         };
         if op_word.eq_ignore_ascii_case("pr") {
@@ -406,29 +332,22 @@ impl Parser {
         let t = self.next();
         let lit = match t.tok {
             Tok::Str(s) => Literal::Str(s),
-            Tok::Word(w) => lexer::literal(&w)
-                .ok_or_else(|| FilterError::new(format!("expected a value, found '{w}'"), t.pos))?,
+            Tok::Word(w) => {
+                lexer::literal(&w).ok_or_else(|| FilterError::new(format!("expected a value, found '{w}'"), t.pos))?
+            }
             other => {
-                return Err(FilterError::new(
-                    format!("expected a value, found {other}"),
-                    t.pos,
-                ));
+                return Err(FilterError::new(format!("expected a value, found {other}"), t.pos));
             }
         };
-        let ordering = matches!(
-            op,
-            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
-        );
+        let ordering = matches!(op, CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le);
         let substring = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
         match lit {
-            Literal::Bool(_) | Literal::Null if ordering || substring => Err(FilterError::new(
-                format!("operator '{op_word}' cannot compare a boolean or null"),
-                t.pos,
-            )),
-            Literal::Num(_) if substring => Err(FilterError::new(
-                format!("operator '{op_word}' needs a string value"),
-                t.pos,
-            )),
+            Literal::Bool(_) | Literal::Null if ordering || substring => {
+                Err(FilterError::new(format!("operator '{op_word}' cannot compare a boolean or null"), t.pos))
+            }
+            Literal::Num(_) if substring => {
+                Err(FilterError::new(format!("operator '{op_word}' needs a string value"), t.pos))
+            }
             lit => Ok(Filter::Compare(path, op, lit)),
         }
     }

@@ -56,8 +56,8 @@ pub struct PatchPath {
 
 /// Parses a PATCH path.
 pub fn parse_path(input: &str) -> Result<PatchPath, PatchError> {
-    let (attr, filter, sub) = filter::parse_value_path(input)
-        .map_err(|e| PatchError::InvalidPath(format!("invalid path '{input}': {e}")))?;
+    let (attr, filter, sub) =
+        filter::parse_value_path(input).map_err(|e| PatchError::InvalidPath(format!("invalid path '{input}': {e}")))?;
     Ok(PatchPath { attr, filter, sub })
 }
 
@@ -88,16 +88,9 @@ pub fn parse_request(body: &Value) -> Result<Vec<PatchOperation>, PatchError> {
     let syntax = |m: &str| PatchError::InvalidSyntax(m.to_string());
     let has_schema = filter::get_ci(body, "schemas")
         .and_then(Value::as_array)
-        .is_some_and(|s| {
-            s.iter().any(|s| {
-                s.as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(super::PATCH_OP_SCHEMA))
-            })
-        });
+        .is_some_and(|s| s.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(super::PATCH_OP_SCHEMA))));
     if !has_schema {
-        return Err(syntax(
-            "schemas must contain urn:ietf:params:scim:api:messages:2.0:PatchOp",
-        ));
+        return Err(syntax("schemas must contain urn:ietf:params:scim:api:messages:2.0:PatchOp"));
     }
     let ops = filter::get_ci(body, "Operations")
         .and_then(Value::as_array)
@@ -107,17 +100,13 @@ pub fn parse_request(body: &Value) -> Result<Vec<PatchOperation>, PatchError> {
 }
 
 fn parse_operation(op: &Value) -> Result<PatchOperation, PatchError> {
-    let name = filter::get_ci(op, "op")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let name = filter::get_ci(op, "op").and_then(Value::as_str).unwrap_or_default();
     let kind = match name.to_ascii_lowercase().as_str() {
         "add" => OpKind::Add,
         "remove" => OpKind::Remove,
         "replace" => OpKind::Replace,
         _ => {
-            return Err(PatchError::InvalidSyntax(format!(
-                "unknown op '{name}'; expected add, remove or replace"
-            )));
+            return Err(PatchError::InvalidSyntax(format!("unknown op '{name}'; expected add, remove or replace")));
         }
     };
     let path = match filter::get_ci(op, "path") {
@@ -130,9 +119,5 @@ fn parse_operation(op: &Value) -> Result<PatchOperation, PatchError> {
     if kind != OpKind::Remove && value.is_none() {
         return Err(PatchError::InvalidValue(format!("{name} requires a value")));
     }
-    Ok(PatchOperation {
-        op: kind,
-        path,
-        value,
-    })
+    Ok(PatchOperation { op: kind, path, value })
 }

@@ -17,18 +17,11 @@ fn every_malformed_scenario_has_its_golden_error() {
     for path in names {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let err = scenario::env::with_vars(Default::default(), || {
-            scenario::load_str(&text, &format!("invalid/{name}"))
-        })
-        .expect_err(&format!("{name} should be rejected"));
+        let err =
+            scenario::env::with_vars(Default::default(), || scenario::load_str(&text, &format!("invalid/{name}")))
+                .expect_err(&format!("{name} should be rejected"));
         let rendered = err.to_string();
-        assert!(
-            rendered.contains(&format!("invalid/{name}:")),
-            "{name}: no file:line:col in\n{rendered}"
-        );
-        golden(
-            &format!("invalid/{}", name.replace(".yaml", ".err")),
-            &(rendered + "\n"),
-        );
+        assert!(rendered.contains(&format!("invalid/{name}:")), "{name}: no file:line:col in\n{rendered}");
+        golden(&format!("invalid/{}", name.replace(".yaml", ".err")), &(rendered + "\n"));
     }
 }

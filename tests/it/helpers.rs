@@ -26,10 +26,7 @@ impl FakeState {
     pub fn with_user(mut self, user_name: &str) -> Self {
         self.next += 1;
         let id = format!("u{}", self.next);
-        self.users.insert(
-            id.clone(),
-            json!({"id": id, "userName": user_name, "active": true}),
-        );
+        self.users.insert(id.clone(), json!({"id": id, "userName": user_name, "active": true}));
         self
     }
 
@@ -37,48 +34,37 @@ impl FakeState {
     pub fn with_group(mut self, name: &str) -> Self {
         self.next += 1;
         let id = format!("g{}", self.next);
-        self.groups.insert(
-            id.clone(),
-            json!({"id": id, "displayName": name, "members": []}),
-        );
+        self.groups.insert(id.clone(), json!({"id": id, "displayName": name, "members": []}));
         self
     }
 
     fn respond(&mut self, req: &Request) -> ResponseTemplate {
+        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+        if auth != format!("Bearer {TOKEN}") {
+            return scim(401, error(401, "bad token"));
+        }
         let path = req.url.path().to_string();
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let body: Option<Value> = serde_json::from_slice(&req.body).ok();
         let method = req.method.as_str();
-        let (kind, id) = (
-            parts.first().copied().unwrap_or(""),
-            parts.get(1).map(|s| s.to_string()),
-        );
+        let (kind, id) = (parts.first().copied().unwrap_or(""), parts.get(1).map(|s| s.to_string()));
         let store = match kind {
             "Users" => &mut self.users,
             "Groups" => &mut self.groups,
             "ServiceProviderConfig" => {
-                return scim(
-                    200,
-                    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]}),
-                );
+                return scim(200, json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]}));
             }
             _ => return scim(404, error(404, "no such endpoint")),
         };
         match (method, id) {
             ("GET", None) => {
-                let filter = req
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "filter")
-                    .map(|(_, v)| v.into_owned());
+                let filter = req.url.query_pairs().find(|(k, _)| k == "filter").map(|(_, v)| v.into_owned());
                 let hits: Vec<Value> = store
                     .values()
                     .filter(|r| match &filter {
                         Some(f) => {
                             let (attr, value) = parse_eq(f);
-                            r.get(&attr)
-                                .and_then(Value::as_str)
-                                .is_some_and(|v| v.eq_ignore_ascii_case(&value))
+                            r.get(&attr).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(&value))
                         }
                         None => true,
                     })
@@ -91,17 +77,12 @@ impl FakeState {
             }
             ("POST", None) => {
                 let mut b = body.unwrap_or(json!({}));
-                let key = if kind == "Users" {
-                    "userName"
-                } else {
-                    "displayName"
-                };
+                let key = if kind == "Users" { "userName" } else { "displayName" };
                 let name = b.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-                if store.values().any(|r| {
-                    r.get(key)
-                        .and_then(Value::as_str)
-                        .is_some_and(|v| v.eq_ignore_ascii_case(&name))
-                }) {
+                if store
+                    .values()
+                    .any(|r| r.get(key).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(&name)))
+                {
                     return scim(
                         409,
                         json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "scimType": "uniqueness", "detail": "already exists"}),
@@ -139,18 +120,11 @@ impl FakeState {
 
 /// Enough PATCH for the forms JumpCloud sends.
 fn apply_patch(r: &mut Value, body: Option<&Value>) {
-    let Some(ops) = body
-        .and_then(|b| b.get("Operations"))
-        .and_then(Value::as_array)
-    else {
+    let Some(ops) = body.and_then(|b| b.get("Operations")).and_then(Value::as_array) else {
         return;
     };
     for op in ops {
-        let kind = op
-            .get("op")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let kind = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
         let path = op.get("path").and_then(Value::as_str).unwrap_or("");
         let value = op.get("value").cloned().unwrap_or(Value::Null);
         let members = r["members"].as_array().cloned().unwrap_or_default();
@@ -161,30 +135,13 @@ fn apply_patch(r: &mut Value, body: Option<&Value>) {
                 r["members"] = Value::Array(m);
             }
             ("remove", "members") => {
-                let gone: Vec<Value> = value
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|v| v["value"].clone())
-                    .collect();
-                r["members"] = Value::Array(
-                    members
-                        .into_iter()
-                        .filter(|m| !gone.contains(&m["value"]))
-                        .collect(),
-                );
+                let gone: Vec<Value> =
+                    value.as_array().cloned().unwrap_or_default().iter().map(|v| v["value"].clone()).collect();
+                r["members"] = Value::Array(members.into_iter().filter(|m| !gone.contains(&m["value"])).collect());
             }
             ("remove", p) if p.starts_with("members[value eq ") => {
-                let id = p
-                    .trim_start_matches("members[value eq \"")
-                    .trim_end_matches("\"]");
-                r["members"] = Value::Array(
-                    members
-                        .into_iter()
-                        .filter(|m| m["value"] != json!(id))
-                        .collect(),
-                );
+                let id = p.trim_start_matches("members[value eq \"").trim_end_matches("\"]");
+                r["members"] = Value::Array(members.into_iter().filter(|m| m["value"] != json!(id)).collect());
             }
             ("replace", "") => {
                 if let (Some(obj), Some(v)) = (r.as_object_mut(), value.as_object()) {
@@ -201,15 +158,11 @@ fn apply_patch(r: &mut Value, body: Option<&Value>) {
 
 fn parse_eq(filter: &str) -> (String, String) {
     let (attr, rest) = filter.split_once(" eq ").unwrap_or((filter, ""));
-    (
-        attr.to_string(),
-        rest.trim_matches('"').replace("\\\"", "\""),
-    )
+    (attr.to_string(), rest.trim_matches('"').replace("\\\"", "\""))
 }
 
 pub fn scim(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .set_body_raw(serde_json::to_vec(&body).unwrap(), "application/scim+json")
+    ResponseTemplate::new(status).set_body_raw(serde_json::to_vec(&body).unwrap(), "application/scim+json")
 }
 
 pub fn error(status: u16, detail: &str) -> Value {
@@ -220,10 +173,7 @@ pub fn error(status: u16, detail: &str) -> Value {
 pub async fn fake_sp(state: FakeState) -> MockServer {
     let server = MockServer::start().await;
     let state = Arc::new(Mutex::new(state));
-    Mock::given(any())
-        .respond_with(move |req: &Request| state.lock().unwrap().respond(req))
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(move |req: &Request| state.lock().unwrap().respond(req)).mount(&server).await;
     server
 }
 
@@ -236,63 +186,51 @@ pub struct Ran {
 
 impl Ran {
     pub fn checks(&self) -> Vec<&jcsim::record::Check> {
-        self.events
-            .iter()
-            .filter_map(|e| {
-                if let Event::Check(c) = e {
-                    Some(c)
-                } else {
-                    None
-                }
-            })
-            .collect()
+        self.events.iter().filter_map(|e| if let Event::Check(c) = e { Some(c) } else { None }).collect()
     }
 
     pub fn exchanges(&self) -> Vec<&jcsim::record::Exchange> {
-        self.events
-            .iter()
-            .filter_map(|e| {
-                if let Event::Exchange(x) = e {
-                    Some(x)
-                } else {
-                    None
-                }
-            })
-            .collect()
+        self.events.iter().filter_map(|e| if let Event::Exchange(x) = e { Some(x) } else { None }).collect()
     }
 
     pub fn failed_check_ids(&self) -> Vec<String> {
-        self.checks()
-            .iter()
-            .filter(|c| c.verdict == jcsim::record::Verdict::Fail)
-            .map(|c| c.id.clone())
-            .collect()
+        self.checks().iter().filter(|c| c.verdict == jcsim::record::Verdict::Fail).map(|c| c.id.clone()).collect()
     }
 }
 
 /// Load `yaml` and run it against `base_url` with the test token.
 pub async fn run_yaml(yaml: &str, base_url: &str) -> Ran {
-    let scenario = scenario::load_str(yaml, "test.yaml")
-        .unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
+    run_yaml_with(yaml, base_url, |_| {}).await
+}
+
+/// Like [`run_yaml`], with adjusted options (`--strict`, `--verify-each`).
+pub async fn run_yaml_with(yaml: &str, base_url: &str, adjust: impl FnOnce(&mut RunOptions)) -> Ran {
+    let scenario = scenario::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
     let out = tempfile::tempdir().unwrap();
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         out_dir: out.path().to_path_buf(),
         target: Some(TargetOverride {
             base_url: base_url.to_string(),
             credentials: Some(jcsim::client::Credentials::Bearer(TOKEN.into())),
         }),
         seed: Some(7),
-        fail_fast: false,
+        ..RunOptions::default()
     };
+    adjust(&mut opts);
     let summary = engine::run_scenario(&scenario, &opts).await.expect("run");
-    let events = read_events(&summary.run_dir.join("events.jsonl"))
-        .unwrap()
-        .events;
-    Ran {
-        summary,
-        events,
-        _out: out,
-    }
+    let events = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
+    Ran { summary, events, _out: out }
+}
+
+/// Run `yaml` against a fresh embedded SP (the scenario's own target).
+pub async fn run_embedded(yaml: &str, adjust: impl FnOnce(&mut RunOptions)) -> Ran {
+    let scenario = scenario::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = RunOptions { out_dir: out.path().to_path_buf(), seed: Some(7), ..RunOptions::default() };
+    adjust(&mut opts);
+    let summary = engine::run_scenario(&scenario, &opts).await.expect("run");
+    let events = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
+    Ran { summary, events, _out: out }
 }
 
 /// The requests an SP received, as a stable JSON document for golden files.
@@ -337,16 +275,7 @@ pub fn golden(rel: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing golden file {} (run with UPDATE_GOLDEN=1)",
-            path.display()
-        )
-    });
-    assert_eq!(
-        expected,
-        actual,
-        "golden file {} differs (UPDATE_GOLDEN=1 to accept)",
-        path.display()
-    );
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(expected, actual, "golden file {} differs (UPDATE_GOLDEN=1 to accept)", path.display());
 }

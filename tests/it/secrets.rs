@@ -41,31 +41,18 @@ async fn token_never_reaches_disk_or_terminal() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert_eq!(output.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
     let mut files = 0;
     for entry in walk(&out) {
         let text = std::fs::read_to_string(&entry).unwrap();
         assert!(!text.contains(TOKEN), "token found in {}", entry.display());
-        assert!(
-            !text.contains("tok-7f3a9c1e"),
-            "token prefix found in {}",
-            entry.display()
-        );
+        assert!(!text.contains("tok-7f3a9c1e"), "token prefix found in {}", entry.display());
         files += 1;
     }
     assert!(files >= 2, "expected run files, found {files}");
-    let events = std::fs::read_to_string(
-        walk(&out)
-            .into_iter()
-            .find(|p| p.ends_with("events.jsonl"))
-            .unwrap(),
-    )
-    .unwrap();
+    let events =
+        std::fs::read_to_string(walk(&out).into_iter().find(|p| p.ends_with("events.jsonl")).unwrap()).unwrap();
     assert!(events.contains("Bearer [REDACTED]"));
 }
 
@@ -73,11 +60,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
 }

@@ -17,18 +17,12 @@ directory:
 /// `tests/fixtures/wire/<name>.json`; the run must pass.
 async fn case(name: &str, app: &str, knobs: &str, steps: &str, state: FakeState) {
     let server = fake_sp(state).await;
-    let yaml = format!(
-        "name: {name}\nseed: 7\nbehaviour: {{ {knobs} }}\napp: {{ {app} }}\n{DIRECTORY}\nsteps:\n{steps}"
-    );
+    let yaml =
+        format!("name: {name}\nseed: 7\nbehaviour: {{ {knobs} }}\napp: {{ {app} }}\n{DIRECTORY}\nsteps:\n{steps}");
     let ran = run_yaml(&yaml, &server.uri()).await;
     let actual = serde_json::to_string_pretty(&wire(&server).await).unwrap() + "\n";
     golden(&format!("wire/{name}.json"), &actual);
-    assert_eq!(
-        ran.summary.exit_code(),
-        0,
-        "{name}: failed checks {:?}",
-        ran.failed_check_ids()
-    );
+    assert_eq!(ran.summary.exit_code(), 0, "{name}: failed checks {:?}", ran.failed_check_ids());
 }
 
 const GM: &str = "group_management: true";
@@ -52,25 +46,10 @@ wire_case!(
     "test_connection: service_provider_config",
     "  - test_connection\n"
 );
-wire_case!(
-    test_connection_users_filter,
-    GM,
-    "test_connection: users_filter",
-    "  - test_connection\n"
-);
+wire_case!(test_connection_users_filter, GM, "test_connection: users_filter", "  - test_connection\n");
 wire_case!(activate_with_group_management, GM, "", "  - activate\n");
-wire_case!(
-    activate_without_group_management,
-    "group_management: false",
-    "",
-    "  - activate\n"
-);
-wire_case!(
-    activate_group_update_put,
-    GM,
-    "group_update_method: put",
-    "  - activate\n"
-);
+wire_case!(activate_without_group_management, "group_management: false", "", "  - activate\n");
+wire_case!(activate_group_update_put, GM, "group_update_method: put", "  - activate\n");
 wire_case!(
     activate_custom_test_email,
     "group_management: false",
@@ -78,24 +57,9 @@ wire_case!(
     "  - activate: { test_user_email: second-test@jumpcloud.com }\n"
 );
 wire_case!(bind_user, GM, "", "  - activate\n  - bind_user: bob\n");
-wire_case!(
-    bind_user_staged_sends_nothing,
-    GM,
-    "",
-    "  - activate\n  - bind_user: carol\n"
-);
-wire_case!(
-    unbind_user,
-    GM,
-    "",
-    "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n"
-);
-wire_case!(
-    bind_group,
-    GM,
-    "",
-    "  - activate\n  - bind_group: Engineering\n"
-);
+wire_case!(bind_user_staged_sends_nothing, GM, "", "  - activate\n  - bind_user: carol\n");
+wire_case!(unbind_user, GM, "", "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n");
+wire_case!(bind_group, GM, "", "  - activate\n  - bind_group: Engineering\n");
 wire_case!(
     bind_group_without_group_management,
     "group_management: false",
@@ -107,16 +71,9 @@ wire_case!(
     GM,
     "",
     "  - activate\n  - bind_group: Engineering\n",
-    FakeState::default()
-        .with_group("Engineering")
-        .with_user("alice@example.com")
+    FakeState::default().with_group("Engineering").with_user("alice@example.com")
 );
-wire_case!(
-    unbind_group,
-    GM,
-    "",
-    "  - activate\n  - bind_group: Engineering\n  - unbind_group: Engineering\n"
-);
+wire_case!(unbind_group, GM, "", "  - activate\n  - bind_group: Engineering\n  - unbind_group: Engineering\n");
 wire_case!(
     unbind_group_still_covered_by_direct_binding,
     GM,
@@ -159,12 +116,7 @@ wire_case!(
     "",
     "  - activate\n  - bind_group: Engineering\n  - suspend_user: alice\n  - unsuspend_user: alice\n"
 );
-wire_case!(
-    activate_staged_user,
-    GM,
-    "",
-    "  - activate\n  - bind_group: Engineering\n  - activate_user: carol\n"
-);
+wire_case!(activate_staged_user, GM, "", "  - activate\n  - bind_group: Engineering\n  - activate_user: carol\n");
 wire_case!(
     update_user_put,
     GM,
@@ -195,12 +147,7 @@ wire_case!(
     "user_delete: deactivate",
     "  - activate\n  - bind_user: bob\n  - delete_user: bob\n"
 );
-wire_case!(
-    delete_group,
-    GM,
-    "",
-    "  - activate\n  - bind_group: Engineering\n  - delete_group: Engineering\n"
-);
+wire_case!(delete_group, GM, "", "  - activate\n  - bind_group: Engineering\n  - delete_group: Engineering\n");
 wire_case!(
     deactivate_app_nothing,
     GM,
@@ -213,12 +160,7 @@ wire_case!(
     "on_deactivate: deprovision_users",
     "  - activate\n  - bind_user: bob\n  - deactivate_app\n"
 );
-wire_case!(
-    username_from_username,
-    GM,
-    "username_from: username",
-    "  - activate\n  - bind_user: bob\n"
-);
+wire_case!(username_from_username, GM, "username_from: username", "  - activate\n  - bind_user: bob\n");
 wire_case!(
     lookup_hit_links_existing_user,
     GM,
@@ -244,9 +186,4 @@ wire_case!(
     "",
     "  - request: { method: POST, path: /Users, body: { userName: raw@example.com }, headers: { X-Trace: t1 }, expect: { status: 201 } }\n"
 );
-wire_case!(
-    content_type_knob,
-    GM,
-    "content_type: application/json",
-    "  - test_connection\n"
-);
+wire_case!(content_type_knob, GM, "content_type: application/json", "  - test_connection\n");

@@ -8,21 +8,15 @@ use std::cmp::Ordering;
 /// Looks up an object key case-insensitively (exact match first).
 pub fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     let obj = v.as_object()?;
-    obj.get(key).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
 }
 
 /// RFC 7643 case rules for the attributes jcsim knows: identifiers and references
 /// are case-exact, everything else (userName, emails.value, displayName…) is not.
 /// `key` is the lowercase dotted path from [`AttrPath::key`].
 pub fn default_case_exact(key: &str) -> bool {
-    matches!(
-        key,
-        "id" | "externalid" | "members.value" | "groups.value" | "manager.value" | "meta.version"
-    ) || key.ends_with("$ref")
+    matches!(key, "id" | "externalid" | "members.value" | "groups.value" | "manager.value" | "meta.version")
+        || key.ends_with("$ref")
 }
 
 impl Filter {
@@ -49,9 +43,7 @@ impl Filter {
             }
             Filter::ValuePath(path, inner) => {
                 let prefix = format!("{prefix}{}.", path.name.to_ascii_lowercase());
-                resolve(ctx, path, false)
-                    .into_iter()
-                    .any(|el| inner.eval(el, &prefix, ce))
+                resolve(ctx, path, false).into_iter().any(|el| inner.eval(el, &prefix, ce))
             }
         }
     }

@@ -62,28 +62,19 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
             i += 1;
         } else if c == '"' {
             let (s, next) = string(&chars, i)?;
-            out.push(Token {
-                tok: Tok::Str(s),
-                pos,
-            });
+            out.push(Token { tok: Tok::Str(s), pos });
             i = next;
         } else if is_word_char(c) {
             let start = i;
             while i < chars.len() && is_word_char(chars[i]) {
                 i += 1;
             }
-            out.push(Token {
-                tok: Tok::Word(chars[start..i].iter().collect()),
-                pos,
-            });
+            out.push(Token { tok: Tok::Word(chars[start..i].iter().collect()), pos });
         } else {
             return Err(FilterError::new(format!("unexpected character '{c}'"), pos));
         }
     }
-    out.push(Token {
-        tok: Tok::End,
-        pos: chars.len() + 1,
-    });
+    out.push(Token { tok: Tok::End, pos: chars.len() + 1 });
     Ok(out)
 }
 
@@ -132,9 +123,7 @@ fn string(chars: &[char], start: usize) -> Result<(String, usize), FilterError> 
 
 fn hex4(chars: &[char], at: usize) -> Option<u32> {
     let digits = chars.get(at..at + 4)?;
-    digits
-        .iter()
-        .try_fold(0u32, |acc, c| Some(acc * 16 + c.to_digit(16)?))
+    digits.iter().try_fold(0u32, |acc, c| Some(acc * 16 + c.to_digit(16)?))
 }
 
 /// Decodes `\uXXXX` (with a surrogate pair if needed) at `i` (the backslash);
@@ -166,10 +155,7 @@ pub(super) fn literal(w: &str) -> Option<Literal> {
     if !is_json_number(w) {
         return None;
     }
-    w.parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite())
-        .map(Literal::Num)
+    w.parse::<f64>().ok().filter(|n| n.is_finite()).map(Literal::Num)
 }
 
 fn is_json_number(w: &str) -> bool {

@@ -39,10 +39,7 @@ fn precedence_not_and_or() {
     let f = parse("a eq 1 or b eq 2 and not (c pr)").unwrap();
     let expected = Filter::Or(vec![
         cmp("a", CompareOp::Eq, Literal::Num(1.0)),
-        Filter::And(vec![
-            cmp("b", CompareOp::Eq, Literal::Num(2.0)),
-            Filter::Not(Box::new(Filter::Present(p("c")))),
-        ]),
+        Filter::And(vec![cmp("b", CompareOp::Eq, Literal::Num(2.0)), Filter::Not(Box::new(Filter::Present(p("c"))))]),
     ]);
     assert_eq!(f, expected);
     let g = parse("(a eq 1 or b eq 2) and c pr").unwrap();
@@ -62,39 +59,20 @@ fn string_escapes_are_decoded() {
 
 #[test]
 fn literals() {
-    assert_eq!(
-        parse("a eq -1.5e2").unwrap(),
-        cmp("a", CompareOp::Eq, Literal::Num(-150.0))
-    );
-    assert_eq!(
-        parse("a eq false").unwrap(),
-        cmp("a", CompareOp::Eq, Literal::Bool(false))
-    );
-    assert_eq!(
-        parse("a eq null").unwrap(),
-        cmp("a", CompareOp::Eq, Literal::Null)
-    );
+    assert_eq!(parse("a eq -1.5e2").unwrap(), cmp("a", CompareOp::Eq, Literal::Num(-150.0)));
+    assert_eq!(parse("a eq false").unwrap(), cmp("a", CompareOp::Eq, Literal::Bool(false)));
+    assert_eq!(parse("a eq null").unwrap(), cmp("a", CompareOp::Eq, Literal::Null));
 }
 
 #[test]
 fn urn_paths() {
     let path = p("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value");
-    assert_eq!(
-        path.schema.as_deref(),
-        Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-    );
-    assert_eq!(
-        (path.name.as_str(), path.sub.as_deref()),
-        ("manager", Some("value"))
-    );
+    assert_eq!(path.schema.as_deref(), Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
+    assert_eq!((path.name.as_str(), path.sub.as_deref()), ("manager", Some("value")));
     let whole = p("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
     assert_eq!(whole.schema, None);
-    assert!(m(
-        r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations""#
-    ));
-    assert!(m(
-        r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "bjensen""#
-    ));
+    assert!(m(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations""#));
+    assert!(m(r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "bjensen""#));
 }
 
 #[test]
@@ -141,11 +119,7 @@ fn errors_carry_positions() {
         ("a eq \"abc", "unterminated string", 6),
         ("a eq \"\\q\"", "invalid escape in string", 7),
         ("a eq \"\\ud800\"", "invalid escape in string", 7),
-        (
-            "a gt true",
-            "operator 'gt' cannot compare a boolean or null",
-            6,
-        ),
+        ("a gt true", "operator 'gt' cannot compare a boolean or null", 6),
         ("a co 1", "operator 'co' needs a string value", 6),
         ("1a eq 1", "invalid attribute path '1a'", 1),
         ("a eq 01x", "expected a value, found '01x'", 6),
@@ -155,21 +129,14 @@ fn errors_carry_positions() {
     ];
     for (input, message, position) in cases {
         let err = parse(input).unwrap_err();
-        assert_eq!(
-            (err.message.as_str(), err.position),
-            (message, position),
-            "{input}"
-        );
+        assert_eq!((err.message.as_str(), err.position), (message, position), "{input}");
     }
 }
 
 #[test]
 fn depth_and_length_are_bounded() {
     let deep = format!("{}a pr{}", "(".repeat(100), ")".repeat(100));
-    assert_eq!(
-        parse(&deep).unwrap_err().message,
-        "filter nested too deeply"
-    );
+    assert_eq!(parse(&deep).unwrap_err().message, "filter nested too deeply");
     let deep_not = format!("{}a pr{}", "not (".repeat(40), ")".repeat(40));
     assert!(parse(&deep_not).is_err());
     let long = vec!["a pr"; 5000].join(" and ");

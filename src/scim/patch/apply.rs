@@ -14,14 +14,8 @@ pub struct Rules<'a> {
 
 /// Applies operations in order to a resource object. On error the resource may
 /// be partially modified: callers apply to a copy.
-pub fn apply(
-    resource: &mut Value,
-    ops: &[PatchOperation],
-    rules: &Rules<'_>,
-) -> Result<(), PatchError> {
-    let root = resource
-        .as_object_mut()
-        .ok_or_else(|| PatchError::InvalidValue("resource is not an object".into()))?;
+pub fn apply(resource: &mut Value, ops: &[PatchOperation], rules: &Rules<'_>) -> Result<(), PatchError> {
+    let root = resource.as_object_mut().ok_or_else(|| PatchError::InvalidValue("resource is not an object".into()))?;
     for op in ops {
         match (&op.path, &op.value) {
             (Some(path), value) => apply_path(root, op.op, path, value.as_ref(), rules)?,
@@ -32,17 +26,13 @@ pub fn apply(
                 for (key, value) in attrs {
                     let path = parse_path(key)?;
                     if path.filter.is_some() {
-                        return Err(PatchError::InvalidPath(format!(
-                            "'{key}' is not an attribute name"
-                        )));
+                        return Err(PatchError::InvalidPath(format!("'{key}' is not an attribute name")));
                     }
                     apply_path(root, op.op, &path, Some(value), rules)?;
                 }
             }
             (None, _) => {
-                return Err(PatchError::InvalidValue(
-                    "without a path, value must be an object of attributes".into(),
-                ));
+                return Err(PatchError::InvalidValue("without a path, value must be an object of attributes".into()));
             }
         }
     }
@@ -75,9 +65,7 @@ fn container_mut<'a>(
     };
     match root.get_mut(&key) {
         Some(Value::Object(m)) => Ok(Some(m)),
-        _ => Err(PatchError::InvalidPath(format!(
-            "'{urn}' is not an extension object"
-        ))),
+        _ => Err(PatchError::InvalidPath(format!("'{urn}' is not an extension object"))),
     }
 }
 
@@ -96,26 +84,13 @@ fn apply_path(
     };
     check_mutability(root, attr, op, value, rules)?;
     let Some(container) = container_mut(root, attr, op != OpKind::Remove)? else {
-        return if path.filter.is_some() {
-            Err(no_match(attr))
-        } else {
-            Ok(())
-        };
+        return if path.filter.is_some() { Err(no_match(attr)) } else { Ok(()) };
     };
     let name = key_ci(container, &attr.name);
     match (&path.filter, &attr.sub) {
         (None, None) => apply_plain(container, name, &attr.name, op, value),
         (None, Some(sub)) => apply_sub(container, name, &attr.name, sub, op, value),
-        (Some(f), _) => apply_filtered(
-            container,
-            name,
-            attr,
-            f,
-            path.sub.as_deref(),
-            op,
-            value,
-            rules,
-        ),
+        (Some(f), _) => apply_filtered(container, name, attr, f, path.sub.as_deref(), op, value, rules),
     }
 }
 
@@ -131,15 +106,11 @@ fn check_mutability(
         return Ok(());
     }
     let current = key_ci(root, &attr.name).and_then(|k| root.get(&k));
-    let unchanged =
-        op != OpKind::Remove && attr.sub.is_none() && current.is_some() && current == value;
+    let unchanged = op != OpKind::Remove && attr.sub.is_none() && current.is_some() && current == value;
     if unchanged {
         Ok(())
     } else {
-        Err(PatchError::Mutability(format!(
-            "attribute '{}' cannot be modified",
-            attr.name
-        )))
+        Err(PatchError::Mutability(format!("attribute '{}' cannot be modified", attr.name)))
     }
 }
 
@@ -186,9 +157,7 @@ fn apply_plain(
                 }
             }
         }
-        (OpKind::Add | OpKind::Replace, Some(Value::Object(existing)))
-            if required(value)?.is_object() =>
-        {
+        (OpKind::Add | OpKind::Replace, Some(Value::Object(existing))) if required(value)?.is_object() => {
             if let Some(Value::Object(new)) = value {
                 for (k, v) in new {
                     let k2 = key_ci(existing, k).unwrap_or_else(|| k.clone());
@@ -197,10 +166,7 @@ fn apply_plain(
             }
         }
         (OpKind::Add | OpKind::Replace, _) => {
-            c.insert(
-                key.unwrap_or_else(|| name.to_string()),
-                required(value)?.clone(),
-            );
+            c.insert(key.unwrap_or_else(|| name.to_string()), required(value)?.clone());
         }
     }
     Ok(())
@@ -238,14 +204,9 @@ fn apply_sub(
                 set(&mut obj)?;
                 items.push(Value::Object(obj));
             }
-            items
-                .iter_mut()
-                .filter_map(Value::as_object_mut)
-                .try_for_each(set)
+            items.iter_mut().filter_map(Value::as_object_mut).try_for_each(set)
         }
-        Some(_) => Err(PatchError::InvalidPath(format!(
-            "attribute '{name}' has no sub-attributes"
-        ))),
+        Some(_) => Err(PatchError::InvalidPath(format!("attribute '{name}' has no sub-attributes"))),
     }
 }
 
@@ -265,23 +226,13 @@ fn apply_filtered(
     let items = match key.as_ref().and_then(|k| c.get_mut(k)) {
         Some(Value::Array(items)) => Some(items),
         Some(_) => {
-            return Err(PatchError::InvalidPath(format!(
-                "'{}' is not multi-valued",
-                attr.name
-            )));
+            return Err(PatchError::InvalidPath(format!("'{}' is not multi-valued", attr.name)));
         }
         None => None,
     };
     let matched: Vec<usize> = items
         .as_ref()
-        .map(|items| {
-            items
-                .iter()
-                .enumerate()
-                .filter(|(_, el)| f.matches(el, &ce))
-                .map(|(i, _)| i)
-                .collect()
-        })
+        .map(|items| items.iter().enumerate().filter(|(_, el)| f.matches(el, &ce)).map(|(i, _)| i).collect())
         .unwrap_or_default();
     if matched.is_empty() {
         let template = (op == OpKind::Add).then(|| eq_template(f)).flatten();
@@ -298,10 +249,7 @@ fn apply_filtered(
         match items {
             Some(items) => items.push(Value::Object(new)),
             None => {
-                c.insert(
-                    key.unwrap_or_else(|| attr.name.clone()),
-                    Value::Array(vec![Value::Object(new)]),
-                );
+                c.insert(key.unwrap_or_else(|| attr.name.clone()), Value::Array(vec![Value::Object(new)]));
             }
         }
         return Ok(());
@@ -376,9 +324,7 @@ fn same_element(a: &Value, b: &Value) -> bool {
 
 fn scalar_eq(x: &Value, y: &Value) -> bool {
     match (x, y) {
-        (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
-            *s == n.to_string()
-        }
+        (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => *s == n.to_string(),
         _ => x == y,
     }
 }

@@ -8,21 +8,11 @@ fn immutable(key: &str) -> bool {
     matches!(key, "id" | "meta") || key.starts_with("meta.")
 }
 
-fn run(
-    resource: serde_json::Value,
-    ops: serde_json::Value,
-) -> Result<serde_json::Value, PatchError> {
+fn run(resource: serde_json::Value, ops: serde_json::Value) -> Result<serde_json::Value, PatchError> {
     let body = json!({"schemas": [crate::scim::PATCH_OP_SCHEMA], "Operations": ops});
     let ops = parse_request(&body)?;
     let mut r = resource;
-    apply(
-        &mut r,
-        &ops,
-        &Rules {
-            case_exact: &default_case_exact,
-            immutable: &immutable,
-        },
-    )?;
+    apply(&mut r, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
     Ok(r)
 }
 
@@ -48,40 +38,26 @@ fn parse_path_forms() {
     let p = parse_path("emails[type eq \"work\"].value").unwrap();
     assert_eq!(p.sub.as_deref(), Some("value"));
     let p = parse_path(&format!("{ENT}:department")).unwrap();
-    assert_eq!(
-        (p.attr.schema.as_deref(), p.attr.name.as_str()),
-        (Some(ENT), "department")
-    );
+    assert_eq!((p.attr.schema.as_deref(), p.attr.name.as_str()), (Some(ENT), "department"));
     let p = parse_path("name.givenName").unwrap();
     assert_eq!(p.attr.sub.as_deref(), Some("givenName"));
 }
 
 #[test]
 fn parse_path_errors() {
-    for bad in [
-        "",
-        "members[",
-        "members[value eq]",
-        "a.b.c",
-        "emails[type eq \"w\"]x",
-        "1abc",
-    ] {
+    for bad in ["", "members[", "members[value eq]", "a.b.c", "emails[type eq \"w\"]x", "1abc"] {
         let err = parse_path(bad).unwrap_err();
         assert_eq!(err.scim_type(), "invalidPath", "{bad}");
     }
     let err = parse_path("members[value eq]").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid path 'members[value eq]': expected a value, found ']' at position 17"
-    );
+    assert_eq!(err.to_string(), "invalid path 'members[value eq]': expected a value, found ']' at position 17");
 }
 
 #[test]
 fn request_validation() {
     let no_schema = parse_request(&json!({"Operations": [{"op": "add", "path": "x", "value": 1}]}));
     assert_eq!(no_schema.unwrap_err().scim_type(), "invalidSyntax");
-    let empty =
-        parse_request(&json!({"schemas": [crate::scim::PATCH_OP_SCHEMA], "Operations": []}));
+    let empty = parse_request(&json!({"schemas": [crate::scim::PATCH_OP_SCHEMA], "Operations": []}));
     assert_eq!(empty.unwrap_err().scim_type(), "invalidSyntax");
     let bad_op = run(user(), json!([{"op": "merge", "path": "x", "value": 1}]));
     assert_eq!(bad_op.unwrap_err().scim_type(), "invalidSyntax");
@@ -91,143 +67,92 @@ fn request_validation() {
 
 #[test]
 fn op_names_are_case_insensitive() {
-    let r = run(
-        user(),
-        json!([{"op": "Replace", "path": "active", "value": false}]),
-    )
-    .unwrap();
+    let r = run(user(), json!([{"op": "Replace", "path": "active", "value": false}])).unwrap();
     assert_eq!(r["active"], false);
-    let r = run(
-        user(),
-        json!([{"op": "ADD", "path": "title", "value": "Boss"}]),
-    )
-    .unwrap();
+    let r = run(user(), json!([{"op": "ADD", "path": "title", "value": "Boss"}])).unwrap();
     assert_eq!(r["title"], "Boss");
 }
 
 #[test]
 fn add_and_replace_without_path() {
-    let r = run(user(), json!([{"op": "add", "value": {"nickName": "Babs", "emails": [{"value": "c@x.com", "type": "other"}]}}])).unwrap();
+    let r = run(
+        user(),
+        json!([{"op": "add", "value": {"nickName": "Babs", "emails": [{"value": "c@x.com", "type": "other"}]}}]),
+    )
+    .unwrap();
     assert_eq!(r["nickName"], "Babs");
     assert_eq!(r["emails"].as_array().unwrap().len(), 3);
-    let r = run(user(), json!([{"op": "replace", "value": {"name": {"givenName": "Z"}, "emails": [{"value": "c@x.com"}]}}])).unwrap();
+    let r = run(
+        user(),
+        json!([{"op": "replace", "value": {"name": {"givenName": "Z"}, "emails": [{"value": "c@x.com"}]}}]),
+    )
+    .unwrap();
     assert_eq!(r["name"], json!({"givenName": "Z", "familyName": "B"}));
     assert_eq!(r["emails"], json!([{"value": "c@x.com"}]));
-    let r = run(user(), json!([{"op": "replace", "value": {format!("{ENT}:department"): "R&D", ENT: {"costCenter": "42"}}}])).unwrap();
+    let r = run(
+        user(),
+        json!([{"op": "replace", "value": {format!("{ENT}:department"): "R&D", ENT: {"costCenter": "42"}}}]),
+    )
+    .unwrap();
     assert_eq!(r[ENT], json!({"department": "R&D", "costCenter": "42"}));
 }
 
 #[test]
 fn urn_prefixed_path() {
-    let r = run(
-        user(),
-        json!([{"op": "add", "path": format!("{ENT}:department"), "value": "Ops"}]),
-    )
-    .unwrap();
+    let r = run(user(), json!([{"op": "add", "path": format!("{ENT}:department"), "value": "Ops"}])).unwrap();
     assert_eq!(r[ENT]["department"], "Ops");
-    let r = run(
-        r,
-        json!([{"op": "remove", "path": format!("{ENT}:department")}]),
-    )
-    .unwrap();
+    let r = run(r, json!([{"op": "remove", "path": format!("{ENT}:department")}])).unwrap();
     assert_eq!(r[ENT], json!({}));
 }
 
 #[test]
 fn value_filter_with_sub_attribute() {
-    let r = run(
-        user(),
-        json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@x.com"}]),
-    )
-    .unwrap();
-    assert_eq!(
-        r["emails"][0],
-        json!({"value": "new@x.com", "type": "work", "primary": true})
-    );
+    let r = run(user(), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@x.com"}]))
+        .unwrap();
+    assert_eq!(r["emails"][0], json!({"value": "new@x.com", "type": "work", "primary": true}));
     assert_eq!(r["emails"][1]["value"], "a@home.org");
-    let miss = run(
-        user(),
-        json!([{"op": "replace", "path": "emails[type eq \"other\"].value", "value": "x"}]),
-    );
+    let miss = run(user(), json!([{"op": "replace", "path": "emails[type eq \"other\"].value", "value": "x"}]));
     assert_eq!(miss.unwrap_err().scim_type(), "noTarget");
-    let created = run(
-        user(),
-        json!([{"op": "add", "path": "emails[type eq \"other\"].value", "value": "o@x.com"}]),
-    )
-    .unwrap();
-    assert_eq!(
-        created["emails"][2],
-        json!({"type": "other", "value": "o@x.com"})
-    );
+    let created =
+        run(user(), json!([{"op": "add", "path": "emails[type eq \"other\"].value", "value": "o@x.com"}])).unwrap();
+    assert_eq!(created["emails"][2], json!({"type": "other", "value": "o@x.com"}));
 }
 
 #[test]
 fn sub_attribute_of_complex() {
-    let r = run(
-        user(),
-        json!([{"op": "replace", "path": "name.familyName", "value": "C"}]),
-    )
-    .unwrap();
+    let r = run(user(), json!([{"op": "replace", "path": "name.familyName", "value": "C"}])).unwrap();
     assert_eq!(r["name"], json!({"givenName": "A", "familyName": "C"}));
-    let r = run(
-        json!({"id": "x"}),
-        json!([{"op": "add", "path": "name.givenName", "value": "G"}]),
-    )
-    .unwrap();
+    let r = run(json!({"id": "x"}), json!([{"op": "add", "path": "name.givenName", "value": "G"}])).unwrap();
     assert_eq!(r["name"], json!({"givenName": "G"}));
 }
 
 #[test]
 fn members_add_deduplicates() {
-    let r = run(
-        group(),
-        json!([{"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u4"}]}]),
-    )
-    .unwrap();
-    assert_eq!(
-        r["members"],
-        json!([{"value": "u1"}, {"value": "u2"}, {"value": "u3"}, {"value": "u4"}])
-    );
+    let r =
+        run(group(), json!([{"op": "add", "path": "members", "value": [{"value": "u1"}, {"value": "u4"}]}])).unwrap();
+    assert_eq!(r["members"], json!([{"value": "u1"}, {"value": "u2"}, {"value": "u3"}, {"value": "u4"}]));
 }
 
 #[test]
 fn members_remove_by_value_array() {
-    let r = run(
-        group(),
-        json!([{"op": "remove", "path": "members", "value": [{"value": "u1"}, {"value": "u3"}]}]),
-    )
-    .unwrap();
+    let r = run(group(), json!([{"op": "remove", "path": "members", "value": [{"value": "u1"}, {"value": "u3"}]}]))
+        .unwrap();
     assert_eq!(r["members"], json!([{"value": "u2"}]));
 }
 
 #[test]
 fn members_remove_by_filter() {
-    let r = run(
-        group(),
-        json!([{"op": "remove", "path": "members[value eq \"u2\"]"}]),
-    )
-    .unwrap();
+    let r = run(group(), json!([{"op": "remove", "path": "members[value eq \"u2\"]"}])).unwrap();
     assert_eq!(r["members"], json!([{"value": "u1"}, {"value": "u3"}]));
-    let miss = run(
-        group(),
-        json!([{"op": "remove", "path": "members[value eq \"U2\"]"}]),
-    );
-    assert_eq!(
-        miss.unwrap_err().scim_type(),
-        "noTarget",
-        "member values are case-exact"
-    );
+    let miss = run(group(), json!([{"op": "remove", "path": "members[value eq \"U2\"]"}]));
+    assert_eq!(miss.unwrap_err().scim_type(), "noTarget", "member values are case-exact");
 }
 
 #[test]
 fn remove_all_and_replace_members() {
     let r = run(group(), json!([{"op": "remove", "path": "members"}])).unwrap();
     assert_eq!(r.get("members"), None);
-    let r = run(
-        group(),
-        json!([{"op": "replace", "path": "members", "value": [{"value": "u9"}]}]),
-    )
-    .unwrap();
+    let r = run(group(), json!([{"op": "replace", "path": "members", "value": [{"value": "u9"}]}])).unwrap();
     assert_eq!(r["members"], json!([{"value": "u9"}]));
 }
 
@@ -239,40 +164,21 @@ fn remove_without_path_is_no_target() {
 
 #[test]
 fn null_value_unassigns() {
-    let r = run(
-        user(),
-        json!([{"op": "replace", "path": "name", "value": null}]),
-    )
-    .unwrap();
+    let r = run(user(), json!([{"op": "replace", "path": "name", "value": null}])).unwrap();
     assert_eq!(r.get("name"), None);
 }
 
 #[test]
 fn immutable_attributes() {
-    let err = run(
-        user(),
-        json!([{"op": "replace", "path": "id", "value": "other"}]),
-    )
-    .unwrap_err();
+    let err = run(user(), json!([{"op": "replace", "path": "id", "value": "other"}])).unwrap_err();
     assert_eq!(err.scim_type(), "mutability");
     let err = run(user(), json!([{"op": "remove", "path": "meta.created"}])).unwrap_err();
     assert_eq!(err.scim_type(), "mutability");
-    assert!(
-        run(
-            user(),
-            json!([{"op": "replace", "value": {"id": "u1", "title": "T"}}])
-        )
-        .is_ok(),
-        "same id is allowed"
-    );
+    assert!(run(user(), json!([{"op": "replace", "value": {"id": "u1", "title": "T"}}])).is_ok(), "same id is allowed");
 }
 
 #[test]
 fn scalar_with_sub_attribute_is_invalid_path() {
-    let err = run(
-        user(),
-        json!([{"op": "replace", "path": "userName.x", "value": 1}]),
-    )
-    .unwrap_err();
+    let err = run(user(), json!([{"op": "replace", "path": "userName.x", "value": 1}])).unwrap_err();
     assert_eq!(err.scim_type(), "invalidPath");
 }

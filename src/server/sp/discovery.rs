@@ -73,25 +73,14 @@ fn list_response(resources: Vec<Value>) -> Json<Value> {
 
 /// `GET /ResourceTypes`.
 pub async fn resource_types(Base(base): Base) -> Json<Value> {
-    list_response(
-        ["User", "Group"]
-            .iter()
-            .filter_map(|n| resource_type_doc(n, &base))
-            .collect(),
-    )
+    list_response(["User", "Group"].iter().filter_map(|n| resource_type_doc(n, &base)).collect())
 }
 
 /// `GET /ResourceTypes/{name}`.
-pub async fn resource_type(
-    Base(base): Base,
-    Path(name): Path<String>,
-) -> Result<Json<Value>, ScimError> {
-    resource_type_doc(&name, &base).map(Json).ok_or_else(|| {
-        ScimError::new(
-            StatusCode::NOT_FOUND,
-            format!("resource type '{name}' not found"),
-        )
-    })
+pub async fn resource_type(Base(base): Base, Path(name): Path<String>) -> Result<Json<Value>, ScimError> {
+    resource_type_doc(&name, &base)
+        .map(Json)
+        .ok_or_else(|| ScimError::new(StatusCode::NOT_FOUND, format!("resource type '{name}' not found")))
 }
 
 fn attr_doc(a: &Attr) -> Value {
@@ -122,12 +111,7 @@ fn attr_doc(a: &Attr) -> Value {
 fn schema_doc(urn: &str, base: &str) -> Option<Value> {
     let (id, name, description, attrs) = [
         (USER_SCHEMA, "User", "User Account", USER_ATTRS),
-        (
-            ENTERPRISE_USER_SCHEMA,
-            "EnterpriseUser",
-            "Enterprise User",
-            ENTERPRISE_ATTRS,
-        ),
+        (ENTERPRISE_USER_SCHEMA, "EnterpriseUser", "Enterprise User", ENTERPRISE_ATTRS),
         (GROUP_SCHEMA, "Group", "Group", GROUP_ATTRS),
     ]
     .into_iter()
@@ -145,10 +129,7 @@ fn schema_doc(urn: &str, base: &str) -> Option<Value> {
 /// `GET /Schemas`.
 pub async fn schemas(Base(base): Base) -> Json<Value> {
     list_response(
-        [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA]
-            .iter()
-            .filter_map(|u| schema_doc(u, &base))
-            .collect(),
+        [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA].iter().filter_map(|u| schema_doc(u, &base)).collect(),
     )
 }
 

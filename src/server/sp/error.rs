@@ -19,20 +19,12 @@ pub struct ScimError {
 impl ScimError {
     /// Any status with a detail.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            scim_type: None,
-            detail: detail.into(),
-        }
+        Self { status, scim_type: None, detail: detail.into() }
     }
 
     /// 400 with a scimType.
     pub fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            scim_type: Some(scim_type),
-            detail: detail.into(),
-        }
+        Self { status: StatusCode::BAD_REQUEST, scim_type: Some(scim_type), detail: detail.into() }
     }
 
     /// 400 invalidValue.
@@ -47,11 +39,7 @@ impl ScimError {
 
     /// 409 uniqueness.
     pub fn conflict(detail: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::CONFLICT,
-            scim_type: Some("uniqueness"),
-            detail: detail.into(),
-        }
+        Self { status: StatusCode::CONFLICT, scim_type: Some("uniqueness"), detail: detail.into() }
     }
 
     /// The generic error for a bare status (used to replace non-SCIM error bodies).
@@ -60,9 +48,7 @@ impl ScimError {
             StatusCode::NOT_FOUND => "no such endpoint",
             StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this endpoint",
             StatusCode::PAYLOAD_TOO_LARGE => "request body too large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                "Content-Type must be application/scim+json or application/json"
-            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Content-Type must be application/scim+json or application/json",
             s if s.is_server_error() => "internal error",
             _ => "request failed",
         };
@@ -104,15 +90,9 @@ impl IntoResponse for ScimError {
         let body = self.body().to_string();
         let mut res = (self.status, body).into_response();
         let headers = res.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(SCIM_MEDIA_TYPE),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_MEDIA_TYPE));
         if self.status == StatusCode::UNAUTHORIZED {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"jcsim\""),
-            );
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"jcsim\""));
         }
         res
     }

@@ -23,18 +23,10 @@ macro_rules! kind_handlers {
         pub async fn $list(State(st): State<SpState>, Base(base): Base, Query(q): Pairs) -> Res {
             list(&st, &[$kind], &base, ListQuery::from_query(&q)?)
         }
-        pub async fn $search(
-            State(st): State<SpState>,
-            Base(base): Base,
-            ScimBody(body): ScimBody,
-        ) -> Res {
+        pub async fn $search(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
             list(&st, &[$kind], &base, ListQuery::from_search(&body)?)
         }
-        pub async fn $create(
-            State(st): State<SpState>,
-            Base(base): Base,
-            ScimBody(body): ScimBody,
-        ) -> Res {
+        pub async fn $create(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
             create(&st, $kind, &base, body)
         }
         pub async fn $get(
@@ -64,49 +56,18 @@ macro_rules! kind_handlers {
         ) -> Res {
             patch(&st, $kind, &base, &id, &h, body)
         }
-        pub async fn $delete(
-            State(st): State<SpState>,
-            Path(id): Path<String>,
-            h: HeaderMap,
-        ) -> Res {
+        pub async fn $delete(State(st): State<SpState>, Path(id): Path<String>, h: HeaderMap) -> Res {
             delete(&st, $kind, &id, &h)
         }
     };
 }
 
-kind_handlers!(
-    Kind::User,
-    list_users,
-    search_users,
-    create_user,
-    get_user,
-    put_user,
-    patch_user,
-    delete_user
-);
-kind_handlers!(
-    Kind::Group,
-    list_groups,
-    search_groups,
-    create_group,
-    get_group,
-    put_group,
-    patch_group,
-    delete_group
-);
+kind_handlers!(Kind::User, list_users, search_users, create_user, get_user, put_user, patch_user, delete_user);
+kind_handlers!(Kind::Group, list_groups, search_groups, create_group, get_group, put_group, patch_group, delete_group);
 
 /// `POST /.search` over users and groups.
-pub async fn search_all(
-    State(st): State<SpState>,
-    Base(base): Base,
-    ScimBody(body): ScimBody,
-) -> Res {
-    list(
-        &st,
-        &[Kind::User, Kind::Group],
-        &base,
-        ListQuery::from_search(&body)?,
-    )
+pub async fn search_all(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
+    list(&st, &[Kind::User, Kind::Group], &base, ListQuery::from_search(&body)?)
 }
 
 fn list(st: &SpState, kinds: &[Kind], base: &str, q: ListQuery) -> Res {
@@ -114,12 +75,7 @@ fn list(st: &SpState, kinds: &[Kind], base: &str, q: ListQuery) -> Res {
     Ok(Json(body).into_response())
 }
 
-fn resource_response(
-    status: StatusCode,
-    body: Value,
-    etag: &str,
-    location: Option<&str>,
-) -> Response {
+fn resource_response(status: StatusCode, body: Value, etag: &str, location: Option<&str>) -> Response {
     let mut res = (status, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(etag) {
         res.headers_mut().insert(header::ETAG, v);
@@ -132,9 +88,7 @@ fn resource_response(
 
 fn render(st: &SpState, kind: Kind, id: &str, base: &str) -> Result<(Value, String), ScimError> {
     let store = st.read();
-    let r = store
-        .get(kind, id)
-        .ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
+    let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
     Ok((store.render(kind, r, base, st.numeric_ids()), r.etag()))
 }
 
@@ -146,17 +100,11 @@ fn defs(kind: Kind) -> &'static [schema::Attr] {
 }
 
 /// Normalises a body into storable attributes and applies the domain allowlist.
-fn prepare(
-    st: &SpState,
-    kind: Kind,
-    mut body: Map<String, Value>,
-) -> Result<Map<String, Value>, ScimError> {
+fn prepare(st: &SpState, kind: Kind, mut body: Map<String, Value>) -> Result<Map<String, Value>, ScimError> {
     if kind == Kind::Group {
         // Numeric member ids (numeric_ids quirk, or sloppy clients) are stored as strings.
-        if let Some(Value::Array(members)) = body
-            .iter_mut()
-            .find(|(k, _)| k.eq_ignore_ascii_case("members"))
-            .map(|(_, v)| v)
+        if let Some(Value::Array(members)) =
+            body.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("members")).map(|(_, v)| v)
         {
             for m in members.iter_mut().filter_map(Value::as_object_mut) {
                 if let Some(n @ Value::Number(_)) = m.get("value") {
@@ -174,24 +122,13 @@ fn prepare(
 }
 
 fn check_domains(st: &SpState, attrs: &Map<String, Value>) -> Result<(), ScimError> {
-    let Some(allowed) = st.config().quirk(|q| {
-        if let Quirk::DomainAllowlist(d) = q {
-            Some(d.clone())
-        } else {
-            None
-        }
-    }) else {
+    let Some(allowed) = st.config().quirk(|q| if let Quirk::DomainAllowlist(d) = q { Some(d.clone()) } else { None })
+    else {
         return Ok(());
     };
     let user_name = attrs.get("userName").and_then(Value::as_str);
-    let emails = attrs
-        .get("emails")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    let addresses = user_name
-        .into_iter()
-        .chain(emails.filter_map(|e| e.get("value").and_then(Value::as_str)));
+    let emails = attrs.get("emails").and_then(Value::as_array).into_iter().flatten();
+    let addresses = user_name.into_iter().chain(emails.filter_map(|e| e.get("value").and_then(Value::as_str)));
     for addr in addresses {
         if let Some((_, domain)) = addr.rsplit_once('@') {
             let domain = domain.to_ascii_lowercase();
@@ -211,22 +148,10 @@ fn create(st: &SpState, kind: Kind, base: &str, body: Map<String, Value>) -> Res
     let id = st.write().create(kind, attrs)?;
     let (value, etag) = render(st, kind, &id, base)?;
     let location = format!("{base}/{}/{id}", kind.endpoint());
-    Ok(resource_response(
-        StatusCode::CREATED,
-        value,
-        &etag,
-        Some(&location),
-    ))
+    Ok(resource_response(StatusCode::CREATED, value, &etag, Some(&location)))
 }
 
-fn get_one(
-    st: &SpState,
-    kind: Kind,
-    base: &str,
-    id: &str,
-    h: &HeaderMap,
-    q: &[(String, String)],
-) -> Res {
+fn get_one(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, q: &[(String, String)]) -> Res {
     let projection = Projection::from_query(q)?;
     let (value, etag) = render(st, kind, id, base)?;
     let not_modified = h
@@ -240,12 +165,7 @@ fn get_one(
         }
         return Ok(res);
     }
-    Ok(resource_response(
-        StatusCode::OK,
-        project(value, &projection),
-        &etag,
-        None,
-    ))
+    Ok(resource_response(StatusCode::OK, project(value, &projection), &etag, None))
 }
 
 /// 412 unless `If-Match` is absent, `*`, or lists the current version.
@@ -255,9 +175,7 @@ fn check_if_match(h: &HeaderMap, r: &Resource) -> Result<(), ScimError> {
     };
     let current = r.version.to_string();
     let ok = v.to_str().is_ok_and(|v| {
-        v.split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t).trim_matches('"') == current)
+        v.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t).trim_matches('"') == current)
     });
     if ok {
         Ok(())
@@ -270,12 +188,7 @@ fn check_if_match(h: &HeaderMap, r: &Resource) -> Result<(), ScimError> {
 }
 
 /// Undoes the parts of a write that the active quirks pretend to do.
-fn apply_write_quirks(
-    st: &SpState,
-    kind: Kind,
-    old: &Map<String, Value>,
-    new: &mut Map<String, Value>,
-) {
+fn apply_write_quirks(st: &SpState, kind: Kind, old: &Map<String, Value>, new: &mut Map<String, Value>) {
     let config = st.config();
     let restore = |new: &mut Map<String, Value>, key: &str| match old.get(key) {
         Some(v) => {
@@ -287,28 +200,15 @@ fn apply_write_quirks(
     };
     match kind {
         Kind::Group if config.has(&Quirk::IgnoreRename) => restore(new, "displayName"),
-        Kind::User
-            if config.has(&Quirk::IgnoreDeactivate)
-                && new.get("active") == Some(&Value::Bool(false)) =>
-        {
+        Kind::User if config.has(&Quirk::IgnoreDeactivate) && new.get("active") == Some(&Value::Bool(false)) => {
             new.insert("active".into(), Value::Bool(true));
         }
         _ => {}
     }
 }
 
-fn put(
-    st: &SpState,
-    kind: Kind,
-    base: &str,
-    id: &str,
-    h: &HeaderMap,
-    body: Map<String, Value>,
-) -> Res {
-    let body_id = body
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("id"))
-        .map(|(_, v)| v);
+fn put(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, body: Map<String, Value>) -> Res {
+    let body_id = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")).map(|(_, v)| v);
     if let Some(v) = body_id {
         let same = match v {
             Value::String(s) => s == id,
@@ -316,18 +216,13 @@ fn put(
             _ => false,
         };
         if !same {
-            return Err(ScimError::bad_request(
-                "mutability",
-                "attribute 'id' cannot be modified",
-            ));
+            return Err(ScimError::bad_request("mutability", "attribute 'id' cannot be modified"));
         }
     }
     let mut attrs = prepare(st, kind, body)?;
     {
         let mut store = st.write();
-        let r = store
-            .get(kind, id)
-            .ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
+        let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
         check_if_match(h, r)?;
         apply_write_quirks(st, kind, &r.attrs(), &mut attrs);
         store.update(kind, id, attrs)?;
@@ -340,32 +235,16 @@ fn immutable(key: &str) -> bool {
     key == "id" || key == "meta" || key.starts_with("meta.")
 }
 
-fn patch(
-    st: &SpState,
-    kind: Kind,
-    base: &str,
-    id: &str,
-    h: &HeaderMap,
-    body: Map<String, Value>,
-) -> Res {
+fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, body: Map<String, Value>) -> Res {
     let ops = patch::parse_request(&Value::Object(body))?;
     {
         let mut store = st.write();
-        let r = store
-            .get(kind, id)
-            .ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
+        let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
         check_if_match(h, r)?;
         let old = r.attrs();
         let mut doc = Value::Object(old.clone());
         doc["id"] = Value::String(id.to_string());
-        patch::apply(
-            &mut doc,
-            &ops,
-            &Rules {
-                case_exact: &default_case_exact,
-                immutable: &immutable,
-            },
-        )?;
+        patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
         let Value::Object(mut doc) = doc else {
             return Err(ScimError::invalid_value("resource must stay an object"));
         };
@@ -388,16 +267,8 @@ fn patch(
 
 /// `ignore_member_remove`: members present before the PATCH stay, new ones are added.
 fn keep_removed_members(old: &Map<String, Value>, new: &mut Map<String, Value>) {
-    let old_members = old
-        .get("members")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut added: Vec<Value> = new
-        .get("members")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let old_members = old.get("members").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut added: Vec<Value> = new.get("members").and_then(Value::as_array).cloned().unwrap_or_default();
     added.retain(|m| !old_members.iter().any(|o| o["value"] == m["value"]));
     let merged: Vec<Value> = old_members.into_iter().chain(added).collect();
     if merged.is_empty() {
@@ -410,19 +281,14 @@ fn keep_removed_members(old: &Map<String, Value>, new: &mut Map<String, Value>) 
 fn delete(st: &SpState, kind: Kind, id: &str, h: &HeaderMap) -> Res {
     let config = st.config();
     if kind == Kind::User && config.has(&Quirk::NoUserDelete) {
-        let mut res = ScimError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "users cannot be deleted; set active to false instead",
-        )
-        .into_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, PUT, PATCH"));
+        let mut res =
+            ScimError::new(StatusCode::METHOD_NOT_ALLOWED, "users cannot be deleted; set active to false instead")
+                .into_response();
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, PUT, PATCH"));
         return Ok(res);
     }
     let mut store = st.write();
-    let r = store
-        .get(kind, id)
-        .ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
+    let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
     check_if_match(h, r)?;
     if kind == Kind::Group && config.has(&Quirk::SoftDeleteGroups) {
         let mut attrs = r.attrs();

@@ -20,37 +20,19 @@ pub struct Base(pub String);
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Base {
     type Rejection = ScimError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, ScimError> {
-        Ok(parts
-            .extensions
-            .get::<Base>()
-            .cloned()
-            .unwrap_or(Base(String::new())))
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ScimError> {
+        Ok(parts.extensions.get::<Base>().cloned().unwrap_or(Base(String::new())))
     }
 }
 
 fn base_of(req: &Request) -> String {
-    let full = req
-        .extensions()
-        .get::<OriginalUri>()
-        .map(|u| u.path().to_string());
-    let prefix = full
-        .as_deref()
-        .and_then(|f| f.strip_suffix(req.uri().path()))
-        .unwrap_or_default()
-        .to_string();
+    let full = req.extensions().get::<OriginalUri>().map(|u| u.path().to_string());
+    let prefix = full.as_deref().and_then(|f| f.strip_suffix(req.uri().path())).unwrap_or_default().to_string();
     let host = req
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
     match host {
         Some(h) => format!("http://{h}{prefix}"),
         None => prefix,
@@ -58,10 +40,7 @@ fn base_of(req: &Request) -> String {
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"))
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"))
 }
 
 /// Outermost layer: records the base URL, replaces non-SCIM error bodies with
@@ -85,13 +64,8 @@ pub async fn finish(State(st): State<SpState>, mut req: Request, next: Next) -> 
         res = replaced;
     }
     if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED {
-        let ct = if st.config().has(&Quirk::ApplicationJson) {
-            "application/json"
-        } else {
-            SCIM_MEDIA_TYPE
-        };
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        let ct = if st.config().has(&Quirk::ApplicationJson) { "application/json" } else { SCIM_MEDIA_TYPE };
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
     res
 }
@@ -102,13 +76,7 @@ pub async fn quirks(State(st): State<SpState>, req: Request, next: Next) -> Resp
         Err(e) => *e,
         Ok(()) => next.run(req).await,
     };
-    if let Some(ms) = st.config().quirk(|q| {
-        if let Quirk::Slow(ms) = q {
-            Some(*ms)
-        } else {
-            None
-        }
-    }) {
+    if let Some(ms) = st.config().quirk(|q| if let Quirk::Slow(ms) = q { Some(*ms) } else { None }) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     res
@@ -116,13 +84,7 @@ pub async fn quirks(State(st): State<SpState>, req: Request, next: Next) -> Resp
 
 fn admit(st: &SpState) -> Result<(), Box<Response>> {
     let config = st.config();
-    if let Some(rps) = config.quirk(|q| {
-        if let Quirk::RateLimit(r) = q {
-            Some(*r)
-        } else {
-            None
-        }
-    }) {
+    if let Some(rps) = config.quirk(|q| if let Quirk::RateLimit(r) = q { Some(*r) } else { None }) {
         let mut window = st.window();
         let now = Instant::now();
         if now.duration_since(window.0) >= Duration::from_secs(1) {
@@ -134,24 +96,14 @@ fn admit(st: &SpState) -> Result<(), Box<Response>> {
                 format!("rate limit of {rps} requests per second exceeded"),
             )
             .into_response();
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return Err(Box::new(res));
         }
         window.1 += 1;
     }
-    if let Some(rate) = config.quirk(|q| {
-        if let Quirk::Flaky(r) = q {
-            Some(*r)
-        } else {
-            None
-        }
-    }) {
+    if let Some(rate) = config.quirk(|q| if let Quirk::Flaky(r) = q { Some(*r) } else { None }) {
         if st.flaky_rng().random_bool(rate) {
-            let err = ScimError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service temporarily unavailable",
-            );
+            let err = ScimError::new(StatusCode::SERVICE_UNAVAILABLE, "service temporarily unavailable");
             return Err(Box::new(err.into_response()));
         }
     }
@@ -169,8 +121,7 @@ pub async fn auth(State(st): State<SpState>, req: Request, next: Next) -> Respon
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim());
         if !presented.is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())) {
-            return ScimError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token")
-                .into_response();
+            return ScimError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token").into_response();
         }
     }
     next.run(req).await
@@ -198,10 +149,7 @@ impl FromRequest<SpState> for ScimBody {
     type Rejection = ScimError;
 
     async fn from_request(req: Request, state: &SpState) -> Result<Self, ScimError> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap_or("?").to_ascii_lowercase());
+        let ct = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_ascii_lowercase());
         if let Some(ct) = ct {
             let essence = ct.split(';').next().unwrap_or_default().trim().to_string();
             if essence != SCIM_MEDIA_TYPE && essence != "application/json" {
@@ -210,24 +158,15 @@ impl FromRequest<SpState> for ScimBody {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ScimError::new(
-                    e.status(),
-                    format!("request body exceeds {} bytes", state.config().body_limit),
-                )
+                ScimError::new(e.status(), format!("request body exceeds {} bytes", state.config().body_limit))
             } else {
                 ScimError::bad_request("invalidSyntax", "could not read the request body")
             }
         })?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(ScimBody(map)),
-            Ok(_) => Err(ScimError::bad_request(
-                "invalidSyntax",
-                "request body must be a JSON object",
-            )),
-            Err(e) => Err(ScimError::bad_request(
-                "invalidSyntax",
-                format!("malformed JSON: {e}"),
-            )),
+            Ok(_) => Err(ScimError::bad_request("invalidSyntax", "request body must be a JSON object")),
+            Err(e) => Err(ScimError::bad_request("invalidSyntax", format!("malformed JSON: {e}"))),
         }
     }
 }

@@ -35,10 +35,7 @@ fn paths(name: &str, list: &str) -> Result<Vec<AttrPath>, ScimError> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| {
-            AttrPath::parse(s)
-                .map_err(|e| ScimError::bad_request("invalidPath", format!("{name}: {e}")))
-        })
+        .map(|s| AttrPath::parse(s).map_err(|e| ScimError::bad_request("invalidPath", format!("{name}: {e}"))))
         .collect()
 }
 
@@ -93,25 +90,21 @@ impl ListQuery {
             ));
         }
         let mut q = Self::build(body)?;
-        for (key, target) in [
-            ("attributes", &mut q.projection.attributes),
-            ("excludedAttributes", &mut q.projection.excluded),
-        ] {
+        for (key, target) in
+            [("attributes", &mut q.projection.attributes), ("excludedAttributes", &mut q.projection.excluded)]
+        {
             match get_ci(&body_value, key) {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(items)) => {
                     for item in items {
-                        let s = item.as_str().ok_or_else(|| {
-                            ScimError::invalid_value(format!("{key} must be strings"))
-                        })?;
+                        let s =
+                            item.as_str().ok_or_else(|| ScimError::invalid_value(format!("{key} must be strings")))?;
                         target.extend(paths(key, s)?);
                     }
                 }
                 Some(Value::String(s)) => target.extend(paths(key, s)?),
                 Some(_) => {
-                    return Err(ScimError::invalid_value(format!(
-                        "{key} must be an array of strings"
-                    )));
+                    return Err(ScimError::invalid_value(format!("{key} must be an array of strings")));
                 }
             }
         }
@@ -128,17 +121,14 @@ impl ListQuery {
             }
         };
         let filter = text("filter")?.map(|f| filter::parse(&f)).transpose()?;
-        let start = int("startIndex", get_ci(&body, "startIndex"))?
-            .unwrap_or(1)
-            .max(1) as usize;
+        let start = int("startIndex", get_ci(&body, "startIndex"))?.unwrap_or(1).max(1) as usize;
         let count = match int("count", get_ci(&body, "count"))? {
             None => DEFAULT_COUNT,
             Some(n) => n.clamp(0, MAX_RESULTS as i64) as usize,
         };
         let sort_by = text("sortBy")?
             .map(|s| {
-                AttrPath::parse(s.trim())
-                    .map_err(|e| ScimError::bad_request("invalidPath", format!("sortBy: {e}")))
+                AttrPath::parse(s.trim()).map_err(|e| ScimError::bad_request("invalidPath", format!("sortBy: {e}")))
             })
             .transpose()?;
         let descending = match text("sortOrder")?.map(|s| s.to_ascii_lowercase()) {
@@ -146,19 +136,10 @@ impl ListQuery {
             Some(s) if s == "ascending" => false,
             Some(s) if s == "descending" => true,
             Some(_) => {
-                return Err(ScimError::invalid_value(
-                    "sortOrder must be ascending or descending",
-                ));
+                return Err(ScimError::invalid_value("sortOrder must be ascending or descending"));
             }
         };
-        Ok(ListQuery {
-            filter,
-            start,
-            count,
-            sort_by,
-            descending,
-            projection: Projection::default(),
-        })
+        Ok(ListQuery { filter, start, count, sort_by, descending, projection: Projection::default() })
     }
 }
 
@@ -166,9 +147,7 @@ impl ListQuery {
 fn indexed(f: &Filter, kind: Kind) -> Option<&str> {
     match f {
         Filter::Compare(path, CompareOp::Eq, Literal::Str(s))
-            if path.is_core()
-                && path.sub.is_none()
-                && path.name.eq_ignore_ascii_case(kind.name_attr()) =>
+            if path.is_core() && path.sub.is_none() && path.name.eq_ignore_ascii_case(kind.name_attr()) =>
         {
             Some(s)
         }
@@ -180,11 +159,7 @@ fn indexed(f: &Filter, kind: Kind) -> Option<&str> {
 fn candidates<'s>(store: &'s Store, kind: Kind, f: Option<&Filter>) -> Vec<&'s Resource> {
     let matches = |r: &&Resource| f.is_none_or(|f| f.matches(&r.doc, &default_case_exact));
     match f.and_then(|f| indexed(f, kind)) {
-        Some(name) => store
-            .find_by_name(kind, name)
-            .into_iter()
-            .filter(matches)
-            .collect(),
+        Some(name) => store.find_by_name(kind, name).into_iter().filter(matches).collect(),
         None => store.iter(kind).filter(matches).collect(),
     }
 }
@@ -193,18 +168,12 @@ fn candidates<'s>(store: &'s Store, kind: Kind, f: Option<&Filter>) -> Vec<&'s R
 pub fn run(store: &Store, kinds: &[Kind], q: &ListQuery, base: &str, numeric_ids: bool) -> Value {
     let mut hits: Vec<(Kind, &Resource)> = Vec::new();
     for &kind in kinds {
-        hits.extend(
-            candidates(store, kind, q.filter.as_ref())
-                .into_iter()
-                .map(|r| (kind, r)),
-        );
+        hits.extend(candidates(store, kind, q.filter.as_ref()).into_iter().map(|r| (kind, r)));
     }
     if let Some(path) = &q.sort_by {
         let exact = default_case_exact(&path.key());
-        let mut keyed: Vec<(Option<Value>, (Kind, &Resource))> = hits
-            .into_iter()
-            .map(|h| (sort_key(&h.1.doc, path), h))
-            .collect();
+        let mut keyed: Vec<(Option<Value>, (Kind, &Resource))> =
+            hits.into_iter().map(|h| (sort_key(&h.1.doc, path), h)).collect();
         keyed.sort_by(|a, b| compare_keys(a.0.as_ref(), b.0.as_ref(), exact, q.descending));
         hits = keyed.into_iter().map(|(_, h)| h).collect();
     }
@@ -231,10 +200,7 @@ fn sort_key(doc: &Value, path: &AttrPath) -> Option<Value> {
     };
     let mut v = get_ci(container, &path.name)?;
     if let Value::Array(items) = v {
-        v = items
-            .iter()
-            .find(|i| i.get("primary") == Some(&Value::Bool(true)))
-            .or_else(|| items.first())?;
+        v = items.iter().find(|i| i.get("primary") == Some(&Value::Bool(true))).or_else(|| items.first())?;
     }
     let v = match (&path.sub, v) {
         (Some(sub), v) => get_ci(v, sub)?,
@@ -255,10 +221,7 @@ fn compare_keys(a: Option<&Value>, b: Option<&Value>, exact: bool, descending: b
     let ord = match (a, b) {
         (Value::String(x), Value::String(y)) if exact => x.cmp(y),
         (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
-        (Value::Number(x), Value::Number(y)) => x
-            .as_f64()
-            .partial_cmp(&y.as_f64())
-            .unwrap_or(Ordering::Equal),
+        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         _ => Ordering::Equal,
     };
@@ -299,8 +262,7 @@ fn copy_path(src: &Map<String, Value>, out: &mut Map<String, Value>, path: &Attr
             let Some(Value::Object(ext)) = src.get(&k) else {
                 return;
             };
-            let Value::Object(dst) = out.entry(k).or_insert_with(|| Value::Object(Map::new()))
-            else {
+            let Value::Object(dst) = out.entry(k).or_insert_with(|| Value::Object(Map::new())) else {
                 return;
             };
             (ext, dst)
@@ -321,19 +283,14 @@ fn copy_path(src: &Map<String, Value>, out: &mut Map<String, Value>, path: &Attr
     };
     match &src[&k] {
         Value::Array(items) => {
-            let picked: Vec<Value> = items
-                .iter()
-                .filter_map(|i| pick(i).map(|(sk, sv)| json!({ sk: sv })))
-                .collect();
+            let picked: Vec<Value> = items.iter().filter_map(|i| pick(i).map(|(sk, sv)| json!({ sk: sv }))).collect();
             if !picked.is_empty() {
                 out.insert(k, Value::Array(picked));
             }
         }
         v => {
             if let Some((sk, sv)) = pick(v) {
-                if let Value::Object(dst) =
-                    out.entry(k).or_insert_with(|| Value::Object(Map::new()))
-                {
+                if let Value::Object(dst) = out.entry(k).or_insert_with(|| Value::Object(Map::new())) {
                     dst.insert(sk, sv);
                 }
             }

@@ -45,12 +45,7 @@ pub struct SpConfig {
 
 impl Default for SpConfig {
     fn default() -> Self {
-        SpConfig {
-            token: None,
-            quirks: Vec::new(),
-            seed: 0,
-            body_limit: 1024 * 1024,
-        }
+        SpConfig { token: None, quirks: Vec::new(), seed: 0, body_limit: 1024 * 1024 }
     }
 }
 
@@ -90,9 +85,7 @@ impl SpState {
             window: Mutex::new((Instant::now(), 0)),
             config,
         };
-        SpState {
-            inner: Arc::new(inner),
-        }
+        SpState { inner: Arc::new(inner) }
     }
 
     /// The configuration.
@@ -113,10 +106,7 @@ impl SpState {
     fn snapshot(&self, kind: Kind) -> Vec<serde_json::Value> {
         let store = self.read();
         let numeric = self.numeric_ids();
-        store
-            .iter(kind)
-            .map(|r| store.render(kind, r, SCIM_ROOT, numeric))
-            .collect()
+        store.iter(kind).map(|r| store.render(kind, r, SCIM_ROOT, numeric)).collect()
     }
 
     fn numeric_ids(&self) -> bool {
@@ -134,10 +124,7 @@ impl SpState {
     }
 
     fn flaky_rng(&self) -> MutexGuard<'_, StdRng> {
-        self.inner
-            .flaky_rng
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.flaky_rng.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn window(&self) -> MutexGuard<'_, (Instant, u32)> {
@@ -149,22 +136,13 @@ impl SpState {
 pub fn router(state: SpState) -> Router {
     let limit = state.config().body_limit;
     Router::new()
-        .route(
-            "/Users",
-            get(handlers::list_users).post(handlers::create_user),
-        )
+        .route("/Users", get(handlers::list_users).post(handlers::create_user))
         .route("/Users/.search", post(handlers::search_users))
         .route(
             "/Users/{id}",
-            get(handlers::get_user)
-                .put(handlers::put_user)
-                .patch(handlers::patch_user)
-                .delete(handlers::delete_user),
+            get(handlers::get_user).put(handlers::put_user).patch(handlers::patch_user).delete(handlers::delete_user),
         )
-        .route(
-            "/Groups",
-            get(handlers::list_groups).post(handlers::create_group),
-        )
+        .route("/Groups", get(handlers::list_groups).post(handlers::create_group))
         .route("/Groups/.search", post(handlers::search_groups))
         .route(
             "/Groups/{id}",
@@ -174,10 +152,7 @@ pub fn router(state: SpState) -> Router {
                 .delete(handlers::delete_group),
         )
         .route("/.search", post(handlers::search_all))
-        .route(
-            "/ServiceProviderConfig",
-            get(discovery::service_provider_config),
-        )
+        .route("/ServiceProviderConfig", get(discovery::service_provider_config))
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{name}", get(discovery::resource_type))
         .route("/Schemas", get(discovery::schemas))
@@ -193,9 +168,7 @@ pub fn router(state: SpState) -> Router {
 
 /// [`router`] under `/scim/v2`, plus `GET /healthz` (no auth).
 pub fn app(state: SpState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .nest(SCIM_ROOT, router(state))
+    Router::new().route("/healthz", get(|| async { "ok" })).nest(SCIM_ROOT, router(state))
 }
 
 /// A running SP on a loopback port. Dropping it (or [`RunningSp::shutdown`]) stops it.
@@ -245,21 +218,13 @@ pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
             tracing::error!(error = %e, "embedded SP stopped");
         }
     });
-    Ok(RunningSp {
-        addr,
-        base_url: format!("http://{addr}{SCIM_ROOT}"),
-        state,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
+    Ok(RunningSp { addr, base_url: format!("http://{addr}{SCIM_ROOT}"), state, shutdown: Some(tx), task: Some(task) })
 }
 
 /// Serves [`app`] on `listener` until ctrl-c or SIGTERM, then drains gracefully.
 pub async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
     let app = app(SpState::new(config));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -111,18 +111,13 @@ impl FromStr for Quirk {
             None => (s, None),
         };
         let lower = name.to_ascii_lowercase().replace('-', "_");
-        let bad = |message: String| QuirkError::BadValue {
-            name: lower.clone(),
-            message,
-        };
+        let bad = |message: String| QuirkError::BadValue { name: lower.clone(), message };
         let flag = |q: Quirk| match value {
             None => Ok(q),
             Some(_) => Err(bad("takes no value".into())),
         };
         let needs = |example: &str| {
-            value
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| bad(format!("needs a value, e.g. {lower}={example}")))
+            value.filter(|v| !v.is_empty()).ok_or_else(|| bad(format!("needs a value, e.g. {lower}={example}")))
         };
         match lower.as_str() {
             "patch_returns_204" => flag(Quirk::PatchReturns204),
@@ -138,10 +133,7 @@ impl FromStr for Quirk {
                     .split(',')
                     .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
                     .collect();
-                if domains
-                    .iter()
-                    .any(|d| d.is_empty() || d.contains(char::is_whitespace) || d.contains('@'))
-                {
+                if domains.iter().any(|d| d.is_empty() || d.contains(char::is_whitespace) || d.contains('@')) {
                     return Err(bad("expects a comma-separated list of domains".into()));
                 }
                 Ok(Quirk::DomainAllowlist(domains))
@@ -230,35 +222,25 @@ mod tests {
     #[test]
     fn unknown_name_suggests() {
         let err = "numeric_id".parse::<Quirk>().unwrap_err().to_string();
-        assert!(err.starts_with("unknown quirk 'numeric_id' (did you mean 'numeric_ids'?); valid quirks: patch_returns_204,"), "{err}");
-        let err = "zzz".parse::<Quirk>().unwrap_err().to_string();
         assert!(
-            err.starts_with("unknown quirk 'zzz'; valid quirks:"),
+            err.starts_with(
+                "unknown quirk 'numeric_id' (did you mean 'numeric_ids'?); valid quirks: patch_returns_204,"
+            ),
             "{err}"
         );
+        let err = "zzz".parse::<Quirk>().unwrap_err().to_string();
+        assert!(err.starts_with("unknown quirk 'zzz'; valid quirks:"), "{err}");
     }
 
     #[test]
     fn bad_values() {
         let cases = [
             ("slow", "quirk 'slow': needs a value, e.g. slow=200"),
-            (
-                "slow=abc",
-                "quirk 'slow': expects milliseconds between 0 and 600000",
-            ),
-            (
-                "flaky=1.5",
-                "quirk 'flaky': expects a failure rate between 0 and 1",
-            ),
-            (
-                "rate_limit=0",
-                "quirk 'rate_limit': expects a positive number of requests per second",
-            ),
+            ("slow=abc", "quirk 'slow': expects milliseconds between 0 and 600000"),
+            ("flaky=1.5", "quirk 'flaky': expects a failure rate between 0 and 1"),
+            ("rate_limit=0", "quirk 'rate_limit': expects a positive number of requests per second"),
             ("numeric_ids=1", "quirk 'numeric_ids': takes no value"),
-            (
-                "domain_allowlist=a.com,,b.com",
-                "quirk 'domain_allowlist': expects a comma-separated list of domains",
-            ),
+            ("domain_allowlist=a.com,,b.com", "quirk 'domain_allowlist': expects a comma-separated list of domains"),
         ];
         for (input, message) in cases {
             assert_eq!(input.parse::<Quirk>().unwrap_err().to_string(), message);
@@ -269,10 +251,7 @@ mod tests {
     fn serde_uses_string_form() {
         let qs: Vec<Quirk> = serde_json::from_str(r#"["numeric_ids", "slow=50"]"#).unwrap();
         assert_eq!(qs, vec![Quirk::NumericIds, Quirk::Slow(50)]);
-        assert_eq!(
-            serde_json::to_string(&qs).unwrap(),
-            r#"["numeric_ids","slow=50"]"#
-        );
+        assert_eq!(serde_json::to_string(&qs).unwrap(), r#"["numeric_ids","slow=50"]"#);
         assert!(serde_json::from_str::<Vec<Quirk>>(r#"["nope"]"#).is_err());
     }
 }

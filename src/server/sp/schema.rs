@@ -99,32 +99,17 @@ impl Attr {
 
 const PRIMARY: Attr = a("primary").ty(Ty::Boolean);
 const fn mv(types: &'static [&'static str]) -> [Attr; 4] {
-    [
-        a("value"),
-        a("display"),
-        a("type").canonical(types),
-        PRIMARY,
-    ]
+    [a("value"), a("display"), a("type").canonical(types), PRIMARY]
 }
 const EMAILS: [Attr; 4] = mv(&["work", "home", "other"]);
 const PHONES: [Attr; 4] = mv(&["work", "home", "mobile", "fax", "pager", "other"]);
 const IMS: [Attr; 4] = mv(&[]);
 const PLAIN: [Attr; 4] = mv(&[]);
-const PHOTOS: [Attr; 4] = [
-    a("value").refs(&["external"]),
-    a("display"),
-    a("type").canonical(&["photo", "thumbnail"]),
-    PRIMARY,
-];
+const PHOTOS: [Attr; 4] =
+    [a("value").refs(&["external"]), a("display"), a("type").canonical(&["photo", "thumbnail"]), PRIMARY];
 const CERTS: [Attr; 4] = [a("value").ty(Ty::Binary), a("display"), a("type"), PRIMARY];
-const NAME: [Attr; 6] = [
-    a("formatted"),
-    a("familyName"),
-    a("givenName"),
-    a("middleName"),
-    a("honorificPrefix"),
-    a("honorificSuffix"),
-];
+const NAME: [Attr; 6] =
+    [a("formatted"), a("familyName"), a("givenName"), a("middleName"), a("honorificPrefix"), a("honorificSuffix")];
 const ADDRESS: [Attr; 8] = [
     a("formatted"),
     a("streetAddress"),
@@ -159,11 +144,8 @@ pub const USER_ATTRS: &[Attr] = &[
     a("x509Certificates").multi(&CERTS),
 ];
 
-const MANAGER: [Attr; 3] = [
-    a("value").exact(),
-    a("$ref").refs(&["User"]).exact(),
-    a("displayName").mutability("readOnly"),
-];
+const MANAGER: [Attr; 3] =
+    [a("value").exact(), a("$ref").refs(&["User"]).exact(), a("displayName").mutability("readOnly")];
 
 /// Enterprise User extension attributes (RFC 7643 §4.3).
 pub const ENTERPRISE_ATTRS: &[Attr] = &[
@@ -194,18 +176,11 @@ fn find<'a>(defs: &'a [Attr], name: &str) -> Option<&'a Attr> {
 
 /// Normalises a User or Group body into stored attributes (no id/meta/schemas).
 /// With `extension`, the enterprise extension object is accepted too.
-pub fn normalize(
-    input: &Map<String, Value>,
-    defs: &[Attr],
-    extension: bool,
-) -> Result<Map<String, Value>, ScimError> {
+pub fn normalize(input: &Map<String, Value>, defs: &[Attr], extension: bool) -> Result<Map<String, Value>, ScimError> {
     let out = normalize_attrs(input, defs, extension)?;
     for def in defs.iter().filter(|d| d.required) {
         if !matches!(out.get(def.name), Some(Value::String(s)) if !s.trim().is_empty()) {
-            return Err(ScimError::invalid_value(format!(
-                "attribute '{}' is required",
-                def.name
-            )));
+            return Err(ScimError::invalid_value(format!("attribute '{}' is required", def.name)));
         }
     }
     Ok(out)
@@ -229,17 +204,12 @@ fn normalize_attrs(
                     }
                 }
                 _ => {
-                    return Err(ScimError::invalid_value(format!(
-                        "'{ENTERPRISE_USER_SCHEMA}' must be an object"
-                    )));
+                    return Err(ScimError::invalid_value(format!("'{ENTERPRISE_USER_SCHEMA}' must be an object")));
                 }
             }
             continue;
         }
-        let def = find(defs, key).or_else(|| {
-            key.eq_ignore_ascii_case(EXTERNAL_ID.name)
-                .then_some(&EXTERNAL_ID)
-        });
+        let def = find(defs, key).or_else(|| key.eq_ignore_ascii_case(EXTERNAL_ID.name).then_some(&EXTERNAL_ID));
         let Some(def) = def.filter(|d| d.mutability != "readOnly") else {
             continue; // unknown, read-only, id, meta, schemas: ignored as RFC 7644 §3.3 allows
         };
@@ -265,22 +235,15 @@ fn normalize_value(def: &Attr, value: &Value) -> Result<Option<Value>, ScimError
             out.push(v);
         }
     }
-    let primaries = out
-        .iter()
-        .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
-        .count();
+    let primaries = out.iter().filter(|v| v.get("primary") == Some(&Value::Bool(true))).count();
     if primaries > 1 {
-        return Err(ScimError::invalid_value(format!(
-            "at most one '{}' value may be primary",
-            def.name
-        )));
+        return Err(ScimError::invalid_value(format!("at most one '{}' value may be primary", def.name)));
     }
     Ok((!out.is_empty()).then_some(Value::Array(out)))
 }
 
 fn normalize_single(def: &Attr, value: &Value) -> Result<Option<Value>, ScimError> {
-    let wrong =
-        |what: &str| ScimError::invalid_value(format!("attribute '{}' must be {what}", def.name));
+    let wrong = |what: &str| ScimError::invalid_value(format!("attribute '{}' must be {what}", def.name));
     Ok(match (def.ty, value) {
         (_, Value::Null) => None,
         (Ty::Complex, Value::Object(obj)) => {
@@ -298,12 +261,8 @@ fn normalize_single(def: &Attr, value: &Value) -> Result<Option<Value>, ScimErro
         (Ty::Complex, _) => return Err(wrong("an object")),
         (Ty::Boolean, Value::Bool(b)) => Some(Value::Bool(*b)),
         // Azure AD sends "True"/"False" strings for booleans in PATCH.
-        (Ty::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
-            Some(Value::Bool(true))
-        }
-        (Ty::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
-            Some(Value::Bool(false))
-        }
+        (Ty::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
+        (Ty::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
         (Ty::Boolean, _) => return Err(wrong("a boolean")),
         (_, Value::String(s)) => Some(Value::String(s.clone())),
         (_, _) => return Err(wrong("a string")),

@@ -96,27 +96,14 @@ fn now() -> String {
 }
 
 fn name_of(kind: Kind, attrs: &Value) -> String {
-    attrs
-        .get(kind.name_attr())
-        .and_then(Value::as_str)
-        .map(fold)
-        .unwrap_or_default()
+    attrs.get(kind.name_attr()).and_then(Value::as_str).map(fold).unwrap_or_default()
 }
 
 impl Store {
     /// An empty store; ids come from a StdRng seeded with `seed`, or count up from 1.
     pub fn new(seed: u64, numeric_ids: bool) -> Self {
-        let ids = if numeric_ids {
-            IdGen::Numeric([0, 0])
-        } else {
-            IdGen::Uuid(Box::new(StdRng::seed_from_u64(seed)))
-        };
-        Store {
-            users: Collection::default(),
-            groups: Collection::default(),
-            next_seq: 0,
-            ids,
-        }
+        let ids = if numeric_ids { IdGen::Numeric([0, 0]) } else { IdGen::Uuid(Box::new(StdRng::seed_from_u64(seed))) };
+        Store { users: Collection::default(), groups: Collection::default(), next_seq: 0, ids }
     }
 
     fn coll(&self, kind: Kind) -> &Collection {
@@ -146,14 +133,7 @@ impl Store {
                 b[6] = (b[6] & 0x0f) | 0x40;
                 b[8] = (b[8] & 0x3f) | 0x80;
                 let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[0..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..32]
-                )
+                format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
             }
         }
     }
@@ -175,43 +155,17 @@ impl Store {
         self.coll(kind).by_seq.values()
     }
 
-    fn check(
-        &self,
-        kind: Kind,
-        attrs: &Map<String, Value>,
-        own_id: Option<&str>,
-    ) -> Result<(), ScimError> {
-        let name = attrs
-            .get(kind.name_attr())
-            .and_then(Value::as_str)
-            .map(fold)
-            .unwrap_or_default();
-        if let Some(other) = self
-            .find_by_name(kind, &name)
-            .filter(|r| Some(r.id.as_str()) != own_id)
-        {
-            let shown = other
-                .doc
-                .get(kind.name_attr())
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            return Err(ScimError::conflict(format!(
-                "{} '{shown}' already exists",
-                kind.name_attr()
-            )));
+    fn check(&self, kind: Kind, attrs: &Map<String, Value>, own_id: Option<&str>) -> Result<(), ScimError> {
+        let name = attrs.get(kind.name_attr()).and_then(Value::as_str).map(fold).unwrap_or_default();
+        if let Some(other) = self.find_by_name(kind, &name).filter(|r| Some(r.id.as_str()) != own_id) {
+            let shown = other.doc.get(kind.name_attr()).and_then(Value::as_str).unwrap_or_default();
+            return Err(ScimError::conflict(format!("{} '{shown}' already exists", kind.name_attr())));
         }
         if kind == Kind::Group {
-            for m in attrs
-                .get("members")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for m in attrs.get("members").and_then(Value::as_array).into_iter().flatten() {
                 let id = m.get("value").and_then(Value::as_str).unwrap_or_default();
                 if self.get(Kind::User, id).is_none() {
-                    return Err(ScimError::invalid_value(format!(
-                        "member '{id}' is not a known user id"
-                    )));
+                    return Err(ScimError::invalid_value(format!("member '{id}' is not a known user id")));
                 }
             }
         }
@@ -225,11 +179,7 @@ impl Store {
         let ts = now();
         let doc = build_doc(kind, &id, &ts, &ts, 1, attrs);
         let name = name_of(kind, &doc);
-        let r = Resource {
-            id: id.clone(),
-            version: 1,
-            doc,
-        };
+        let r = Resource { id: id.clone(), version: 1, doc };
         self.next_seq += 1;
         let seq = self.next_seq;
         let c = self.coll_mut(kind);
@@ -240,29 +190,16 @@ impl Store {
     }
 
     /// Replaces the attributes of an existing resource, bumping its version.
-    pub fn update(
-        &mut self,
-        kind: Kind,
-        id: &str,
-        attrs: Map<String, Value>,
-    ) -> Result<(), ScimError> {
+    pub fn update(&mut self, kind: Kind, id: &str, attrs: Map<String, Value>) -> Result<(), ScimError> {
         self.check(kind, &attrs, Some(id))?;
         let c = self.coll_mut(kind);
-        let seq = *c
-            .by_id
-            .get(id)
-            .ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
+        let seq = *c.by_id.get(id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
         let Some(r) = c.by_seq.get_mut(&seq) else {
             return Err(ScimError::not_found(kind.resource_type(), id));
         };
         let old_name = name_of(kind, &r.doc);
-        let created = r
-            .doc
-            .get("meta")
-            .and_then(|m| m.get("created"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let created =
+            r.doc.get("meta").and_then(|m| m.get("created")).and_then(Value::as_str).unwrap_or_default().to_string();
         r.version += 1;
         r.doc = build_doc(kind, id, &created, &now(), r.version, attrs);
         let new_name = name_of(kind, &r.doc);
@@ -288,10 +225,7 @@ impl Store {
                 .by_seq
                 .values()
                 .filter(|g| {
-                    g.doc
-                        .get("members")
-                        .and_then(Value::as_array)
-                        .is_some_and(|ms| ms.iter().any(|m| m["value"] == id))
+                    g.doc.get("members").and_then(Value::as_array).is_some_and(|ms| ms.iter().any(|m| m["value"] == id))
                 })
                 .map(|g| {
                     let mut attrs = g.attrs();
@@ -315,28 +249,17 @@ impl Store {
             _ => json!(id),
         };
         doc.insert("id".into(), id_value(&r.id));
-        let mut schemas = vec![json!(if kind == Kind::User {
-            USER_SCHEMA
-        } else {
-            GROUP_SCHEMA
-        })];
+        let mut schemas = vec![json!(if kind == Kind::User { USER_SCHEMA } else { GROUP_SCHEMA })];
         if doc.contains_key(ENTERPRISE_USER_SCHEMA) {
             schemas.push(json!(ENTERPRISE_USER_SCHEMA));
         }
         doc.insert("schemas".into(), Value::Array(schemas));
         if let Some(Value::Object(meta)) = doc.get_mut("meta") {
-            meta.insert(
-                "location".into(),
-                json!(format!("{base}/{}/{}", kind.endpoint(), r.id)),
-            );
+            meta.insert("location".into(), json!(format!("{base}/{}/{}", kind.endpoint(), r.id)));
         }
         if let Some(Value::Array(members)) = doc.get_mut("members") {
             for m in members.iter_mut() {
-                let uid = m
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let uid = m.get("value").and_then(Value::as_str).unwrap_or_default().to_string();
                 // `display` is echoed as the client sent it: computing it from the
                 // user would make a PATCH's result differ from what was patched.
                 let mut out = json!({"value": id_value(&uid), "$ref": format!("{base}/Users/{uid}"), "type": "User"});
@@ -360,14 +283,7 @@ pub fn remove_members(attrs: &mut Map<String, Value>, pred: impl Fn(&Value) -> b
     }
 }
 
-fn build_doc(
-    kind: Kind,
-    id: &str,
-    created: &str,
-    modified: &str,
-    version: u64,
-    attrs: Map<String, Value>,
-) -> Value {
+fn build_doc(kind: Kind, id: &str, created: &str, modified: &str, version: u64, attrs: Map<String, Value>) -> Value {
     let mut doc = attrs;
     doc.insert("id".into(), json!(id));
     doc.insert(

@@ -2,8 +2,7 @@
 
 use super::*;
 use crate::scim::{
-    ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, SEARCH_REQUEST_SCHEMA,
-    USER_SCHEMA,
+    ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, SEARCH_REQUEST_SCHEMA, USER_SCHEMA,
 };
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -18,10 +17,7 @@ pub(super) struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     #[track_caller]
@@ -29,12 +25,7 @@ impl Resp {
         assert_eq!(self.status.as_u16(), status, "{}", self.body);
         assert_eq!(self.body["schemas"], json!([ERROR_SCHEMA]));
         assert_eq!(self.body["status"], json!(status.to_string()));
-        assert_eq!(
-            self.body.get("scimType").and_then(Value::as_str),
-            scim_type,
-            "{}",
-            self.body
-        );
+        assert_eq!(self.body.get("scimType").and_then(Value::as_str), scim_type, "{}", self.body);
         assert!(self.body["detail"].is_string());
     }
 }
@@ -47,66 +38,34 @@ pub(super) struct Sp {
 impl Sp {
     pub fn new(config: SpConfig) -> Self {
         let state = SpState::new(config);
-        Sp {
-            app: app(state.clone()),
-            state,
-        }
+        Sp { app: app(state.clone()), state }
     }
 
     pub fn with_quirks(quirks: &[&str]) -> Self {
-        Sp::new(SpConfig {
-            quirks: quirks.iter().map(|q| q.parse().unwrap()).collect(),
-            ..SpConfig::default()
-        })
+        Sp::new(SpConfig { quirks: quirks.iter().map(|q| q.parse().unwrap()).collect(), ..SpConfig::default() })
     }
 
-    pub async fn raw(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&str>,
-        headers: &[(&str, &str)],
-    ) -> Resp {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(format!("/scim/v2{path}"));
+    pub async fn raw(&self, method: Method, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
+        let mut req = Request::builder().method(method).uri(format!("/scim/v2{path}"));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let req = req
-            .body(
-                body.map(|b| Body::from(b.to_string()))
-                    .unwrap_or_else(Body::empty),
-            )
-            .unwrap();
+        let req = req.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).unwrap();
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
     pub async fn req(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
         let body = body.map(|b| b.to_string());
-        self.raw(
-            method,
-            path,
-            body.as_deref(),
-            &[("content-type", "application/scim+json")],
-        )
-        .await
+        self.raw(method, path, body.as_deref(), &[("content-type", "application/scim+json")]).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -118,12 +77,7 @@ impl Sp {
     }
 
     pub async fn patch(&self, path: &str, ops: Value) -> Resp {
-        self.req(
-            Method::PATCH,
-            path,
-            Some(json!({"schemas": [PATCH_OP_SCHEMA], "Operations": ops})),
-        )
-        .await
+        self.req(Method::PATCH, path, Some(json!({"schemas": [PATCH_OP_SCHEMA], "Operations": ops}))).await
     }
 
     pub async fn user(&self, name: &str) -> String {
@@ -134,21 +88,14 @@ impl Sp {
 
     pub async fn group(&self, name: &str, members: &[&str]) -> String {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
-        let r = self
-            .post(
-                "/Groups",
-                json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": members}),
-            )
-            .await;
+        let r = self.post("/Groups", json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": members})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         id_str(&r.body["id"])
     }
 }
 
 pub(super) fn id_str(v: &Value) -> String {
-    v.as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| v.to_string())
+    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
 }
 
 pub(super) fn user_body(name: &str) -> Value {
@@ -165,10 +112,7 @@ pub(super) fn user_body(name: &str) -> Value {
 }
 
 fn members(r: &Resp) -> Vec<String> {
-    r.body["members"]
-        .as_array()
-        .map(|ms| ms.iter().map(|m| id_str(&m["value"])).collect())
-        .unwrap_or_default()
+    r.body["members"].as_array().map(|ms| ms.iter().map(|m| id_str(&m["value"])).collect()).unwrap_or_default()
 }
 
 #[tokio::test]
@@ -182,10 +126,7 @@ async fn create_user_returns_resource_with_meta_and_location() {
     assert_eq!(r.header("location"), format!("/scim/v2/Users/{id}"));
     assert_eq!(r.header("content-type"), "application/scim+json");
     assert_eq!(r.header("etag"), "W/\"1\"");
-    assert_eq!(
-        r.body["schemas"],
-        json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA])
-    );
+    assert_eq!(r.body["schemas"], json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]));
     assert_eq!(r.body["meta"]["resourceType"], "User");
     assert_eq!(r.body["meta"]["location"], format!("/scim/v2/Users/{id}"));
     assert_eq!(r.body["meta"]["version"], "W/\"1\"");
@@ -200,21 +141,10 @@ async fn location_uses_host_header() {
     let sp = Sp::new(SpConfig::default());
     let body = user_body("h@example.com").to_string();
     let r = sp
-        .raw(
-            Method::POST,
-            "/Users",
-            Some(&body),
-            &[
-                ("host", "sp.test:9000"),
-                ("content-type", "application/json"),
-            ],
-        )
+        .raw(Method::POST, "/Users", Some(&body), &[("host", "sp.test:9000"), ("content-type", "application/json")])
         .await;
     let id = r.body["id"].as_str().unwrap();
-    assert_eq!(
-        r.header("location"),
-        format!("http://sp.test:9000/scim/v2/Users/{id}")
-    );
+    assert_eq!(r.header("location"), format!("http://sp.test:9000/scim/v2/Users/{id}"));
 }
 
 #[tokio::test]
@@ -229,24 +159,13 @@ async fn jumpcloud_test_user_body_is_accepted_verbatim() {
         "schemas":[USER_SCHEMA, ENTERPRISE_USER_SCHEMA],"userName":"jc-test@jumpcloud.com"});
     let r = sp.post("/Users", body.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED);
-    for key in [
-        "addresses",
-        "phoneNumbers",
-        "emails",
-        "name",
-        "locale",
-        "preferredLanguage",
-        "displayName",
-        "active",
-    ] {
+    for key in ["addresses", "phoneNumbers", "emails", "name", "locale", "preferredLanguage", "displayName", "active"] {
         assert_eq!(r.body[key], body[key], "{key}");
     }
     // The minimal PUT with an explicit null clears emails.
     let id = r.body["id"].as_str().unwrap();
     let put = json!({"active":true,"emails":null,"id":id,"name":{"familyName":"lastname","givenName":"firstname"},"schemas":[USER_SCHEMA],"userName":"jc-test@jumpcloud.com"});
-    let r = sp
-        .req(Method::PUT, &format!("/Users/{id}"), Some(put))
-        .await;
+    let r = sp.req(Method::PUT, &format!("/Users/{id}"), Some(put)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body.get("emails"), None);
     assert_eq!(r.body.get("addresses"), None, "PUT is a full replace");
@@ -258,19 +177,12 @@ async fn get_then_delete_then_404() {
     let sp = Sp::new(SpConfig::default());
     let id = sp.user("bob@example.com").await;
     let r = sp.get(&format!("/Users/{id}")).await;
-    assert_eq!(
-        (r.status, r.body["userName"].as_str()),
-        (StatusCode::OK, Some("bob@example.com"))
-    );
+    assert_eq!((r.status, r.body["userName"].as_str()), (StatusCode::OK, Some("bob@example.com")));
     let r = sp.req(Method::DELETE, &format!("/Users/{id}"), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(r.body, Value::Null);
-    sp.get(&format!("/Users/{id}"))
-        .await
-        .assert_error(404, None);
-    sp.req(Method::DELETE, &format!("/Users/{id}"), None)
-        .await
-        .assert_error(404, None);
+    sp.get(&format!("/Users/{id}")).await.assert_error(404, None);
+    sp.req(Method::DELETE, &format!("/Users/{id}"), None).await.assert_error(404, None);
 }
 
 #[tokio::test]
@@ -279,33 +191,26 @@ async fn user_name_is_unique_case_insensitively() {
     sp.user("Carol@Example.com").await;
     let r = sp.post("/Users", user_body("carol@example.COM")).await;
     r.assert_error(409, Some("uniqueness"));
-    assert_eq!(
-        r.body["detail"],
-        "userName 'Carol@Example.com' already exists"
-    );
+    assert_eq!(r.body["detail"], "userName 'Carol@Example.com' already exists");
 }
 
 #[tokio::test]
 async fn invalid_user_bodies() {
     let sp = Sp::new(SpConfig::default());
+    let r = sp.post("/Users", json!({"schemas": [USER_SCHEMA], "displayName": "x"})).await;
+    r.assert_error(400, Some("invalidValue"));
+    assert_eq!(r.body["detail"], "attribute 'userName' is required");
+    let r = sp.post("/Users", json!({"userName": "a", "active": "yes"})).await;
+    r.assert_error(400, Some("invalidValue"));
+    assert_eq!(r.body["detail"], "attribute 'active' must be a boolean");
     let r = sp
         .post(
             "/Users",
-            json!({"schemas": [USER_SCHEMA], "displayName": "x"}),
+            json!({"userName": "a", "emails": [{"value": "a@x", "primary": true}, {"value": "b@x", "primary": true}]}),
         )
         .await;
     r.assert_error(400, Some("invalidValue"));
-    assert_eq!(r.body["detail"], "attribute 'userName' is required");
-    let r = sp
-        .post("/Users", json!({"userName": "a", "active": "yes"}))
-        .await;
-    r.assert_error(400, Some("invalidValue"));
-    assert_eq!(r.body["detail"], "attribute 'active' must be a boolean");
-    let r = sp.post("/Users", json!({"userName": "a", "emails": [{"value": "a@x", "primary": true}, {"value": "b@x", "primary": true}]})).await;
-    r.assert_error(400, Some("invalidValue"));
-    let r = sp
-        .post("/Users", json!({"userName": "a", "name": "flat"}))
-        .await;
+    let r = sp.post("/Users", json!({"userName": "a", "name": "flat"})).await;
     assert_eq!(r.body["detail"], "attribute 'name' must be an object");
 }
 
@@ -330,52 +235,21 @@ async fn list_pagination_and_count_zero() {
     }
     let r = sp.get("/Users?startIndex=2&count=2").await;
     assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["schemas"], json!([crate::scim::LIST_RESPONSE_SCHEMA]));
     assert_eq!(
-        r.body["schemas"],
-        json!([crate::scim::LIST_RESPONSE_SCHEMA])
-    );
-    assert_eq!(
-        (
-            r.body["totalResults"].as_u64(),
-            r.body["startIndex"].as_u64(),
-            r.body["itemsPerPage"].as_u64()
-        ),
+        (r.body["totalResults"].as_u64(), r.body["startIndex"].as_u64(), r.body["itemsPerPage"].as_u64()),
         (Some(5), Some(2), Some(2))
     );
-    let names: Vec<&str> = r.body["Resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["userName"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
     assert_eq!(names, ["u1@x.com", "u2@x.com"]);
     let r = sp.get("/Users?count=0").await;
-    assert_eq!(
-        (
-            r.body["totalResults"].as_u64(),
-            r.body["Resources"].as_array().map(Vec::len)
-        ),
-        (Some(5), Some(0))
-    );
+    assert_eq!((r.body["totalResults"].as_u64(), r.body["Resources"].as_array().map(Vec::len)), (Some(5), Some(0)));
     let r = sp.get("/Users?startIndex=0&count=-3").await;
-    assert_eq!(
-        (
-            r.body["startIndex"].as_u64(),
-            r.body["itemsPerPage"].as_u64()
-        ),
-        (Some(1), Some(0))
-    );
-    sp.get("/Users?count=abc")
-        .await
-        .assert_error(400, Some("invalidValue"));
+    assert_eq!((r.body["startIndex"].as_u64(), r.body["itemsPerPage"].as_u64()), (Some(1), Some(0)));
+    sp.get("/Users?count=abc").await.assert_error(400, Some("invalidValue"));
     let r = sp.get("/Users?startIndex=9").await;
-    assert_eq!(
-        (
-            r.body["totalResults"].as_u64(),
-            r.body["itemsPerPage"].as_u64()
-        ),
-        (Some(5), Some(0))
-    );
+    assert_eq!((r.body["totalResults"].as_u64(), r.body["itemsPerPage"].as_u64()), (Some(5), Some(0)));
 }
 
 #[tokio::test]
@@ -385,64 +259,36 @@ async fn filters_over_http() {
     sp.user("bob@corp.org").await;
     let count = |r: &Resp| r.body["totalResults"].as_u64().unwrap();
     let q = |f: &str| {
-        format!(
-            "/Users?filter={}",
-            f.replace(' ', "%20")
-                .replace('"', "%22")
-                .replace('[', "%5B")
-                .replace(']', "%5D")
-        )
+        format!("/Users?filter={}", f.replace(' ', "%20").replace('"', "%22").replace('[', "%5B").replace(']', "%5D"))
     };
-    assert_eq!(
-        count(&sp.get(&q(r#"userName eq "ALICE@example.com""#)).await),
-        1
-    );
-    assert_eq!(
-        count(&sp.get(&q(r#"userName ne "alice@example.com""#)).await),
-        1
-    );
+    assert_eq!(count(&sp.get(&q(r#"userName eq "ALICE@example.com""#)).await), 1);
+    assert_eq!(count(&sp.get(&q(r#"userName ne "alice@example.com""#)).await), 1);
+    assert_eq!(count(&sp.get(&q(r#"emails[type eq "work" and value ew "corp.org"]"#)).await), 1);
+    assert_eq!(count(&sp.get(&q(r#"userName sw "a" or userName co "corp""#)).await), 2);
+    assert_eq!(count(&sp.get(&q(r#"not (userName sw "a") and active eq true"#)).await), 1);
     assert_eq!(
         count(
-            &sp.get(&q(r#"emails[type eq "work" and value ew "corp.org"]"#))
-                .await
+            &sp.get(
+                &q(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "r&d""#)
+                    .replace('&', "%26")
+            )
+            .await
         ),
-        1
-    );
-    assert_eq!(
-        count(&sp.get(&q(r#"userName sw "a" or userName co "corp""#)).await),
         2
     );
-    assert_eq!(
-        count(
-            &sp.get(&q(r#"not (userName sw "a") and active eq true"#))
-                .await
-        ),
-        1
-    );
-    assert_eq!(count(&sp.get(&q(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "r&d""#).replace('&', "%26")).await), 2);
-    assert_eq!(
-        count(&sp.get(&q("meta.created gt \"2000-01-01T00:00:00Z\"")).await),
-        2
-    );
+    assert_eq!(count(&sp.get(&q("meta.created gt \"2000-01-01T00:00:00Z\"")).await), 2);
     assert_eq!(count(&sp.get(&q("title pr")).await), 0);
     let r = sp.get(&q("userName eq")).await;
     r.assert_error(400, Some("invalidFilter"));
-    assert_eq!(
-        r.body["detail"],
-        "invalid filter: expected a value, found end of input at position 12"
-    );
+    assert_eq!(r.body["detail"], "invalid filter: expected a value, found end of input at position 12");
 }
 
 #[tokio::test]
 async fn user_name_index_follows_renames_and_deletes() {
     let sp = Sp::new(SpConfig::default());
     let id = sp.user("old@x.com").await;
-    let r = sp
-        .patch(
-            &format!("/Users/{id}"),
-            json!([{"op": "replace", "path": "userName", "value": "New@x.com"}]),
-        )
-        .await;
+    let r =
+        sp.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "userName", "value": "New@x.com"}])).await;
     assert_eq!(r.status, StatusCode::OK);
     let find = |n: &str| format!("/Users?filter=userName%20eq%20%22{n}%22");
     assert_eq!(sp.get(&find("old@x.com")).await.body["totalResults"], 0);
@@ -459,27 +305,14 @@ async fn sorting() {
         sp.user(n).await;
     }
     let names = |r: Resp| -> Vec<String> {
-        r.body["Resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["userName"].as_str().unwrap().to_string())
-            .collect()
+        r.body["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap().to_string()).collect()
     };
+    assert_eq!(names(sp.get("/Users?sortBy=userName").await), ["a@x.com", "b@x.com", "C@x.com"]);
     assert_eq!(
-        names(sp.get("/Users?sortBy=userName").await),
-        ["a@x.com", "b@x.com", "C@x.com"]
-    );
-    assert_eq!(
-        names(
-            sp.get("/Users?sortBy=emails.value&sortOrder=descending")
-                .await
-        ),
+        names(sp.get("/Users?sortBy=emails.value&sortOrder=descending").await),
         ["C@x.com", "b@x.com", "a@x.com"]
     );
-    sp.get("/Users?sortOrder=sideways")
-        .await
-        .assert_error(400, Some("invalidValue"));
+    sp.get("/Users?sortOrder=sideways").await.assert_error(400, Some("invalidValue"));
 }
 
 #[tokio::test]
@@ -491,9 +324,7 @@ async fn attribute_projection() {
         r.body,
         json!({"schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA], "id": id, "userName": "p@x.com", "name": {"givenName": "First"}, ENTERPRISE_USER_SCHEMA: {"department": "R&D"}})
     );
-    let r = sp
-        .get("/Users?excludedAttributes=emails,meta,name.familyName,id")
-        .await;
+    let r = sp.get("/Users?excludedAttributes=emails,meta,name.familyName,id").await;
     let u = &r.body["Resources"][0];
     assert!(u.get("emails").is_none() && u.get("meta").is_none());
     assert_eq!(u["name"], json!({"givenName": "First"}));
@@ -517,29 +348,11 @@ async fn put_replaces_and_keeps_id_and_meta() {
     assert_eq!(r.body.get("emails"), None);
     assert_eq!(r.body["meta"]["created"], before["meta"]["created"]);
     assert_eq!(r.header("etag"), "W/\"2\"");
-    let r = sp
-        .req(
-            Method::PUT,
-            &format!("/Users/{id}"),
-            Some(json!({"id": "other", "userName": "q@x.com"})),
-        )
-        .await;
+    let r = sp.req(Method::PUT, &format!("/Users/{id}"), Some(json!({"id": "other", "userName": "q@x.com"}))).await;
     r.assert_error(400, Some("mutability"));
-    sp.req(
-        Method::PUT,
-        "/Users/nope",
-        Some(json!({"userName": "z@x.com"})),
-    )
-    .await
-    .assert_error(404, None);
+    sp.req(Method::PUT, "/Users/nope", Some(json!({"userName": "z@x.com"}))).await.assert_error(404, None);
     let other = sp.user("r@x.com").await;
-    let r = sp
-        .req(
-            Method::PUT,
-            &format!("/Users/{other}"),
-            Some(json!({"userName": "Q@x.com"})),
-        )
-        .await;
+    let r = sp.req(Method::PUT, &format!("/Users/{other}"), Some(json!({"userName": "Q@x.com"}))).await;
     r.assert_error(409, Some("uniqueness"));
 }
 
@@ -557,10 +370,7 @@ async fn patch_user_forms() {
     ])).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["active"], false);
-    assert_eq!(
-        r.body["emails"],
-        json!([{"value": "s2@x.com", "type": "work", "primary": true}])
-    );
+    assert_eq!(r.body["emails"], json!([{"value": "s2@x.com", "type": "work", "primary": true}]));
     assert_eq!(r.body[ENTERPRISE_USER_SCHEMA]["department"], "Ops");
     assert_eq!(r.body["nickName"], "Ess");
     assert_eq!(r.body["name"]["familyName"], "Zed");
@@ -573,148 +383,65 @@ async fn patch_errors() {
     let sp = Sp::new(SpConfig::default());
     let id = sp.user("t@x.com").await;
     let path = format!("/Users/{id}");
-    sp.patch(
-        &path,
-        json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "x"}]),
-    )
-    .await
-    .assert_error(400, Some("noTarget"));
-    sp.patch(
-        &path,
-        json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]),
-    )
-    .await
-    .assert_error(400, Some("invalidPath"));
-    sp.patch(
-        &path,
-        json!([{"op": "replace", "path": "id", "value": "x"}]),
-    )
-    .await
-    .assert_error(400, Some("mutability"));
-    sp.patch(&path, json!([{"op": "remove", "path": "userName"}]))
+    sp.patch(&path, json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "x"}]))
         .await
-        .assert_error(400, Some("invalidValue"));
-    sp.patch(
-        &path,
-        json!([{"op": "jump", "path": "title", "value": "x"}]),
-    )
-    .await
-    .assert_error(400, Some("invalidSyntax"));
-    let r = sp
-        .req(
-            Method::PATCH,
-            &path,
-            Some(json!({"Operations": [{"op": "add", "path": "title", "value": "x"}]})),
-        )
-        .await;
+        .assert_error(400, Some("noTarget"));
+    sp.patch(&path, json!([{"op": "replace", "path": "emails[type eq", "value": "x"}]))
+        .await
+        .assert_error(400, Some("invalidPath"));
+    sp.patch(&path, json!([{"op": "replace", "path": "id", "value": "x"}])).await.assert_error(400, Some("mutability"));
+    sp.patch(&path, json!([{"op": "remove", "path": "userName"}])).await.assert_error(400, Some("invalidValue"));
+    sp.patch(&path, json!([{"op": "jump", "path": "title", "value": "x"}]))
+        .await
+        .assert_error(400, Some("invalidSyntax"));
+    let r =
+        sp.req(Method::PATCH, &path, Some(json!({"Operations": [{"op": "add", "path": "title", "value": "x"}]}))).await;
     r.assert_error(400, Some("invalidSyntax"));
-    sp.patch(
-        "/Users/missing",
-        json!([{"op": "add", "path": "title", "value": "x"}]),
-    )
-    .await
-    .assert_error(404, None);
+    sp.patch("/Users/missing", json!([{"op": "add", "path": "title", "value": "x"}])).await.assert_error(404, None);
     let after = sp.get(&path).await;
-    assert_eq!(
-        after.body["meta"]["version"], "W/\"1\"",
-        "failed patches change nothing"
-    );
+    assert_eq!(after.body["meta"]["version"], "W/\"1\"", "failed patches change nothing");
 }
 
 #[tokio::test]
 async fn groups_lifecycle_and_membership() {
     let sp = Sp::new(SpConfig::default());
-    let (a, b, c) = (
-        sp.user("a@x.com").await,
-        sp.user("b@x.com").await,
-        sp.user("c@x.com").await,
-    );
+    let (a, b, c) = (sp.user("a@x.com").await, sp.user("b@x.com").await, sp.user("c@x.com").await);
     let g = sp.group("Engineering", &[&a]).await;
     let r = sp.get(&format!("/Groups/{g}")).await;
-    assert_eq!(
-        r.body["members"],
-        json!([{"value": a, "$ref": format!("/scim/v2/Users/{a}"), "type": "User"}])
-    );
+    assert_eq!(r.body["members"], json!([{"value": a, "$ref": format!("/scim/v2/Users/{a}"), "type": "User"}]));
     assert_eq!(r.body["schemas"], json!([GROUP_SCHEMA]));
     let path = format!("/Groups/{g}");
-    let r = sp
-        .patch(
-            &path,
-            json!([{"op": "add", "path": "members", "value": [{"value": b}, {"value": c}]}]),
-        )
-        .await;
+    let r = sp.patch(&path, json!([{"op": "add", "path": "members", "value": [{"value": b}, {"value": c}]}])).await;
     assert_eq!(members(&r), [a.clone(), b.clone(), c.clone()]);
-    let r = sp
-        .patch(
-            &path,
-            json!([{"op": "remove", "path": "members", "value": [{"value": a}]}]),
-        )
-        .await;
+    let r = sp.patch(&path, json!([{"op": "remove", "path": "members", "value": [{"value": a}]}])).await;
     assert_eq!(members(&r), [b.clone(), c.clone()]);
-    let r = sp
-        .patch(
-            &path,
-            json!([{"op": "remove", "path": format!("members[value eq \"{b}\"]")}]),
-        )
-        .await;
+    let r = sp.patch(&path, json!([{"op": "remove", "path": format!("members[value eq \"{b}\"]")}])).await;
     assert_eq!(members(&r), std::slice::from_ref(&c));
-    let r = sp
-        .patch(
-            &path,
-            json!([{"op": "replace", "path": "displayName", "value": "Platform"}]),
-        )
-        .await;
+    let r = sp.patch(&path, json!([{"op": "replace", "path": "displayName", "value": "Platform"}])).await;
     assert_eq!(r.body["displayName"], "Platform");
-    sp.patch(
-        &path,
-        json!([{"op": "add", "path": "members", "value": [{"value": "ghost"}]}]),
-    )
-    .await
-    .assert_error(400, Some("invalidValue"));
+    sp.patch(&path, json!([{"op": "add", "path": "members", "value": [{"value": "ghost"}]}]))
+        .await
+        .assert_error(400, Some("invalidValue"));
     sp.req(Method::DELETE, &format!("/Users/{c}"), None).await;
     let r = sp.get(&path).await;
-    assert_eq!(
-        r.body.get("members"),
-        None,
-        "deleting a user removes it from groups"
-    );
-    assert_eq!(
-        sp.req(Method::DELETE, &path, None).await.status,
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(r.body.get("members"), None, "deleting a user removes it from groups");
+    assert_eq!(sp.req(Method::DELETE, &path, None).await.status, StatusCode::NO_CONTENT);
     sp.get(&path).await.assert_error(404, None);
 }
 
 #[tokio::test]
 async fn group_validation() {
     let sp = Sp::new(SpConfig::default());
-    sp.post("/Groups", json!({"schemas": [GROUP_SCHEMA]}))
-        .await
-        .assert_error(400, Some("invalidValue"));
+    sp.post("/Groups", json!({"schemas": [GROUP_SCHEMA]})).await.assert_error(400, Some("invalidValue"));
     sp.group("Sales", &[]).await;
-    sp.post("/Groups", json!({"displayName": "SALES"}))
-        .await
-        .assert_error(409, Some("uniqueness"));
-    let r = sp
-        .post(
-            "/Groups",
-            json!({"displayName": "X", "members": [{"value": "nobody"}]}),
-        )
-        .await;
+    sp.post("/Groups", json!({"displayName": "SALES"})).await.assert_error(409, Some("uniqueness"));
+    let r = sp.post("/Groups", json!({"displayName": "X", "members": [{"value": "nobody"}]})).await;
     r.assert_error(400, Some("invalidValue"));
     assert_eq!(r.body["detail"], "member 'nobody' is not a known user id");
     let g = sp.group("Y", &[]).await;
-    let r = sp
-        .req(
-            Method::PUT,
-            &format!("/Groups/{g}"),
-            Some(json!({"displayName": "Sales"})),
-        )
-        .await;
+    let r = sp.req(Method::PUT, &format!("/Groups/{g}"), Some(json!({"displayName": "Sales"}))).await;
     r.assert_error(409, Some("uniqueness"));
-    let r = sp
-        .get("/Groups?filter=displayName%20eq%20%22sales%22")
-        .await;
+    let r = sp.get("/Groups?filter=displayName%20eq%20%22sales%22").await;
     assert_eq!(r.body["totalResults"], 1);
 }
 
@@ -726,136 +453,63 @@ async fn search_endpoints() {
     let search = json!({"schemas": [SEARCH_REQUEST_SCHEMA], "filter": "userName eq \"s1@x.com\"", "attributes": ["userName"], "startIndex": 1, "count": 10});
     let r = sp.post("/Users/.search", search).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(
-        r.body["Resources"][0].as_object().unwrap().len(),
-        3,
-        "schemas, id, userName: {}",
-        r.body
-    );
-    let r = sp
-        .post("/.search", json!({"schemas": [SEARCH_REQUEST_SCHEMA]}))
-        .await;
+    assert_eq!(r.body["Resources"][0].as_object().unwrap().len(), 3, "schemas, id, userName: {}", r.body);
+    let r = sp.post("/.search", json!({"schemas": [SEARCH_REQUEST_SCHEMA]})).await;
     assert_eq!(r.body["totalResults"], 2);
-    let r = sp
-        .post(
-            "/Groups/.search",
-            json!({"schemas": [SEARCH_REQUEST_SCHEMA], "filter": "displayName sw \"g\""}),
-        )
-        .await;
+    let r =
+        sp.post("/Groups/.search", json!({"schemas": [SEARCH_REQUEST_SCHEMA], "filter": "displayName sw \"g\""})).await;
     assert_eq!(r.body["totalResults"], 1);
-    sp.post("/.search", json!({"filter": "x pr"}))
-        .await
-        .assert_error(400, Some("invalidSyntax"));
+    sp.post("/.search", json!({"filter": "x pr"})).await.assert_error(400, Some("invalidSyntax"));
     sp.get("/Users/.search").await.assert_error(405, None);
 }
 
 #[tokio::test]
 async fn discovery_endpoints() {
-    let sp = Sp::new(SpConfig {
-        token: Some("t0k".into()),
-        ..SpConfig::default()
-    });
+    let sp = Sp::new(SpConfig { token: Some("t0k".into()), ..SpConfig::default() });
     let auth = [("authorization", "Bearer t0k")];
-    let r = sp
-        .raw(Method::GET, "/ServiceProviderConfig", None, &auth)
-        .await;
+    let r = sp.raw(Method::GET, "/ServiceProviderConfig", None, &auth).await;
     assert_eq!(r.body["patch"]["supported"], true);
     assert_eq!(r.body["bulk"]["supported"], false);
+    assert_eq!(r.body["filter"], json!({"supported": true, "maxResults": 1000}));
     assert_eq!(
-        r.body["filter"],
-        json!({"supported": true, "maxResults": 1000})
-    );
-    assert_eq!(
-        (
-            r.body["sort"]["supported"].as_bool(),
-            r.body["etag"]["supported"].as_bool()
-        ),
+        (r.body["sort"]["supported"].as_bool(), r.body["etag"]["supported"].as_bool()),
         (Some(true), Some(true))
     );
     assert_eq!(r.body["changePassword"]["supported"], false);
-    assert_eq!(
-        r.body["authenticationSchemes"][0]["type"],
-        "oauthbearertoken"
-    );
+    assert_eq!(r.body["authenticationSchemes"][0]["type"], "oauthbearertoken");
     let open = Sp::new(SpConfig::default());
-    assert_eq!(
-        open.get("/ServiceProviderConfig").await.body["authenticationSchemes"],
-        json!([])
-    );
+    assert_eq!(open.get("/ServiceProviderConfig").await.body["authenticationSchemes"], json!([]));
     let r = open.get("/ResourceTypes").await;
     assert_eq!(r.body["totalResults"], 2);
     let r = open.get("/ResourceTypes/User").await;
     assert_eq!(
-        (
-            r.body["endpoint"].as_str(),
-            r.body["schemaExtensions"][0]["schema"].as_str()
-        ),
+        (r.body["endpoint"].as_str(), r.body["schemaExtensions"][0]["schema"].as_str()),
         (Some("/Users"), Some(ENTERPRISE_USER_SCHEMA))
     );
-    open.get("/ResourceTypes/Device")
-        .await
-        .assert_error(404, None);
+    open.get("/ResourceTypes/Device").await.assert_error(404, None);
     let r = open.get("/Schemas").await;
     assert_eq!(r.body["totalResults"], 3);
     let r = open.get(&format!("/Schemas/{USER_SCHEMA}")).await;
-    let names: Vec<&str> = r.body["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap())
-        .collect();
-    assert!(
-        names.contains(&"userName") && !names.contains(&"password") && !names.contains(&"groups")
-    );
+    let names: Vec<&str> =
+        r.body["attributes"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"userName") && !names.contains(&"password") && !names.contains(&"groups"));
     assert_eq!(r.body["attributes"][0]["uniqueness"], "server");
     let r = open.get(&format!("/Schemas/{GROUP_SCHEMA}")).await;
-    assert_eq!(
-        r.body["attributes"][1]["subAttributes"][3]["mutability"],
-        "readOnly"
-    );
+    assert_eq!(r.body["attributes"][1]["subAttributes"][3]["mutability"], "readOnly");
     open.get("/Schemas/urn:nope").await.assert_error(404, None);
 }
 
 #[tokio::test]
 async fn bearer_token_auth() {
-    let sp = Sp::new(SpConfig {
-        token: Some("s3cret".into()),
-        ..SpConfig::default()
-    });
+    let sp = Sp::new(SpConfig { token: Some("s3cret".into()), ..SpConfig::default() });
     let r = sp.get("/Users").await;
     r.assert_error(401, None);
     assert_eq!(r.header("www-authenticate"), "Bearer realm=\"jcsim\"");
-    sp.raw(
-        Method::GET,
-        "/Users",
-        None,
-        &[("authorization", "Bearer wrong")],
-    )
-    .await
-    .assert_error(401, None);
-    sp.raw(
-        Method::GET,
-        "/Users",
-        None,
-        &[("authorization", "Basic s3cret")],
-    )
-    .await
-    .assert_error(401, None);
-    let ok = sp
-        .raw(
-            Method::GET,
-            "/Users",
-            None,
-            &[("authorization", "bearer s3cret")],
-        )
-        .await;
+    sp.raw(Method::GET, "/Users", None, &[("authorization", "Bearer wrong")]).await.assert_error(401, None);
+    sp.raw(Method::GET, "/Users", None, &[("authorization", "Basic s3cret")]).await.assert_error(401, None);
+    let ok = sp.raw(Method::GET, "/Users", None, &[("authorization", "bearer s3cret")]).await;
     assert_eq!(ok.status, StatusCode::OK);
-    let health = sp
-        .app
-        .clone()
-        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let health = sp.app.clone().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     let bytes = axum::body::to_bytes(health.into_body(), 100).await.unwrap();
     assert_eq!(&bytes[..], b"ok");
@@ -867,49 +521,19 @@ async fn framework_errors_are_scim_json() {
     let r = sp.get("/Nope").await;
     r.assert_error(404, None);
     assert_eq!(r.header("content-type"), "application/scim+json");
-    sp.req(Method::DELETE, "/Users", None)
-        .await
-        .assert_error(405, None);
-    let r = sp
-        .raw(
-            Method::POST,
-            "/Users",
-            Some("{\"userName\": "),
-            &[("content-type", "application/scim+json")],
-        )
-        .await;
+    sp.req(Method::DELETE, "/Users", None).await.assert_error(405, None);
+    let r = sp.raw(Method::POST, "/Users", Some("{\"userName\": "), &[("content-type", "application/scim+json")]).await;
     r.assert_error(400, Some("invalidSyntax"));
-    sp.raw(Method::POST, "/Users", Some("[1]"), &[])
-        .await
-        .assert_error(400, Some("invalidSyntax"));
-    sp.raw(
-        Method::POST,
-        "/Users",
-        Some("userName=a"),
-        &[("content-type", "text/plain")],
-    )
-    .await
-    .assert_error(415, None);
-    sp.get("/Users?count=")
-        .await
-        .assert_error(400, Some("invalidValue"));
+    sp.raw(Method::POST, "/Users", Some("[1]"), &[]).await.assert_error(400, Some("invalidSyntax"));
+    sp.raw(Method::POST, "/Users", Some("userName=a"), &[("content-type", "text/plain")]).await.assert_error(415, None);
+    sp.get("/Users?count=").await.assert_error(400, Some("invalidValue"));
 }
 
 #[tokio::test]
 async fn body_limit_413() {
-    let sp = Sp::new(SpConfig {
-        body_limit: 64,
-        ..SpConfig::default()
-    });
+    let sp = Sp::new(SpConfig { body_limit: 64, ..SpConfig::default() });
     let big = json!({"userName": "x".repeat(100)}).to_string();
-    let r = sp
-        .raw(
-            Method::POST,
-            "/Users",
-            Some(&big),
-            &[("content-type", "application/json")],
-        )
-        .await;
+    let r = sp.raw(Method::POST, "/Users", Some(&big), &[("content-type", "application/json")]).await;
     r.assert_error(413, None);
     assert_eq!(r.body["detail"], "request body exceeds 64 bytes");
 }
@@ -921,45 +545,19 @@ async fn etags() {
     let path = format!("/Users/{id}");
     let body = json!({"userName": "e@x.com", "title": "x"}).to_string();
     let ct = ("content-type", "application/scim+json");
-    sp.raw(
-        Method::PUT,
-        &path,
-        Some(&body),
-        &[ct, ("if-match", "W/\"7\"")],
-    )
-    .await
-    .assert_error(412, None);
-    let r = sp
-        .raw(
-            Method::PUT,
-            &path,
-            Some(&body),
-            &[ct, ("if-match", "W/\"1\"")],
-        )
-        .await;
+    sp.raw(Method::PUT, &path, Some(&body), &[ct, ("if-match", "W/\"7\"")]).await.assert_error(412, None);
+    let r = sp.raw(Method::PUT, &path, Some(&body), &[ct, ("if-match", "W/\"1\"")]).await;
     assert_eq!(r.status, StatusCode::OK);
-    sp.raw(Method::DELETE, &path, None, &[("if-match", "W/\"1\"")])
-        .await
-        .assert_error(412, None);
-    let r = sp
-        .raw(Method::GET, &path, None, &[("if-none-match", "W/\"2\"")])
-        .await;
+    sp.raw(Method::DELETE, &path, None, &[("if-match", "W/\"1\"")]).await.assert_error(412, None);
+    let r = sp.raw(Method::GET, &path, None, &[("if-none-match", "W/\"2\"")]).await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
-    assert_eq!(
-        sp.raw(Method::GET, &path, None, &[("if-none-match", "W/\"1\"")])
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(sp.raw(Method::GET, &path, None, &[("if-none-match", "W/\"1\"")]).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn ids_are_reproducible_per_seed() {
     let ids = |seed| async move {
-        let sp = Sp::new(SpConfig {
-            seed,
-            ..SpConfig::default()
-        });
+        let sp = Sp::new(SpConfig { seed, ..SpConfig::default() });
         (sp.user("a@x.com").await, sp.user("b@x.com").await)
     };
     let (a1, b1) = ids(7).await;
@@ -970,19 +568,10 @@ async fn ids_are_reproducible_per_seed() {
 
 #[tokio::test]
 async fn spawn_serves_over_tcp_and_shuts_down() {
-    let sp = spawn(SpConfig {
-        token: Some("tok".into()),
-        ..SpConfig::default()
-    })
-    .await
-    .unwrap();
+    let sp = spawn(SpConfig { token: Some("tok".into()), ..SpConfig::default() }).await.unwrap();
     assert_eq!(sp.base_url, format!("http://{}/scim/v2", sp.addr));
     let client = reqwest::Client::new();
-    let health = client
-        .get(format!("http://{}/healthz", sp.addr))
-        .send()
-        .await
-        .unwrap();
+    let health = client.get(format!("http://{}/healthz", sp.addr)).send().await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
     let r = client
         .post(format!("{}/Users", sp.base_url))
@@ -992,24 +581,11 @@ async fn spawn_serves_over_tcp_and_shuts_down() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
-    assert_eq!(
-        r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .split("/Users/")
-            .next(),
-        Some(sp.base_url.as_str())
-    );
+    assert_eq!(r.headers()["location"].to_str().unwrap().split("/Users/").next(), Some(sp.base_url.as_str()));
     assert_eq!(sp.state.users().len(), 1);
     let addr = sp.addr;
     sp.shutdown().await;
-    assert!(
-        client
-            .get(format!("http://{addr}/healthz"))
-            .send()
-            .await
-            .is_err()
-    );
+    assert!(client.get(format!("http://{addr}/healthz")).send().await.is_err());
 }
 
 /// Scale check (run with `--ignored --nocapture`, ideally in release):
@@ -1025,18 +601,10 @@ async fn scale_10k_users() {
     let loaded = t.elapsed();
     let t = std::time::Instant::now();
     for i in (0..10_000).step_by(10) {
-        let r = sp
-            .get(&format!(
-                "/Users?filter=userName%20eq%20%22LOAD{i}%40bench.test%22"
-            ))
-            .await;
+        let r = sp.get(&format!("/Users?filter=userName%20eq%20%22LOAD{i}%40bench.test%22")).await;
         assert_eq!(r.body["totalResults"], 1);
     }
     let rss = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let rss = rss
-        .lines()
-        .find(|l| l.starts_with("VmRSS"))
-        .unwrap_or("VmRSS: ?")
-        .to_string();
+    let rss = rss.lines().find(|l| l.starts_with("VmRSS")).unwrap_or("VmRSS: ?").to_string();
     println!("load {loaded:?}, 1000 lookups {:?}, {rss}", t.elapsed());
 }

@@ -1,0 +1,385 @@
+//! The rule catalogue: every finding jcsim reports about an SP, with its RFC
+//! section, severity, what JumpCloud does about it and how to fix the SP.
+
+use crate::provision::{Finding, Severity};
+
+/// One rule of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Rule {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// RFC 7643/7644 section, or "JumpCloud" for JumpCloud-specific behaviour.
+    pub rfc: &'static str,
+    #[serde(serialize_with = "severity_name")]
+    pub severity: Severity,
+    /// What JumpCloud does and what the JumpCloud admin sees.
+    pub jumpcloud: &'static str,
+    pub fix: &'static str,
+}
+
+fn severity_name<S: serde::Serializer>(s: &Severity, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    })
+}
+
+use Severity::{Error as E, Warning as W};
+
+const fn rule(
+    id: &'static str,
+    severity: Severity,
+    rfc: &'static str,
+    title: &'static str,
+    jumpcloud: &'static str,
+    fix: &'static str,
+) -> Rule {
+    Rule { id, title, rfc, severity, jumpcloud, fix }
+}
+
+/// Every rule, most severe first within each area.
+pub const RULES: &[Rule] = &[
+    // Activation and connection.
+    rule(
+        "test-connection-failed",
+        E,
+        "JumpCloud",
+        "Test Connection does not get a usable answer",
+        "Test Connection shows \"Connection failed\"; the admin cannot activate the integration.",
+        "Answer GET /Users?startIndex=1&count=1 with 200 and a SCIM ListResponse, with the configured token.",
+    ),
+    rule(
+        "activation-test-email-exists",
+        E,
+        "RFC 7644 §3.3",
+        "The activation test user's email already exists at the SP",
+        "Activation fails: the Test User Email already exists in the application; the admin must enter a new, unused email.",
+        "Use a Test User Email that does not exist at the SP (JumpCloud needs a fresh one for every activation).",
+    ),
+    rule(
+        "activation-failed",
+        E,
+        "JumpCloud",
+        "A request of the activation test cycle failed",
+        "Activation fails and the integration stays inactive; the admin sees the SP's error detail.",
+        "Support create, full-replace PUT (with \"emails\": null) and DELETE of a user, and create/update/delete of a group when group management is on.",
+    ),
+    rule(
+        "delete-unsupported",
+        W,
+        "RFC 7644 §3.6",
+        "DELETE /Users is not supported (405/501)",
+        "Activation succeeds but JumpCloud deactivates its test user instead of deleting it; the admin must delete it by hand. Deleted JumpCloud users stay in the application.",
+        "Implement DELETE /Users/{id} answering 204.",
+    ),
+    // Resource responses.
+    rule(
+        "id-string",
+        E,
+        "RFC 7643 §3.1",
+        "Resource ids are JSON strings",
+        "A numeric id breaks JumpCloud: the user or group cannot be linked, so later updates, deprovisioning and deletes fail.",
+        "Return \"id\" as a JSON string, e.g. \"id\": \"42\".",
+    ),
+    rule(
+        "create-body",
+        E,
+        "RFC 7644 §3.3",
+        "A successful POST returns the created resource with its id",
+        "JumpCloud cannot link the created user or group; every later change to it fails.",
+        "Answer POST with 201 and the full created resource, including \"id\".",
+    ),
+    rule(
+        "create-status",
+        W,
+        "RFC 7644 §3.3",
+        "A successful POST answers 201 Created",
+        "JumpCloud accepts any 2xx, but other identity providers expect 201.",
+        "Answer a successful POST with 201 Created.",
+    ),
+    rule(
+        "location-meta",
+        W,
+        "RFC 7644 §3.3, RFC 7643 §3.1",
+        "Created resources carry a Location header and meta",
+        "JumpCloud does not use them; clients that follow Location or read meta.version break.",
+        "Send Location: <resource URL> on 201 and a \"meta\" object with resourceType, created, lastModified and location.",
+    ),
+    rule(
+        "schemas",
+        W,
+        "RFC 7643 §3, RFC 7644 §3.4.2, §3.12",
+        "Responses carry the right \"schemas\"",
+        "JumpCloud tolerates missing schemas; strict SCIM clients reject the response.",
+        "Include \"schemas\" with the resource's schema URN (User, Group), the ListResponse URN for lists and the Error URN for errors.",
+    ),
+    rule(
+        "content-type",
+        W,
+        "RFC 7644 §3.1, §8.1",
+        "Responses use Content-Type application/scim+json",
+        "JumpCloud reads the JSON either way; strict clients reject application/json.",
+        "Send Content-Type: application/scim+json on every SCIM response.",
+    ),
+    // Lists and filters.
+    rule(
+        "list-response",
+        E,
+        "RFC 7644 §3.4.2",
+        "Filtered GETs answer with a ListResponse",
+        "JumpCloud cannot tell whether the user or group exists, so it cannot decide between create and update; provisioning fails.",
+        "Answer GET /Users?filter=... with {\"schemas\":[ListResponse URN],\"totalResults\":N,\"Resources\":[...]}.",
+    ),
+    rule(
+        "list-paging",
+        W,
+        "RFC 7644 §3.4.2",
+        "ListResponse paging fields are present integers",
+        "JumpCloud does not page through lookups; other clients loop forever or stop early on missing or string paging fields.",
+        "Return totalResults, startIndex and itemsPerPage as JSON integers.",
+    ),
+    rule(
+        "filter-eq-exact",
+        E,
+        "RFC 7644 §3.4.2.2",
+        "An `eq` lookup returns exactly the matching resource",
+        "JumpCloud links the first result of its userName/displayName lookup: a wrong or extra result links the wrong user or group, and it is then overwritten.",
+        "Implement `eq` as an exact (case-insensitive for userName and displayName) match; do not ignore the filter.",
+    ),
+    rule(
+        "filter-case-insensitive",
+        E,
+        "RFC 7643 §4.1.1, RFC 7644 §3.4.2.2",
+        "userName matching is case-insensitive",
+        "A lookup that misses because of case makes JumpCloud POST a duplicate, which the SP then rejects with 409: the user is never linked.",
+        "Compare userName case-insensitively in filters (caseExact is false for userName).",
+    ),
+    // Writes.
+    rule(
+        "put-null",
+        E,
+        "RFC 7644 §3.5.1",
+        "An explicit null in a PUT is accepted as \"clear\"",
+        "JumpCloud's activation update sends \"emails\": null; rejecting it fails activation.",
+        "Treat a null attribute value in PUT/PATCH as unassigned (clear it).",
+    ),
+    rule(
+        "patch-response",
+        W,
+        "RFC 7644 §3.5.2",
+        "PATCH answers 200 with the resource, or 204",
+        "JumpCloud accepts any 2xx; clients that read the result expect 200 with the resource or 204.",
+        "Answer a successful PATCH with 200 and the full resource (or 204 No Content).",
+    ),
+    rule(
+        "patch-no-content",
+        W,
+        "RFC 7644 §3.5.2",
+        "PATCH answers 204, so the change cannot be confirmed from the response",
+        "JumpCloud accepts 204. Nothing confirms the change, so an SP that acknowledges but ignores an operation goes unnoticed until users report wrong access.",
+        "Prefer 200 with the resource; jcsim's read-back (verify, --verify-each) confirms changes either way.",
+    ),
+    rule(
+        "delete-status",
+        W,
+        "RFC 7644 §3.6",
+        "DELETE answers 204 No Content",
+        "JumpCloud accepts any 2xx; other clients expect 204.",
+        "Answer a successful DELETE with 204 and no body.",
+    ),
+    rule(
+        "echo-active",
+        E,
+        "RFC 7644 §3.5.1",
+        "The SP applies `active` as sent",
+        "The admin suspends or unbinds a user and JumpCloud reports success, but the user can still sign in to the application.",
+        "Store `active` from every PUT/PATCH and return the stored value.",
+    ),
+    rule(
+        "echo-group-name",
+        E,
+        "RFC 7644 §3.5.2",
+        "The SP applies a group rename as sent",
+        "The group shows the new name in JumpCloud and the old one in the application.",
+        "Apply PATCH replace on displayName (and PUT) and return the stored name.",
+    ),
+    rule(
+        "echo-members",
+        E,
+        "RFC 7644 §3.5.2",
+        "The SP applies member additions and removals as sent",
+        "Users removed from the JumpCloud group keep access in the application (or added users get none).",
+        "Apply PATCH add/remove on members, including remove with a value array and with a members[value eq \"…\"] path.",
+    ),
+    // Errors.
+    rule(
+        "sp-rejected-request",
+        E,
+        "RFC 7644 §3.12",
+        "The SP rejected a request JumpCloud sends",
+        "Provisioning error in JumpCloud for this user or group; it is not synced.",
+        "Accept the request as JumpCloud sends it (see the request body in the timeline).",
+    ),
+    rule(
+        "error-format",
+        W,
+        "RFC 7644 §3.12",
+        "Errors use the SCIM Error format with `status` as a string",
+        "JumpCloud shows a generic error instead of the SP's detail; the admin cannot tell what went wrong.",
+        "Answer errors with {\"schemas\":[Error URN],\"status\":\"400\",\"scimType\":...,\"detail\":...}.",
+    ),
+    rule(
+        "uniqueness-409",
+        W,
+        "RFC 7644 §3.3, §3.12",
+        "A conflict answers 409 with scimType uniqueness",
+        "JumpCloud reports the conflict; without scimType the admin does not learn that the user already exists.",
+        "Answer a duplicate userName or displayName with 409 and \"scimType\": \"uniqueness\".",
+    ),
+    rule(
+        "auth-401",
+        E,
+        "RFC 7644 §3.12, §2",
+        "A wrong token is refused with 401",
+        "Any token works, so anyone who can reach the SP can provision users into it.",
+        "Reject requests without the configured bearer token (or API key) with 401.",
+    ),
+    rule(
+        "server-error",
+        W,
+        "RFC 7644 §3.12",
+        "The SP answered 5xx",
+        "JumpCloud retries; provisioning is delayed and may fail if errors persist.",
+        "Find the failing request in the timeline and the SP's logs.",
+    ),
+    rule(
+        "rate-limited",
+        W,
+        "RFC 6585 §4",
+        "The SP answered 429 Too Many Requests",
+        "JumpCloud backs off and retries; large syncs slow down. Without Retry-After it cannot know how long to wait.",
+        "Size limits for identity-provider bursts (initial syncs send a lookup and a create per user) and send Retry-After with 429.",
+    ),
+    rule(
+        "slow-response",
+        W,
+        "JumpCloud",
+        "The SP answers slowly",
+        "Large syncs take long and may hit JumpCloud's timeout (its value is not documented; jcsim uses the knob timeout_ms).",
+        "Answer provisioning requests well under a second.",
+    ),
+    rule(
+        "sp-timeout",
+        E,
+        "JumpCloud",
+        "The SP did not answer within the timeout",
+        "JumpCloud retries and then reports a provisioning error.",
+        "Answer within the timeout; make user and group writes fast.",
+    ),
+    rule(
+        "sp-unreachable",
+        E,
+        "JumpCloud",
+        "The SP could not be reached",
+        "Test Connection fails and provisioning stops.",
+        "Check that the SP is running and reachable at the Base URL.",
+    ),
+    // Read-back.
+    rule(
+        "readback-missing",
+        E,
+        "RFC 7644 §3.4.1",
+        "A provisioned resource can be read back",
+        "JumpCloud believes the resource exists; its later updates fail.",
+        "Serve GET /Users/{id} and /Groups/{id} for every id you returned, until JumpCloud deletes it.",
+    ),
+    rule(
+        "readback-active",
+        E,
+        "RFC 7644 §3.5.1",
+        "`active` at the SP matches what JumpCloud sent",
+        "Suspended or unbound users can still sign in (or active users cannot).",
+        "Apply `active` from every PUT/PATCH.",
+    ),
+    rule(
+        "readback-user",
+        E,
+        "RFC 7644 §3.5.1",
+        "userName and displayName at the SP match what JumpCloud sent",
+        "The application shows stale names.",
+        "Store userName and displayName from every PUT.",
+    ),
+    rule(
+        "readback-group-name",
+        E,
+        "RFC 7644 §3.5.2",
+        "Group displayName at the SP matches JumpCloud",
+        "The group shows the new name in JumpCloud and the old one in the application.",
+        "Apply PATCH replace on displayName.",
+    ),
+    rule(
+        "readback-members",
+        E,
+        "RFC 7644 §3.5.2",
+        "Group members at the SP match JumpCloud",
+        "Group membership in the application differs from the JumpCloud user group; access is wrong.",
+        "Apply every PATCH add/remove on members.",
+    ),
+    rule(
+        "delete-then-404",
+        E,
+        "RFC 7644 §3.6",
+        "A deleted resource answers 404",
+        "The user or group is deleted in JumpCloud but still present in the application.",
+        "Remove the resource on DELETE and answer 404 for it afterwards.",
+    ),
+];
+
+/// The rule with `id`.
+pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// A finding for rule `id`, with the catalogue's severity, JumpCloud symptom and fix.
+pub fn finding(id: &str, message: impl Into<String>) -> Finding {
+    match rule_by_id(id) {
+        Some(r) => {
+            let f = if r.severity == Severity::Error {
+                Finding::error(r.id, message)
+            } else {
+                Finding::warning(r.id, message)
+            };
+            f.admin(r.jumpcloud).fix(r.fix)
+        }
+        None => Finding::error(id, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn ids_are_unique_and_kebab_case() {
+        let ids: BTreeSet<_> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), RULES.len());
+        assert!(RULES.iter().all(|r| r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+    }
+
+    #[test]
+    fn findings_take_severity_and_advice_from_the_catalogue() {
+        let f = finding("content-type", "x");
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.fix.unwrap().contains("application/scim+json"));
+        assert_eq!(finding("id-string", "x").severity, Severity::Error);
+    }
+
+    #[test]
+    fn the_readme_documents_every_rule() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        for r in RULES {
+            assert!(readme.contains(&format!("`{}`", r.id)), "README does not document rule {}", r.id);
+        }
+    }
+}
