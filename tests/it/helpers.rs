@@ -19,6 +19,10 @@ pub struct FakeState {
     users: BTreeMap<String, Value>,
     groups: BTreeMap<String, Value>,
     next: u64,
+    /// Filters compare case-sensitively (a bug).
+    pub case_sensitive: bool,
+    /// Any token is accepted (a bug).
+    pub any_token: bool,
 }
 
 impl FakeState {
@@ -40,7 +44,7 @@ impl FakeState {
 
     fn respond(&mut self, req: &Request) -> ResponseTemplate {
         let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-        if auth != format!("Bearer {TOKEN}") {
+        if !self.any_token && auth != format!("Bearer {TOKEN}") {
             return scim(401, error(401, "bad token"));
         }
         let path = req.url.path().to_string();
@@ -64,7 +68,10 @@ impl FakeState {
                     .filter(|r| match &filter {
                         Some(f) => {
                             let (attr, value) = parse_eq(f);
-                            r.get(&attr).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(&value))
+                            let case_sensitive = self.case_sensitive;
+                            r.get(&attr).and_then(Value::as_str).is_some_and(|v| {
+                                if case_sensitive { v == value } else { v.eq_ignore_ascii_case(&value) }
+                            })
                         }
                         None => true,
                     })
