@@ -54,9 +54,21 @@ fn run_start(run: &Run) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
+/// ISO 8601 of `start + offset_ms`; out-of-range times fall back to `start`.
 fn iso(start: SystemTime, offset_ms: f64) -> String {
-    let at = start + Duration::from_micros((clean(offset_ms) * 1000.0) as u64);
-    humantime::format_rfc3339_millis(at).to_string()
+    use std::fmt::Write;
+    let at = start
+        .checked_add(Duration::from_micros((clean(offset_ms) * 1000.0) as u64))
+        .unwrap_or(start);
+    let mut out = String::new();
+    if write!(out, "{}", humantime::format_rfc3339_millis(at)).is_err() {
+        out.clear();
+        let _ = write!(out, "{}", humantime::format_rfc3339_millis(start));
+    }
+    if out.is_empty() {
+        out.push_str("1970-01-01T00:00:00.000Z");
+    }
+    out
 }
 
 fn entry(x: &Exchange, start: SystemTime, page: &str, run: &Run) -> Value {

@@ -166,6 +166,11 @@ impl Run {
                     continue;
                 }
             };
+            if let Some(step) = step_of(&event).filter(|s| *s > MAX_STEPS) {
+                run.bad_lines
+                    .push((i + 1, format!("step index {step} is out of range")));
+                continue;
+            }
             redactor.event(&mut event);
             match event {
                 Event::RunStarted(h) => run.header = Some(h),
@@ -219,7 +224,7 @@ impl Run {
 
     /// Steps in the scenario (from the header), at least the ones seen.
     pub fn total_steps(&self) -> usize {
-        let declared = self.header.as_ref().map_or(0, |h| h.steps);
+        let declared = self.header.as_ref().map_or(0, |h| h.steps.min(MAX_STEPS));
         declared.max(self.steps.len())
     }
 
@@ -297,6 +302,19 @@ impl Run {
             ));
         }
         notes
+    }
+}
+
+/// More steps than any scenario has: beyond this an index is corrupt.
+const MAX_STEPS: usize = 100_000;
+
+fn step_of(e: &Event) -> Option<usize> {
+    match e {
+        Event::StepStarted(s) => Some(s.step),
+        Event::Exchange(x) => Some(x.step),
+        Event::Check(c) => Some(c.step),
+        Event::StepFinished(f) => Some(f.step),
+        Event::RunStarted(_) | Event::RunFinished(_) => None,
     }
 }
 

@@ -107,7 +107,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
     let users = opts.exchanges.saturating_sub(8) / 2;
     let per_step = 1000usize;
     let groups = users.div_ceil(per_step).max(1);
-    let total_steps = 3 + groups + 1;
+    let total_steps = 3 + groups;
     g.events.push(Event::RunStarted(RunStarted {
         run_id: "20260101T000000Z-synthetic-0001".into(),
         scenario: format!("Synthetic load{}", evil(0)),

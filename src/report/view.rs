@@ -29,6 +29,8 @@ pub(crate) struct ReportPage {
     pub counts: Counts,
     pub knobs: Vec<(String, String)>,
     pub steps: Vec<StepChip>,
+    /// Placeholder chips for steps that did not run (capped).
+    pub skipped_chips: usize,
     pub data_json: String,
     pub details_json: String,
 }
@@ -161,6 +163,7 @@ pub(crate) fn page(run: &Run) -> Result<ReportPage, serde_json::Error> {
                 state: s.state().as_str(),
             })
             .collect(),
+        skipped_chips: run.skipped().min(100),
         data_json: script_json(&data)?,
         details_json: script_json(&details)?,
     })

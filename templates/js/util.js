@@ -30,7 +30,8 @@ function fmtMs(ms) {
   if (ms < 100) return ms.toFixed(1) + " ms";
   if (ms < 10000) return Math.round(ms) + " ms";
   if (ms < 120000) return (ms / 1000).toFixed(1) + " s";
-  return Math.floor(ms / 60000) + " min " + Math.round((ms % 60000) / 1000) + " s";
+  const s = Math.round(ms / 1000);
+  return Math.floor(s / 60) + " min " + (s % 60) + " s";
 }
 function statusClass(status) {
   return status ? Math.floor(status / 100) + "xx" : "none";
