@@ -43,7 +43,11 @@ impl IndexPage {
         let rows: Vec<IndexRow> = runs.iter().map(|r| row(r, dir)).collect();
         let passed = rows.iter().filter(|r| r.status == "pass").count();
         IndexPage {
-            title: format!("jcsim · {} run{}", rows.len(), if rows.len() == 1 { "" } else { "s" }),
+            title: format!(
+                "jcsim · {} run{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            ),
             failed: rows.len() - passed,
             passed,
             status: if passed == rows.len() { "pass" } else { "fail" },

@@ -63,7 +63,10 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
         summary: run_dir.join("summary.json"),
     };
     write_file(&outputs.html, html::report(&run)?.as_bytes())?;
-    write_file(&outputs.junit, junit::document(std::slice::from_ref(&run)).as_bytes())?;
+    write_file(
+        &outputs.junit,
+        junit::document(std::slice::from_ref(&run)).as_bytes(),
+    )?;
     write_file(&outputs.har, &har_bytes(std::slice::from_ref(&run))?)?;
     write_file(&outputs.summary, &summary_bytes(&run)?)?;
     Ok(outputs)

@@ -198,7 +198,9 @@ impl Run {
     }
 
     pub fn file(&self) -> String {
-        self.header.as_ref().map_or_else(String::new, |h| h.file.clone())
+        self.header
+            .as_ref()
+            .map_or_else(String::new, |h| h.file.clone())
     }
 
     pub fn run_id(&self) -> String {
@@ -282,7 +284,9 @@ impl Run {
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.header.is_none() {
-            notes.push("events.jsonl has no run_started event: scenario details are unknown.".to_string());
+            notes.push(
+                "events.jsonl has no run_started event: scenario details are unknown.".to_string(),
+            );
         }
         if self.incomplete() {
             notes.push("Incomplete: events.jsonl ends without run_finished (jcsim stopped before the end of the run).".to_string());

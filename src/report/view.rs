@@ -215,12 +215,18 @@ pub(crate) fn data(run: &Run) -> Data {
         steps.push(StepData {
             i: s.index,
             t: s.title(),
-            a: s.started.as_ref().map_or_else(String::new, |st| st.action.clone()),
+            a: s.started
+                .as_ref()
+                .map_or_else(String::new, |st| st.action.clone()),
             ln: s.line(),
             at: round3(s.start_ms()),
             d: round3(s.duration_ms()),
             v: s.state().as_str(),
-            r: if s.state() == StepState::Pass { None } else { s.reason() },
+            r: if s.state() == StepState::Pass {
+                None
+            } else {
+                s.reason()
+            },
             x0,
             x1: x.len(),
             c: s.checks.iter().map(check).collect(),
@@ -267,7 +273,9 @@ fn detail(e: &Exchange) -> Detail<'_> {
         e.response.as_ref().map(|r| r.headers.as_slice()),
         e.response.as_ref().and_then(|r| r.body.as_ref()),
         e.response.as_ref().and_then(|r| r.body_text.as_deref()),
-        e.error.as_ref().map(|f| format!("{}: {}", f.kind, f.message)),
+        e.error
+            .as_ref()
+            .map(|f| format!("{}: {}", f.kind, f.message)),
     )
 }
 
@@ -291,7 +299,10 @@ fn check(c: &Check) -> CheckData {
 
 /// Line diff of two JSON values, pretty-printed: `" "` same, `-` expected only,
 /// `+` actual only. Longest-common-subsequence, capped for huge values.
-pub(crate) fn diff_values(expected: Option<&Value>, actual: Option<&Value>) -> Vec<(&'static str, String)> {
+pub(crate) fn diff_values(
+    expected: Option<&Value>,
+    actual: Option<&Value>,
+) -> Vec<(&'static str, String)> {
     let pretty = |v: Option<&Value>| -> Vec<String> {
         match v {
             Some(v) => serde_json::to_string_pretty(v)
@@ -326,12 +337,12 @@ pub(crate) fn diff_values(expected: Option<&Value>, actual: Option<&Value>) -> V
             out.push((" ", a[i].clone()));
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(("+", b[j].clone()));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push(("-", a[i].clone()));
             i += 1;
+        } else {
+            out.push(("+", b[j].clone()));
+            j += 1;
         }
     }
     out

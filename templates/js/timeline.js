@@ -193,7 +193,8 @@ function rowEl(xi) {
   e.tabIndex = 0;
   const a = el("a", "xid", "#" + r[X_ID]);
   a.href = "#x-" + r[X_ID];
-  const path = el("span", "p", r[X_PATH]);
+  const path = el("span", "p", readablePath(r[X_PATH]));
+  path.title = r[X_PATH];
   const lbl = el("span", "lbl");
   if (r[X_ATTEMPT] > 1) lbl.appendChild(el("span", "rt", "retry " + r[X_ATTEMPT]));
   lbl.appendChild(document.createTextNode(" " + r[X_LABEL]));

@@ -85,6 +85,11 @@ function jsonBlock(value) {
   return pre;
 }
 
+/** `/Users?filter=userName%20eq%20%22a%22` → `/Users?filter=userName eq "a"` (display only). */
+function readablePath(p) {
+  if (p.indexOf("%") < 0) return p;
+  try { return decodeURIComponent(p); } catch (e) { return p; }
+}
 /** POSIX shell single-quoting. */
 function shq(s) {
   return "'" + String(s).replace(/'/g, "'\\''") + "'";
