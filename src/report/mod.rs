@@ -1,1 +1,173 @@
-//! Reports rendered from a recorded run.
+//! Reports rendered from a recorded run's `events.jsonl`: the self-contained
+//! HTML timeline, JUnit XML, HAR 1.2 and `summary.json`, plus an index page
+//! and combined CI copies for several runs.
+//!
+//! `events.jsonl` is the only input, so every output can be re-rendered later
+//! (`jcsim report RUN_DIR`), including for a run that was cut short.
+
+mod har;
+mod html;
+mod index;
+mod junit;
+mod run;
+mod summary;
+#[doc(hidden)]
+pub mod synth;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use summary::{StepResult, Summary};
+
+use run::Run;
+use std::path::{Path, PathBuf};
+
+/// The files written into a run directory by [`write_outputs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outputs {
+    pub html: PathBuf,
+    pub junit: PathBuf,
+    pub har: PathBuf,
+    pub summary: PathBuf,
+}
+
+/// Why a report could not be written.
+#[derive(thiserror::Error, Debug)]
+pub enum ReportError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot render {what}: {message}")]
+    Render { what: &'static str, message: String },
+    #[error("no run directories given")]
+    NoRuns,
+}
+
+/// Render `report.html`, `junit.xml`, `run.har` and `summary.json` into
+/// `run_dir` from its `events.jsonl`. A run cut short (no `run_finished`) is
+/// marked incomplete; a torn or unreadable line is skipped and noted.
+pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
+    let run = Run::load(run_dir)?;
+    let outputs = Outputs {
+        html: run_dir.join("report.html"),
+        junit: run_dir.join("junit.xml"),
+        har: run_dir.join("run.har"),
+        summary: run_dir.join("summary.json"),
+    };
+    write_file(&outputs.html, html::report(&run)?.as_bytes())?;
+    write_file(
+        &outputs.junit,
+        junit::document(std::slice::from_ref(&run)).as_bytes(),
+    )?;
+    write_file(&outputs.har, &har_bytes(std::slice::from_ref(&run))?)?;
+    write_file(&outputs.summary, &summary_bytes(&run)?)?;
+    Ok(outputs)
+}
+
+/// Read a run's result from its `events.jsonl` (what `summary.json` holds).
+pub fn summarize(run_dir: &Path) -> Result<Summary, ReportError> {
+    Ok(Summary::from_run(&Run::load(run_dir)?))
+}
+
+/// Write `index.html` into `out_dir`, linking every run's `report.html` with a
+/// relative link, with its scenario, status, counts, duration and failures.
+pub fn write_index(out_dir: &Path, run_dirs: &[PathBuf]) -> Result<PathBuf, ReportError> {
+    let runs = load_all(run_dirs)?;
+    let path = out_dir.join("index.html");
+    write_file(&path, html::index(&runs, out_dir)?.as_bytes())?;
+    Ok(path)
+}
+
+/// Combined copies for CI. `junit`: one file with one `<testsuite>` per run.
+/// `har`: one HAR with the pages and entries of every run. `html`: the run's
+/// own report when there is one run; for several, an index page (as
+/// [`write_index`], links relative to the file's directory) that also lists
+/// each run's failures, so it is useful even when copied alone.
+pub fn write_combined(
+    run_dirs: &[PathBuf],
+    junit: Option<&Path>,
+    har: Option<&Path>,
+    html: Option<&Path>,
+) -> Result<(), ReportError> {
+    if run_dirs.is_empty() {
+        return Err(ReportError::NoRuns);
+    }
+    let runs = load_all(run_dirs)?;
+    if let Some(p) = junit {
+        write_file(p, junit::document(&runs).as_bytes())?;
+    }
+    if let Some(p) = har {
+        write_file(p, &har_bytes(&runs)?)?;
+    }
+    if let Some(p) = html {
+        let text = match runs.as_slice() {
+            [one] => html::report(one)?,
+            many => html::index(many, p.parent().unwrap_or(Path::new("")))?,
+        };
+        write_file(p, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Run directories at `path`: `path` itself when it holds `events.jsonl`,
+/// else its direct subdirectories that do, sorted by name (run ids sort by time).
+pub fn find_run_dirs(path: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    if path.join("events.jsonl").is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let read = |source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(read)? {
+        let p = entry.map_err(read)?.path();
+        if p.join("events.jsonl").is_file() {
+            dirs.push(p);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn load_all(run_dirs: &[PathBuf]) -> Result<Vec<Run>, ReportError> {
+    run_dirs.iter().map(|d| Run::load(d)).collect()
+}
+
+fn har_bytes(runs: &[Run]) -> Result<Vec<u8>, ReportError> {
+    serde_json::to_vec_pretty(&har::document(runs)).map_err(|e| ReportError::Render {
+        what: "run.har",
+        message: e.to_string(),
+    })
+}
+
+fn summary_bytes(run: &Run) -> Result<Vec<u8>, ReportError> {
+    serde_json::to_vec_pretty(&Summary::from_run(run)).map_err(|e| ReportError::Render {
+        what: "summary.json",
+        message: e.to_string(),
+    })
+}
+
+/// Write through a temporary file and rename, so a reader never sees half a file.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let err = |source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}

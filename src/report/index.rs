@@ -1,0 +1,162 @@
+//! The index page: one row per run with a relative link to its report.
+
+use super::run::{Run, StepState};
+use super::view::{counts, human_ms};
+use crate::record::Verdict;
+use serde::Serialize;
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IndexPage {
+    pub title: String,
+    pub runs: Vec<IndexRow>,
+    pub passed: usize,
+    pub failed: usize,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IndexRow {
+    pub href: String,
+    pub scenario: String,
+    pub file: String,
+    pub run_id: String,
+    pub status: &'static str,
+    pub started_at: String,
+    pub duration: String,
+    pub counts: super::view::Counts,
+    pub stop_reason: Option<String>,
+    pub failures: Vec<Failure>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Failure {
+    pub n: usize,
+    pub title: String,
+    pub line: usize,
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+impl IndexPage {
+    pub fn new(runs: &[Run], dir: &Path) -> IndexPage {
+        let rows: Vec<IndexRow> = runs.iter().map(|r| row(r, dir)).collect();
+        let passed = rows.iter().filter(|r| r.status == "pass").count();
+        IndexPage {
+            title: format!(
+                "jcsim · {} run{}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            ),
+            failed: rows.len() - passed,
+            passed,
+            status: if passed == rows.len() { "pass" } else { "fail" },
+            runs: rows,
+        }
+    }
+}
+
+fn row(run: &Run, dir: &Path) -> IndexRow {
+    let failures = run
+        .steps
+        .iter()
+        .filter(|s| matches!(s.state(), StepState::Fail | StepState::Incomplete))
+        .take(10)
+        .map(|s| Failure {
+            n: s.index + 1,
+            title: s.title(),
+            line: s.line(),
+            reason: s.reason().unwrap_or_else(|| "failed".into()),
+            fix: s
+                .checks
+                .iter()
+                .filter(|c| c.verdict == Verdict::Fail)
+                .find_map(|c| c.fix.clone()),
+        })
+        .collect();
+    IndexRow {
+        href: relative_href(dir, &run.dir.join("report.html")),
+        scenario: run.scenario(),
+        file: run.file(),
+        run_id: run.run_id(),
+        status: run.status().as_str(),
+        started_at: run
+            .header
+            .as_ref()
+            .map_or_else(String::new, |h| h.started_at.clone()),
+        duration: human_ms(run.duration_ms()),
+        counts: counts(run),
+        stop_reason: run.stop_reason(),
+        failures,
+    }
+}
+
+/// A percent-encoded relative URL from directory `from` to file `to`.
+pub(crate) fn relative_href(from: &Path, to: &Path) -> String {
+    let (from, to) = (normalize(from), normalize(to));
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = from
+        .components()
+        .skip(common)
+        .map(|_| "..".to_string())
+        .collect();
+    parts.extend(
+        to.components()
+            .skip(common)
+            .map(|c| encode_segment(&c.as_os_str().to_string_lossy())),
+    );
+    parts.join("/")
+}
+
+/// Absolute and lexically normalized (`a/./b/../c` → `a/c`).
+fn normalize(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_links_climb_and_encode() {
+        assert_eq!(
+            relative_href(Path::new("/o/runs"), Path::new("/o/runs/r 1/report.html")),
+            "r%201/report.html"
+        );
+        assert_eq!(
+            relative_href(Path::new("/o/ci"), Path::new("/o/runs/x#1/report.html")),
+            "../runs/x%231/report.html"
+        );
+        assert_eq!(
+            relative_href(Path::new("/o/./a/.."), Path::new("/o/r/report.html")),
+            "r/report.html"
+        );
+    }
+}

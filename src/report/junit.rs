@@ -1,0 +1,221 @@
+//! `junit.xml`: one `<testsuite>` per run, one `<testcase>` per step. Written
+//! by hand with strict escaping (XML 1.0 forbids most control characters even
+//! as references, so they are spelled out as `\u{..}`).
+
+use super::run::{Run, StepRun, StepState};
+use crate::record::Verdict;
+use std::fmt::Write;
+
+/// A complete JUnit document holding one suite per run.
+pub(crate) fn document(runs: &[Run]) -> String {
+    let tests: usize = runs.iter().map(|r| r.total_steps()).sum();
+    let failures: usize = runs.iter().map(|r| r.count(StepState::Fail)).sum();
+    let errors: usize = runs.iter().map(|r| r.count(StepState::Incomplete)).sum();
+    let skipped: usize = runs.iter().map(|r| r.skipped()).sum();
+    let time: f64 = runs.iter().map(|r| r.duration_ms()).sum::<f64>() / 1000.0;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"jcsim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">"
+    );
+    for (i, run) in runs.iter().enumerate() {
+        suite(&mut out, i, run);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn suite(out: &mut String, id: usize, run: &Run) {
+    let timestamp = run
+        .header
+        .as_ref()
+        .map(|h| junit_timestamp(&h.started_at))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  <testsuite id=\"{id}\" name=\"{}\" package=\"{}\" hostname=\"jcsim\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\" timestamp=\"{}\">",
+        esc(&run.scenario()),
+        esc(&run.file()),
+        run.total_steps(),
+        run.count(StepState::Fail),
+        run.count(StepState::Incomplete),
+        run.skipped(),
+        run.duration_ms() / 1000.0,
+        esc(&timestamp),
+    );
+    out.push_str("    <properties>\n");
+    let mut props = vec![
+        ("run_id".to_string(), run.run_id()),
+        ("target".to_string(), run.target()),
+    ];
+    if let Some(h) = &run.header {
+        props.push(("target_kind".into(), h.target_kind.clone()));
+        props.push(("seed".into(), h.seed.to_string()));
+        props.push(("jcsim_version".into(), h.jcsim_version.clone()));
+        for (k, v) in &h.behaviour {
+            props.push((format!("behaviour.{k}"), v.clone()));
+        }
+    }
+    props.push(("incomplete".into(), run.incomplete().to_string()));
+    if let Some(r) = run.stop_reason() {
+        props.push(("stop_reason".into(), r));
+    }
+    for (k, v) in props {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{}\" value=\"{}\"/>",
+            esc(&k),
+            esc(&v)
+        );
+    }
+    out.push_str("    </properties>\n");
+    for step in &run.steps {
+        case(out, run, step);
+    }
+    let skip_reason = run
+        .stop_reason()
+        .unwrap_or_else(|| "the run ended before this step".to_string());
+    for index in run.steps.last().map_or(0, |s| s.index + 1)..run.total_steps() {
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"step {} (not run)\" classname=\"{}\" file=\"{}\" time=\"0.000\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+            index + 1,
+            esc(&run.file()),
+            esc(&run.file()),
+            esc(&format!("not run: {skip_reason}")),
+        );
+    }
+    out.push_str("  </testsuite>\n");
+}
+
+fn case(out: &mut String, run: &Run, step: &StepRun) {
+    let _ = write!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3}\">",
+        esc(&step.title()),
+        esc(&run.file()),
+        esc(&run.file()),
+        step.line(),
+        step.duration_ms() / 1000.0,
+    );
+    let body = detail(run, step);
+    match step.state() {
+        StepState::Pass => {}
+        StepState::Warn => {
+            let _ = write!(out, "\n      <system-out>{}</system-out>\n    ", esc(&body));
+        }
+        StepState::Fail => {
+            let _ = write!(
+                out,
+                "\n      <failure message=\"{}\" type=\"jcsim.step\">{}</failure>\n    ",
+                esc(&failure_message(step)),
+                esc(&body)
+            );
+        }
+        StepState::Incomplete => {
+            let _ = write!(
+                out,
+                "\n      <error message=\"{}\" type=\"jcsim.incomplete\">{}</error>\n    ",
+                esc("the run ended before this step finished"),
+                esc(&body)
+            );
+        }
+    }
+    out.push_str("</testcase>\n");
+}
+
+/// `reason — fix: hint` on one line.
+fn failure_message(step: &StepRun) -> String {
+    let reason = step.reason().unwrap_or_else(|| "step failed".to_string());
+    let fix = step
+        .checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .find_map(|c| c.fix.clone());
+    match fix {
+        Some(f) => format!("{reason} — fix: {f}"),
+        None => reason,
+    }
+}
+
+/// The check list and the failed exchanges, as plain text.
+fn detail(run: &Run, step: &StepRun) -> String {
+    let mut s = format!("{}:{} {}\n", run.file(), step.line(), step.title());
+    if let Some(r) = step.reason() {
+        let _ = writeln!(s, "reason: {r}");
+    }
+    for c in &step.checks {
+        let mark = match c.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Warn => "WARN",
+        };
+        let _ = writeln!(s, "\n[{mark}] {}: {}", c.id, c.message);
+        if let Some(a) = &c.admin_sees {
+            let _ = writeln!(s, "  JumpCloud admin sees: {a}");
+        }
+        if let Some(f) = &c.fix {
+            let _ = writeln!(s, "  fix: {f}");
+        }
+        if let Some(x) = c.exchange {
+            let _ = writeln!(s, "  exchange: #{x} (report.html#x-{x})");
+        }
+        if let Some(e) = &c.expected {
+            let _ = writeln!(s, "  expected: {e}");
+        }
+        if let Some(a) = &c.actual {
+            let _ = writeln!(s, "  actual:   {a}");
+        }
+    }
+    let bad: Vec<_> = step
+        .exchanges
+        .iter()
+        .filter(|x| x.response.as_ref().is_none_or(|r| r.status >= 400))
+        .take(20)
+        .collect();
+    if !bad.is_empty() {
+        s.push_str("\nfailed exchanges:\n");
+        for x in bad {
+            let status = match (&x.response, &x.error) {
+                (Some(r), _) => r.status.to_string(),
+                (None, Some(e)) => format!("no response ({}: {})", e.kind, e.message),
+                (None, None) => "no response".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "  #{} {} {} → {} [{}]",
+                x.id, x.request.method, x.request.url, status, x.event
+            );
+        }
+    }
+    s
+}
+
+/// JUnit timestamps carry no zone (ant schema); ours are UTC.
+fn junit_timestamp(rfc3339: &str) -> String {
+    let t = rfc3339.trim_end_matches('Z');
+    match t.split_once('.') {
+        Some((whole, _)) => whole.to_string(),
+        None => t.to_string(),
+    }
+}
+
+/// Escape text for XML 1.0 content and attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,381 @@
+//! View models for report.html: a small header model for the template and the
+//! compact JSON the page's script renders lazily (rows, then details on demand).
+
+use super::run::{Run, StepState, clean};
+use super::summary::round3;
+use crate::record::{Check, Exchange, Verdict};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Everything the report template needs. Text fields are escaped by tera;
+/// the two `*_json` fields are pre-escaped for a `<script>` data block.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReportPage {
+    pub scenario: String,
+    pub file: String,
+    pub run_id: String,
+    pub target: String,
+    pub target_kind: String,
+    pub seed: String,
+    pub started_at: String,
+    pub duration: String,
+    pub version: String,
+    /// `pass`, `fail`, `unreachable` or `incomplete` (a CSS class too).
+    pub status: &'static str,
+    pub exit_code: i32,
+    pub stop_reason: Option<String>,
+    pub notes: Vec<String>,
+    pub counts: Counts,
+    pub knobs: Vec<(String, String)>,
+    pub steps: Vec<StepChip>,
+    /// Placeholder chips for steps that did not run (capped).
+    pub skipped_chips: usize,
+    pub data_json: String,
+    pub details_json: String,
+}
+
+#[derive(Debug, Serialize, Default, PartialEq)]
+pub(crate) struct Counts {
+    pub total_steps: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub incomplete: usize,
+    pub skipped: usize,
+    pub exchanges: u64,
+    pub retries: u64,
+    pub no_response: u64,
+    pub checks_failed: usize,
+    pub checks_warned: usize,
+}
+
+/// One square of the step strip in the header.
+#[derive(Debug, Serialize)]
+pub(crate) struct StepChip {
+    pub n: usize,
+    pub title: String,
+    pub state: &'static str,
+}
+
+/// The rows of the timeline, embedded once as JSON.
+#[derive(Debug, Serialize)]
+pub(crate) struct Data {
+    pub file: String,
+    /// Common URL prefix stripped from `x[].path`.
+    pub base: String,
+    /// Run duration in ms.
+    pub dur: f64,
+    /// Interned Directory Insights event names.
+    pub events: Vec<String>,
+    pub steps: Vec<StepData>,
+    /// One row per exchange, in step then record order.
+    pub x: Vec<XRow>,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct StepData {
+    pub i: usize,
+    pub t: String,
+    pub a: String,
+    pub ln: usize,
+    pub at: f64,
+    pub d: f64,
+    pub v: &'static str,
+    pub r: Option<String>,
+    /// Range of this step's rows in `x`.
+    pub x0: usize,
+    pub x1: usize,
+    pub c: Vec<CheckData>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub(crate) struct CheckData {
+    pub id: String,
+    pub v: &'static str,
+    pub m: String,
+    pub admin: Option<String>,
+    pub fix: Option<String>,
+    pub x: Option<u64>,
+    /// Line diff of expected (`-`) against actual (`+`).
+    pub diff: Option<Vec<(&'static str, String)>>,
+}
+
+/// `[id, step, event, label, attempt, method, path, status (0 = none), start_ms, duration_ms, error kind, flags]`
+/// where flags bit 0 = a failing check points here, bit 1 = a warning does.
+#[derive(Debug, Serialize)]
+pub(crate) struct XRow(
+    pub u64,
+    pub usize,
+    pub usize,
+    pub String,
+    pub u32,
+    pub String,
+    pub String,
+    pub u16,
+    pub u64,
+    pub f64,
+    pub Option<String>,
+    pub u8,
+);
+
+/// Details of one exchange, parsed by the page only when one is opened:
+/// `[url, request headers, request body, response headers, response body, response text, error]`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Detail<'a>(
+    &'a str,
+    &'a [(String, String)],
+    &'a Option<Value>,
+    Option<&'a [(String, String)]>,
+    Option<&'a Value>,
+    Option<&'a str>,
+    Option<String>,
+);
+
+pub(crate) fn page(run: &Run) -> Result<ReportPage, serde_json::Error> {
+    let header = run.header.as_ref();
+    let data = data(run);
+    let details: Vec<Detail> = run.exchanges().map(detail).collect();
+    let duration_ms = run.duration_ms();
+    Ok(ReportPage {
+        scenario: run.scenario(),
+        file: run.file(),
+        run_id: run.run_id(),
+        target: run.target(),
+        target_kind: header.map_or_else(String::new, |h| h.target_kind.clone()),
+        seed: header.map_or_else(|| "?".into(), |h| h.seed.to_string()),
+        started_at: header.map_or_else(|| "unknown".into(), |h| h.started_at.clone()),
+        duration: human_ms(duration_ms),
+        version: header.map_or_else(String::new, |h| h.jcsim_version.clone()),
+        status: run.status().as_str(),
+        exit_code: run.exit_code(),
+        stop_reason: run.stop_reason(),
+        notes: run.notes(),
+        counts: counts(run),
+        knobs: header.map_or_else(Vec::new, |h| h.behaviour.clone()),
+        steps: run
+            .steps
+            .iter()
+            .map(|s| StepChip {
+                n: s.index + 1,
+                title: s.title(),
+                state: s.state().as_str(),
+            })
+            .collect(),
+        skipped_chips: run.skipped().min(100),
+        data_json: script_json(&data)?,
+        details_json: script_json(&details)?,
+    })
+}
+
+pub(crate) fn counts(run: &Run) -> Counts {
+    let checks = || run.steps.iter().flat_map(|s| s.checks.iter());
+    Counts {
+        total_steps: run.total_steps(),
+        passed: run.count(StepState::Pass),
+        failed: run.count(StepState::Fail),
+        warned: run.count(StepState::Warn),
+        incomplete: run.count(StepState::Incomplete),
+        skipped: run.skipped(),
+        exchanges: run.exchange_count(),
+        retries: run.exchanges().filter(|x| x.attempt > 1).count() as u64,
+        no_response: run.exchanges().filter(|x| x.response.is_none()).count() as u64,
+        checks_failed: checks().filter(|c| c.verdict == Verdict::Fail).count(),
+        checks_warned: checks().filter(|c| c.verdict == Verdict::Warn).count(),
+    }
+}
+
+pub(crate) fn data(run: &Run) -> Data {
+    let base = run.target();
+    let mut events: Vec<String> = Vec::new();
+    let mut event_ix: HashMap<String, usize> = HashMap::new();
+    let mut flags: HashMap<u64, u8> = HashMap::new();
+    for c in run.steps.iter().flat_map(|s| s.checks.iter()) {
+        if let Some(x) = c.exchange {
+            let bit = match c.verdict {
+                Verdict::Fail => 1,
+                Verdict::Warn => 2,
+                Verdict::Pass => 0,
+            };
+            *flags.entry(x).or_default() |= bit;
+        }
+    }
+    let mut x = Vec::with_capacity(run.exchange_count() as usize);
+    let mut steps = Vec::with_capacity(run.steps.len());
+    for s in &run.steps {
+        let x0 = x.len();
+        for e in &s.exchanges {
+            let ev = *event_ix.entry(e.event.clone()).or_insert_with(|| {
+                events.push(e.event.clone());
+                events.len() - 1
+            });
+            x.push(row(e, ev, &base, flags.get(&e.id).copied().unwrap_or(0)));
+        }
+        steps.push(StepData {
+            i: s.index,
+            t: s.title(),
+            a: s.started
+                .as_ref()
+                .map_or_else(String::new, |st| st.action.clone()),
+            ln: s.line(),
+            at: round3(s.start_ms()),
+            d: round3(s.duration_ms()),
+            v: s.state().as_str(),
+            r: if s.state() == StepState::Pass {
+                None
+            } else {
+                s.reason()
+            },
+            x0,
+            x1: x.len(),
+            c: s.checks.iter().map(check).collect(),
+        });
+    }
+    Data {
+        file: run.file(),
+        base,
+        dur: round3(run.duration_ms()),
+        events,
+        steps,
+        x,
+        skipped: run.skipped(),
+    }
+}
+
+fn row(e: &Exchange, ev: usize, base: &str, flags: u8) -> XRow {
+    let url = super::run::strip_userinfo(&e.request.url);
+    let path = match url.strip_prefix(base) {
+        Some(p) if !base.is_empty() && (p.is_empty() || p.starts_with(['/', '?'])) => p.to_string(),
+        _ => url,
+    };
+    XRow(
+        e.id,
+        e.step,
+        ev,
+        e.label.clone(),
+        e.attempt,
+        e.request.method.clone(),
+        path,
+        e.response.as_ref().map_or(0, |r| r.status),
+        e.timing.start_ms,
+        round3(clean(e.timing.duration_ms)),
+        e.error.as_ref().map(|f| f.kind.clone()),
+        flags,
+    )
+}
+
+fn detail(e: &Exchange) -> Detail<'_> {
+    Detail(
+        &e.request.url,
+        &e.request.headers,
+        &e.request.body,
+        e.response.as_ref().map(|r| r.headers.as_slice()),
+        e.response.as_ref().and_then(|r| r.body.as_ref()),
+        e.response.as_ref().and_then(|r| r.body_text.as_deref()),
+        e.error
+            .as_ref()
+            .map(|f| format!("{}: {}", f.kind, f.message)),
+    )
+}
+
+fn check(c: &Check) -> CheckData {
+    let diff = (c.expected.is_some() || c.actual.is_some())
+        .then(|| diff_values(c.expected.as_ref(), c.actual.as_ref()));
+    CheckData {
+        id: c.id.clone(),
+        v: match c.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+        },
+        m: c.message.clone(),
+        admin: c.admin_sees.clone(),
+        fix: c.fix.clone(),
+        x: c.exchange,
+        diff,
+    }
+}
+
+/// Line diff of two JSON values, pretty-printed: `" "` same, `-` expected only,
+/// `+` actual only. Longest-common-subsequence, capped for huge values.
+pub(crate) fn diff_values(
+    expected: Option<&Value>,
+    actual: Option<&Value>,
+) -> Vec<(&'static str, String)> {
+    let pretty = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(v) => serde_json::to_string_pretty(v)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            None => Vec::new(),
+        }
+    };
+    let (a, b) = (pretty(expected), pretty(actual));
+    const CAP: usize = 2000;
+    if a.len() * b.len() > CAP * CAP / 4 {
+        let mut out: Vec<_> = a.into_iter().map(|l| ("-", l)).collect();
+        out.extend(b.into_iter().map(|l| ("+", l)));
+        return out;
+    }
+    // lcs[i][j] = LCS length of a[i..] and b[j..]
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push((" ", a[i].clone()));
+            i += 1;
+            j += 1;
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push(("-", a[i].clone()));
+            i += 1;
+        } else {
+            out.push(("+", b[j].clone()));
+            j += 1;
+        }
+    }
+    out
+}
+
+/// JSON safe to place inside `<script type="application/json">`: `<`, `>`, `&`
+/// and the JS line separators are written as `\uXXXX` escapes (they can only
+/// occur inside JSON strings, where the escape means the same character).
+pub(crate) fn script_json<T: Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    let raw = serde_json::to_string(value)?;
+    let mut out = String::with_capacity(raw.len() + raw.len() / 50);
+    for c in raw.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// `840 ms`, `3.42 s`, `2 min 5 s`.
+pub(crate) fn human_ms(ms: f64) -> String {
+    let ms = clean(ms);
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        let s = (ms / 1000.0).round() as u64;
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
