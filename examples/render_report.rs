@@ -42,7 +42,9 @@ fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        None => Err("usage: render_report RUN_DIR... | --synth N [--hostile] [--cut] DIR | --index OUT RUN_DIR...".into()),
+        None => {
+            Err("usage: render_report RUN_DIR... | --synth N [--hostile] [--cut] DIR | --index OUT RUN_DIR...".into())
+        }
     }
 }
 

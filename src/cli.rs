@@ -33,6 +33,25 @@ pub enum Command {
     Sp(SpArgs),
     /// List the rule catalogue: every finding jcsim reports about an SP.
     Rules,
+    /// Re-render report.html, junit.xml, run.har and summary.json from the
+    /// events.jsonl of a run directory (or of every run below a directory),
+    /// including runs cut short by a crash.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run directory, or a directory of run directories.
+    pub path: PathBuf,
+    /// Also write one combined JUnit file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write one combined HAR file.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+    /// Also write an HTML copy (the report, or an index for several runs).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +78,15 @@ pub struct RunArgs {
     /// Directory for run records.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub out: PathBuf,
+    /// Also write one JUnit file covering every scenario (CI test reports).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write one HAR 1.2 file with every exchange (browser devtools).
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+    /// Also write an HTML copy: the report for one scenario, an index for several.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Seed for generated data (overrides the scenario's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -96,6 +124,7 @@ pub struct SpArgs {
 pub fn main(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Validate { paths } => Ok(validate(&paths)),
+        Command::Report(args) => Ok(report(&args)),
         Command::Rules => {
             print_rules(&mut std::io::stdout())?;
             Ok(exit::PASS)
@@ -197,6 +226,7 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         verify_each: args.verify_each,
     };
     let mut worst = exit::PASS;
+    let mut run_dirs = Vec::new();
     let mut stdout = std::io::stdout();
     for s in &scenarios {
         if let Some(why) = skip_reason(s, &opts) {
@@ -206,6 +236,7 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         let code = match engine::run_scenario(s, &opts).await {
             Ok(summary) => {
                 engine::print_summary(&summary, args.quiet, &mut stdout)?;
+                run_dirs.push(summary.run_dir.clone());
                 summary.exit_code()
             }
             Err(e) => {
@@ -218,8 +249,50 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
             break;
         }
     }
+    if let Err(e) = write_run_outputs(&args, &run_dirs, &mut stdout) {
+        eprintln!("error: {e}");
+        worst = worse(worst, exit::UNREACHABLE);
+    }
     stdout.flush()?;
     Ok(worst)
+}
+
+/// The index of several runs and the combined CI copies.
+fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<()> {
+    if run_dirs.len() > 1 {
+        let index = crate::report::write_index(&args.out, run_dirs)?;
+        if !args.quiet {
+            writeln!(out, "index: {}", index.display())?;
+        }
+    }
+    if !run_dirs.is_empty() && (args.junit.is_some() || args.har.is_some() || args.html.is_some()) {
+        crate::report::write_combined(run_dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
+    }
+    Ok(())
+}
+
+fn report(args: &ReportArgs) -> i32 {
+    let result = (|| -> anyhow::Result<()> {
+        let dirs = crate::report::find_run_dirs(&args.path)?;
+        for d in &dirs {
+            let o = crate::report::write_outputs(d)?;
+            println!("{}", o.html.display());
+        }
+        if dirs.len() > 1 {
+            println!("{}", crate::report::write_index(&args.path, &dirs)?.display());
+        }
+        if args.junit.is_some() || args.har.is_some() || args.html.is_some() {
+            crate::report::write_combined(&dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => exit::PASS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::UNREACHABLE
+        }
+    }
 }
 
 /// Scenarios that demonstrate embedded-SP quirks mean nothing against another

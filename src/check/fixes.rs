@@ -8,11 +8,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One root cause of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Fix {
     pub rule: String,
     /// `error` (fails the run) or `warning`.
-    pub severity: &'static str,
+    pub severity: String,
     pub title: String,
     pub occurrences: usize,
     /// Zero-based indexes of the affected steps.
@@ -33,7 +33,7 @@ pub fn fix_summary(checks: &[Check]) -> Vec<Fix> {
             let rule = rule_by_id(&c.id);
             Fix {
                 rule: c.id.clone(),
-                severity: if c.verdict == Verdict::Fail { "error" } else { "warning" },
+                severity: if c.verdict == Verdict::Fail { "error" } else { "warning" }.to_string(),
                 title: rule.map_or(c.id.clone(), |r| r.title.to_string()),
                 occurrences: 0,
                 steps: Vec::new(),
@@ -45,7 +45,7 @@ pub fn fix_summary(checks: &[Check]) -> Vec<Fix> {
         });
         entry.occurrences += 1;
         if c.verdict == Verdict::Fail {
-            entry.severity = "error";
+            entry.severity = "error".to_string();
         }
         if !entry.steps.contains(&c.step) {
             entry.steps.push(c.step);

@@ -56,6 +56,8 @@ pub enum EngineError {
     EmbeddedSp(String),
     #[error("{0}")]
     Setup(String),
+    #[error("cannot write the run's reports: {0}")]
+    Report(String),
 }
 
 /// Run one scenario to completion and write its records.
@@ -126,11 +128,10 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         stop_reason,
         exit_code,
     }))?;
-    let recorder = session.recorder();
-    summary
-        .write_json(&recorder.redactor())
-        .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    drop(session);
     target.shutdown().await;
+    // report.html, junit.xml, run.har and summary.json, all rendered from events.jsonl.
+    crate::report::write_outputs(&run_dir).map_err(|e| EngineError::Report(e.to_string()))?;
     Ok(summary)
 }
 

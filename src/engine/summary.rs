@@ -2,7 +2,7 @@
 
 use super::exit;
 use super::target::ResolvedTarget;
-use crate::record::{Check, Redactor, Verdict};
+use crate::record::{Check, Verdict};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::io::Write;
@@ -86,28 +86,6 @@ impl RunSummary {
             exit::PASS
         }
     }
-
-    /// Write `summary.json` into the run directory.
-    pub(super) fn write_json(&self, redactor: &Redactor) -> std::io::Result<()> {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            #[serde(flatten)]
-            run: &'a RunSummary,
-            verdict: &'static str,
-            exit_code: i32,
-            passed: usize,
-            failed: usize,
-        }
-        let out = Out {
-            run: self,
-            verdict: if self.exit_code() == 0 { "pass" } else { "fail" },
-            exit_code: self.exit_code(),
-            passed: self.passed(),
-            failed: self.failed(),
-        };
-        let text = serde_json::to_string_pretty(&out).map_err(std::io::Error::other)?;
-        std::fs::write(self.run_dir.join("summary.json"), redactor.text(&text))
-    }
 }
 
 /// Print a readable summary: every step in full, or (quiet) only failures.
@@ -163,7 +141,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         " · {} exchanges · {:.2}s · {}",
         s.exchanges,
         s.duration.as_secs_f64(),
-        s.run_dir.display()
+        s.run_dir.join("report.html").display()
     ));
     if let Some(r) = &s.stop_reason {
         line.push_str(&format!("\n  stopped: {r}"));

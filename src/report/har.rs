@@ -13,11 +13,7 @@ pub(crate) fn document(runs: &[Run]) -> Value {
     let mut entries = Vec::new();
     for (r, run) in runs.iter().enumerate() {
         let start = run_start(run);
-        let prefix = if many {
-            format!("run{}.", r + 1)
-        } else {
-            String::new()
-        };
+        let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
         for step in &run.steps {
             let page_id = format!("{prefix}step{}", step.index + 1);
             let title = if many {
@@ -57,9 +53,7 @@ fn run_start(run: &Run) -> SystemTime {
 /// ISO 8601 of `start + offset_ms`; out-of-range times fall back to `start`.
 fn iso(start: SystemTime, offset_ms: f64) -> String {
     use std::fmt::Write;
-    let at = start
-        .checked_add(Duration::from_micros((clean(offset_ms) * 1000.0) as u64))
-        .unwrap_or(start);
+    let at = start.checked_add(Duration::from_micros((clean(offset_ms) * 1000.0) as u64)).unwrap_or(start);
     let mut out = String::new();
     if write!(out, "{}", humantime::format_rfc3339_millis(at)).is_err() {
         out.clear();
@@ -73,9 +67,7 @@ fn iso(start: SystemTime, offset_ms: f64) -> String {
 
 fn entry(x: &Exchange, start: SystemTime, page: &str, run: &Run) -> Value {
     let time = clean(x.timing.duration_ms);
-    let req_mime = header(&x.request.headers, "content-type")
-        .unwrap_or("application/scim+json")
-        .to_string();
+    let req_mime = header(&x.request.headers, "content-type").unwrap_or("application/scim+json").to_string();
     let mut request = json!({
         "method": x.request.method,
         "url": x.request.url,
@@ -153,24 +145,15 @@ fn entry(x: &Exchange, start: SystemTime, page: &str, run: &Run) -> Value {
 }
 
 fn headers(h: &[(String, String)]) -> Value {
-    Value::Array(
-        h.iter()
-            .map(|(n, v)| json!({"name": n, "value": v}))
-            .collect(),
-    )
+    Value::Array(h.iter().map(|(n, v)| json!({"name": n, "value": v})).collect())
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    h.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn query_string(url: &str) -> Value {
-    let query = url
-        .split_once('?')
-        .map(|(_, q)| q.split('#').next().unwrap_or(""))
-        .unwrap_or("");
+    let query = url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or("")).unwrap_or("");
     Value::Array(
         query
             .split('&')

@@ -33,10 +33,7 @@ static SCRIPT: LazyLock<String> = LazyLock::new(|| JS.concat());
 
 /// report.html for one run.
 pub(crate) fn report(run: &Run) -> Result<String, ReportError> {
-    let page = view::page(run).map_err(|e| ReportError::Render {
-        what: "report.html",
-        message: e.to_string(),
-    })?;
+    let page = view::page(run).map_err(|e| ReportError::Render { what: "report.html", message: e.to_string() })?;
     let nonce = nonce(&[&page.data_json, &page.details_json, &page.run_id]);
     render("report.html", &page, Some(nonce))
 }
@@ -46,15 +43,8 @@ pub(crate) fn index(runs: &[Run], dir: &Path) -> Result<String, ReportError> {
     render("index.html", &IndexPage::new(runs, dir), None)
 }
 
-fn render<T: serde::Serialize>(
-    name: &'static str,
-    page: &T,
-    nonce: Option<String>,
-) -> Result<String, ReportError> {
-    let err = |message| ReportError::Render {
-        what: name,
-        message,
-    };
+fn render<T: serde::Serialize>(name: &'static str, page: &T, nonce: Option<String>) -> Result<String, ReportError> {
+    let err = |message| ReportError::Render { what: name, message };
     let tera = TEMPLATES.as_ref().map_err(|e| err(e.clone()))?;
     let mut ctx = Context::from_serialize(page).map_err(|e| err(chain(&e)))?;
     ctx.insert("css", CSS);

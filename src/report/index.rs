@@ -43,11 +43,7 @@ impl IndexPage {
         let rows: Vec<IndexRow> = runs.iter().map(|r| row(r, dir)).collect();
         let passed = rows.iter().filter(|r| r.status == "pass").count();
         IndexPage {
-            title: format!(
-                "jcsim · {} run{}",
-                rows.len(),
-                if rows.len() == 1 { "" } else { "s" }
-            ),
+            title: format!("jcsim · {} run{}", rows.len(), if rows.len() == 1 { "" } else { "s" }),
             failed: rows.len() - passed,
             passed,
             status: if passed == rows.len() { "pass" } else { "fail" },
@@ -67,11 +63,7 @@ fn row(run: &Run, dir: &Path) -> IndexRow {
             title: s.title(),
             line: s.line(),
             reason: s.reason().unwrap_or_else(|| "failed".into()),
-            fix: s
-                .checks
-                .iter()
-                .filter(|c| c.verdict == Verdict::Fail)
-                .find_map(|c| c.fix.clone()),
+            fix: s.checks.iter().filter(|c| c.verdict == Verdict::Fail).find_map(|c| c.fix.clone()),
         })
         .collect();
     IndexRow {
@@ -80,10 +72,7 @@ fn row(run: &Run, dir: &Path) -> IndexRow {
         file: run.file(),
         run_id: run.run_id(),
         status: run.status().as_str(),
-        started_at: run
-            .header
-            .as_ref()
-            .map_or_else(String::new, |h| h.started_at.clone()),
+        started_at: run.header.as_ref().map_or_else(String::new, |h| h.started_at.clone()),
         duration: human_ms(run.duration_ms()),
         counts: counts(run),
         stop_reason: run.stop_reason(),
@@ -94,21 +83,9 @@ fn row(run: &Run, dir: &Path) -> IndexRow {
 /// A percent-encoded relative URL from directory `from` to file `to`.
 pub(crate) fn relative_href(from: &Path, to: &Path) -> String {
     let (from, to) = (normalize(from), normalize(to));
-    let common = from
-        .components()
-        .zip(to.components())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut parts: Vec<String> = from
-        .components()
-        .skip(common)
-        .map(|_| "..".to_string())
-        .collect();
-    parts.extend(
-        to.components()
-            .skip(common)
-            .map(|c| encode_segment(&c.as_os_str().to_string_lossy())),
-    );
+    let common = from.components().zip(to.components()).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = from.components().skip(common).map(|_| "..".to_string()).collect();
+    parts.extend(to.components().skip(common).map(|c| encode_segment(&c.as_os_str().to_string_lossy())));
     parts.join("/")
 }
 
@@ -146,17 +123,11 @@ mod tests {
 
     #[test]
     fn relative_links_climb_and_encode() {
-        assert_eq!(
-            relative_href(Path::new("/o/runs"), Path::new("/o/runs/r 1/report.html")),
-            "r%201/report.html"
-        );
+        assert_eq!(relative_href(Path::new("/o/runs"), Path::new("/o/runs/r 1/report.html")), "r%201/report.html");
         assert_eq!(
             relative_href(Path::new("/o/ci"), Path::new("/o/runs/x#1/report.html")),
             "../runs/x%231/report.html"
         );
-        assert_eq!(
-            relative_href(Path::new("/o/./a/.."), Path::new("/o/r/report.html")),
-            "r/report.html"
-        );
+        assert_eq!(relative_href(Path::new("/o/./a/.."), Path::new("/o/r/report.html")), "r/report.html");
     }
 }

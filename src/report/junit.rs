@@ -26,11 +26,7 @@ pub(crate) fn document(runs: &[Run]) -> String {
 }
 
 fn suite(out: &mut String, id: usize, run: &Run) {
-    let timestamp = run
-        .header
-        .as_ref()
-        .map(|h| junit_timestamp(&h.started_at))
-        .unwrap_or_default();
+    let timestamp = run.header.as_ref().map(|h| junit_timestamp(&h.started_at)).unwrap_or_default();
     let _ = writeln!(
         out,
         "  <testsuite id=\"{id}\" name=\"{}\" package=\"{}\" hostname=\"jcsim\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\" timestamp=\"{}\">",
@@ -44,10 +40,7 @@ fn suite(out: &mut String, id: usize, run: &Run) {
         esc(&timestamp),
     );
     out.push_str("    <properties>\n");
-    let mut props = vec![
-        ("run_id".to_string(), run.run_id()),
-        ("target".to_string(), run.target()),
-    ];
+    let mut props = vec![("run_id".to_string(), run.run_id()), ("target".to_string(), run.target())];
     if let Some(h) = &run.header {
         props.push(("target_kind".into(), h.target_kind.clone()));
         props.push(("seed".into(), h.seed.to_string()));
@@ -61,20 +54,13 @@ fn suite(out: &mut String, id: usize, run: &Run) {
         props.push(("stop_reason".into(), r));
     }
     for (k, v) in props {
-        let _ = writeln!(
-            out,
-            "      <property name=\"{}\" value=\"{}\"/>",
-            esc(&k),
-            esc(&v)
-        );
+        let _ = writeln!(out, "      <property name=\"{}\" value=\"{}\"/>", esc(&k), esc(&v));
     }
     out.push_str("    </properties>\n");
     for step in &run.steps {
         case(out, run, step);
     }
-    let skip_reason = run
-        .stop_reason()
-        .unwrap_or_else(|| "the run ended before this step".to_string());
+    let skip_reason = run.stop_reason().unwrap_or_else(|| "the run ended before this step".to_string());
     for index in run.steps.last().map_or(0, |s| s.index + 1)..run.total_steps() {
         let _ = writeln!(
             out,
@@ -84,6 +70,27 @@ fn suite(out: &mut String, id: usize, run: &Run) {
             esc(&run.file()),
             esc(&format!("not run: {skip_reason}")),
         );
+    }
+    let fixes = run.fixes();
+    if !fixes.is_empty() {
+        let mut text = String::from("Fix summary (most important first):\n");
+        for (n, f) in fixes.iter().enumerate() {
+            let steps: Vec<String> = f.steps.iter().map(|s| (s + 1).to_string()).collect();
+            let _ = writeln!(
+                text,
+                "{}. [{}] {}: {} ({}x, steps {})\n   e.g. {}\n   JumpCloud: {}\n   fix: {}",
+                n + 1,
+                f.severity,
+                f.rule,
+                f.title,
+                f.occurrences,
+                steps.join(", "),
+                f.example,
+                f.jumpcloud,
+                f.fix
+            );
+        }
+        let _ = writeln!(out, "    <system-out>{}</system-out>", esc(&text));
     }
     out.push_str("  </testsuite>\n");
 }
@@ -127,11 +134,7 @@ fn case(out: &mut String, run: &Run, step: &StepRun) {
 /// `reason — fix: hint` on one line.
 fn failure_message(step: &StepRun) -> String {
     let reason = step.reason().unwrap_or_else(|| "step failed".to_string());
-    let fix = step
-        .checks
-        .iter()
-        .filter(|c| c.verdict == Verdict::Fail)
-        .find_map(|c| c.fix.clone());
+    let fix = step.checks.iter().filter(|c| c.verdict == Verdict::Fail).find_map(|c| c.fix.clone());
     match fix {
         Some(f) => format!("{reason} — fix: {f}"),
         None => reason,
@@ -167,12 +170,8 @@ fn detail(run: &Run, step: &StepRun) -> String {
             let _ = writeln!(s, "  actual:   {a}");
         }
     }
-    let bad: Vec<_> = step
-        .exchanges
-        .iter()
-        .filter(|x| x.response.as_ref().is_none_or(|r| r.status >= 400))
-        .take(20)
-        .collect();
+    let bad: Vec<_> =
+        step.exchanges.iter().filter(|x| x.response.as_ref().is_none_or(|r| r.status >= 400)).take(20).collect();
     if !bad.is_empty() {
         s.push_str("\nfailed exchanges:\n");
         for x in bad {
@@ -181,11 +180,7 @@ fn detail(run: &Run, step: &StepRun) -> String {
                 (None, Some(e)) => format!("no response ({}: {})", e.kind, e.message),
                 (None, None) => "no response".to_string(),
             };
-            let _ = writeln!(
-                s,
-                "  #{} {} {} → {} [{}]",
-                x.id, x.request.method, x.request.url, status, x.event
-            );
+            let _ = writeln!(s, "  #{} {} {} → {} [{}]", x.id, x.request.method, x.request.url, status, x.event);
         }
     }
     s

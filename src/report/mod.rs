@@ -36,15 +36,9 @@ pub struct Outputs {
 #[derive(thiserror::Error, Debug)]
 pub enum ReportError {
     #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("cannot render {what}: {message}")]
     Render { what: &'static str, message: String },
     #[error("no run directories given")]
@@ -63,10 +57,7 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
         summary: run_dir.join("summary.json"),
     };
     write_file(&outputs.html, html::report(&run)?.as_bytes())?;
-    write_file(
-        &outputs.junit,
-        junit::document(std::slice::from_ref(&run)).as_bytes(),
-    )?;
+    write_file(&outputs.junit, junit::document(std::slice::from_ref(&run)).as_bytes())?;
     write_file(&outputs.har, &har_bytes(std::slice::from_ref(&run))?)?;
     write_file(&outputs.summary, &summary_bytes(&run)?)?;
     Ok(outputs)
@@ -123,10 +114,7 @@ pub fn find_run_dirs(path: &Path) -> Result<Vec<PathBuf>, ReportError> {
     if path.join("events.jsonl").is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let read = |source| ReportError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
+    let read = |source| ReportError::Read { path: path.to_path_buf(), source };
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(path).map_err(read)? {
         let p = entry.map_err(read)?.path();
@@ -143,25 +131,18 @@ fn load_all(run_dirs: &[PathBuf]) -> Result<Vec<Run>, ReportError> {
 }
 
 fn har_bytes(runs: &[Run]) -> Result<Vec<u8>, ReportError> {
-    serde_json::to_vec_pretty(&har::document(runs)).map_err(|e| ReportError::Render {
-        what: "run.har",
-        message: e.to_string(),
-    })
+    serde_json::to_vec_pretty(&har::document(runs))
+        .map_err(|e| ReportError::Render { what: "run.har", message: e.to_string() })
 }
 
 fn summary_bytes(run: &Run) -> Result<Vec<u8>, ReportError> {
-    serde_json::to_vec_pretty(&Summary::from_run(run)).map_err(|e| ReportError::Render {
-        what: "summary.json",
-        message: e.to_string(),
-    })
+    serde_json::to_vec_pretty(&Summary::from_run(run))
+        .map_err(|e| ReportError::Render { what: "summary.json", message: e.to_string() })
 }
 
 /// Write through a temporary file and rename, so a reader never sees half a file.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let err = |source| ReportError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| ReportError::Write { path: path.to_path_buf(), source };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(err)?;
     }

@@ -2,9 +2,7 @@
 //! and checks, footer. Tolerates torn or foreign lines and runs cut short.
 
 use super::ReportError;
-use crate::record::{
-    Check, Event, Exchange, Redactor, RunFinished, RunStarted, StepFinished, StepStarted, Verdict,
-};
+use crate::record::{Check, Event, Exchange, Redactor, RunFinished, RunStarted, StepFinished, StepStarted, Verdict};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -99,10 +97,7 @@ impl StepRun {
     pub fn start_ms(&self) -> f64 {
         match &self.started {
             Some(s) => s.at_ms as f64,
-            None => self
-                .exchanges
-                .first()
-                .map_or(0.0, |x| x.timing.start_ms as f64),
+            None => self.exchanges.first().map_or(0.0, |x| x.timing.start_ms as f64),
         }
     }
 
@@ -134,13 +129,16 @@ pub(crate) fn clean(ms: f64) -> f64 {
 }
 
 impl Run {
+    /// Findings grouped by root cause (see `check::fix_summary`).
+    pub fn fixes(&self) -> Vec<crate::check::Fix> {
+        let checks: Vec<Check> = self.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
+        crate::check::fix_summary(&checks)
+    }
+
     /// Read and assemble `run_dir/events.jsonl`.
     pub fn load(run_dir: &Path) -> Result<Run, ReportError> {
         let path = run_dir.join("events.jsonl");
-        let bytes = std::fs::read(&path).map_err(|source| ReportError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = std::fs::read(&path).map_err(|source| ReportError::Read { path: path.clone(), source })?;
         Ok(Run::from_bytes(run_dir, &bytes))
     }
 
@@ -149,10 +147,7 @@ impl Run {
         // Defence in depth: events are redacted when recorded; re-mask the
         // credential headers anyway in case a file was written by other means.
         let redactor = Redactor::new();
-        let mut run = Run {
-            dir: run_dir.to_path_buf(),
-            ..Run::default()
-        };
+        let mut run = Run { dir: run_dir.to_path_buf(), ..Run::default() };
         let mut steps: BTreeMap<usize, StepRun> = BTreeMap::new();
         for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
             if line.iter().all(u8::is_ascii_whitespace) {
@@ -167,8 +162,7 @@ impl Run {
                 }
             };
             if let Some(step) = step_of(&event).filter(|s| *s > MAX_STEPS) {
-                run.bad_lines
-                    .push((i + 1, format!("step index {step} is out of range")));
+                run.bad_lines.push((i + 1, format!("step index {step} is out of range")));
                 continue;
             }
             redactor.event(&mut event);
@@ -192,32 +186,23 @@ impl Run {
     }
 
     pub fn scenario(&self) -> String {
-        self.header
-            .as_ref()
-            .map_or_else(|| "(unknown scenario)".to_string(), |h| h.scenario.clone())
+        self.header.as_ref().map_or_else(|| "(unknown scenario)".to_string(), |h| h.scenario.clone())
     }
 
     pub fn file(&self) -> String {
-        self.header
-            .as_ref()
-            .map_or_else(String::new, |h| h.file.clone())
+        self.header.as_ref().map_or_else(String::new, |h| h.file.clone())
     }
 
     pub fn run_id(&self) -> String {
         match &self.header {
             Some(h) => h.run_id.clone(),
-            None => self
-                .dir
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            None => self.dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         }
     }
 
     /// The target base URL, without any `user:password@`.
     pub fn target(&self) -> String {
-        self.header
-            .as_ref()
-            .map_or_else(String::new, |h| strip_userinfo(&h.target))
+        self.header.as_ref().map_or_else(String::new, |h| strip_userinfo(&h.target))
     }
 
     pub fn incomplete(&self) -> bool {
@@ -252,10 +237,7 @@ impl Run {
         if let Some(f) = &self.finished {
             return clean(f.duration_ms);
         }
-        self.steps
-            .iter()
-            .map(|s| s.start_ms() + s.duration_ms())
-            .fold(0.0, f64::max)
+        self.steps.iter().map(|s| s.start_ms() + s.duration_ms()).fold(0.0, f64::max)
     }
 
     pub fn status(&self) -> RunStatus {
@@ -284,26 +266,20 @@ impl Run {
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.header.is_none() {
-            notes.push(
-                "events.jsonl has no run_started event: scenario details are unknown.".to_string(),
-            );
+            notes.push("events.jsonl has no run_started event: scenario details are unknown.".to_string());
         }
         if self.incomplete() {
-            notes.push("Incomplete: events.jsonl ends without run_finished (jcsim stopped before the end of the run).".to_string());
+            notes.push(
+                "Incomplete: events.jsonl ends without run_finished (jcsim stopped before the end of the run)."
+                    .to_string(),
+            );
         }
         for (line, err) in self.bad_lines.iter().take(5) {
-            let what = if *line == self.lines {
-                "torn last line skipped"
-            } else {
-                "unreadable line skipped"
-            };
+            let what = if *line == self.lines { "torn last line skipped" } else { "unreadable line skipped" };
             notes.push(format!("events.jsonl line {line}: {what} ({err})."));
         }
         if self.bad_lines.len() > 5 {
-            notes.push(format!(
-                "{} more unreadable lines skipped.",
-                self.bad_lines.len() - 5
-            ));
+            notes.push(format!("{} more unreadable lines skipped.", self.bad_lines.len() - 5));
         }
         notes
     }
@@ -323,10 +299,7 @@ fn step_of(e: &Event) -> Option<usize> {
 }
 
 fn entry(steps: &mut BTreeMap<usize, StepRun>, index: usize) -> &mut StepRun {
-    steps.entry(index).or_insert_with(|| StepRun {
-        index,
-        ..StepRun::default()
-    })
+    steps.entry(index).or_insert_with(|| StepRun { index, ..StepRun::default() })
 }
 
 /// `https://user:pw@host/x` → `https://host/x`.

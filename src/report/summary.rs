@@ -48,6 +48,9 @@ pub struct Summary {
     pub failed: usize,
     /// The record ends without `run_finished` (jcsim was stopped mid-run).
     pub incomplete: bool,
+    /// Findings grouped by root cause, most important first.
+    #[serde(default)]
+    pub fixes: Vec<crate::check::Fix>,
 }
 
 impl Summary {
@@ -80,17 +83,11 @@ impl Summary {
             run_id: run.run_id(),
             run_dir: run.dir.clone(),
             target: run.target(),
-            target_kind: run
-                .header
-                .as_ref()
-                .map_or_else(String::new, |h| h.target_kind.clone()),
+            target_kind: run.header.as_ref().map_or_else(String::new, |h| h.target_kind.clone()),
             passed: steps.iter().filter(|s| s.verdict == "pass").count(),
             failed: steps.iter().filter(|s| s.verdict == "fail").count(),
             steps,
-            exchanges: run
-                .finished
-                .as_ref()
-                .map_or_else(|| run.exchange_count(), |f| f.exchanges),
+            exchanges: run.finished.as_ref().map_or_else(|| run.exchange_count(), |f| f.exchanges),
             duration: round3(run.duration_ms()),
             unreachable: run.status() == RunStatus::Unreachable,
             stop_reason: run.stop_reason(),
@@ -98,6 +95,7 @@ impl Summary {
             verdict: if exit_code == 0 { "pass" } else { "fail" }.to_string(),
             exit_code,
             incomplete: run.incomplete(),
+            fixes: run.fixes(),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! strings (XSS payloads) in every field an SP or a scenario controls.
 
 use crate::record::{
-    Check, Event, Exchange, RecordedRequest, RecordedResponse, RunFinished, RunStarted,
-    StepFinished, StepStarted, Timing, TransportFault, Verdict,
+    Check, Event, Exchange, RecordedRequest, RecordedResponse, RunFinished, RunStarted, StepFinished, StepStarted,
+    Timing, TransportFault, Verdict,
 };
 use serde_json::{Value, json};
 use std::path::Path;
@@ -60,11 +60,7 @@ impl Gen {
         let id = self.next_id;
         self.next_id += 1;
         let slow = self.rand(100) == 0;
-        let duration = if slow {
-            400.0 + self.rand(900) as f64
-        } else {
-            2.0 + self.rand(4000) as f64 / 100.0
-        };
+        let duration = if slow { 400.0 + self.rand(900) as f64 } else { 2.0 + self.rand(4000) as f64 / 100.0 };
         let mut headers = vec![
             ("Accept".to_string(), "application/scim+json".to_string()),
             ("User-Agent".to_string(), "jcsim/0.1.0".to_string()),
@@ -82,28 +78,19 @@ impl Gen {
             body: resp,
             body_text: None,
         });
-        let error = status.is_none().then(|| TransportFault {
-            kind: "timeout".into(),
-            message: "no response within 10000 ms".into(),
-        });
+        let error = status
+            .is_none()
+            .then(|| TransportFault { kind: "timeout".into(), message: "no response within 10000 ms".into() });
         self.events.push(Event::Exchange(Exchange {
             id,
             step,
             event: event.into(),
             label: label.into(),
             attempt,
-            request: RecordedRequest {
-                method: method.into(),
-                url: format!("{}{path}", self.base),
-                headers,
-                body,
-            },
+            request: RecordedRequest { method: method.into(), url: format!("{}{path}", self.base), headers, body },
             response,
             error,
-            timing: Timing {
-                start_ms: self.clock,
-                duration_ms: duration,
-            },
+            timing: Timing { start_ms: self.clock, duration_ms: duration },
         }));
         self.clock += duration as u64 + 1;
         id
@@ -164,10 +151,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         seed: 7,
         started_at: "2026-01-01T00:00:00.000Z".into(),
         jcsim_version: "0.1.0".into(),
-        behaviour: vec![
-            ("member_removal".into(), "value_array".into()),
-            ("update_method".into(), "put".into()),
-        ],
+        behaviour: vec![("member_removal".into(), "value_array".into()), ("update_method".into(), "put".into())],
         steps: total_steps,
     }));
     let (mut passed, mut failed) = (0, 0);
@@ -229,9 +213,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         let name = format!("Team {k}{}", evil(k + 1));
         g.step(step, "bind_group", &format!("bind_group: {name}"));
         let mut checks = Vec::new();
-        let n = per_step
-            .min(users - u.min(users))
-            .max(if users == 0 { 0 } else { 1 });
+        let n = per_step.min(users - u.min(users)).max(if users == 0 { 0 } else { 1 });
         for _ in 0..n {
             let email = format!("user{u}@example.com");
             let display = format!("User {u}{}", evil(u));
@@ -262,7 +244,19 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
             }
             if u % 211 == 3 {
                 let id = g.exchange(step, "user_create_provision", &format!("create {email}"), 1, "POST", "/Users", Some(body), Some(409), Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "detail": format!("{display} already exists")})));
-                checks.push(Check { step, id: "provision.user.create".into(), verdict: Verdict::Fail, message: format!("creating {email} failed: HTTP 409 {}", evil(u)), admin_sees: Some(format!("user_create_provision failed for {display}")), fix: Some("Answer 409 only when userName is taken, and answer the lookup with the existing user.".into()), exchange: Some(id), expected: None, actual: None });
+                checks.push(Check {
+                    step,
+                    id: "provision.user.create".into(),
+                    verdict: Verdict::Fail,
+                    message: format!("creating {email} failed: HTTP 409 {}", evil(u)),
+                    admin_sees: Some(format!("user_create_provision failed for {display}")),
+                    fix: Some(
+                        "Answer 409 only when userName is taken, and answer the lookup with the existing user.".into(),
+                    ),
+                    exchange: Some(id),
+                    expected: None,
+                    actual: None,
+                });
             } else if u % 997 == 500 {
                 g.exchange(
                     step,
@@ -291,14 +285,9 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
             }
             u += 1;
         }
-        let reason = (!checks.is_empty())
-            .then(|| format!("{} of {n} users were not provisioned", checks.len()));
+        let reason = (!checks.is_empty()).then(|| format!("{} of {n} users were not provisioned", checks.len()));
         g.events.extend(checks.into_iter().map(Event::Check));
-        if g.finish_step(step, t, reason) {
-            failed += 1
-        } else {
-            passed += 1
-        }
+        if g.finish_step(step, t, reason) { failed += 1 } else { passed += 1 }
     }
     // last: verify, with a read-back difference.
     let step = 2 + groups;
@@ -310,9 +299,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         id: "verify.user.active".into(),
         verdict: Verdict::Fail,
         message: "user user0@example.com: active is false at the SP, JumpCloud sent true".into(),
-        admin_sees: Some(
-            "The user shows as provisioned but cannot sign in to the application.".into(),
-        ),
+        admin_sees: Some("The user shows as provisioned but cannot sign in to the application.".into()),
         fix: Some("Apply `active` from every PUT/PATCH and echo the stored value back.".into()),
         exchange: Some(id),
         expected: Some(json!({"active": true, "displayName": format!("User 0{}", evil(0))})),

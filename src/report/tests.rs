@@ -19,20 +19,13 @@ fn golden(rel: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {} (UPDATE_GOLDEN=1)", path.display()));
-    assert!(
-        expected == actual,
-        "golden file {} differs (UPDATE_GOLDEN=1 to accept)",
-        path.display()
-    );
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {} (UPDATE_GOLDEN=1)", path.display()));
+    assert!(expected == actual, "golden file {} differs (UPDATE_GOLDEN=1 to accept)", path.display());
 }
 
 fn headers(auth: &str) -> Vec<(String, String)> {
-    vec![
-        ("Accept".into(), "application/scim+json".into()),
-        ("Authorization".into(), auth.into()),
-    ]
+    vec![("Accept".into(), "application/scim+json".into()), ("Authorization".into(), auth.into())]
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -65,36 +58,20 @@ fn exchange(
             body: body.clone(),
             body_text: None,
         }),
-        error: status.is_none().then(|| TransportFault {
-            kind: "timeout".into(),
-            message: "no response within 10000 ms".into(),
-        }),
-        timing: Timing {
-            start_ms,
-            duration_ms: 2.5,
-        },
+        error: status
+            .is_none()
+            .then(|| TransportFault { kind: "timeout".into(), message: "no response within 10000 ms".into() }),
+        timing: Timing { start_ms, duration_ms: 2.5 },
     })
 }
 
 fn step(step: usize, title: &str, line: usize, at_ms: u64) -> Event {
     let action = title.split(':').next().unwrap_or(title).to_string();
-    Event::StepStarted(StepStarted {
-        step,
-        action,
-        title: title.into(),
-        line,
-        col: 5,
-        at_ms,
-    })
+    Event::StepStarted(StepStarted { step, action, title: title.into(), line, col: 5, at_ms })
 }
 
 fn finished(step: usize, verdict: Verdict, reason: Option<&str>) -> Event {
-    Event::StepFinished(StepFinished {
-        step,
-        verdict,
-        duration_ms: 9.5,
-        reason: reason.map(str::to_string),
-    })
+    Event::StepFinished(StepFinished { step, verdict, duration_ms: 9.5, reason: reason.map(str::to_string) })
 }
 
 fn check(step: usize, id: &str, verdict: Verdict, exchange: Option<u64>) -> Check {
@@ -151,28 +128,8 @@ fn small_run(finish: bool) -> Vec<Event> {
             Some(json!({"Resources": []})),
             10,
         ),
-        exchange(
-            3,
-            1,
-            "user_create_provision",
-            1,
-            "POST",
-            "/Users",
-            Some(503),
-            None,
-            13,
-        ),
-        exchange(
-            4,
-            1,
-            "user_create_provision",
-            2,
-            "POST",
-            "/Users",
-            Some(409),
-            Some(json!({"detail": "exists"})),
-            16,
-        ),
+        exchange(3, 1, "user_create_provision", 1, "POST", "/Users", Some(503), None, 13),
+        exchange(4, 1, "user_create_provision", 2, "POST", "/Users", Some(409), Some(json!({"detail": "exists"})), 16),
         Event::Check(check(1, "provision.user.create", Verdict::Fail, Some(4))),
         finished(1, Verdict::Fail, Some("creating alice failed: HTTP 409")),
         step(2, "verify", 10, 20),
@@ -215,12 +172,7 @@ fn read(p: &Path) -> String {
 fn stable_html(html: &str) -> String {
     let mut s = cut_between(html, "<style>", "</style>", "<!-- CSS -->");
     s = cut_between(&s, "\"use strict\";", "})();\n</script>", "<!-- JS -->\n");
-    let nonce = s
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|r| r.split('\'').next())
-        .unwrap_or("")
-        .to_string();
+    let nonce = s.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).unwrap_or("").to_string();
     if !nonce.is_empty() {
         s = s.replace(&nonce, "<NONCE>");
     }
@@ -240,21 +192,12 @@ fn golden_outputs_for_a_small_run() {
     let run_dir = dir.path().display().to_string();
     golden("small/report.html", &stable_html(&read(&out.html)));
     golden("small/junit.xml", &read(&out.junit));
-    golden(
-        "small/run.har",
-        &read(&out.har).replace(env!("CARGO_PKG_VERSION"), "<VERSION>"),
-    );
+    golden("small/run.har", &read(&out.har).replace(env!("CARGO_PKG_VERSION"), "<VERSION>"));
     let mut summary: Value = serde_json::from_str(&read(&out.summary)).unwrap();
     assert_eq!(summary["run_dir"], json!(run_dir));
     summary["run_dir"] = json!("<RUN_DIR>");
-    golden(
-        "small/summary.json",
-        &serde_json::to_string_pretty(&summary).unwrap(),
-    );
-    golden(
-        "small/events.jsonl",
-        &read(&dir.path().join("events.jsonl")),
-    );
+    golden("small/summary.json", &serde_json::to_string_pretty(&summary).unwrap());
+    golden("small/events.jsonl", &read(&dir.path().join("events.jsonl")));
 }
 
 #[test]
@@ -262,22 +205,11 @@ fn view_model_groups_rows_by_step_and_interns_events() {
     let run = Run::from_bytes(Path::new("r"), jsonl(&small_run(true)).as_bytes());
     let data = view::data(&run);
     assert_eq!(data.base, "http://127.0.0.1:9000/scim/v2");
-    assert_eq!(
-        data.events,
-        [
-            "test_connection",
-            "user_lookup_provision",
-            "user_create_provision",
-            "jcsim_verify"
-        ]
-    );
+    assert_eq!(data.events, ["test_connection", "user_lookup_provision", "user_create_provision", "jcsim_verify"]);
     let ranges: Vec<_> = data.steps.iter().map(|s| (s.x0, s.x1, s.v)).collect();
     assert_eq!(ranges, [(0, 1, "pass"), (1, 4, "fail"), (4, 5, "fail")]);
     let row = &data.x[3];
-    assert_eq!(
-        (row.0, row.4, row.6.as_str(), row.7, row.11),
-        (4, 2, "/Users", 409, 1)
-    );
+    assert_eq!((row.0, row.4, row.6.as_str(), row.7, row.11), (4, 2, "/Users", 409, 1));
     assert_eq!((data.x[4].7, data.x[4].10.as_deref()), (0, Some("timeout")));
     assert_eq!(data.skipped, 1);
     let diff = data.steps[2].c[0].diff.as_ref().unwrap();
@@ -285,25 +217,13 @@ fn view_model_groups_rows_by_step_and_interns_events() {
     assert!(diff.contains(&("+", "  \"active\": false,".to_string())));
     assert!(diff.contains(&(" ", "  \"name\": \"Alice\"".to_string())));
     let counts = view::counts(&run);
-    assert_eq!(
-        (
-            counts.passed,
-            counts.failed,
-            counts.skipped,
-            counts.retries,
-            counts.no_response
-        ),
-        (1, 2, 1, 1, 1)
-    );
+    assert_eq!((counts.passed, counts.failed, counts.skipped, counts.retries, counts.no_response), (1, 2, 1, 1, 1));
 }
 
 #[test]
 fn script_json_escapes_markup_and_line_separators() {
     let s = view::script_json(&json!({"a": "</script><b>&\u{2028}\u{2029}"})).unwrap();
-    assert_eq!(
-        s,
-        r#"{"a":"\u003c/script\u003e\u003cb\u003e\u0026\u2028\u2029"}"#
-    );
+    assert_eq!(s, r#"{"a":"\u003c/script\u003e\u003cb\u003e\u0026\u2028\u2029"}"#);
     let back: Value = serde_json::from_str(&s).unwrap();
     assert_eq!(back["a"], "</script><b>&\u{2028}\u{2029}");
 }
@@ -317,64 +237,25 @@ fn junit_parses_back_with_failures_skips_and_control_characters() {
     let (_dir, out) = render(&events);
     let xml = read(&out.junit);
     let doc = roxmltree::Document::parse(&xml).expect("valid XML");
-    let suite = doc
-        .descendants()
-        .find(|n| n.has_tag_name("testsuite"))
-        .unwrap();
+    let suite = doc.descendants().find(|n| n.has_tag_name("testsuite")).unwrap();
     assert_eq!(suite.attribute("name"), Some("Small & simple"));
     assert_eq!(suite.attribute("tests"), Some("4"));
     assert_eq!(suite.attribute("failures"), Some("2"));
     assert_eq!(suite.attribute("skipped"), Some("1"));
     assert_eq!(suite.attribute("timestamp"), Some("2026-01-02T03:04:05"));
-    let cases: Vec<_> = suite
-        .children()
-        .filter(|n| n.has_tag_name("testcase"))
-        .collect();
+    let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
     assert_eq!(cases.len(), 4);
-    assert_eq!(
-        cases[1].attribute("name"),
-        Some("bind_user: a\\u{1}b <&> \"q\"")
-    );
-    assert_eq!(
-        cases[1].attribute("classname"),
-        Some("scenarios/small.yaml")
-    );
-    let failure = cases[1]
-        .children()
-        .find(|n| n.has_tag_name("failure"))
-        .unwrap();
-    assert_eq!(
-        failure.attribute("message"),
-        Some("creating alice failed: HTTP 409 — fix: Answer with 201")
-    );
+    assert_eq!(cases[1].attribute("name"), Some("bind_user: a\\u{1}b <&> \"q\""));
+    assert_eq!(cases[1].attribute("classname"), Some("scenarios/small.yaml"));
+    let failure = cases[1].children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert_eq!(failure.attribute("message"), Some("creating alice failed: HTTP 409 — fix: Answer with 201"));
     let body = failure.text().unwrap();
-    assert!(
-        body.contains("[FAIL] provision.user.create")
-            && body.contains("JumpCloud admin sees: Activation failed")
-    );
-    assert!(
-        body.contains("#4 POST http://127.0.0.1:9000/scim/v2/Users → 409 [user_create_provision]")
-    );
-    let verify = cases[2]
-        .children()
-        .find(|n| n.has_tag_name("failure"))
-        .unwrap();
-    assert!(
-        verify
-            .text()
-            .unwrap()
-            .contains("#5 GET http://127.0.0.1:9000/scim/v2/Users/u1 → no response (timeout")
-    );
-    let skipped = cases[3]
-        .children()
-        .find(|n| n.has_tag_name("skipped"))
-        .unwrap();
-    assert!(
-        skipped
-            .attribute("message")
-            .unwrap()
-            .contains("--fail-fast")
-    );
+    assert!(body.contains("[FAIL] provision.user.create") && body.contains("JumpCloud admin sees: Activation failed"));
+    assert!(body.contains("#4 POST http://127.0.0.1:9000/scim/v2/Users → 409 [user_create_provision]"));
+    let verify = cases[2].children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert!(verify.text().unwrap().contains("#5 GET http://127.0.0.1:9000/scim/v2/Users/u1 → no response (timeout"));
+    let skipped = cases[3].children().find(|n| n.has_tag_name("skipped")).unwrap();
+    assert!(skipped.attribute("message").unwrap().contains("--fail-fast"));
 }
 
 #[test]
@@ -397,20 +278,11 @@ fn har_parses_back_with_pages_entries_and_errors() {
     assert_eq!(lookup["request"]["headersSize"], -1);
     assert_eq!(lookup["_jcsim"]["event"], "user_lookup_provision");
     let create = &entries[3];
-    assert_eq!(
-        create["request"]["postData"]["mimeType"],
-        "application/scim+json"
-    );
-    assert_eq!(
-        create["request"]["postData"]["text"],
-        r#"{"userName":"alice@example.com"}"#
-    );
+    assert_eq!(create["request"]["postData"]["mimeType"], "application/scim+json");
+    assert_eq!(create["request"]["postData"]["text"], r#"{"userName":"alice@example.com"}"#);
     assert_eq!(create["response"]["status"], 409);
     assert_eq!(create["response"]["statusText"], "Conflict");
-    assert_eq!(
-        create["response"]["content"]["text"],
-        r#"{"detail":"exists"}"#
-    );
+    assert_eq!(create["response"]["content"]["text"], r#"{"detail":"exists"}"#);
     assert_eq!(create["_jcsim"]["attempt"], 2);
     assert_eq!(create["timings"]["wait"], 2.5);
     let timeout = &entries[4];
@@ -434,45 +306,28 @@ fn incomplete_run_with_a_torn_line_still_renders() {
     let summary: Summary = serde_json::from_str(&read(&out.summary)).unwrap();
     assert!(summary.incomplete);
     assert_eq!((summary.exit_code, summary.verdict.as_str()), (3, "fail"));
-    assert_eq!(
-        summary.steps[2].reason.as_deref(),
-        Some("the run ended before this step finished")
-    );
+    assert_eq!(summary.steps[2].reason.as_deref(), Some("the run ended before this step finished"));
     let html = read(&out.html);
     assert!(html.contains("INCOMPLETE"));
     assert!(html.contains("events.jsonl line 13: torn last line skipped"));
     let xml = read(&out.junit);
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    assert!(
-        doc.descendants()
-            .any(|n| n.has_tag_name("error") && n.attribute("type") == Some("jcsim.incomplete"))
-    );
+    assert!(doc.descendants().any(|n| n.has_tag_name("error") && n.attribute("type") == Some("jcsim.incomplete")));
 }
 
 #[test]
 fn hostile_strings_stay_inert_in_every_output() {
-    let events = synth::events(&SynthOptions {
-        exchanges: 2200,
-        hostile: true,
-        finish: true,
-    });
+    let events = synth::events(&SynthOptions { exchanges: 2200, hostile: true, finish: true });
     let (dir, out) = render(&events);
     let index = write_index(dir.path(), &[dir.path().to_path_buf()]).unwrap();
     let html = read(&out.html);
     for payload in XSS {
-        assert!(
-            !html.contains(payload),
-            "raw payload in report.html: {payload}"
-        );
+        assert!(!html.contains(payload), "raw payload in report.html: {payload}");
         assert!(!read(&index).contains(payload));
         assert!(!read(&out.junit).contains(payload));
     }
     let lower = html.to_ascii_lowercase();
-    assert_eq!(
-        lower.matches("<script").count(),
-        3,
-        "only our three script elements"
-    );
+    assert_eq!(lower.matches("<script").count(), 3, "only our three script elements");
     assert_eq!(lower.matches("</script").count(), 3);
     // The payloads survive only as escaped text (`\u003cimg …`), never as markup.
     for markup in ["<img", "<svg", "<!--"] {
@@ -480,15 +335,9 @@ fn hostile_strings_stay_inert_in_every_output() {
     }
     for script in lower.split("<script").skip(1) {
         let body = script.split("</script").next().unwrap();
-        assert!(
-            !body.contains(['\u{2028}', '\u{2029}']),
-            "raw line separator in a script"
-        );
+        assert!(!body.contains(['\u{2028}', '\u{2029}']), "raw line separator in a script");
     }
-    assert!(
-        html.contains("Synthetic load&lt;&#x2F;script&gt;"),
-        "title is escaped text"
-    );
+    assert!(html.contains("Synthetic load&lt;&#x2F;script&gt;"), "title is escaped text");
     roxmltree::Document::parse(&read(&out.junit)).expect("junit stays valid XML");
     let har: Value = serde_json::from_str(&read(&out.har)).unwrap();
     assert!(har["log"]["entries"].as_array().unwrap().len() > 2000);
@@ -496,11 +345,7 @@ fn hostile_strings_stay_inert_in_every_output() {
 
 #[test]
 fn xss_fixture_for_the_browser_check_is_current() {
-    let events = synth::events(&SynthOptions {
-        exchanges: 120,
-        hostile: true,
-        finish: true,
-    });
+    let events = synth::events(&SynthOptions { exchanges: 120, hostile: true, finish: true });
     golden("xss/events.jsonl", &jsonl(&events));
 }
 
@@ -511,35 +356,19 @@ fn only_redacted_credentials_reach_any_output() {
         if let Event::Exchange(x) = e {
             // As if the file had been written without redaction.
             x.request.headers = headers("Bearer sekrit-token-123");
-            x.request
-                .headers
-                .push(("X-Api-Key".into(), "key-456-secret".into()));
+            x.request.headers.push(("X-Api-Key".into(), "key-456-secret".into()));
             if let Some(r) = x.response.as_mut() {
-                r.headers
-                    .push(("Set-Cookie".into(), "sid=cookie-789-secret".into()));
+                r.headers.push(("Set-Cookie".into(), "sid=cookie-789-secret".into()));
             }
         }
     }
     let (dir, out) = render(&events);
     let combined = dir.path().join("ci");
-    let (j, h, w) = (
-        combined.join("all.xml"),
-        combined.join("all.har"),
-        combined.join("all.html"),
-    );
+    let (j, h, w) = (combined.join("all.xml"), combined.join("all.har"), combined.join("all.html"));
     let runs = [dir.path().to_path_buf()];
     write_combined(&runs, Some(&j), Some(&h), Some(&w)).unwrap();
     let index = write_index(dir.path(), &runs).unwrap();
-    for file in [
-        &out.html,
-        &out.junit,
-        &out.har,
-        &out.summary,
-        &j,
-        &h,
-        &w,
-        &index,
-    ] {
+    for file in [&out.html, &out.junit, &out.har, &out.summary, &j, &h, &w, &index] {
         let text = read(file);
         for secret in ["sekrit", "key-456", "cookie-789"] {
             assert!(!text.contains(secret), "{secret} in {}", file.display());
@@ -551,12 +380,7 @@ fn only_redacted_credentials_reach_any_output() {
         .unwrap()
         .iter()
         .flat_map(|e| e["request"]["headers"].as_array().unwrap())
-        .filter(|h| {
-            h["name"]
-                .as_str()
-                .unwrap()
-                .eq_ignore_ascii_case("authorization")
-        })
+        .filter(|h| h["name"].as_str().unwrap().eq_ignore_ascii_case("authorization"))
         .map(|h| &h["value"])
         .collect();
     assert_eq!(auth.len(), 5);
@@ -565,21 +389,11 @@ fn only_redacted_credentials_reach_any_output() {
 
 #[test]
 fn report_stays_small_relative_to_events() {
-    let events = synth::events(&SynthOptions {
-        exchanges: 4000,
-        hostile: false,
-        finish: true,
-    });
+    let events = synth::events(&SynthOptions { exchanges: 4000, hostile: false, finish: true });
     let (dir, out) = render(&events);
-    let events_len = std::fs::metadata(dir.path().join("events.jsonl"))
-        .unwrap()
-        .len() as f64;
+    let events_len = std::fs::metadata(dir.path().join("events.jsonl")).unwrap().len() as f64;
     let html_len = std::fs::metadata(&out.html).unwrap().len() as f64;
-    assert!(
-        html_len <= 1.5 * events_len,
-        "report.html is {:.2}× events.jsonl",
-        html_len / events_len
-    );
+    assert!(html_len <= 1.5 * events_len, "report.html is {:.2}× events.jsonl", html_len / events_len);
 }
 
 #[test]
@@ -589,37 +403,22 @@ fn combined_outputs_hold_every_run() {
     synth::write(a.path(), &small_run(true)).unwrap();
     synth::write(b.path(), &small_run(false)).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (j, h, w) = (
-        out.path().join("j.xml"),
-        out.path().join("h.har"),
-        out.path().join("r.html"),
-    );
+    let (j, h, w) = (out.path().join("j.xml"), out.path().join("h.har"), out.path().join("r.html"));
     let runs = [a.path().to_path_buf(), b.path().to_path_buf()];
 
     write_combined(&runs, Some(&j), Some(&h), Some(&w)).unwrap();
 
     let xml = read(&j);
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    assert_eq!(
-        doc.descendants()
-            .filter(|n| n.has_tag_name("testsuite"))
-            .count(),
-        2
-    );
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("testsuite")).count(), 2);
     let har: Value = serde_json::from_str(&read(&h)).unwrap();
     assert_eq!(har["log"]["entries"].as_array().unwrap().len(), 10);
     assert_eq!(har["log"]["pages"][3]["id"], "run2.step1");
     let html = read(&w);
     assert!(html.contains("report.html") && html.contains("INCOMPLETE"));
     write_combined(&runs[..1], None, None, Some(&w)).unwrap();
-    assert!(
-        read(&w).contains("id=\"jc-data\""),
-        "one run: its own report"
-    );
-    assert!(matches!(
-        write_combined(&[], None, None, None),
-        Err(ReportError::NoRuns)
-    ));
+    assert!(read(&w).contains("id=\"jc-data\""), "one run: its own report");
+    assert!(matches!(write_combined(&[], None, None, None), Err(ReportError::NoRuns)));
 }
 
 #[test]
@@ -630,10 +429,7 @@ fn find_run_dirs_accepts_a_run_or_a_parent() {
     }
     std::fs::create_dir(parent.path().join("not-a-run")).unwrap();
     let dirs = find_run_dirs(parent.path()).unwrap();
-    assert_eq!(
-        dirs,
-        [parent.path().join("a-run"), parent.path().join("b-run")]
-    );
+    assert_eq!(dirs, [parent.path().join("a-run"), parent.path().join("b-run")]);
     assert_eq!(find_run_dirs(&dirs[0]).unwrap(), [dirs[0].clone()]);
 }
 
@@ -654,15 +450,9 @@ fn garbage_input_never_panics() {
         assert!(!read(&out.html).contains("u:p@"));
         write_index(dir.path(), &[dir.path().to_path_buf()]).unwrap();
     }
-    assert!(matches!(
-        write_outputs(Path::new("/nonexistent/run")),
-        Err(ReportError::Read { .. })
-    ));
+    assert!(matches!(write_outputs(Path::new("/nonexistent/run")), Err(ReportError::Read { .. })));
 }
 
 fn jsonl(events: &[Event]) -> String {
-    events
-        .iter()
-        .map(|e| serde_json::to_string(e).unwrap() + "\n")
-        .collect()
+    events.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect()
 }

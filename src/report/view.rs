@@ -26,6 +26,7 @@ pub(crate) struct ReportPage {
     pub exit_code: i32,
     pub stop_reason: Option<String>,
     pub notes: Vec<String>,
+    pub fixes: Vec<crate::check::Fix>,
     pub counts: Counts,
     pub knobs: Vec<(String, String)>,
     pub steps: Vec<StepChip>,
@@ -152,16 +153,13 @@ pub(crate) fn page(run: &Run) -> Result<ReportPage, serde_json::Error> {
         exit_code: run.exit_code(),
         stop_reason: run.stop_reason(),
         notes: run.notes(),
+        fixes: run.fixes(),
         counts: counts(run),
         knobs: header.map_or_else(Vec::new, |h| h.behaviour.clone()),
         steps: run
             .steps
             .iter()
-            .map(|s| StepChip {
-                n: s.index + 1,
-                title: s.title(),
-                state: s.state().as_str(),
-            })
+            .map(|s| StepChip { n: s.index + 1, title: s.title(), state: s.state().as_str() })
             .collect(),
         skipped_chips: run.skipped().min(100),
         data_json: script_json(&data)?,
@@ -215,32 +213,18 @@ pub(crate) fn data(run: &Run) -> Data {
         steps.push(StepData {
             i: s.index,
             t: s.title(),
-            a: s.started
-                .as_ref()
-                .map_or_else(String::new, |st| st.action.clone()),
+            a: s.started.as_ref().map_or_else(String::new, |st| st.action.clone()),
             ln: s.line(),
             at: round3(s.start_ms()),
             d: round3(s.duration_ms()),
             v: s.state().as_str(),
-            r: if s.state() == StepState::Pass {
-                None
-            } else {
-                s.reason()
-            },
+            r: if s.state() == StepState::Pass { None } else { s.reason() },
             x0,
             x1: x.len(),
             c: s.checks.iter().map(check).collect(),
         });
     }
-    Data {
-        file: run.file(),
-        base,
-        dur: round3(run.duration_ms()),
-        events,
-        steps,
-        x,
-        skipped: run.skipped(),
-    }
+    Data { file: run.file(), base, dur: round3(run.duration_ms()), events, steps, x, skipped: run.skipped() }
 }
 
 fn row(e: &Exchange, ev: usize, base: &str, flags: u8) -> XRow {
@@ -273,15 +257,13 @@ fn detail(e: &Exchange) -> Detail<'_> {
         e.response.as_ref().map(|r| r.headers.as_slice()),
         e.response.as_ref().and_then(|r| r.body.as_ref()),
         e.response.as_ref().and_then(|r| r.body_text.as_deref()),
-        e.error
-            .as_ref()
-            .map(|f| format!("{}: {}", f.kind, f.message)),
+        e.error.as_ref().map(|f| format!("{}: {}", f.kind, f.message)),
     )
 }
 
 fn check(c: &Check) -> CheckData {
-    let diff = (c.expected.is_some() || c.actual.is_some())
-        .then(|| diff_values(c.expected.as_ref(), c.actual.as_ref()));
+    let diff =
+        (c.expected.is_some() || c.actual.is_some()).then(|| diff_values(c.expected.as_ref(), c.actual.as_ref()));
     CheckData {
         id: c.id.clone(),
         v: match c.verdict {
@@ -299,17 +281,10 @@ fn check(c: &Check) -> CheckData {
 
 /// Line diff of two JSON values, pretty-printed: `" "` same, `-` expected only,
 /// `+` actual only. Longest-common-subsequence, capped for huge values.
-pub(crate) fn diff_values(
-    expected: Option<&Value>,
-    actual: Option<&Value>,
-) -> Vec<(&'static str, String)> {
+pub(crate) fn diff_values(expected: Option<&Value>, actual: Option<&Value>) -> Vec<(&'static str, String)> {
     let pretty = |v: Option<&Value>| -> Vec<String> {
         match v {
-            Some(v) => serde_json::to_string_pretty(v)
-                .unwrap_or_default()
-                .lines()
-                .map(str::to_string)
-                .collect(),
+            Some(v) => serde_json::to_string_pretty(v).unwrap_or_default().lines().map(str::to_string).collect(),
             None => Vec::new(),
         }
     };
@@ -324,11 +299,7 @@ pub(crate) fn diff_values(
     let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
