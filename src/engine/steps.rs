@@ -52,7 +52,7 @@ pub(super) async fn run_step(
         Action::Request(r) => r.expect.clone().or(step.expect.clone()),
         _ => step.expect.clone(),
     };
-    let mut findings = findings;
+
     findings.extend(log.findings.iter().cloned());
     let mut judged = judge(index, dedupe(findings), expect.as_ref(), log.last_status, policy);
     // Keep the redacted form: the terminal summary is built from it.
