@@ -3,7 +3,7 @@
 # measured in the same run, same workloads, same concurrency, loopback only.
 #
 # Usage: scripts/bench/sp.sh            (from the repository root)
-# Env:   BENCH_USERS (10000) BENCH_REQUESTS (4000 per workload) BENCH_CONNECTIONS (16)
+# Env:   BENCH_USERS (10000) BENCH_SECONDS (5 per workload) BENCH_CONNECTIONS (16)
 #        BENCH_THREADS (2) BENCH_DIR (target/bench)
 #
 # Load driver: wrk with a Lua script (needed for unique userNames per POST and
@@ -13,7 +13,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 USERS=${BENCH_USERS:-10000}
-REQUESTS=${BENCH_REQUESTS:-4000}
+SECONDS_PER=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 DIR=${BENCH_DIR:-target/bench}
@@ -140,7 +140,6 @@ load "$PY_BASE" "$DIR/scim2.ids" "${PY_AUTH[0]:+Authorization: Bearer $TOKEN}"
 cat >"$DIR/bench.lua" <<'LUA'
 local mode = os.getenv("BENCH_MODE")
 local prefix = os.getenv("BENCH_PATH")
-local limit = tonumber(os.getenv("BENCH_PER_THREAD"))
 local users = tonumber(os.getenv("BENCH_USERS"))
 local token = os.getenv("BENCH_TOKEN") or ""
 local run = os.getenv("BENCH_RUN")
@@ -149,7 +148,7 @@ function setup(thread)
     next_tid = next_tid + 1
     thread:set("tid", next_tid)
 end
-local ids, sent, seen = {}, 0, 0
+local ids, sent = {}, 0
 function init(args)
     local file = os.getenv("BENCH_IDS")
     if file and file ~= "" then for line in io.lines(file) do ids[#ids + 1] = line end end
@@ -165,15 +164,14 @@ function request()
     elseif mode == "lookup" then
         return wrk.format("GET", prefix .. "/Users?filter=userName%20eq%20%22load" .. i .. "%40bench.test%22", headers)
     elseif mode == "patch" then
-        local body = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"' .. ids[i + 2] .. '"}]}]}'
+        -- Re-adding the same member per thread: a real membership PATCH whose
+        -- group (and response) keeps the same size for the whole run.
+        local member = ids[tid + 2]
+        local body = '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"' .. member .. '"}]}]}'
         return wrk.format("PATCH", prefix .. "/Groups/" .. ids[1], headers, body)
     else
         return wrk.format("GET", prefix, headers)
     end
-end
-function response(status, hdrs, body)
-    seen = seen + 1
-    if seen >= limit then wrk.thread:stop() end
 end
 function done(summary, latency, requests)
     io.write(string.format("RESULT %d %.6f %d %d\n", summary.requests, summary.duration / 1e6,
@@ -187,8 +185,8 @@ bench() {
     path=/${2#http://*/}
     [ "$path" = "/$2" ] && path=""
     out=$(BENCH_MODE=$1 BENCH_PATH=$path BENCH_IDS=$3 BENCH_TOKEN=$4 BENCH_USERS=$USERS \
-        BENCH_PER_THREAD=$((REQUESTS / THREADS)) BENCH_RUN="$1$RANDOM" \
-        wrk -t "$THREADS" -c "$CONNS" -d 60s -s "$DIR/bench.lua" "$2" 2>&1) || die "wrk failed: $out"
+        BENCH_RUN="$1$RANDOM" \
+        wrk -t "$THREADS" -c "$CONNS" -d "${SECONDS_PER}s" -s "$DIR/bench.lua" "$2" 2>&1) || die "wrk failed: $out"
     awk '/^RESULT/ { printf "%.0f %.2f %d\n", $2 / $3, $4 / 1000, $5 }' <<<"$out"
 }
 
@@ -210,7 +208,7 @@ row() { # NAME JC_RESULT PY_RESULT
 PY_TOKEN=""
 [ ${#PY_AUTH[@]} -gt 0 ] && PY_TOKEN=$TOKEN
 
-log "running workloads: $REQUESTS requests each, $CONNS connections, $THREADS threads"
+log "running workloads: ${SECONDS_PER}s each, $CONNS connections, $THREADS threads"
 printf '\n%-22s %10s %10s %12s %10s %8s\n' workload "jcsim rps" "p99 ms" "scim2 rps" "p99 ms" ratio
 for mode in create lookup patch; do
     case $mode in

@@ -144,13 +144,10 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
         Ok(a) => vec![
             Finding::error("request.status", format!("{label}: SP answered HTTP {}", a.status)).exchange(a.exchange),
         ],
-        Err(n) => vec![
-            Finding::error(
-                &format!("transport.{}", n.fault.kind),
-                format!("{label}: no response ({})", n.fault.message),
-            )
-            .exchange(n.exchange),
-        ],
+        Err(n) => {
+            let fault = crate::provision::Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange };
+            vec![crate::provision::fault_finding(&fault, &label)]
+        }
     }
 }
 

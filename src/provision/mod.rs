@@ -113,7 +113,7 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
 }
 
 /// A finding for a request that got no HTTP response.
-pub(crate) fn fault_finding(f: &Fault, what: &str) -> Finding {
+pub fn fault_finding(f: &Fault, what: &str) -> Finding {
     let id = if f.kind == "timeout" { "sp-timeout" } else { "sp-unreachable" };
     crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
         .exchange(f.exchange)

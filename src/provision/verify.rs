@@ -40,8 +40,11 @@ impl Provisioner {
     /// resources must answer 404.
     pub async fn verify<T: Transport>(&self, t: &T, scope: &Scope) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut present = Vec::new();
         for link in self.users.values().filter(|l| scope.has_user(&l.sp_id)) {
-            verify_user(t, link, &mut out).await;
+            if verify_user(t, link, &mut out).await {
+                present.push(link);
+            }
         }
         for sp_id in self.deleted_users.iter().filter(|id| scope.has_user(id)) {
             gone(t, &format!("/Users/{sp_id}"), &format!("user {sp_id}"), &mut out).await;
@@ -53,12 +56,16 @@ impl Provisioner {
             gone(t, &format!("/Groups/{sp_id}"), &format!("group {sp_id}"), &mut out).await;
         }
         if scope.probes {
-            self.probes(t, &mut out).await;
+            probes(t, &present, &mut out).await;
         }
         out
     }
+}
 
-    async fn probes<T: Transport>(&self, t: &T, out: &mut Vec<Finding>) {
+/// A wrong token must be refused; a userName lookup in another case must find
+/// a user that is known to be present.
+async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Finding>) {
+    {
         let op = ScimOp::new(Insight::Probe, Method::Get, "/Users", "probe: a wrong token must be refused")
             .query("count", "1")
             .wrong_credentials();
@@ -70,7 +77,7 @@ impl Provisioner {
                     .exchange(r.exchange),
             );
         }
-        let Some(link) = self.users.values().find(|l| user_name(l).chars().any(|c| c.is_ascii_lowercase())) else {
+        let Some(link) = present.iter().find(|l| user_name(l).chars().any(|c| c.is_ascii_lowercase())) else {
             return;
         };
         let shouted = user_name(link).to_ascii_uppercase();
@@ -108,10 +115,13 @@ fn id_string(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
-async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Finding>) {
+/// Read a user back; false when it could not be read.
+async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Finding>) -> bool {
     let path = format!("/Users/{}", link.sp_id);
     let user_name = user_name(link).to_string();
-    let Some((body, exchange)) = read(t, &path, &format!("read back user {user_name}"), out).await else { return };
+    let Some((body, exchange)) = read(t, &path, &format!("read back user {user_name}"), out).await else {
+        return false;
+    };
     let actual_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
     if actual_active != link.active {
         let admin = if link.active {
@@ -150,6 +160,7 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
             );
         }
     }
+    true
 }
 
 async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Finding>) {

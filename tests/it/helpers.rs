@@ -230,6 +230,7 @@ pub async fn run_yaml_with(yaml: &str, base_url: &str, adjust: impl FnOnce(&mut 
 }
 
 /// Run `yaml` against a fresh embedded SP (the scenario's own target).
+#[allow(dead_code)] // used by the rules tests
 pub async fn run_embedded(yaml: &str, adjust: impl FnOnce(&mut RunOptions)) -> Ran {
     let scenario = scenario::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
     let out = tempfile::tempdir().unwrap();

@@ -3,5 +3,6 @@
 mod errors;
 mod faults;
 mod helpers;
+mod rules;
 mod secrets;
 mod wire;

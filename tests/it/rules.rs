@@ -1,0 +1,342 @@
+//! Every rule of the catalogue fires where it should and stays quiet on a
+//! bug-free SP. Quirk cases run the bundled scenarios in scenarios/quirks
+//! (whose steps expect the finding); the rest use wiremock.
+
+use crate::helpers::{FakeState, error, fake_sp, run_yaml, run_yaml_with, scim};
+use jcsim::engine::{self, RunOptions, exit};
+use jcsim::record::Verdict;
+use jcsim::scenario;
+use serde_json::json;
+use std::path::Path;
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const FAST: &str = "behaviour: { retry_backoff_ms: 5, timeout_ms: 400, max_retries: 1 }\n";
+
+/// Assert that `ran` reported rule `id` with a message containing `needle`.
+fn assert_fired(ran: &crate::helpers::Ran, id: &str, needle: &str) {
+    let hits: Vec<_> = ran.checks().into_iter().filter(|c| c.id == id).collect();
+    assert!(
+        !hits.is_empty(),
+        "rule {id} did not fire; checks: {:?}",
+        ran.checks().iter().map(|c| (&c.id, &c.message)).collect::<Vec<_>>()
+    );
+    assert!(
+        hits.iter().any(|c| c.message.contains(needle)),
+        "rule {id} fired without {needle:?}: {:?}",
+        hits.iter().map(|c| &c.message).collect::<Vec<_>>()
+    );
+    assert!(
+        hits.iter().all(|c| c.fix.is_some() && c.admin_sees.is_some()),
+        "rule {id} lacks a fix or a JumpCloud symptom"
+    );
+}
+
+async fn run_file(file: &str) -> jcsim::engine::RunSummary {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = scenario::load_file(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
+    let out = tempfile::tempdir().unwrap();
+    let opts = RunOptions { out_dir: out.path().to_path_buf(), ..RunOptions::default() };
+    let summary = engine::run_scenario(&s, &opts).await.unwrap();
+    std::mem::forget(out); // keep the records for a failing assertion's message
+    summary
+}
+
+/// A quirk scenario passes only if each step's expected findings fired.
+macro_rules! quirk_scenario {
+    ($name:ident, $file:expr, [$($rule:expr),+]) => {
+        #[tokio::test]
+        async fn $name() {
+            let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join($file)).unwrap();
+            $( assert!(text.contains($rule), "{} does not expect {}", $file, $rule); )+
+            let s = run_file($file).await;
+            let failed: Vec<_> = s.steps.iter().filter(|x| x.verdict == Verdict::Fail).map(|x| (&x.title, &x.reason)).collect();
+            assert_eq!(s.exit_code(), exit::PASS, "{}: {failed:?}", $file);
+            let ids: Vec<&str> = s.steps.iter().flat_map(|x| x.checks.iter()).map(|c| c.id.as_str()).collect();
+            $( assert!(ids.contains(&$rule), "{} did not report {}", $file, $rule); )+
+        }
+    };
+}
+
+quirk_scenario!(quirk_patch_returns_204, "scenarios/quirks/patch-returns-204.yaml", ["patch-no-content"]);
+quirk_scenario!(
+    quirk_ignore_member_remove,
+    "scenarios/quirks/ignore-member-remove.yaml",
+    ["echo-members", "readback-members"]
+);
+quirk_scenario!(quirk_ignore_rename, "scenarios/quirks/ignore-rename.yaml", ["echo-group-name", "readback-group-name"]);
+quirk_scenario!(quirk_ignore_deactivate, "scenarios/quirks/ignore-deactivate.yaml", ["echo-active", "readback-active"]);
+quirk_scenario!(quirk_numeric_ids, "scenarios/quirks/numeric-ids.yaml", ["id-string"]);
+quirk_scenario!(quirk_no_user_delete, "scenarios/quirks/no-user-delete.yaml", ["delete-unsupported"]);
+quirk_scenario!(quirk_domain_allowlist, "scenarios/quirks/domain-allowlist.yaml", ["sp-rejected-request"]);
+quirk_scenario!(quirk_soft_delete_groups, "scenarios/quirks/soft-delete-groups.yaml", ["delete-then-404"]);
+quirk_scenario!(quirk_application_json, "scenarios/quirks/application-json.yaml", ["content-type"]);
+quirk_scenario!(quirk_slow, "scenarios/quirks/slow.yaml", ["slow-response"]);
+quirk_scenario!(quirk_flaky, "scenarios/quirks/flaky.yaml", ["server-error"]);
+quirk_scenario!(quirk_rate_limit, "scenarios/quirks/rate-limit.yaml", ["rate-limited"]);
+quirk_scenario!(
+    activation_email_taken,
+    "scenarios/lifecycle/03-activate-test-email-taken.yaml",
+    ["activation-test-email-exists"]
+);
+quirk_scenario!(activation_domain_refused, "scenarios/vendors/dialpad-domain-not-allowed.yaml", ["activation-failed"]);
+
+/// No false failures: every scenario without quirks, against the bug-free
+/// embedded SP, with --strict (warnings fail) and --verify-each.
+#[tokio::test]
+async fn bug_free_sp_reports_nothing_even_when_strict() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = scenario::collect_files(&[root.join("scenarios/lifecycle"), root.join("scenarios/vendors")]).unwrap();
+    for f in files {
+        let s = scenario::load_file(&f).unwrap();
+        if s.target.as_ref().and_then(|t| t.embedded.as_ref()).is_some_and(|e| !e.quirks.is_empty()) {
+            continue;
+        }
+        let out = tempfile::tempdir().unwrap();
+        let opts =
+            RunOptions { out_dir: out.path().to_path_buf(), strict: true, verify_each: true, ..RunOptions::default() };
+        let summary = engine::run_scenario(&s, &opts).await.unwrap();
+        let unexpected: Vec<_> = summary
+            .steps
+            .iter()
+            .flat_map(|x| x.checks.iter())
+            .filter(|c| c.verdict != Verdict::Pass)
+            .map(|c| (&c.id, &c.message))
+            .collect();
+        assert!(unexpected.is_empty(), "{}: {unexpected:?}", f.display());
+        assert_eq!(summary.exit_code(), exit::PASS, "{}", f.display());
+    }
+}
+
+fn scenario(steps: &str) -> String {
+    format!(
+        "name: rules\n{FAST}app: {{ group_management: true }}\ndirectory:\n  users: [{{ username: alice, email: alice@example.com, firstname: Alice, lastname: Liddell }}]\n  groups: [{{ name: G, members: [alice] }}]\nsteps:\n{steps}"
+    )
+}
+
+fn list(resources: serde_json::Value) -> ResponseTemplate {
+    let n = resources.as_array().map_or(0, Vec::len);
+    scim(
+        200,
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": n, "startIndex": 1, "itemsPerPage": n, "Resources": resources}),
+    )
+}
+
+#[tokio::test]
+async fn test_connection_failed_fires_on_an_unusable_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(scim(403, error(403, "forbidden"))).mount(&server).await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_fired(&ran, "test-connection-failed", "HTTP 403");
+}
+
+#[tokio::test]
+async fn create_rules_fire_on_a_bare_200() {
+    // POST answers 200 with an id but no schemas, Location or meta.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"id":"t1"}"#, "application/scim+json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(scim(200, json!({"id": "t1", "schemas": [jcsim::scim::USER_SCHEMA]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    let ran =
+        run_yaml(&format!("name: r\n{FAST}app: {{ group_management: false }}\nsteps: [activate]\n"), &server.uri())
+            .await;
+    assert_fired(&ran, "create-status", "instead of 201");
+    assert_fired(&ran, "location-meta", "without Location header and meta");
+    assert_fired(&ran, "schemas", "without urn:ietf:params:scim:schemas:core:2.0:User");
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "warnings only");
+}
+
+#[tokio::test]
+async fn create_body_fires_on_an_empty_201() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(201)).mount(&server).await;
+    let ran = run_yaml(&format!("name: r\n{FAST}steps: [activate]\n"), &server.uri()).await;
+    assert_fired(&ran, "create-body", "has no `id`");
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+}
+
+#[tokio::test]
+async fn list_rules_fire_on_malformed_lists() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .respond_with(scim(200, json!({"totalResults": "0", "Resources": []})))
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_fired(&ran, "list-paging", "totalResults, startIndex, itemsPerPage missing or not an integer");
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/Users")).respond_with(scim(200, json!({"users": []}))).mount(&server).await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_fired(&ran, "list-response", "neither a Resources array nor totalResults 0");
+}
+
+#[tokio::test]
+async fn filter_eq_exact_fires_when_a_lookup_ignores_the_filter() {
+    let server = fake_sp(FakeState::default()).await;
+    // The SP ignores the filter and returns somebody else.
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .respond_with(list(
+            json!([{"id": "u9", "userName": "mallory@example.com", "schemas": [jcsim::scim::USER_SCHEMA]}]),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - activate\n  - bind_group: G\n"), &server.uri()).await;
+    assert_fired(&ran, "filter-eq-exact", "mallory@example.com");
+}
+
+#[tokio::test]
+async fn filter_case_insensitive_fires_on_a_case_sensitive_sp() {
+    let server = fake_sp({
+        let mut s = FakeState::default();
+        s.case_sensitive = true;
+        s
+    })
+    .await;
+    let ran = run_yaml(&scenario("  - activate\n  - bind_group: G\n  - verify\n"), &server.uri()).await;
+    assert_fired(&ran, "filter-case-insensitive", "ALICE@EXAMPLE.COM");
+}
+
+#[tokio::test]
+async fn auth_401_fires_when_any_token_works() {
+    let server = fake_sp({
+        let mut s = FakeState::default();
+        s.any_token = true;
+        s
+    })
+    .await;
+    let ran = run_yaml(&scenario("  - activate\n  - verify\n"), &server.uri()).await;
+    assert_fired(&ran, "auth-401", "wrong token answered 200");
+    // And it stays quiet when the token is checked.
+    let server = fake_sp(FakeState::default()).await;
+    let ran = run_yaml(&scenario("  - activate\n  - verify\n"), &server.uri()).await;
+    assert!(!ran.checks().iter().any(|c| c.id == "auth-401"));
+}
+
+#[tokio::test]
+async fn put_null_fires_when_the_minimal_put_is_rejected() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(scim(201, json!({"id": "t1"}))).mount(&server).await;
+    Mock::given(method("PUT"))
+        .respond_with(scim(
+            400,
+            json!({"schemas": [jcsim::scim::ERROR_SCHEMA], "status": "400", "detail": "emails must be an array"}),
+        ))
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&format!("name: r\n{FAST}steps: [activate]\n"), &server.uri()).await;
+    assert_fired(&ran, "put-null", "\"emails\": null");
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+}
+
+#[tokio::test]
+async fn patch_response_and_delete_status_fire_on_odd_success_codes() {
+    let server = fake_sp(FakeState::default()).await;
+    Mock::given(method("PATCH")).respond_with(ResponseTemplate::new(202)).with_priority(1).mount(&server).await;
+    Mock::given(method("DELETE")).respond_with(scim(200, json!({}))).with_priority(1).mount(&server).await;
+    let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
+    assert_fired(&ran, "patch-response", "answered 202");
+    assert_fired(&ran, "delete-status", "instead of 204");
+}
+
+#[tokio::test]
+async fn error_format_and_uniqueness_fire_on_a_plain_409() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(409).set_body_raw("user exists", "text/plain"))
+        .mount(&server)
+        .await;
+    let ran =
+        run_yaml(&format!("name: r\n{FAST}steps:\n  - activate:\n    expect: {{ outcome: fail }}\n"), &server.uri())
+            .await;
+    assert_fired(&ran, "error-format", "without a SCIM Error JSON body");
+    assert_fired(&ran, "uniqueness-409", "without \"scimType\": \"uniqueness\"");
+    assert_fired(&ran, "activation-test-email-exists", "already exists");
+}
+
+#[tokio::test]
+async fn server_error_and_rate_limited_fire_on_retried_answers() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(scim(503, error(503, "busy"))).up_to_n_times(1).mount(&server).await;
+    Mock::given(method("GET")).respond_with(scim(429, error(429, "slow down"))).up_to_n_times(1).mount(&server).await;
+    Mock::given(method("GET")).respond_with(list(json!([]))).mount(&server).await;
+    let ran = run_yaml(
+        &format!("name: r\nbehaviour: {{ retry_backoff_ms: 5, max_retries: 3 }}\nsteps: [test_connection]\n"),
+        &server.uri(),
+    )
+    .await;
+    assert_fired(&ran, "server-error", "answered 503");
+    assert_fired(&ran, "rate-limited", "no Retry-After");
+    assert_eq!(ran.summary.exit_code(), exit::PASS);
+}
+
+#[tokio::test]
+async fn sp_timeout_and_sp_unreachable_fire_without_a_response() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(1500)))
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - request: { method: GET, path: /Users }\n"), &server.uri()).await;
+    assert_fired(&ran, "sp-timeout", "timeout");
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let ran = run_yaml(&scenario("  - request: { method: GET, path: /Users }\n"), &url).await;
+    assert_fired(&ran, "sp-unreachable", "connect");
+}
+
+#[tokio::test]
+async fn readback_missing_and_readback_user_fire_on_changes_behind_jumpclouds_back() {
+    let server = fake_sp(FakeState::default()).await;
+    // u3 is alice (u1 and g2 were the activation test objects). Another admin
+    // renames her at the SP, then deletes her.
+    let steps = "  - activate\n  - bind_user: alice\n  - request: { method: PUT, path: /Users/u3, body: { userName: alice@example.com, displayName: Somebody Else } }\n  - verify:\n    expect: { findings: [readback-user] }\n  - request: { method: DELETE, path: /Users/u3 }\n  - verify:\n    expect: { findings: [readback-missing] }\n";
+    let ran = run_yaml(&scenario(steps), &server.uri()).await;
+    assert_fired(&ran, "readback-user", "Somebody Else");
+    assert_fired(&ran, "readback-missing", "HTTP 404");
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+}
+
+#[tokio::test]
+async fn verify_each_catches_drift_at_the_step_that_caused_it() {
+    let server = fake_sp(FakeState::default()).await;
+    // The SP acknowledges the suspension but keeps the user active.
+    Mock::given(method("PUT"))
+        .and(path_regex("^/Users/u3$"))
+        .respond_with(scim(200, json!({"id": "u3", "userName": "alice@example.com", "active": true})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let ran =
+        run_yaml_with(&scenario("  - activate\n  - bind_group: G\n  - suspend_user: alice\n"), &server.uri(), |o| {
+            o.verify_each = true
+        })
+        .await;
+    let at: Vec<(usize, &str)> =
+        ran.checks().iter().filter(|c| c.verdict == Verdict::Fail).map(|c| (c.step, c.id.as_str())).collect();
+    assert!(at.contains(&(2, "readback-active")), "{at:?}");
+    assert!(at.contains(&(2, "echo-active")), "{at:?}");
+}
+
+/// Every rule in the catalogue has a firing test in this file.
+#[test]
+fn every_rule_has_a_firing_test() {
+    let me = include_str!("rules.rs");
+    for r in jcsim::check::RULES {
+        let quoted = format!("\"{}\"", r.id);
+        let in_quirks = me.contains(&format!("[{quoted}")) || me.contains(&format!(", {quoted}]"));
+        let fired = me.contains(&format!("assert_fired(&ran, {quoted}"));
+        assert!(in_quirks || fired, "rule {} has no firing test in tests/it/rules.rs", r.id);
+    }
+}
