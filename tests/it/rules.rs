@@ -270,7 +270,7 @@ async fn server_error_and_rate_limited_fire_on_retried_answers() {
     Mock::given(method("GET")).respond_with(scim(429, error(429, "slow down"))).up_to_n_times(1).mount(&server).await;
     Mock::given(method("GET")).respond_with(list(json!([]))).mount(&server).await;
     let ran = run_yaml(
-        &format!("name: r\nbehaviour: {{ retry_backoff_ms: 5, max_retries: 3 }}\nsteps: [test_connection]\n"),
+        "name: r\nbehaviour: { retry_backoff_ms: 5, max_retries: 3 }\nsteps: [test_connection]\n",
         &server.uri(),
     )
     .await;
