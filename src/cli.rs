@@ -75,6 +75,9 @@ pub struct RunArgs {
     /// `--behaviour member_removal=filter_path`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
     pub behaviour: Vec<String>,
+    /// Sync this many users in parallel (shorthand for `--behaviour concurrency=N`).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
     /// Directory for run records.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub out: PathBuf,
@@ -199,8 +202,12 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     let Some(mut scenarios) = load_all(&args.paths) else {
         return Ok(exit::INVALID);
     };
+    let mut overrides = args.behaviour.clone();
+    if let Some(n) = args.concurrency {
+        overrides.push(format!("concurrency={n}"));
+    }
     for s in &mut scenarios {
-        for spec in &args.behaviour {
+        for spec in &overrides {
             match s.behaviour.with_override(spec) {
                 Ok(b) => s.behaviour = b,
                 Err(msg) => {

@@ -77,6 +77,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     let dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
     let prov = Provisioner::new(behaviour.clone(), seed);
     let mut session = Session::new(dir, prov, client, recorder);
+    session.set_pace(behaviour.pace);
     session.policy = Policy {
         strict: opts.strict,
         waivers: scenario.waive.iter().map(|w| (w.rule.clone(), w.reason.clone())).collect(),

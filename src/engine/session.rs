@@ -5,7 +5,7 @@
 use super::EngineError;
 use super::steps::{Policy, run_step};
 use super::summary::StepSummary;
-use super::transport::{Recording, StepLog};
+use super::transport::{Pacer, Recording, StepLog};
 use crate::check::InspectOptions;
 use crate::client::Client;
 use crate::directory::Directory;
@@ -25,6 +25,7 @@ pub struct Session {
     pub any_response: bool,
     /// Strictness, waivers and read-back after each step.
     pub policy: Policy,
+    pacer: Pacer,
 }
 
 impl Session {
@@ -38,7 +39,13 @@ impl Session {
             next_step: 0,
             any_response: false,
             policy: Policy::default(),
+            pacer: Pacer::new(0.0),
         }
+    }
+
+    /// Send at most `pace` requests per second from now on (0: unpaced).
+    pub fn set_pace(&mut self, pace: f64) {
+        self.pacer = Pacer::new(pace);
     }
 
     /// Use another client from now on (the console's target changed).
@@ -78,6 +85,7 @@ impl Session {
             run_start: self.started,
             step: index,
             inspect: InspectOptions { slow_ms: self.prov.behaviour.slow_response_ms as f64 },
+            pacer: &self.pacer,
             log: Default::default(),
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;

@@ -147,7 +147,8 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         line.push_str(&format!("\n  stopped: {r}"));
     }
     writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
-    if !s.fixes.is_empty() {
+    // Quiet runs show the fix summary only when the scenario failed.
+    if !s.fixes.is_empty() && (!quiet || s.exit_code() != exit::PASS) {
         writeln!(out, "  Fix summary ({} root cause{}):", s.fixes.len(), if s.fixes.len() == 1 { "" } else { "s" })?;
         for (n, f) in s.fixes.iter().enumerate() {
             let steps: Vec<String> = f.steps.iter().map(|i| (i + 1).to_string()).collect();

@@ -17,6 +17,8 @@ pub struct Recording<'a> {
     pub step: usize,
     /// Options of the per-exchange response rules.
     pub inspect: InspectOptions,
+    /// The run's request pace (`pace` knob).
+    pub pacer: &'a Pacer,
     /// What happened in this step, for expectations and the summary.
     pub log: Mutex<StepLog>,
 }
@@ -124,8 +126,35 @@ fn touch(log: &mut StepLog, x: &Exchange) {
     }
 }
 
+/// Spaces requests out to at most `pace` per second across the whole run.
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Option<std::time::Duration>,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    pub fn new(pace: f64) -> Pacer {
+        let interval = (pace > 0.0 && pace.is_finite()).then(|| std::time::Duration::from_secs_f64(1.0 / pace));
+        Pacer { interval, next: Mutex::new(Instant::now()) }
+    }
+
+    /// Wait for this request's slot.
+    pub async fn wait(&self) {
+        let Some(interval) = self.interval else { return };
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+}
+
 impl Transport for Recording<'_> {
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
+        self.pacer.wait().await;
         let path_and_query =
             if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
         let req = OutRequest {

@@ -35,6 +35,11 @@ pub struct Behaviour {
     pub max_retry_after_s: u64,
     /// jcsim's threshold for the `slow-response` finding, in milliseconds.
     pub slow_response_ms: u64,
+    /// [U] Users synced in parallel (each user's own requests stay in order;
+    /// groups are pushed after their members exist).
+    pub concurrency: usize,
+    /// [U] At most this many requests per second (0: as fast as the SP answers).
+    pub pace: f64,
 }
 
 impl Default for Behaviour {
@@ -54,6 +59,8 @@ impl Default for Behaviour {
             retry_backoff_ms: 250,
             max_retry_after_s: 30,
             slow_response_ms: 1000,
+            concurrency: 1,
+            pace: 0.0,
         }
     }
 }

@@ -3,10 +3,24 @@
 //! membership; user deletes; then deprovisioning of users no longer covered.
 
 use super::body;
-use super::{Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
+use super::{
+    Behaviour, Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport,
+};
 use super::{UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
 use crate::directory::{Directory, Group, User, UserState};
 use crate::scim::filter_string;
+
+/// What one user needs from a sync.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Job {
+    /// Lookup, then create or link and update.
+    Provision,
+    /// Update if what was last sent differs; `active` as given.
+    Refresh(bool),
+}
+
+/// The outcome of one user's job: the link to keep (if any) and a failure.
+type JobResult = (Option<LinkedUser>, Option<Finding>);
 
 impl Provisioner {
     /// Bring the SP in line with the directory. Does nothing while Identity
@@ -16,100 +30,67 @@ impl Provisioner {
         if !dir.app.active {
             return findings;
         }
-        for user in &dir.users {
-            let bound = dir.is_bound(&user.id);
-            let linked = self.users.contains_key(&user.id);
-            let result = if !linked && bound && user.state == UserState::Activated {
-                self.provision_user(user, t).await
-            } else if linked && bound && body::desired_active(user, bound) {
-                self.refresh_user(user, true, t).await
-            } else {
-                Ok(())
-            };
-            if let Err(f) = result {
-                findings.push(f);
-            }
-        }
+        let jobs: Vec<(&User, Job)> = dir
+            .users
+            .iter()
+            .filter_map(|user| {
+                let bound = dir.is_bound(&user.id);
+                let linked = self.users.contains_key(&user.id);
+                if !linked && bound && user.state == UserState::Activated {
+                    Some((user, Job::Provision))
+                } else if linked && bound && body::desired_active(user, bound) {
+                    Some((user, Job::Refresh(true)))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        self.run_jobs(jobs, t, &mut findings).await;
         if dir.app.group_management {
             self.sync_groups(dir, t, &mut findings).await;
         }
         // After the groups: a deleted user leaves its groups first [U], so SPs
         // without referential integrity stay consistent.
         self.sync_deleted_users(dir, t, &mut findings).await;
-        for user in &dir.users {
-            let bound = dir.is_bound(&user.id);
-            let active = body::desired_active(user, bound);
-            if !active
-                && self.users.contains_key(&user.id)
-                && let Err(f) = self.refresh_user(user, false, t).await
-            {
-                findings.push(f);
-            }
-        }
+        let jobs: Vec<(&User, Job)> = dir
+            .users
+            .iter()
+            .filter(|u| !body::desired_active(u, dir.is_bound(&u.id)) && self.users.contains_key(&u.id))
+            .map(|u| (u, Job::Refresh(false)))
+            .collect();
+        self.run_jobs(jobs, t, &mut findings).await;
         findings
     }
 
-    /// Lookup-before-create [C]: a hit links and updates the existing user, a miss creates it.
-    async fn provision_user<T: Transport>(&mut self, user: &User, t: &T) -> Result<(), Finding> {
-        let user_name = body::user_name(user, &self.behaviour);
-        let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}"))
-            .query("filter", &format!("userName eq {}", filter_string(&user_name)));
-        let what = format!("look up user {user_name}");
-        let reply = send_ok(t, lookup, &what).await?;
-        let active = body::desired_active(user, true);
-        match first_resource(&reply, &what)? {
-            Some(existing) => {
-                let found = super::Reply { body: Some(existing), ..reply };
-                let sp_id = resource_id(&found, &what)?;
-                self.users.insert(user.id.clone(), LinkedUser { sp_id, sent: serde_json::Value::Null, active: true });
-                self.update_user(user, active, t).await
+    /// Run per-user jobs, up to `concurrency` users at a time. Each user's
+    /// own requests stay in order; results are applied in directory order.
+    async fn run_jobs<T: Transport>(&mut self, jobs: Vec<(&User, Job)>, t: &T, findings: &mut Vec<Finding>) {
+        use futures_util::stream::{self, StreamExt};
+        let b = &self.behaviour;
+        let links = &self.users;
+        let results: Vec<(String, JobResult)> = stream::iter(jobs)
+            .map(|(user, job)| {
+                let link = links.get(&user.id).cloned();
+                async move { (user.id.clone(), user_job(b, user, link, job, t).await) }
+            })
+            .buffered(self.behaviour.concurrency.max(1))
+            .collect()
+            .await;
+        for (id, (link, failure)) in results {
+            if let Some(link) = link {
+                self.users.insert(id, link);
             }
-            None => {
-                let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}"))
-                    .body(body::user(user, &self.behaviour, active, None));
-                let what = format!("create user {user_name}");
-                let reply = send_ok(t, create, &what).await?;
-                let sp_id = resource_id(&reply, &what)?;
-                let sent = body::user(user, &self.behaviour, active, None);
-                self.users.insert(user.id.clone(), LinkedUser { sp_id, sent, active });
-                Ok(())
-            }
+            findings.extend(failure);
         }
     }
 
-    /// Send an update when what JumpCloud last sent differs from the directory.
-    async fn refresh_user<T: Transport>(&mut self, user: &User, active: bool, t: &T) -> Result<(), Finding> {
-        let Some(link) = self.users.get(&user.id) else {
-            return Ok(());
-        };
-        if link.sent == body::user(user, &self.behaviour, active, None) {
-            return Ok(());
-        }
-        self.update_user(user, active, t).await
-    }
-
-    /// Full-replace PUT [C] (or PATCH under `update_method: patch`). Turning
-    /// `active` off is reported as `user_deprovision` [C].
+    /// Update one user now (used when Identity Management is deactivated).
     pub(super) async fn update_user<T: Transport>(&mut self, user: &User, active: bool, t: &T) -> Result<(), Finding> {
         let Some(link) = self.users.get(&user.id).cloned() else {
             return Ok(());
         };
-        let user_name = body::user_name(user, &self.behaviour);
-        let deprovision = link.active && !active;
-        let (insight, label) = if deprovision {
-            (Insight::UserDeprovision, format!("deactivate {user_name}"))
-        } else {
-            (Insight::UserUpdate, format!("update {user_name}"))
-        };
-        let path = format!("/Users/{}", link.sp_id);
-        let full = body::user(user, &self.behaviour, active, Some(&link.sp_id));
-        let op = match self.behaviour.update_method {
-            UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full),
-            UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
-        };
-        send_ok(t, op, &label).await?;
-        let sent = body::user(user, &self.behaviour, active, None);
-        self.users.insert(user.id.clone(), LinkedUser { sp_id: link.sp_id, sent, active });
+        let link = update(&self.behaviour, user, link, active, t).await?;
+        self.users.insert(user.id.clone(), link);
         Ok(())
     }
 
@@ -266,6 +247,84 @@ impl Provisioner {
         }
         Ok(())
     }
+}
+
+async fn user_job<T: Transport>(b: &Behaviour, user: &User, link: Option<LinkedUser>, job: Job, t: &T) -> JobResult {
+    match (job, link) {
+        (Job::Provision, _) => provision(b, user, t).await,
+        (Job::Refresh(active), Some(link)) => {
+            if link.sent == body::user(user, b, active, None) {
+                return (None, None);
+            }
+            match update(b, user, link.clone(), active, t).await {
+                Ok(l) => (Some(l), None),
+                Err(f) => (None, Some(f)),
+            }
+        }
+        (Job::Refresh(_), None) => (None, None),
+    }
+}
+
+/// Lookup-before-create [C]: a hit links and updates the existing user, a miss creates it.
+async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult {
+    let user_name = body::user_name(user, b);
+    let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}"))
+        .query("filter", &format!("userName eq {}", filter_string(&user_name)));
+    let what = format!("look up user {user_name}");
+    let found = match send_ok(t, lookup, &what).await.and_then(|reply| Ok((first_resource(&reply, &what)?, reply))) {
+        Ok(f) => f,
+        Err(f) => return (None, Some(f)),
+    };
+    let active = body::desired_active(user, true);
+    match found {
+        (Some(existing), reply) => {
+            let found = super::Reply { body: Some(existing), ..reply };
+            let sp_id = match resource_id(&found, &what) {
+                Ok(id) => id,
+                Err(f) => return (None, Some(f)),
+            };
+            let link = LinkedUser { sp_id, sent: serde_json::Value::Null, active: true };
+            match update(b, user, link.clone(), active, t).await {
+                Ok(l) => (Some(l), None),
+                Err(f) => (Some(link), Some(f)),
+            }
+        }
+        (None, _) => {
+            let what = format!("create user {user_name}");
+            let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}"))
+                .body(body::user(user, b, active, None));
+            let result = send_ok(t, create, &what).await.and_then(|reply| resource_id(&reply, &what));
+            match result {
+                Ok(sp_id) => (Some(LinkedUser { sp_id, sent: body::user(user, b, active, None), active }), None),
+                Err(f) => (None, Some(f)),
+            }
+        }
+    }
+}
+
+/// Full-replace PUT [C] (or PATCH under `update_method: patch`). Turning
+/// `active` off is reported as `user_deprovision` [C].
+async fn update<T: Transport>(
+    b: &Behaviour,
+    user: &User,
+    link: LinkedUser,
+    active: bool,
+    t: &T,
+) -> Result<LinkedUser, Finding> {
+    let user_name = body::user_name(user, b);
+    let (insight, label) = if link.active && !active {
+        (Insight::UserDeprovision, format!("deactivate {user_name}"))
+    } else {
+        (Insight::UserUpdate, format!("update {user_name}"))
+    };
+    let path = format!("/Users/{}", link.sp_id);
+    let full = body::user(user, b, active, Some(&link.sp_id));
+    let op = match b.update_method {
+        UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full),
+        UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
+    };
+    send_ok(t, op, &label).await?;
+    Ok(LinkedUser { sp_id: link.sp_id, sent: body::user(user, b, active, None), active })
 }
 
 /// Member ids of a SCIM group representation, as strings.

@@ -1,0 +1,70 @@
+//! Bulk sync: per-user work in parallel under `concurrency`, each user's own
+//! requests in order, the group pushed after its members; `pace` throttles.
+
+use crate::helpers::{FakeState, fake_sp, run_embedded, run_yaml};
+use jcsim::engine::exit;
+use jcsim::record::Event;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+fn bulk(n: usize, knobs: &str) -> String {
+    format!(
+        "name: bulk\nbehaviour: {{ {knobs} }}\napp: {{ group_management: true }}\ndirectory:\n  users: [{{ generate: {n}, email_domain: example.com, groups: [All] }}]\n  groups: [{{ name: All }}]\nsteps:\n  - activate\n  - bind_group: All\n  - verify\n"
+    )
+}
+
+#[tokio::test]
+async fn concurrent_bind_reaches_the_same_state_with_per_user_order() {
+    let ran = run_embedded(&bulk(40, "concurrency: 8"), |_| {}).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+    let xs = ran.exchanges();
+    // Each user's lookup comes before its create; the group create comes after every user create.
+    let mut lookup_at: HashMap<String, u64> = HashMap::new();
+    let mut last_user_create = 0;
+    let mut group_create = 0;
+    for x in &xs {
+        match x.event.as_str() {
+            "user_lookup_provision" => {
+                lookup_at.insert(x.label.trim_start_matches("look up ").to_string(), x.id);
+            }
+            "user_create_provision" if x.step == 1 => {
+                let who = x.label.trim_start_matches("create ").to_string();
+                assert!(lookup_at.get(&who).is_some_and(|at| *at < x.id), "{who} created before its lookup");
+                last_user_create = last_user_create.max(x.id);
+            }
+            "group_create_provision" if x.step == 1 => group_create = x.id,
+            _ => {}
+        }
+    }
+    assert_eq!(lookup_at.len(), 40);
+    assert!(group_create > last_user_create, "the group was pushed before its members existed");
+}
+
+#[tokio::test]
+async fn concurrency_overlaps_slow_requests() {
+    // Every user lookup takes 40 ms: 20 users one at a time need ≥ 800 ms.
+    let server = fake_sp(FakeState::default()).await;
+    let delayed = ResponseTemplate::new(200)
+        .set_body_raw(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#, "application/scim+json")
+        .set_delay(Duration::from_millis(40));
+    Mock::given(method("GET")).and(path("/Users")).respond_with(delayed).with_priority(1).mount(&server).await;
+    let start = Instant::now();
+    let ran = run_yaml(&bulk(20, "concurrency: 20"), &server.uri()).await;
+    let elapsed = start.elapsed();
+    assert!(ran.events.iter().any(|e| matches!(e, Event::RunFinished(_))));
+    assert!(elapsed < Duration::from_millis(450), "20 lookups of 40 ms took {elapsed:?} at concurrency 20");
+}
+
+#[tokio::test]
+async fn pace_spaces_requests_out() {
+    let start = Instant::now();
+    let ran = run_embedded("name: pace\nbehaviour: { pace: 20 }\nsteps:\n  - test_connection\n  - test_connection\n  - test_connection\n  - test_connection\n  - test_connection\n  - test_connection\n", |_| {}).await;
+    let elapsed = start.elapsed();
+    assert_eq!(ran.summary.exit_code(), exit::PASS);
+    // Six requests at 20/s: the last starts at least 250 ms after the first.
+    assert!(elapsed >= Duration::from_millis(240), "six paced requests took {elapsed:?}");
+    let starts: Vec<u64> = ran.exchanges().iter().map(|x| x.timing.start_ms).collect();
+    assert!(starts.windows(2).all(|w| w[1] >= w[0] + 40), "{starts:?}");
+}
