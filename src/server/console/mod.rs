@@ -115,6 +115,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/logout", post(auth::logout))
         .route("/static/console.css", get(views::css))
         .route("/static/console.js", get(views::js))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), auth::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
