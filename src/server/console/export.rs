@@ -283,9 +283,10 @@ mod tests {
         let mut out = String::new();
         yaml(&doc, 0, &mut out);
         assert!(out.contains("$$HOME"), "{out}");
-        assert!(
-            out.contains("- create_group:\n    name: \"</script>\""),
-            "{out}"
-        );
+        let group =
+            "  - create_group:\n      members:\n        - \"a\"\n      name: \"</script>\"\n";
+        assert!(out.contains(group), "{out}");
+        let failed = "  - activate: null\n    expect:\n      outcome: \"fail\"\n";
+        assert!(out.contains(failed), "{out}");
     }
 }

@@ -1,5 +1,5 @@
 // jcsim console: presenter-mode request plans and the live Directory Insights
-// timeline. Data is only ever written with textContent, never innerHTML.
+// timeline. Data is only ever written with textContent (no HTML parsing of data).
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
