@@ -37,6 +37,8 @@ pub enum Command {
     /// events.jsonl of a run directory (or of every run below a directory),
     /// including runs cut short by a crash.
     Report(ReportArgs),
+    /// The fake JumpCloud admin console, the run viewer and the embedded SP.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +54,26 @@ pub struct ReportArgs {
     /// Also write an HTML copy (the report, or an index for several runs).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. A non-loopback address needs --admin-token-env.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// State file (JSON): directory, app settings and id map survive restarts.
+    /// The token is never written to it.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Directory of run records; the console session is recorded there too.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub runs: PathBuf,
+    /// Require a login with the admin token read from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub admin_token_env: Option<String>,
+    /// Seed of a fresh state (ids and fake data).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +161,10 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Sp(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(sp(args))
+        }
+        Command::Serve(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(serve(args))
         }
     }
 }
@@ -344,6 +370,40 @@ fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
             Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into())
         }
         Some(url) => Ok(Some(TargetOverride { base_url: url.clone(), credentials })),
+    }
+}
+
+/// `jcsim serve`: the token of Identity Management comes from
+/// `JCSIM_SCIM_TOKEN`, the embedded SP's from `JCSIM_SP_TOKEN` (else random).
+async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
+    use crate::server::console::{self, ConsoleError, ServeOptions};
+    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
+    let admin_token = match &args.admin_token_env {
+        Some(var) => match env(var) {
+            Some(t) => Some(t),
+            None => {
+                eprintln!("error: {}", ConsoleError::AdminTokenMissing(var.clone()));
+                return Ok(exit::INVALID);
+            }
+        },
+        None => None,
+    };
+    let opts = ServeOptions {
+        listen: args.listen,
+        state_file: args.state,
+        runs_dir: args.runs,
+        admin_token,
+        scim_token: env("JCSIM_SCIM_TOKEN"),
+        sp_token: env("JCSIM_SP_TOKEN"),
+        seed: args.seed,
+    };
+    match console::serve(opts).await {
+        Ok(()) => Ok(exit::PASS),
+        Err(e @ ConsoleError::PublicBind(_)) => {
+            eprintln!("error: {e}");
+            Ok(exit::INVALID)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

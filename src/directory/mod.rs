@@ -15,7 +15,7 @@ pub use generate::generate_users;
 pub type JcId = String;
 
 /// JumpCloud user states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UserState {
     #[default]
@@ -25,7 +25,7 @@ pub enum UserState {
 }
 
 /// A JumpCloud user.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: JcId,
     pub username: String,
@@ -47,7 +47,7 @@ pub struct User {
 }
 
 /// A work address.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Address {
     pub street: String,
     pub locality: String,
@@ -57,7 +57,7 @@ pub struct Address {
 }
 
 /// A JumpCloud user group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     pub id: JcId,
     pub name: String,
@@ -66,7 +66,7 @@ pub struct Group {
 }
 
 /// The SSO application and its Identity Management integration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct App {
     pub name: String,
     pub test_user_email: String,
@@ -94,7 +94,7 @@ pub enum DirectoryError {
 }
 
 /// The whole simulated org.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Directory {
     pub users: Vec<User>,
     pub groups: Vec<Group>,
@@ -324,7 +324,7 @@ impl Directory {
 
 /// Deterministic JumpCloud-style ids: a seed and a counter through splitmix64.
 /// Cheap to clone, so a directory can be copied to preview an action.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IdGen {
     seed: u64,
     counter: u64,

@@ -138,9 +138,19 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
 
 /// Client settings for a target under a behaviour.
 pub fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
+    client_config_for(b, &target.base_url, target.credentials.clone())
+}
+
+/// Client settings for a base URL and credentials under a behaviour (the
+/// console builds its client from Identity Management settings).
+pub fn client_config_for(
+    b: &Behaviour,
+    base_url: &str,
+    credentials: Option<crate::client::Credentials>,
+) -> ClientConfig {
     ClientConfig {
-        base_url: target.base_url.clone(),
-        credentials: target.credentials.clone(),
+        base_url: base_url.to_string(),
+        credentials,
         content_type: b.content_type.clone(),
         user_agent: format!("jcsim/{}", env!("CARGO_PKG_VERSION")),
         timeout: Duration::from_millis(b.timeout_ms),

@@ -18,7 +18,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A user JumpCloud has linked to an SP user.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinkedUser {
     pub sp_id: String,
     /// The last full representation sent (without `id`): what JumpCloud believes the SP holds.
@@ -27,7 +27,7 @@ pub struct LinkedUser {
 }
 
 /// A group JumpCloud has linked to an SP group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinkedGroup {
     pub sp_id: String,
     pub display_name: String,
@@ -36,7 +36,7 @@ pub struct LinkedGroup {
 }
 
 /// The provisioning state of one application's Identity Management.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Provisioner {
     pub behaviour: Behaviour,
     pub users: BTreeMap<JcId, LinkedUser>,

@@ -65,17 +65,25 @@ impl Provisioner {
     /// Run per-user jobs, up to `concurrency` users at a time. Each user's
     /// own requests stay in order; results are applied in directory order.
     async fn run_jobs<T: Transport>(&mut self, jobs: Vec<(&User, Job)>, t: &T, findings: &mut Vec<Finding>) {
-        use futures_util::stream::{self, StreamExt};
-        let b = &self.behaviour;
-        let links = &self.users;
-        let results: Vec<(String, JobResult)> = stream::iter(jobs)
-            .map(|(user, job)| {
-                let link = links.get(&user.id).cloned();
-                async move { (user.id.clone(), user_job(b, user, link, job, t).await) }
-            })
-            .buffered(self.behaviour.concurrency.max(1))
-            .collect()
-            .await;
+        use futures_util::StreamExt;
+        use futures_util::stream::FuturesOrdered;
+        // A plain loop over a FuturesOrdered (no closures returning futures),
+        // so the future stays Send for axum handlers.
+        let limit = self.behaviour.concurrency.max(1);
+        let mut pending = FuturesOrdered::new();
+        let mut results = Vec::with_capacity(jobs.len());
+        for (user, job) in jobs {
+            let link = self.users.get(&user.id).cloned();
+            pending.push_back(user_job(&self.behaviour, user, link, job, t));
+            if pending.len() >= limit
+                && let Some(r) = pending.next().await
+            {
+                results.push(r);
+            }
+        }
+        while let Some(r) = pending.next().await {
+            results.push(r);
+        }
         for (id, (link, failure)) in results {
             if let Some(link) = link {
                 self.users.insert(id, link);
@@ -249,7 +257,23 @@ impl Provisioner {
     }
 }
 
-async fn user_job<T: Transport>(b: &Behaviour, user: &User, link: Option<LinkedUser>, job: Job, t: &T) -> JobResult {
+async fn user_job<T: Transport>(
+    b: &Behaviour,
+    user: &User,
+    link: Option<LinkedUser>,
+    job: Job,
+    t: &T,
+) -> (String, JobResult) {
+    (user.id.clone(), user_job_inner(b, user, link, job, t).await)
+}
+
+async fn user_job_inner<T: Transport>(
+    b: &Behaviour,
+    user: &User,
+    link: Option<LinkedUser>,
+    job: Job,
+    t: &T,
+) -> JobResult {
     match (job, link) {
         (Job::Provision, _) => provision(b, user, t).await,
         (Job::Refresh(active), Some(link)) => {

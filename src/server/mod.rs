@@ -1,3 +1,5 @@
-//! HTTP servers: the embedded SCIM service provider (`sp`).
+//! HTTP servers: the embedded SCIM service provider (`sp`) and the fake
+//! JumpCloud admin console (`console`).
 
+pub mod console;
 pub mod sp;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End-to-end test of `jcsim serve` in real headless Chromium (Debian's
+# `chromium` package, driven by playwright-core; no browser download). Runs the
+# sales demo flow and checks Directory Insights and the embedded SP's state.
+# Screenshots: target/console-e2e/*.png
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+shots="$root/target/console-e2e"
+mkdir -p "$shots"
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "console-e2e: installing chromium"
+  apt-get update && apt-get install -y chromium chromium-driver
+fi
+if [ ! -d scripts/console-e2e/node_modules/playwright-core ]; then
+  echo "console-e2e: installing playwright-core (npm ci)"
+  (cd scripts/console-e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+cargo build -q
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+jcsim="$target_dir/debug/jcsim"
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sp_token="e2e-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+JCSIM_SP_TOKEN="$sp_token" "$jcsim" serve --listen "127.0.0.1:$port" \
+  --state "$work/state.json" --runs "$work/runs" >"$work/serve.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  if curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; then break; fi
+  sleep 0.1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" || { cat "$work/serve.log"; echo "console-e2e: jcsim serve did not start" >&2; exit 1; }
+
+JCSIM_URL="http://127.0.0.1:$port" JCSIM_SP_TOKEN="$sp_token" SHOTS="$shots" \
+  node scripts/console-e2e/e2e.mjs
+
+# The token never reaches disk.
+if grep -rq "$sp_token" "$work"; then
+  echo "console-e2e: the SP token was written to disk" >&2
+  exit 1
+fi
+echo "console-e2e: screenshots in $shots"

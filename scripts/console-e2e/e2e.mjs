@@ -1,0 +1,182 @@
+// The console demo flow in real headless Chromium (Debian's package; no
+// browser download). Env: JCSIM_URL, JCSIM_SP_TOKEN, SHOTS (screenshot dir).
+import { chromium } from "playwright-core";
+
+const base = process.env.JCSIM_URL;
+const spToken = process.env.JCSIM_SP_TOKEN;
+const shots = process.env.SHOTS;
+const XSS = '</script><script>document.title="pwned"</script>';
+
+function assert(cond, msg) {
+  if (!cond) throw new Error("assertion failed: " + msg);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  console.log(`  screenshot ${shots}/${name}.png`);
+}
+
+async function banner(page, expected) {
+  const text = await page.locator("#banner .banner-title").innerText();
+  assert(text.includes(expected), `banner "${text}" should contain "${expected}"`);
+  console.log(`  banner: ${text}`);
+}
+
+async function sp(path) {
+  const r = await fetch(`${base}/sp/scim/v2${path}`, { headers: { Authorization: `Bearer ${spToken}` } });
+  assert(r.ok, `GET ${path} -> ${r.status}`);
+  return r.json();
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
+const problems = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  page.on("pageerror", (e) => problems.push(String(e)));
+
+  console.log("1. home");
+  await page.goto(base + "/");
+  assert((await page.title()).includes("Get started"), "home title");
+  await shot(page, "01-home");
+
+  console.log("2. users");
+  await page.click("#nav-users");
+  for (let i = 0; i < 3; i++) {
+    await page.click("#generate-user");
+    await banner(page, "User created");
+  }
+  assert((await page.locator("#users-table tbody tr").count()) === 3, "3 users");
+  await shot(page, "02-users");
+  await page.goto(base + "/users/new?fake=1");
+  await shot(page, "03-user-form");
+
+  console.log("3. group with two members");
+  await page.click("#nav-groups");
+  await page.fill("#group-name", "Engineering");
+  await page.click("#create-group");
+  await banner(page, "User group created");
+  // An XSS payload as a group name must stay text everywhere.
+  await page.fill("#group-name", XSS);
+  await page.click("#create-group");
+  await banner(page, "User group created");
+  assert((await page.title()) !== "pwned", "XSS payload executed on the groups page");
+  assert((await page.locator("#groups-table").innerText()).includes(XSS), "payload shown as text");
+  await page.click("#groups-table >> text=Engineering");
+  for (let i = 0; i < 2; i++) {
+    await page.click("#add-member");
+    await banner(page, "Member added");
+  }
+  assert((await page.locator("#members-table tbody tr").count()) === 2, "2 members");
+  await shot(page, "04-group");
+  const groupUrl = page.url();
+
+  console.log("4. custom SAML app + Identity Management");
+  await page.click("#nav-apps");
+  await shot(page, "05-apps-empty");
+  await page.click("#create-app");
+  await banner(page, "Application saved");
+  assert((await page.inputValue("#base_url")).endsWith("/sp/scim/v2"), "Base URL pre-filled");
+  assert((await page.inputValue("#token_key")) === "", "token never echoed");
+  await page.fill("#token_key", spToken);
+  await page.check("#group_management");
+  await page.click("#tab-sso");
+  await shot(page, "06-app-sso");
+  await page.click("#tab-identity");
+  await page.fill("#token_key", spToken);
+  await page.check("#group_management");
+  await page.click("#test-connection");
+  await banner(page, "Connection successful");
+  assert(!(await page.content()).includes(spToken), "token appears in the page");
+  await shot(page, "07-im-test-connection");
+
+  console.log("5. presenter mode: Activate shows the plan first");
+  await page.check("#presenter-toggle");
+  await page.click("#activate");
+  await page.waitForSelector("#plan-dialog[open]");
+  const plan = await page.locator("#plan-list").innerText();
+  assert(plan.includes("POST /Users") && plan.includes("DELETE /Users/{new-1}") && plan.includes("POST /Groups"), "activate plan: " + plan);
+  await shot(page, "08-activate-plan");
+  await page.click("#plan-confirm");
+  await page.waitForLoadState("load");
+  await banner(page, "Identity Management activated");
+  await page.uncheck("#presenter-toggle");
+  await shot(page, "09-im-active");
+
+  console.log("6. bind the group");
+  await page.click("#tab-groups");
+  await page.click('#app-groups-table button[data-group="Engineering"]');
+  await banner(page, "bound to the application");
+  await shot(page, "10-app-groups");
+  await page.click("#tab-users");
+  await shot(page, "11-app-users");
+
+  console.log("7. rename the group");
+  await page.goto(groupUrl);
+  await page.fill("#rename", "Platform");
+  await page.click("#rename-group");
+  await banner(page, "User group renamed");
+
+  console.log("8. suspend a member");
+  const member = await page.locator("#members-table tbody tr").first().locator("td").nth(1).innerText();
+  await page.click("#nav-users");
+  await page.click(`#users-table tr:has-text("${member}") a`);
+  await page.selectOption("#state", "SUSPENDED");
+  await page.click("#save-state");
+  await banner(page, "User suspended");
+  await shot(page, "12-user-suspended");
+
+  console.log("9. deactivate");
+  await page.goto(base + "/apps/app?tab=identity");
+  await page.click("#deactivate");
+  await banner(page, "Identity Management deactivated");
+
+  console.log("10. Directory Insights");
+  await page.click("#nav-insights");
+  const wanted = ["user_create_provision", "group_create_provision", "group_update_provision", "user_deprovision", "user_lookup_provision", "test_connection"];
+  for (const w of wanted) {
+    await page.waitForSelector(`#timeline .ex[data-event="${w}"]`, { timeout: 10000 });
+  }
+  const tl = await page.locator("#timeline").innerText();
+  assert(tl.includes("rename_group") && tl.includes("suspend_user") && tl.includes("deactivate_app"), "step titles in timeline");
+  assert(!tl.includes(spToken), "token in timeline");
+  await shot(page, "13-insights");
+  await page.locator('#timeline .ex[data-event="group_create_provision"] .ex-h').first().click();
+  const detail = await page.locator('#timeline .ex[data-event="group_create_provision"] .ex-d').first().innerText();
+  assert(detail.includes('"displayName": "Engineering"') && detail.includes("[REDACTED]"), "exchange detail: " + detail.slice(0, 300));
+  await page.selectOption("#f-event", "user_deprovision");
+  const shown = await page.locator("#timeline .ex:visible").count();
+  const deprov = await page.locator('#timeline .ex[data-event="user_deprovision"]:visible').count();
+  assert(shown > 0 && shown === deprov, "event filter");
+  await shot(page, "14-insights-filtered");
+  assert((await page.title()) !== "pwned", "XSS payload executed on insights");
+
+  console.log("11. export and runs");
+  await page.click("text=Export as scenario");
+  const yaml = await page.locator("#export-yaml").innerText();
+  assert(yaml.includes("bind_group") && yaml.includes("rename_group"), "export yaml");
+  await shot(page, "15-export");
+  await page.goto(base + "/runs");
+  assert((await page.locator("#runs-table").innerText()).includes("live"), "live run listed");
+  await shot(page, "16-runs");
+
+  console.log("12. the embedded SP holds the expected state");
+  const groups = await sp("/Groups");
+  const names = groups.Resources.map((g) => g.displayName);
+  assert(names.includes("Platform") && !names.includes("Engineering"), "SP groups: " + names);
+  const platform = groups.Resources.find((g) => g.displayName === "Platform");
+  assert(platform.members.length === 2, "Platform has 2 members at the SP");
+  const users = await sp("/Users");
+  assert(users.totalResults === 2, "2 users provisioned, got " + users.totalResults);
+  const inactive = users.Resources.filter((u) => u.active === false);
+  assert(inactive.length === 1, "one user deprovisioned (active:false)");
+
+  const csp = problems.filter((p) => /Content Security Policy|Refused/.test(p));
+  assert(csp.length === 0, "CSP violations: " + csp.join("; "));
+  console.log("console e2e: PASS");
+} finally {
+  await browser.close();
+}

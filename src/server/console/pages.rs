@@ -1,0 +1,399 @@
+//! Console pages (GET): small view models for the templates, never domain types.
+
+use super::auth::Visitor;
+use super::state::{AuthType, ConsoleState, Core};
+use super::views::page;
+use crate::directory::{User, UserState};
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+#[derive(Serialize)]
+struct UserRow {
+    id: String,
+    username: String,
+    email: String,
+    name: String,
+    state: &'static str,
+    bound: bool,
+    direct: bool,
+    sp_id: Option<String>,
+}
+
+fn state_name(s: UserState) -> &'static str {
+    match s {
+        UserState::Activated => "ACTIVATED",
+        UserState::Staged => "STAGED",
+        UserState::Suspended => "SUSPENDED",
+    }
+}
+
+fn user_row(core: &Core, u: &User) -> UserRow {
+    let dir = &core.session.dir;
+    UserRow {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        email: u.email.clone(),
+        name: format!("{} {}", u.firstname, u.lastname).trim().to_string(),
+        state: state_name(u.state),
+        bound: dir.is_bound(&u.id),
+        direct: dir.app.bound_users.contains(&u.id),
+        sp_id: core.session.prov.sp_user_id(&u.id).map(str::to_string),
+    }
+}
+
+#[derive(Serialize)]
+struct GroupRow {
+    id: String,
+    name: String,
+    members: usize,
+    bound: bool,
+    sp_id: Option<String>,
+}
+
+fn group_rows(core: &Core) -> Vec<GroupRow> {
+    let dir = &core.session.dir;
+    dir.groups
+        .iter()
+        .map(|g| GroupRow {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            members: g.members.len(),
+            bound: dir.app.bound_groups.contains(&g.id),
+            sp_id: core.session.prov.groups.get(&g.id).map(|l| l.sp_id.clone()),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Summary {
+    users: usize,
+    groups: usize,
+    app_created: bool,
+    app_name: String,
+    active: bool,
+    bound_groups: usize,
+    actions: usize,
+    has_members: bool,
+}
+
+fn summary(core: &Core) -> Summary {
+    let dir = &core.session.dir;
+    Summary {
+        users: dir.users.len(),
+        groups: dir.groups.len(),
+        app_created: core.im.app_created,
+        app_name: dir.app.name.clone(),
+        active: dir.app.active,
+        bound_groups: dir.app.bound_groups.len() + dir.app.bound_users.len(),
+        actions: core.history.len(),
+        has_members: dir.groups.iter().any(|g| !g.members.is_empty()),
+    }
+}
+
+pub async fn home(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    let core = state.core().await;
+    let mut ctx = Context::new();
+    ctx.insert("s", &summary(&core));
+    drop(core);
+    page(&state, &v, "home.html", "home", "Get started", ctx)
+}
+
+pub async fn users(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    let core = state.core().await;
+    let rows: Vec<UserRow> = core.session.dir.users.iter().map(|u| user_row(&core, u)).collect();
+    drop(core);
+    let mut ctx = Context::new();
+    ctx.insert("users", &rows);
+    page(&state, &v, "users.html", "users", "Users", ctx)
+}
+
+/// A user's attributes for the form (the JUMPCLOUD.md mapping table).
+#[derive(Serialize, Default)]
+struct UserForm {
+    id: String,
+    username: String,
+    email: String,
+    state: &'static str,
+    fields: Vec<Field>,
+}
+
+#[derive(Serialize)]
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    scim: &'static str,
+    value: String,
+}
+
+fn fields(u: &User) -> Vec<Field> {
+    let a = u.address.clone().unwrap_or_default();
+    let f = |name, label, scim, value: &str| Field { name, label, scim, value: value.to_string() };
+    vec![
+        f("firstname", "First Name", "name.givenName", &u.firstname),
+        f("lastname", "Last Name", "name.familyName", &u.lastname),
+        f("displayname", "Display Name", "displayName", &u.displayname),
+        f("job_title", "Job Title", "title", &u.job_title),
+        f("department", "Department", "enterprise:department", &u.department),
+        f("employee_identifier", "Employee ID", "enterprise:employeeNumber", &u.employee_identifier),
+        f("cost_center", "Cost Center", "enterprise:costCenter", &u.cost_center),
+        f("company", "Company", "enterprise:organization", &u.company),
+        f("employee_type", "Employee Type", "userType", &u.employee_type),
+        f("location", "Location", "locale", &u.location),
+        f("phone", "Work Phone", "phoneNumbers[type=work]", &u.phone),
+        f("street", "Street Address", "addresses[work].streetAddress", &a.street),
+        f("locality", "City", "addresses[work].locality", &a.locality),
+        f("region", "State / Region", "addresses[work].region", &a.region),
+        f("postal_code", "Postal Code", "addresses[work].postalCode", &a.postal_code),
+        f("country", "Country", "addresses[work].country", &a.country),
+    ]
+}
+
+#[derive(Deserialize)]
+pub struct NewUserQuery {
+    #[serde(default)]
+    fake: Option<String>,
+}
+
+pub async fn new_user(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Query(q): Query<NewUserQuery>,
+) -> Response {
+    let user = if q.fake.is_some() {
+        let core = state.core().await;
+        let spec = super::actions::fake_user(&core);
+        let mut u = User::default();
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        u.username = s(&spec.username);
+        u.email = s(&spec.email);
+        u.firstname = s(&spec.firstname);
+        u.lastname = s(&spec.lastname);
+        u.displayname = s(&spec.displayname);
+        u.job_title = s(&spec.job_title);
+        u.department = s(&spec.department);
+        u.employee_identifier = s(&spec.employee_identifier);
+        u.cost_center = s(&spec.cost_center);
+        u.company = s(&spec.company);
+        u.employee_type = s(&spec.employee_type);
+        u.location = s(&spec.location);
+        u.phone = s(&spec.phone);
+        u.address = spec.address.map(|a| crate::directory::Address {
+            street: s(&a.street),
+            locality: s(&a.locality),
+            region: s(&a.region),
+            postal_code: s(&a.postal_code),
+            country: s(&a.country),
+        });
+        u
+    } else {
+        User::default()
+    };
+    let form = UserForm {
+        id: String::new(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        state: "ACTIVATED",
+        fields: fields(&user),
+    };
+    let mut ctx = Context::new();
+    ctx.insert("u", &form);
+    ctx.insert("is_new", &true);
+    page(&state, &v, "user.html", "users", "New user", ctx)
+}
+
+pub async fn user(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Response {
+    let core = state.core().await;
+    let Some(u) = core.session.dir.user_by_id(&id) else {
+        drop(core);
+        return not_found_page(&state, &v);
+    };
+    let form = UserForm {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        email: u.email.clone(),
+        state: state_name(u.state),
+        fields: fields(u),
+    };
+    let row = user_row(&core, u);
+    let groups: Vec<String> =
+        core.session.dir.groups.iter().filter(|g| g.members.contains(&u.id)).map(|g| g.name.clone()).collect();
+    drop(core);
+    let mut ctx = Context::new();
+    ctx.insert("u", &form);
+    ctx.insert("row", &row);
+    ctx.insert("groups", &groups);
+    ctx.insert("is_new", &false);
+    page(&state, &v, "user.html", "users", "User details", ctx)
+}
+
+pub async fn groups(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    let core = state.core().await;
+    let rows = group_rows(&core);
+    drop(core);
+    let mut ctx = Context::new();
+    ctx.insert("groups", &rows);
+    page(&state, &v, "groups.html", "groups", "User Groups", ctx)
+}
+
+pub async fn group(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Response {
+    let core = state.core().await;
+    let dir = &core.session.dir;
+    let Some(g) = dir.group_by_id(&id) else {
+        drop(core);
+        return not_found_page(&state, &v);
+    };
+    let members: Vec<UserRow> =
+        g.members.iter().filter_map(|m| dir.user_by_id(m)).map(|u| user_row(&core, u)).collect();
+    let others: Vec<UserRow> =
+        dir.users.iter().filter(|u| !g.members.contains(&u.id)).map(|u| user_row(&core, u)).collect();
+    let row = group_rows(&core).into_iter().find(|r| r.id == id);
+    drop(core);
+    let mut ctx = Context::new();
+    ctx.insert("g", &row);
+    ctx.insert("members", &members);
+    ctx.insert("others", &others);
+    page(&state, &v, "group.html", "groups", "User Group details", ctx)
+}
+
+pub async fn apps(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    let core = state.core().await;
+    let mut ctx = Context::new();
+    ctx.insert("s", &summary(&core));
+    drop(core);
+    page(&state, &v, "apps.html", "apps", "SSO Applications", ctx)
+}
+
+#[derive(Serialize)]
+struct Knob {
+    name: &'static str,
+    label: &'static str,
+    tag: &'static str,
+    value: String,
+    options: Vec<&'static str>,
+}
+
+const KNOBS: &[(&str, &str, &str, &[&str])] = &[
+    ("test_connection", "Test Connection request", "U", &["users_list", "service_provider_config", "users_filter"]),
+    ("username_from", "userName source", "I", &["email", "username"]),
+    ("update_method", "User update", "C", &["put", "patch"]),
+    ("member_removal", "Group member removal", "I", &["value_array", "filter_path"]),
+    ("group_update_method", "Group rename", "I", &["patch", "put"]),
+    ("on_deactivate", "On Deactivate", "U", &["nothing", "deprovision_users"]),
+    ("user_delete", "User delete", "U", &["delete", "deactivate"]),
+    ("test_group_name", "Activation test group name", "U", &[]),
+    ("timeout_ms", "Request timeout (ms)", "U", &[]),
+    ("max_retries", "Retries on 5xx / 429", "U", &[]),
+];
+
+#[derive(Serialize)]
+struct AppView {
+    name: String,
+    active: bool,
+    group_management: bool,
+    test_user_email: String,
+    base_url: String,
+    bearer: bool,
+    header_name: String,
+    token_set: bool,
+    token_status: &'static str,
+    idp_entity_id: String,
+    sp_entity_id: String,
+    acs_url: String,
+    embedded_url: String,
+}
+
+#[derive(Deserialize)]
+pub struct TabQuery {
+    #[serde(default)]
+    tab: Option<String>,
+}
+
+pub async fn app(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Query(q): Query<TabQuery>,
+) -> Response {
+    let core = state.core().await;
+    if !core.im.app_created {
+        drop(core);
+        return axum::response::Redirect::to("/apps").into_response();
+    }
+    let dir = &core.session.dir;
+    let described: std::collections::BTreeMap<String, String> =
+        core.session.prov.behaviour.describe().into_iter().collect();
+    let knobs: Vec<Knob> = KNOBS
+        .iter()
+        .map(|(name, label, tag, options)| Knob {
+            name,
+            label,
+            tag,
+            value: described.get(*name).cloned().unwrap_or_default(),
+            options: options.to_vec(),
+        })
+        .collect();
+    let view = AppView {
+        name: dir.app.name.clone(),
+        active: dir.app.active,
+        group_management: dir.app.group_management,
+        test_user_email: dir.app.test_user_email.clone(),
+        base_url: core.im.base_url.clone(),
+        bearer: core.im.auth_type == AuthType::Bearer,
+        header_name: core.im.header_name.clone(),
+        token_set: core.token.is_some(),
+        token_status: core.token_source.describe(),
+        idp_entity_id: core.im.idp_entity_id.clone(),
+        sp_entity_id: core.im.sp_entity_id.clone(),
+        acs_url: core.im.acs_url.clone(),
+        embedded_url: format!("{}{}", state.config().self_url, super::SP_PREFIX),
+    };
+    let users: Vec<UserRow> = dir.users.iter().map(|u| user_row(&core, u)).collect();
+    let groups = group_rows(&core);
+    drop(core);
+    let tab = match q.tab.as_deref() {
+        Some(t @ ("sso" | "identity" | "groups" | "users")) => t.to_string(),
+        _ => "identity".to_string(),
+    };
+    let mut ctx = Context::new();
+    ctx.insert("app", &view);
+    ctx.insert("knobs", &knobs);
+    ctx.insert("users", &users);
+    ctx.insert("groups", &groups);
+    ctx.insert("tab", &tab);
+    page(&state, &v, "app.html", "apps", "SSO Applications", ctx)
+}
+
+pub async fn insights(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    page(&state, &v, "insights.html", "insights", "Directory Insights", Context::new())
+}
+
+pub async fn export(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    let yaml = state.export().await;
+    let mut ctx = Context::new();
+    ctx.insert("yaml", &yaml);
+    page(&state, &v, "export.html", "export", "Export as scenario", ctx)
+}
+
+fn not_found_page(state: &ConsoleState, v: &Visitor) -> Response {
+    let mut resp = page(state, v, "not_found.html", "", "Not found", Context::new());
+    *resp.status_mut() = StatusCode::NOT_FOUND;
+    resp
+}
+
+pub async fn not_found(State(state): State<ConsoleState>, v: Option<Extension<Visitor>>) -> Response {
+    match v {
+        Some(Extension(v)) => not_found_page(&state, &v),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

@@ -1,0 +1,401 @@
+//! The console's state: one engine `Session` (directory, provisioning state,
+//! client, recorder) plus Identity Management settings and the action history.
+//! Directory, app settings, id map and history persist in the state file
+//! (JSON, written atomically); the token never does.
+
+use super::ConsoleError;
+use crate::client::{Client, Credentials};
+use crate::directory::Directory;
+use crate::engine::{self, EngineError, Session, StepSummary};
+use crate::provision::{Behaviour, Provisioner};
+use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
+use crate::scenario::{AppSpec, Scenario, Step};
+use crate::server::sp::{SpConfig, SpState};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// How the console is set up.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleConfig {
+    /// Where directory, settings and id map persist (absent: memory only).
+    pub state_file: Option<PathBuf>,
+    /// Parent of run directories; the console session is one of them.
+    pub runs_dir: PathBuf,
+    /// Required login token; `None` means no login (loopback only).
+    pub admin_token: Option<String>,
+    /// The console's own URL as its client reaches it, e.g. `http://127.0.0.1:8080`.
+    pub self_url: String,
+    /// Token of the embedded SP; generated when absent.
+    pub sp_token: Option<String>,
+    /// Initial Identity Management Token Key (`JCSIM_SCIM_TOKEN`).
+    pub scim_token: Option<String>,
+    /// Seed of a fresh state (ids and fake data).
+    pub seed: u64,
+    /// Accept only `Host: 127.0.0.1 / localhost / [::1]` (DNS rebinding defence).
+    pub loopback_hosts_only: bool,
+}
+
+/// "Bearer Token" or "SCIM API Key" (with a header name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthType {
+    #[default]
+    Bearer,
+    ApiKey,
+}
+
+/// The app's settings the console keeps beside the directory's `App`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImSettings {
+    /// A custom SAML application exists.
+    pub app_created: bool,
+    pub base_url: String,
+    pub auth_type: AuthType,
+    /// Header of an "SCIM API Key".
+    pub header_name: String,
+    /// SSO tab (placeholders; nothing is sent).
+    pub idp_entity_id: String,
+    pub sp_entity_id: String,
+    pub acs_url: String,
+    /// The Test User Email of the last activation attempt.
+    pub last_activation_email: Option<String>,
+    /// Settings changed after the first action (export notes it).
+    pub changed_after_actions: bool,
+}
+
+impl ImSettings {
+    fn new(self_url: &str) -> Self {
+        ImSettings {
+            app_created: false,
+            base_url: format!("{self_url}{}", super::SP_PREFIX),
+            auth_type: AuthType::Bearer,
+            header_name: "X-API-Key".into(),
+            idp_entity_id: "JumpCloud".into(),
+            sp_entity_id: "https://sp.example.com/saml/metadata".into(),
+            acs_url: "https://sp.example.com/saml/acs".into(),
+            last_activation_email: None,
+            changed_after_actions: false,
+        }
+    }
+}
+
+/// Where the current token came from (shown, never the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    None,
+    EmbeddedSp,
+    Environment,
+    Entered,
+}
+
+impl TokenSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenSource::None => "not set",
+            TokenSource::EmbeddedSp => "set: the embedded SP's token",
+            TokenSource::Environment => "set: from JCSIM_SCIM_TOKEN",
+            TokenSource::Entered => "set: entered in this session",
+        }
+    }
+}
+
+/// What the state file holds.
+#[derive(Serialize, Deserialize)]
+struct Persisted {
+    version: u32,
+    seed: u64,
+    directory: Directory,
+    provisioner: Provisioner,
+    im: ImSettings,
+    /// Every action since the state was created, as scenario steps (JSON form).
+    history: Vec<Value>,
+}
+
+const STATE_VERSION: u32 = 1;
+
+/// Everything an action touches; behind one async mutex so actions run one at
+/// a time, in order, as JumpCloud sends them one at a time per application.
+pub(crate) struct Core {
+    pub session: Session,
+    pub im: ImSettings,
+    pub token: Option<String>,
+    pub token_source: TokenSource,
+    pub history: Vec<Value>,
+    pub seed: u64,
+    pub passed: usize,
+    pub failed: usize,
+    state_file: Option<PathBuf>,
+}
+
+struct Inner {
+    // Held across the engine's `.await`s on purpose: an action must see and
+    // leave a consistent session. Page renders wait for a running action.
+    core: tokio::sync::Mutex<Core>,
+    config: ConsoleConfig,
+    sp: SpState,
+    sp_token: String,
+    run_id: String,
+    run_dir: PathBuf,
+    pub(super) sessions: super::auth::Sessions,
+}
+
+/// Shared console state. Cheap to clone.
+#[derive(Clone)]
+pub struct ConsoleState {
+    inner: Arc<Inner>,
+}
+
+impl ConsoleState {
+    /// Load (or create) the state, start the embedded SP state and the
+    /// console's run record (`run_started`).
+    pub async fn new(config: ConsoleConfig) -> Result<ConsoleState, ConsoleError> {
+        let sp_token = config.sp_token.clone().unwrap_or_else(random_token);
+        let loaded = match &config.state_file {
+            Some(p) if p.exists() => Some(load(p)?),
+            _ => None,
+        };
+        let (seed, dir, prov, im, history) = match loaded {
+            Some(p) => (p.seed, p.directory, p.provisioner, p.im, p.history),
+            None => {
+                let dir = Directory::from_scenario(&empty_scenario(config.seed), config.seed)
+                    .map_err(|e| state_err(&config, e.to_string()))?;
+                let prov = Provisioner::new(Behaviour::default(), config.seed);
+                (config.seed, dir, prov, ImSettings::new(&config.self_url), Vec::new())
+            }
+        };
+        let sp = SpState::new(SpConfig { token: Some(sp_token.clone()), seed, ..SpConfig::default() });
+        let embedded = im.base_url.starts_with(&config.self_url);
+        let (token, token_source) = match (&config.scim_token, embedded) {
+            (Some(t), _) if !t.is_empty() => (Some(t.clone()), TokenSource::Environment),
+            (_, true) => (Some(sp_token.clone()), TokenSource::EmbeddedSp),
+            _ => (None, TokenSource::None),
+        };
+        let mut redactor = Redactor::new().secret(&sp_token);
+        for s in [&config.scim_token, &config.admin_token].into_iter().flatten() {
+            redactor = redactor.secret(s);
+        }
+        if im.auth_type == AuthType::ApiKey {
+            redactor = redactor.header(&im.header_name);
+        }
+        let run_id = run_id();
+        let run_dir = config.runs_dir.join(&run_id);
+        let recorder = Recorder::create(&run_dir, redactor)
+            .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+        let client = build_client(&prov.behaviour, &im, token.as_deref())?;
+        let session = Session::new(dir, prov, client, recorder);
+        session.record(Event::RunStarted(RunStarted {
+            run_id: run_id.clone(),
+            scenario: "JumpCloud admin console".into(),
+            file: "console".into(),
+            target: im.base_url.clone(),
+            target_kind: if embedded { "embedded" } else { "external" }.into(),
+            seed,
+            started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+            jcsim_version: env!("CARGO_PKG_VERSION").into(),
+            behaviour: session.prov.behaviour.describe(),
+            steps: 0,
+        }))?;
+        let core = Core {
+            session,
+            im,
+            token,
+            token_source,
+            history,
+            seed,
+            passed: 0,
+            failed: 0,
+            state_file: config.state_file.clone(),
+        };
+        core.save()?;
+        Ok(ConsoleState {
+            inner: Arc::new(Inner {
+                core: tokio::sync::Mutex::new(core),
+                sessions: super::auth::Sessions::default(),
+                config,
+                sp,
+                sp_token,
+                run_id,
+                run_dir,
+            }),
+        })
+    }
+
+    /// The embedded SP mounted at [`super::SP_PREFIX`].
+    pub fn sp(&self) -> &SpState {
+        &self.inner.sp
+    }
+
+    /// The embedded SP's bearer token (for tests and the e2e script's env).
+    pub fn sp_token(&self) -> &str {
+        &self.inner.sp_token
+    }
+
+    pub fn config(&self) -> &ConsoleConfig {
+        &self.inner.config
+    }
+
+    /// The console session's run id and directory.
+    pub fn run_id(&self) -> &str {
+        &self.inner.run_id
+    }
+
+    pub fn run_dir(&self) -> &Path {
+        &self.inner.run_dir
+    }
+
+    pub(super) fn sessions(&self) -> &super::auth::Sessions {
+        &self.inner.sessions
+    }
+
+    pub(crate) async fn core(&self) -> tokio::sync::MutexGuard<'_, Core> {
+        self.inner.core.lock().await
+    }
+
+    /// The session's actions as a YAML scenario.
+    pub async fn export(&self) -> String {
+        let core = self.core().await;
+        super::export::export_yaml(&core, &self.inner.run_id)
+    }
+
+    /// Record `run_finished` (on shutdown).
+    pub async fn finish(&self) -> Result<(), ConsoleError> {
+        let core = self.core().await;
+        let s = &core.session;
+        s.record(Event::RunFinished(RunFinished {
+            verdict: if core.failed == 0 { Verdict::Pass } else { Verdict::Fail },
+            steps_passed: core.passed,
+            steps_failed: core.failed,
+            exchanges: s.recorder().exchanges(),
+            duration_ms: engine::ms(s.started().elapsed()),
+            stopped_early: false,
+            stop_reason: None,
+            exit_code: if core.failed == 0 { 0 } else { 1 },
+        }))?;
+        Ok(())
+    }
+}
+
+impl Core {
+    /// Run one admin action through the engine, remember it for export and
+    /// persist the state.
+    pub async fn step(&mut self, action: crate::scenario::Action) -> Result<StepSummary, ConsoleError> {
+        let step = Step { action, expect: None, line: 0, col: 0 };
+        let (summary, _log) = self.session.step(&step).await?;
+        let failed = summary.verdict == Verdict::Fail;
+        if failed {
+            self.failed += 1;
+        } else {
+            self.passed += 1;
+        }
+        // A change the directory refused sent nothing: replaying it adds nothing.
+        let refused = summary.checks.iter().any(|c| c.id == "directory");
+        if !refused && let Some(v) = super::export::step_value(&step.action, failed) {
+            self.history.push(v);
+        }
+        self.save()?;
+        Ok(summary)
+    }
+
+    /// Rebuild the client from the settings (after Base URL, token or knob changes).
+    pub fn rebuild_client(&mut self) -> Result<(), ConsoleError> {
+        let client = build_client(&self.session.prov.behaviour, &self.im, self.token.as_deref())?;
+        self.session.set_client(client);
+        Ok(())
+    }
+
+    /// Set the Token Key; it is registered for redaction before any use.
+    pub fn set_token(&mut self, token: String, source: TokenSource) {
+        let header = match self.im.auth_type {
+            AuthType::Bearer => "Authorization".to_string(),
+            AuthType::ApiKey => self.im.header_name.clone(),
+        };
+        self.session.recorder().add_secret(&header, &token);
+        self.token = Some(token);
+        self.token_source = source;
+    }
+
+    /// Write the state file atomically (temp file + rename).
+    pub fn save(&self) -> Result<(), ConsoleError> {
+        let Some(path) = &self.state_file else {
+            return Ok(());
+        };
+        let p = Persisted {
+            version: STATE_VERSION,
+            seed: self.seed,
+            directory: self.session.dir.clone(),
+            provisioner: self.session.prov.clone(),
+            im: self.im.clone(),
+            history: self.history.clone(),
+        };
+        let err = |m: String| ConsoleError::State { path: path.display().to_string(), message: m };
+        let json = serde_json::to_vec_pretty(&p).map_err(|e| err(e.to_string()))?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| err(e.to_string()))?;
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, json).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+    }
+}
+
+fn load(path: &Path) -> Result<Persisted, ConsoleError> {
+    let err = |m: String| ConsoleError::State { path: path.display().to_string(), message: m };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let p: Persisted = serde_json::from_str(&text)
+        .map_err(|e| err(format!("not a jcsim console state file ({e}); move it away to start fresh")))?;
+    if p.version != STATE_VERSION {
+        return Err(err(format!("unsupported state version {}", p.version)));
+    }
+    Ok(p)
+}
+
+fn state_err(config: &ConsoleConfig, message: String) -> ConsoleError {
+    ConsoleError::State {
+        path: config.state_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        message,
+    }
+}
+
+/// The client for the current settings.
+pub(crate) fn build_client(b: &Behaviour, im: &ImSettings, token: Option<&str>) -> Result<Client, ConsoleError> {
+    let credentials = token.map(|t| match im.auth_type {
+        AuthType::Bearer => Credentials::Bearer(t.to_string()),
+        AuthType::ApiKey => Credentials::Header { name: im.header_name.clone(), value: t.to_string() },
+    });
+    Client::new(engine::client_config_for(b, &im.base_url, credentials))
+        .map_err(|e| ConsoleError::Engine(EngineError::Setup(e.to_string())))
+}
+
+fn empty_scenario(seed: u64) -> Scenario {
+    Scenario {
+        name: "console".into(),
+        description: None,
+        target: None,
+        behaviour: Behaviour::default(),
+        seed: Some(seed),
+        directory: Default::default(),
+        app: AppSpec::default(),
+        steps: Vec::new(),
+        waive: Vec::new(),
+        source: Default::default(),
+    }
+}
+
+/// A random token (embedded SP, browser sessions, CSRF).
+pub(crate) fn random_token() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    format!("{:032x}{:032x}", rng.random::<u128>(), rng.random::<u128>())
+}
+
+/// `<UTC timestamp>-console-<4 hex>`, sortable like scenario runs.
+fn run_id() -> String {
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    use rand::RngExt;
+    let unique: u16 = rand::rng().random();
+    format!("{stamp}-console-{unique:04x}")
+}

@@ -1,0 +1,590 @@
+//! Router tests (tower `oneshot`) for every page and action, the security
+//! properties, state persistence and the export round trip.
+
+use super::*;
+use crate::engine::{RunOptions, run_scenario};
+use crate::record::{Event, read_events};
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use serde_json::Value;
+use tower::ServiceExt;
+
+const SP_TOKEN: &str = "sp-token-5f1e9a7c-distinctive";
+const XSS: &str = "</script><script>document.title=\"pwned\"</script>";
+
+struct Live {
+    state: ConsoleState,
+    app: Router,
+    dir: tempfile::TempDir,
+}
+
+/// A console bound on a loopback port (its client talks to its own embedded SP).
+async fn live_with(dir: tempfile::TempDir, admin: Option<&str>) -> Live {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = ConsoleConfig {
+        state_file: Some(dir.path().join("state.json")),
+        runs_dir: dir.path().join("runs"),
+        admin_token: admin.map(str::to_string),
+        self_url: format!("http://{addr}"),
+        sp_token: Some(SP_TOKEN.into()),
+        scim_token: None,
+        seed: 7,
+        loopback_hosts_only: admin.is_none(),
+    };
+    let state = ConsoleState::new(config).await.unwrap();
+    let served = router(state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, served).await;
+    });
+    Live { app: router(state.clone()), state, dir }
+}
+
+async fn live() -> Live {
+    live_with(tempfile::tempdir().unwrap(), None).await
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A browser: a session cookie and its CSRF token.
+struct Browser {
+    app: Router,
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    async fn new(app: &Router) -> Browser {
+        let mut b = Browser { app: app.clone(), cookie: String::new(), csrf: String::new() };
+        let r = b.get("/").await;
+        b.adopt(&r);
+        if b.csrf.is_empty() {
+            let r = b.get("/login").await;
+            b.adopt(&r);
+        }
+        b
+    }
+
+    fn adopt(&mut self, r: &Resp) {
+        if let Some(c) = r.headers.get(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            self.cookie = c.split(';').next().unwrap().to_string();
+        }
+        if let Some(i) = r.body.find("name=\"csrf-token\" content=\"") {
+            let rest = &r.body[i + 27..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_string();
+        } else if let Some(i) = r.body.find("name=\"_csrf\" value=\"") {
+            let rest = &r.body[i + 20..];
+            self.csrf = rest[..rest.find('"').unwrap()].to_string();
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+    }
+
+    async fn get(&self, path: &str) -> Resp {
+        let req = Request::get(path)
+            .header(header::HOST, "127.0.0.1")
+            .header(header::COOKIE, &self.cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    fn form(&self, fields: &[(&str, &str)], csrf: bool) -> String {
+        let mut parts: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+        if csrf {
+            parts.push(format!("_csrf={}", self.csrf));
+        }
+        parts.join("&")
+    }
+
+    async fn post_raw(&self, path: &str, body: String, extra: &[(&str, &str)]) -> Resp {
+        let mut req = Request::post(path)
+            .header(header::HOST, "127.0.0.1")
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// POST a form with the CSRF token; follow the redirect; return the page.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let r = self.post_raw(path, self.form(fields, true), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+        let to = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        self.get(&to).await
+    }
+}
+
+fn banner(page: &Resp) -> String {
+    let i = page.body.find("class=\"banner-title\">").expect("a banner");
+    let rest = &page.body[i + 21..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+fn ids(page: &str, prefix: &str) -> Vec<String> {
+    page.match_indices(prefix)
+        .map(|(i, _)| page[i + prefix.len()..].chars().take_while(|c| c.is_ascii_hexdigit()).collect::<String>())
+        .filter(|s| s.len() == 24)
+        .collect()
+}
+
+/// The sales demo, through the router: 3 users, a group with 2 members, the
+/// app, Test Connection, Activate, bind, rename, suspend, remove, delete, deactivate.
+async fn demo(b: &Browser, token: &str) -> Vec<Resp> {
+    let mut pages = Vec::new();
+    for _ in 0..3 {
+        let p = b.post("/users/generate", &[]).await;
+        assert_eq!(banner(&p), "User created");
+        pages.push(p);
+    }
+    let users = ids(&b.get("/users").await.body, "href=\"/users/");
+    assert_eq!(users.len(), 3);
+    let p = b.post("/groups", &[("name", "Engineering")]).await;
+    assert_eq!(banner(&p), "User group created");
+    let group = ids(&p.body, "href=\"/groups/")[0].clone();
+    for u in &users[..2] {
+        let p = b.post(&format!("/groups/{group}/members/add"), &[("user", u)]).await;
+        assert_eq!(banner(&p), "Member added");
+    }
+    let p = b.post("/apps", &[("name", "Acme")]).await;
+    assert_eq!(banner(&p), "Application saved");
+    let base_url = format!("{}{SP_PREFIX}", b_self(b).await);
+    let im = [
+        ("base_url", base_url.as_str()),
+        ("auth_type", "bearer"),
+        ("header_name", "X-API-Key"),
+        ("token_key", token),
+        ("test_user_email", "jc-test@jumpcloud.com"),
+        ("group_management", "on"),
+        ("member_removal", "value_array"),
+    ];
+    let p = b.post("/apps/app/im/test", &im).await;
+    assert_eq!(banner(&p), "Connection successful", "{}", p.body);
+    pages.push(p);
+    let p = b.post("/apps/app/im/activate", &im).await;
+    assert_eq!(banner(&p), "Identity Management activated", "{}", p.body);
+    pages.push(p);
+    let p = b.post("/apps/app/groups/bind", &[("group", &group)]).await;
+    assert_eq!(banner(&p), "User group bound to the application");
+    let p = b.post(&format!("/groups/{group}/rename"), &[("name", "Platform")]).await;
+    assert_eq!(banner(&p), "User group renamed");
+    let p = b.post(&format!("/users/{}/state", users[0]), &[("state", "SUSPENDED")]).await;
+    assert_eq!(banner(&p), "User suspended");
+    let p = b.post(&format!("/groups/{group}/members/remove"), &[("user", &users[1])]).await;
+    assert_eq!(banner(&p), "Member removed");
+    let p = b
+        .post(
+            &format!("/users/{}", users[2]),
+            &[("email", "x.y@example.com"), ("firstname", "Xavier"), ("job_title", "CTO")],
+        )
+        .await;
+    assert_eq!(banner(&p), "User saved");
+    let p = b.post(&format!("/users/{}/delete", users[1]), &[]).await;
+    assert_eq!(banner(&p), "User deleted");
+    let p = b.post("/apps/app/im/deactivate", &[]).await;
+    assert_eq!(banner(&p), "Identity Management deactivated");
+    pages.push(p);
+    pages
+}
+
+/// The console's own URL (from the pre-filled embedded URL hint).
+async fn b_self(b: &Browser) -> String {
+    let p = b.get("/apps/app?tab=identity").await;
+    let i = p.body.find("Embedded SP: <code>").unwrap();
+    let rest = &p.body[i + 19..];
+    let url = &rest[..rest.find('<').unwrap()];
+    url.replace("&#x2F;", "/").trim_end_matches(SP_PREFIX).to_string()
+}
+
+#[tokio::test]
+async fn every_page_renders_after_the_demo_flow() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    demo(&b, SP_TOKEN).await;
+    let users = ids(&b.get("/users").await.body, "href=\"/users/");
+    let groups = ids(&b.get("/groups").await.body, "href=\"/groups/");
+    let mut paths: Vec<String> = [
+        "/",
+        "/users",
+        "/users/new",
+        "/users/new?fake=1",
+        "/groups",
+        "/apps",
+        "/apps/app",
+        "/apps/app?tab=sso",
+        "/apps/app?tab=identity",
+        "/apps/app?tab=groups",
+        "/apps/app?tab=users",
+        "/insights",
+        "/export",
+        "/runs",
+        "/export.yaml",
+        "/api/events",
+        "/healthz",
+        "/static/console.css",
+        "/static/console.js",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    paths.push(format!("/users/{}", users[0]));
+    paths.push(format!("/groups/{}", groups[0]));
+    paths.push(format!("/runs/{}/events.jsonl", l.state.run_id()));
+    for p in &paths {
+        let r = b.get(p).await;
+        assert_eq!(r.status, StatusCode::OK, "{p}");
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{p}");
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-eval"), "{p}");
+    }
+    assert_eq!(b.get("/nope").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/users/ffffffffffffffffffffffff").await.status, StatusCode::NOT_FOUND);
+    // The SP holds what the demo provisioned.
+    let sp_groups = l.state.sp().groups();
+    assert_eq!(sp_groups.len(), 1);
+    assert_eq!(sp_groups[0]["displayName"], "Platform");
+    let events = b.get("/api/events").await;
+    let v: Value = serde_json::from_str(&events.body).unwrap();
+    let names: Vec<&str> = v["events"].as_array().unwrap().iter().filter_map(|e| e["event"].as_str()).collect();
+    for want in [
+        "user_create_provision",
+        "group_create_provision",
+        "group_update_provision",
+        "user_deprovision",
+        "user_delete_provision",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+}
+
+#[tokio::test]
+async fn preview_answers_the_plan_and_sends_nothing() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    let body = b.form(
+        &[("base_url", "http://127.0.0.1:9/scim"), ("test_user_email", "t@jumpcloud.com"), ("group_management", "on")],
+        true,
+    );
+    let r = b.post_raw("/apps/app/im/activate?preview=1", body, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let plan: Vec<String> = v["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {}", p["method"].as_str().unwrap(), p["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        plan,
+        [
+            "POST /Users",
+            "PUT /Users/{new-1}",
+            "DELETE /Users/{new-1}",
+            "POST /Groups",
+            "PATCH /Groups/{new-4}",
+            "DELETE /Groups/{new-4}"
+        ]
+    );
+    assert!(l.state.sp().users().is_empty());
+    let core = l.state.core().await;
+    assert!(!core.session.dir.app.active);
+    assert_eq!(core.session.dir.app.test_user_email, "jc-test@jumpcloud.com", "preview must not save settings");
+}
+
+#[tokio::test]
+async fn csrf_and_cross_origin_are_refused() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let no_token = b.post_raw("/groups", b.form(&[("name", "G")], false), &[]).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let wrong = b.post_raw("/groups", "name=G&_csrf=deadbeef".into(), &[]).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let other = Browser::new(&l.app).await;
+    let foreign = b.post_raw("/groups", format!("name=G&_csrf={}", other.csrf), &[]).await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN, "another session's token");
+    let cross = b.post_raw("/groups", b.form(&[("name", "G")], true), &[("origin", "http://evil.example")]).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let site = b.post_raw("/groups", b.form(&[("name", "G")], true), &[("sec-fetch-site", "cross-site")]).await;
+    assert_eq!(site.status, StatusCode::FORBIDDEN);
+    let header_ok =
+        b.post_raw("/groups", "name=G".into(), &[(CSRF_HEADER, &b.csrf), ("origin", "http://127.0.0.1")]).await;
+    assert_eq!(header_ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(l.state.core().await.session.dir.groups.len(), 1);
+    let big = b.post_raw("/groups", format!("name={}&{}", "a".repeat(BODY_LIMIT), b.form(&[], true)), &[]).await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let rebinding = Request::get("/").header(header::HOST, "evil.example:8080").body(Body::empty()).unwrap();
+    assert_eq!(b.send(rebinding).await.status, StatusCode::MISDIRECTED_REQUEST);
+}
+
+#[test]
+fn public_bind_needs_an_admin_token() {
+    let public: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap();
+    let lan: std::net::SocketAddr = "192.168.1.5:8080".parse().unwrap();
+    let local: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+    assert!(matches!(check_listen(&public, None), Err(ConsoleError::PublicBind(_))));
+    assert!(check_listen(&lan, Some("")).is_err());
+    assert!(check_listen(&public, Some("admin-secret")).is_ok());
+    assert!(check_listen(&local, None).is_ok());
+}
+
+#[tokio::test]
+async fn serve_refuses_a_public_listen_without_admin_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = serve(ServeOptions {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        state_file: None,
+        runs_dir: dir.path().into(),
+        admin_token: None,
+        scim_token: None,
+        sp_token: None,
+        seed: 1,
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("--admin-token-env"), "{err}");
+}
+
+#[tokio::test]
+async fn admin_token_requires_a_login() {
+    let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
+    let mut b = Browser::new(&l.app).await;
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.headers[header::LOCATION], "/login");
+    assert_eq!(b.get("/api/events").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(b.get("/runs").await.status, StatusCode::SEE_OTHER);
+    let post = b.post_raw("/groups", b.form(&[("name", "G")], true), &[]).await;
+    assert_eq!(post.status, StatusCode::UNAUTHORIZED);
+    // Health and the SP (its own bearer auth) stay reachable.
+    assert_eq!(b.get("/healthz").await.status, StatusCode::OK);
+    let sp = Request::get(format!("{SP_PREFIX}/Users"))
+        .header(header::AUTHORIZATION, format!("Bearer {SP_TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(b.send(sp).await.status, StatusCode::OK);
+    let wrong = b.post_raw("/login", b.form(&[("token", "nope")], true), &[]).await;
+    assert_eq!(wrong.headers[header::LOCATION], "/login?failed=1");
+    let ok = b.post_raw("/login", b.form(&[("token", "admin-s3cret-value")], true), &[]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let old = b.cookie.clone();
+    b.adopt(&ok);
+    assert_ne!(b.cookie, old, "the session id changes at login");
+    let home = b.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    b.adopt(&home);
+    assert!(!home.body.contains("admin-s3cret-value"));
+    assert_eq!(b.post("/groups", &[("name", "G")]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_token_never_reaches_a_page_a_json_answer_the_record_or_disk() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let entered = "entered-token-9d2b4c6e";
+    // The embedded SP accepts only its own token: enter it, then a bad one.
+    let mut bodies: Vec<String> = demo(&b, SP_TOKEN).await.into_iter().map(|r| r.body).collect();
+    let base_url = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let p = b
+        .post(
+            "/apps/app/im/test",
+            &[("base_url", &base_url), ("token_key", entered), ("test_user_email", "jc-test@jumpcloud.com")],
+        )
+        .await;
+    assert_eq!(banner(&p), "Connection failed");
+    bodies.push(p.body);
+    for path in [
+        "/",
+        "/users",
+        "/groups",
+        "/apps/app?tab=identity",
+        "/apps/app?tab=sso",
+        "/insights",
+        "/export",
+        "/export.yaml",
+        "/api/events",
+        "/runs",
+    ] {
+        bodies.push(b.get(path).await.body);
+    }
+    for body in &bodies {
+        assert!(!body.contains(SP_TOKEN) && !body.contains(entered), "token leaked");
+    }
+    let events = b.get("/api/events").await.body;
+    assert!(events.contains("[REDACTED]"), "Authorization is recorded redacted");
+    for entry in walk(l.dir.path()) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(!text.contains(SP_TOKEN) && !text.contains(entered), "token on disk in {}", entry.display());
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_xss_payload_stays_inert_everywhere() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let p = b.post("/groups", &[("name", XSS)]).await;
+    assert_eq!(banner(&p), "User group created");
+    let p = b
+        .post(
+            "/users",
+            &[("username", "mallory"), ("email", "m@example.com"), ("displayname", XSS), ("firstname", XSS)],
+        )
+        .await;
+    assert_eq!(banner(&p), "User created", "{}", p.body);
+    b.post("/apps", &[("name", XSS)]).await;
+    let group = ids(&b.get("/groups").await.body, "href=\"/groups/")[0].clone();
+    let user = ids(&b.get("/users").await.body, "href=\"/users/")[0].clone();
+    for path in [
+        "/",
+        "/users",
+        "/groups",
+        "/apps",
+        "/apps/app?tab=groups",
+        "/apps/app?tab=users",
+        "/apps/app?tab=identity",
+        "/insights",
+        "/export",
+        &format!("/groups/{group}"),
+        &format!("/users/{user}"),
+    ] {
+        let r = b.get(path).await;
+        assert!(!r.body.contains("<script>document"), "{path} renders the payload as markup");
+        assert!(!r.body.contains("</script><script>"), "{path}");
+    }
+    assert!(b.get("/groups").await.body.contains("&lt;&#x2F;script&gt;&lt;script&gt;"));
+    // JSON answers carry it as a string; the JS renders with textContent.
+    let events: Value = serde_json::from_str(&b.get("/api/events").await.body).unwrap();
+    assert!(events.to_string().contains("document.title"));
+    let js = b.get("/static/console.js").await.body;
+    assert!(!js.contains("innerHTML") && !js.contains("eval("));
+}
+
+#[tokio::test]
+async fn run_files_are_served_read_only_without_traversal() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let runs = l.dir.path().join("runs");
+    std::fs::create_dir_all(runs.join("r1")).unwrap();
+    std::fs::write(runs.join("r1/report.html"), "<p>report</p>").unwrap();
+    std::fs::write(runs.join("r1/secret.txt"), "no").unwrap();
+    std::fs::write(l.dir.path().join("outside.json"), "{}").unwrap();
+    let r = b.get("/runs/r1/report.html").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("sandbox"));
+    assert_eq!(b.get("/runs/r1/secret.txt").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/runs/../outside.json").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/runs/%2e%2e/summary.json").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get("/runs/..%2Foutside.json/report.html").await.status, StatusCode::NOT_FOUND);
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(runs.join("r2")).unwrap();
+        std::os::unix::fs::symlink(l.dir.path().join("outside.json"), runs.join("r2/summary.json")).unwrap();
+        assert_eq!(b.get("/runs/r2/summary.json").await.status, StatusCode::NOT_FOUND);
+    }
+    let list = b.get("/runs").await.body;
+    assert!(list.contains("/runs/r1/report.html") && list.contains("live"));
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_without_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = live_with(dir, None).await;
+    let b = Browser::new(&l.app).await;
+    demo(&b, SP_TOKEN).await;
+    let before = l.state.core().await.session.prov.users.clone();
+    assert!(!before.is_empty());
+    let text = std::fs::read_to_string(l.dir.path().join("state.json")).unwrap();
+    assert!(!text.contains(SP_TOKEN));
+    let Live { dir, .. } = l;
+    let again = live_with(dir, None).await;
+    let core = again.state.core().await;
+    assert_eq!(core.session.dir.users.len(), 2);
+    assert_eq!(core.session.dir.groups[0].name, "Platform");
+    assert_eq!(core.session.prov.users, before);
+    assert!(core.im.app_created);
+    assert_ne!(core.history.len(), 0);
+}
+
+/// Method, path (after the SCIM root) and body of every exchange, with
+/// SP-assigned ids replaced by their order of appearance.
+fn wire(events: &[Event]) -> Vec<String> {
+    let mut sp_ids: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for e in events {
+        let Event::Exchange(x) = e else { continue };
+        if let Some(id) =
+            x.response.as_ref().and_then(|r| r.body.as_ref()).and_then(|b| b.get("id")).and_then(Value::as_str)
+            && !sp_ids.iter().any(|s| s == id)
+        {
+            sp_ids.push(id.to_string());
+        }
+        let path = x.request.url.split("/scim/v2").nth(1).unwrap_or("").to_string();
+        let body = x.request.body.as_ref().map(Value::to_string).unwrap_or_default();
+        out.push(format!("{} {path} {body}", x.request.method));
+    }
+    out.into_iter()
+        .map(|mut line| {
+            for (i, id) in sp_ids.iter().enumerate() {
+                line = line.replace(id.as_str(), &format!("{{sp-{i}}}"));
+            }
+            line
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn exported_scenario_replays_to_the_same_request_sequence() {
+    // Arrange: the demo in the console against a fresh embedded SP.
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    demo(&b, SP_TOKEN).await;
+    let console = read_events(&l.state.run_dir().join("events.jsonl")).unwrap().events;
+    let yaml = b.get("/export.yaml").await.body;
+    // Act: replay the export with `jcsim run`'s engine against another fresh embedded SP.
+    let scenario = crate::scenario::load_str(&yaml, "console-session.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let out = tempfile::tempdir().unwrap();
+    let summary =
+        run_scenario(&scenario, &RunOptions { out_dir: out.path().into(), ..RunOptions::default() }).await.unwrap();
+    assert_eq!(summary.exit_code(), 0, "{yaml}");
+    let replay = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
+    // Assert
+    let (a, b) = (wire(&console), wire(&replay));
+    assert!(a.len() >= 15, "{a:#?}");
+    assert_eq!(a, b, "{yaml}");
+}

@@ -1,0 +1,88 @@
+//! Templates compiled into the binary (autoescaped: every name ends in `.html`),
+//! the embedded CSS and JS, flash banners and the page frame.
+
+use super::auth::Visitor;
+use super::state::ConsoleState;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use tera::{Context, Tera};
+
+static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
+    let mut t = Tera::default();
+    let all = [
+        ("base.html", include_str!("../../../templates/console/base.html")),
+        ("login.html", include_str!("../../../templates/console/login.html")),
+        ("home.html", include_str!("../../../templates/console/home.html")),
+        ("users.html", include_str!("../../../templates/console/users.html")),
+        ("user.html", include_str!("../../../templates/console/user.html")),
+        ("groups.html", include_str!("../../../templates/console/groups.html")),
+        ("group.html", include_str!("../../../templates/console/group.html")),
+        ("apps.html", include_str!("../../../templates/console/apps.html")),
+        ("app.html", include_str!("../../../templates/console/app.html")),
+        ("insights.html", include_str!("../../../templates/console/insights.html")),
+        ("export.html", include_str!("../../../templates/console/export.html")),
+        ("runs.html", include_str!("../../../templates/console/runs.html")),
+        ("not_found.html", include_str!("../../../templates/console/not_found.html")),
+    ];
+    // A template error is a build defect: the tests render every page.
+    if let Err(e) = t.add_raw_templates(all) {
+        panic!("console templates: {e:?}");
+    }
+    t
+});
+
+const CSS: &str = include_str!("../../../templates/console/static/console.css");
+const JS: &str = include_str!("../../../templates/console/static/console.js");
+
+pub async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+}
+
+pub async fn js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], JS).into_response()
+}
+
+/// A banner shown on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Flash {
+    /// `success` or `error`.
+    pub kind: String,
+    pub title: String,
+    pub detail: Option<String>,
+    /// What the JumpCloud admin would see and how to fix the SP.
+    pub notes: Vec<String>,
+}
+
+impl Flash {
+    pub fn ok(title: impl Into<String>, detail: Option<String>) -> Flash {
+        Flash { kind: "success".into(), title: title.into(), detail, notes: Vec::new() }
+    }
+
+    pub fn err(title: impl Into<String>, detail: Option<String>) -> Flash {
+        Flash { kind: "error".into(), title: title.into(), detail, notes: Vec::new() }
+    }
+}
+
+/// Render a template; a rendering failure is logged and answered with 500.
+pub fn render(name: &str, ctx: &Context) -> Response {
+    match TEMPLATES.render(name, ctx) {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(template = name, error = ?e, "console template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error rendering the page").into_response()
+        }
+    }
+}
+
+/// Render a console page inside the frame: navigation, CSRF token, banner.
+pub fn page(state: &ConsoleState, v: &Visitor, name: &str, nav: &str, title: &str, mut ctx: Context) -> Response {
+    ctx.insert("csrf", &v.csrf);
+    ctx.insert("nav", nav);
+    ctx.insert("title", title);
+    ctx.insert("flash", &state.sessions().take_flash(&v.sid));
+    ctx.insert("login_enabled", &state.config().admin_token.is_some());
+    ctx.insert("run_id", state.run_id());
+    render(name, &ctx)
+}
