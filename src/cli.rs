@@ -257,11 +257,17 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         fail_fast: args.fail_fast,
         strict: args.strict,
         verify_each: args.verify_each,
+        cancel: engine::Cancel::default(),
     };
+    tokio::spawn(cancel_on_signal(opts.cancel.clone()));
     let mut worst = exit::PASS;
     let mut run_dirs = Vec::new();
     let mut stdout = std::io::stdout();
     for s in &scenarios {
+        if opts.cancel.is_cancelled() {
+            writeln!(stdout, "SKIP {} ({}): interrupted", s.name, s.source.file)?;
+            continue;
+        }
         if let Some(why) = skip_reason(s, &opts) {
             writeln!(stdout, "SKIP {} ({}): {why}", s.name, s.source.file)?;
             continue;
@@ -324,6 +330,38 @@ fn report(args: &ReportArgs) -> i32 {
         Err(e) => {
             eprintln!("error: {e}");
             exit::UNREACHABLE
+        }
+    }
+}
+
+/// On SIGINT or SIGTERM: stop sending, let in-flight requests finish, record
+/// `run_finished` and render the outputs. A second signal exits at once.
+async fn cancel_on_signal(cancel: engine::Cancel) {
+    wait_for_signal().await;
+    eprintln!("jcsim: interrupted; finishing in-flight requests and writing the records (again to quit at once)");
+    cancel.cancel();
+    wait_for_signal().await;
+    std::process::exit(exit::INTERRUPTED);
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 }

@@ -14,7 +14,7 @@ pub use session::Session;
 pub use steps::Policy;
 pub use summary::{RunSummary, StepSummary, print_summary};
 pub use target::{ResolvedTarget, TargetOverride};
-pub use transport::{Recording, StepLog};
+pub use transport::{Cancel, Recording, StepLog};
 
 use crate::client::{Client, ClientConfig};
 use crate::directory::Directory;
@@ -31,6 +31,8 @@ pub mod exit {
     pub const FAIL: i32 = 1;
     pub const INVALID: i32 = 2;
     pub const UNREACHABLE: i32 = 3;
+    /// Stopped by SIGINT/SIGTERM (the shell convention, 128 + SIGINT).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// Options of one run, from the command line.
@@ -45,6 +47,8 @@ pub struct RunOptions {
     pub strict: bool,
     /// Read back what every step touched.
     pub verify_each: bool,
+    /// Set by a signal handler to stop the run cleanly.
+    pub cancel: Cancel,
 }
 
 /// Errors that prevent a run from producing results.
@@ -78,6 +82,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     let prov = Provisioner::new(behaviour.clone(), seed);
     let mut session = Session::new(dir, prov, client, recorder);
     session.set_pace(behaviour.pace);
+    session.cancel = opts.cancel.clone();
     session.policy = Policy {
         strict: opts.strict,
         waivers: scenario.waive.iter().map(|w| (w.rule.clone(), w.reason.clone())).collect(),
@@ -100,9 +105,21 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
     let mut stop_reason = None;
     for step in &scenario.steps {
+        if opts.cancel.is_cancelled() {
+            stop_reason =
+                Some("interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent".to_string());
+            summary.interrupted = true;
+            break;
+        }
         let (result, log) = session.step(step).await?;
         let failed = result.verdict == Verdict::Fail;
         summary.steps.push(result);
+        if opts.cancel.is_cancelled() {
+            stop_reason =
+                Some("interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent".to_string());
+            summary.interrupted = true;
+            break;
+        }
         if failed && log.connect_failed && !session.any_response {
             stop_reason = Some(format!("the target {} could not be reached", target.base_url));
             summary.unreachable = true;
@@ -128,6 +145,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         stopped_early: stop_reason.is_some(),
         stop_reason,
         exit_code,
+        interrupted: summary.interrupted,
     }))?;
     drop(session);
     target.shutdown().await;

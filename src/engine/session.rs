@@ -5,7 +5,7 @@
 use super::EngineError;
 use super::steps::{Policy, run_step};
 use super::summary::StepSummary;
-use super::transport::{Pacer, Recording, StepLog};
+use super::transport::{Cancel, Pacer, Recording, StepLog};
 use crate::check::InspectOptions;
 use crate::client::Client;
 use crate::directory::Directory;
@@ -26,6 +26,8 @@ pub struct Session {
     /// Strictness, waivers and read-back after each step.
     pub policy: Policy,
     pacer: Pacer,
+    /// Shared with the signal handler.
+    pub cancel: Cancel,
 }
 
 impl Session {
@@ -40,6 +42,7 @@ impl Session {
             any_response: false,
             policy: Policy::default(),
             pacer: Pacer::new(0.0),
+            cancel: Cancel::default(),
         }
     }
 
@@ -86,6 +89,7 @@ impl Session {
             step: index,
             inspect: InspectOptions { slow_ms: self.prov.behaviour.slow_response_ms as f64 },
             pacer: &self.pacer,
+            cancel: &self.cancel,
             log: Default::default(),
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;

@@ -38,6 +38,8 @@ pub struct RunSummary {
     #[serde(serialize_with = "as_ms")]
     pub duration: Duration,
     pub unreachable: bool,
+    /// Stopped by SIGINT/SIGTERM.
+    pub interrupted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
     pub total_steps: usize,
@@ -62,6 +64,7 @@ impl RunSummary {
             exchanges: 0,
             duration: Duration::ZERO,
             unreachable: false,
+            interrupted: false,
             stop_reason: None,
             total_steps: s.steps.len(),
             fixes: Vec::new(),
@@ -78,7 +81,9 @@ impl RunSummary {
 
     /// 0 all passed, 1 a step failed, 3 the target was unreachable.
     pub fn exit_code(&self) -> i32 {
-        if self.unreachable {
+        if self.interrupted {
+            exit::INTERRUPTED
+        } else if self.unreachable {
             exit::UNREACHABLE
         } else if self.failed() > 0 {
             exit::FAIL

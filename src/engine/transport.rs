@@ -19,6 +19,8 @@ pub struct Recording<'a> {
     pub inspect: InspectOptions,
     /// The run's request pace (`pace` knob).
     pub pacer: &'a Pacer,
+    /// Set on SIGINT/SIGTERM: no new request is sent.
+    pub cancel: &'a Cancel,
     /// What happened in this step, for expectations and the summary.
     pub log: Mutex<StepLog>,
 }
@@ -126,6 +128,21 @@ fn touch(log: &mut StepLog, x: &Exchange) {
     }
 }
 
+/// Stops a run between requests (Ctrl-C). Requests already sent complete
+/// and are recorded; nothing new is sent.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Spaces requests out to at most `pace` per second across the whole run.
 #[derive(Debug)]
 pub struct Pacer {
@@ -155,6 +172,13 @@ impl Pacer {
 impl Transport for Recording<'_> {
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
         self.pacer.wait().await;
+        if self.cancel.is_cancelled() {
+            return Err(Fault {
+                kind: "interrupted".into(),
+                message: format!("{} not sent: the run was interrupted", op.label),
+                exchange: 0,
+            });
+        }
         let path_and_query =
             if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
         let req = OutRequest {

@@ -114,6 +114,9 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
 
 /// A finding for a request that got no HTTP response.
 pub fn fault_finding(f: &Fault, what: &str) -> Finding {
+    if f.kind == "interrupted" {
+        return Finding::error("interrupted", f.message.clone());
+    }
     let id = if f.kind == "timeout" { "sp-timeout" } else { "sp-unreachable" };
     crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
         .exchange(f.exchange)

@@ -173,4 +173,7 @@ pub struct RunFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
     pub exit_code: i32,
+    /// Stopped by SIGINT/SIGTERM: in-flight exchanges finished, nothing new was sent.
+    #[serde(default)]
+    pub interrupted: bool,
 }

@@ -332,6 +332,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
             stopped_early: false,
             stop_reason: None,
             exit_code: 1,
+            interrupted: false,
         }));
     }
     g.events

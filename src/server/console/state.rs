@@ -273,6 +273,7 @@ impl ConsoleState {
             stopped_early: false,
             stop_reason: None,
             exit_code: if core.failed == 0 { 0 } else { 1 },
+            interrupted: false,
         }))?;
         Ok(())
     }
