@@ -3,11 +3,14 @@
 
 use crate::client::Credentials;
 use crate::engine::{self, RunOptions, TargetOverride, exit};
+use crate::output::{Format, RunOutput};
 use crate::scenario::{self, Scenario};
+use crate::term::Term;
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// jcsim: a mock JumpCloud identity provider. Replays JumpCloud's SCIM 2.0
 /// provisioning traffic against any SCIM server, records it and checks it.
@@ -31,6 +34,26 @@ pub enum Command {
     },
     /// Run the embedded SCIM 2.0 service provider alone.
     Sp(SpArgs),
+    /// Print the JSON Schema of the scenario format (for editors and CI).
+    Schema,
+    /// Print a shell completion script, e.g. `jcsim completions bash`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// GET a health endpoint; exit 0 on a 2xx answer, 1 otherwise (for
+    /// container HEALTHCHECKs, without curl).
+    Healthcheck {
+        /// A plain-HTTP URL.
+        #[arg(
+            env = "JCSIM_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8080/healthz"
+        )]
+        url: String,
+        /// Give up after this long (connect, send and read).
+        #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -63,9 +86,13 @@ pub struct RunArgs {
     /// Stop at the first failed step (and skip the remaining scenarios).
     #[arg(long)]
     pub fail_fast: bool,
-    /// Print only failures and one line per scenario.
+    /// Print only failures and one line per scenario (and no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
+    /// `human`: the readable summary; `json`: one JSON document on stdout
+    /// (every run's summary.json and the exit code).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -96,46 +123,70 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(sp(args))
         }
+        Command::Schema => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::schema::scenario_schema_json().as_bytes())?;
+            out.flush()?;
+            Ok(exit::PASS)
+        }
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "jcsim", &mut out);
+            out.flush()?;
+            Ok(exit::PASS)
+        }
+        Command::Healthcheck { url, timeout } => {
+            Ok(match crate::healthcheck::check(&url, timeout) {
+                Ok(status) => {
+                    println!("healthy: {url} answered {status}");
+                    exit::PASS
+                }
+                Err(e) => {
+                    eprintln!("unhealthy: {e}");
+                    exit::FAIL
+                }
+            })
+        }
     }
 }
 
-/// Load every scenario; print every error. `None` if any failed.
-fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
-    let files = match scenario::collect_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return None;
-        }
-    };
+/// A load error: the file it belongs to, if any, and the rendered message.
+type LoadError = (Option<String>, String);
+
+/// Load every scenario. Every error if any failed.
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let files = scenario::collect_files(paths).map_err(|e| vec![(None, e.to_string())])?;
     if files.is_empty() {
-        eprintln!(
-            "error: no scenario files (*.yaml, *.yml) found in {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return None;
+        return Err(vec![(
+            None,
+            format!(
+                "error: no scenario files (*.yaml, *.yml) found in {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )]);
     }
     let mut ok = Vec::new();
-    let mut failed = false;
+    let mut errors = Vec::new();
     for f in files {
         match scenario::load_file(&f) {
             Ok(s) => ok.push(s),
-            Err(e) => {
-                eprintln!("{e}\n");
-                failed = true;
-            }
+            Err(e) => errors.push((Some(f.display().to_string()), format!("{e}\n"))),
         }
     }
-    (!failed).then_some(ok)
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(errors)
+    }
 }
 
 fn validate(paths: &[PathBuf]) -> i32 {
     match load_all(paths) {
-        Some(all) => {
+        Ok(all) => {
             for s in &all {
                 println!(
                     "ok: {} ({}, {} steps)",
@@ -146,21 +197,52 @@ fn validate(paths: &[PathBuf]) -> i32 {
             }
             exit::PASS
         }
-        None => exit::INVALID,
+        Err(errors) => {
+            for (_, message) in errors {
+                eprintln!("{message}");
+            }
+            exit::INVALID
+        }
     }
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let Some(scenarios) = load_all(&args.paths) else {
-        return Ok(exit::INVALID);
-    };
-    let target = match target_override(&args) {
-        Ok(t) => t,
-        Err(msg) => {
-            eprintln!("error: {msg}");
+    let term = Term::detect(args.quiet);
+    let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());
+    let target = target_override(&args);
+    if let Ok(Some(TargetOverride {
+        credentials: Some(c),
+        ..
+    })) = &target
+    {
+        crate::logging::register_secret(c.secret());
+    }
+    let scenarios = match load_all(&args.paths) {
+        Ok(s) => s,
+        Err(errors) => {
+            let mut out = output(0);
+            for (file, message) in errors {
+                out.error(file.as_deref(), &message);
+            }
+            out.finish(exit::INVALID)?;
             return Ok(exit::INVALID);
         }
     };
+    for s in &scenarios {
+        register_scenario_secrets(s);
+    }
+    let target = match target {
+        Ok(t) => t,
+        Err(msg) => {
+            let mut out = output(0);
+            out.error(None, &format!("error: {msg}"));
+            out.finish(exit::INVALID)?;
+            return Ok(exit::INVALID);
+        }
+    };
+    if let Some(t) = &target {
+        tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
+    }
     let opts = RunOptions {
         out_dir: args.out.clone(),
         target,
@@ -168,19 +250,23 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         fail_fast: args.fail_fast,
     };
     let mut worst = exit::PASS;
-    let mut stdout = std::io::stdout();
+    let mut out = output(scenarios.len());
     for s in &scenarios {
         if let Some(why) = skip_reason(s, &opts) {
-            writeln!(stdout, "SKIP {} ({}): {why}", s.name, s.source.file)?;
+            out.skipped(s, why)?;
             continue;
         }
+        out.started(s);
         let code = match engine::run_scenario(s, &opts).await {
             Ok(summary) => {
-                engine::print_summary(&summary, args.quiet, &mut stdout)?;
+                out.finished(&summary)?;
                 summary.exit_code()
             }
             Err(e) => {
-                eprintln!("error: {}: {e}", s.source.file);
+                out.error(
+                    Some(&s.source.file),
+                    &format!("error: {}: {e}", s.source.file),
+                );
                 exit::UNREACHABLE
             }
         };
@@ -189,8 +275,20 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
             break;
         }
     }
-    stdout.flush()?;
+    out.finish(worst)?;
     Ok(worst)
+}
+
+/// Keep a scenario's credentials out of every log line.
+fn register_scenario_secrets(s: &Scenario) {
+    let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
+    for secret in auth
+        .into_iter()
+        .flat_map(|a| [&a.bearer, &a.value])
+        .flatten()
+    {
+        crate::logging::register_secret(secret);
+    }
 }
 
 /// Scenarios that demonstrate embedded-SP quirks mean nothing against another

@@ -1,5 +1,6 @@
 //! Integration tests: one binary (see STYLE.md).
 
+mod ecosystem;
 mod errors;
 mod faults;
 mod helpers;
