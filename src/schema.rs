@@ -4,14 +4,20 @@
 
 use crate::scenario::Scenario;
 use schemars::Schema;
+use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 /// Where the repository keeps the generated schema.
 pub const COMMITTED_PATH: &str = "schema/scenario.schema.json";
 
-/// The schema of a scenario file (JSON Schema draft 2020-12).
+/// The schema of a scenario file, in JSON Schema draft 7: Red Hat's YAML
+/// language server (VS Code) supports draft 7 and below, and every JetBrains
+/// IDE and validator reads it.
 pub fn scenario_schema() -> Schema {
-    let mut schema = schemars::schema_for!(Scenario).to_value();
+    let mut schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Scenario>()
+        .to_value();
     drop_null_defaults(&mut schema);
     Schema::try_from(schema).expect("a schema stays an object")
 }
@@ -50,12 +56,14 @@ mod tests {
         let schema = scenario_schema_json();
         assert!(!schema.contains("\"default\": null"), "{schema}");
         let s = scenario_schema().to_value();
+        assert_eq!(s["$schema"], "http://json-schema.org/draft-07/schema#");
+        let defs = &s["definitions"];
         assert_eq!(
-            s["$defs"]["Behaviour"]["properties"]["member_removal"]["default"],
+            defs["Behaviour"]["properties"]["member_removal"]["default"],
             "value_array"
         );
         assert_eq!(
-            s["$defs"]["RawRequest"]["properties"]["no_auth"]["default"],
+            defs["RawRequest"]["properties"]["no_auth"]["default"],
             false
         );
     }

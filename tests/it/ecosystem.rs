@@ -440,3 +440,91 @@ async fn healthcheck_passes_on_2xx_and_fails_otherwise() {
     assert_eq!(bad_url.status.code(), Some(1));
     assert!(text(&bad_url.stderr).contains("not an http:// URL"));
 }
+
+/// `scripts/check-ci-examples.sh` with this build of jcsim, on `files`.
+fn check_ci_examples(files: &[&Path]) -> Option<std::process::Output> {
+    let has_pyyaml = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_pyyaml {
+        eprintln!("skipped: python3 with PyYAML is not installed");
+        return None;
+    }
+    let output = std::process::Command::new(root().join("scripts/check-ci-examples.sh"))
+        .args(files)
+        .env("JCSIM", env!("CARGO_BIN_EXE_jcsim"))
+        .output()
+        .expect("the script runs");
+    Some(output)
+}
+
+#[test]
+fn the_ci_example_checker_catches_stale_flags_and_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yml");
+    let bad = dir.path().join("bad.yml");
+    let none = dir.path().join("none.yml");
+    std::fs::write(
+        &good,
+        "job:\n  script:\n    - cargo install --path . --locked\n    - >-\n      jcsim run scenarios/\n      --target \"$URL\" --token-env=SCIM_TOKEN --out runs --format json > out.json\n    - jcsim --version && jcsim validate scenarios/\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &bad,
+        "steps:\n  - run: |\n      jcsim run scenarios/ \\\n        --junit-xml runs/junit.xml\n      jcsim publish runs/\n",
+    )
+    .unwrap();
+    std::fs::write(&none, "job:\n  script: [cargo test]\n").unwrap();
+
+    let Some(good) = check_ci_examples(&[&good]) else {
+        return;
+    };
+    let bad = check_ci_examples(&[&bad]).unwrap();
+    let none = check_ci_examples(&[&none]).unwrap();
+
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    assert!(text(&good.stdout).contains("3 jcsim command(s) checked"));
+    assert!(!bad.status.success());
+    let stderr = text(&bad.stderr);
+    assert!(
+        stderr.contains("`jcsim run` has no flag `--junit-xml`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown subcommand `publish`"), "{stderr}");
+    assert!(!none.status.success());
+    assert!(text(&none.stderr).contains("no jcsim command found"));
+}
+
+/// The bundled CI examples use only real flags, except the report flags that
+/// land with the HTML report (`--junit`, `--html`, `--har`) while they are
+/// not built yet.
+#[test]
+fn the_ci_examples_use_only_existing_flags() {
+    let examples = [
+        "examples/ci/github-actions.yml",
+        "examples/ci/gitlab-ci.yml",
+    ]
+    .map(|f| root().join(f));
+    let Some(out) = check_ci_examples(&[&examples[0], &examples[1]]) else {
+        return;
+    };
+    let stderr = text(&out.stderr);
+    let problems: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            l.contains(": `jcsim") || l.contains("unknown subcommand") || l.contains("no jcsim")
+        })
+        .collect();
+    for p in &problems {
+        assert!(
+            ["`--junit`", "`--html`", "`--har`"]
+                .iter()
+                .any(|f| p.ends_with(&format!("has no flag {f}"))),
+            "{stderr}"
+        );
+    }
+    assert_eq!(out.status.success(), problems.is_empty(), "{stderr}");
+    assert!(text(&out.stdout).contains("github-actions.yml: 4 jcsim command(s)"));
+    assert!(text(&out.stdout).contains("gitlab-ci.yml: 4 jcsim command(s)"));
+}
