@@ -124,21 +124,19 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             rt.block_on(sp(args))
         }
         Command::Schema => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(crate::schema::scenario_schema_json().as_bytes())?;
-            out.flush()?;
+            print_stdout(crate::schema::scenario_schema_json().as_bytes())?;
             Ok(exit::PASS)
         }
         Command::Completions { shell } => {
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "jcsim", &mut out);
-            out.flush()?;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "jcsim", &mut script);
+            print_stdout(&script)?;
             Ok(exit::PASS)
         }
         Command::Healthcheck { url, timeout } => {
             Ok(match crate::healthcheck::check(&url, timeout) {
                 Ok(status) => {
-                    println!("healthy: {url} answered {status}");
+                    print_stdout(format!("healthy: {url} answered {status}\n").as_bytes())?;
                     exit::PASS
                 }
                 Err(e) => {
@@ -147,6 +145,16 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
                 }
             })
         }
+    }
+}
+
+/// Write `bytes` to stdout. A reader that stops early (`jcsim schema | head`)
+/// is not an error.
+fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

@@ -196,6 +196,21 @@ fn completions_for_bash_zsh_and_fish() {
     jcsim().args(["completions", "tcsh"]).assert().code(2);
 }
 
+/// `jcsim schema | head -1`: the reader leaving early is not an error.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jcsim"))
+        .arg("schema")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
+
 /// A scenario file with one Test Connection, in a fresh directory.
 fn test_connection_scenario() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
