@@ -3,11 +3,14 @@
 
 use crate::client::Credentials;
 use crate::engine::{self, RunOptions, TargetOverride, exit};
+use crate::output::{Format, RunOutput};
 use crate::scenario::{self, Scenario};
+use crate::term::Term;
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// jcsim: a mock JumpCloud identity provider. Replays JumpCloud's SCIM 2.0
 /// provisioning traffic against any SCIM server, records it and checks it.
@@ -31,6 +34,23 @@ pub enum Command {
     },
     /// Run the embedded SCIM 2.0 service provider alone.
     Sp(SpArgs),
+    /// Print the JSON Schema of the scenario format (for editors and CI).
+    Schema,
+    /// Print a shell completion script, e.g. `jcsim completions bash`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// GET a health endpoint; exit 0 on a 2xx answer, 1 otherwise (for
+    /// container HEALTHCHECKs, without curl).
+    Healthcheck {
+        /// A plain-HTTP URL.
+        #[arg(env = "JCSIM_HEALTHCHECK_URL", default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+        /// Give up after this long (connect, send and read).
+        #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+        timeout: Duration,
+    },
     /// List the rule catalogue: every finding jcsim reports about an SP.
     Rules,
     /// Re-render report.html, junit.xml, run.har and summary.json from the
@@ -124,9 +144,13 @@ pub struct RunArgs {
     /// After every step, read back the users and groups it touched and report drift.
     #[arg(long)]
     pub verify_each: bool,
-    /// Print only failures and one line per scenario.
+    /// Print only failures and one line per scenario (and no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
+    /// `human`: the readable summary; `json`: one JSON document on stdout
+    /// (every run's summary.json and the exit code).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -149,11 +173,6 @@ pub struct SpArgs {
 pub fn main(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Validate { paths } => Ok(validate(&paths)),
-        Command::Report(args) => Ok(report(&args)),
-        Command::Rules => {
-            print_rules(&mut std::io::stdout())?;
-            Ok(exit::PASS)
-        }
         Command::Run(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(run(args))
@@ -162,94 +181,142 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(sp(args))
         }
+        Command::Schema => {
+            print_stdout(crate::schema::scenario_schema_json().as_bytes())?;
+            Ok(exit::PASS)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "jcsim", &mut script);
+            print_stdout(&script)?;
+            Ok(exit::PASS)
+        }
+        Command::Report(args) => Ok(report(&args)),
+        Command::Rules => {
+            let mut text = Vec::new();
+            print_rules(&mut text)?;
+            print_stdout(&text)?;
+            Ok(exit::PASS)
+        }
         Command::Serve(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(serve(args))
         }
+        Command::Healthcheck { url, timeout } => Ok(match crate::healthcheck::check(&url, timeout) {
+            Ok(status) => {
+                print_stdout(format!("healthy: {url} answered {status}\n").as_bytes())?;
+                exit::PASS
+            }
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                exit::FAIL
+            }
+        }),
     }
 }
 
-fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
-    for r in crate::check::RULES {
-        let severity = match r.severity {
-            crate::provision::Severity::Error => "error",
-            crate::provision::Severity::Warning => "warning",
-        };
-        writeln!(out, "{} [{severity}] {} ({})", r.id, r.title, r.rfc)?;
-        writeln!(out, "    JumpCloud: {}", r.jumpcloud)?;
-        writeln!(out, "    fix: {}", r.fix)?;
+/// Write `bytes` to stdout. A reader that stops early (`jcsim schema | head`)
+/// is not an error.
+fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
-    Ok(())
 }
 
-/// Load every scenario; print every error. `None` if any failed.
-fn load_all(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
-    let files = match scenario::collect_files(paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("{e}");
-            return None;
-        }
-    };
+/// A load error: the file it belongs to, if any, and the rendered message.
+type LoadError = (Option<String>, String);
+
+/// Load every scenario. Every error if any failed.
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let files = scenario::collect_files(paths).map_err(|e| vec![(None, e.to_string())])?;
     if files.is_empty() {
-        eprintln!(
-            "error: no scenario files (*.yaml, *.yml) found in {}",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        );
-        return None;
+        return Err(vec![(
+            None,
+            format!(
+                "error: no scenario files (*.yaml, *.yml) found in {}",
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        )]);
     }
     let mut ok = Vec::new();
-    let mut failed = false;
+    let mut errors = Vec::new();
     for f in files {
         match scenario::load_file(&f) {
             Ok(s) => ok.push(s),
-            Err(e) => {
-                eprintln!("{e}\n");
-                failed = true;
-            }
+            Err(e) => errors.push((Some(f.display().to_string()), format!("{e}\n"))),
         }
     }
-    (!failed).then_some(ok)
+    if errors.is_empty() { Ok(ok) } else { Err(errors) }
 }
 
 fn validate(paths: &[PathBuf]) -> i32 {
     match load_all(paths) {
-        Some(all) => {
+        Ok(all) => {
             for s in &all {
                 println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
             }
             exit::PASS
         }
-        None => exit::INVALID,
+        Err(errors) => {
+            for (_, message) in errors {
+                eprintln!("{message}");
+            }
+            exit::INVALID
+        }
     }
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let Some(mut scenarios) = load_all(&args.paths) else {
-        return Ok(exit::INVALID);
+    let term = Term::detect(args.quiet);
+    let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());
+    let target = target_override(&args);
+    if let Ok(Some(TargetOverride { credentials: Some(c), .. })) = &target {
+        crate::logging::register_secret(c.secret());
+    }
+    let scenarios = match load_all(&args.paths) {
+        Ok(s) => s,
+        Err(errors) => {
+            let mut out = output(0);
+            for (file, message) in errors {
+                out.error(file.as_deref(), &message);
+            }
+            out.finish(exit::INVALID)?;
+            return Ok(exit::INVALID);
+        }
     };
+    let mut scenarios = scenarios;
     let mut overrides = args.behaviour.clone();
     if let Some(n) = args.concurrency {
         overrides.push(format!("concurrency={n}"));
     }
     for s in &mut scenarios {
+        register_scenario_secrets(s);
         for spec in &overrides {
             match s.behaviour.with_override(spec) {
                 Ok(b) => s.behaviour = b,
                 Err(msg) => {
-                    eprintln!("error: --behaviour {msg}");
+                    let mut out = output(0);
+                    out.error(Some(&s.source.file), &format!("error: --behaviour {msg}"));
+                    out.finish(exit::INVALID)?;
                     return Ok(exit::INVALID);
                 }
             }
         }
     }
-    let target = match target_override(&args) {
+    let target = match target {
         Ok(t) => t,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            let mut out = output(0);
+            out.error(None, &format!("error: {msg}"));
+            out.finish(exit::INVALID)?;
             return Ok(exit::INVALID);
         }
     };
+    if let Some(t) = &target {
+        tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
+    }
     let opts = RunOptions {
         out_dir: args.out.clone(),
         target,
@@ -262,24 +329,25 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     tokio::spawn(cancel_on_signal(opts.cancel.clone()));
     let mut worst = exit::PASS;
     let mut run_dirs = Vec::new();
-    let mut stdout = std::io::stdout();
+    let mut out = output(scenarios.len());
     for s in &scenarios {
         if opts.cancel.is_cancelled() {
-            writeln!(stdout, "SKIP {} ({}): interrupted", s.name, s.source.file)?;
+            out.skipped(s, "interrupted".to_string())?;
             continue;
         }
         if let Some(why) = skip_reason(s, &opts) {
-            writeln!(stdout, "SKIP {} ({}): {why}", s.name, s.source.file)?;
+            out.skipped(s, why)?;
             continue;
         }
+        out.started(s);
         let code = match engine::run_scenario(s, &opts).await {
             Ok(summary) => {
-                engine::print_summary(&summary, args.quiet, &mut stdout)?;
+                out.finished(&summary)?;
                 run_dirs.push(summary.run_dir.clone());
                 summary.exit_code()
             }
             Err(e) => {
-                eprintln!("error: {}: {e}", s.source.file);
+                out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));
                 exit::UNREACHABLE
             }
         };
@@ -288,26 +356,77 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
             break;
         }
     }
-    if let Err(e) = write_run_outputs(&args, &run_dirs, &mut stdout) {
-        eprintln!("error: {e}");
+    if let Err(e) = write_run_outputs(&args, &run_dirs) {
+        out.error(None, &format!("error: {e}"));
         worst = worse(worst, exit::UNREACHABLE);
     }
-    stdout.flush()?;
+    out.finish(worst)?;
     Ok(worst)
 }
 
 /// The index of several runs and the combined CI copies.
-fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<()> {
+fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf]) -> anyhow::Result<()> {
     if run_dirs.len() > 1 {
         let index = crate::report::write_index(&args.out, run_dirs)?;
-        if !args.quiet {
-            writeln!(out, "index: {}", index.display())?;
-        }
+        tracing::info!(index = %index.display(), "wrote the index of runs");
     }
     if !run_dirs.is_empty() && (args.junit.is_some() || args.har.is_some() || args.html.is_some()) {
         crate::report::write_combined(run_dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
     }
     Ok(())
+}
+
+/// Keep a scenario's credentials out of every log line.
+fn register_scenario_secrets(s: &Scenario) {
+    let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
+    for secret in auth.into_iter().flat_map(|a| [&a.bearer, &a.value]).flatten() {
+        crate::logging::register_secret(secret);
+    }
+}
+
+/// Scenarios that demonstrate embedded-SP quirks mean nothing against another
+/// SP, so `--target` skips them.
+fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
+    let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
+    (opts.target.is_some() && !quirks.is_empty())
+        .then(|| format!("needs the embedded SP with quirks {quirks:?}; not run against --target"))
+}
+
+/// 3 beats 1 beats 0.
+fn worse(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        exit::PASS => 0,
+        exit::FAIL => 1,
+        _ => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
+    let token = match (&args.token_env, &args.token) {
+        (Some(var), _) => {
+            Some(std::env::var(var).map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?)
+        }
+        (None, Some(t)) => Some(t.clone()),
+        (None, None) => None,
+    };
+    let credentials = token.map(|t| match &args.auth_header {
+        Some(name) => Credentials::Header { name: name.clone(), value: t },
+        None => Credentials::Bearer(t),
+    });
+    match &args.target {
+        None if credentials.is_some() => {
+            Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
+        }
+        None => Ok(None),
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            Err(format!("--target `{url}` must start with http:// or https://"))
+        }
+        Some(url) if url.ends_with('/') => {
+            Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into())
+        }
+        Some(url) => Ok(Some(TargetOverride { base_url: url.clone(), credentials })),
+    }
 }
 
 fn report(args: &ReportArgs) -> i32 {
@@ -366,53 +485,19 @@ async fn wait_for_signal() {
     }
 }
 
-/// Scenarios that demonstrate embedded-SP quirks mean nothing against another
-/// SP, so `--target` skips them.
-fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
-    let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
-    (opts.target.is_some() && !quirks.is_empty())
-        .then(|| format!("needs the embedded SP with quirks {quirks:?}; not run against --target"))
-}
-
-/// 3 beats 1 beats 0.
-fn worse(a: i32, b: i32) -> i32 {
-    let rank = |c: i32| match c {
-        exit::PASS => 0,
-        exit::FAIL => 1,
-        _ => 2,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
-fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
-    let token = match (&args.token_env, &args.token) {
-        (Some(var), _) => {
-            Some(std::env::var(var).map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?)
-        }
-        (None, Some(t)) => Some(t.clone()),
-        (None, None) => None,
-    };
-    let credentials = token.map(|t| match &args.auth_header {
-        Some(name) => Credentials::Header { name: name.clone(), value: t },
-        None => Credentials::Bearer(t),
-    });
-    match &args.target {
-        None if credentials.is_some() => {
-            Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
-        }
-        None => Ok(None),
-        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
-            Err(format!("--target `{url}` must start with http:// or https://"))
-        }
-        Some(url) if url.ends_with('/') => {
-            Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into())
-        }
-        Some(url) => Ok(Some(TargetOverride { base_url: url.clone(), credentials })),
+fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
+    for r in crate::check::RULES {
+        let severity = match r.severity {
+            crate::provision::Severity::Error => "error",
+            crate::provision::Severity::Warning => "warning",
+        };
+        writeln!(out, "{} [{severity}] {} ({})", r.id, r.title, r.rfc)?;
+        writeln!(out, "    JumpCloud: {}", r.jumpcloud)?;
+        writeln!(out, "    fix: {}", r.fix)?;
     }
+    Ok(())
 }
 
-/// `jcsim serve`: the token of Identity Management comes from
-/// `JCSIM_SCIM_TOKEN`, the embedded SP's from `JCSIM_SP_TOKEN` (else random).
 async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
     use crate::server::console::{self, ConsoleError, ServeOptions};
     let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());

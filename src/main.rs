@@ -2,6 +2,7 @@ use clap::Parser;
 
 fn main() {
     let cli = jcsim::cli::Cli::parse();
+    jcsim::logging::init();
     let code = match jcsim::cli::main(cli) {
         Ok(code) => code,
         Err(e) => {

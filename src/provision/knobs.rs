@@ -1,11 +1,15 @@
 //! Behaviour knobs: every JumpCloud rule tagged [I] inferred or [U] unknown in
 //! JUMPCLOUD.md is a knob whose default is our best reading, switchable per scenario.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How JumpCloud's behaviour is modelled where the evidence is incomplete.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(
+    description = "How JumpCloud's behaviour is modelled where the evidence is incomplete. Each knob is tagged [C] confirmed, [I] inferred or [U] unknown (jcsim's choice); defaults follow JumpCloud. `--behaviour KNOB=VALUE` overrides a knob for a whole run."
+)]
 pub struct Behaviour {
     /// [U] The request behind Test Connection.
     pub test_connection: TestConnection,
@@ -120,7 +124,7 @@ mod tests {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TestConnection {
     /// `GET /Users?startIndex=1&count=1`
@@ -131,21 +135,25 @@ pub enum TestConnection {
     UsersFilter,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UsernameFrom {
+    /// `userName` is the user's email.
     Email,
+    /// `userName` is the JumpCloud username.
     Username,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UpdateMethod {
+    /// A full PUT carrying the SP's `id`.
     Put,
+    /// One PatchOp `replace` with every attribute.
     Patch,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRemoval {
     /// `{"op":"remove","path":"members","value":[{"value":"<id>"}]}`
@@ -154,14 +162,16 @@ pub enum MemberRemoval {
     FilterPath,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupUpdateMethod {
+    /// PatchOp `replace` on `displayName`.
     Patch,
+    /// A full PUT of the group.
     Put,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnDeactivate {
     /// Provisioning stops; nothing is sent and SP users stay as they are.
@@ -170,7 +180,7 @@ pub enum OnDeactivate {
     DeprovisionUsers,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UserDelete {
     /// `DELETE /Users/{id}`

@@ -152,6 +152,7 @@ fn small_run(finish: bool) -> Vec<Event> {
             stopped_early: true,
             stop_reason: Some("--fail-fast: stopped after the first failed step".into()),
             exit_code: 1,
+            interrupted: false,
         }));
     }
     ev

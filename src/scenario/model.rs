@@ -2,28 +2,41 @@
 
 use super::env::{expand, expand_opt, expand_vec};
 use crate::provision::Behaviour;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// A parsed scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "jcsim scenario",
+    description = "A jcsim scenario: a simulated JumpCloud directory and the admin actions whose SCIM 2.0 traffic is replayed against a service provider. String values may use ${VAR} and ${VAR:-default} (environment); $$ is a literal $."
+)]
 pub struct Scenario {
+    /// The scenario's name, shown in summaries and reports.
     #[serde(deserialize_with = "expand")]
     pub name: String,
+    /// Optional free text.
     #[serde(default, deserialize_with = "expand_opt")]
     pub description: Option<String>,
-    /// Absent: the embedded SP (or `--target`).
+    /// The SP under test. Absent: the embedded SP (or `--target`).
     #[serde(default)]
     pub target: Option<Target>,
+    /// JumpCloud behaviour knobs; defaults follow JumpCloud.
     #[serde(default)]
     pub behaviour: Behaviour,
     /// Seed for generated data and ids. Absent: 1, or `--seed`.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The JumpCloud users and user groups before the first step.
     #[serde(default)]
     pub directory: DirectorySpec,
+    /// The SSO application with Identity Management (SCIM).
     #[serde(default)]
     pub app: AppSpec,
+    /// Admin actions, in order. Each is a bare name (`- activate`) or a
+    /// one-key map (`- bind_group: Engineering`), optionally with `expect:`.
+    #[schemars(length(min = 1))]
     pub steps: Vec<super::Step>,
     /// Rules (see `jcsim rules`) whose findings do not fail this scenario.
     #[serde(default)]
@@ -34,7 +47,7 @@ pub struct Scenario {
 }
 
 /// A waived rule and why.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
     pub rule: String,
@@ -50,13 +63,18 @@ pub struct SourceInfo {
     pub file: String,
 }
 
-/// The SP under test.
-#[derive(Debug, Clone, Deserialize)]
+/// The SP under test: `base_url` (with optional `auth`), or `embedded`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["base_url"], "not": { "required": ["embedded"] } },
+    { "required": ["embedded"], "not": { "anyOf": [{ "required": ["base_url"] }, { "required": ["auth"] }] } }
+]))]
 pub struct Target {
     /// SCIM root, e.g. `https://sp.example.com/scim/v2` (no trailing `/`).
     #[serde(default, deserialize_with = "expand_opt")]
     pub base_url: Option<String>,
+    /// Credentials JumpCloud sends with every request.
     #[serde(default)]
     pub auth: Option<Auth>,
     /// Use the embedded SP, optionally with quirks.
@@ -64,9 +82,13 @@ pub struct Target {
     pub embedded: Option<Embedded>,
 }
 
-/// Credentials as JumpCloud sends them.
-#[derive(Debug, Clone, Deserialize)]
+/// Credentials as JumpCloud sends them: `bearer`, or `header` + `value`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["bearer"], "not": { "anyOf": [{ "required": ["header"] }, { "required": ["value"] }] } },
+    { "required": ["header", "value"], "not": { "required": ["bearer"] } }
+]))]
 pub struct Auth {
     /// "Bearer Token": `Authorization: Bearer <token>`.
     #[serde(default, deserialize_with = "expand_opt")]
@@ -80,7 +102,7 @@ pub struct Auth {
 }
 
 /// Embedded SP settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Embedded {
     /// Quirk names, e.g. `numeric_ids` or `slow=50`.
@@ -89,18 +111,20 @@ pub struct Embedded {
 }
 
 /// The initial JumpCloud directory.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectorySpec {
+    /// Users, or blocks of generated users (`generate: N`).
     #[serde(default)]
     pub users: Vec<UserSpec>,
+    /// User groups and their members.
     #[serde(default)]
     pub groups: Vec<GroupSpec>,
 }
 
 /// A user, or (with `generate`) a block of generated users. `update_user.set`
 /// uses the same attribute names.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserSpec {
     /// Generate this many users with seeded fake data instead of one explicit user.
@@ -113,70 +137,95 @@ pub struct UserSpec {
     #[serde(default, deserialize_with = "expand_vec")]
     pub groups: Vec<String>,
     // The JumpCloud user attributes of the connector table.
+    /// JumpCloud username (letters, digits, `.`, `_`, `-`; not an email); names
+    /// the user in steps. Sent as `userName` with `username_from: username`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub username: Option<String>,
+    /// Email; sent as `userName` (default) and `emails[type=work,primary]`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub email: Option<String>,
+    /// First name; sent as `name.givenName`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub firstname: Option<String>,
+    /// Last name; sent as `name.familyName`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub lastname: Option<String>,
+    /// Display name; sent as `displayName` (default: "first last").
     #[serde(default, deserialize_with = "expand_opt")]
     pub displayname: Option<String>,
+    /// jobTitle; sent as `title`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub job_title: Option<String>,
+    /// Sent as the enterprise extension's `department`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub department: Option<String>,
+    /// Sent as the enterprise extension's `employeeNumber`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub employee_identifier: Option<String>,
+    /// Sent as the enterprise extension's `costCenter`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub cost_center: Option<String>,
+    /// Sent as the enterprise extension's `organization`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub company: Option<String>,
+    /// employeeType; sent as `userType`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub employee_type: Option<String>,
+    /// Sent as `locale`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub location: Option<String>,
     /// Work phone number; sent as a `tel:` URI.
     #[serde(default, deserialize_with = "expand_opt")]
     pub phone: Option<String>,
+    /// Work address; sent as `addresses[type=work]`.
     #[serde(default)]
     pub address: Option<AddressSpec>,
+    /// JumpCloud user state (default `activated`). STAGED users are never sent.
     #[serde(default)]
     pub state: Option<UserStateSpec>,
+    /// A user with an expired password is sent with `active: false`.
     #[serde(default)]
     pub password_expired: Option<bool>,
 }
 
 /// A work address.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressSpec {
+    /// Sent as `streetAddress`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub street: Option<String>,
+    /// City; sent as `locality`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub locality: Option<String>,
+    /// State or province; sent as `region`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub region: Option<String>,
+    /// Sent as `postalCode`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub postal_code: Option<String>,
+    /// Sent as `country`.
     #[serde(default, deserialize_with = "expand_opt")]
     pub country: Option<String>,
 }
 
 /// JumpCloud user states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStateSpec {
+    /// Active; provisioned once bound.
     Activated,
+    /// Not yet active; never sent until `activate_user`.
     Staged,
+    /// Sent with `active: false`.
     Suspended,
 }
 
 /// A user group.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
+    /// Group name; sent as `displayName`; names the group in steps.
     #[serde(deserialize_with = "expand")]
     pub name: String,
     /// Usernames of the members.
@@ -185,15 +234,18 @@ pub struct GroupSpec {
 }
 
 /// The SSO application and its Identity Management settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AppSpec {
+    /// The application's display name (default "Custom SCIM App").
     #[serde(deserialize_with = "expand")]
     pub name: String,
-    /// A new, unused email for the activation test user.
+    /// A new, unused email for the activation test user (default
+    /// `jc-test@jumpcloud.com`); it must not exist at the SP.
     #[serde(deserialize_with = "expand")]
     pub test_user_email: String,
-    /// "Enable management of User Groups and Group Membership in this application".
+    /// "Enable management of User Groups and Group Membership in this
+    /// application" (default false).
     pub group_management: bool,
     /// Users bound directly to the app before the first step.
     #[serde(deserialize_with = "expand_vec")]

@@ -4,10 +4,13 @@
 
 use super::env::{expand, expand_opt};
 use super::model::{GroupSpec, UserSpec};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::collections::BTreeMap;
 use std::fmt;
+
+mod schema;
 
 /// Every step name, for errors and suggestions.
 pub const ACTIONS: &[&str] = &[
@@ -137,64 +140,77 @@ impl Action {
 }
 
 /// `update_user: { user: alice, set: { job_title: CTO } }`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// The user's `username`.
     #[serde(deserialize_with = "expand")]
     pub user: String,
+    /// Attributes to change (user attributes only: not `username`,
+    /// `generate`, `email_domain` or `groups`).
     pub set: UserSpec,
 }
 
 /// `rename_group: { group: Engineering, to: Platform }`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
+    /// The group's current name.
     #[serde(deserialize_with = "expand")]
     pub group: String,
+    /// The new name.
     #[serde(deserialize_with = "expand")]
     pub to: String,
 }
 
 /// `add_to_group: { user: bob, group: Engineering }`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Membership {
+    /// The user's `username`.
     #[serde(deserialize_with = "expand")]
     pub user: String,
+    /// The group's name.
     #[serde(deserialize_with = "expand")]
     pub group: String,
 }
 
 /// `activate: { test_user_email: other@jumpcloud.com }`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ActivateArgs {
+    /// The test user's email for this activation (default: the app's
+    /// `test_user_email`).
     #[serde(default, deserialize_with = "expand_opt")]
     test_user_email: Option<String>,
 }
 
 /// A raw request relative to the SCIM base URL.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
+    /// HTTP method, e.g. `GET`.
     #[serde(deserialize_with = "expand")]
     pub method: String,
     /// Path after the base URL, with an optional query string (`/Users?count=1`).
     #[serde(deserialize_with = "expand")]
     pub path: String,
+    /// Extra request headers.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// JSON request body.
     #[serde(default)]
     pub body: Option<serde_json::Value>,
     /// Send without the target's credentials (to test 401 handling).
     #[serde(default)]
     pub no_auth: bool,
+    /// What the request is expected to produce (or put `expect:` beside `request`).
     #[serde(default)]
     pub expect: Option<Expect>,
 }
 
 /// What a step is expected to produce. Absent: the step must pass.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `pass` (default) or `fail`.
@@ -213,10 +229,12 @@ pub struct Expect {
 }
 
 /// Expected step outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The step must pass (the default).
     Pass,
+    /// The step must fail; it passes only if it fails.
     Fail,
 }
 

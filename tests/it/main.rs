@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see STYLE.md).
 
 mod bulk;
+mod ecosystem;
 mod errors;
 mod faults;
 mod helpers;

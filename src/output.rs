@@ -1,0 +1,142 @@
+//! What `jcsim run` prints on stdout: the human summary (coloured on a
+//! terminal, with a progress bar on stderr), or one JSON document
+//! (`--format json`) holding every scenario's `summary.json`.
+
+use crate::engine::RunSummary;
+use crate::scenario::Scenario;
+use crate::term::{Progress, Term, render};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::Write;
+
+/// The output format of `jcsim run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Steps, failed checks and one line per scenario.
+    #[default]
+    Human,
+    /// One JSON document: `{ exit_code, scenarios: [summary.json…], skipped, errors }`.
+    Json,
+}
+
+/// The `--format json` document.
+#[derive(Debug, Default, Serialize)]
+pub struct JsonReport {
+    pub jcsim_version: &'static str,
+    /// The process exit code: 0 pass, 1 a check failed, 2 invalid, 3 unreachable.
+    pub exit_code: i32,
+    /// Each run's `summary.json`, in run order.
+    pub scenarios: Vec<Value>,
+    /// Scenarios not run, and why.
+    pub skipped: Vec<Skipped>,
+    /// Scenarios that could not be loaded or run.
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// A scenario that was not run.
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    pub scenario: String,
+    pub file: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorEntry {
+    /// The scenario file, when the error belongs to one.
+    pub file: Option<String>,
+    /// The message as printed on stderr.
+    pub message: String,
+}
+
+/// Collects and prints the results of one `jcsim run`.
+pub struct RunOutput<W: Write> {
+    format: Format,
+    quiet: bool,
+    term: Term,
+    progress: Progress,
+    report: JsonReport,
+    out: W,
+}
+
+impl<W: Write> RunOutput<W> {
+    /// `total` is the number of scenarios (the progress bar's length).
+    pub fn new(format: Format, quiet: bool, term: Term, total: usize, out: W) -> Self {
+        RunOutput {
+            format,
+            quiet,
+            progress: Progress::new(total, term.progress),
+            term,
+            report: JsonReport { jcsim_version: env!("CARGO_PKG_VERSION"), ..JsonReport::default() },
+            out,
+        }
+    }
+
+    /// A scenario starts running.
+    pub fn started(&self, s: &Scenario) {
+        tracing::info!(file = %s.source.file, scenario = %s.name, "running scenario");
+        self.progress.start(&s.name);
+    }
+
+    /// A scenario is skipped.
+    pub fn skipped(&mut self, s: &Scenario, reason: String) -> std::io::Result<()> {
+        self.progress.done();
+        if self.format == Format::Human {
+            let line = format!("SKIP {} ({}): {reason}\n", s.name, s.source.file);
+            self.print(&line)?;
+        }
+        self.report.skipped.push(Skipped { scenario: s.name.clone(), file: s.source.file.clone(), reason });
+        Ok(())
+    }
+
+    /// A scenario ran to completion.
+    pub fn finished(&mut self, summary: &RunSummary) -> std::io::Result<()> {
+        self.progress.done();
+        match self.format {
+            Format::Human => {
+                let mut text = Vec::new();
+                crate::engine::print_summary(summary, self.quiet, &mut text)?;
+                self.print(&String::from_utf8_lossy(&text))
+            }
+            Format::Json => {
+                self.report.scenarios.push(summary_json(summary)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// A scenario (or the whole run) failed before producing results. The
+    /// message goes to stderr as is in every format, and into the JSON document.
+    pub fn error(&mut self, file: Option<&str>, message: &str) {
+        self.progress.done();
+        self.progress.suspend(|| eprintln!("{message}"));
+        self.report.errors.push(ErrorEntry { file: file.map(str::to_string), message: message.to_string() });
+    }
+
+    /// Clear the progress bar and, for JSON, print the document.
+    pub fn finish(mut self, exit_code: i32) -> std::io::Result<()> {
+        self.progress.finish();
+        if self.format == Format::Json {
+            self.report.exit_code = exit_code;
+            serde_json::to_writer_pretty(&mut self.out, &self.report)?;
+            writeln!(self.out)?;
+        }
+        self.out.flush()
+    }
+
+    fn print(&mut self, text: &str) -> std::io::Result<()> {
+        let text = render(text, self.term.color);
+        let out = &mut self.out;
+        self.progress.suspend(|| {
+            out.write_all(text.as_bytes())?;
+            out.flush()
+        })
+    }
+}
+
+/// The run's `summary.json` as written to disk: same shape, already redacted.
+fn summary_json(summary: &RunSummary) -> std::io::Result<Value> {
+    let path = summary.run_dir.join("summary.json");
+    let text = std::fs::read_to_string(&path)?;
+    serde_json::from_str(&text).map_err(std::io::Error::other)
+}

@@ -1,0 +1,240 @@
+//! Terminal conventions: when to colour (no-color.org, `CLICOLOR_FORCE`), when
+//! to draw a progress bar (a terminal, not `--quiet`, not CI), and rendering
+//! the human summary safely.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The bar on screen, if any, so that log lines can be printed around it.
+static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Run `f` (which writes to the terminal) with the active progress bar, if
+/// any, hidden, so the two do not interleave.
+pub fn suspend_progress<R>(f: impl FnOnce() -> R) -> R {
+    let bar = ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match bar {
+        Some(b) => b.suspend(f),
+        None => f(),
+    }
+}
+
+const GREEN: &str = "\x1b[32m";
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const BOLD_GREEN: &str = "\x1b[1;32m";
+const BOLD_RED: &str = "\x1b[1;31m";
+const RESET: &str = "\x1b[0m";
+
+/// True when `name` is set to a non-empty value other than `0` or `false`.
+fn flag(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> bool {
+    env(name).is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Whether to colour stdout: never with `NO_COLOR` set to anything non-empty
+/// (no-color.org) or `TERM=dumb`; always with `CLICOLOR_FORCE`; otherwise
+/// only when stdout is a terminal.
+pub fn color_enabled(stdout_is_terminal: bool, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if flag(env, "CLICOLOR_FORCE") {
+        return true;
+    }
+    stdout_is_terminal && env("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// Whether to draw a progress bar on stderr: only on a terminal, never with
+/// `--quiet`, and never under CI (`CI` set, as every CI service does).
+pub fn progress_enabled(stderr_is_terminal: bool, quiet: bool, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    stderr_is_terminal && !quiet && !flag(env, "CI") && env("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// The process environment, for the functions above.
+pub fn process_env(name: &str) -> Option<OsString> {
+    std::env::var_os(name)
+}
+
+/// Output settings for this process, detected once.
+#[derive(Debug, Clone, Copy)]
+pub struct Term {
+    pub color: bool,
+    pub progress: bool,
+}
+
+impl Term {
+    /// Detect from the real terminal and environment.
+    pub fn detect(quiet: bool) -> Term {
+        Term {
+            color: color_enabled(std::io::stdout().is_terminal(), &process_env),
+            progress: progress_enabled(std::io::stderr().is_terminal(), quiet, &process_env),
+        }
+    }
+}
+
+/// Make text from the SP safe for a terminal and, with `color`, colour the
+/// verdict marks: `✓`/`PASS` green, `✗`/`FAIL`/`UNREACHABLE` red, `!`/`SKIP`
+/// yellow. Control characters (an SP could send escape sequences in a
+/// `detail` or `displayName`) are shown as `�` so they cannot drive the
+/// terminal.
+pub fn render(text: &str, color: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let body: String = body.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect();
+        out.push_str(&paint_line(&body, color));
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Colour the first word of a summary line if it is a verdict mark.
+fn paint_line(line: &str, color: bool) -> String {
+    let trimmed = line.trim_start();
+    let indent = &line[..line.len() - trimmed.len()];
+    let word = trimmed.split(' ').next().unwrap_or("");
+    let style = match word {
+        "✓" => GREEN,
+        "✗" => RED,
+        "!" => YELLOW,
+        "PASS" => BOLD_GREEN,
+        "FAIL" | "UNREACHABLE" => BOLD_RED,
+        "SKIP" => YELLOW,
+        _ => "",
+    };
+    if !color || style.is_empty() {
+        return line.to_string();
+    }
+    format!("{indent}{style}{word}{RESET}{}", &trimmed[word.len()..])
+}
+
+/// A progress bar over the scenarios of a run, drawn on stderr, or nothing.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// A bar of `total` scenarios when `enabled`, else a no-op.
+    pub fn new(total: usize, enabled: bool) -> Progress {
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::new(total as u64);
+            let style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {elapsed:>4} {wide_msg}")
+                .expect("the template is valid")
+                .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(100));
+            *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+            bar
+        });
+        Progress { bar }
+    }
+
+    /// Show which scenario runs now.
+    pub fn start(&self, scenario: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(scenario.to_string());
+        }
+    }
+
+    /// Count a finished scenario.
+    pub fn done(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    /// Run `f` (which prints) with the bar hidden, so lines do not interleave.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
+
+    /// Remove the bar from the terminal.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+            ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
+
+    /// True when a bar is drawn.
+    pub fn is_visible(&self) -> bool {
+        self.bar.is_some()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
+    }
+
+    #[test]
+    fn colour_follows_the_terminal_no_color_and_clicolor_force() {
+        assert!(color_enabled(true, &env(&[])));
+        assert!(!color_enabled(false, &env(&[])));
+        assert!(!color_enabled(true, &env(&[("NO_COLOR", "1")])));
+        // no-color.org: an empty NO_COLOR does not disable colour.
+        assert!(color_enabled(true, &env(&[("NO_COLOR", "")])));
+        assert!(color_enabled(false, &env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!color_enabled(false, &env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!color_enabled(false, &env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])));
+        assert!(!color_enabled(true, &env(&[("TERM", "dumb")])));
+    }
+
+    #[test]
+    fn progress_only_on_a_terminal_outside_ci_and_not_quiet() {
+        assert!(progress_enabled(true, false, &env(&[])));
+        assert!(!progress_enabled(false, false, &env(&[])));
+        assert!(!progress_enabled(true, true, &env(&[])));
+        assert!(!progress_enabled(true, false, &env(&[("CI", "true")])));
+        assert!(progress_enabled(true, false, &env(&[("CI", "false")])));
+        assert!(!progress_enabled(true, false, &env(&[("TERM", "dumb")])));
+    }
+
+    #[test]
+    fn render_colours_marks_only_when_asked() {
+        let text =
+            "  ✓  1. activate\n       ✗ scim.status: 500\n  PASS x: 1 passed\nFAIL y\nSKIP z\n  fix: PASS it on\n";
+        assert_eq!(render(text, false), text);
+        let coloured = render(text, true);
+        assert!(coloured.contains("  \x1b[32m✓\x1b[0m  1. activate\n"), "{coloured:?}");
+        assert!(coloured.contains("       \x1b[31m✗\x1b[0m scim.status"), "{coloured:?}");
+        assert!(coloured.contains("  \x1b[1;32mPASS\x1b[0m x:"), "{coloured:?}");
+        assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m y"), "{coloured:?}");
+        assert!(coloured.contains("\x1b[33mSKIP\x1b[0m z"), "{coloured:?}");
+        assert!(coloured.contains("  fix: PASS it on\n"), "{coloured:?}");
+    }
+
+    #[test]
+    fn render_neutralises_escape_sequences_from_the_sp() {
+        let text = "       ✗ scim.detail: \x1b]0;pwned\x07\x1b[2J gone\n";
+        let out = render(text, false);
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+        assert!(out.contains("\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}[2J gone\n"), "{out:?}");
+    }
+
+    #[test]
+    fn a_disabled_progress_bar_draws_nothing_and_still_runs_closures() {
+        let p = Progress::new(3, false);
+        p.start("x");
+        p.done();
+        assert!(!p.is_visible());
+        assert_eq!(p.suspend(|| 7), 7);
+    }
+}
