@@ -71,7 +71,7 @@ impl Session {
 
     /// Record an event that is not part of a step.
     pub fn record(&self, event: Event) -> Result<Event, EngineError> {
-        self.recorder.record(event).map_err(|e| EngineError::Record { dir: self.dir_name(), source: e })
+        self.recorder.record_redacted(event).map_err(|e| EngineError::Record { dir: self.dir_name(), source: e })
     }
 
     fn dir_name(&self) -> String {

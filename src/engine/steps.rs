@@ -87,7 +87,7 @@ pub(super) async fn run_step(
 }
 
 fn record(ctx: &Recording<'_>, ev: Event) -> Result<Event, EngineError> {
-    ctx.recorder.record(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
+    ctx.recorder.record_redacted(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
 }
 
 /// Apply the action and collect what the provisioning model found.

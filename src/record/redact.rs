@@ -14,7 +14,8 @@ const MIN_SECRET_LEN: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     headers: Vec<String>,
-    secrets: Vec<String>,
+    /// Each secret with its JSON-escaped form, longest first.
+    secrets: Vec<(String, String)>,
 }
 
 impl Redactor {
@@ -36,10 +37,12 @@ impl Redactor {
 
     /// Also mask every occurrence of `value`.
     pub fn secret(mut self, value: &str) -> Self {
-        if value.len() >= MIN_SECRET_LEN && !self.secrets.iter().any(|s| s == value) {
-            self.secrets.push(value.to_string());
+        if value.len() >= MIN_SECRET_LEN && !self.secrets.iter().any(|(s, _)| s == value) {
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            let escaped = escaped.trim_matches('"').to_string();
+            self.secrets.push((value.to_string(), escaped));
             // Longest first, so a secret that contains another is masked whole.
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            self.secrets.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
         }
         self
     }
@@ -61,14 +64,12 @@ impl Redactor {
     /// Replace every secret in `text`, in its raw and its JSON-escaped form.
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for secret in &self.secrets {
+        for (secret, escaped) in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), REDACTED);
             }
-            let escaped = serde_json::to_string(secret).unwrap_or_default();
-            let escaped = escaped.trim_matches('"');
-            if escaped != secret && out.contains(escaped) {
-                out = out.replace(escaped, REDACTED);
+            if escaped != secret && out.contains(escaped.as_str()) {
+                out = out.replace(escaped.as_str(), REDACTED);
             }
         }
         out

@@ -68,22 +68,33 @@ impl Recorder {
         self.next_exchange.load(Ordering::Relaxed) - 1
     }
 
-    /// Redact and append one event. Returns the redacted event.
-    pub fn record(&self, mut event: Event) -> io::Result<Event> {
-        let redactor = self.redactor();
+    /// Redact and append one event.
+    pub fn record(&self, event: Event) -> io::Result<()> {
+        self.write(event).map(|_| ())
+    }
+
+    /// Redact and append one event, and return its redacted form (for callers
+    /// that show it, such as the terminal summary).
+    pub fn record_redacted(&self, event: Event) -> io::Result<Event> {
+        let line = self.write(event)?;
+        serde_json::from_str(&line).map_err(io::Error::other)
+    }
+
+    fn write(&self, mut event: Event) -> io::Result<String> {
+        let redactor = self.redactor.read().unwrap_or_else(|p| p.into_inner());
         redactor.event(&mut event);
-        let line = serde_json::to_string(&event).map_err(io::Error::other)?;
-        let line = redactor.text(&line);
+        let mut line = serde_json::to_string(&event).map_err(io::Error::other)?;
+        line = redactor.text(&line);
+        drop(redactor);
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(file) = guard.as_mut() {
-            let mut buf = line.clone().into_bytes();
-            buf.push(b'\n');
-            file.write_all(&buf)?;
+            line.push('\n');
+            // One write per line: a crash leaves whole lines plus at most one torn line.
+            file.write_all(line.as_bytes())?;
             file.flush()?;
+            line.pop();
         }
-        drop(guard);
-        // Re-read the redacted form so callers never hold an unredacted copy.
-        serde_json::from_str(&line).map_err(io::Error::other)
+        Ok(line)
     }
 }
 
@@ -133,7 +144,7 @@ mod tests {
             expected: None,
             actual: None,
         });
-        let back = rec.record(ev).unwrap();
+        let back = rec.record_redacted(ev).unwrap();
         let Event::Check(c) = back else { panic!("not a check") };
         assert_eq!(c.message, "server said [REDACTED]");
         let text = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Bulk sync benchmark (a script, not a test): bind a group of N users against
+# the embedded SP (`jcsim sp`, a separate process so jcsim's own memory is
+# measured alone) at several concurrencies, and compare jcsim's request rate
+# with wrk sending the same endpoint mix (userName lookup + user create) at the
+# same concurrency to the same SP: the raw-HTTP ceiling. Prints wall time,
+# requests/s, the ratio to the ceiling and jcsim's peak RSS.
+#
+# Usage: scripts/bench/bulk.sh            (from the repository root)
+# Env:   BULK_USERS ("10000 100000")  BULK_CONCURRENCY ("1 8 32")  BENCH_DIR (target/bench)
+#        BULK_SCIM2=1 also runs the 10,000-user bind against python's scim2-server.
+# Loopback only; every process is killed on exit.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+USERS_LIST=${BULK_USERS:-"10000 100000"}
+CONC_LIST=${BULK_CONCURRENCY:-"1 8 32"}
+DIR=${BENCH_DIR:-target/bench}/bulk
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+TOKEN="bulk-$$-$RANDOM"
+export BULK_TOKEN=$TOKEN
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+log() { printf '==> %s\n' "$*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "nothing at $1" >&2; exit 1; }
+
+if ! command -v wrk >/dev/null; then
+    [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
+fi
+log "building jcsim (release)"
+cargo build --release --quiet
+JCSIM=${CARGO_TARGET_DIR:-target}/release/jcsim
+
+start_sp() { # -> sets SP_PID, SP_BASE
+    local port; port=$(free_port)
+    "$JCSIM" sp --listen "127.0.0.1:$port" --token "$TOKEN" >"$DIR/sp.log" 2>&1 &
+    SP_PID=$!; PIDS+=("$SP_PID")
+    wait_http "http://127.0.0.1:$port/healthz"
+    SP_BASE="http://127.0.0.1:$port/scim/v2"
+}
+
+scenario() { # N C -> file
+    local f="$DIR/bulk-$1-$2.yaml"
+    cat >"$f" <<EOF
+name: bulk $1 users at concurrency $2
+behaviour: { concurrency: $2 }
+app: { group_management: true }
+directory:
+  users: [{ generate: $1, email_domain: bulk.test, groups: [All] }]
+  groups: [{ name: All }]
+steps:
+  - activate
+  - bind_group: All
+EOF
+    echo "$f"
+}
+
+cat >"$DIR/mix.lua" <<'LUA'
+-- The bind's endpoint mix: a userName lookup, then a create, per user.
+local token = os.getenv("BULK_TOKEN")
+local run = os.getenv("BULK_RUN")
+local headers = {["Content-Type"] = "application/scim+json", ["Authorization"] = "Bearer " .. token}
+local tid, n = 0, 0
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("tid", counter) end
+function request()
+    n = n + 1
+    local user = string.format("w%s-%d-%d@bulk.test", run, tid, math.floor((n + 1) / 2))
+    if n % 2 == 1 then
+        return wrk.format("GET", "/scim/v2/Users?filter=userName%20eq%20%22" .. user:gsub("@", "%%40") .. "%22", headers)
+    end
+    return wrk.format("POST", "/scim/v2/Users", headers, '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"' .. user .. '"}')
+end
+function done(summary) io.write(string.format("RESULT %d %.6f\n", summary.requests, summary.duration / 1e6)) end
+LUA
+
+ceiling() { # BASE C SECONDS -> rps
+    local threads=$(( $2 < 2 ? 1 : 2 ))
+    local out
+    out=$(BULK_RUN="$2$RANDOM" wrk -t "$threads" -c "$2" -d "${3}s" -s "$DIR/mix.lua" "${1%/scim/v2}" 2>&1)
+    awk '/^RESULT/ { printf "%.0f", $2 / $3 }' <<<"$out"
+}
+
+printf '\n%-8s %5s %10s %10s %10s %12s %8s %10s\n' users conc requests "wall s" "jcsim rps" "wrk rps" ratio "peak RSS"
+for n in $USERS_LIST; do
+    for c in $CONC_LIST; do
+        start_sp
+        f=$(scenario "$n" "$c")
+        out="$DIR/runs-$n-$c"
+        rm -rf "$out"
+        /usr/bin/time -f '%e %M' -o "$DIR/time.txt" \
+            "$JCSIM" run "$f" --target "$SP_BASE" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
+        read -r wall rss_kb <"$DIR/time.txt"
+        summary=$(ls "$out"/*/summary.json | head -1)
+        read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
+        jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
+        secs=$(awk -v ms="$run_ms" 'BEGIN { s = ms / 1000; if (s < 3) s = 3; if (s > 20) s = 20; printf "%d", s }')
+        cap=$(ceiling "$SP_BASE" "$c" "$secs")
+        ratio=$(awk -v a="$jc_rps" -v b="$cap" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+        printf '%-8s %5s %10s %10s %10s %12s %8s %8.1f MiB\n' "$n" "$c" "$exchanges" "$wall" "$jc_rps" "$cap" "$ratio" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+        kill "$SP_PID" 2>/dev/null || true; wait "$SP_PID" 2>/dev/null || true
+    done
+done
+
+if [ "${BULK_SCIM2:-0}" = 1 ]; then
+    venv=${JCSIM_INTEROP_DIR:-target/interop}/venv
+    [ -x "$venv/bin/scim2-server" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q "scim2-server==0.8.3"; }
+    port=$(free_port)
+    "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$TOKEN" >"$DIR/scim2.log" 2>&1 &
+    PIDS+=($!)
+    wait_http "http://127.0.0.1:$port/v2/ServiceProviderConfig"
+    for c in 1 8; do
+        f=$(scenario 10000 "$c"); out="$DIR/runs-scim2-$c"; rm -rf "$out"
+        /usr/bin/time -f '%e %M' -o "$DIR/time.txt" "$JCSIM" run "$f" --target "http://127.0.0.1:$port/v2" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
+        read -r wall rss_kb <"$DIR/time.txt"
+        summary=$(ls "$out"/*/summary.json | head -1)
+        read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
+        printf 'scim2-server: 10000 users, concurrency %s: %s requests in %s s wall (%s rps): the SP is the limit\n' "$c" "$exchanges" "$wall" \
+            "$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')"
+    done
+fi
