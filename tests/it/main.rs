@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see STYLE.md).
 
 mod bulk;
+mod crash;
 mod ecosystem;
 mod errors;
 mod faults;
