@@ -26,6 +26,9 @@ pub struct Session {
     /// Strictness, waivers and read-back after each step.
     pub policy: Policy,
     pacer: Pacer,
+    /// SCIM root of JumpCloud's own API as identity sources see it (recorded
+    /// in `inbound` exchanges); `jcsim serve` sets its own URL.
+    pub inbound_base: String,
 }
 
 impl Session {
@@ -40,6 +43,7 @@ impl Session {
             any_response: false,
             policy: Policy::default(),
             pacer: Pacer::new(0.0),
+            inbound_base: super::inbound::IN_PROCESS_BASE.to_string(),
         }
     }
 
@@ -87,6 +91,7 @@ impl Session {
             inspect: InspectOptions { slow_ms: self.prov.behaviour.slow_response_ms as f64 },
             pacer: &self.pacer,
             log: Default::default(),
+            inbound_base: &self.inbound_base,
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();
