@@ -37,7 +37,13 @@ pub(super) async fn run_step(
     let mut findings = match &step.action {
         Action::Request(r) => raw_request(r, ctx).await,
         Action::Inbound(r) => {
-            let status_expected = r.expect.as_ref().or(step.expect.as_ref()).is_some_and(|e| e.status.is_some());
+            // A status named by `expect` judges the answer there, unless the step
+            // is expected to fail (then the refusal is the failure).
+            let status_expected = r
+                .expect
+                .as_ref()
+                .or(step.expect.as_ref())
+                .is_some_and(|e| e.status.is_some() && e.outcome != Some(crate::scenario::Outcome::Fail));
             super::inbound::run(r, status_expected, dir, prov, ctx).await
         }
         action => act(action, dir, prov, ctx).await,
