@@ -461,7 +461,10 @@ async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<i32> {
         return Ok(exit::INVALID);
     };
     if !args.listen.ip().is_loopback() {
-        eprintln!("jcsim jumpcloud-api: listening on {} (not loopback): anyone with the API key can change the directory", args.listen);
+        eprintln!(
+            "jcsim jumpcloud-api: listening on {} (not loopback): anyone with the API key can change the directory",
+            args.listen
+        );
     }
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;

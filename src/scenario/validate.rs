@@ -339,7 +339,9 @@ fn inbound(
     let path = r.path.split('?').next().unwrap_or_default().trim_end_matches('/');
     match method.as_str() {
         "POST" if path == "/Users" => {
-            if let Some(name) = r.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(|v| v.as_str()) {
+            if let Some(name) =
+                r.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(|v| v.as_str())
+            {
                 users.insert(name.to_string());
             }
         }

@@ -42,7 +42,10 @@ pub async fn rotate(State(state): State<ConsoleState>, Extension(v): Extension<V
         &v.sid,
         Flash::ok(
             "New API key generated",
-            Some("The previous key no longer works. Use \"Copy API key\" to give the new one to your identity source.".into()),
+            Some(
+                "The previous key no longer works. Use \"Copy API key\" to give the new one to your identity source."
+                    .into(),
+            ),
         ),
     );
     Redirect::to(TO).into_response()

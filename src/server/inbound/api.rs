@@ -57,10 +57,18 @@ pub fn handle(dir: &mut Directory, req: &ApiRequest, base: &str) -> Handled {
     let (event, label, result): (&'static str, String, Res) = match (method.as_str(), segs.as_slice()) {
         ("GET", ["Users"]) => ("inbound_user_lookup", list_label(query), list(dir, query, base)),
         ("POST", ["Users"]) => {
-            let who = req.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(Value::as_str);
-            ("inbound_user_create", format!("HRIS creates {}", who.unwrap_or("a user")), create(dir, req.body.as_ref(), base))
+            let who =
+                req.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(Value::as_str);
+            (
+                "inbound_user_create",
+                format!("HRIS creates {}", who.unwrap_or("a user")),
+                create(dir, req.body.as_ref(), base),
+            )
         }
-        ("GET", ["Users", id]) => ("inbound_user_lookup", format!("HRIS reads user {id}"), get(dir, id, base)),
+        ("POST", ["Users", ".search"] | [".search"]) => {
+            ("inbound_user_lookup", "HRIS searches users".into(), search(dir, req.body.as_ref(), base))
+        }
+        ("GET", ["Users", id]) => ("inbound_user_lookup", format!("HRIS reads user {id}"), get(dir, id, query, base)),
         ("PUT", ["Users", id]) => {
             ("inbound_user_update", format!("HRIS replaces user {id}"), put(dir, id, req.body.as_ref(), base))
         }
@@ -83,8 +91,8 @@ pub fn handle(dir: &mut Directory, req: &ApiRequest, base: &str) -> Handled {
         ),
         _ => ("inbound_other", format!("HRIS {method} {path}"), Err(ScimError::for_status(StatusCode::NOT_FOUND))),
     };
-    let writes = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
-    let changed = writes && result.is_ok() && event != "inbound_other" && event != "inbound_discovery";
+    let writes = matches!(event, "inbound_user_create" | "inbound_user_update" | "inbound_user_delete");
+    let changed = writes && result.is_ok();
     let response = match result {
         Ok((status, body)) => {
             let location = (status == 201)
@@ -169,7 +177,16 @@ fn check_filter_in_emails(f: &Filter) -> Result<(), ScimError> {
 }
 
 fn list(dir: &Directory, query: &str, base: &str) -> Res {
-    let q = ListQuery::from_query(&pairs(query)?)?;
+    run_list(dir, ListQuery::from_query(&pairs(query)?)?, base)
+}
+
+/// `POST /Users/.search` with a SearchRequest body.
+fn search(dir: &Directory, b: Option<&Value>, base: &str) -> Res {
+    let body = body(b)?.as_object().cloned().unwrap_or_default();
+    run_list(dir, ListQuery::from_search(&body)?, base)
+}
+
+fn run_list(dir: &Directory, q: ListQuery, base: &str) -> Res {
     if let Some(f) = &q.filter {
         check_filter(f)?;
     }
@@ -180,7 +197,8 @@ fn list(dir: &Directory, query: &str, base: &str) -> Res {
         .filter(|doc| q.filter.as_ref().is_none_or(|f| f.matches(doc, &default_case_exact)))
         .collect();
     let total = hits.len();
-    let page: Vec<Value> = hits.into_iter().skip(q.start - 1).take(q.count).map(|d| project(d, &q.projection)).collect();
+    let page: Vec<Value> =
+        hits.into_iter().skip(q.start - 1).take(q.count).map(|d| project(d, &q.projection)).collect();
     Ok((
         200,
         json!({
@@ -197,8 +215,9 @@ fn user<'d>(dir: &'d Directory, id: &str) -> Result<&'d User, ScimError> {
     dir.user_by_id(id).ok_or_else(|| ScimError::not_found("User", id))
 }
 
-fn get(dir: &Directory, id: &str, base: &str) -> Res {
-    Ok((200, mapping::to_scim(user(dir, id)?, base)))
+fn get(dir: &Directory, id: &str, query: &str, base: &str) -> Res {
+    let projection = crate::server::sp::list::Projection::from_query(&pairs(query)?)?;
+    Ok((200, project(mapping::to_scim(user(dir, id)?, base), &projection)))
 }
 
 fn body(b: Option<&Value>) -> Result<&Value, ScimError> {

@@ -38,7 +38,7 @@ fn service_provider_config(base: &str) -> Value {
         "sort": {"supported": false},
         "etag": {"supported": false},
         "authenticationSchemes": [{
-            "type": "httpbasic",
+            "type": "apikey",
             "name": "API key",
             "description": "The organization's admin API key in the x-api-key header (API Settings in the console)",
             "primary": true,
@@ -124,16 +124,28 @@ fn user_schema(base: &str) -> Value {
         .map(|n| s(n, "Work address (JumpCloud keeps one)"))
         .collect();
     address_sub.extend([s("type", "Only `work` is kept"), typed(s("primary", "Primary value"), "boolean")]);
-    let mut emails = complex("emails", true, multi_sub("JumpCloud's email: required, valid, at most 1024 characters"), "The primary (else work, else first) email is JumpCloud's email");
+    let mut emails = complex(
+        "emails",
+        true,
+        multi_sub("JumpCloud's email: required, valid, at most 1024 characters"),
+        "The primary (else work, else first) email is JumpCloud's email",
+    );
     emails["required"] = json!(true);
+    emails["subAttributes"][0]["required"] = json!(true);
     let attrs = vec![
         id,
         external,
-        required(s("userName", "JumpCloud's username: letters, digits, . _ - only, not an email, at most 1024 characters"), true),
+        required(
+            s("userName", "JumpCloud's username: letters, digits, . _ - only, not an email, at most 1024 characters"),
+            true,
+        ),
         complex(
             "name",
             false,
-            vec![s("givenName", "firstname, at most 1024 characters"), s("familyName", "lastname, at most 1024 characters")],
+            vec![
+                s("givenName", "firstname, at most 1024 characters"),
+                s("familyName", "lastname, at most 1024 characters"),
+            ],
             "First and last name",
         ),
         s("displayName", "displayname"),

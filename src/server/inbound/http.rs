@@ -120,7 +120,7 @@ async fn handle(
 async fn step(state: &ConsoleState, req: InboundRequest, base: String) -> Result<ApiResponse, ConsoleError> {
     let mut core = state.core().await;
     core.session.inbound_base = base;
-    let writes = req.method != "GET";
+    let writes = req.method != "GET" && !req.path.starts_with("/Users/.search");
     let step = Step { action: Action::Inbound(req), expect: None, line: 0, col: 0 };
     let (summary, log) = core.session.step(&step).await?;
     let failed = summary.verdict == Verdict::Fail;
@@ -142,10 +142,7 @@ async fn step(state: &ConsoleState, req: InboundRequest, base: String) -> Result
 
 /// `jcsim jumpcloud-api`: the inbound API alone (plus `/healthz`), over the
 /// console's state so `--state` and `--runs` work as with `jcsim serve`.
-pub async fn serve_standalone(
-    listener: tokio::net::TcpListener,
-    config: ConsoleConfig,
-) -> Result<(), ConsoleError> {
+pub async fn serve_standalone(listener: tokio::net::TcpListener, config: ConsoleConfig) -> Result<(), ConsoleError> {
     let state = ConsoleState::new(config).await?;
     let app = Router::new()
         .nest(PREFIX, router(state.clone()))

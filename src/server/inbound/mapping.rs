@@ -165,9 +165,12 @@ pub fn to_scim(u: &User, base: &str) -> Value {
     if !name.is_empty() {
         m.insert("name".into(), Value::Object(name));
     }
-    for (k, v) in
-        [("displayName", &u.displayname), ("title", &u.job_title), ("userType", &u.employee_type), ("locale", &u.location)]
-    {
+    for (k, v) in [
+        ("displayName", &u.displayname),
+        ("title", &u.job_title),
+        ("userType", &u.employee_type),
+        ("locale", &u.location),
+    ] {
         if !v.is_empty() {
             m.insert(k.into(), json!(v));
         }

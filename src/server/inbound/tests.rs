@@ -131,7 +131,10 @@ fn create_maps_every_attribute_and_stages_with_a_pending_password() {
         (u.email.as_str(), u.firstname.as_str(), u.lastname.as_str(), u.displayname.as_str()),
         ("jane@example.com", "Jane", "Doe", "Jane D.")
     );
-    assert_eq!((u.job_title.as_str(), u.employee_type.as_str(), u.location.as_str()), ("Engineer", "Contractor", "en-GB"));
+    assert_eq!(
+        (u.job_title.as_str(), u.employee_type.as_str(), u.location.as_str()),
+        ("Engineer", "Contractor", "en-GB")
+    );
     assert_eq!(
         (u.department.as_str(), u.employee_identifier.as_str(), u.cost_center.as_str(), u.company.as_str()),
         ("R&D", "7", "CC-1", "Acme")
@@ -207,7 +210,9 @@ fn patch_forms() {
         &mut d,
         "PATCH",
         &path,
-        patch_body(json!([{ "op": "Replace", "value": { "displayName": "Alice L", "name": { "givenName": "Alice" } } }])),
+        patch_body(
+            json!([{ "op": "Replace", "value": { "displayName": "Alice L", "name": { "givenName": "Alice" } } }]),
+        ),
     );
     assert_eq!(status(&h), 200, "{}", detail(&h));
     assert_eq!(d.user("alice").unwrap().displayname, "Alice L");
@@ -242,7 +247,8 @@ fn patch_forms() {
     assert_eq!(status(&h), 200, "{}", detail(&h));
     assert_eq!(d.user("alice").unwrap().email, "al@example.com");
     // The rules apply to the patched result.
-    let h = call(&mut d, "PATCH", &path, patch_body(json!([{ "op": "replace", "path": "userName", "value": "a@b.com" }])));
+    let h =
+        call(&mut d, "PATCH", &path, patch_body(json!([{ "op": "replace", "path": "userName", "value": "a@b.com" }])));
     assert_invalid(&h, "userName", "email address");
     let h = call(&mut d, "PATCH", &path, patch_body(json!([{ "op": "remove", "path": "emails" }])));
     assert_invalid(&h, "emails", "email is required");
@@ -361,8 +367,15 @@ mod http {
         (state.clone(), router(state))
     }
 
-    async fn send(app: &Router, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, String) {
-        let mut req = Request::builder().method(method).uri(format!("/scim/v2{path}")).header(header::HOST, "127.0.0.1");
+    async fn send(
+        app: &Router,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, String) {
+        let mut req =
+            Request::builder().method(method).uri(format!("/scim/v2{path}")).header(header::HOST, "127.0.0.1");
         if let Some(k) = key {
             req = req.header("x-api-key", k);
         }
@@ -492,12 +505,15 @@ mod http {
         assert_eq!(after_create, ["inbound_user_create"]);
         assert!(state.sp().users().iter().all(|u| u["userName"] != "jane@example.com"));
         let before = events(&state).len();
-        state.core().await.step(Action::AddToGroup(crate::scenario::Membership {
-            user: "jane.doe".into(),
-            group: "Engineering".into(),
-        }))
-        .await
-        .unwrap();
+        state
+            .core()
+            .await
+            .step(Action::AddToGroup(crate::scenario::Membership {
+                user: "jane.doe".into(),
+                group: "Engineering".into(),
+            }))
+            .await
+            .unwrap();
         let sent: Vec<String> = events(&state)[before..].iter().map(|e| e.0.clone()).collect();
         assert_eq!(sent, ["user_lookup_provision", "user_create_provision", "group_update_provision"]);
         assert!(state.sp().users().iter().any(|u| u["userName"] == "jane@example.com"));
