@@ -89,13 +89,13 @@ pub fn from_scim(body: &Value) -> Result<Attrs, ScimError> {
     if !body.is_object() {
         return Err(ScimError::bad_request("invalidSyntax", "the request body must be a JSON object"));
     }
-    let mut a = Attrs::default();
-    a.username = match get_ci(body, "userName") {
+    let username = match get_ci(body, "userName") {
         None | Some(Value::Null) => {
             return Err(invalid("userName", "is required (it becomes JumpCloud's username)"));
         }
         Some(v) => string(Some(v), "userName")?,
     };
+    let mut a = Attrs { username, ..Attrs::default() };
     check_username(&a.username).map_err(|e| invalid("userName", e.replace("``", "(empty)")))?;
     let email = pick(get_ci(body, "emails"), "emails")?
         .ok_or_else(|| invalid("emails", "a primary email is required (JumpCloud's email is required)"))?;
