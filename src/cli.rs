@@ -57,8 +57,33 @@ pub enum Command {
     /// events.jsonl of a run directory (or of every run below a directory),
     /// including runs cut short by a crash.
     Report(ReportArgs),
-    /// The fake JumpCloud admin console, the run viewer and the embedded SP.
+    /// The fake JumpCloud admin console, the run viewer, the embedded SP and
+    /// JumpCloud's own SCIM API (inbound, at /scim/v2).
     Serve(ServeArgs),
+    /// JumpCloud's own SCIM API alone (at /scim/v2): identity sources push
+    /// users into the simulated JumpCloud with the admin API key.
+    #[command(name = "jumpcloud-api")]
+    JumpcloudApi(JumpcloudApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JumpcloudApiArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub listen: std::net::SocketAddr,
+    /// Read the admin API key (the `x-api-key` header) from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: String,
+    /// State file (JSON) shared with `jcsim serve --state`: directory, app
+    /// settings and id map. The API key is never written to it.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Directory of run records; the API's session is recorded there.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub runs: PathBuf,
+    /// Seed of a fresh state (ids).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +119,10 @@ pub struct ServeArgs {
     /// Seed of a fresh state (ids and fake data).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Read the admin API key of JumpCloud's SCIM API (/scim/v2) from this
+    /// environment variable; otherwise one is generated (API Settings copies it).
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +241,10 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
                 exit::FAIL
             }
         }),
+        Command::JumpcloudApi(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(jumpcloud_api(args))
+        }
     }
 }
 
@@ -511,6 +544,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         },
         None => None,
     };
+    let api_key = match &args.api_key_env {
+        Some(var) => match env(var) {
+            Some(k) => Some(k),
+            None => {
+                eprintln!("error: --api-key-env: environment variable `{var}` is not set or empty");
+                return Ok(exit::INVALID);
+            }
+        },
+        None => None,
+    };
     let opts = ServeOptions {
         listen: args.listen,
         state_file: args.state,
@@ -519,6 +562,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         scim_token: env("JCSIM_SCIM_TOKEN"),
         sp_token: env("JCSIM_SP_TOKEN"),
         seed: args.seed,
+        api_key,
     };
     match console::serve(opts).await {
         Ok(()) => Ok(exit::PASS),
@@ -528,6 +572,44 @@ async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `jcsim jumpcloud-api`: the inbound SCIM API alone. Outbound provisioning
+/// uses the Identity Management settings of `--state` (token from `JCSIM_SCIM_TOKEN`).
+async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<i32> {
+    use crate::server::console::ConsoleConfig;
+    use crate::server::inbound::{PREFIX, serve_standalone};
+    let Some(api_key) = std::env::var(&args.api_key_env).ok().filter(|k| !k.is_empty()) else {
+        eprintln!("error: --api-key-env: environment variable `{}` is not set or empty", args.api_key_env);
+        return Ok(exit::INVALID);
+    };
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "jcsim jumpcloud-api: listening on {} (not loopback): anyone with the API key can change the directory",
+            args.listen
+        );
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let config = ConsoleConfig {
+        state_file: args.state,
+        runs_dir: args.runs.clone(),
+        admin_token: None,
+        self_url: format!("http://{addr}"),
+        sp_token: None,
+        scim_token: std::env::var("JCSIM_SCIM_TOKEN").ok().filter(|t| !t.is_empty()),
+        seed: args.seed,
+        loopback_hosts_only: false,
+        api_key: Some(api_key),
+    };
+    eprintln!(
+        "jcsim jumpcloud-api: JumpCloud SCIM API at http://{addr}{PREFIX} (x-api-key from ${}; runs in {})",
+        args.api_key_env,
+        args.runs.display()
+    );
+    serve_standalone(listener, config).await.context("serving the JumpCloud SCIM API")?;
+    Ok(exit::PASS)
 }
 
 async fn sp(args: SpArgs) -> anyhow::Result<i32> {

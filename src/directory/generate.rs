@@ -65,6 +65,8 @@ pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet
             }),
             state: UserState::Activated,
             password_expired: false,
+            password_pending: false,
+            external_id: String::new(),
             username,
         };
         out.push(user);

@@ -44,6 +44,14 @@ pub struct User {
     pub address: Option<Address>,
     pub state: UserState,
     pub password_expired: bool,
+    /// The user was created through JumpCloud's SCIM API (an identity source)
+    /// and has not set a password yet [C]; no activation email was sent.
+    #[serde(default)]
+    pub password_pending: bool,
+    /// The identity source's own id for the user (`externalId` of the inbound
+    /// SCIM API). Outbound, JumpCloud sends its own id as `externalId`.
+    #[serde(default)]
+    pub external_id: String,
 }
 
 /// A work address.
@@ -93,12 +101,32 @@ pub enum DirectoryError {
     Invalid(String),
 }
 
+/// The state of users created through JumpCloud's SCIM API (inbound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScimDefaultState {
+    /// jcsim's default (our choice): new users wait for an admin to activate them.
+    #[default]
+    Staged,
+    Activated,
+}
+
+/// Organization settings.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OrgSettings {
+    /// "Default user state for SCIM API": the state of users an identity source creates.
+    #[serde(default)]
+    pub scim_default_state: ScimDefaultState,
+}
+
 /// The whole simulated org.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Directory {
     pub users: Vec<User>,
     pub groups: Vec<Group>,
     pub app: App,
+    #[serde(default)]
+    pub settings: OrgSettings,
     ids: IdGen,
 }
 
@@ -115,6 +143,9 @@ impl Directory {
                 active: false,
                 bound_users: BTreeSet::new(),
                 bound_groups: BTreeSet::new(),
+            },
+            settings: OrgSettings {
+                scim_default_state: s.directory.settings.scim_default_user_state.unwrap_or_default(),
             },
             ids: IdGen::new(seed),
         };
@@ -176,6 +207,12 @@ impl Directory {
 
     pub fn group_by_id(&self, id: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// A user by JumpCloud id, for changes that are not keyed by username
+    /// (the inbound SCIM API renames users and sets inbound-only fields).
+    pub fn user_by_id_mut(&mut self, id: &str) -> Option<&mut User> {
+        self.users.iter_mut().find(|u| u.id == id)
     }
 
     fn user_mut(&mut self, username: &str) -> Result<&mut User, DirectoryError> {

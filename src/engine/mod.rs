@@ -2,6 +2,7 @@
 //! step through the provisioning model, records everything and evaluates
 //! expectations. Shared by `jcsim run` and (one action at a time) the console.
 
+mod inbound;
 mod plan;
 mod session;
 mod steps;
@@ -9,6 +10,7 @@ mod summary;
 mod target;
 mod transport;
 
+pub use inbound::{IN_PROCESS_BASE, api_request, resolve_ids};
 pub use plan::{PlannedRequest, preview};
 pub use session::Session;
 pub use steps::Policy;

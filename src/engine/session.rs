@@ -28,6 +28,9 @@ pub struct Session {
     pacer: Pacer,
     /// Shared with the signal handler.
     pub cancel: Cancel,
+    /// SCIM root of JumpCloud's own API as identity sources see it (recorded
+    /// in `inbound` exchanges); `jcsim serve` sets its own URL.
+    pub inbound_base: String,
 }
 
 impl Session {
@@ -43,6 +46,7 @@ impl Session {
             policy: Policy::default(),
             pacer: Pacer::new(0.0),
             cancel: Cancel::default(),
+            inbound_base: super::inbound::IN_PROCESS_BASE.to_string(),
         }
     }
 
@@ -91,6 +95,7 @@ impl Session {
             pacer: &self.pacer,
             cancel: &self.cancel,
             log: Default::default(),
+            inbound_base: &self.inbound_base,
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();

@@ -36,6 +36,16 @@ pub(super) async fn run_step(
 
     let mut findings = match &step.action {
         Action::Request(r) => raw_request(r, ctx).await,
+        Action::Inbound(r) => {
+            // A status named by `expect` judges the answer there, unless the step
+            // is expected to fail (then the refusal is the failure).
+            let status_expected = r
+                .expect
+                .as_ref()
+                .or(step.expect.as_ref())
+                .is_some_and(|e| e.status.is_some() && e.outcome != Some(crate::scenario::Outcome::Fail));
+            super::inbound::run(r, status_expected, dir, prov, ctx).await
+        }
         action => act(action, dir, prov, ctx).await,
     };
     if policy.verify_each && !matches!(step.action, Action::Verify | Action::Request(_) | Action::TestConnection) {
@@ -48,13 +58,15 @@ pub(super) async fn run_step(
         }
     }
     let log = ctx.log();
-    let expect = match &step.action {
-        Action::Request(r) => r.expect.clone().or(step.expect.clone()),
-        _ => step.expect.clone(),
+    let (expect, last_status) = match &step.action {
+        Action::Request(r) => (r.expect.clone().or(step.expect.clone()), log.last_status),
+        // `status` is the inbound API's answer, not the SP's.
+        Action::Inbound(r) => (r.expect.clone().or(step.expect.clone()), log.inbound.as_ref().map(|r| r.status)),
+        _ => (step.expect.clone(), log.last_status),
     };
 
     findings.extend(log.findings.iter().cloned());
-    let mut judged = judge(index, dedupe(findings), expect.as_ref(), log.last_status, policy);
+    let mut judged = judge(index, dedupe(findings), expect.as_ref(), last_status, policy);
     // Keep the redacted form: the terminal summary is built from it.
     let mut checks = Vec::with_capacity(judged.checks.len());
     for check in judged.checks {
@@ -106,6 +118,7 @@ pub(super) async fn act<T: Transport>(
         Action::Verify => return prov.verify(t, &Scope::all()).await,
         // Raw requests bypass the model; `run_step` sends them itself.
         Action::Request(_) => return Vec::new(),
+        Action::Inbound(r) => return super::inbound::apply(r, dir, prov, t).await,
         Action::CreateUser(u) => dir.create_user(u).map(|_| ()),
         Action::UpdateUser(u) => dir.update_user(&u.user, &u.set),
         Action::DeleteUser(n) => dir.delete_user(n).map(|_| ()),

@@ -23,6 +23,8 @@ pub struct Recording<'a> {
     pub cancel: &'a Cancel,
     /// What happened in this step, for expectations and the summary.
     pub log: Mutex<StepLog>,
+    /// SCIM root of JumpCloud's own API, as recorded for `inbound` exchanges.
+    pub inbound_base: &'a str,
 }
 
 /// Facts about the exchanges of one step.
@@ -41,6 +43,8 @@ pub struct StepLog {
     /// SP ids of users and groups this step wrote to (for `--verify-each`).
     pub touched_users: BTreeSet<String>,
     pub touched_groups: BTreeSet<String>,
+    /// JumpCloud's answer to an `inbound` step's request.
+    pub inbound: Option<crate::server::inbound::ApiResponse>,
 }
 
 impl Recording<'_> {

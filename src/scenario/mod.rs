@@ -11,7 +11,7 @@ mod validate;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub use spans::{Pos, SpanIndex};
-pub use step::{ACTIONS, Action, Expect, Membership, Outcome, RawRequest, Rename, Step, UpdateUser};
+pub use step::{ACTIONS, Action, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, Step, UpdateUser};
 
 use std::path::{Path, PathBuf};
 

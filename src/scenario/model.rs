@@ -120,6 +120,18 @@ pub struct DirectorySpec {
     /// User groups and their members.
     #[serde(default)]
     pub groups: Vec<GroupSpec>,
+    /// Organization settings.
+    #[serde(default)]
+    pub settings: SettingsSpec,
+}
+
+/// Organization settings (`directory.settings`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsSpec {
+    /// "Default user state for SCIM API": `staged` (jcsim's default) or `activated`.
+    #[serde(default)]
+    pub scim_default_user_state: Option<crate::directory::ScimDefaultState>,
 }
 
 /// A user, or (with `generate`) a block of generated users. `update_user.set`

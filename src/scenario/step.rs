@@ -34,6 +34,7 @@ pub const ACTIONS: &[&str] = &[
     "remove_from_group",
     "verify",
     "request",
+    "inbound",
 ];
 
 /// Keys allowed beside the action key of a step.
@@ -80,6 +81,9 @@ pub enum Action {
     Verify,
     /// A raw request, outside JumpCloud's behaviour.
     Request(RawRequest),
+    /// An identity source (HRIS) calls JumpCloud's own SCIM API; JumpCloud
+    /// then syncs the change to the application.
+    Inbound(InboundRequest),
 }
 
 impl Action {
@@ -106,6 +110,7 @@ impl Action {
             Action::RemoveFromGroup(_) => "remove_from_group",
             Action::Verify => "verify",
             Action::Request(_) => "request",
+            Action::Inbound(_) => "inbound",
         }
     }
 
@@ -134,6 +139,7 @@ impl Action {
                 format!("{} ↔ {}", m.user, m.group)
             }
             Action::Request(r) => format!("{} {}", r.method, r.path),
+            Action::Inbound(r) => format!("{} {}", r.method.to_ascii_uppercase(), r.path),
         };
         format!("{}: {}", self.name(), arg)
     }
@@ -205,6 +211,24 @@ pub struct RawRequest {
     #[serde(default)]
     pub no_auth: bool,
     /// What the request is expected to produce (or put `expect:` beside `request`).
+    #[serde(default)]
+    pub expect: Option<Expect>,
+}
+
+/// A request of an identity source to JumpCloud's SCIM API (`/scim/v2`),
+/// applied in-process by the same handler as `jcsim serve`'s `/scim/v2`.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboundRequest {
+    #[serde(deserialize_with = "expand")]
+    pub method: String,
+    /// Path below `/scim/v2`, with an optional query (`/Users?filter=…`).
+    /// `{id:USERNAME}` stands for that user's JumpCloud id.
+    #[serde(deserialize_with = "expand")]
+    pub path: String,
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+    /// `status` is the inbound API's answer (not the SP's).
     #[serde(default)]
     pub expect: Option<Expect>,
 }
@@ -281,10 +305,16 @@ impl<'de> Visitor<'de> for StepVisitor {
             action = Some(map.next_value_seed(ActionSeed(&key))?);
         }
         let action = action.ok_or_else(|| de::Error::custom("this step has no action (e.g. `- activate`)"))?;
-        if let (Action::Request(r), Some(_)) = (&action, &expect)
-            && r.expect.is_some()
-        {
-            return Err(de::Error::custom("`expect` is given twice: inside `request` and beside it"));
+        let inner = match &action {
+            Action::Request(r) => r.expect.is_some(),
+            Action::Inbound(r) => r.expect.is_some(),
+            _ => false,
+        };
+        if inner && expect.is_some() {
+            return Err(de::Error::custom(format!(
+                "`expect` is given twice: inside `{}` and beside it",
+                action.name()
+            )));
         }
         Ok(Step { action, expect, line: 0, col: 0 })
     }
@@ -319,6 +349,7 @@ fn example(name: &str) -> &'static str {
         "remove_from_group" => "remove_from_group: { user: bob, group: Engineering }",
         "create_group" => "create_group: { name: Sales, members: [alice] }",
         "request" => "request: { method: GET, path: /Users }",
+        "inbound" => "inbound: { method: POST, path: /Users, body: {…} }",
         "bind_group" | "unbind_group" | "delete_group" => "bind_group: Engineering",
         _ => "suspend_user: alice",
     }
@@ -357,6 +388,7 @@ impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
             "add_to_group" => Action::AddToGroup(Membership::deserialize(d)?),
             "remove_from_group" => Action::RemoveFromGroup(Membership::deserialize(d)?),
             "request" => Action::Request(RawRequest::deserialize(d)?),
+            "inbound" => Action::Inbound(InboundRequest::deserialize(d)?),
             other => return Err(de::Error::custom(unknown_step(other))),
         })
     }

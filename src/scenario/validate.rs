@@ -39,6 +39,7 @@ pub(super) fn validate(s: &Scenario, spans: &SpanIndex) -> Problems {
     for (i, step) in s.steps.iter().enumerate() {
         let expect = match &step.action {
             Action::Request(r) => r.expect.as_ref().or(step.expect.as_ref()),
+            Action::Inbound(r) => r.expect.as_ref().or(step.expect.as_ref()),
             _ => step.expect.as_ref(),
         };
         for (j, id) in expect.map(|e| e.findings.as_slice()).unwrap_or_default().iter().enumerate() {
@@ -285,7 +286,80 @@ fn steps(
                 ));
             }
         }
+        Action::Inbound(r) => inbound(r, &base, spans, users, out),
         Action::TestConnection | Action::Activate { .. } | Action::DeactivateApp | Action::Verify => {}
+    }
+}
+
+/// An `inbound` step: a method the API serves, a path below `/scim/v2`, and
+/// `{id:USERNAME}` naming a user that exists at that point. A POST /Users
+/// that is not expected to fail adds its `userName`; a DELETE removes it.
+fn inbound(
+    r: &super::step::InboundRequest,
+    base: &str,
+    spans: &SpanIndex,
+    users: &mut BTreeSet<String>,
+    out: &mut Problems,
+) {
+    const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+    let method = r.method.to_ascii_uppercase();
+    if !METHODS.contains(&method.as_str()) {
+        let hint = super::suggest(&method, METHODS.iter().copied()).map(|s| format!(", did you mean `{s}`?"));
+        out.push((
+            spans.best(&format!("{base}.method")),
+            format!("unknown HTTP method `{}`{}", r.method, hint.unwrap_or_default()),
+        ));
+    }
+    if !r.path.starts_with('/') {
+        out.push((spans.best(&format!("{base}.path")), "`path` is relative to `/scim/v2` and starts with `/`".into()));
+    }
+    let mut rest = r.path.as_str();
+    let mut referenced = Vec::new();
+    while let Some(start) = rest.find("{id:") {
+        let Some(len) = rest[start..].find('}') else {
+            out.push((spans.best(&format!("{base}.path")), "`{id:` is not closed with `}`".into()));
+            break;
+        };
+        let name = &rest[start + 4..start + len];
+        referenced.push(name.to_string());
+        if !users.contains(name) {
+            out.push((spans.best(&format!("{base}.path")), unknown("user", name, users)));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if r.body.as_ref().is_some_and(|b| !b.is_object()) {
+        out.push((spans.best(&format!("{base}.body")), "`body` must be a JSON object (a SCIM resource)".into()));
+    }
+    let fails = r.expect.as_ref().is_some_and(|e| {
+        e.outcome == Some(super::step::Outcome::Fail) || e.status.is_some_and(|s| !(200..300).contains(&s))
+    });
+    if fails {
+        return;
+    }
+    let path = r.path.split('?').next().unwrap_or_default().trim_end_matches('/');
+    match method.as_str() {
+        "POST" if path == "/Users" => {
+            if let Some(name) =
+                r.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(|v| v.as_str())
+            {
+                users.insert(name.to_string());
+            }
+        }
+        "PUT" | "PATCH" => {
+            if let (Some(old), Some(new)) = (
+                referenced.first(),
+                r.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(|v| v.as_str()),
+            ) {
+                users.remove(old);
+                users.insert(new.to_string());
+            }
+        }
+        "DELETE" => {
+            for name in &referenced {
+                users.remove(name);
+            }
+        }
+        _ => {}
     }
 }
 

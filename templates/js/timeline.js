@@ -170,9 +170,12 @@ function appendRow(it, pos) {
   if (cur.g === null || cur.gev !== r[X_EV]) {
     let n = 1;
     while (pos + n < it.xs.length && DATA.x[it.xs[pos + n]][X_EV] === r[X_EV]) n++;
-    const g = el("div", "g");
+    // Requests of an identity source to JumpCloud's SCIM API form their own lane.
+    const inbound = DATA.events[r[X_EV]].startsWith("inbound_");
+    const g = el("div", inbound ? "g inb" : "g");
     const gh = el("div", "gh");
     add(gh, el("span", "ev", DATA.events[r[X_EV]]), el("span", "gc", n > 1 ? "×" + n : ""));
+    if (inbound) gh.appendChild(el("span", "lane", "identity source → JumpCloud"));
     const rows = el("div", "gr");
     add(g, gh, rows);
     cur.list.appendChild(g);

@@ -1,7 +1,7 @@
 //! The JSON Schema of a step, written by hand because `Step` has a hand-written
 //! deserializer: it mirrors `StepVisitor` and `ActionSeed` action by action.
 
-use super::{ACTIONS, ActivateArgs, Expect, Membership, RawRequest, Rename, Step, UpdateUser};
+use super::{ACTIONS, ActivateArgs, Expect, InboundRequest, Membership, RawRequest, Rename, Step, UpdateUser};
 use crate::scenario::model::{GroupSpec, UserSpec};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Map;
@@ -33,13 +33,13 @@ impl JsonSchema for Step {
                 "required": [name],
                 "additionalProperties": false,
             });
-            if *name == "request" {
+            if *name == "request" || *name == "inbound" {
                 // `expect` inside `request` and beside it at once is an error.
                 form.insert(
                     "not".into(),
                     serde_json::json!({
-                        "required": ["expect", "request"],
-                        "properties": { "request": {
+                        "required": ["expect", *name],
+                        "properties": { *name: {
                             "required": ["expect"],
                             "properties": { "expect": { "type": "object" } }
                         } }
@@ -80,6 +80,7 @@ fn argument(name: &str, g: &mut SchemaGenerator) -> Schema {
         "rename_group" => g.subschema_for::<Rename>(),
         "add_to_group" | "remove_from_group" => g.subschema_for::<Membership>(),
         "request" => g.subschema_for::<RawRequest>(),
+        "inbound" => g.subschema_for::<InboundRequest>(),
         other => unreachable!("step `{other}` is in ACTIONS but has no schema"),
     }
 }
@@ -109,6 +110,9 @@ fn description(name: &str) -> &'static str {
         "remove_from_group" => "Remove a user from a group: PATCH `remove` on `members`.",
         "verify" => "Read the SP back and report every difference from what JumpCloud believes.",
         "request" => "A raw request relative to the SCIM base URL, outside JumpCloud's behaviour.",
+        "inbound" => {
+            "An identity source's request to JumpCloud's own SCIM API (`/scim/v2`), applied in-process; the directory change then syncs to the app."
+        }
         _ => "",
     }
 }

@@ -46,6 +46,15 @@ pub fn step_value(action: &Action, failed: bool) -> Option<Value> {
             (action.name(), json!({ "user": m.user, "group": m.group }))
         }
         Action::Request(_) => return None,
+        Action::Inbound(r) => {
+            let mut m = Map::new();
+            m.insert("method".into(), json!(r.method));
+            m.insert("path".into(), json!(r.path));
+            if let Some(b) = &r.body {
+                m.insert("body".into(), b.clone());
+            }
+            ("inbound", Value::Object(m))
+        }
     };
     if !failed && arg.is_null() {
         return Some(Value::String(name.to_string()));

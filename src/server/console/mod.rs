@@ -3,6 +3,7 @@
 //! viewer and the embedded SP, behind loopback-only binding, login and CSRF.
 
 mod actions;
+mod api_settings;
 mod auth;
 mod export;
 mod insights;
@@ -63,6 +64,8 @@ pub struct ServeOptions {
     /// Token of the embedded SP (`JCSIM_SP_TOKEN`); generated when absent.
     pub sp_token: Option<String>,
     pub seed: u64,
+    /// The admin API key of the inbound SCIM API (`--api-key-env`); generated when absent.
+    pub api_key: Option<String>,
 }
 
 /// Refuse a non-loopback listen address unless an admin token is configured.
@@ -103,6 +106,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/apps/app/users/bind", post(actions::bind_user))
         .route("/apps/app/users/unbind", post(actions::unbind_user))
         .route("/insights", get(pages::insights))
+        .route("/settings/api", get(api_settings::page))
+        .route("/settings/api/rotate", post(api_settings::rotate))
+        .route("/settings/api/copy", post(api_settings::copy))
+        .route("/settings/api/state", post(api_settings::default_state))
         .route("/api/events", get(insights::events))
         .route("/export", get(pages::export))
         .route("/export.yaml", get(export::download))
@@ -119,6 +126,7 @@ pub fn router(state: ConsoleState) -> Router {
         .with_state(state.clone());
     console
         .nest(SP_PREFIX, crate::server::sp::router(state.sp().clone()))
+        .nest(crate::server::inbound::PREFIX, crate::server::inbound::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .layer(from_fn(auth::security_headers))
 }
@@ -146,10 +154,12 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ConsoleError> {
         scim_token: opts.scim_token.clone(),
         seed: opts.seed,
         loopback_hosts_only: addr.ip().is_loopback() && opts.admin_token.is_none(),
+        api_key: opts.api_key.clone(),
     };
     let state = ConsoleState::new(config).await?;
     eprintln!(
-        "jcsim serve: console at http://{addr}/ (embedded SP at http://{host}{SP_PREFIX}; runs in {}; {})",
+        "jcsim serve: console at http://{addr}/ (embedded SP at http://{host}{SP_PREFIX}; JumpCloud SCIM API at http://{host}{}; runs in {}; {})",
+        crate::server::inbound::PREFIX,
         opts.runs_dir.display(),
         if opts.admin_token.is_some() { "admin login required" } else { "loopback only, no login" }
     );
@@ -159,7 +169,8 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ConsoleError> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

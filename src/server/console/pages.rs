@@ -223,6 +223,7 @@ pub async fn user(
         fields: fields(u),
     };
     let row = user_row(&core, u);
+    let (password_pending, external_id) = (u.password_pending, u.external_id.clone());
     let groups: Vec<String> =
         core.session.dir.groups.iter().filter(|g| g.members.contains(&u.id)).map(|g| g.name.clone()).collect();
     drop(core);
@@ -231,6 +232,8 @@ pub async fn user(
     ctx.insert("row", &row);
     ctx.insert("groups", &groups);
     ctx.insert("is_new", &false);
+    ctx.insert("password_pending", &password_pending);
+    ctx.insert("external_id", &external_id);
     page(&state, &v, "user.html", "users", "User details", ctx)
 }
 

@@ -36,6 +36,9 @@ pub struct ConsoleConfig {
     pub seed: u64,
     /// Accept only `Host: 127.0.0.1 / localhost / [::1]` (DNS rebinding defence).
     pub loopback_hosts_only: bool,
+    /// The org's admin API key for the inbound SCIM API (`--api-key-env`);
+    /// generated when absent. Never written to the state file.
+    pub api_key: Option<String>,
 }
 
 /// "Bearer Token" or "SCIM API Key" (with a header name).
@@ -140,6 +143,8 @@ struct Inner {
     run_id: String,
     run_dir: PathBuf,
     pub(super) sessions: super::auth::Sessions,
+    /// The admin API key (rotatable) and where it came from.
+    api_key: std::sync::RwLock<(String, &'static str)>,
 }
 
 /// Shared console state. Cheap to clone.
@@ -184,8 +189,14 @@ impl ConsoleState {
         let run_dir = config.runs_dir.join(&run_id);
         let recorder = Recorder::create(&run_dir, redactor)
             .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+        let (api_key, api_key_source) = match config.api_key.clone().filter(|k| !k.is_empty()) {
+            Some(k) => (k, "set from --api-key-env"),
+            None => (random_token(), "generated at start"),
+        };
+        recorder.add_secret(crate::server::inbound::API_KEY_HEADER, &api_key);
         let client = build_client(&prov.behaviour, &im, token.as_deref())?;
-        let session = Session::new(dir, prov, client, recorder);
+        let mut session = Session::new(dir, prov, client, recorder);
+        session.inbound_base = format!("{}{}", config.self_url, crate::server::inbound::PREFIX);
         session.record(Event::RunStarted(RunStarted {
             run_id: run_id.clone(),
             scenario: "JumpCloud admin console".into(),
@@ -219,8 +230,27 @@ impl ConsoleState {
                 sp_token,
                 run_id,
                 run_dir,
+                api_key: std::sync::RwLock::new((api_key, api_key_source)),
             }),
         })
+    }
+
+    /// The admin API key of the inbound SCIM API.
+    pub fn api_key(&self) -> String {
+        self.inner.api_key.read().unwrap_or_else(|p| p.into_inner()).0.clone()
+    }
+
+    /// Where the current API key came from (shown on API Settings).
+    pub fn api_key_source(&self) -> &'static str {
+        self.inner.api_key.read().unwrap_or_else(|p| p.into_inner()).1
+    }
+
+    /// "Generate New API Key": the old key stops working at once. The new one
+    /// is registered for redaction before it can be used.
+    pub async fn rotate_api_key(&self) {
+        let key = random_token();
+        self.core().await.session.recorder().add_secret(crate::server::inbound::API_KEY_HEADER, &key);
+        *self.inner.api_key.write().unwrap_or_else(|p| p.into_inner()) = (key, "generated in the console");
     }
 
     /// The embedded SP mounted at [`super::SP_PREFIX`].

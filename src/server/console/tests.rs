@@ -10,6 +10,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 const SP_TOKEN: &str = "sp-token-5f1e9a7c-distinctive";
+const API_KEY: &str = "api-key-3c9d2e71-distinctive";
 const XSS: &str = "</script><script>document.title=\"pwned\"</script>";
 
 struct Live {
@@ -31,6 +32,7 @@ async fn live_with(dir: tempfile::TempDir, admin: Option<&str>) -> Live {
         scim_token: None,
         seed: 7,
         loopback_hosts_only: admin.is_none(),
+        api_key: Some(API_KEY.into()),
     };
     let state = ConsoleState::new(config).await.unwrap();
     let served = router(state.clone());
@@ -361,6 +363,7 @@ async fn serve_refuses_a_public_listen_without_admin_token() {
         scim_token: None,
         sp_token: None,
         seed: 1,
+        api_key: None,
     })
     .await
     .unwrap_err();

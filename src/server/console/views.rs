@@ -24,6 +24,7 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ("insights.html", include_str!("../../../templates/console/insights.html")),
         ("export.html", include_str!("../../../templates/console/export.html")),
         ("runs.html", include_str!("../../../templates/console/runs.html")),
+        ("api.html", include_str!("../../../templates/console/api.html")),
         ("not_found.html", include_str!("../../../templates/console/not_found.html")),
     ];
     // A template error is a build defect: the tests render every page.

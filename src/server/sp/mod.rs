@@ -5,7 +5,7 @@ mod discovery;
 mod error;
 mod handlers;
 mod http;
-mod list;
+pub(crate) mod list;
 mod quirks;
 mod schema;
 mod store;

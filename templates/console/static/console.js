@@ -88,6 +88,29 @@
     });
   });
 
+  // ---- API Settings: copy the key to the clipboard without showing it ----
+  var copyKey = document.getElementById("copy-api-key");
+  if (copyKey) {
+    copyKey.addEventListener("click", function () {
+      var status = document.getElementById("copy-status");
+      fetch("/settings/api/copy", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
+        body: ""
+      }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (data) {
+        return navigator.clipboard.writeText(data.key);
+      }).then(function () {
+        status.textContent = "Copied.";
+      }).catch(function () {
+        status.textContent = "Could not copy (the clipboard needs http://127.0.0.1 or localhost).";
+      });
+    });
+  }
+
   // ---- Directory Insights ----
   var timeline = document.getElementById("timeline");
   if (!timeline) return;
@@ -132,7 +155,9 @@
 
   function addExchange(x) {
     var s = stepBlock(x.step);
-    var row = el("div", "ex");
+    // Requests of an identity source to JumpCloud's SCIM API form their own lane.
+    var inbound = x.event.indexOf("inbound_") === 0;
+    var row = el("div", inbound ? "ex inbound" : "ex");
     var status = x.response ? x.response.status : (x.error ? x.error.kind : "—");
     var ok = x.response && x.response.status < 400;
     row.dataset.event = x.event;
@@ -141,6 +166,7 @@
     var h = el("button", "ex-h");
     h.type = "button";
     h.appendChild(el("span", "ev", x.event));
+    if (inbound) h.appendChild(el("span", "lane", "identity source → JumpCloud"));
     h.appendChild(el("span", "m", x.request.method));
     h.appendChild(el("span", "st " + (ok ? "ok" : "bad"), status));
     var path = x.request.url.replace(/^https?:\/\/[^/]+/, "");

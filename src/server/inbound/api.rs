@@ -1,0 +1,297 @@
+//! The inbound SCIM API's logic, free of HTTP: one request in, one response
+//! out, the directory changed in place. `jcsim serve` calls it behind HTTP
+//! (through `Session::step`), `jcsim run` calls it in-process for `inbound:` steps.
+
+use super::discovery;
+use super::mapping::{self, Attrs};
+use crate::directory::{Directory, ScimDefaultState, User, UserState};
+use crate::scim::filter::{AttrPath, Filter, default_case_exact};
+use crate::scim::patch::{self, Rules};
+use crate::server::sp::ScimError;
+use crate::server::sp::list::{ListQuery, project};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+/// Why JumpCloud refuses `/Groups` (JUMPCLOUD.md: "Real-time group import is not supported" [C]).
+pub const GROUPS_REFUSED: &str = "Real-time group import is not supported by JumpCloud's SCIM API";
+
+/// One request to the inbound API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiRequest {
+    pub method: String,
+    /// Below the SCIM root, with an optional query: `/Users?filter=…`.
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+/// The answer, ready for HTTP or for the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: Option<Value>,
+    /// `Location` of a created user.
+    pub location: Option<String>,
+}
+
+/// A handled request: the answer, how the timeline names it, and whether the
+/// directory changed (then JumpCloud syncs the bound applications).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handled {
+    pub response: ApiResponse,
+    /// `inbound_user_create`, `inbound_user_update`, … (the inbound lane).
+    pub event: &'static str,
+    /// A one-line description for the timeline.
+    pub label: String,
+    pub changed: bool,
+}
+
+type Res = Result<(u16, Value), ScimError>;
+
+/// Apply `req` to the directory. `base` is the SCIM root as the identity
+/// source sees it (for `meta.location`).
+pub fn handle(dir: &mut Directory, req: &ApiRequest, base: &str) -> Handled {
+    let method = req.method.to_ascii_uppercase();
+    let (path, query) = req.path.split_once('?').unwrap_or((req.path.as_str(), ""));
+    let path = path.trim_end_matches('/');
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (event, label, result): (&'static str, String, Res) = match (method.as_str(), segs.as_slice()) {
+        ("GET", ["Users"]) => ("inbound_user_lookup", list_label(query), list(dir, query, base)),
+        ("POST", ["Users"]) => {
+            let who =
+                req.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(Value::as_str);
+            (
+                "inbound_user_create",
+                format!("HRIS creates {}", who.unwrap_or("a user")),
+                create(dir, req.body.as_ref(), base),
+            )
+        }
+        ("POST", ["Users", ".search"] | [".search"]) => {
+            ("inbound_user_lookup", "HRIS searches users".into(), search(dir, req.body.as_ref(), base))
+        }
+        ("GET", ["Users", id]) => ("inbound_user_lookup", format!("HRIS reads user {id}"), get(dir, id, query, base)),
+        ("PUT", ["Users", id]) => {
+            ("inbound_user_update", format!("HRIS replaces user {id}"), put(dir, id, req.body.as_ref(), base))
+        }
+        ("PATCH", ["Users", id]) => {
+            ("inbound_user_update", format!("HRIS patches user {id}"), patch(dir, id, req.body.as_ref(), base))
+        }
+        ("DELETE", ["Users", id]) => ("inbound_user_delete", format!("HRIS deletes user {id}"), delete(dir, id)),
+        (_, ["Groups", ..]) => (
+            "inbound_group_refused",
+            format!("HRIS {method} {path}: refused"),
+            Err(ScimError::new(StatusCode::NOT_IMPLEMENTED, GROUPS_REFUSED)),
+        ),
+        ("GET", ["ServiceProviderConfig"] | ["ResourceTypes", ..] | ["Schemas", ..]) => {
+            ("inbound_discovery", format!("HRIS reads {path}"), discovery::get(&segs, base).map(|v| (200, v)))
+        }
+        (_, ["Users"] | ["Users", _] | ["ServiceProviderConfig"] | ["ResourceTypes", ..] | ["Schemas", ..]) => (
+            "inbound_other",
+            format!("HRIS {method} {path}"),
+            Err(ScimError::for_status(StatusCode::METHOD_NOT_ALLOWED)),
+        ),
+        _ => ("inbound_other", format!("HRIS {method} {path}"), Err(ScimError::for_status(StatusCode::NOT_FOUND))),
+    };
+    let writes = matches!(event, "inbound_user_create" | "inbound_user_update" | "inbound_user_delete");
+    let changed = writes && result.is_ok();
+    let response = match result {
+        Ok((status, body)) => {
+            let location = (status == 201)
+                .then(|| body.pointer("/meta/location").and_then(Value::as_str).map(str::to_string))
+                .flatten();
+            ApiResponse { status, body: (status != 204).then_some(body), location }
+        }
+        Err(e) => ApiResponse { status: e.status.as_u16(), body: Some(e.body()), location: None },
+    };
+    Handled { response, event, label, changed }
+}
+
+fn list_label(query: &str) -> String {
+    if query.is_empty() { "HRIS lists users".into() } else { format!("HRIS looks up users ({})", decode(query)) }
+}
+
+fn decode(q: &str) -> String {
+    let uri: axum::http::Uri = format!("/?{}", encode_loose(q)).parse().unwrap_or_default();
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|p| p.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| q.to_string())
+}
+
+/// Percent-encode what a hand-written query (a scenario's path) may hold
+/// but a URI may not.
+fn encode_loose(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    for c in q.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            c if c.is_ascii_graphic() => out.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn pairs(query: &str) -> Result<Vec<(String, String)>, ScimError> {
+    let uri: axum::http::Uri = format!("/?{}", encode_loose(query))
+        .parse()
+        .map_err(|_| ScimError::bad_request("invalidSyntax", "malformed query string"))?;
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|_| ScimError::bad_request("invalidSyntax", "malformed query string"))
+}
+
+/// Filters on what JumpCloud's SCIM API is documented to look users up by.
+const FILTERABLE: &[&str] = &["username", "emails.value", "emails", "externalid", "id"];
+
+fn check_filter(f: &Filter) -> Result<(), ScimError> {
+    let ok = |p: &AttrPath| p.is_core() && FILTERABLE.contains(&p.key().as_str());
+    match f {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().try_for_each(check_filter),
+        Filter::Not(inner) => check_filter(inner),
+        Filter::Present(p) | Filter::Compare(p, _, _) if ok(p) => Ok(()),
+        Filter::ValuePath(p, inner) if p.key() == "emails" => {
+            // Inside emails[...], only `value` (and type/primary) may be compared.
+            check_filter_in_emails(inner)
+        }
+        _ => Err(ScimError::bad_request(
+            "invalidFilter",
+            "filtering is supported on userName, emails.value and externalId (and id) only",
+        )),
+    }
+}
+
+fn check_filter_in_emails(f: &Filter) -> Result<(), ScimError> {
+    match f {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().try_for_each(check_filter_in_emails),
+        Filter::Not(inner) => check_filter_in_emails(inner),
+        Filter::Present(p) | Filter::Compare(p, _, _) if ["value", "type", "primary"].contains(&p.key().as_str()) => {
+            Ok(())
+        }
+        _ => Err(ScimError::bad_request("invalidFilter", "inside emails[…] only value, type and primary can be used")),
+    }
+}
+
+fn list(dir: &Directory, query: &str, base: &str) -> Res {
+    run_list(dir, ListQuery::from_query(&pairs(query)?)?, base)
+}
+
+/// `POST /Users/.search` with a SearchRequest body.
+fn search(dir: &Directory, b: Option<&Value>, base: &str) -> Res {
+    let body = body(b)?.as_object().cloned().unwrap_or_default();
+    run_list(dir, ListQuery::from_search(&body)?, base)
+}
+
+fn run_list(dir: &Directory, q: ListQuery, base: &str) -> Res {
+    if let Some(f) = &q.filter {
+        check_filter(f)?;
+    }
+    let hits: Vec<Value> = dir
+        .users
+        .iter()
+        .map(|u| mapping::to_scim(u, base))
+        .filter(|doc| q.filter.as_ref().is_none_or(|f| f.matches(doc, &default_case_exact)))
+        .collect();
+    let total = hits.len();
+    let page: Vec<Value> =
+        hits.into_iter().skip(q.start - 1).take(q.count).map(|d| project(d, &q.projection)).collect();
+    Ok((
+        200,
+        json!({
+            "schemas": [crate::scim::LIST_RESPONSE_SCHEMA],
+            "totalResults": total,
+            "startIndex": q.start,
+            "itemsPerPage": page.len(),
+            "Resources": page,
+        }),
+    ))
+}
+
+fn user<'d>(dir: &'d Directory, id: &str) -> Result<&'d User, ScimError> {
+    dir.user_by_id(id).ok_or_else(|| ScimError::not_found("User", id))
+}
+
+fn get(dir: &Directory, id: &str, query: &str, base: &str) -> Res {
+    let projection = crate::server::sp::list::Projection::from_query(&pairs(query)?)?;
+    Ok((200, project(mapping::to_scim(user(dir, id)?, base), &projection)))
+}
+
+fn body(b: Option<&Value>) -> Result<&Value, ScimError> {
+    b.filter(|v| v.is_object())
+        .ok_or_else(|| ScimError::bad_request("invalidSyntax", "the request body must be a JSON object"))
+}
+
+/// JumpCloud keeps usernames and emails unique across the organization.
+fn check_unique(dir: &Directory, a: &Attrs, except: Option<&str>) -> Result<(), ScimError> {
+    let others = || dir.users.iter().filter(|u| Some(u.id.as_str()) != except);
+    if others().any(|u| u.username.eq_ignore_ascii_case(&a.username)) {
+        return Err(ScimError::conflict(format!("userName: a user with username `{}` already exists", a.username)));
+    }
+    if others().any(|u| u.email.eq_ignore_ascii_case(&a.email)) {
+        return Err(ScimError::conflict(format!("emails.value: a user with email `{}` already exists", a.email)));
+    }
+    Ok(())
+}
+
+fn create(dir: &mut Directory, b: Option<&Value>, base: &str) -> Res {
+    let a = mapping::from_scim(body(b)?)?;
+    check_unique(dir, &a, None)?;
+    let spec = crate::scenario::UserSpec {
+        username: Some(a.username.clone()),
+        email: Some(a.email.clone()),
+        ..Default::default()
+    };
+    let id = dir.create_user(&spec).map_err(|e| ScimError::invalid_value(e.to_string()))?;
+    let state = match dir.settings.scim_default_state {
+        ScimDefaultState::Staged => UserState::Staged,
+        ScimDefaultState::Activated => UserState::Activated,
+    };
+    let u = dir.user_by_id_mut(&id).ok_or_else(|| ScimError::not_found("User", &id))?;
+    mapping::apply(u, &a);
+    // A pending password and no activation email [C].
+    u.password_pending = true;
+    u.state = if a.active == Some(false) { UserState::Suspended } else { state };
+    Ok((201, mapping::to_scim(u, base)))
+}
+
+/// Full replace: every mapped attribute is overwritten, absent ones cleared [C].
+fn replace(dir: &mut Directory, id: &str, a: &Attrs, base: &str) -> Res {
+    user(dir, id)?;
+    check_unique(dir, a, Some(id))?;
+    let u = dir.user_by_id_mut(id).ok_or_else(|| ScimError::not_found("User", id))?;
+    mapping::apply(u, a);
+    u.username = a.username.clone();
+    match (a.active, u.state) {
+        (Some(false), _) => u.state = UserState::Suspended,
+        (Some(true), UserState::Suspended) => u.state = UserState::Activated,
+        _ => {}
+    }
+    Ok((200, mapping::to_scim(u, base)))
+}
+
+fn put(dir: &mut Directory, id: &str, b: Option<&Value>, base: &str) -> Res {
+    user(dir, id)?;
+    let a = mapping::from_scim(body(b)?)?;
+    replace(dir, id, &a, base)
+}
+
+/// PATCH: the operations are applied to the user's representation, which is
+/// then validated and stored like a PUT.
+fn patch(dir: &mut Directory, id: &str, b: Option<&Value>, base: &str) -> Res {
+    let mut doc = mapping::to_scim(user(dir, id)?, base);
+    let ops = patch::parse_request(body(b)?)?;
+    let immutable = |k: &str| matches!(k, "id" | "meta" | "schemas") || k.starts_with("meta.");
+    patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
+    let a = mapping::from_scim(&doc)?;
+    replace(dir, id, &a, base)
+}
+
+fn delete(dir: &mut Directory, id: &str) -> Res {
+    let name = user(dir, id)?.username.clone();
+    dir.delete_user(&name).map_err(|e| ScimError::invalid_value(e.to_string()))?;
+    Ok((204, Value::Null))
+}
