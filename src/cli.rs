@@ -489,33 +489,11 @@ fn report(args: &ReportArgs) -> i32 {
 /// On SIGINT or SIGTERM: stop sending, let in-flight requests finish, record
 /// `run_finished` and render the outputs. A second signal exits at once.
 async fn cancel_on_signal(cancel: engine::Cancel) {
-    wait_for_signal().await;
+    crate::server::shutdown_signal().await;
     eprintln!("jcsim: interrupted; finishing in-flight requests and writing the records (again to quit at once)");
     cancel.cancel();
-    wait_for_signal().await;
+    crate::server::shutdown_signal().await;
     std::process::exit(exit::INTERRUPTED);
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => std::future::pending::<()>().await,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {

@@ -148,6 +148,6 @@ pub async fn serve_standalone(listener: tokio::net::TcpListener, config: Console
         .nest(PREFIX, router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ScimError::for_status(StatusCode::NOT_FOUND) });
-    axum::serve(listener, app).with_graceful_shutdown(crate::server::console::shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(crate::server::shutdown_signal()).await?;
     state.finish().await
 }

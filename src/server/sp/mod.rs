@@ -224,28 +224,5 @@ pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
 /// Serves [`app`] on `listener` until ctrl-c or SIGTERM, then drains gracefully.
 pub async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
     let app = app(SpState::new(config));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
+    axum::serve(listener, app).with_graceful_shutdown(crate::server::shutdown_signal()).await
 }
