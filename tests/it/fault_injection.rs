@@ -595,6 +595,9 @@ async fn hostile_filters_and_paths_get_scim_errors() {
         ("/Users?startIndex=-99999999999999999999&count=99999999999999999999".to_string(), StatusCode::OK),
         (format!("/Users/{}", "a".repeat(10_000)), StatusCode::NOT_FOUND),
         ("/Users/%FF%FE".to_string(), StatusCode::BAD_REQUEST),
+        // A multi-byte character at byte 4 of an attribute path used to panic the handler.
+        ("/Users?attributes=use%C3%A9rName".to_string(), StatusCode::BAD_REQUEST),
+        ("/Users?sortBy=abc%C3%A9".to_string(), StatusCode::BAD_REQUEST),
     ];
     for (uri, want) in cases {
         let req = HttpRequest::get(uri.as_str()).body(Body::empty()).unwrap();

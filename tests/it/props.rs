@@ -348,6 +348,8 @@ proptest! {
 
     #[test]
     fn filter_parser_never_panics(input in any::<String>()) {
+        // Attribute paths also arrive alone (`attributes=`, `sortBy=`).
+        let _ = AttrPath::parse(&input);
         if let Err(e) = filter::parse(&input) {
             let max = input.chars().count() + 1;
             prop_assert!(e.position >= 1 && e.position <= max.max(1), "position {} of {max}: {e}", e.position);
