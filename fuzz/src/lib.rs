@@ -22,11 +22,12 @@ pub fn scenario_loader(data: &[u8]) {
     let Err(errors) = result else { return };
     assert!(!errors.0.is_empty(), "an Err without errors");
     let rendered = errors.to_string();
-    let lines = text.split('\n').count();
+    let lines = text.replace("\r\n", "\n").split(['\r', '\n']).count(); // YAML line breaks
     for e in &errors.0 {
         let pos = e.pos.expect("every loader error has a position");
         assert!(pos.line >= 1 && pos.col >= 1 && pos.line <= lines + 1, "bad position {pos:?}");
         assert!(rendered.contains(&format!("fuzz.yaml:{}:{}", pos.line, pos.col)));
+        assert!(pos.line > lines || e.source_line.is_some(), "no source line for line {}", pos.line);
     }
 }
 

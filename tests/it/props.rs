@@ -62,7 +62,7 @@ fn assert_positioned(text: &str, result: &Result<scenario::Scenario, scenario::S
     let Err(errors) = result else { return };
     assert!(!errors.0.is_empty(), "an Err without any error");
     let rendered = errors.to_string();
-    let lines = text.split('\n').count().max(1);
+    let lines = text.replace("\r\n", "\n").split(['\r', '\n']).count(); // YAML line breaks
     for e in &errors.0 {
         let pos = e.pos.unwrap_or_else(|| panic!("error without a position: {e}"));
         assert!(pos.line >= 1 && pos.col >= 1, "position {pos:?} is not 1-based: {e}");
@@ -70,6 +70,9 @@ fn assert_positioned(text: &str, result: &Result<scenario::Scenario, scenario::S
         let loc = format!("fuzz.yaml:{}:{}", pos.line, pos.col);
         assert!(rendered.contains(&loc), "rendering lacks {loc}:\n{rendered}");
         assert!(!e.message.trim().is_empty(), "empty message at {loc}");
+        if pos.line <= lines {
+            assert!(e.source_line.is_some(), "no source line for {loc}: {e}");
+        }
     }
 }
 
