@@ -48,7 +48,9 @@ impl ScenarioError {
     /// A problem at `pos` in `text`. Substituted environment values are masked
     /// in the message, because they are often tokens.
     pub fn at(file: &str, text: &str, pos: Pos, message: String, used: &[(String, String)]) -> Self {
-        let source_line = text.lines().nth(pos.line.saturating_sub(1)).map(|l| l.to_string());
+        // YAML breaks lines at \r\n, \r and \n; positions count all three.
+        let source_line =
+            text.replace("\r\n", "\n").split(['\r', '\n']).nth(pos.line.saturating_sub(1)).map(str::to_string);
         ScenarioError { file: file.to_string(), pos: Some(pos), message: mask(&message, used), source_line }
     }
 }
@@ -141,6 +143,13 @@ mod tests {
         let text = "name: x\nsteps:\n  - bind_gruop: Eng\n";
         let e = ScenarioError::at("s.yaml", text, Pos { line: 3, col: 5 }, "unknown step".into(), &[]);
         assert_eq!(e.to_string(), "error: unknown step\n  --> s.yaml:3:5\n  |\n3 |   - bind_gruop: Eng\n  |     ^");
+    }
+
+    #[test]
+    fn source_line_counts_bare_carriage_returns_as_yaml_does() {
+        // Found by the scenario_loader fuzz target: a CR-only file lost its source line.
+        let e = ScenarioError::at("s", "a: 1\rb: 2\r\nc: x\n", Pos { line: 3, col: 1 }, "bad".into(), &[]);
+        assert_eq!(e.source_line.as_deref(), Some("c: x"));
     }
 
     #[test]

@@ -195,7 +195,8 @@ const KNOWN_SCHEMAS: [&str; 3] = [super::USER_SCHEMA, super::ENTERPRISE_USER_SCH
 
 fn parse_attr_path(word: &str, pos: usize) -> Result<AttrPath, FilterError> {
     let bad = || FilterError::new(format!("invalid attribute path '{word}'"), pos);
-    let is_urn = word.len() > 4 && word[..4].eq_ignore_ascii_case("urn:");
+    // `get`, not `[..4]`: byte 4 may fall inside a multi-byte character.
+    let is_urn = word.len() > 4 && word.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
     if is_urn && KNOWN_SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(word)) {
         return Ok(AttrPath { schema: None, name: word.to_string(), sub: None });
     }

@@ -181,3 +181,11 @@ fn value_path_for_patch() {
     assert!(parse_value_path("emails[type eq \"work\"] x").is_err());
     assert!(parse_value_path("a.b[c pr]").is_err());
 }
+
+#[test]
+fn attr_path_with_a_multibyte_character_near_the_start_is_an_error_not_a_panic() {
+    // Found by the scim_filter fuzz target: `word[..4]` sliced inside 'é'.
+    for input in ["useérName", "urné:x", "ééé", "abcé"] {
+        assert!(AttrPath::parse(input).is_err(), "{input}");
+    }
+}

@@ -1,0 +1,4 @@
+//! libFuzzer entry point; the logic is `jcsim_fuzz::patch_path` (shared with the stable loop).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jcsim_fuzz::patch_path(data));
