@@ -277,6 +277,14 @@ pub const RULES: &[Rule] = &[
         "Answer within the timeout; make user and group writes fast.",
     ),
     rule(
+        "response-too-large",
+        E,
+        "JumpCloud",
+        "A response body is larger than jcsim reads (8 MiB)",
+        "A lookup or resource answer this large is almost always a list that ignored its filter or paging; JumpCloud cannot use it.",
+        "Honour `filter`, `count` and `attributes`; never return the whole directory to a single request.",
+    ),
+    rule(
         "sp-unreachable",
         E,
         "JumpCloud",

@@ -182,7 +182,8 @@ impl Client {
                         started,
                         duration,
                     });
-                    if retries_left && fault.kind != "other" {
+                    // A body over the cap would be over it again: no retry.
+                    if retries_left && fault.kind != "other" && fault.kind != "too_large" {
                         tokio::time::sleep(self.delay(attempt, &[])).await;
                         attempt += 1;
                         continue;
@@ -243,7 +244,7 @@ impl Client {
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if raw.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(fault(
-                    "body",
+                    "too_large",
                     format!("response body exceeds {} MiB; jcsim stopped reading", MAX_BODY_BYTES / (1024 * 1024)),
                 ));
             }

@@ -117,7 +117,11 @@ pub fn fault_finding(f: &Fault, what: &str) -> Finding {
     if f.kind == "interrupted" {
         return Finding::error("interrupted", f.message.clone());
     }
-    let id = if f.kind == "timeout" { "sp-timeout" } else { "sp-unreachable" };
+    let id = match f.kind.as_str() {
+        "timeout" => "sp-timeout",
+        "too_large" => "response-too-large",
+        _ => "sp-unreachable",
+    };
     crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
         .exchange(f.exchange)
 }

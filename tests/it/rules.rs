@@ -329,6 +329,20 @@ async fn verify_each_catches_drift_at_the_step_that_caused_it() {
     assert!(at.contains(&(2, "echo-active")), "{at:?}");
 }
 
+#[tokio::test]
+async fn response_too_large_fires_on_a_huge_answer_and_is_not_retried() {
+    let server = MockServer::start().await;
+    let huge = format!("{{\"Resources\":[],\"pad\":\"{}\"}}", "x".repeat(9 * 1024 * 1024));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/scim+json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - request: { method: GET, path: /Users }\n"), &server.uri()).await;
+    assert_fired(&ran, "response-too-large", "exceeds 8 MiB");
+    assert_eq!(ran.exchanges().len(), 1);
+}
+
 /// Every rule in the catalogue has a firing test in this file.
 #[test]
 fn every_rule_has_a_firing_test() {
