@@ -97,6 +97,7 @@ impl Recording<'_> {
         let ex = Exchange {
             id,
             step: self.step,
+            line: self.line,
             event: h.event.to_string(),
             label: h.label.clone(),
             attempt: 1,

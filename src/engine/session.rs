@@ -91,6 +91,7 @@ impl Session {
             recorder: &self.recorder,
             run_start: self.started,
             step: index,
+            line: step.line,
             inspect: InspectOptions { slow_ms: self.prov.behaviour.slow_response_ms as f64 },
             pacer: &self.pacer,
             cancel: &self.cancel,

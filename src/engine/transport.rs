@@ -15,6 +15,8 @@ pub struct Recording<'a> {
     pub recorder: &'a Recorder,
     pub run_start: Instant,
     pub step: usize,
+    /// The step's line in the scenario file.
+    pub line: usize,
     /// Options of the per-exchange response rules.
     pub inspect: InspectOptions,
     /// The run's request pace (`pace` knob).
@@ -77,6 +79,7 @@ impl Recording<'_> {
         let ex = Exchange {
             id,
             step: self.step,
+            line: self.line,
             event: event.to_string(),
             label: label.to_string(),
             attempt: a.attempt,

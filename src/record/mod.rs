@@ -66,6 +66,9 @@ pub struct Exchange {
     /// Sequence number within the run, from 1.
     pub id: u64,
     pub step: usize,
+    /// 1-based line of the step in the scenario file (0 for console actions).
+    #[serde(default)]
+    pub line: usize,
     /// Directory Insights event this request belongs to (`user_create_provision`),
     /// or a jcsim name for requests JumpCloud has no event for (`test_connection`).
     pub event: String,

@@ -84,6 +84,7 @@ impl Gen {
         self.events.push(Event::Exchange(Exchange {
             id,
             step,
+            line: 0,
             event: event.into(),
             label: label.into(),
             attempt,

@@ -43,6 +43,7 @@ fn exchange(
     Event::Exchange(Exchange {
         id,
         step,
+        line: 0,
         event: event.into(),
         label: format!("{event} #{id}"),
         attempt,
