@@ -153,6 +153,9 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
 /// Parses a PATCH-style path: `attrPath`, `attrPath[valFilter]` or
 /// `attrPath[valFilter].subAttr`.
 pub fn parse_value_path(input: &str) -> Result<(AttrPath, Option<Filter>, Option<String>), FilterError> {
+    if let Some(attr) = simple_attr_path(input) {
+        return Ok((attr, None, None));
+    }
     let mut p = Parser::new(input)?;
     let (word, pos) = match p.next() {
         Token { tok: Tok::Word(w), pos } => (w, pos),
@@ -190,11 +193,6 @@ pub fn parse_value_path(input: &str) -> Result<(AttrPath, Option<Filter>, Option
 /// without tokenizing. Anything else is `None` and goes through the parser,
 /// which gives the same `Filter` for every input accepted here.
 fn parse_simple(input: &str) -> Option<Filter> {
-    fn plain_name(s: &str) -> bool {
-        let b = s.as_bytes();
-        b.first().is_some_and(u8::is_ascii_alphabetic)
-            && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
-    }
     if input.len() > MAX_LEN {
         return None;
     }
@@ -207,16 +205,26 @@ fn parse_simple(input: &str) -> Option<Filter> {
     if value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
         return None;
     }
-    let (name, sub) = match attr.split_once('.') {
+    let op = CompareOp::from_word(op)?;
+    Some(Filter::Compare(simple_attr_path(attr)?, op, Literal::Str(value.to_string())))
+}
+
+/// `name` or `name.sub` with plain attribute names (no URN, no `$ref`, no spaces):
+/// the path `parse_attr_path` gives for such a word, without tokenizing.
+fn simple_attr_path(word: &str) -> Option<AttrPath> {
+    fn plain_name(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.first().is_some_and(u8::is_ascii_alphabetic)
+            && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    }
+    let (name, sub) = match word.split_once('.') {
         Some((n, s)) => (n, Some(s)),
-        None => (attr, None),
+        None => (word, None),
     };
     if !plain_name(name) || !sub.is_none_or(plain_name) {
         return None;
     }
-    let op = CompareOp::from_word(op)?;
-    let path = AttrPath { schema: None, name: name.to_string(), sub: sub.map(str::to_string) };
-    Some(Filter::Compare(path, op, Literal::Str(value.to_string())))
+    Some(AttrPath { schema: None, name: name.to_string(), sub: sub.map(str::to_string) })
 }
 
 fn is_attr_name(s: &str) -> bool {

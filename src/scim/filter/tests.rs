@@ -237,3 +237,27 @@ fn simple_fast_path_agrees_with_the_parser() {
     assert_eq!(parse_simple(&long), None);
     assert!(parse(&long).is_err());
 }
+
+#[test]
+fn simple_value_path_agrees_with_the_parser() {
+    fn full(input: &str) -> Result<(AttrPath, Option<Filter>, Option<String>), FilterError> {
+        let mut p = Parser::new(input)?;
+        let (word, pos) = match p.next() {
+            lexer::Token { tok: lexer::Tok::Word(w), pos } => (w, pos),
+            t => return Err(FilterError::new("expected an attribute path", t.pos)),
+        };
+        let attr = parse_attr_path(&word, pos)?;
+        p.expect_end()?;
+        Ok((attr, None, None))
+    }
+    for input in ["members", "name.givenName", "x-y_z", "emails.value", "not", "a1"] {
+        let fast = simple_attr_path(input).unwrap_or_else(|| panic!("fast path declined {input:?}"));
+        assert_eq!(Ok((fast, None, None)), full(input), "{input:?}");
+        assert_eq!(parse_value_path(input), full(input), "{input:?}");
+    }
+    for input in
+        [" members", "a.b.c", "a.", ".a", "1a", "members.$ref", "urn:x:y", "a b", "", "emails[type eq \"work\"]"]
+    {
+        assert_eq!(simple_attr_path(input), None, "{input:?}");
+    }
+}

@@ -127,7 +127,7 @@ fn prepare(st: &SpState, kind: Kind, mut body: Map<String, Value>) -> Result<Map
             }
         }
     }
-    let attrs = schema::normalize(&body, defs(kind), kind == Kind::User)?;
+    let attrs = schema::normalize(body, defs(kind), kind == Kind::User)?;
     if kind == Kind::User {
         check_domains(st, &attrs)?;
     }
