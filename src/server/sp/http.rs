@@ -110,10 +110,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Conditions {
 fn base_of(extensions: &Extensions, uri: &Uri, headers: &HeaderMap, mount: &str) -> String {
     let full = extensions.get::<OriginalUri>().map(|u| u.path());
     let nested = full.and_then(|f| f.strip_suffix(uri.path())).unwrap_or_default();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty() && h.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']'))
+    });
     let (scheme, host) = match host {
         Some(h) => ("http://", h),
         None => ("", ""),
