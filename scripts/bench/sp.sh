@@ -5,6 +5,7 @@
 # Usage: scripts/bench/sp.sh            (from the repository root)
 # Env:   BENCH_USERS (10000) BENCH_SECONDS (5 per workload) BENCH_CONNECTIONS (16)
 #        BENCH_THREADS (2) BENCH_DIR (target/bench)
+#        BENCH_SCIM2 (1; 0 skips scim2-server, for quick iterations on jcsim alone)
 #
 # Load driver: wrk with a Lua script (needed for unique userNames per POST and
 # per-request PATCH bodies). It is installed from Debian (`apt-get install wrk`)
@@ -16,6 +17,7 @@ USERS=${BENCH_USERS:-10000}
 SECONDS_PER=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
+SCIM2=${BENCH_SCIM2:-1}
 DIR=${BENCH_DIR:-target/bench}
 TOKEN="bench-$$-$RANDOM"
 mkdir -p "$DIR"
@@ -61,7 +63,7 @@ cargo build --release --quiet
 JCSIM=${CARGO_TARGET_DIR:-target}/release/jcsim
 
 VENV="$DIR/venv"
-if [ ! -x "$VENV/bin/scim2-server" ]; then
+if [ "$SCIM2" != 0 ] && [ ! -x "$VENV/bin/scim2-server" ]; then
     log "creating $VENV with scim2-server from PyPI"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check scim2-server
@@ -75,27 +77,29 @@ PIDS+=("$JC_PID")
 wait_http "http://127.0.0.1:$JC_PORT/healthz"
 JC_BASE="http://127.0.0.1:$JC_PORT/scim/v2"
 
-PY_PORT=$(free_port)
-PY_ARGS=(--hostname 127.0.0.1 --port "$PY_PORT")
 PY_AUTH=()
-if "$VENV/bin/scim2-server" --help 2>/dev/null | grep -q -- --bearer-token; then
-    PY_ARGS+=(--bearer-token "$TOKEN")
-    PY_AUTH=(-H "Authorization: Bearer $TOKEN")
-fi
-"$VENV/bin/scim2-server" "${PY_ARGS[@]}" >"$DIR/scim2-server.log" 2>&1 &
-PY_PID=$!
-PIDS+=("$PY_PID")
 PY_BASE=""
-for _ in $(seq 1 100); do
-    for prefix in /v2 ""; do
-        if curl -fsS -o /dev/null "${PY_AUTH[@]}" "http://127.0.0.1:$PY_PORT$prefix/ServiceProviderConfig" 2>/dev/null; then
-            PY_BASE="http://127.0.0.1:$PY_PORT$prefix"
-            break 2
-        fi
+if [ "$SCIM2" != 0 ]; then
+    PY_PORT=$(free_port)
+    PY_ARGS=(--hostname 127.0.0.1 --port "$PY_PORT")
+    if "$VENV/bin/scim2-server" --help 2>/dev/null | grep -q -- --bearer-token; then
+        PY_ARGS+=(--bearer-token "$TOKEN")
+        PY_AUTH=(-H "Authorization: Bearer $TOKEN")
+    fi
+    "$VENV/bin/scim2-server" "${PY_ARGS[@]}" >"$DIR/scim2-server.log" 2>&1 &
+    PY_PID=$!
+    PIDS+=("$PY_PID")
+    for _ in $(seq 1 100); do
+        for prefix in /v2 ""; do
+            if curl -fsS -o /dev/null "${PY_AUTH[@]}" "http://127.0.0.1:$PY_PORT$prefix/ServiceProviderConfig" 2>/dev/null; then
+                PY_BASE="http://127.0.0.1:$PY_PORT$prefix"
+                break 2
+            fi
+        done
+        sleep 0.1
     done
-    sleep 0.1
-done
-[ -n "$PY_BASE" ] || die "scim2-server did not start; see $DIR/scim2-server.log"
+    [ -n "$PY_BASE" ] || die "scim2-server did not start; see $DIR/scim2-server.log"
+fi
 
 # --- load 10,000 users and one group into each (ids written to a file) -------
 load() { # BASE IDFILE AUTH_HEADER_OR_EMPTY
@@ -133,8 +137,10 @@ PY
 log "loading $USERS users into jcsim"
 load "$JC_BASE" "$DIR/jcsim.ids" "Authorization: Bearer $TOKEN"
 JC_RSS_KB=$(awk '/^VmRSS/ {print $2}' "/proc/$JC_PID/status")
-log "loading $USERS users into scim2-server"
-load "$PY_BASE" "$DIR/scim2.ids" "${PY_AUTH[0]:+Authorization: Bearer $TOKEN}"
+if [ -n "$PY_BASE" ]; then
+    log "loading $USERS users into scim2-server"
+    load "$PY_BASE" "$DIR/scim2.ids" "${PY_AUTH[0]:+Authorization: Bearer $TOKEN}"
+fi
 
 # --- wrk script --------------------------------------------------------------
 cat >"$DIR/bench.lua" <<'LUA'
@@ -217,7 +223,8 @@ for mode in create lookup patch; do
         patch) name="group member PATCH" ;;
     esac
     jc=$(bench "$mode" "$JC_BASE" "$DIR/jcsim.ids" "$TOKEN")
-    py=$(bench "$mode" "$PY_BASE" "$DIR/scim2.ids" "$PY_TOKEN")
+    py=""
+    [ -n "$PY_BASE" ] && py=$(bench "$mode" "$PY_BASE" "$DIR/scim2.ids" "$PY_TOKEN")
     row "$name" "$jc" "$py"
 done
 row "/healthz (ceiling)" "$(bench static "http://127.0.0.1:$JC_PORT/healthz" "" "")" ""

@@ -94,18 +94,18 @@ pub enum CompareOp {
 
 impl CompareOp {
     fn from_word(w: &str) -> Option<CompareOp> {
-        Some(match w.to_ascii_lowercase().as_str() {
-            "eq" => CompareOp::Eq,
-            "ne" => CompareOp::Ne,
-            "co" => CompareOp::Co,
-            "sw" => CompareOp::Sw,
-            "ew" => CompareOp::Ew,
-            "gt" => CompareOp::Gt,
-            "ge" => CompareOp::Ge,
-            "lt" => CompareOp::Lt,
-            "le" => CompareOp::Le,
-            _ => return None,
-        })
+        const OPS: [(&str, CompareOp); 9] = [
+            ("eq", CompareOp::Eq),
+            ("ne", CompareOp::Ne),
+            ("co", CompareOp::Co),
+            ("sw", CompareOp::Sw),
+            ("ew", CompareOp::Ew),
+            ("gt", CompareOp::Gt),
+            ("ge", CompareOp::Ge),
+            ("lt", CompareOp::Lt),
+            ("le", CompareOp::Le),
+        ];
+        OPS.iter().find(|(name, _)| w.eq_ignore_ascii_case(name)).map(|(_, op)| *op)
     }
 }
 
@@ -141,6 +141,9 @@ pub enum Filter {
 
 /// Parses a filter expression.
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
+    if let Some(f) = parse_simple(input) {
+        return Ok(f);
+    }
     let mut p = Parser::new(input)?;
     let f = p.or(0, false)?;
     p.expect_end()?;
@@ -150,6 +153,9 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
 /// Parses a PATCH-style path: `attrPath`, `attrPath[valFilter]` or
 /// `attrPath[valFilter].subAttr`.
 pub fn parse_value_path(input: &str) -> Result<(AttrPath, Option<Filter>, Option<String>), FilterError> {
+    if let Some(attr) = simple_attr_path(input) {
+        return Ok((attr, None, None));
+    }
     let mut p = Parser::new(input)?;
     let (word, pos) = match p.next() {
         Token { tok: Tok::Word(w), pos } => (w, pos),
@@ -180,6 +186,45 @@ pub fn parse_value_path(input: &str) -> Result<(AttrPath, Option<Filter>, Option
         t => return Err(FilterError::new("unexpected token after ']'", t.pos)),
     };
     Ok((attr, Some(filter), sub))
+}
+
+/// The common shape `attr op "string"` (`attr` a plain name or `name.sub`,
+/// single ASCII spaces or more between the parts, no escapes in the string),
+/// without tokenizing. Anything else is `None` and goes through the parser,
+/// which gives the same `Filter` for every input accepted here.
+fn parse_simple(input: &str) -> Option<Filter> {
+    if input.len() > MAX_LEN {
+        return None;
+    }
+    let rest = input.trim_start_matches(' ');
+    let (attr, rest) = rest.split_once(' ')?;
+    let rest = rest.trim_start_matches(' ');
+    let (op, rest) = rest.split_once(' ')?;
+    let rest = rest.trim_start_matches(' ').trim_end_matches(' ');
+    let value = rest.strip_prefix('"')?.strip_suffix('"')?;
+    if value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        return None;
+    }
+    let op = CompareOp::from_word(op)?;
+    Some(Filter::Compare(simple_attr_path(attr)?, op, Literal::Str(value.to_string())))
+}
+
+/// `name` or `name.sub` with plain attribute names (no URN, no `$ref`, no spaces):
+/// the path `parse_attr_path` gives for such a word, without tokenizing.
+fn simple_attr_path(word: &str) -> Option<AttrPath> {
+    fn plain_name(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.first().is_some_and(u8::is_ascii_alphabetic)
+            && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+    }
+    let (name, sub) = match word.split_once('.') {
+        Some((n, s)) => (n, Some(s)),
+        None => (word, None),
+    };
+    if !plain_name(name) || !sub.is_none_or(plain_name) {
+        return None;
+    }
+    Some(AttrPath { schema: None, name: name.to_string(), sub: sub.map(str::to_string) })
 }
 
 fn is_attr_name(s: &str) -> bool {
@@ -239,11 +284,14 @@ impl Parser {
     }
 
     fn next(&mut self) -> Token {
-        let t = self.peek().clone();
-        if !matches!(t.tok, Tok::End) {
-            self.at += 1;
+        // Tokens before `at` are never looked at again: move them out instead of cloning.
+        let i = self.at.min(self.tokens.len() - 1);
+        if matches!(self.tokens[i].tok, Tok::End) {
+            return self.tokens[i].clone();
         }
-        t
+        self.at += 1;
+        let pos = self.tokens[i].pos;
+        Token { tok: std::mem::replace(&mut self.tokens[i].tok, Tok::End), pos }
     }
 
     fn peek_keyword(&self, kw: &str) -> bool {
@@ -264,7 +312,11 @@ impl Parser {
     }
 
     fn or(&mut self, depth: usize, inner: bool) -> Result<Filter, FilterError> {
-        let mut parts = vec![self.and(depth, inner)?];
+        let first = self.and(depth, inner)?;
+        if !self.peek_keyword("or") {
+            return Ok(first);
+        }
+        let mut parts = vec![first];
         while self.peek_keyword("or") {
             self.next();
             parts.push(self.and(depth, inner)?);
@@ -273,7 +325,11 @@ impl Parser {
     }
 
     fn and(&mut self, depth: usize, inner: bool) -> Result<Filter, FilterError> {
-        let mut parts = vec![self.unary(depth, inner)?];
+        let first = self.unary(depth, inner)?;
+        if !self.peek_keyword("and") {
+            return Ok(first);
+        }
+        let mut parts = vec![first];
         while self.peek_keyword("and") {
             self.next();
             parts.push(self.unary(depth, inner)?);

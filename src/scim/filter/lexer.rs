@@ -42,7 +42,8 @@ fn is_word_char(c: char) -> bool {
 }
 
 pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
-    let chars: Vec<char> = input.chars().collect();
+    let mut chars = Vec::with_capacity(input.len());
+    chars.extend(input.chars());
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -80,8 +81,10 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
 
 /// Reads a JSON string starting at the opening quote; returns it and the index after the closing quote.
 fn string(chars: &[char], start: usize) -> Result<(String, usize), FilterError> {
-    let mut s = String::new();
     let mut i = start + 1;
+    // Size for the run up to the first quote or escape: usually the whole string.
+    let run = chars.get(i..).unwrap_or_default().iter().take_while(|&&c| c != '"' && c != '\\');
+    let mut s = String::with_capacity(run.map(|c| c.len_utf8()).sum());
     loop {
         let Some(&c) = chars.get(i) else {
             return Err(FilterError::new("unterminated string", start + 1));

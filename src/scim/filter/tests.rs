@@ -189,3 +189,83 @@ fn attr_path_with_a_multibyte_character_near_the_start_is_an_error_not_a_panic()
         assert!(AttrPath::parse(input).is_err(), "{input}");
     }
 }
+
+/// The full parser, bypassing the `attr op "string"` fast path.
+fn parse_full(input: &str) -> Result<Filter, FilterError> {
+    let mut p = Parser::new(input)?;
+    let f = p.or(0, false)?;
+    p.expect_end()?;
+    Ok(f)
+}
+
+#[test]
+fn simple_fast_path_agrees_with_the_parser() {
+    let accepted = [
+        r#"userName eq "bjensen@example.com""#,
+        r#"  userName   EQ   "a b"   "#,
+        r#"emails.value co "@example.com""#,
+        r#"name.givenName sw "B""#,
+        r#"not eq "x""#,
+        r#"and eq "x""#,
+        r#"x_y-z ne """#,
+        r#"title gt "é ü 中""#,
+        "displayName le \"\u{7f}\"",
+    ];
+    for input in accepted {
+        let fast = parse_simple(input).unwrap_or_else(|| panic!("fast path declined {input:?}"));
+        assert_eq!(Ok(fast), parse_full(input), "{input:?}");
+        assert_eq!(parse(input), parse_full(input), "{input:?}");
+    }
+    let declined = [
+        r#"userName pr"#,
+        r#"userName pr "x""#,
+        r#"userName eq "a\"b""#,
+        r#"userName eq "a\\b""#,
+        "userName eq \"a\tb\"",
+        "userName\teq \"x\"",
+        r#"userName eq "x" and active eq true"#,
+        r#"userName eq "x" "y""#,
+        r#"userName eq 5"#,
+        r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x""#,
+        r#"members.$ref eq "x""#,
+        r#"a.b.c eq "x""#,
+        r#"a. eq "x""#,
+        r#"1a eq "x""#,
+        r#"a+b eq "x""#,
+        r#"userName xx "x""#,
+        r#"userName eq "x"#,
+        r#"(userName eq "x")"#,
+        r#"emails[type eq "work"]"#,
+    ];
+    for input in declined {
+        assert_eq!(parse_simple(input), None, "{input:?}");
+        assert_eq!(parse(input), parse_full(input), "{input:?}");
+    }
+    let long = format!(r#"userName eq "{}""#, "x".repeat(MAX_LEN));
+    assert_eq!(parse_simple(&long), None);
+    assert!(parse(&long).is_err());
+}
+
+#[test]
+fn simple_value_path_agrees_with_the_parser() {
+    fn full(input: &str) -> Result<(AttrPath, Option<Filter>, Option<String>), FilterError> {
+        let mut p = Parser::new(input)?;
+        let (word, pos) = match p.next() {
+            lexer::Token { tok: lexer::Tok::Word(w), pos } => (w, pos),
+            t => return Err(FilterError::new("expected an attribute path", t.pos)),
+        };
+        let attr = parse_attr_path(&word, pos)?;
+        p.expect_end()?;
+        Ok((attr, None, None))
+    }
+    for input in ["members", "name.givenName", "x-y_z", "emails.value", "not", "a1"] {
+        let fast = simple_attr_path(input).unwrap_or_else(|| panic!("fast path declined {input:?}"));
+        assert_eq!(Ok((fast, None, None)), full(input), "{input:?}");
+        assert_eq!(parse_value_path(input), full(input), "{input:?}");
+    }
+    for input in
+        [" members", "a.b.c", "a.", ".a", "1a", "members.$ref", "urn:x:y", "a b", "", "emails[type eq \"work\"]"]
+    {
+        assert_eq!(simple_attr_path(input), None, "{input:?}");
+    }
+}

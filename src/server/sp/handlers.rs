@@ -2,25 +2,24 @@
 //! what a write does. Locks are taken and released without awaiting.
 
 use super::error::ScimError;
-use super::http::{Base, ScimBody};
+use super::http::{Base, Conditions, QueryPairs, ScimBody};
 use super::list::{ListQuery, Projection, project, run};
+use super::render::{Rendered, WriteJson, json_response};
 use super::schema::{self, GROUP_ATTRS, USER_ATTRS};
-use super::store::{Kind, Resource, remove_members};
+use super::store::{Kind, Resource, Store, remove_members};
 use super::{Quirk, SpState};
 use crate::scim::filter::default_case_exact;
 use crate::scim::patch::{self, Rules};
-use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-type Pairs = Query<Vec<(String, String)>>;
 type Res = Result<Response, ScimError>;
 
 macro_rules! kind_handlers {
     ($kind:expr, $list:ident, $search:ident, $create:ident, $get:ident, $put:ident, $patch:ident, $delete:ident) => {
-        pub async fn $list(State(st): State<SpState>, Base(base): Base, Query(q): Pairs) -> Res {
+        pub async fn $list(State(st): State<SpState>, Base(base): Base, QueryPairs(q): QueryPairs) -> Res {
             list(&st, &[$kind], &base, ListQuery::from_query(&q)?)
         }
         pub async fn $search(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
@@ -33,8 +32,8 @@ macro_rules! kind_handlers {
             State(st): State<SpState>,
             Base(base): Base,
             Path(id): Path<String>,
-            h: HeaderMap,
-            Query(q): Pairs,
+            h: Conditions,
+            QueryPairs(q): QueryPairs,
         ) -> Res {
             get_one(&st, $kind, &base, &id, &h, &q)
         }
@@ -42,7 +41,7 @@ macro_rules! kind_handlers {
             State(st): State<SpState>,
             Base(base): Base,
             Path(id): Path<String>,
-            h: HeaderMap,
+            h: Conditions,
             ScimBody(body): ScimBody,
         ) -> Res {
             put(&st, $kind, &base, &id, &h, body)
@@ -51,12 +50,12 @@ macro_rules! kind_handlers {
             State(st): State<SpState>,
             Base(base): Base,
             Path(id): Path<String>,
-            h: HeaderMap,
+            h: Conditions,
             ScimBody(body): ScimBody,
         ) -> Res {
             patch(&st, $kind, &base, &id, &h, body)
         }
-        pub async fn $delete(State(st): State<SpState>, Path(id): Path<String>, h: HeaderMap) -> Res {
+        pub async fn $delete(State(st): State<SpState>, Path(id): Path<String>, h: Conditions) -> Res {
             delete(&st, $kind, &id, &h)
         }
     };
@@ -71,25 +70,39 @@ pub async fn search_all(State(st): State<SpState>, Base(base): Base, ScimBody(bo
 }
 
 fn list(st: &SpState, kinds: &[Kind], base: &str, q: ListQuery) -> Res {
-    let body = run(&st.read(), kinds, &q, base, st.numeric_ids());
-    Ok(Json(body).into_response())
+    let store = st.read();
+    let body = run(&store, kinds, &q, base, st.numeric_ids());
+    Ok(json_response(StatusCode::OK, &body))
 }
 
-fn resource_response(status: StatusCode, body: Value, etag: &str, location: Option<&str>) -> Response {
-    let mut res = (status, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(etag) {
+/// A resource's JSON `body` with `ETag` and, for a create, `Location`.
+fn resource_response(
+    status: StatusCode,
+    body: &impl WriteJson,
+    kind: Kind,
+    r: &Resource,
+    base: &str,
+    location: bool,
+) -> Response {
+    let mut res = json_response(status, body);
+    if let Ok(v) = HeaderValue::try_from(r.etag()) {
         res.headers_mut().insert(header::ETAG, v);
     }
-    if let Some(v) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
-        res.headers_mut().insert(header::LOCATION, v);
+    if location {
+        if let Ok(v) = HeaderValue::try_from(format!("{base}/{}/{}", kind.endpoint(), r.id)) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
     }
     res
 }
 
-fn render(st: &SpState, kind: Kind, id: &str, base: &str) -> Result<(Value, String), ScimError> {
-    let store = st.read();
-    let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
-    Ok((store.render(kind, r, base, st.numeric_ids()), r.etag()))
+/// The resource as GET returns it, written straight from the store.
+fn rendered<'a>(st: &SpState, kind: Kind, r: &'a Resource, base: &'a str, cache: bool) -> Rendered<'a> {
+    Rendered { kind, r, base, numeric_ids: st.numeric_ids(), cache }
+}
+
+fn lookup<'s>(store: &'s Store, kind: Kind, id: &str) -> Result<&'s Resource, ScimError> {
+    store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))
 }
 
 fn defs(kind: Kind) -> &'static [schema::Attr] {
@@ -114,7 +127,7 @@ fn prepare(st: &SpState, kind: Kind, mut body: Map<String, Value>) -> Result<Map
             }
         }
     }
-    let attrs = schema::normalize(&body, defs(kind), kind == Kind::User)?;
+    let attrs = schema::normalize(body, defs(kind), kind == Kind::User)?;
     if kind == Kind::User {
         check_domains(st, &attrs)?;
     }
@@ -145,32 +158,40 @@ fn check_domains(st: &SpState, attrs: &Map<String, Value>) -> Result<(), ScimErr
 
 fn create(st: &SpState, kind: Kind, base: &str, body: Map<String, Value>) -> Res {
     let attrs = prepare(st, kind, body)?;
-    let id = st.write().create(kind, attrs)?;
-    let (value, etag) = render(st, kind, &id, base)?;
-    let location = format!("{base}/{}/{id}", kind.endpoint());
-    Ok(resource_response(StatusCode::CREATED, value, &etag, Some(&location)))
+    let mut store = st.write();
+    let id = store.create(kind, attrs)?;
+    let r = lookup(&store, kind, &id)?;
+    Ok(resource_response(StatusCode::CREATED, &rendered(st, kind, r, base, false), kind, r, base, true))
 }
 
-fn get_one(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, q: &[(String, String)]) -> Res {
+fn get_one(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, q: &[(String, String)]) -> Res {
     let projection = Projection::from_query(q)?;
-    let (value, etag) = render(st, kind, id, base)?;
+    let store = st.read();
+    let r = lookup(&store, kind, id)?;
+    let etag = r.etag();
     let not_modified = h
-        .get(header::IF_NONE_MATCH)
+        .if_none_match
+        .as_ref()
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     if not_modified {
         let mut res = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(v) = HeaderValue::from_str(&etag) {
+        if let Ok(v) = HeaderValue::try_from(etag) {
             res.headers_mut().insert(header::ETAG, v);
         }
         return Ok(res);
     }
-    Ok(resource_response(StatusCode::OK, project(value, &projection), &etag, None))
+    Ok(if projection.is_empty() {
+        resource_response(StatusCode::OK, &rendered(st, kind, r, base, true), kind, r, base, false)
+    } else {
+        let value = project(store.render(kind, r, base, st.numeric_ids()), &projection);
+        resource_response(StatusCode::OK, &value, kind, r, base, false)
+    })
 }
 
 /// 412 unless `If-Match` is absent, `*`, or lists the current version.
-fn check_if_match(h: &HeaderMap, r: &Resource) -> Result<(), ScimError> {
-    let Some(v) = h.get(header::IF_MATCH) else {
+fn check_if_match(h: &Conditions, r: &Resource) -> Result<(), ScimError> {
+    let Some(v) = &h.if_match else {
         return Ok(());
     };
     let current = r.version.to_string();
@@ -184,6 +205,15 @@ fn check_if_match(h: &HeaderMap, r: &Resource) -> Result<(), ScimError> {
             StatusCode::PRECONDITION_FAILED,
             format!("resource version is {}; If-Match does not match", r.etag()),
         ))
+    }
+}
+
+/// True when [`apply_write_quirks`] may change anything for `kind`.
+fn has_write_quirks(st: &SpState, kind: Kind) -> bool {
+    let config = st.config();
+    match kind {
+        Kind::Group => config.has(&Quirk::IgnoreRename),
+        Kind::User => config.has(&Quirk::IgnoreDeactivate),
     }
 }
 
@@ -207,7 +237,7 @@ fn apply_write_quirks(st: &SpState, kind: Kind, old: &Map<String, Value>, new: &
     }
 }
 
-fn put(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, body: Map<String, Value>) -> Res {
+fn put(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: Map<String, Value>) -> Res {
     let body_id = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")).map(|(_, v)| v);
     if let Some(v) = body_id {
         let same = match v {
@@ -220,49 +250,66 @@ fn put(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, body: Map<
         }
     }
     let mut attrs = prepare(st, kind, body)?;
-    {
-        let mut store = st.write();
-        let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
-        check_if_match(h, r)?;
+    let mut store = st.write();
+    let r = lookup(&store, kind, id)?;
+    check_if_match(h, r)?;
+    if has_write_quirks(st, kind) {
         apply_write_quirks(st, kind, &r.attrs(), &mut attrs);
-        store.update(kind, id, attrs)?;
     }
-    let (value, etag) = render(st, kind, id, base)?;
-    Ok(resource_response(StatusCode::OK, value, &etag, None))
+    store.update(kind, id, attrs)?;
+    let r = lookup(&store, kind, id)?;
+    Ok(resource_response(StatusCode::OK, &rendered(st, kind, r, base, false), kind, r, base, false))
 }
 
 fn immutable(key: &str) -> bool {
     key == "id" || key == "meta" || key.starts_with("meta.")
 }
 
-fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &HeaderMap, body: Map<String, Value>) -> Res {
+fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: Map<String, Value>) -> Res {
     let ops = patch::parse_request(&Value::Object(body))?;
-    {
-        let mut store = st.write();
-        let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
-        check_if_match(h, r)?;
+    let config = st.config();
+    let mut store = st.write();
+    let r = lookup(&store, kind, id)?;
+    check_if_match(h, r)?;
+    // The stored document is the attributes plus `id` (== the path id) and `meta`.
+    let mut doc = r.doc.clone();
+    if let Value::Object(map) = &mut doc {
+        map.remove("meta");
+        map.insert("id".into(), Value::String(id.to_string()));
+    }
+    patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
+    let Value::Object(mut doc) = doc else {
+        return Err(ScimError::invalid_value("resource must stay an object"));
+    };
+    doc.remove("id");
+    let mut attrs = prepare(st, kind, doc)?;
+    let member_quirk = kind == Kind::Group && config.has(&Quirk::IgnoreMemberRemove);
+    if member_quirk || has_write_quirks(st, kind) {
         let old = r.attrs();
-        let mut doc = Value::Object(old.clone());
-        doc["id"] = Value::String(id.to_string());
-        patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
-        let Value::Object(mut doc) = doc else {
-            return Err(ScimError::invalid_value("resource must stay an object"));
-        };
-        doc.remove("id");
-        let mut attrs = prepare(st, kind, doc)?;
         apply_write_quirks(st, kind, &old, &mut attrs);
-        if kind == Kind::Group && st.config().has(&Quirk::IgnoreMemberRemove) {
+        if member_quirk {
             keep_removed_members(&old, &mut attrs);
         }
-        if attrs != old {
-            store.update(kind, id, attrs)?;
-        }
     }
-    if st.config().has(&Quirk::PatchReturns204) {
+    let changed = !same_attrs(&attrs, r);
+    if changed {
+        store.update(kind, id, attrs)?;
+    }
+    if config.has(&Quirk::PatchReturns204) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let (value, etag) = render(st, kind, id, base)?;
-    Ok(resource_response(StatusCode::OK, value, &etag, None))
+    let r = lookup(&store, kind, id)?;
+    // An unchanged resource may be read again: let it keep a rendering.
+    Ok(resource_response(StatusCode::OK, &rendered(st, kind, r, base, !changed), kind, r, base, false))
+}
+
+/// `attrs == r.attrs()`, without cloning the stored document.
+fn same_attrs(attrs: &Map<String, Value>, r: &Resource) -> bool {
+    let Some(doc) = r.doc.as_object() else {
+        return attrs.is_empty();
+    };
+    let mut stored = doc.iter().filter(|(k, _)| k.as_str() != "id" && k.as_str() != "meta");
+    attrs.iter().all(|(k, v)| stored.next().is_some_and(|(sk, sv)| sk == k && sv == v)) && stored.next().is_none()
 }
 
 /// `ignore_member_remove`: members present before the PATCH stay, new ones are added.
@@ -278,7 +325,7 @@ fn keep_removed_members(old: &Map<String, Value>, new: &mut Map<String, Value>) 
     }
 }
 
-fn delete(st: &SpState, kind: Kind, id: &str, h: &HeaderMap) -> Res {
+fn delete(st: &SpState, kind: Kind, id: &str, h: &Conditions) -> Res {
     let config = st.config();
     if kind == Kind::User && config.has(&Quirk::NoUserDelete) {
         let mut res =

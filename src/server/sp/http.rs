@@ -1,59 +1,250 @@
-//! HTTP plumbing: middleware (auth, quirks, response normalisation) and the
+//! HTTP plumbing: the middleware (auth, quirks, response normalisation) and the
 //! request-body extractor that turns every rejection into SCIM Error JSON.
 
 use super::error::ScimError;
 use super::{Quirk, SpState};
 use crate::scim::SCIM_MEDIA_TYPE;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, OriginalUri, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::extract::{DefaultBodyLimit, FromRequest, OriginalUri, Request};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use rand::RngExt;
 use serde_json::{Map, Value};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tower::{Layer, Service};
 
 /// The SCIM root as the client sees it (`http://host/scim/v2`), for `location` and `$ref`.
+/// Computed from the request when a handler asks for it.
 #[derive(Debug, Clone)]
 pub struct Base(pub String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Base {
+impl axum::extract::FromRequestParts<SpState> for Base {
     type Rejection = ScimError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ScimError> {
-        Ok(parts.extensions.get::<Base>().cloned().unwrap_or(Base(String::new())))
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, st: &SpState) -> Result<Self, ScimError> {
+        Ok(Base(base_of(&parts.extensions, &parts.uri, &parts.headers, st.mount)))
     }
 }
 
-fn base_of(req: &Request) -> String {
-    let full = req.extensions().get::<OriginalUri>().map(|u| u.path().to_string());
-    let prefix = full.as_deref().and_then(|f| f.strip_suffix(req.uri().path())).unwrap_or_default().to_string();
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
-    match host {
-        Some(h) => format!("http://{h}{prefix}"),
-        None => prefix,
+/// Query parameters as decoded pairs, in order: what `Query<Vec<(String, String)>>`
+/// gives (form-urlencoded: `+` is a space, `%XX` decoded, invalid UTF-8 replaced,
+/// empty `&&` segments skipped, a missing `=` means an empty value), without
+/// going through serde.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(QueryPairs(parse_query(parts.uri.query().unwrap_or_default())))
     }
+}
+
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|seq| !seq.is_empty())
+        .map(|seq| {
+            let (name, value) = seq.split_once('=').unwrap_or((seq, ""));
+            (form_decode(name), form_decode(value))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> String {
+    if !s.bytes().any(|b| b == b'+' || b == b'%') {
+        return s.to_string();
+    }
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (bytes.get(i + 1).and_then(|&h| hex(h)), bytes.get(i + 2).and_then(|&l| hex(l))) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The conditional-request headers (`If-Match`, `If-None-Match`), the only
+/// request headers the handlers read; cheaper than extracting the whole `HeaderMap`.
+#[derive(Debug, Clone, Default)]
+pub struct Conditions {
+    pub if_match: Option<HeaderValue>,
+    pub if_none_match: Option<HeaderValue>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Conditions {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Conditions {
+            if_match: parts.headers.get(header::IF_MATCH).cloned(),
+            if_none_match: parts.headers.get(header::IF_NONE_MATCH).cloned(),
+        })
+    }
+}
+
+/// `http://host` (when the Host header is usable), then the prefix stripped by
+/// any nesting (from [`OriginalUri`] and the current URI), then `mount`, the
+/// prefix the routes themselves were registered under.
+fn base_of(extensions: &Extensions, uri: &Uri, headers: &HeaderMap, mount: &str) -> String {
+    let full = extensions.get::<OriginalUri>().map(|u| u.path());
+    let nested = full.and_then(|f| f.strip_suffix(uri.path())).unwrap_or_default();
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty() && h.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']'))
+    });
+    let (scheme, host) = match host {
+        Some(h) => ("http://", h),
+        None => ("", ""),
+    };
+    let mut base = String::with_capacity(scheme.len() + host.len() + nested.len() + mount.len());
+    for part in [scheme, host, nested, mount] {
+        base.push_str(part);
+    }
+    base
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"))
 }
 
-/// Outermost layer: records the base URL, replaces non-SCIM error bodies with
-/// SCIM Error JSON, and sets the response Content-Type.
-pub async fn finish(State(st): State<SpState>, mut req: Request, next: Next) -> Response {
-    let base = base_of(&req);
-    req.extensions_mut().insert(Base(base));
-    let mut res = next.run(req).await;
+/// The SP's one middleware, from the outside in:
+/// 1. afterwards, replace non-SCIM error bodies with SCIM Error JSON and set
+///    the response Content-Type;
+/// 2. rate limit, flakiness and delay, in that order (a rejected request changes nothing);
+/// 3. the bearer-token check when a token is configured;
+/// 4. the default body limit for extractors.
+///
+/// One hand-written service instead of stacked `from_fn` layers: no boxed
+/// future or boxed `Next` per step, and no state clones on the hot path.
+#[derive(Clone)]
+pub struct ScimLayer {
+    pub state: SpState,
+}
+
+impl<S> Layer<S> for ScimLayer {
+    type Service = ScimService<<DefaultBodyLimit as Layer<S>>::Service>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        let limit = self.state.config().body_limit;
+        ScimService { inner: DefaultBodyLimit::max(limit).layer(inner), state: self.state.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct ScimService<S> {
+    inner: S,
+    state: SpState,
+}
+
+impl<S> Service<Request> for ScimService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ScimFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let st = &self.state;
+        let config = st.config();
+        let stage = match admit(st).and_then(|()| check_auth(st, &req)) {
+            Err(res) => Stage::Ready(*res),
+            Ok(()) => Stage::Inner(self.inner.call(req)),
+        };
+        ScimFuture {
+            stage,
+            slow: config.quirk(|q| if let Quirk::Slow(ms) = q { Some(*ms) } else { None }),
+            application_json: config.has(&Quirk::ApplicationJson),
+            body_limit: config.body_limit,
+        }
+    }
+}
+
+/// Response future of [`ScimService`].
+pub struct ScimFuture<F> {
+    stage: Stage<F>,
+    slow: Option<u64>,
+    application_json: bool,
+    body_limit: usize,
+}
+
+enum Stage<F> {
+    Inner(F),
+    Ready(Response),
+    Sleeping(Pin<Box<tokio::time::Sleep>>, Response),
+    Done,
+}
+
+impl<F> Future for ScimFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match std::mem::replace(&mut this.stage, Stage::Done) {
+                Stage::Inner(mut f) => match Pin::new(&mut f).poll(cx) {
+                    Poll::Pending => {
+                        this.stage = Stage::Inner(f);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Ok(res)) => this.stage = Stage::Ready(res),
+                    Poll::Ready(Err(e)) => match e {},
+                },
+                Stage::Ready(res) => match this.slow.take() {
+                    Some(ms) => {
+                        this.stage = Stage::Sleeping(Box::pin(tokio::time::sleep(Duration::from_millis(ms))), res);
+                    }
+                    None => return Poll::Ready(Ok(finish(res, this.application_json, this.body_limit))),
+                },
+                Stage::Sleeping(mut sleep, res) => {
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        this.stage = Stage::Sleeping(sleep, res);
+                        return Poll::Pending;
+                    }
+                    return Poll::Ready(Ok(finish(res, this.application_json, this.body_limit)));
+                }
+                Stage::Done => panic!("ScimFuture polled after completion"),
+            }
+        }
+    }
+}
+
+/// Replaces non-SCIM error bodies with SCIM Error JSON and sets the response Content-Type.
+fn finish(mut res: Response, application_json: bool, body_limit: usize) -> Response {
     let status = res.status();
     if (status.is_client_error() || status.is_server_error()) && !is_json(res.headers()) {
         let mut err = ScimError::for_status(status);
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            err.detail = format!("request body exceeds {} bytes", st.config().body_limit);
+            err.detail = format!("request body exceeds {body_limit} bytes");
         }
         let mut replaced = err.into_response();
         for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
@@ -64,20 +255,8 @@ pub async fn finish(State(st): State<SpState>, mut req: Request, next: Next) -> 
         res = replaced;
     }
     if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED {
-        let ct = if st.config().has(&Quirk::ApplicationJson) { "application/json" } else { SCIM_MEDIA_TYPE };
+        let ct = if application_json { "application/json" } else { SCIM_MEDIA_TYPE };
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    }
-    res
-}
-
-/// Rate limit, flakiness and delay, in that order; a rejected request changes nothing.
-pub async fn quirks(State(st): State<SpState>, req: Request, next: Next) -> Response {
-    let res = match admit(&st) {
-        Err(e) => *e,
-        Ok(()) => next.run(req).await,
-    };
-    if let Some(ms) = st.config().quirk(|q| if let Quirk::Slow(ms) = q { Some(*ms) } else { None }) {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     res
 }
@@ -111,7 +290,7 @@ fn admit(st: &SpState) -> Result<(), Box<Response>> {
 }
 
 /// Bearer-token check when a token is configured.
-pub async fn auth(State(st): State<SpState>, req: Request, next: Next) -> Response {
+fn check_auth(st: &SpState, req: &Request) -> Result<(), Box<Response>> {
     if let Some(token) = &st.config().token {
         let presented = req
             .headers()
@@ -121,10 +300,11 @@ pub async fn auth(State(st): State<SpState>, req: Request, next: Next) -> Respon
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim());
         if !presented.is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())) {
-            return ScimError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token").into_response();
+            let err = ScimError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token");
+            return Err(Box::new(err.into_response()));
         }
     }
-    next.run(req).await
+    Ok(())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -149,10 +329,11 @@ impl FromRequest<SpState> for ScimBody {
     type Rejection = ScimError;
 
     async fn from_request(req: Request, state: &SpState) -> Result<Self, ScimError> {
-        let ct = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_ascii_lowercase());
-        if let Some(ct) = ct {
-            let essence = ct.split(';').next().unwrap_or_default().trim().to_string();
-            if essence != SCIM_MEDIA_TYPE && essence != "application/json" {
+        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or("?");
+            let essence = ct.split(';').next().unwrap_or_default().trim();
+            // Both accepted types are lowercase ASCII.
+            if !essence.eq_ignore_ascii_case(SCIM_MEDIA_TYPE) && !essence.eq_ignore_ascii_case("application/json") {
                 return Err(ScimError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
             }
         }

@@ -2,9 +2,10 @@
 //! sorting, 1-based pagination and attribute projection.
 
 use super::error::ScimError;
+use super::render::{Item, ListResponse, Rendered};
 use super::store::{Kind, Resource, Store};
+use crate::scim::SEARCH_REQUEST_SCHEMA;
 use crate::scim::filter::{self, AttrPath, CompareOp, Filter, Literal, default_case_exact, get_ci};
-use crate::scim::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA};
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
 
@@ -40,6 +41,11 @@ fn paths(name: &str, list: &str) -> Result<Vec<AttrPath>, ScimError> {
 }
 
 impl Projection {
+    /// True when neither list is given: resources are returned whole.
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty() && self.excluded.is_empty()
+    }
+
     /// From query pairs (names case-insensitive).
     pub fn from_query(pairs: &[(String, String)]) -> Result<Self, ScimError> {
         let mut p = Projection::default();
@@ -79,8 +85,7 @@ impl ListQuery {
 
     /// From a `POST …/.search` SearchRequest body.
     pub fn from_search(body: &Map<String, Value>) -> Result<Self, ScimError> {
-        let body_value = Value::Object(body.clone());
-        let ok = get_ci(&body_value, "schemas")
+        let ok = get_ci_map(body, "schemas")
             .and_then(Value::as_array)
             .is_some_and(|s| s.iter().any(|s| s.as_str() == Some(SEARCH_REQUEST_SCHEMA)));
         if !ok {
@@ -93,7 +98,7 @@ impl ListQuery {
         for (key, target) in
             [("attributes", &mut q.projection.attributes), ("excludedAttributes", &mut q.projection.excluded)]
         {
-            match get_ci(&body_value, key) {
+            match get_ci_map(body, key) {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(items)) => {
                     for item in items {
@@ -112,17 +117,16 @@ impl ListQuery {
     }
 
     fn build(body: &Map<String, Value>) -> Result<Self, ScimError> {
-        let body = Value::Object(body.clone());
-        let text = |k: &str| -> Result<Option<String>, ScimError> {
-            match get_ci(&body, k) {
+        let text = |k: &str| -> Result<Option<&String>, ScimError> {
+            match get_ci_map(body, k) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::String(s)) => Ok(Some(s)),
                 Some(_) => Err(ScimError::invalid_value(format!("{k} must be a string"))),
             }
         };
-        let filter = text("filter")?.map(|f| filter::parse(&f)).transpose()?;
-        let start = int("startIndex", get_ci(&body, "startIndex"))?.unwrap_or(1).max(1) as usize;
-        let count = match int("count", get_ci(&body, "count"))? {
+        let filter = text("filter")?.map(|f| filter::parse(f)).transpose()?;
+        let start = int("startIndex", get_ci_map(body, "startIndex"))?.unwrap_or(1).max(1) as usize;
+        let count = match int("count", get_ci_map(body, "count"))? {
             None => DEFAULT_COUNT,
             Some(n) => n.clamp(0, MAX_RESULTS as i64) as usize,
         };
@@ -143,6 +147,11 @@ impl ListQuery {
     }
 }
 
+/// [`get_ci`] on a map: the exact key first, else the first key equal ignoring ASCII case.
+fn get_ci_map<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+}
+
 /// `Some(name)` when the filter pins the unique name attribute with `eq`, so the index can answer.
 fn indexed(f: &Filter, kind: Kind) -> Option<&str> {
     match f {
@@ -159,13 +168,18 @@ fn indexed(f: &Filter, kind: Kind) -> Option<&str> {
 fn candidates<'s>(store: &'s Store, kind: Kind, f: Option<&Filter>) -> Vec<&'s Resource> {
     let matches = |r: &&Resource| f.is_none_or(|f| f.matches(&r.doc, &default_case_exact));
     match f.and_then(|f| indexed(f, kind)) {
+        // The filter is just the indexed comparison: the index answers it exactly.
+        // (It folds names with `to_lowercase`, which is what the evaluator's
+        // case-insensitive `eq` does too: ASCII lowercasing of an ASCII string
+        // is the same thing.)
+        Some(name) if matches!(f, Some(Filter::Compare(..))) => store.find_by_name(kind, name).into_iter().collect(),
         Some(name) => store.find_by_name(kind, name).into_iter().filter(matches).collect(),
         None => store.iter(kind).filter(matches).collect(),
     }
 }
 
-/// Runs a list/search over `kinds` and returns the ListResponse.
-pub fn run(store: &Store, kinds: &[Kind], q: &ListQuery, base: &str, numeric_ids: bool) -> Value {
+/// Runs a list/search over `kinds` and returns the ListResponse (borrowing the store).
+pub fn run<'s>(store: &'s Store, kinds: &[Kind], q: &ListQuery, base: &'s str, numeric_ids: bool) -> ListResponse<'s> {
     let mut hits: Vec<(Kind, &Resource)> = Vec::new();
     for &kind in kinds {
         hits.extend(candidates(store, kind, q.filter.as_ref()).into_iter().map(|r| (kind, r)));
@@ -178,19 +192,20 @@ pub fn run(store: &Store, kinds: &[Kind], q: &ListQuery, base: &str, numeric_ids
         hits = keyed.into_iter().map(|(_, h)| h).collect();
     }
     let total = hits.len();
-    let page: Vec<Value> = hits
+    let whole = q.projection.is_empty();
+    let page: Vec<Item<'s>> = hits
         .into_iter()
         .skip(q.start - 1)
         .take(q.count)
-        .map(|(kind, r)| project(store.render(kind, r, base, numeric_ids), &q.projection))
+        .map(|(kind, r)| {
+            if whole {
+                Item::Resource(Rendered { kind, r, base, numeric_ids, cache: true })
+            } else {
+                Item::Value(project(store.render(kind, r, base, numeric_ids), &q.projection))
+            }
+        })
         .collect();
-    json!({
-        "schemas": [LIST_RESPONSE_SCHEMA],
-        "totalResults": total,
-        "startIndex": q.start,
-        "itemsPerPage": page.len(),
-        "Resources": page,
-    })
+    ListResponse { resources: page, start_index: q.start, total_results: total }
 }
 
 fn sort_key(doc: &Value, path: &AttrPath) -> Option<Value> {

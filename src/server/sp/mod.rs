@@ -7,19 +7,20 @@ mod handlers;
 mod http;
 pub(crate) mod list;
 mod quirks;
+mod render;
 mod schema;
 mod store;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_quirks;
+#[cfg(test)]
+mod tests_render;
 
 pub use error::ScimError;
 pub use quirks::{QUIRK_NAMES, Quirk, QuirkError};
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use rand::{SeedableRng, rngs::StdRng};
 use std::net::SocketAddr;
@@ -73,6 +74,9 @@ struct Inner {
 #[derive(Clone)]
 pub struct SpState {
     inner: Arc<Inner>,
+    /// The path the routes were registered under, when [`app`] registers them
+    /// with their full path instead of nesting (see [`http::Base`]).
+    mount: &'static str,
 }
 
 impl SpState {
@@ -85,7 +89,7 @@ impl SpState {
             window: Mutex::new((Instant::now(), 0)),
             config,
         };
-        SpState { inner: Arc::new(inner) }
+        SpState { inner: Arc::new(inner), mount: "" }
     }
 
     /// The configuration.
@@ -132,43 +136,52 @@ impl SpState {
     }
 }
 
-/// The SCIM root (no prefix), with auth, quirks, body limit and SCIM error mapping.
-pub fn router(state: SpState) -> Router {
-    let limit = state.config().body_limit;
+/// The SCIM routes under `prefix` (`""` or [`SCIM_ROOT`]), with SCIM 405s.
+fn scim_routes(prefix: &str) -> Router<SpState> {
+    let at = |path: &str| format!("{prefix}{path}");
     Router::new()
-        .route("/Users", get(handlers::list_users).post(handlers::create_user))
-        .route("/Users/.search", post(handlers::search_users))
+        .route(&at("/Users"), get(handlers::list_users).post(handlers::create_user))
+        .route(&at("/Users/.search"), post(handlers::search_users))
         .route(
-            "/Users/{id}",
+            &at("/Users/{id}"),
             get(handlers::get_user).put(handlers::put_user).patch(handlers::patch_user).delete(handlers::delete_user),
         )
-        .route("/Groups", get(handlers::list_groups).post(handlers::create_group))
-        .route("/Groups/.search", post(handlers::search_groups))
+        .route(&at("/Groups"), get(handlers::list_groups).post(handlers::create_group))
+        .route(&at("/Groups/.search"), post(handlers::search_groups))
         .route(
-            "/Groups/{id}",
+            &at("/Groups/{id}"),
             get(handlers::get_group)
                 .put(handlers::put_group)
                 .patch(handlers::patch_group)
                 .delete(handlers::delete_group),
         )
-        .route("/.search", post(handlers::search_all))
-        .route("/ServiceProviderConfig", get(discovery::service_provider_config))
-        .route("/ResourceTypes", get(discovery::resource_types))
-        .route("/ResourceTypes/{name}", get(discovery::resource_type))
-        .route("/Schemas", get(discovery::schemas))
-        .route("/Schemas/{urn}", get(discovery::schema))
-        .fallback(http::not_found)
+        .route(&at("/.search"), post(handlers::search_all))
+        .route(&at("/ServiceProviderConfig"), get(discovery::service_provider_config))
+        .route(&at("/ResourceTypes"), get(discovery::resource_types))
+        .route(&at("/ResourceTypes/{name}"), get(discovery::resource_type))
+        .route(&at("/Schemas"), get(discovery::schemas))
+        .route(&at("/Schemas/{urn}"), get(discovery::schema))
         .method_not_allowed_fallback(http::method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), http::auth))
-        .layer(from_fn_with_state(state.clone(), http::quirks))
-        .layer(from_fn_with_state(state.clone(), http::finish))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+}
+
+/// The SCIM root (no prefix), with auth, quirks, body limit and SCIM error mapping.
+pub fn router(state: SpState) -> Router {
+    scim_routes("").fallback(http::not_found).layer(http::ScimLayer { state: state.clone() }).with_state(state)
 }
 
 /// [`router`] under `/scim/v2`, plus `GET /healthz` (no auth).
+///
+/// Same routes and responses as `Router::new().route("/healthz", …).nest(SCIM_ROOT, router(state))`,
+/// but the SCIM routes are registered with their full path: nesting would add
+/// a prefix-stripping layer (a URI re-parse and a boxed service) to every
+/// request. Only the fallback (unknown paths under `/scim/v2`) is still nested,
+/// exactly as `nest` would have registered it.
 pub fn app(state: SpState) -> Router {
-    Router::new().route("/healthz", get(|| async { "ok" })).nest(SCIM_ROOT, router(state))
+    let mounted = SpState { mount: SCIM_ROOT, ..state.clone() };
+    let routes = scim_routes(SCIM_ROOT).layer(http::ScimLayer { state: mounted.clone() }).with_state(mounted);
+    let fallback =
+        Router::new().fallback(http::not_found).layer(http::ScimLayer { state: state.clone() }).with_state(state);
+    Router::new().route("/healthz", get(|| async { "ok" })).merge(routes).nest(SCIM_ROOT, fallback)
 }
 
 /// A running SP on a loopback port. Dropping it (or [`RunningSp::shutdown`]) stops it.

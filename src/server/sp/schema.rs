@@ -176,7 +176,8 @@ fn find<'a>(defs: &'a [Attr], name: &str) -> Option<&'a Attr> {
 
 /// Normalises a User or Group body into stored attributes (no id/meta/schemas).
 /// With `extension`, the enterprise extension object is accepted too.
-pub fn normalize(input: &Map<String, Value>, defs: &[Attr], extension: bool) -> Result<Map<String, Value>, ScimError> {
+/// Takes the body by value so that kept values move instead of being copied.
+pub fn normalize(input: Map<String, Value>, defs: &[Attr], extension: bool) -> Result<Map<String, Value>, ScimError> {
     let out = normalize_attrs(input, defs, extension)?;
     for def in defs.iter().filter(|d| d.required) {
         if !matches!(out.get(def.name), Some(Value::String(s)) if !s.trim().is_empty()) {
@@ -186,11 +187,7 @@ pub fn normalize(input: &Map<String, Value>, defs: &[Attr], extension: bool) -> 
     Ok(out)
 }
 
-fn normalize_attrs(
-    input: &Map<String, Value>,
-    defs: &[Attr],
-    extension: bool,
-) -> Result<Map<String, Value>, ScimError> {
+fn normalize_attrs(input: Map<String, Value>, defs: &[Attr], extension: bool) -> Result<Map<String, Value>, ScimError> {
     let mut out = Map::new();
     for (key, value) in input {
         if extension && key.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA) {
@@ -209,7 +206,7 @@ fn normalize_attrs(
             }
             continue;
         }
-        let def = find(defs, key).or_else(|| key.eq_ignore_ascii_case(EXTERNAL_ID.name).then_some(&EXTERNAL_ID));
+        let def = find(defs, &key).or_else(|| key.eq_ignore_ascii_case(EXTERNAL_ID.name).then_some(&EXTERNAL_ID));
         let Some(def) = def.filter(|d| d.mutability != "readOnly") else {
             continue; // unknown, read-only, id, meta, schemas: ignored as RFC 7644 §3.3 allows
         };
@@ -220,13 +217,13 @@ fn normalize_attrs(
     Ok(out)
 }
 
-fn normalize_value(def: &Attr, value: &Value) -> Result<Option<Value>, ScimError> {
+fn normalize_value(def: &Attr, value: Value) -> Result<Option<Value>, ScimError> {
     if !def.multi {
         return normalize_single(def, value);
     }
-    let items: Vec<&Value> = match value {
+    let items: Vec<Value> = match value {
         Value::Null => return Ok(None),
-        Value::Array(items) => items.iter().collect(),
+        Value::Array(items) => items,
         v => vec![v],
     };
     let mut out = Vec::with_capacity(items.len());
@@ -242,14 +239,14 @@ fn normalize_value(def: &Attr, value: &Value) -> Result<Option<Value>, ScimError
     Ok((!out.is_empty()).then_some(Value::Array(out)))
 }
 
-fn normalize_single(def: &Attr, value: &Value) -> Result<Option<Value>, ScimError> {
+fn normalize_single(def: &Attr, value: Value) -> Result<Option<Value>, ScimError> {
     let wrong = |what: &str| ScimError::invalid_value(format!("attribute '{}' must be {what}", def.name));
     Ok(match (def.ty, value) {
         (_, Value::Null) => None,
         (Ty::Complex, Value::Object(obj)) => {
             let mut out = Map::new();
             for (k, v) in obj {
-                let Some(sub) = find(def.sub, k).filter(|d| d.mutability != "readOnly") else {
+                let Some(sub) = find(def.sub, &k).filter(|d| d.mutability != "readOnly") else {
                     continue;
                 };
                 if let Some(v) = normalize_single(sub, v)? {
@@ -259,12 +256,12 @@ fn normalize_single(def: &Attr, value: &Value) -> Result<Option<Value>, ScimErro
             (!out.is_empty()).then_some(Value::Object(out))
         }
         (Ty::Complex, _) => return Err(wrong("an object")),
-        (Ty::Boolean, Value::Bool(b)) => Some(Value::Bool(*b)),
+        (Ty::Boolean, Value::Bool(b)) => Some(Value::Bool(b)),
         // Azure AD sends "True"/"False" strings for booleans in PATCH.
         (Ty::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
         (Ty::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
         (Ty::Boolean, _) => return Err(wrong("a boolean")),
-        (_, Value::String(s)) => Some(Value::String(s.clone())),
+        (_, Value::String(s)) => Some(Value::String(s)),
         (_, _) => return Err(wrong("a string")),
     })
 }

@@ -2,10 +2,12 @@
 //! indexes, seeded id generation, and rendering to SCIM JSON.
 
 use super::error::ScimError;
+use super::render::Template;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// The two resource types.
@@ -49,6 +51,10 @@ pub struct Resource {
     pub version: u64,
     /// Always a JSON object.
     pub doc: Value,
+    /// The rendered JSON minus the base URL, filled in by the first read
+    /// (see [`super::render`]). Only the store changes `doc`, and it starts a
+    /// new resource (empty cache) when it does.
+    pub(super) rendered: OnceLock<Box<Template>>,
 }
 
 impl Resource {
@@ -132,8 +138,16 @@ impl Store {
                 rng.fill_bytes(&mut b);
                 b[6] = (b[6] & 0x0f) | 0x40;
                 b[8] = (b[8] & 0x3f) | 0x80;
-                let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let mut s = String::with_capacity(36);
+                for (i, x) in b.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        s.push('-');
+                    }
+                    s.push(char::from(HEX[usize::from(x >> 4)]));
+                    s.push(char::from(HEX[usize::from(x & 0x0f)]));
+                }
+                s
             }
         }
     }
@@ -147,7 +161,13 @@ impl Store {
     /// A resource by its unique name (userName / displayName), case-insensitively.
     pub fn find_by_name(&self, kind: Kind, name: &str) -> Option<&Resource> {
         let c = self.coll(kind);
-        c.by_name.get(&fold(name)).and_then(|seq| c.by_seq.get(seq))
+        // Lowercase ASCII is its own fold: skip the allocation.
+        let seq = if name.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+            c.by_name.get(name)
+        } else {
+            c.by_name.get(&fold(name))
+        };
+        seq.and_then(|seq| c.by_seq.get(seq))
     }
 
     /// All resources of a kind, in creation order.
@@ -179,7 +199,7 @@ impl Store {
         let ts = now();
         let doc = build_doc(kind, &id, &ts, &ts, 1, attrs);
         let name = name_of(kind, &doc);
-        let r = Resource { id: id.clone(), version: 1, doc };
+        let r = Resource { id: id.clone(), version: 1, doc, rendered: OnceLock::new() };
         self.next_seq += 1;
         let seq = self.next_seq;
         let c = self.coll_mut(kind);
@@ -202,6 +222,7 @@ impl Store {
             r.doc.get("meta").and_then(|m| m.get("created")).and_then(Value::as_str).unwrap_or_default().to_string();
         r.version += 1;
         r.doc = build_doc(kind, id, &created, &now(), r.version, attrs);
+        r.rendered = OnceLock::new();
         let new_name = name_of(kind, &r.doc);
         if old_name != new_name {
             c.by_name.remove(&old_name);
