@@ -6,16 +6,16 @@ use crate::record::Exchange;
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 
-/// A HAR document for the given runs (pages and entries of all of them).
-pub(crate) fn document(runs: &[Run]) -> Value {
+/// Write a HAR document for the given runs (pages and entries of all of them).
+/// Entries are serialized one at a time, so memory stays proportional to one
+/// exchange, not to the whole run.
+pub(crate) fn write(runs: &[Run], w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let many = runs.len() > 1;
     let mut pages = Vec::new();
-    let mut entries = Vec::new();
     for (r, run) in runs.iter().enumerate() {
         let start = run_start(run);
         let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
         for step in &run.steps {
-            let page_id = format!("{prefix}step{}", step.index + 1);
             let title = if many {
                 format!("{} › {}. {}", run.scenario(), step.index + 1, step.title())
             } else {
@@ -23,24 +23,33 @@ pub(crate) fn document(runs: &[Run]) -> Value {
             };
             pages.push(json!({
                 "startedDateTime": iso(start, step.start_ms()),
-                "id": page_id,
+                "id": format!("{prefix}step{}", step.index + 1),
                 "title": title,
                 "pageTimings": {"onContentLoad": -1, "onLoad": -1},
             }));
+        }
+    }
+    let creator = json!({"name": "jcsim", "version": env!("CARGO_PKG_VERSION")});
+    write!(
+        w,
+        "{{\"log\":{{\"version\":\"1.2\",\"creator\":{creator},\"comment\":\"Recorded by jcsim. Credentials are redacted.\",\"pages\":"
+    )?;
+    serde_json::to_writer(&mut *w, &pages)?;
+    w.write_all(b",\"entries\":[")?;
+    let mut first = true;
+    for (r, run) in runs.iter().enumerate() {
+        let start = run_start(run);
+        let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
+        for step in &run.steps {
+            let page_id = format!("{prefix}step{}", step.index + 1);
             for x in &step.exchanges {
-                entries.push(entry(x, start, &page_id, run));
+                w.write_all(if first { b"\n" } else { b",\n" })?;
+                first = false;
+                serde_json::to_writer(&mut *w, &entry(x, start, &page_id, run))?;
             }
         }
     }
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "jcsim", "version": env!("CARGO_PKG_VERSION")},
-            "pages": pages,
-            "entries": entries,
-            "comment": "Recorded by jcsim. Credentials are redacted.",
-        }
-    })
+    w.write_all(b"\n]}}\n")
 }
 
 fn run_start(run: &Run) -> SystemTime {

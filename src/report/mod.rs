@@ -58,7 +58,7 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
     };
     write_file(&outputs.html, html::report(&run)?.as_bytes())?;
     write_file(&outputs.junit, junit::document(std::slice::from_ref(&run)).as_bytes())?;
-    write_file(&outputs.har, &har_bytes(std::slice::from_ref(&run))?)?;
+    write_har(&outputs.har, std::slice::from_ref(&run))?;
     write_file(&outputs.summary, &summary_bytes(&run)?)?;
     Ok(outputs)
 }
@@ -96,7 +96,7 @@ pub fn write_combined(
         write_file(p, junit::document(&runs).as_bytes())?;
     }
     if let Some(p) = har {
-        write_file(p, &har_bytes(&runs)?)?;
+        write_har(p, &runs)?;
     }
     if let Some(p) = html {
         let text = match runs.as_slice() {
@@ -130,14 +130,32 @@ fn load_all(run_dirs: &[PathBuf]) -> Result<Vec<Run>, ReportError> {
     run_dirs.iter().map(|d| Run::load(d)).collect()
 }
 
-fn har_bytes(runs: &[Run]) -> Result<Vec<u8>, ReportError> {
-    serde_json::to_vec_pretty(&har::document(runs))
-        .map_err(|e| ReportError::Render { what: "run.har", message: e.to_string() })
+fn write_har(path: &Path, runs: &[Run]) -> Result<(), ReportError> {
+    write_with(path, |w| har::write(runs, w))
 }
 
 fn summary_bytes(run: &Run) -> Result<Vec<u8>, ReportError> {
     serde_json::to_vec_pretty(&Summary::from_run(run))
         .map_err(|e| ReportError::Render { what: "summary.json", message: e.to_string() })
+}
+
+/// Stream through a temporary file and rename, so a reader never sees half a file.
+fn write_with(
+    path: &Path,
+    body: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
+    let err = |source| ReportError::Write { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(err)?;
+    let mut w = std::io::BufWriter::new(file);
+    body(&mut w).and_then(|()| std::io::Write::flush(&mut w)).map_err(err)?;
+    drop(w);
+    std::fs::rename(&tmp, path).map_err(err)
 }
 
 /// Write through a temporary file and rename, so a reader never sees half a file.
