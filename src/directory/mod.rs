@@ -158,15 +158,25 @@ impl Directory {
                 Some(n) => {
                     let domain = spec.email_domain.as_deref().unwrap_or("example.com");
                     let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.clone()).collect();
+                    let groups: Vec<usize> = spec
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            dir.groups
+                                .iter()
+                                .position(|x| x.name == *g)
+                                .ok_or_else(|| DirectoryError::NoGroup(g.clone()))
+                        })
+                        .collect::<Result<_, _>>()?;
                     for mut user in generate_users(&mut rng, n, domain, &taken) {
                         if let Some(state) = spec.state {
                             user.state = state.into();
                         }
-                        let name = user.username.clone();
-                        dir.insert_user(user);
-                        for g in &spec.groups {
-                            dir.add_member(&name, g)?;
+                        // Fresh ids: no membership check needed (and none that is quadratic).
+                        for &g in &groups {
+                            dir.groups[g].members.push(user.id.clone());
                         }
+                        dir.insert_user(user);
                     }
                 }
                 None => {
@@ -345,6 +355,16 @@ impl Directory {
     }
 
     /// The user is bound to the app directly or through a bound group [C].
+    /// Every bound user id (directly or through a bound group), in one pass:
+    /// a sync asks for every user, and asking `is_bound` per user is quadratic.
+    pub fn bound_user_ids(&self) -> std::collections::HashSet<&str> {
+        let mut out: std::collections::HashSet<&str> = self.app.bound_users.iter().map(String::as_str).collect();
+        for g in self.bound_groups() {
+            out.extend(g.members.iter().map(String::as_str));
+        }
+        out
+    }
+
     pub fn is_bound(&self, user_id: &str) -> bool {
         self.app.bound_users.contains(user_id)
             || self

@@ -30,11 +30,12 @@ impl Provisioner {
         if !dir.app.active {
             return findings;
         }
+        let bound_ids = dir.bound_user_ids();
         let jobs: Vec<(&User, Job)> = dir
             .users
             .iter()
             .filter_map(|user| {
-                let bound = dir.is_bound(&user.id);
+                let bound = bound_ids.contains(user.id.as_str());
                 let linked = self.users.contains_key(&user.id);
                 if !linked && bound && user.state == UserState::Activated {
                     Some((user, Job::Provision))
@@ -55,7 +56,7 @@ impl Provisioner {
         let jobs: Vec<(&User, Job)> = dir
             .users
             .iter()
-            .filter(|u| !body::desired_active(u, dir.is_bound(&u.id)) && self.users.contains_key(&u.id))
+            .filter(|u| !body::desired_active(u, bound_ids.contains(u.id.as_str())) && self.users.contains_key(&u.id))
             .map(|u| (u, Job::Refresh(false)))
             .collect();
         self.run_jobs(jobs, t, &mut findings).await;
@@ -103,7 +104,8 @@ impl Provisioner {
     }
 
     async fn sync_deleted_users<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
-        let gone: Vec<String> = self.users.keys().filter(|id| dir.user_by_id(id).is_none()).cloned().collect();
+        let present: std::collections::HashSet<&str> = dir.users.iter().map(|u| u.id.as_str()).collect();
+        let gone: Vec<String> = self.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
         for jc_id in gone {
             let Some(link) = self.users.remove(&jc_id) else {
                 continue;
@@ -212,8 +214,11 @@ impl Provisioner {
         t: &T,
     ) -> Result<(), Finding> {
         let path = format!("/Groups/{}", link.sp_id);
-        let added: Vec<String> = members.iter().filter(|m| !link.members.contains(m)).cloned().collect();
-        let removed: Vec<String> = link.members.iter().filter(|m| !members.contains(m)).cloned().collect();
+        // Sets, not Vec::contains: groups can hold tens of thousands of members.
+        let had: std::collections::HashSet<&String> = link.members.iter().collect();
+        let wanted: std::collections::HashSet<&String> = members.iter().collect();
+        let added: Vec<String> = members.iter().filter(|m| !had.contains(m)).cloned().collect();
+        let removed: Vec<String> = link.members.iter().filter(|m| !wanted.contains(m)).cloned().collect();
         let renamed = link.display_name != group.name;
         let mut new_link = link.clone();
         if self.behaviour.group_update_method == GroupUpdateMethod::Put
@@ -250,7 +255,8 @@ impl Provisioner {
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                 .body(body::remove_members(&removed, self.behaviour.member_removal));
             send_ok(t, op, &label).await?;
-            new_link.members.retain(|m| !removed.contains(m));
+            let gone: std::collections::HashSet<&String> = removed.iter().collect();
+            new_link.members.retain(|m| !gone.contains(m));
             self.groups.insert(group.id.clone(), new_link);
         }
         Ok(())
