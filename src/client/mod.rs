@@ -12,6 +12,8 @@ use thiserror::Error;
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Non-JSON bodies are recorded up to this many bytes.
 pub const MAX_RECORDED_TEXT: usize = 64 * 1024;
+/// JSON bodies larger than this are recorded as capped text with a marker.
+pub const MAX_RECORDED_JSON: usize = 1024 * 1024;
 
 /// How JumpCloud authenticates to the SP [C].
 #[derive(Debug, Clone, PartialEq)]
@@ -156,8 +158,17 @@ impl Client {
             match outcome {
                 Ok((status, resp_headers, raw)) => {
                     let (body, body_text) = parse_body(&raw);
-                    let recorded =
-                        RecordedResponse { status, headers: resp_headers.clone(), body: body.clone(), body_text };
+                    let recorded = if raw.len() > MAX_RECORDED_JSON {
+                        // The model still sees the whole body; the record keeps a capped copy.
+                        RecordedResponse {
+                            status,
+                            headers: resp_headers.clone(),
+                            body: None,
+                            body_text: Some(capped_text(&raw)),
+                        }
+                    } else {
+                        RecordedResponse { status, headers: resp_headers.clone(), body: body.clone(), body_text }
+                    };
                     let id = record(Attempt {
                         attempt,
                         request: recorded_req,
@@ -299,15 +310,17 @@ fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
     }
     match serde_json::from_slice::<Value>(raw) {
         Ok(v) => (Some(v), None),
-        Err(_) => {
-            let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
-            let text = if raw.len() > MAX_RECORDED_TEXT {
-                format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT)
-            } else {
-                text
-            };
-            (None, Some(text))
-        }
+        Err(_) => (None, Some(capped_text(raw))),
+    }
+}
+
+/// The first [`MAX_RECORDED_TEXT`] bytes as text, with a marker saying how much was cut.
+fn capped_text(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
+    if raw.len() > MAX_RECORDED_TEXT {
+        format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT)
+    } else {
+        text
     }
 }
 

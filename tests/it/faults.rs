@@ -202,3 +202,17 @@ async fn expected_success_that_fails_and_failure_that_succeeds_both_fail() {
     assert_eq!(ran.summary.failed(), 2);
     assert_eq!(ran.failed_check_ids(), vec!["expect.outcome", "expect.status"]);
 }
+
+#[tokio::test]
+async fn large_json_bodies_are_used_whole_but_recorded_capped() {
+    let server = MockServer::start().await;
+    let pad = "x".repeat(2 * 1024 * 1024);
+    let body = json!({"schemas": [jcsim::scim::LIST_RESPONSE_SCHEMA], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": [], "pad": pad});
+    Mock::given(method("GET")).respond_with(scim(200, body)).expect(1).mount(&server).await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "the model saw the whole ListResponse");
+    let resp = ran.exchanges()[0].response.clone().unwrap();
+    assert!(resp.body.is_none());
+    let text = resp.body_text.unwrap();
+    assert!(text.len() < 70 * 1024 && text.ends_with("bytes cut]"), "{}", &text[text.len() - 40..]);
+}
