@@ -40,14 +40,13 @@ pub(crate) fn write(runs: &[Run], w: &mut dyn std::io::Write) -> std::io::Result
     for (r, run) in runs.iter().enumerate() {
         let start = run_start(run);
         let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
-        for step in &run.steps {
+        run.for_each_exchange(|step, x| {
             let page_id = format!("{prefix}step{}", step.index + 1);
-            for x in &step.exchanges {
-                w.write_all(if first { b"\n" } else { b",\n" })?;
-                first = false;
-                serde_json::to_writer(&mut *w, &entry(x, start, &page_id, run))?;
-            }
-        }
+            w.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            serde_json::to_writer(&mut *w, &entry(x, start, &page_id, run))?;
+            Ok(())
+        })?;
     }
     w.write_all(b"\n]}}\n")
 }

@@ -1,6 +1,6 @@
 //! The tera templates, compiled into the binary once, and the two pages built
 //! from them. Autoescape is on (`.html` names); the only unescaped values are
-//! our own CSS/JS constants and the script-safe JSON from `view::script_json`.
+//! our own CSS/JS constants and the script-safe JSON streamed by `view`.
 
 use super::ReportError;
 use super::index::IndexPage;
@@ -31,11 +31,38 @@ static TEMPLATES: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
 
 static SCRIPT: LazyLock<String> = LazyLock::new(|| JS.concat());
 
-/// report.html for one run.
-pub(crate) fn report(run: &Run) -> Result<String, ReportError> {
-    let page = view::page(run).map_err(|e| ReportError::Render { what: "report.html", message: e.to_string() })?;
-    let nonce = nonce(&[&page.data_json, &page.details_json, &page.run_id]);
-    render("report.html", &page, Some(nonce))
+/// Where the streamed JSON goes in the rendered template. Only the template
+/// itself can produce these: in any value, `<`, `"` and `>` are escaped.
+const DATA_SLOT: &str = r#"id="jc-data">@@JC-DATA@@</script>"#;
+const DETAILS_SLOT: &str = r#"id="jc-details">@@JC-DETAILS@@</script>"#;
+
+/// Write report.html for one run into `w`: the page rendered by tera, with
+/// the timeline rows and exchange details streamed from `events.jsonl` into
+/// its two data blocks.
+pub(crate) fn write_report(run: &Run, w: &mut dyn std::io::Write) -> Result<(), std::io::Error> {
+    let page = view::page(run);
+    let nonce = nonce(&[&run.digest.to_string(), &page.run_id]);
+    let html = render_with(
+        "report.html",
+        &page,
+        Some(nonce),
+        &[("data_json", "@@JC-DATA@@"), ("details_json", "@@JC-DETAILS@@")],
+    )
+    .map_err(std::io::Error::other)?;
+    let slot = |text: &str, marker: &str| -> Result<usize, std::io::Error> {
+        text.find(marker).ok_or_else(|| std::io::Error::other(format!("report.html template lacks {marker}")))
+    };
+    let a = slot(&html, DATA_SLOT)? + DATA_SLOT.find("@@").unwrap_or(0);
+    let b = slot(&html, DETAILS_SLOT)? + DETAILS_SLOT.find("@@").unwrap_or(0);
+    let (a_end, b_end) = (a + "@@JC-DATA@@".len(), b + "@@JC-DETAILS@@".len());
+    if b < a_end {
+        return Err(std::io::Error::other("report.html template has the data blocks out of order"));
+    }
+    w.write_all(html[..a].as_bytes())?;
+    view::write_data(run, w)?;
+    w.write_all(html[a_end..b].as_bytes())?;
+    view::write_details(run, w)?;
+    w.write_all(html[b_end..].as_bytes())
 }
 
 /// index.html linking `runs`, with links relative to `dir`.
@@ -44,6 +71,15 @@ pub(crate) fn index(runs: &[Run], dir: &Path) -> Result<String, ReportError> {
 }
 
 fn render<T: serde::Serialize>(name: &'static str, page: &T, nonce: Option<String>) -> Result<String, ReportError> {
+    render_with(name, page, nonce, &[])
+}
+
+fn render_with<T: serde::Serialize>(
+    name: &'static str,
+    page: &T,
+    nonce: Option<String>,
+    extra: &[(&str, &str)],
+) -> Result<String, ReportError> {
     let err = |message| ReportError::Render { what: name, message };
     let tera = TEMPLATES.as_ref().map_err(|e| err(e.clone()))?;
     let mut ctx = Context::from_serialize(page).map_err(|e| err(chain(&e)))?;
@@ -51,6 +87,9 @@ fn render<T: serde::Serialize>(name: &'static str, page: &T, nonce: Option<Strin
     ctx.insert("js", SCRIPT.as_str());
     if let Some(n) = nonce {
         ctx.insert("nonce", &n);
+    }
+    for (k, v) in extra {
+        ctx.insert(*k, v);
     }
     tera.render(name, &ctx).map_err(|e| err(chain(&e)))
 }

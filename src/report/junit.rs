@@ -170,17 +170,10 @@ fn detail(run: &Run, step: &StepRun) -> String {
             let _ = writeln!(s, "  actual:   {a}");
         }
     }
-    let bad: Vec<_> =
-        step.exchanges.iter().filter(|x| x.response.as_ref().is_none_or(|r| r.status >= 400)).take(20).collect();
-    if !bad.is_empty() {
+    if !step.x.failed.is_empty() {
         s.push_str("\nfailed exchanges:\n");
-        for x in bad {
-            let status = match (&x.response, &x.error) {
-                (Some(r), _) => r.status.to_string(),
-                (None, Some(e)) => format!("no response ({}: {})", e.kind, e.message),
-                (None, None) => "no response".to_string(),
-            };
-            let _ = writeln!(s, "  #{} {} {} → {} [{}]", x.id, x.request.method, x.request.url, status, x.event);
+        for x in &step.x.failed {
+            let _ = writeln!(s, "  #{} {} {} → {} [{}]", x.id, x.method, x.url, x.status, x.event);
         }
     }
     s

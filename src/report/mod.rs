@@ -56,7 +56,7 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
         har: run_dir.join("run.har"),
         summary: run_dir.join("summary.json"),
     };
-    write_file(&outputs.html, html::report(&run)?.as_bytes())?;
+    write_with(&outputs.html, |w| html::write_report(&run, w))?;
     write_file(&outputs.junit, junit::document(std::slice::from_ref(&run)).as_bytes())?;
     write_har(&outputs.har, std::slice::from_ref(&run))?;
     write_file(&outputs.summary, &summary_bytes(&run)?)?;
@@ -99,11 +99,10 @@ pub fn write_combined(
         write_har(p, &runs)?;
     }
     if let Some(p) = html {
-        let text = match runs.as_slice() {
-            [one] => html::report(one)?,
-            many => html::index(many, p.parent().unwrap_or(Path::new("")))?,
-        };
-        write_file(p, text.as_bytes())?;
+        match runs.as_slice() {
+            [one] => write_with(p, |w| html::write_report(one, w))?,
+            many => write_file(p, html::index(many, p.parent().unwrap_or(Path::new("")))?.as_bytes())?,
+        }
     }
     Ok(())
 }

@@ -1,9 +1,15 @@
-//! Reads `events.jsonl` back into one run: header, steps with their exchanges
-//! and checks, footer. Tolerates torn or foreign lines and runs cut short.
+//! Reads `events.jsonl` back into one run: header, steps with their checks and
+//! exchange statistics, footer. Tolerates torn or foreign lines and runs cut
+//! short.
+//!
+//! Exchanges are not kept: a [`Run`] holds per-step counters, and the outputs
+//! that need every exchange stream them from the file again with
+//! [`Run::for_each_exchange`], so memory does not grow with the run's length.
 
 use super::ReportError;
 use crate::record::{Check, Event, Exchange, Redactor, RunFinished, RunStarted, StepFinished, StepStarted, Verdict};
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// A recorded run, assembled from its events.
@@ -14,10 +20,19 @@ pub(crate) struct Run {
     /// Steps that started (or left any trace), in index order.
     pub steps: Vec<StepRun>,
     pub finished: Option<RunFinished>,
-    /// Lines of events.jsonl that could not be read: (1-based line, error).
+    /// The first unreadable lines of events.jsonl: (1-based line, error).
     pub bad_lines: Vec<(usize, String)>,
+    /// How many lines could not be read in all.
+    pub bad_count: usize,
     /// Number of lines in the file, to tell a torn last line from a foreign one.
     pub lines: usize,
+    /// Hash of every line read: the report's script nonce derives from it.
+    pub digest: u64,
+    /// The events.jsonl the exchanges are read again from.
+    source: PathBuf,
+    /// Exchanges appear in the file in ascending step order, so one pass
+    /// yields them grouped by step.
+    grouped: bool,
 }
 
 /// One step and everything recorded under it.
@@ -25,9 +40,66 @@ pub(crate) struct Run {
 pub(crate) struct StepRun {
     pub index: usize,
     pub started: Option<StepStarted>,
-    pub exchanges: Vec<Exchange>,
+    pub x: XStats,
     pub checks: Vec<Check>,
     pub finished: Option<StepFinished>,
+}
+
+/// What the outputs need to know about a step's exchanges without reading them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct XStats {
+    pub count: u64,
+    /// Attempts after the first.
+    pub retries: u64,
+    /// Attempts that got no HTTP response.
+    pub no_response: u64,
+    /// Start of the first exchange, in ms since run start.
+    pub first_start: Option<f64>,
+    /// End of the latest exchange, in ms since run start.
+    pub last_end: f64,
+    /// The first [`MAX_FAILED`] exchanges that failed (status >= 400 or no response).
+    pub failed: Vec<FailedExchange>,
+}
+
+/// One line about a failed exchange, for JUnit.
+#[derive(Debug, Clone)]
+pub(crate) struct FailedExchange {
+    pub id: u64,
+    pub method: String,
+    pub url: String,
+    /// `409`, or `no response (timeout: …)`.
+    pub status: String,
+    pub event: String,
+}
+
+/// Failed exchanges listed per step.
+pub(crate) const MAX_FAILED: usize = 20;
+/// Unreadable lines described one by one.
+const MAX_BAD_LINES: usize = 5;
+
+impl XStats {
+    fn add(&mut self, x: &Exchange) {
+        self.count += 1;
+        self.retries += u64::from(x.attempt > 1);
+        self.no_response += u64::from(x.response.is_none());
+        self.first_start.get_or_insert(x.timing.start_ms as f64);
+        self.last_end = self.last_end.max(exchange_end(x));
+        let failed = x.response.as_ref().is_none_or(|r| r.status >= 400);
+        if failed && self.failed.len() < MAX_FAILED {
+            let status = match (&x.response, &x.error) {
+                (Some(r), _) => r.status.to_string(),
+                (None, Some(e)) => format!("no response ({}: {})", e.kind, e.message),
+                (None, None) => "no response".to_string(),
+            };
+            self.failed.push(FailedExchange {
+                id: x.id,
+                method: x.request.method.clone(),
+                url: x.request.url.clone(),
+                status,
+                event: x.event.clone(),
+            });
+        }
+    }
 }
 
 /// Where a step ended up.
@@ -97,7 +169,7 @@ impl StepRun {
     pub fn start_ms(&self) -> f64 {
         match &self.started {
             Some(s) => s.at_ms as f64,
-            None => self.exchanges.first().map_or(0.0, |x| x.timing.start_ms as f64),
+            None => self.x.first_start.unwrap_or(0.0),
         }
     }
 
@@ -106,8 +178,7 @@ impl StepRun {
         if let Some(f) = &self.finished {
             return clean(f.duration_ms);
         }
-        let end = self.exchanges.iter().map(exchange_end).fold(0.0, f64::max);
-        (end - self.start_ms()).max(0.0)
+        (self.x.last_end - self.start_ms()).max(0.0)
     }
 
     /// Why the step failed, in one line.
@@ -135,54 +206,140 @@ impl Run {
         crate::check::fix_summary(&checks)
     }
 
-    /// Read and assemble `run_dir/events.jsonl`.
+    /// Read and assemble `run_dir/events.jsonl`, one line at a time.
     pub fn load(run_dir: &Path) -> Result<Run, ReportError> {
         let path = run_dir.join("events.jsonl");
-        let bytes = std::fs::read(&path).map_err(|source| ReportError::Read { path: path.clone(), source })?;
-        Ok(Run::from_bytes(run_dir, &bytes))
+        let mut run = Run { dir: run_dir.to_path_buf(), source: path.clone(), ..Run::default() };
+        run.assemble().map_err(|source| ReportError::Read { path, source })?;
+        Ok(run)
     }
 
-    /// Assemble a run from the raw bytes of an events.jsonl.
-    pub fn from_bytes(run_dir: &Path, bytes: &[u8]) -> Run {
-        // Defence in depth: events are redacted when recorded; re-mask the
-        // credential headers anyway in case a file was written by other means.
-        let redactor = Redactor::new();
-        let mut run = Run { dir: run_dir.to_path_buf(), ..Run::default() };
+    fn assemble(&mut self) -> std::io::Result<()> {
+        use std::hash::{DefaultHasher, Hasher};
         let mut steps: BTreeMap<usize, StepRun> = BTreeMap::new();
-        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            run.lines = i + 1;
-            let mut event = match serde_json::from_slice::<Event>(line) {
+        let mut digest = DefaultHasher::new();
+        let (mut lines, mut last_step, mut grouped) = (0, 0, true);
+        let (mut header, mut finished) = (None, None);
+        let mut bad: Vec<(usize, String)> = Vec::new();
+        let mut bad_count = 0;
+        self.scan(usize::MAX, |n, line, event| {
+            lines = n;
+            digest.write(line);
+            let event = match event {
                 Ok(e) => e,
                 Err(e) => {
-                    run.bad_lines.push((i + 1, e.to_string()));
-                    continue;
+                    bad_count += 1;
+                    if bad.len() < MAX_BAD_LINES {
+                        bad.push((n, e));
+                    } else if let Some(last) = bad.last_mut() {
+                        // Keep the latest too: it tells a torn last line.
+                        *last = (n, e);
+                    }
+                    return;
                 }
             };
-            if let Some(step) = step_of(&event).filter(|s| *s > MAX_STEPS) {
-                run.bad_lines.push((i + 1, format!("step index {step} is out of range")));
-                continue;
-            }
-            redactor.event(&mut event);
             match event {
-                Event::RunStarted(h) => run.header = Some(h),
+                Event::RunStarted(h) => header = Some(h),
                 Event::StepStarted(s) => {
                     let index = s.step;
                     entry(&mut steps, index).started = Some(s);
                 }
-                Event::Exchange(x) => entry(&mut steps, x.step).exchanges.push(x),
+                Event::Exchange(x) => {
+                    grouped &= x.step >= last_step;
+                    last_step = x.step;
+                    entry(&mut steps, x.step).x.add(&x);
+                }
                 Event::Check(c) => entry(&mut steps, c.step).checks.push(c),
                 Event::StepFinished(f) => {
                     let index = f.step;
                     entry(&mut steps, index).finished = Some(f);
                 }
-                Event::RunFinished(f) => run.finished = Some(f),
+                Event::RunFinished(f) => finished = Some(f),
+            }
+        })?;
+        self.header = header;
+        self.finished = finished;
+        self.steps = steps.into_values().collect();
+        self.bad_lines = bad;
+        self.bad_count = bad_count;
+        self.lines = lines;
+        self.digest = digest.finish();
+        self.grouped = grouped;
+        Ok(())
+    }
+
+    /// Read the events of the first `max_lines` lines, calling `f` with the
+    /// 1-based line number, the raw line and the event (redacted) or why the
+    /// line could not be read. Blank lines are skipped.
+    fn scan(&self, max_lines: usize, mut f: impl FnMut(usize, &[u8], Result<Event, String>)) -> std::io::Result<()> {
+        // Defence in depth: events are redacted when recorded; re-mask the
+        // credential headers anyway in case a file was written by other means.
+        let redactor = Redactor::new();
+        let mut each = |n: usize, line: &[u8]| {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return;
+            }
+            let event =
+                serde_json::from_slice::<Event>(line).map_err(|e| e.to_string()).and_then(|mut e| {
+                    match step_of(&e).filter(|s| *s > MAX_STEPS) {
+                        Some(step) => Err(format!("step index {step} is out of range")),
+                        None => {
+                            redactor.event(&mut e);
+                            Ok(e)
+                        }
+                    }
+                });
+            f(n, line, event);
+        };
+        let file = std::fs::File::open(&self.source)?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut line = Vec::new();
+        let mut n = 0;
+        while n < max_lines {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            n += 1;
+            each(n, line.strip_suffix(b"\n").unwrap_or(&line));
+        }
+        Ok(())
+    }
+
+    /// Call `f` with every exchange, grouped by step in step order and in
+    /// record order within a step (the order of the report's rows), reading
+    /// the file again. Only the lines seen when the run was loaded are read,
+    /// so a file that grew since gives the same exchanges as the counters.
+    pub fn for_each_exchange(
+        &self,
+        mut f: impl FnMut(&StepRun, &Exchange) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut result = Ok(());
+        let mut pass = |only: Option<usize>, result: &mut std::io::Result<()>| {
+            self.scan(self.lines, |_, _, event| {
+                if let (Ok(Event::Exchange(x)), true) = (event, result.is_ok()) {
+                    if only.is_some_and(|s| s != x.step) {
+                        return;
+                    }
+                    if let Ok(i) = self.steps.binary_search_by_key(&x.step, |s| s.index) {
+                        *result = f(&self.steps[i], &x);
+                    }
+                }
+            })
+        };
+        if self.grouped {
+            pass(None, &mut result)?;
+        } else {
+            // Exchanges of different steps interleave in the file (hand-edited
+            // or concatenated records): one pass per step keeps rows grouped.
+            for s in self.steps.iter().filter(|s| s.x.count > 0) {
+                pass(Some(s.index), &mut result)?;
+                if result.is_err() {
+                    break;
+                }
             }
         }
-        run.steps = steps.into_values().collect();
-        run
+        result
     }
 
     pub fn scenario(&self) -> String {
@@ -225,11 +382,7 @@ impl Run {
     }
 
     pub fn exchange_count(&self) -> u64 {
-        self.steps.iter().map(|s| s.exchanges.len() as u64).sum()
-    }
-
-    pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
-        self.steps.iter().flat_map(|s| s.exchanges.iter())
+        self.steps.iter().map(|s| s.x.count).sum()
     }
 
     /// Run duration in ms: recorded, or (cut short) up to the last thing seen.
@@ -274,12 +427,12 @@ impl Run {
                     .to_string(),
             );
         }
-        for (line, err) in self.bad_lines.iter().take(5) {
+        for (line, err) in &self.bad_lines {
             let what = if *line == self.lines { "torn last line skipped" } else { "unreadable line skipped" };
             notes.push(format!("events.jsonl line {line}: {what} ({err})."));
         }
-        if self.bad_lines.len() > 5 {
-            notes.push(format!("{} more unreadable lines skipped.", self.bad_lines.len() - 5));
+        if self.bad_count > self.bad_lines.len() {
+            notes.push(format!("{} more unreadable lines skipped.", self.bad_count - self.bad_lines.len()));
         }
         notes
     }

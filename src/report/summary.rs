@@ -71,7 +71,7 @@ impl Summary {
                     verdict: verdict.to_string(),
                     reason: s.reason(),
                     checks: s.checks.clone(),
-                    exchanges: s.exchanges.len() as u64,
+                    exchanges: s.x.count,
                     duration: round3(s.duration_ms()),
                 }
             })

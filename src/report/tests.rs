@@ -204,20 +204,34 @@ fn golden_outputs_for_a_small_run() {
 
 #[test]
 fn view_model_groups_rows_by_step_and_interns_events() {
-    let run = Run::from_bytes(Path::new("r"), jsonl(&small_run(true)).as_bytes());
-    let data = view::data(&run);
-    assert_eq!(data.base, "http://127.0.0.1:9000/scim/v2");
-    assert_eq!(data.events, ["test_connection", "user_lookup_provision", "user_create_provision", "jcsim_verify"]);
-    let ranges: Vec<_> = data.steps.iter().map(|s| (s.x0, s.x1, s.v)).collect();
-    assert_eq!(ranges, [(0, 1, "pass"), (1, 4, "fail"), (4, 5, "fail")]);
-    let row = &data.x[3];
-    assert_eq!((row.0, row.4, row.6.as_str(), row.7, row.11), (4, 2, "/Users", 409, 1));
-    assert_eq!((data.x[4].7, data.x[4].10.as_deref()), (0, Some("timeout")));
-    assert_eq!(data.skipped, 1);
-    let diff = data.steps[2].c[0].diff.as_ref().unwrap();
-    assert!(diff.contains(&("-", "  \"active\": true,".to_string())));
-    assert!(diff.contains(&("+", "  \"active\": false,".to_string())));
-    assert!(diff.contains(&(" ", "  \"name\": \"Alice\"".to_string())));
+    let dir = tempfile::tempdir().unwrap();
+    synth::write(dir.path(), &small_run(true)).unwrap();
+    let run = Run::load(dir.path()).unwrap();
+    let mut out = Vec::new();
+    view::write_data(&run, &mut out).unwrap();
+    let data: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(data["base"], "http://127.0.0.1:9000/scim/v2");
+    assert_eq!(
+        data["events"],
+        json!(["test_connection", "user_lookup_provision", "user_create_provision", "jcsim_verify"])
+    );
+    let ranges: Vec<_> =
+        data["steps"].as_array().unwrap().iter().map(|s| (s["x0"].clone(), s["x1"].clone(), s["v"].clone())).collect();
+    assert_eq!(
+        ranges,
+        [(json!(0), json!(1), json!("pass")), (json!(1), json!(4), json!("fail")), (json!(4), json!(5), json!("fail"))]
+    );
+    let row = &data["x"][3];
+    assert_eq!(
+        (&row[0], &row[4], &row[6], &row[7], &row[11]),
+        (&json!(4), &json!(2), &json!("/Users"), &json!(409), &json!(1))
+    );
+    assert_eq!((&data["x"][4][7], &data["x"][4][10]), (&json!(0), &json!("timeout")));
+    assert_eq!(data["skipped"], 1);
+    let diff = &data["steps"][2]["c"][0]["diff"];
+    assert!(diff.as_array().unwrap().contains(&json!(["-", "  \"active\": true,"])));
+    assert!(diff.as_array().unwrap().contains(&json!(["+", "  \"active\": false,"])));
+    assert!(diff.as_array().unwrap().contains(&json!([" ", "  \"name\": \"Alice\""])));
     let counts = view::counts(&run);
     assert_eq!((counts.passed, counts.failed, counts.skipped, counts.retries, counts.no_response), (1, 2, 1, 1, 1));
 }
@@ -228,6 +242,72 @@ fn script_json_escapes_markup_and_line_separators() {
     assert_eq!(s, r#"{"a":"\u003c/script\u003e\u003cb\u003e\u0026\u2028\u2029"}"#);
     let back: Value = serde_json::from_str(&s).unwrap();
     assert_eq!(back["a"], "</script><b>&\u{2028}\u{2029}");
+}
+
+proptest::proptest! {
+    /// The streaming escaper gives the same bytes however the JSON is split
+    /// into writes, including inside a U+2028/U+2029 or another E2 sequence.
+    #[test]
+    fn script_safe_is_independent_of_write_boundaries(
+        text in "[a-z<>&\u{2028}\u{2029}\u{2000}\u{20ac}\u{e2}\u{80}é ]{0,40}",
+        cuts in proptest::collection::vec(0usize..200, 0..8),
+    ) {
+        use std::io::Write;
+        let whole = view::script_json(&json!({"t": text})).unwrap();
+        let raw = serde_json::to_vec(&json!({"t": text})).unwrap();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (raw.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut out = Vec::new();
+        let mut w = view::ScriptSafe::new(&mut out);
+        let mut at = 0;
+        for c in cuts.into_iter().chain([raw.len()]) {
+            w.write_all(&raw[at..c]).unwrap();
+            at = c;
+        }
+        w.flush().unwrap();
+        drop(w);
+        proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), whole.clone());
+        let inert = !whole.contains('<') && !whole.contains('\u{2028}') && !whole.contains('\u{2029}');
+        proptest::prop_assert!(inert, "unescaped markup or separator in {}", whole);
+        let back: Value = serde_json::from_str(&whole).unwrap();
+        proptest::prop_assert_eq!(back["t"].as_str().unwrap(), text.as_str());
+    }
+}
+
+#[test]
+fn rows_and_details_stay_grouped_and_aligned_when_steps_interleave_in_the_file() {
+    let mut events = small_run(true);
+    // Move the step 0 exchange after step 1's: the file is no longer in step order.
+    let first = events.remove(2);
+    events.insert(6, first);
+    let dir = tempfile::tempdir().unwrap();
+    synth::write(dir.path(), &events).unwrap();
+    let run = Run::load(dir.path()).unwrap();
+    let (mut data, mut details) = (Vec::new(), Vec::new());
+    view::write_data(&run, &mut data).unwrap();
+    view::write_details(&run, &mut details).unwrap();
+    let data: Value = serde_json::from_slice(&data).unwrap();
+    let details: Value = serde_json::from_slice(&details).unwrap();
+    let ids: Vec<u64> = data["x"].as_array().unwrap().iter().map(|r| r[0].as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    assert_eq!(data["steps"][1]["x0"], 1);
+    let urls: Vec<&str> = details.as_array().unwrap().iter().map(|d| d[0].as_str().unwrap()).collect();
+    assert!(urls[0].ends_with("/Users?startIndex=1&count=1") && urls[4].ends_with("/Users/u1"), "{urls:?}");
+}
+
+#[test]
+fn a_file_that_grows_after_loading_renders_what_was_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    synth::write(dir.path(), &small_run(true)).unwrap();
+    let run = Run::load(dir.path()).unwrap();
+    let path = dir.path().join("events.jsonl");
+    let mut text = read(&path);
+    text.push_str(&jsonl(&[exchange(9, 2, "jcsim_verify", 1, "GET", "/Users/late", Some(200), None, 40)]));
+    std::fs::write(&path, text).unwrap();
+    let mut data = Vec::new();
+    view::write_data(&run, &mut data).unwrap();
+    let data: Value = serde_json::from_slice(&data).unwrap();
+    assert_eq!(data["x"].as_array().unwrap().len(), 5);
 }
 
 #[test]

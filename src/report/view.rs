@@ -1,5 +1,6 @@
 //! View models for report.html: a small header model for the template and the
 //! compact JSON the page's script renders lazily (rows, then details on demand).
+//! The JSON is streamed: one exchange at a time from `events.jsonl` into the page.
 
 use super::run::{Run, StepState, clean};
 use super::summary::round3;
@@ -7,9 +8,11 @@ use crate::record::{Check, Exchange, Verdict};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::io::Write;
 
 /// Everything the report template needs. Text fields are escaped by tera;
-/// the two `*_json` fields are pre-escaped for a `<script>` data block.
+/// the timeline JSON is streamed into the page by [`write_data`] and
+/// [`write_details`].
 #[derive(Debug, Serialize)]
 pub(crate) struct ReportPage {
     pub scenario: String,
@@ -32,8 +35,6 @@ pub(crate) struct ReportPage {
     pub steps: Vec<StepChip>,
     /// Placeholder chips for steps that did not run (capped).
     pub skipped_chips: usize,
-    pub data_json: String,
-    pub details_json: String,
 }
 
 #[derive(Debug, Serialize, Default, PartialEq)]
@@ -59,7 +60,8 @@ pub(crate) struct StepChip {
     pub state: &'static str,
 }
 
-/// The rows of the timeline, embedded once as JSON.
+/// The timeline, embedded once as JSON: `{"x": [XRow...], ...Data}`, the rows
+/// (one per exchange, in step then record order) streamed first.
 #[derive(Debug, Serialize)]
 pub(crate) struct Data {
     pub file: String,
@@ -67,11 +69,9 @@ pub(crate) struct Data {
     pub base: String,
     /// Run duration in ms.
     pub dur: f64,
-    /// Interned Directory Insights event names.
+    /// Interned Directory Insights event names (`XRow.2` indexes it).
     pub events: Vec<String>,
     pub steps: Vec<StepData>,
-    /// One row per exchange, in step then record order.
-    pub x: Vec<XRow>,
     pub skipped: usize,
 }
 
@@ -134,12 +134,10 @@ pub(crate) struct Detail<'a>(
     Option<String>,
 );
 
-pub(crate) fn page(run: &Run) -> Result<ReportPage, serde_json::Error> {
+pub(crate) fn page(run: &Run) -> ReportPage {
     let header = run.header.as_ref();
-    let data = data(run);
-    let details: Vec<Detail> = run.exchanges().map(detail).collect();
     let duration_ms = run.duration_ms();
-    Ok(ReportPage {
+    ReportPage {
         scenario: run.scenario(),
         file: run.file(),
         run_id: run.run_id(),
@@ -162,9 +160,7 @@ pub(crate) fn page(run: &Run) -> Result<ReportPage, serde_json::Error> {
             .map(|s| StepChip { n: s.index + 1, title: s.title(), state: s.state().as_str() })
             .collect(),
         skipped_chips: run.skipped().min(100),
-        data_json: script_json(&data)?,
-        details_json: script_json(&details)?,
-    })
+    }
 }
 
 pub(crate) fn counts(run: &Run) -> Counts {
@@ -177,39 +173,76 @@ pub(crate) fn counts(run: &Run) -> Counts {
         incomplete: run.count(StepState::Incomplete),
         skipped: run.skipped(),
         exchanges: run.exchange_count(),
-        retries: run.exchanges().filter(|x| x.attempt > 1).count() as u64,
-        no_response: run.exchanges().filter(|x| x.response.is_none()).count() as u64,
+        retries: run.steps.iter().map(|s| s.x.retries).sum(),
+        no_response: run.steps.iter().map(|s| s.x.no_response).sum(),
         checks_failed: checks().filter(|c| c.verdict == Verdict::Fail).count(),
         checks_warned: checks().filter(|c| c.verdict == Verdict::Warn).count(),
     }
 }
 
-pub(crate) fn data(run: &Run) -> Data {
+/// Stream the timeline JSON (see [`Data`]) into `w`, script-safe.
+pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
+    let w = &mut ScriptSafe::new(w);
     let base = run.target();
     let mut events: Vec<String> = Vec::new();
     let mut event_ix: HashMap<String, usize> = HashMap::new();
+    // Only exchanges that a failing or warning check points at: sparse.
     let mut flags: HashMap<u64, u8> = HashMap::new();
     for c in run.steps.iter().flat_map(|s| s.checks.iter()) {
         if let Some(x) = c.exchange {
             let bit = match c.verdict {
                 Verdict::Fail => 1,
                 Verdict::Warn => 2,
-                Verdict::Pass => 0,
+                Verdict::Pass => continue,
             };
             *flags.entry(x).or_default() |= bit;
         }
     }
-    let mut x = Vec::with_capacity(run.exchange_count() as usize);
-    let mut steps = Vec::with_capacity(run.steps.len());
-    for s in &run.steps {
-        let x0 = x.len();
-        for e in &s.exchanges {
-            let ev = *event_ix.entry(e.event.clone()).or_insert_with(|| {
+    w.write_all(b"{\"x\":[")?;
+    let mut first = true;
+    run.for_each_exchange(|_, e| {
+        let ev = match event_ix.get(e.event.as_str()) {
+            Some(ev) => *ev,
+            None => {
                 events.push(e.event.clone());
+                event_ix.insert(e.event.clone(), events.len() - 1);
                 events.len() - 1
-            });
-            x.push(row(e, ev, &base, flags.get(&e.id).copied().unwrap_or(0)));
-        }
+            }
+        };
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut *w, &row(e, ev, &base, flags.get(&e.id).copied().unwrap_or(0)))?;
+        Ok(())
+    })?;
+    w.write_all(b"],")?;
+    let rest = serde_json::to_string(&data(run, base, events))?;
+    // `rest` is an object: splice its members after the rows.
+    w.write_all(rest.strip_prefix('{').unwrap_or(&rest).as_bytes())?;
+    w.flush()
+}
+
+/// Stream the details array (one [`Detail`] per row, same order) into `w`, script-safe.
+pub(crate) fn write_details(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
+    let w = &mut ScriptSafe::new(w);
+    w.write_all(b"[")?;
+    let mut first = true;
+    run.for_each_exchange(|_, e| {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut *w, &detail(e))?;
+        Ok(())
+    })?;
+    w.write_all(b"]")?;
+    w.flush()
+}
+
+/// Everything in the timeline JSON but the rows. Step row ranges follow from
+/// the per-step counts, as rows are written grouped by step.
+pub(crate) fn data(run: &Run, base: String, events: Vec<String>) -> Data {
+    let mut steps = Vec::with_capacity(run.steps.len());
+    let mut x0 = 0;
+    for s in &run.steps {
+        let x1 = x0 + s.x.count as usize;
         steps.push(StepData {
             i: s.index,
             t: s.title(),
@@ -220,11 +253,12 @@ pub(crate) fn data(run: &Run) -> Data {
             v: s.state().as_str(),
             r: if s.state() == StepState::Pass { None } else { s.reason() },
             x0,
-            x1: x.len(),
+            x1,
             c: s.checks.iter().map(check).collect(),
         });
+        x0 = x1;
     }
-    Data { file: run.file(), base, dur: round3(run.duration_ms()), events, steps, x, skipped: run.skipped() }
+    Data { file: run.file(), base, dur: round3(run.duration_ms()), events, steps, skipped: run.skipped() }
 }
 
 fn row(e: &Exchange, ev: usize, base: &str, flags: u8) -> XRow {
@@ -322,20 +356,100 @@ pub(crate) fn diff_values(expected: Option<&Value>, actual: Option<&Value>) -> V
 /// JSON safe to place inside `<script type="application/json">`: `<`, `>`, `&`
 /// and the JS line separators are written as `\uXXXX` escapes (they can only
 /// occur inside JSON strings, where the escape means the same character).
+#[cfg(test)]
 pub(crate) fn script_json<T: Serialize>(value: &T) -> Result<String, serde_json::Error> {
-    let raw = serde_json::to_string(value)?;
-    let mut out = String::with_capacity(raw.len() + raw.len() / 50);
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut out = Vec::new();
+    serde_json::to_writer(ScriptSafe::new(&mut out), value)?;
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
+/// A writer that makes JSON safe inside `<script type="application/json">`
+/// (see [`script_json`]). U+2028 and U+2029 are recognised even when their
+/// three bytes arrive in separate writes.
+pub(crate) struct ScriptSafe<W: Write> {
+    inner: W,
+    /// Bytes of a possible E2 80 A8/A9 sequence held back from the last write.
+    held: Vec<u8>,
+}
+
+impl<W: Write> ScriptSafe<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        ScriptSafe { inner, held: Vec::with_capacity(2) }
     }
-    Ok(out)
+}
+
+impl<W: Write> ScriptSafe<W> {
+    fn write_plain(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let (mut start, mut i) = (0, 0);
+        while i < buf.len() {
+            let (esc, len): (&[u8], usize) = match buf[i] {
+                b'<' => (b"\\u003c", 1),
+                b'>' => (b"\\u003e", 1),
+                b'&' => (b"\\u0026", 1),
+                0xE2 => match buf[i + 1..] {
+                    [0x80, 0xA8, ..] => (b"\\u2028", 3),
+                    [0x80, 0xA9, ..] => (b"\\u2029", 3),
+                    [] | [0x80] => {
+                        // A separator may continue in the next write.
+                        self.inner.write_all(&buf[start..i])?;
+                        self.held.extend_from_slice(&buf[i..]);
+                        return Ok(());
+                    }
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                },
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            self.inner.write_all(&buf[start..i])?;
+            self.inner.write_all(esc)?;
+            i += len;
+            start = i;
+        }
+        self.inner.write_all(&buf[start..])
+    }
+}
+
+impl<W: Write> Write for ScriptSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        if !self.held.is_empty() {
+            let take = (3 - self.held.len()).min(buf.len());
+            let mut seq = self.held.clone();
+            seq.extend_from_slice(&buf[..take]);
+            match seq.as_slice() {
+                [0xE2] | [0xE2, 0x80] => {
+                    self.held = seq;
+                    return Ok(buf.len());
+                }
+                [0xE2, 0x80, 0xA8] => self.inner.write_all(b"\\u2028")?,
+                [0xE2, 0x80, 0xA9] => self.inner.write_all(b"\\u2029")?,
+                // Not a separator: the held bytes were plain text.
+                _ => {
+                    self.inner.write_all(&self.held)?;
+                    self.held.clear();
+                    self.write_plain(buf)?;
+                    return Ok(buf.len());
+                }
+            }
+            self.held.clear();
+            rest = &buf[take..];
+        }
+        self.write_plain(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.held.is_empty() {
+            self.inner.write_all(&self.held)?;
+            self.held.clear();
+        }
+        self.inner.flush()
+    }
 }
 
 /// `840 ms`, `3.42 s`, `2 min 5 s`.
