@@ -58,11 +58,11 @@ pub(crate) fn write_report(run: &Run, w: &mut dyn std::io::Write) -> Result<(), 
     if b < a_end {
         return Err(std::io::Error::other("report.html template has the data blocks out of order"));
     }
-    w.write_all(html[..a].as_bytes())?;
+    w.write_all(&html.as_bytes()[..a])?;
     view::write_data(run, w)?;
-    w.write_all(html[a_end..b].as_bytes())?;
+    w.write_all(&html.as_bytes()[a_end..b])?;
     view::write_details(run, w)?;
-    w.write_all(html[b_end..].as_bytes())
+    w.write_all(&html.as_bytes()[b_end..])
 }
 
 /// index.html linking `runs`, with links relative to `dir`.
