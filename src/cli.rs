@@ -203,7 +203,13 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Validate { paths } => Ok(validate(&paths)),
         Command::Run(args) => {
-            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            // One thread: the engine, its HTTP connections and the embedded SP
+            // hand each request over without waking another thread. Measured
+            // with scripts/bench/bulk.sh against the multi-threaded runtime.
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
             rt.block_on(run(args))
         }
         Command::Sp(args) => {
