@@ -6,7 +6,7 @@ use super::body;
 use super::{
     Behaviour, Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport,
 };
-use super::{UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
+use super::{SentBody, UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
 use crate::directory::{Directory, Group, User, UserState};
 use crate::scim::filter_string;
 
@@ -111,14 +111,17 @@ impl Provisioner {
                 continue;
             };
             let path = format!("/Users/{}", link.sp_id);
-            let user_name = link.sent.get("userName").and_then(|v| v.as_str()).unwrap_or(&link.sp_id).to_string();
+            let user_name = link.sent.str_attr("userName").unwrap_or_else(|| link.sp_id.clone());
             let result = match self.behaviour.user_delete {
                 UserDelete::Delete => {
                     let op = ScimOp::new(Insight::UserDelete, Method::Delete, &path, format!("delete {user_name}"));
                     send_ok(t, op, &format!("delete user {user_name}")).await.map(|_| true)
                 }
                 UserDelete::Deactivate => {
-                    let mut sent = link.sent.clone();
+                    let mut sent = link.sent.value();
+                    if !sent.is_object() {
+                        sent = serde_json::json!({});
+                    }
                     sent["active"] = serde_json::Value::Bool(false);
                     sent["id"] = serde_json::Value::String(link.sp_id.clone());
                     let op = ScimOp::new(
@@ -283,7 +286,7 @@ async fn user_job_inner<T: Transport>(
     match (job, link) {
         (Job::Provision, _) => provision(b, user, t).await,
         (Job::Refresh(active), Some(link)) => {
-            if link.sent == body::user(user, b, active, None) {
+            if link.sent.same_as(&body::user(user, b, active, None)) {
                 return (None, None);
             }
             match update(b, user, link.clone(), active, t).await {
@@ -313,7 +316,7 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
                 Ok(id) => id,
                 Err(f) => return (None, Some(f)),
             };
-            let link = LinkedUser { sp_id, sent: serde_json::Value::Null, active: true };
+            let link = LinkedUser { sp_id, sent: SentBody::default(), active: true };
             match update(b, user, link.clone(), active, t).await {
                 Ok(l) => (Some(l), None),
                 Err(f) => (Some(link), Some(f)),
@@ -321,11 +324,13 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
         }
         (None, _) => {
             let what = format!("create user {user_name}");
-            let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}"))
-                .body(body::user(user, b, active, None));
+            let full = body::user(user, b, active, None);
+            let sent = SentBody::new(&full);
+            let create =
+                ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}")).body(full);
             let result = send_ok(t, create, &what).await.and_then(|reply| resource_id(&reply, &what));
             match result {
-                Ok(sp_id) => (Some(LinkedUser { sp_id, sent: body::user(user, b, active, None), active }), None),
+                Ok(sp_id) => (Some(LinkedUser { sp_id, sent, active }), None),
                 Err(f) => (None, Some(f)),
             }
         }
@@ -354,7 +359,7 @@ async fn update<T: Transport>(
         UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
     };
     send_ok(t, op, &label).await?;
-    Ok(LinkedUser { sp_id: link.sp_id, sent: body::user(user, b, active, None), active })
+    Ok(LinkedUser { sp_id: link.sp_id, sent: SentBody::new(&body::user(user, b, active, None)), active })
 }
 
 /// Member ids of a SCIM group representation, as strings.

@@ -107,8 +107,8 @@ async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Find
     }
 }
 
-fn user_name(l: &LinkedUser) -> &str {
-    l.sent.get("userName").and_then(Value::as_str).unwrap_or("")
+fn user_name(l: &LinkedUser) -> String {
+    l.sent.str_attr("userName").unwrap_or_default()
 }
 
 fn id_string(v: &Value) -> String {
@@ -118,7 +118,7 @@ fn id_string(v: &Value) -> String {
 /// Read a user back; false when it could not be read.
 async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Finding>) -> bool {
     let path = format!("/Users/{}", link.sp_id);
-    let user_name = user_name(link).to_string();
+    let user_name = user_name(link);
     let Some((body, exchange)) = read(t, &path, &format!("read back user {user_name}"), out).await else {
         return false;
     };
@@ -147,7 +147,7 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
                 .exchange(exchange),
         );
     }
-    if let Some(expected) = link.sent.get("displayName").and_then(Value::as_str) {
+    if let Some(expected) = link.sent.str_attr("displayName") {
         let actual = body.get("displayName").and_then(Value::as_str).unwrap_or("");
         if actual != expected {
             out.push(
