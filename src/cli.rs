@@ -196,6 +196,9 @@ pub struct SpArgs {
     /// Seed for generated ids.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub body_limit: usize,
 }
 
 /// Run the parsed command; returns the process exit code.
@@ -618,7 +621,7 @@ async fn sp(args: SpArgs) -> anyhow::Result<i32> {
         sp::SCIM_ROOT,
         if names.is_empty() { "none".to_string() } else { names.join(", ") }
     );
-    let config = SpConfig { token: args.token, quirks, seed: args.seed, ..SpConfig::default() };
+    let config = SpConfig { token: args.token, quirks, seed: args.seed, body_limit: args.body_limit };
     sp::serve(listener, config).await.context("serving the SP")?;
     Ok(exit::PASS)
 }

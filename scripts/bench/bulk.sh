@@ -37,7 +37,8 @@ JCSIM=${CARGO_TARGET_DIR:-target}/release/jcsim
 
 start_sp() { # -> sets SP_PID, SP_BASE
     local port; port=$(free_port)
-    "$JCSIM" sp --listen "127.0.0.1:$port" --token "$TOKEN" >"$DIR/sp.log" 2>&1 &
+    # A 100,000-member group push is about 4 MB: above the SP's default limit.
+    "$JCSIM" sp --listen "127.0.0.1:$port" --token "$TOKEN" --body-limit 67108864 >"$DIR/sp.log" 2>&1 &
     SP_PID=$!; PIDS+=("$SP_PID")
     wait_http "http://127.0.0.1:$port/healthz"
     SP_BASE="http://127.0.0.1:$port/scim/v2"
@@ -94,8 +95,10 @@ for n in $USERS_LIST; do
         rm -rf "$out"
         /usr/bin/time -f '%e %M' -o "$DIR/time.txt" \
             "$JCSIM" run "$f" --target "$SP_BASE" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
-        read -r wall rss_kb <"$DIR/time.txt"
+        read -r wall rss_kb < <(tail -1 "$DIR/time.txt")
         summary=$(ls "$out"/*/summary.json | head -1)
+        verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
+        [ "$verdict" = pass ] || log "run of $n users at concurrency $c did not pass: see $DIR/run.log"
         read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
         jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
         secs=$(awk -v ms="$run_ms" 'BEGIN { s = ms / 1000; if (s < 3) s = 3; if (s > 20) s = 20; printf "%d", s }')
@@ -116,8 +119,10 @@ if [ "${BULK_SCIM2:-0}" = 1 ]; then
     for c in 1 8; do
         f=$(scenario 10000 "$c"); out="$DIR/runs-scim2-$c"; rm -rf "$out"
         /usr/bin/time -f '%e %M' -o "$DIR/time.txt" "$JCSIM" run "$f" --target "http://127.0.0.1:$port/v2" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
-        read -r wall rss_kb <"$DIR/time.txt"
+        read -r wall rss_kb < <(tail -1 "$DIR/time.txt")
         summary=$(ls "$out"/*/summary.json | head -1)
+        verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
+        [ "$verdict" = pass ] || log "run of $n users at concurrency $c did not pass: see $DIR/run.log"
         read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
         printf 'scim2-server: 10000 users, concurrency %s: %s requests in %s s wall (%s rps): the SP is the limit\n' "$c" "$exchanges" "$wall" \
             "$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')"

@@ -143,13 +143,18 @@ impl Client {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
         let headers = self.headers(req);
         let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        // A body over the record cap is recorded as capped text (a JSON string) with a marker.
+        let recorded_body = match &body_bytes {
+            Some(b) if b.len() > MAX_RECORDED_JSON => Some(Value::String(capped_text(b))),
+            _ => req.body.clone(),
+        };
         let mut attempt = 1;
         loop {
             let recorded_req = RecordedRequest {
                 method: req.method.clone(),
                 url: url.clone(),
                 headers: headers.clone(),
-                body: req.body.clone(),
+                body: recorded_body.clone(),
             };
             let started = Instant::now();
             let outcome = self.once(&req.method, &url, &headers, body_bytes.clone()).await;
