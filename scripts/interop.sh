@@ -17,7 +17,7 @@ work="${JCSIM_INTEROP_DIR:-$root/target/interop}"
 venv="$work/venv"
 mkdir -p "$work"
 
-if [ ! -x "$venv/bin/scim2-server" ]; then
+if [ ! -x "$venv/bin/scim2-server" ] || [ ! -x "$venv/bin/scim2" ]; then
   echo "interop: installing scim2-server and scim2-cli into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --disable-pip-version-check -q "scim2-server==0.8.3" "scim2-cli==0.6.0"

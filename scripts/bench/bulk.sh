@@ -111,7 +111,8 @@ done
 
 if [ "${BULK_SCIM2:-0}" = 1 ]; then
     venv=${JCSIM_INTEROP_DIR:-target/interop}/venv
-    [ -x "$venv/bin/scim2-server" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q "scim2-server==0.8.3"; }
+    # The same venv and pins as scripts/interop.sh.
+    [ -x "$venv/bin/scim2-server" ] && [ -x "$venv/bin/scim2" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q "scim2-server==0.8.3" "scim2-cli==0.6.0"; }
     port=$(free_port)
     "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$TOKEN" >"$DIR/scim2.log" 2>&1 &
     PIDS+=($!)
