@@ -31,10 +31,11 @@ static TEMPLATES: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
 
 static SCRIPT: LazyLock<String> = LazyLock::new(|| JS.concat());
 
-/// Where the streamed JSON goes in the rendered template. Only the template
-/// itself can produce these: in any value, `<`, `"` and `>` are escaped.
-const DATA_SLOT: &str = r#"id="jc-data">@@JC-DATA@@</script>"#;
-const DETAILS_SLOT: &str = r#"id="jc-details">@@JC-DETAILS@@</script>"#;
+/// Placeholders for the streamed JSON, each found inside its `<script>` element:
+/// only the template itself can produce `id="…">`, as every value has `<`,
+/// `"` and `>` escaped.
+const DATA_MARK: &str = "@@JC-DATA@@";
+const DETAILS_MARK: &str = "@@JC-DETAILS@@";
 
 /// Write report.html for one run into `w`: the page rendered by tera, with
 /// the timeline rows and exchange details streamed from `events.jsonl` into
@@ -42,19 +43,16 @@ const DETAILS_SLOT: &str = r#"id="jc-details">@@JC-DETAILS@@</script>"#;
 pub(crate) fn write_report(run: &Run, w: &mut dyn std::io::Write) -> Result<(), std::io::Error> {
     let page = view::page(run);
     let nonce = nonce(&[&run.digest.to_string(), &page.run_id]);
-    let html = render_with(
-        "report.html",
-        &page,
-        Some(nonce),
-        &[("data_json", "@@JC-DATA@@"), ("details_json", "@@JC-DETAILS@@")],
-    )
-    .map_err(std::io::Error::other)?;
-    let slot = |text: &str, marker: &str| -> Result<usize, std::io::Error> {
-        text.find(marker).ok_or_else(|| std::io::Error::other(format!("report.html template lacks {marker}")))
+    let extra = [("data_json", DATA_MARK), ("details_json", DETAILS_MARK)];
+    let html = render_with("report.html", &page, Some(nonce), &extra).map_err(std::io::Error::other)?;
+    let slot = |id: &str, mark: &str| {
+        let tag = format!(r#"id="{id}">{mark}</script>"#);
+        let at = html.find(&tag).ok_or_else(|| std::io::Error::other(format!("report.html template lacks {tag}")))?;
+        let start = at + tag.len() - mark.len() - "</script>".len();
+        Ok::<_, std::io::Error>((start, start + mark.len()))
     };
-    let a = slot(&html, DATA_SLOT)? + DATA_SLOT.find("@@").unwrap_or(0);
-    let b = slot(&html, DETAILS_SLOT)? + DETAILS_SLOT.find("@@").unwrap_or(0);
-    let (a_end, b_end) = (a + "@@JC-DATA@@".len(), b + "@@JC-DETAILS@@".len());
+    let (a, a_end) = slot("jc-data", DATA_MARK)?;
+    let (b, b_end) = slot("jc-details", DETAILS_MARK)?;
     if b < a_end {
         return Err(std::io::Error::other("report.html template has the data blocks out of order"));
     }

@@ -157,15 +157,7 @@ fn write_with(
     std::fs::rename(&tmp, path).map_err(err)
 }
 
-/// Write through a temporary file and rename, so a reader never sees half a file.
+/// Write `bytes` through a temporary file and rename (see [`write_with`]).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let err = |source| ReportError::Write { path: path.to_path_buf(), source };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(err)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    write_with(path, |w| w.write_all(bytes))
 }
