@@ -2,9 +2,10 @@
 # Bulk sync benchmark (a script, not a test): bind a group of N users against
 # the embedded SP (`jcsim sp`, a separate process so jcsim's own memory is
 # measured alone) at several concurrencies, and compare jcsim's request rate
-# with wrk sending the same endpoint mix (userName lookup + user create) at the
-# same concurrency to the same SP: the raw-HTTP ceiling. Prints wall time,
-# requests/s, the ratio to the ceiling and jcsim's peak RSS.
+# with wrk replaying the run's own per-user requests (the same lookups and
+# creates, byte for byte but for a userName prefix per pass; replay.py,
+# replay.lua) at the same concurrency to the same SP: the raw-HTTP ceiling.
+# Prints wall time, requests/s, the ratio to the ceiling and jcsim's peak RSS.
 #
 # Usage: scripts/bench/bulk.sh            (from the repository root)
 # Env:   BULK_USERS ("10000 100000")  BULK_CONCURRENCY ("1 8 32")  BENCH_DIR (target/bench)
@@ -60,29 +61,11 @@ EOF
     echo "$f"
 }
 
-cat >"$DIR/mix.lua" <<'LUA'
--- The bind's endpoint mix: a userName lookup, then a create, per user.
-local token = os.getenv("BULK_TOKEN")
-local run = os.getenv("BULK_RUN")
-local headers = {["Content-Type"] = "application/scim+json", ["Authorization"] = "Bearer " .. token}
-local tid, n = 0, 0
-local counter = 0
-function setup(thread) counter = counter + 1; thread:set("tid", counter) end
-function request()
-    n = n + 1
-    local user = string.format("w%s-%d-%d@bulk.test", run, tid, math.floor((n + 1) / 2))
-    if n % 2 == 1 then
-        return wrk.format("GET", "/scim/v2/Users?filter=userName%20eq%20%22" .. user:gsub("@", "%%40") .. "%22", headers)
-    end
-    return wrk.format("POST", "/scim/v2/Users", headers, '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"' .. user .. '"}')
-end
-function done(summary) io.write(string.format("RESULT %d %.6f\n", summary.requests, summary.duration / 1e6)) end
-LUA
-
-ceiling() { # BASE C SECONDS -> rps
+ceiling() { # BASE C SECONDS REPLAY_FILE -> rps
     local threads=$(( $2 < 2 ? 1 : 2 ))
     local out
-    out=$(BULK_RUN="$2$RANDOM" wrk -t "$threads" -c "$2" -d "${3}s" -s "$DIR/mix.lua" "${1%/scim/v2}" 2>&1)
+    out=$(BULK_RUN="$2$RANDOM" REPLAY_FILE="$4" REPLAY_THREADS="$threads" \
+        wrk -t "$threads" -c "$2" -d "${3}s" -s scripts/bench/replay.lua "${1%/scim/v2}" 2>&1)
     awk '/^RESULT/ { printf "%.0f", $2 / $3 }' <<<"$out"
 }
 
@@ -102,7 +85,8 @@ for n in $USERS_LIST; do
         read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
         jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
         secs=$(awk -v ms="$run_ms" 'BEGIN { s = ms / 1000; if (s < 3) s = 3; if (s > 20) s = 20; printf "%d", s }')
-        cap=$(ceiling "$SP_BASE" "$c" "$secs")
+        python3 scripts/bench/replay.py "$(dirname "$summary")/events.jsonl" "$DIR/replay.txt" >/dev/null
+        cap=$(ceiling "$SP_BASE" "$c" "$secs" "$DIR/replay.txt")
         ratio=$(awk -v a="$jc_rps" -v b="$cap" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
         printf '%-8s %5s %10s %10s %10s %12s %8s %8.1f MiB\n' "$n" "$c" "$exchanges" "$wall" "$jc_rps" "$cap" "$ratio" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
         kill "$SP_PID" 2>/dev/null || true; wait "$SP_PID" 2>/dev/null || true

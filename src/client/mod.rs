@@ -8,8 +8,15 @@ use serde_json::Value;
 use std::time::{Duration, Instant, SystemTime};
 use thiserror::Error;
 
+mod skim;
+use skim::Skim;
+
 /// Bodies larger than this are not read further; the reply is classified as too large.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// The answer to a write (POST, PUT, PATCH, DELETE) larger than
+/// [`MAX_RECORDED_JSON`] is read up to this size without being held: only its
+/// top-level attributes are kept ([`Skim`]), for the model.
+pub const MAX_SKIM_BYTES: usize = 256 * 1024 * 1024;
 /// Non-JSON bodies are recorded up to this many bytes.
 pub const MAX_RECORDED_TEXT: usize = 64 * 1024;
 /// JSON bodies larger than this are recorded as capped text with a marker.
@@ -102,6 +109,33 @@ pub struct Answer {
     pub exchange: u64,
 }
 
+/// What the recorder hands back after recording an attempt: its id, and the
+/// bodies it was given, so they are moved rather than copied.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub id: u64,
+    pub request_body: Option<Value>,
+    pub response_body: Option<Value>,
+    pub response_headers: Vec<(String, String)>,
+}
+
+/// One HTTP answer as read: the body parsed, kept as capped text, or skimmed.
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    /// The body's length in bytes.
+    len: usize,
+    /// The body's first bytes, kept only when it is over [`MAX_RECORDED_JSON`].
+    head: Vec<u8>,
+    body: ReplyBody,
+}
+
+enum ReplyBody {
+    Json(Value),
+    Text(String),
+    Empty,
+}
+
 /// No HTTP response after the last attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoAnswer {
@@ -128,6 +162,9 @@ impl Client {
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
+            // jcsim retries itself, recording each attempt; reqwest's own
+            // protocol-level retry would hide attempts (and copies every request).
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| ClientError::Build(e.to_string()))?;
         Ok(Client { http, cfg })
@@ -138,15 +175,15 @@ impl Client {
     }
 
     /// Send `req`, retrying as configured. `record` is called once per attempt
-    /// and returns the exchange id it recorded.
-    pub async fn send(&self, req: &OutRequest, mut record: impl FnMut(Attempt) -> u64) -> Result<Answer, NoAnswer> {
+    /// and returns the exchange id it recorded, handing the bodies back.
+    pub async fn send(&self, req: OutRequest, mut record: impl FnMut(Attempt) -> Recorded) -> Result<Answer, NoAnswer> {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
-        let headers = self.headers(req);
+        let headers = self.headers(&req);
         let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
         // A body over the record cap is recorded as capped text (a JSON string) with a marker.
-        let recorded_body = match &body_bytes {
+        let mut recorded_body = match &body_bytes {
             Some(b) if b.len() > MAX_RECORDED_JSON => Some(Value::String(capped_text(b))),
-            _ => req.body.clone(),
+            _ => req.body,
         };
         let mut attempt = 1;
         loop {
@@ -154,43 +191,45 @@ impl Client {
                 method: req.method.clone(),
                 url: url.clone(),
                 headers: headers.clone(),
-                body: recorded_body.clone(),
+                body: recorded_body.take(),
             };
             let started = Instant::now();
             let outcome = self.once(&req.method, &url, &headers, body_bytes.clone()).await;
             let duration = started.elapsed();
             let retries_left = attempt <= self.cfg.max_retries;
             match outcome {
-                Ok((status, resp_headers, raw)) => {
-                    let (body, body_text) = parse_body(&raw);
-                    let recorded = if raw.len() > MAX_RECORDED_JSON {
-                        // The model still sees the whole body; the record keeps a capped copy.
-                        RecordedResponse {
-                            status,
-                            headers: resp_headers.clone(),
-                            body: None,
-                            body_text: Some(capped_text(&raw)),
-                        }
-                    } else {
-                        RecordedResponse { status, headers: resp_headers.clone(), body: body.clone(), body_text }
+                Ok(reply) => {
+                    let status = reply.status;
+                    // The model sees the whole body; the record keeps a capped copy of a large one.
+                    let (body, model_body, recorded) = match reply.body {
+                        ReplyBody::Json(v) if reply.len <= MAX_RECORDED_JSON => (Some(v), None, None),
+                        ReplyBody::Json(v) => (None, Some(v), Some(capped(&reply.head, reply.len))),
+                        ReplyBody::Text(t) => (None, None, Some(t)),
+                        ReplyBody::Empty => (None, None, None),
                     };
-                    let id = record(Attempt {
+                    let back = record(Attempt {
                         attempt,
                         request: recorded_req,
-                        response: Some(recorded),
+                        response: Some(RecordedResponse {
+                            status,
+                            headers: reply.headers,
+                            body,
+                            body_text: recorded,
+                        }),
                         error: None,
                         started,
                         duration,
                     });
+                    recorded_body = back.request_body;
                     if retries_left && (status == 429 || status >= 500) {
-                        tokio::time::sleep(self.delay(attempt, &resp_headers)).await;
+                        tokio::time::sleep(self.delay(attempt, &back.response_headers)).await;
                         attempt += 1;
                         continue;
                     }
-                    return Ok(Answer { status, body, exchange: id });
+                    return Ok(Answer { status, body: model_body.or(back.response_body), exchange: back.id });
                 }
                 Err(fault) => {
-                    let id = record(Attempt {
+                    let back = record(Attempt {
                         attempt,
                         request: recorded_req,
                         response: None,
@@ -198,13 +237,14 @@ impl Client {
                         started,
                         duration,
                     });
+                    recorded_body = back.request_body;
                     // A body over the cap would be over it again: no retry.
                     if retries_left && fault.kind != "other" && fault.kind != "too_large" {
                         tokio::time::sleep(self.delay(attempt, &[])).await;
                         attempt += 1;
                         continue;
                     }
-                    return Err(NoAnswer { fault, exchange: id });
+                    return Err(NoAnswer { fault, exchange: back.id });
                 }
             }
         }
@@ -240,8 +280,11 @@ impl Client {
         url: &str,
         headers: &[(String, String)],
         body: Option<Vec<u8>>,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), TransportFault> {
+    ) -> Result<Reply, TransportFault> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
+        // The answer to a write is only needed for its top-level attributes
+        // (the new resource's `id`): a large one is skimmed, not held.
+        let skimmable = method != reqwest::Method::GET && method != reqwest::Method::HEAD;
         let mut rb = self.http.request(method, url);
         for (k, v) in headers {
             rb = rb.header(k, v);
@@ -256,17 +299,44 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
+        let held_cap = if skimmable { MAX_RECORDED_JSON } else { MAX_BODY_BYTES };
         let mut raw = Vec::new();
+        let mut skim: Option<(Skim, Vec<u8>)> = None;
+        let mut len = 0usize;
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-            if raw.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(fault(
-                    "too_large",
-                    format!("response body exceeds {} MiB; jcsim stopped reading", MAX_BODY_BYTES / (1024 * 1024)),
-                ));
+            len += chunk.len();
+            if let Some((s, _)) = skim.as_mut() {
+                if len > MAX_SKIM_BYTES || !s.feed(&chunk) {
+                    return Err(too_large(len > MAX_SKIM_BYTES));
+                }
+                continue;
             }
-            raw.extend_from_slice(&chunk);
+            if len <= held_cap {
+                raw.extend_from_slice(&chunk);
+                continue;
+            }
+            if !skimmable {
+                return Err(too_large(false));
+            }
+            let mut s = Skim::default();
+            if !(s.feed(&raw) && s.feed(&chunk)) {
+                return Err(too_large(false));
+            }
+            raw.extend_from_slice(&chunk[..chunk.len().min(MAX_RECORDED_TEXT.saturating_sub(raw.len()))]);
+            raw.truncate(MAX_RECORDED_TEXT);
+            skim = Some((s, std::mem::take(&mut raw)));
         }
-        Ok((status, resp_headers, raw))
+        if let Some((s, head)) = skim {
+            let body = s.finish().map_or_else(|| ReplyBody::Text(capped(&head, len)), ReplyBody::Json);
+            return Ok(Reply { status, headers: resp_headers, len, head, body });
+        }
+        let body = match parse_body(&raw) {
+            (Some(v), _) => ReplyBody::Json(v),
+            (None, Some(t)) => ReplyBody::Text(t),
+            (None, None) => ReplyBody::Empty,
+        };
+        let head = if len > MAX_RECORDED_JSON { raw } else { Vec::new() };
+        Ok(Reply { status, headers: resp_headers, len, head, body })
     }
 
     /// Retry delay: `Retry-After` when given (capped), else exponential backoff.
@@ -321,12 +391,28 @@ fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
 
 /// The first [`MAX_RECORDED_TEXT`] bytes as text, with a marker saying how much was cut.
 fn capped_text(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_RECORDED_TEXT)]).into_owned();
-    if raw.len() > MAX_RECORDED_TEXT {
-        format!("{text}[jcsim: {} bytes cut]", raw.len() - MAX_RECORDED_TEXT)
+    capped(raw, raw.len())
+}
+
+/// The first [`MAX_RECORDED_TEXT`] bytes of `head` as the text of a body of
+/// `len` bytes, with a marker saying how much was cut.
+fn capped(head: &[u8], len: usize) -> String {
+    let kept = head.len().min(MAX_RECORDED_TEXT).min(len);
+    let text = String::from_utf8_lossy(&head[..kept]).into_owned();
+    if len > kept { format!("{text}[jcsim: {} bytes cut]", len - kept) } else { text }
+}
+
+fn too_large(over_skim: bool) -> TransportFault {
+    let message = if over_skim {
+        format!("response body exceeds {} MiB; jcsim stopped reading", MAX_SKIM_BYTES / (1024 * 1024))
     } else {
-        text
-    }
+        format!(
+            "response body exceeds {} MiB (or is a large answer to a write that is not a JSON object); \
+             jcsim stopped reading",
+            MAX_BODY_BYTES / (1024 * 1024)
+        )
+    };
+    fault("too_large", message)
 }
 
 fn fault(kind: &str, message: String) -> TransportFault {

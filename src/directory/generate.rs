@@ -9,7 +9,7 @@ use fake::faker::company::en::{CompanyName, Profession};
 use fake::faker::name::en::{FirstName, LastName};
 use rand::RngExt;
 use rand::rngs::StdRng;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Names that break naive SCIM servers: quoting, escaping and Unicode folding.
 const AWKWARD: &[(&str, &str)] = &[
@@ -28,7 +28,10 @@ const EMPLOYEE_TYPES: &[&str] = &["Full-time", "Part-time", "Contractor"];
 
 /// Generate `n` users with emails at `domain`, avoiding usernames in `taken`.
 pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet<String>) -> Vec<User> {
-    let mut used: BTreeSet<String> = taken.clone();
+    let mut used: HashSet<String> = taken.iter().cloned().collect();
+    // Per base name, the suffix to try next: every suffix below it is taken,
+    // so a common name costs one probe instead of one per earlier namesake.
+    let mut next_suffix: HashMap<String, u32> = HashMap::new();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let (first, last) = if i % 4 == 1 {
@@ -38,7 +41,7 @@ pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet
             (FirstName().fake_with_rng::<String, _>(rng), LastName().fake_with_rng::<String, _>(rng))
         };
         let base = format!("{}.{}", ascii_word(&first), ascii_word(&last));
-        let username = unique(&base, &mut used);
+        let username = unique(&base, &mut used, &mut next_suffix);
         // Every fifth user has a plus-addressed email, as many admins use for tests.
         let local = if i % 5 == 2 { format!("{username}+jc") } else { username.clone() };
         let idx = rng.random_range(0..DEPARTMENTS.len());
@@ -81,12 +84,20 @@ fn ascii_word(s: &str) -> String {
     if folded.is_empty() { "user".to_string() } else { folded }
 }
 
-fn unique(base: &str, used: &mut BTreeSet<String>) -> String {
+/// `base`, or `base2`, `base3`, ... : the first name not in `used`. Names are
+/// only ever added, so the search resumes where the last one for `base` ended.
+fn unique(base: &str, used: &mut HashSet<String>, next_suffix: &mut HashMap<String, u32>) -> String {
     let mut name = base.to_string();
-    let mut n = 2;
-    while used.contains(&name) {
-        name = format!("{base}{n}");
-        n += 1;
+    let mut n = next_suffix.get(base).copied().unwrap_or(2);
+    if n > 2 || used.contains(&name) {
+        loop {
+            name = format!("{base}{n}");
+            n += 1;
+            if !used.contains(&name) {
+                break;
+            }
+        }
+        next_suffix.insert(base.to_string(), n);
     }
     used.insert(name.clone());
     name
@@ -119,5 +130,26 @@ mod tests {
         assert!(users.iter().any(|u| u.lastname.contains('\'')));
         assert!(users.iter().any(|u| !u.firstname.is_ascii()));
         assert!(users.iter().any(|u| u.email.contains('+')));
+    }
+
+    #[test]
+    fn unique_names_match_the_first_free_suffix() {
+        // The resumed search must give what probing from 2 every time gives,
+        // including around names that were taken before generation began.
+        let taken = ["ann2", "ann4", "bob"];
+        let mut used: HashSet<String> = taken.iter().map(|s| s.to_string()).collect();
+        let mut naive = used.clone();
+        let mut next = HashMap::new();
+        for base in ["ann", "ann", "bob", "ann", "bob", "ann", "cy", "ann"] {
+            let fast = unique(base, &mut used, &mut next);
+            let mut name = base.to_string();
+            let mut n = 2;
+            while naive.contains(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            naive.insert(name.clone());
+            assert_eq!(fast, name);
+        }
     }
 }

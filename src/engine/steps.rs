@@ -151,7 +151,7 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
         auth: if r.no_auth { AuthMode::None } else { AuthMode::Configured },
     };
     let label = format!("{} {}", req.method, req.path_and_query);
-    match t.request(&req, crate::provision::Insight::Raw.name(), &label).await {
+    match t.request(req, crate::provision::Insight::Raw.name(), &label).await {
         // The status is judged by `expect`; a raw request without one must succeed.
         Ok(a) if r.expect.as_ref().and_then(|e| e.status).is_some() || (200..300).contains(&a.status) => Vec::new(),
         Ok(a) => vec![

@@ -2,7 +2,7 @@
 //! every attempt as an `exchange` event.
 
 use crate::check::{InspectOptions, inspect};
-use crate::client::{Attempt, AuthMode, Client, OutRequest, encode_query};
+use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded, encode_query};
 use crate::provision::{Fault, Finding, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, Recorder, Timing};
 use std::collections::BTreeSet;
@@ -53,14 +53,14 @@ impl Recording<'_> {
     /// Send a raw request, recording each attempt under `event`.
     pub async fn request(
         &self,
-        req: &OutRequest,
+        req: OutRequest,
         event: &str,
         label: &str,
     ) -> Result<crate::client::Answer, crate::client::NoAnswer> {
         self.client.send(req, |a| self.record(a, event, label)).await
     }
 
-    fn record(&self, a: Attempt, event: &str, label: &str) -> u64 {
+    fn record(&self, a: Attempt, event: &str, label: &str) -> Recorded {
         let id = self.recorder.next_exchange_id();
         let start_ms = a.started.saturating_duration_since(self.run_start).as_millis() as u64;
         {
@@ -94,11 +94,18 @@ impl Recording<'_> {
             log.findings.extend(findings);
             touch(&mut log, &ex);
         }
-        if let Err(e) = self.recorder.record(Event::Exchange(ex)) {
+        let mut event = Event::Exchange(ex);
+        if let Err(e) = self.recorder.record_mut(&mut event) {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.record_error.get_or_insert(e.to_string());
         }
-        id
+        // The bodies go back to the client and the model: moved, not copied.
+        let Event::Exchange(ex) = event else { unreachable!("recorded as an exchange") };
+        let (response_body, response_headers) = match ex.response {
+            Some(r) => (r.body, r.headers),
+            None => (None, Vec::new()),
+        };
+        Recorded { id, request_body: ex.request.body, response_body, response_headers }
     }
 
     pub fn log(&self) -> StepLog {
@@ -195,7 +202,7 @@ impl Transport for Recording<'_> {
             body: op.body,
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
         };
-        match self.request(&req, op.insight.name(), &op.label).await {
+        match self.request(req, op.insight.name(), &op.label).await {
             Ok(a) => Ok(Reply { status: a.status, body: a.body, exchange: a.exchange }),
             Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
         }

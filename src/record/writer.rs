@@ -69,21 +69,27 @@ impl Recorder {
     }
 
     /// Redact and append one event.
-    pub fn record(&self, event: Event) -> io::Result<()> {
+    pub fn record(&self, mut event: Event) -> io::Result<()> {
+        self.write(&mut event).map(|_| ())
+    }
+
+    /// Redact (in place: credential headers are masked) and append one event;
+    /// the caller keeps it, to reuse what it holds.
+    pub fn record_mut(&self, event: &mut Event) -> io::Result<()> {
         self.write(event).map(|_| ())
     }
 
     /// Redact and append one event, and return its redacted form (for callers
     /// that show it, such as the terminal summary).
-    pub fn record_redacted(&self, event: Event) -> io::Result<Event> {
-        let line = self.write(event)?;
+    pub fn record_redacted(&self, mut event: Event) -> io::Result<Event> {
+        let line = self.write(&mut event)?;
         serde_json::from_str(&line).map_err(io::Error::other)
     }
 
-    fn write(&self, mut event: Event) -> io::Result<String> {
+    fn write(&self, event: &mut Event) -> io::Result<String> {
         let redactor = self.redactor.read().unwrap_or_else(|p| p.into_inner());
-        redactor.event(&mut event);
-        let mut line = serde_json::to_string(&event).map_err(io::Error::other)?;
+        redactor.event(event);
+        let mut line = serde_json::to_string(&*event).map_err(io::Error::other)?;
         line = redactor.text(&line);
         drop(redactor);
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
