@@ -139,9 +139,31 @@ pub fn sp_response(data: &[u8]) {
         .collect();
     for (i, (status, body, raw)) in parts.iter().enumerate() {
         inspect_one(i as u64 + 1, *status, body.clone(), raw);
+        skim_one(body.as_ref(), raw);
     }
     let canned = Canned { parts: parts.into_iter().map(|(s, b, _)| (s, b)).collect(), next: AtomicU64::new(0) };
     RT.block_on(provision(&canned));
+}
+
+/// The client's skim of a large answer keeps exactly the top-level scalar
+/// members of a JSON object, whatever the chunk boundaries.
+fn skim_one(parsed: Option<&Value>, raw: &[u8]) {
+    let mut whole = jcsim::client::Skim::default();
+    let whole_ok = whole.feed(raw);
+    let mut split = jcsim::client::Skim::default();
+    let split_ok = raw.chunks(7).all(|c| split.feed(c));
+    let (whole, split) = (whole_ok.then(|| whole.finish()).flatten(), split_ok.then(|| split.finish()).flatten());
+    assert_eq!(whole, split, "chunking changed the skim");
+    let Some(Value::Object(m)) = parsed else { return };
+    let Some(Value::Object(kept)) = &whole else { panic!("a JSON object the skim rejected") };
+    assert!(kept.values().all(|v| !v.is_object() && !v.is_array()));
+    if raw.len() < 60_000 {
+        // No member is over the skim's length limit. serde_json keeps the
+        // last of duplicate keys, as the skim does.
+        for (k, v) in m.iter().filter(|(_, v)| !v.is_object() && !v.is_array()) {
+            assert_eq!(kept.get(k), Some(v), "skim lost {k}");
+        }
+    }
 }
 
 fn inspect_one(id: u64, status: u16, body: Option<Value>, raw: &[u8]) {
@@ -157,6 +179,7 @@ fn inspect_one(id: u64, status: u16, body: Option<Value>, raw: &[u8]) {
         let x = Exchange {
             id,
             step: 0,
+            line: 0,
             event: "user_create_provision".into(),
             label: "fuzz".into(),
             attempt: 1,

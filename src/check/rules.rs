@@ -280,7 +280,7 @@ pub const RULES: &[Rule] = &[
         "response-too-large",
         E,
         "JumpCloud",
-        "A response body is larger than jcsim reads (8 MiB)",
+        "A response body is larger than jcsim reads (8 MiB; a large answer to a write is skimmed up to 256 MiB)",
         "A lookup or resource answer this large is almost always a list that ignored its filter or paging; JumpCloud cannot use it.",
         "Honour `filter`, `count` and `attributes`; never return the whole directory to a single request.",
     ),

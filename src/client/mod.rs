@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use thiserror::Error;
 
 mod skim;
-use skim::Skim;
+pub use skim::Skim;
 
 /// Bodies larger than this are not read further; the reply is classified as too large.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -181,9 +181,10 @@ impl Client {
         let headers = self.headers(&req);
         let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
         // A body over the record cap is recorded as capped text (a JSON string) with a marker.
-        let mut recorded_body = match &body_bytes {
-            Some(b) if b.len() > MAX_RECORDED_JSON => Some(Value::String(capped_text(b))),
-            _ => req.body,
+        // (The model's copy of a large body is dropped here, once serialized.)
+        let mut recorded_body = match (&body_bytes, req.body) {
+            (Some(b), _) if b.len() > MAX_RECORDED_JSON => Some(Value::String(capped_text(b))),
+            (_, body) => body,
         };
         let mut attempt = 1;
         loop {
@@ -210,12 +211,7 @@ impl Client {
                     let back = record(Attempt {
                         attempt,
                         request: recorded_req,
-                        response: Some(RecordedResponse {
-                            status,
-                            headers: reply.headers,
-                            body,
-                            body_text: recorded,
-                        }),
+                        response: Some(RecordedResponse { status, headers: reply.headers, body, body_text: recorded }),
                         error: None,
                         started,
                         duration,

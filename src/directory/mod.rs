@@ -127,6 +127,10 @@ pub struct Directory {
     pub app: App,
     #[serde(default)]
     pub settings: OrgSettings,
+    /// Users deleted from the org, as they were: JumpCloud still knows them
+    /// until their deprovisioning is sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<User>,
     ids: IdGen,
 }
 
@@ -147,6 +151,7 @@ impl Directory {
             settings: OrgSettings {
                 scim_default_state: s.directory.settings.scim_default_user_state.unwrap_or_default(),
             },
+            deleted: Vec::new(),
             ids: IdGen::new(seed),
         };
         let mut rng = StdRng::seed_from_u64(seed);
@@ -209,6 +214,11 @@ impl Directory {
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    /// A user deleted from the org, by JumpCloud id (the latest, if the id recurs).
+    pub fn deleted_user(&self, id: &str) -> Option<&User> {
+        self.deleted.iter().rev().find(|u| u.id == id)
     }
 
     pub fn group(&self, name: &str) -> Result<&Group, DirectoryError> {
@@ -282,6 +292,7 @@ impl Directory {
             g.members.retain(|m| *m != user.id);
         }
         self.app.bound_users.remove(&user.id);
+        self.deleted.push(user.clone());
         Ok(user)
     }
 

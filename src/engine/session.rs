@@ -97,6 +97,7 @@ impl Session {
             cancel: &self.cancel,
             log: Default::default(),
             inbound_base: &self.inbound_base,
+            track_touched: self.policy.verify_each,
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();

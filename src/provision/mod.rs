@@ -26,49 +26,95 @@ pub struct LinkedUser {
     pub active: bool,
 }
 
-/// A JSON document kept as compact text. A linked user's last representation
-/// is read rarely (verify, deleted users) but held for every linked user:
-/// as text it takes about a fifth of the memory of a [`Value`] tree and
-/// clones and drops as one allocation. Persisted as plain JSON.
+/// What JumpCloud remembers of the last full representation it sent a user:
+/// a fingerprint of the document (to tell whether an update is due) and the
+/// two attributes the read-back compares. It is held for every linked user,
+/// so it stays small: about 100 bytes, against 700 for the document as text.
+/// The whole document is a function of the directory user, so it is rebuilt
+/// when needed (a deleted user's final PUT).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SentBody(Box<str>);
+pub struct SentBody {
+    /// FNV-1a of the compact JSON text; `None` until something was sent.
+    fingerprint: Option<u64>,
+    user_name: Option<Box<str>>,
+    display_name: Option<Box<str>>,
+}
 
 impl SentBody {
     pub fn new(v: &Value) -> SentBody {
-        SentBody(serde_json::to_string(v).unwrap_or_default().into_boxed_str())
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(Box::from);
+        SentBody { fingerprint: Some(fingerprint(v)), user_name: text("userName"), display_name: text("displayName") }
     }
 
-    /// The document as a value (`null` if it was never set).
-    pub fn value(&self) -> Value {
-        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    /// `userName` as sent.
+    pub fn user_name(&self) -> Option<&str> {
+        self.user_name.as_deref()
     }
 
-    /// A top-level string attribute, such as `userName`.
-    pub fn str_attr(&self, key: &str) -> Option<String> {
-        match self.value() {
-            Value::Object(mut m) => match m.remove(key) {
-                Some(Value::String(s)) => Some(s),
-                _ => None,
-            },
-            _ => None,
+    /// `displayName` as sent.
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+
+    /// True when `v` is the document sent.
+    pub fn same_as(&self, v: &Value) -> bool {
+        self.fingerprint == Some(fingerprint(v))
+    }
+}
+
+/// FNV-1a (64 bit) of a document's compact JSON text, hashed as it is
+/// written: stable across runs, so persisted console state stays valid.
+fn fingerprint(v: &Value) -> u64 {
+    struct Fnv(u64);
+    impl std::io::Write for Fnv {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            for &b in buf {
+                self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    // Writing to a hasher cannot fail, and a Value always serializes.
+    let _ = serde_json::to_writer(&mut h, v);
+    h.0
+}
 
-    /// True when `v` is the document held.
-    pub fn same_as(&self, v: &Value) -> bool {
-        serde_json::to_string(v).is_ok_and(|text| *text == *self.0)
-    }
+/// The persisted form: `{"fingerprint": "<16 hex>", "userName": .., "displayName": ..}`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SentBodyRepr {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+    #[serde(default, rename = "userName", skip_serializing_if = "Option::is_none")]
+    user_name: Option<Box<str>>,
+    #[serde(default, rename = "displayName", skip_serializing_if = "Option::is_none")]
+    display_name: Option<Box<str>>,
 }
 
 impl serde::Serialize for SentBody {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.value().serialize(s)
+        SentBodyRepr {
+            fingerprint: self.fingerprint.map(|f| format!("{f:016x}")),
+            user_name: self.user_name.clone(),
+            display_name: self.display_name.clone(),
+        }
+        .serialize(s)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for SentBody {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SentBody, D::Error> {
-        Value::deserialize(d).map(|v| SentBody::new(&v))
+        let v = Value::deserialize(d)?;
+        let Some(hex) = v.get("fingerprint").and_then(Value::as_str) else {
+            // State written before fingerprints held the whole document (or null).
+            return Ok(if v.is_null() { SentBody::default() } else { SentBody::new(&v) });
+        };
+        let fingerprint = u64::from_str_radix(hex, 16).map_err(serde::de::Error::custom)?;
+        let repr: SentBodyRepr = serde_json::from_value(v).map_err(serde::de::Error::custom)?;
+        Ok(SentBody { fingerprint: Some(fingerprint), user_name: repr.user_name, display_name: repr.display_name })
     }
 }
 
@@ -209,18 +255,33 @@ mod sent_body_tests {
     use serde_json::json;
 
     #[test]
-    fn sent_body_persists_as_json_and_compares_by_content() {
-        let v = json!({"userName": "ann@x.test", "active": true, "name": {"givenName": "Ann"}});
+    fn sent_body_persists_and_compares_by_content() {
+        let v = json!({"userName": "ann@x.test", "displayName": "Ann", "active": true, "name": {"givenName": "Ann"}});
         let link = LinkedUser { sp_id: "7".into(), sent: SentBody::new(&v), active: true };
         let text = serde_json::to_string_pretty(&link).unwrap();
-        assert!(text.contains("\"givenName\": \"Ann\""), "persisted as an object: {text}");
         let back: LinkedUser = serde_json::from_str(&text).unwrap();
         assert_eq!(back, link);
         assert!(back.sent.same_as(&v));
+        assert!(!back.sent.same_as(&json!({"userName": "ann@x.test", "displayName": "Ann", "active": false})));
         assert!(!back.sent.same_as(&json!({"userName": "ann@x.test"})));
-        assert_eq!(back.sent.str_attr("userName").as_deref(), Some("ann@x.test"));
-        assert_eq!(back.sent.str_attr("active"), None);
-        let never = SentBody::default();
-        assert_eq!(never.value(), Value::Null);
+        assert_eq!(back.sent.user_name(), Some("ann@x.test"));
+        assert_eq!(back.sent.display_name(), Some("Ann"));
+        assert!(!SentBody::default().same_as(&json!(null)), "nothing sent matches nothing");
+    }
+
+    #[test]
+    fn sent_body_reads_state_that_held_the_whole_document() {
+        let v = json!({"userName": "bo@x.test", "active": true});
+        let old = json!({"sp_id": "9", "sent": v, "active": true});
+        let link: LinkedUser = serde_json::from_value(old).unwrap();
+        assert!(link.sent.same_as(&v));
+        assert_eq!(link.sent.user_name(), Some("bo@x.test"));
+        assert_eq!(link.sent.display_name(), None);
+    }
+
+    #[test]
+    fn fingerprints_are_stable_across_runs() {
+        // Persisted console state compares against this value: it must not change.
+        assert_eq!(fingerprint(&json!({"a": [1, "b"]})), 0x988b_d031_0179_ac5f);
     }
 }

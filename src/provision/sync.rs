@@ -111,19 +111,19 @@ impl Provisioner {
                 continue;
             };
             let path = format!("/Users/{}", link.sp_id);
-            let user_name = link.sent.str_attr("userName").unwrap_or_else(|| link.sp_id.clone());
+            let user_name = link.sent.user_name().map_or_else(|| link.sp_id.clone(), str::to_string);
             let result = match self.behaviour.user_delete {
                 UserDelete::Delete => {
                     let op = ScimOp::new(Insight::UserDelete, Method::Delete, &path, format!("delete {user_name}"));
                     send_ok(t, op, &format!("delete user {user_name}")).await.map(|_| true)
                 }
                 UserDelete::Deactivate => {
-                    let mut sent = link.sent.value();
-                    if !sent.is_object() {
-                        sent = serde_json::json!({});
-                    }
-                    sent["active"] = serde_json::Value::Bool(false);
-                    sent["id"] = serde_json::Value::String(link.sp_id.clone());
+                    // The user's last representation, inactive: rebuilt from the
+                    // deleted user (JumpCloud keeps it until deprovisioned).
+                    let sent = match dir.deleted_user(&jc_id) {
+                        Some(user) => body::user(user, &self.behaviour, false, Some(&link.sp_id)),
+                        None => body::deleted_user(&user_name, &link.sp_id),
+                    };
                     let op = ScimOp::new(
                         Insight::UserDeprovision,
                         Method::Put,

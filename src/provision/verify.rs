@@ -108,7 +108,7 @@ async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Find
 }
 
 fn user_name(l: &LinkedUser) -> String {
-    l.sent.str_attr("userName").unwrap_or_default()
+    l.sent.user_name().unwrap_or_default().to_string()
 }
 
 fn id_string(v: &Value) -> String {
@@ -147,7 +147,7 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
                 .exchange(exchange),
         );
     }
-    if let Some(expected) = link.sent.str_attr("displayName") {
+    if let Some(expected) = link.sent.display_name() {
         let actual = body.get("displayName").and_then(Value::as_str).unwrap_or("");
         if actual != expected {
             out.push(

@@ -231,3 +231,50 @@ async fn large_request_bodies_are_sent_whole_but_recorded_capped() {
     assert!(text.len() < 70 * 1024 && text.ends_with("bytes cut]"), "{}", &text[text.len() - 40..]);
     assert!(text.starts_with("{\""));
 }
+
+#[tokio::test]
+async fn a_large_answer_to_a_group_push_is_skimmed_for_its_id() {
+    // 150,000 members echoed back: about 9 MiB, more than jcsim holds of any
+    // answer. The id comes after the members, as some SPs order it.
+    let server = MockServer::start().await;
+    let lookup_miss = json!({"schemas": [jcsim::scim::LIST_RESPONSE_SCHEMA], "totalResults": 0, "Resources": []});
+    Mock::given(method("GET")).respond_with(scim(200, lookup_miss)).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/Users"))
+        .respond_with(scim(201, json!({"id": "u-1", "userName": "alice@example.com"})))
+        .mount(&server)
+        .await;
+    let members: Vec<_> = (0..150_000).map(|i| json!({"value": format!("member-{i:08}"), "display": "x"})).collect();
+    let echo = json!({"schemas": [jcsim::scim::GROUP_SCHEMA], "displayName": "Eng", "members": members, "id": "g-77"});
+    Mock::given(method("POST")).and(path("/Groups")).respond_with(scim(201, echo)).mount(&server).await;
+    Mock::given(method("PATCH")).respond_with(scim(200, json!({"id": "g-77"}))).mount(&server).await;
+    Mock::given(method("PUT")).respond_with(scim(200, json!({"id": "u-1"}))).mount(&server).await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    let yaml = format!(
+        "name: skim\n{FAST}app: {{ group_management: true }}\ndirectory:\n  users: [{{ username: alice, email: alice@example.com }}]\n  groups: [{{ name: Eng, members: [alice] }}]\nsteps:\n  - activate\n  - bind_group: Eng\n  - rename_group: {{ group: Eng, to: Platform }}\n"
+    );
+    let ran = run_yaml(&yaml, &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+    let push = ran.exchanges().into_iter().filter(|x| x.event == "group_create_provision").last().unwrap();
+    let resp = push.response.clone().unwrap();
+    assert!(resp.body.is_none());
+    let text = resp.body_text.unwrap();
+    assert!(text.len() < 70 * 1024 && text.ends_with("bytes cut]"), "{}", &text[text.len() - 40..]);
+    // The group was linked under the skimmed id: the next change goes to it.
+    let patch = ran.exchanges().into_iter().find(|x| x.request.method == "PATCH").expect("the rename");
+    assert!(patch.request.url.ends_with("/Groups/g-77"), "{}", patch.request.url);
+}
+
+#[tokio::test]
+async fn a_large_answer_to_a_lookup_is_still_too_large() {
+    // Lists are not skimmed: a lookup answer over 8 MiB is a finding, not an empty list.
+    let server = MockServer::start().await;
+    let pad = "x".repeat(9 * 1024 * 1024);
+    let body = json!({"schemas": [jcsim::scim::LIST_RESPONSE_SCHEMA], "totalResults": 0, "Resources": [], "pad": pad});
+    Mock::given(method("GET")).respond_with(scim(200, body)).mount(&server).await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    let fault = ran.exchanges()[0].error.clone().expect("no answer for the model");
+    assert_eq!(fault.kind, "too_large");
+    assert!(fault.message.contains("exceeds 8 MiB"), "{}", fault.message);
+}
