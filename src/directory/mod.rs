@@ -173,7 +173,11 @@ impl Directory {
                                 .ok_or_else(|| DirectoryError::NoGroup(g.clone()))
                         })
                         .collect::<Result<_, _>>()?;
-                    for mut user in generate_users(&mut rng, n, domain, &taken) {
+                    let generated = generate_users(&mut rng, n, domain, &taken);
+                    // One allocation of the final size: growing by doubling while
+                    // the generated list is still held would need about three times it.
+                    dir.users.reserve_exact(generated.len());
+                    for mut user in generated {
                         if let Some(state) = spec.state {
                             user.state = state.into();
                         }

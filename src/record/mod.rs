@@ -5,7 +5,7 @@ mod redact;
 mod writer;
 
 pub use redact::{REDACTED, Redactor};
-pub use writer::{EventLog, Recorder, read_events};
+pub use writer::{EventLog, Recorder, parse_event, read_events};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

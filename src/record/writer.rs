@@ -104,6 +104,19 @@ impl Recorder {
     }
 }
 
+/// Parse one line of `events.jsonl`. Exchanges, nearly every line, are read
+/// straight into [`Exchange`](super::Exchange) (their `type` key is passed
+/// over) instead of through serde's buffering of internally tagged enums,
+/// which costs twice as much.
+pub fn parse_event(line: &[u8]) -> serde_json::Result<Event> {
+    if line.starts_with(br#"{"type":"exchange","#)
+        && let Ok(x) = serde_json::from_slice::<super::Exchange>(line)
+    {
+        return Ok(Event::Exchange(x));
+    }
+    serde_json::from_slice::<Event>(line)
+}
+
 /// Outcome of reading a possibly truncated `events.jsonl`.
 #[derive(Debug, Default)]
 pub struct EventLog {
@@ -122,7 +135,7 @@ pub fn read_events(path: &Path) -> io::Result<EventLog> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Event>(&line) {
+        match parse_event(line.as_bytes()) {
             Ok(ev) => log.events.push(ev),
             Err(e) => log.bad_lines.push((i + 1, e.to_string())),
         }
@@ -157,6 +170,20 @@ mod tests {
         assert!(!text.contains("tok-12345"));
         let log = read_events(&dir.path().join("events.jsonl")).unwrap();
         assert_eq!(log.events.len(), 1);
+    }
+
+    #[test]
+    fn exchanges_parse_on_the_fast_path_as_on_the_tagged_one() {
+        let line = br#"{"type":"exchange","id":3,"step":1,"line":4,"event":"user_lookup_provision","label":"l","attempt":1,"request":{"method":"GET","url":"http://x/Users","headers":[],"body":null},"response":{"status":200,"headers":[],"body":{"a":[1]},"body_text":null},"error":null,"timing":{"start_ms":1,"duration_ms":0.5}}"#;
+        let fast = parse_event(line).unwrap();
+        let tagged = serde_json::from_slice::<Event>(line).unwrap();
+        assert_eq!(fast, tagged);
+        // A line the fast path cannot read gets the tagged parser's error.
+        let bad = br#"{"type":"exchange","id":"x"}"#;
+        assert_eq!(
+            parse_event(bad).unwrap_err().to_string(),
+            serde_json::from_slice::<Event>(bad).unwrap_err().to_string()
+        );
     }
 
     #[test]

@@ -279,16 +279,15 @@ impl Run {
             if line.iter().all(u8::is_ascii_whitespace) {
                 return;
             }
-            let event =
-                serde_json::from_slice::<Event>(line).map_err(|e| e.to_string()).and_then(|mut e| {
-                    match step_of(&e).filter(|s| *s > MAX_STEPS) {
-                        Some(step) => Err(format!("step index {step} is out of range")),
-                        None => {
-                            redactor.event(&mut e);
-                            Ok(e)
-                        }
+            let event = crate::record::parse_event(line).map_err(|e| e.to_string()).and_then(|mut e| {
+                match step_of(&e).filter(|s| *s > MAX_STEPS) {
+                    Some(step) => Err(format!("step index {step} is out of range")),
+                    None => {
+                        redactor.event(&mut e);
+                        Ok(e)
                     }
-                });
+                }
+            });
             f(n, line, event);
         };
         let file = std::fs::File::open(&self.source)?;
