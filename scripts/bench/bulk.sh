@@ -9,7 +9,8 @@
 #
 # Usage: scripts/bench/bulk.sh            (from the repository root)
 # Env:   BULK_USERS ("10000 100000")  BULK_CONCURRENCY ("1 8 32")  BENCH_DIR (target/bench)
-#        BULK_SCIM2=1 also runs the 10,000-user bind against python's scim2-server.
+#        BULK_SCIM2=1 also runs the bind against python's scim2-server
+#        (BULK_SCIM2_USERS, default 10000; BULK_SCIM2_CONCURRENCY, default "1 8").
 # Loopback only; every process is killed on exit.
 set -euo pipefail
 
@@ -94,22 +95,30 @@ for n in $USERS_LIST; do
 done
 
 if [ "${BULK_SCIM2:-0}" = 1 ]; then
+    # The same bind against python's scim2-server, a fresh one per run, with
+    # the same wrk replay as its ceiling: there the SP is the limit.
     venv=${JCSIM_INTEROP_DIR:-target/interop}/venv
     # The same venv and pins as scripts/interop.sh.
     [ -x "$venv/bin/scim2-server" ] && [ -x "$venv/bin/scim2" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q "scim2-server==0.8.3" "scim2-cli==0.6.0"; }
-    port=$(free_port)
-    "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$TOKEN" >"$DIR/scim2.log" 2>&1 &
-    PIDS+=($!)
-    wait_http "http://127.0.0.1:$port/v2/ServiceProviderConfig"
-    for c in 1 8; do
-        f=$(scenario 10000 "$c"); out="$DIR/runs-scim2-$c"; rm -rf "$out"
+    n=${BULK_SCIM2_USERS:-10000}
+    printf '\n%-22s %5s %10s %10s %10s %12s %8s\n' SP conc requests "wall s" "jcsim rps" "wrk rps" ratio
+    for c in ${BULK_SCIM2_CONCURRENCY:-"1 8"}; do
+        port=$(free_port)
+        "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$TOKEN" >"$DIR/scim2.log" 2>&1 &
+        S2=$!; PIDS+=("$S2")
+        wait_http "http://127.0.0.1:$port/v2/ServiceProviderConfig"
+        f=$(scenario "$n" "$c"); out="$DIR/runs-scim2-$c"; rm -rf "$out"
         /usr/bin/time -f '%e %M' -o "$DIR/time.txt" "$JCSIM" run "$f" --target "http://127.0.0.1:$port/v2" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
         read -r wall rss_kb < <(tail -1 "$DIR/time.txt")
         summary=$(ls "$out"/*/summary.json | head -1)
         verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
-        [ "$verdict" = pass ] || log "run of $n users at concurrency $c did not pass: see $DIR/run.log"
+        [ "$verdict" = pass ] || log "run of $n users at concurrency $c against scim2-server did not pass: see $DIR/run.log"
         read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
-        printf 'scim2-server: 10000 users, concurrency %s: %s requests in %s s wall (%s rps): the SP is the limit\n' "$c" "$exchanges" "$wall" \
-            "$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')"
+        jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
+        python3 scripts/bench/replay.py "$(dirname "$summary")/events.jsonl" "$DIR/replay.txt" >/dev/null
+        cap=$(ceiling "http://127.0.0.1:$port/v2" "$c" 10 "$DIR/replay.txt")
+        ratio=$(awk -v a="$jc_rps" -v b="$cap" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+        printf '%-22s %5s %10s %10s %10s %12s %8s\n' "scim2-server $n users" "$c" "$exchanges" "$wall" "$jc_rps" "$cap" "$ratio"
+        kill "$S2" 2>/dev/null || true; wait "$S2" 2>/dev/null || true
     done
 fi

@@ -41,4 +41,6 @@ function request()
     if r[3] == "" then return wrk.format(r[1], path, headers) end
     return wrk.format(r[1], path, with_body, (r[3]:gsub("{{P}}", prefix, 1)))
 end
-function done(summary) io.write(string.format("RESULT %d %.6f\n", summary.requests, summary.duration / 1e6)) end
+function done(summary)
+    io.write(string.format("RESULT %d %.6f %d\n", summary.requests, summary.duration / 1e6, summary.errors.status))
+end
