@@ -2,7 +2,7 @@
 //! the data deliberately includes valid-but-awkward values: apostrophes,
 //! accented letters, non-Latin scripts and plus-addressed emails.
 
-use super::{Address, User, UserState, new_id};
+use super::{Address, Text, User, UserState, new_id};
 use fake::Fake;
 use fake::faker::address::en::{CityName, StateAbbr, StreetName, ZipCode};
 use fake::faker::company::en::{CompanyName, Profession};
@@ -47,30 +47,31 @@ pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet
         let idx = rng.random_range(0..DEPARTMENTS.len());
         let user = User {
             id: new_id(rng),
-            email: format!("{local}@{domain}"),
-            displayname: format!("{first} {last}"),
-            firstname: first,
-            lastname: last,
-            job_title: Profession().fake_with_rng::<String, _>(rng),
-            department: DEPARTMENTS[idx].to_string(),
-            employee_identifier: format!("E{:06}", rng.random_range(0..1_000_000u32)),
-            cost_center: format!("CC-{}", rng.random_range(100..1000u32)),
-            company: CompanyName().fake_with_rng::<String, _>(rng),
-            employee_type: EMPLOYEE_TYPES[rng.random_range(0..EMPLOYEE_TYPES.len())].to_string(),
-            location: "en-US".to_string(),
-            phone: format!("+1-555-{:03}-{:04}", rng.random_range(100..1000u32), rng.random_range(0..10000u32)),
+            email: format!("{local}@{domain}").into(),
+            displayname: format!("{first} {last}").into(),
+            firstname: first.into(),
+            lastname: last.into(),
+            job_title: Profession().fake_with_rng::<String, _>(rng).into(),
+            department: DEPARTMENTS[idx].to_string().into(),
+            employee_identifier: format!("E{:06}", rng.random_range(0..1_000_000u32)).into(),
+            cost_center: format!("CC-{}", rng.random_range(100..1000u32)).into(),
+            company: CompanyName().fake_with_rng::<String, _>(rng).into(),
+            employee_type: EMPLOYEE_TYPES[rng.random_range(0..EMPLOYEE_TYPES.len())].to_string().into(),
+            location: "en-US".to_string().into(),
+            phone: format!("+1-555-{:03}-{:04}", rng.random_range(100..1000u32), rng.random_range(0..10000u32)).into(),
             address: Some(Address {
-                street: format!("{} {}", rng.random_range(1..9999u32), StreetName().fake_with_rng::<String, _>(rng)),
-                locality: CityName().fake_with_rng::<String, _>(rng),
-                region: StateAbbr().fake_with_rng::<String, _>(rng),
-                postal_code: ZipCode().fake_with_rng::<String, _>(rng),
-                country: "US".to_string(),
+                street: format!("{} {}", rng.random_range(1..9999u32), StreetName().fake_with_rng::<String, _>(rng))
+                    .into(),
+                locality: CityName().fake_with_rng::<String, _>(rng).into(),
+                region: StateAbbr().fake_with_rng::<String, _>(rng).into(),
+                postal_code: ZipCode().fake_with_rng::<String, _>(rng).into(),
+                country: "US".to_string().into(),
             }),
             state: UserState::Activated,
             password_expired: false,
             password_pending: false,
-            external_id: String::new(),
-            username,
+            external_id: Text::default(),
+            username: username.into(),
         };
         out.push(user);
     }

@@ -9,8 +9,8 @@ use serde_json::{Map, Value, json};
 /// `userName` for a user under the `username_from` knob.
 pub fn user_name(user: &User, b: &Behaviour) -> String {
     match b.username_from {
-        UsernameFrom::Email => user.email.clone(),
-        UsernameFrom::Username => user.username.clone(),
+        UsernameFrom::Email => user.email.to_string(),
+        UsernameFrom::Username => user.username.to_string(),
     }
 }
 
@@ -35,7 +35,7 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
     let display = if user.displayname.is_empty() {
         format!("{} {}", user.firstname, user.lastname).trim().to_string()
     } else {
-        user.displayname.clone()
+        user.displayname.to_string()
     };
     if !display.is_empty() {
         m.insert("displayName".into(), json!(display));

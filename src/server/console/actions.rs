@@ -249,7 +249,7 @@ pub async fn generate_user(
 /// A fake user that does not clash with existing usernames.
 pub(crate) fn fake_user(core: &Core) -> UserSpec {
     let dir = &core.session.dir;
-    let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.clone()).collect();
+    let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.to_string()).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(
         core.seed ^ (core.history.len() as u64).wrapping_mul(0x9e37_79b9) ^ taken.len() as u64,
     );
@@ -283,7 +283,7 @@ pub(crate) fn fake_user(core: &Core) -> UserSpec {
 
 async fn username_of(state: &ConsoleState, id: &str) -> Option<String> {
     let core = state.core().await;
-    core.session.dir.user_by_id(id).map(|u| u.username.clone())
+    core.session.dir.user_by_id(id).map(|u| u.username.to_string())
 }
 
 async fn groupname_of(state: &ConsoleState, id: &str) -> Option<String> {
@@ -387,11 +387,11 @@ pub async fn user_state(
         ("SUSPENDED", UserState::Suspended) | ("ACTIVATED", UserState::Activated) | ("STAGED", UserState::Staged) => {
             return back(&state, &v, &to, Flash::ok("No changes to save", None));
         }
-        ("SUSPENDED", _) => Action::SuspendUser(user),
-        ("ACTIVATED", UserState::Suspended) => Action::UnsuspendUser(user),
-        ("ACTIVATED", _) => Action::ActivateUser(user),
+        ("SUSPENDED", _) => Action::SuspendUser(user.to_string()),
+        ("ACTIVATED", UserState::Suspended) => Action::UnsuspendUser(user.to_string()),
+        ("ACTIVATED", _) => Action::ActivateUser(user.to_string()),
         ("STAGED", _) => Action::UpdateUser(Box::new(UpdateUser {
-            user,
+            user: user.to_string(),
             set: UserSpec { state: Some(UserStateSpec::Staged), ..UserSpec::default() },
         })),
         _ => return back(&state, &v, &to, Flash::err("Unknown user state", None)),

@@ -35,8 +35,8 @@ fn user_row(core: &Core, u: &User) -> UserRow {
     let dir = &core.session.dir;
     UserRow {
         id: u.id.clone(),
-        username: u.username.clone(),
-        email: u.email.clone(),
+        username: u.username.to_string(),
+        email: u.email.to_string(),
         name: format!("{} {}", u.firstname, u.lastname).trim().to_string(),
         state: state_name(u.state),
         bound: dir.is_bound(&u.id),
@@ -168,25 +168,25 @@ pub async fn new_user(
         let spec = super::actions::fake_user(&core);
         let mut u = User::default();
         let s = |o: &Option<String>| o.clone().unwrap_or_default();
-        u.username = s(&spec.username);
-        u.email = s(&spec.email);
-        u.firstname = s(&spec.firstname);
-        u.lastname = s(&spec.lastname);
-        u.displayname = s(&spec.displayname);
-        u.job_title = s(&spec.job_title);
-        u.department = s(&spec.department);
-        u.employee_identifier = s(&spec.employee_identifier);
-        u.cost_center = s(&spec.cost_center);
-        u.company = s(&spec.company);
-        u.employee_type = s(&spec.employee_type);
-        u.location = s(&spec.location);
-        u.phone = s(&spec.phone);
+        u.username = s(&spec.username).into();
+        u.email = s(&spec.email).into();
+        u.firstname = s(&spec.firstname).into();
+        u.lastname = s(&spec.lastname).into();
+        u.displayname = s(&spec.displayname).into();
+        u.job_title = s(&spec.job_title).into();
+        u.department = s(&spec.department).into();
+        u.employee_identifier = s(&spec.employee_identifier).into();
+        u.cost_center = s(&spec.cost_center).into();
+        u.company = s(&spec.company).into();
+        u.employee_type = s(&spec.employee_type).into();
+        u.location = s(&spec.location).into();
+        u.phone = s(&spec.phone).into();
         u.address = spec.address.map(|a| crate::directory::Address {
-            street: s(&a.street),
-            locality: s(&a.locality),
-            region: s(&a.region),
-            postal_code: s(&a.postal_code),
-            country: s(&a.country),
+            street: s(&a.street).into(),
+            locality: s(&a.locality).into(),
+            region: s(&a.region).into(),
+            postal_code: s(&a.postal_code).into(),
+            country: s(&a.country).into(),
         });
         u
     } else {
@@ -194,8 +194,8 @@ pub async fn new_user(
     };
     let form = UserForm {
         id: String::new(),
-        username: user.username.clone(),
-        email: user.email.clone(),
+        username: user.username.to_string(),
+        email: user.email.to_string(),
         state: "ACTIVATED",
         fields: fields(&user),
     };
@@ -217,8 +217,8 @@ pub async fn user(
     };
     let form = UserForm {
         id: u.id.clone(),
-        username: u.username.clone(),
-        email: u.email.clone(),
+        username: u.username.to_string(),
+        email: u.email.to_string(),
         state: state_name(u.state),
         fields: fields(u),
     };

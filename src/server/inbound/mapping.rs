@@ -132,11 +132,11 @@ pub fn from_scim(body: &Value) -> Result<Attrs, ScimError> {
     if let Some(ad) = pick(get_ci(body, "addresses"), "addresses")? {
         let f = |k: &str| bounded(get_ci(ad, k), &format!("addresses.{k}"));
         let addr = Address {
-            street: f("streetAddress")?,
-            locality: f("locality")?,
-            region: f("region")?,
-            postal_code: f("postalCode")?,
-            country: f("country")?,
+            street: f("streetAddress")?.into(),
+            locality: f("locality")?.into(),
+            region: f("region")?.into(),
+            postal_code: f("postalCode")?.into(),
+            country: f("country")?.into(),
         };
         a.address = (addr != Address::default()).then_some(addr);
     }
@@ -210,18 +210,18 @@ pub fn to_scim(u: &User, base: &str) -> Value {
 /// Copy validated attributes onto a directory user (every mapped attribute is
 /// overwritten [C]; `username` and state are the caller's business).
 pub fn apply(u: &mut User, a: &Attrs) {
-    u.email = a.email.clone();
-    u.firstname = a.firstname.clone();
-    u.lastname = a.lastname.clone();
-    u.displayname = a.displayname.clone();
-    u.job_title = a.job_title.clone();
-    u.department = a.department.clone();
-    u.employee_identifier = a.employee_identifier.clone();
-    u.cost_center = a.cost_center.clone();
-    u.company = a.company.clone();
-    u.employee_type = a.employee_type.clone();
-    u.location = a.location.clone();
-    u.phone = a.phone.clone();
+    u.email = a.email.clone().into();
+    u.firstname = a.firstname.clone().into();
+    u.lastname = a.lastname.clone().into();
+    u.displayname = a.displayname.clone().into();
+    u.job_title = a.job_title.clone().into();
+    u.department = a.department.clone().into();
+    u.employee_identifier = a.employee_identifier.clone().into();
+    u.cost_center = a.cost_center.clone().into();
+    u.company = a.company.clone().into();
+    u.employee_type = a.employee_type.clone().into();
+    u.location = a.location.clone().into();
+    u.phone = a.phone.clone().into();
     u.address = a.address.clone();
-    u.external_id = a.external_id.clone();
+    u.external_id = a.external_id.clone().into();
 }
