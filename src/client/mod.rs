@@ -71,6 +71,9 @@ pub struct OutRequest {
     pub path_and_query: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// The body as JSON text, used instead of `body` (large bodies are
+    /// built as text, not as values).
+    pub body_text: Option<Vec<u8>>,
     pub auth: AuthMode,
 }
 
@@ -179,12 +182,19 @@ impl Client {
     pub async fn send(&self, req: OutRequest, mut record: impl FnMut(Attempt) -> Recorded) -> Result<Answer, NoAnswer> {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
         let headers = self.headers(&req);
-        let body_bytes = req.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let body_bytes = match (req.body_text, &req.body) {
+            (Some(text), _) => Some(text),
+            (None, body) => body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default()),
+        };
         // A body over the record cap is recorded as capped text (a JSON string) with a marker.
         // (The model's copy of a large body is dropped here, once serialized.)
         let mut recorded_body = match (&body_bytes, req.body) {
             (Some(b), _) if b.len() > MAX_RECORDED_JSON => Some(Value::String(capped_text(b))),
-            (_, body) => body,
+            (_, Some(body)) => Some(body),
+            (Some(text), None) => {
+                Some(serde_json::from_slice(text).unwrap_or_else(|_| Value::String(capped_text(text))))
+            }
+            (None, None) => None,
         };
         let mut attempt = 1;
         loop {
@@ -248,7 +258,7 @@ impl Client {
 
     fn headers(&self, req: &OutRequest) -> Vec<(String, String)> {
         let mut h = vec![("Accept".to_string(), self.cfg.content_type.clone())];
-        if req.body.is_some() {
+        if req.body.is_some() || req.body_text.is_some() {
             h.push(("Content-Type".to_string(), self.cfg.content_type.clone()));
         }
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));

@@ -28,11 +28,19 @@ const EMPLOYEE_TYPES: &[&str] = &["Full-time", "Part-time", "Contractor"];
 
 /// Generate `n` users with emails at `domain`, avoiding usernames in `taken`.
 pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet<String>) -> Vec<User> {
+    let mut out = Vec::with_capacity(n);
+    generate_users_into(rng, n, domain, taken, &mut out);
+    out
+}
+
+/// [`generate_users`], appending to `out`: a large org is built in place,
+/// without a second list of the same size.
+pub fn generate_users_into(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet<String>, out: &mut Vec<User>) {
     let mut used: HashSet<String> = taken.iter().cloned().collect();
     // Per base name, the suffix to try next: every suffix below it is taken,
     // so a common name costs one probe instead of one per earlier namesake.
     let mut next_suffix: HashMap<String, u32> = HashMap::new();
-    let mut out = Vec::with_capacity(n);
+    out.reserve_exact(n);
     for i in 0..n {
         let (first, last) = if i % 4 == 1 {
             let (f, l) = AWKWARD[(i / 4) % AWKWARD.len()];
@@ -75,7 +83,6 @@ pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet
         };
         out.push(user);
     }
-    out
 }
 
 /// Lowercase ASCII letters and digits of `s` (accents folded).

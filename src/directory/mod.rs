@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use std::collections::BTreeSet;
 use thiserror::Error;
 
-pub use generate::generate_users;
+pub use generate::{generate_users, generate_users_into};
 
 /// Text of a user attribute. Most attributes are short: up to 24 bytes are
 /// held inline, without a heap allocation, which halves the memory of a large
@@ -178,11 +178,9 @@ impl Directory {
                                 .ok_or_else(|| DirectoryError::NoGroup(g.clone()))
                         })
                         .collect::<Result<_, _>>()?;
-                    let generated = generate_users(&mut rng, n, domain, &taken);
-                    // One allocation of the final size: growing by doubling while
-                    // the generated list is still held would need about three times it.
-                    dir.users.reserve_exact(generated.len());
-                    for mut user in generated {
+                    let first = dir.users.len();
+                    generate_users_into(&mut rng, n, domain, &taken, &mut dir.users);
+                    for user in &mut dir.users[first..] {
                         if let Some(state) = spec.state {
                             user.state = state.into();
                         }
@@ -190,7 +188,6 @@ impl Directory {
                         for &g in &groups {
                             dir.groups[g].members.push(user.id.clone());
                         }
-                        dir.insert_user(user);
                     }
                 }
                 None => {

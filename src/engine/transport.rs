@@ -204,6 +204,7 @@ impl Transport for Recording<'_> {
             path_and_query,
             headers: Vec::new(),
             body: op.body,
+            body_text: op.body_text,
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
         };
         match self.request(req, op.insight.name(), &op.label).await {

@@ -149,7 +149,7 @@ impl Provisioner {
     async fn test_group_cycle<T: Transport>(&mut self, t: &T) -> Result<(), Finding> {
         let name = self.behaviour.test_group_name.clone();
         let create = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", "Activate: create the test group")
-            .body(body::group(&name, &[]));
+            .body_text(body::group(&name, &[]));
         let reply = send_ok(t, create, "Activate: create test group").await?;
         let sp_id = resource_id(&reply, "Activate: create test group")?;
         let path = format!("/Groups/{sp_id}");
@@ -160,7 +160,7 @@ impl Provisioner {
             }
             GroupUpdateMethod::Put => {
                 ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
-                    .body(body::group_put(&sp_id, &name, &[]))
+                    .body_text(body::group_put(&sp_id, &name, &[]))
             }
         };
         send_ok(t, update, "Activate: update test group").await?;

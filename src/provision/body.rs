@@ -137,19 +137,66 @@ pub fn test_user_put(email: &str, sp_id: &str, active: bool) -> Value {
     })
 }
 
-/// A group create body [I].
-pub fn group(name: &str, members: &[String]) -> Value {
-    json!({ "schemas": [GROUP_SCHEMA], "displayName": name, "members": member_values(members) })
+// Group bodies carry one member object per SP user id: for a group of 100,000
+// that is 100,000 maps as `Value`s (about 70 MB). They are written straight to
+// JSON text instead, in the key order a `Value` would give (sorted).
+
+/// `[{"value": id}, ...]`, serialized without building values.
+struct Members<'a>(&'a [String]);
+
+impl serde::Serialize for Members<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Member<'a> {
+            value: &'a str,
+        }
+        s.collect_seq(self.0.iter().map(|id| Member { value: id }))
+    }
 }
 
-/// A full-replace group PUT.
-pub fn group_put(sp_id: &str, name: &str, members: &[String]) -> Value {
-    json!({ "schemas": [GROUP_SCHEMA], "id": sp_id, "displayName": name, "members": member_values(members) })
+#[derive(serde::Serialize)]
+struct GroupDoc<'a> {
+    #[serde(rename = "displayName")]
+    display_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    members: Members<'a>,
+    schemas: [&'static str; 1],
 }
 
-/// PATCH adding members [I].
-pub fn add_members(ids: &[String]) -> Value {
-    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "add", "path": "members", "value": member_values(ids) }] })
+#[derive(serde::Serialize)]
+struct AddMembers<'a> {
+    #[serde(rename = "Operations")]
+    operations: [AddOp<'a>; 1],
+    schemas: [&'static str; 1],
+}
+
+#[derive(serde::Serialize)]
+struct AddOp<'a> {
+    op: &'static str,
+    path: &'static str,
+    value: Members<'a>,
+}
+
+fn text(doc: &impl serde::Serialize) -> Vec<u8> {
+    // Structs of strings always serialize.
+    serde_json::to_vec(doc).unwrap_or_default()
+}
+
+/// A group create body [I], as JSON text.
+pub fn group(name: &str, members: &[String]) -> Vec<u8> {
+    text(&GroupDoc { display_name: name, id: None, members: Members(members), schemas: [GROUP_SCHEMA] })
+}
+
+/// A full-replace group PUT, as JSON text.
+pub fn group_put(sp_id: &str, name: &str, members: &[String]) -> Vec<u8> {
+    text(&GroupDoc { display_name: name, id: Some(sp_id), members: Members(members), schemas: [GROUP_SCHEMA] })
+}
+
+/// PATCH adding members [I], as JSON text.
+pub fn add_members(ids: &[String]) -> Vec<u8> {
+    let op = AddOp { op: "add", path: "members", value: Members(ids) };
+    text(&AddMembers { operations: [op], schemas: [PATCH_OP_SCHEMA] })
 }
 
 /// PATCH removing members, in the form chosen by `member_removal`.
@@ -180,6 +227,23 @@ fn member_values(ids: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_bodies_as_text_are_the_bytes_values_would_give() {
+        let ids = ["a\"1".to_string(), "b-2".to_string()];
+        let same = |text: Vec<u8>, v: Value| assert_eq!(String::from_utf8(text).unwrap(), v.to_string());
+        let members = json!([{ "value": "a\"1" }, { "value": "b-2" }]);
+        same(group("Eng", &ids), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Eng", "members": members }));
+        same(group("Empty", &[]), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty", "members": [] }));
+        same(
+            group_put("g-1", "Eng", &ids),
+            json!({ "schemas": [GROUP_SCHEMA], "id": "g-1", "displayName": "Eng", "members": members }),
+        );
+        same(
+            add_members(&ids),
+            json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "add", "path": "members", "value": members }] }),
+        );
+    }
 
     #[test]
     fn test_user_body_matches_the_captured_jumpcloud_body() {

@@ -82,6 +82,9 @@ pub struct ScimOp {
     /// Query parameters, in order, not yet encoded.
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// The body as JSON text, for bodies too large to build as a [`Value`]
+    /// (a group's member list); used instead of `body`.
+    pub body_text: Option<Vec<u8>>,
     /// Send a wrong token instead of the configured one (jcsim's auth probe).
     pub wrong_credentials: bool,
 }
@@ -95,6 +98,7 @@ impl ScimOp {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            body_text: None,
             wrong_credentials: false,
         }
     }
@@ -108,6 +112,21 @@ impl ScimOp {
     pub fn body(mut self, body: Value) -> Self {
         self.body = Some(body);
         self
+    }
+
+    /// A body given as JSON text (see [`ScimOp::body_text`]).
+    pub fn body_text(mut self, text: Vec<u8>) -> Self {
+        self.body_text = Some(text);
+        self
+    }
+
+    /// The body as a value, whichever form it was given in.
+    pub fn body_value(&self) -> Option<Value> {
+        match (&self.body, &self.body_text) {
+            (Some(v), _) => Some(v.clone()),
+            (None, Some(t)) => serde_json::from_slice(t).ok(),
+            (None, None) => None,
+        }
     }
 
     pub fn query(mut self, key: &str, value: &str) -> Self {

@@ -200,7 +200,7 @@ impl Provisioner {
             None => {
                 let label = format!("create group {}", group.name);
                 let op = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", &label)
-                    .body(body::group(&group.name, &members));
+                    .body_text(body::group(&group.name, &members));
                 let reply = send_ok(t, op, &label).await?;
                 let sp_id = resource_id(&reply, &label)?;
                 self.groups.insert(group.id.clone(), LinkedGroup { sp_id, display_name: group.name.clone(), members });
@@ -228,7 +228,7 @@ impl Provisioner {
             && (renamed || !added.is_empty() || !removed.is_empty())
         {
             let label = format!("update group {}", group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body(body::group_put(
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(body::group_put(
                 &link.sp_id,
                 &group.name,
                 &members,
@@ -248,7 +248,8 @@ impl Provisioner {
         }
         if !added.is_empty() {
             let label = format!("add {} member(s) to {}", added.len(), group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::add_members(&added));
+            let op =
+                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body_text(body::add_members(&added));
             send_ok(t, op, &label).await?;
             new_link.members.extend(added);
             self.groups.insert(group.id.clone(), new_link.clone());
