@@ -255,7 +255,7 @@ async fn a_large_answer_to_a_group_push_is_skimmed_for_its_id() {
     );
     let ran = run_yaml(&yaml, &server.uri()).await;
     assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
-    let push = ran.exchanges().into_iter().filter(|x| x.event == "group_create_provision").last().unwrap();
+    let push = ran.exchanges().into_iter().rfind(|x| x.event == "group_create_provision").unwrap();
     let resp = push.response.clone().unwrap();
     assert!(resp.body.is_none());
     let text = resp.body_text.unwrap();
