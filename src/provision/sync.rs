@@ -70,26 +70,22 @@ impl Provisioner {
         use futures_util::stream::FuturesOrdered;
         // A plain loop over a FuturesOrdered (no closures returning futures),
         // so the future stays Send for axum handlers.
+        // Results are applied as they arrive (in directory order): holding
+        // them all until the end would double the memory of a large bind.
         let limit = self.behaviour.concurrency.max(1);
+        let (behaviour, users) = (&self.behaviour, &mut self.users);
         let mut pending = FuturesOrdered::new();
-        let mut results = Vec::with_capacity(jobs.len());
         for (user, job) in jobs {
-            let link = self.users.get(&user.id).cloned();
-            pending.push_back(user_job(&self.behaviour, user, link, job, t));
+            let link = users.get(&user.id).cloned();
+            pending.push_back(user_job(behaviour, user, link, job, t));
             if pending.len() >= limit
                 && let Some(r) = pending.next().await
             {
-                results.push(r);
+                apply_job(users, findings, r);
             }
         }
         while let Some(r) = pending.next().await {
-            results.push(r);
-        }
-        for (id, (link, failure)) in results {
-            if let Some(link) = link {
-                self.users.insert(id, link);
-            }
-            findings.extend(failure);
+            apply_job(users, findings, r);
         }
     }
 
@@ -265,6 +261,18 @@ impl Provisioner {
         }
         Ok(())
     }
+}
+
+/// Keep a finished job's link and failure.
+fn apply_job(
+    users: &mut std::collections::BTreeMap<String, LinkedUser>,
+    findings: &mut Vec<Finding>,
+    (id, (link, failure)): (String, JobResult),
+) {
+    if let Some(link) = link {
+        users.insert(id, link);
+    }
+    findings.extend(failure);
 }
 
 async fn user_job<T: Transport>(
