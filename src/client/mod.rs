@@ -307,13 +307,18 @@ impl Client {
             .collect();
         let held_cap = if skimmable { MAX_RECORDED_JSON } else { MAX_BODY_BYTES };
         let mut raw = Vec::new();
-        let mut skim: Option<(Skim, Vec<u8>)> = None;
+        // Once skimming: the skim (`None` when the body turned out not to be
+        // one JSON object: it is then only counted) and the body's first bytes.
+        let mut skim: Option<(Option<Skim>, Vec<u8>)> = None;
         let mut len = 0usize;
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             len += chunk.len();
             if let Some((s, _)) = skim.as_mut() {
-                if len > MAX_SKIM_BYTES || !s.feed(&chunk) {
-                    return Err(too_large(len > MAX_SKIM_BYTES));
+                if len > MAX_SKIM_BYTES {
+                    return Err(too_large(true));
+                }
+                if s.as_mut().is_some_and(|s| !s.feed(&chunk)) {
+                    *s = None;
                 }
                 continue;
             }
@@ -325,15 +330,13 @@ impl Client {
                 return Err(too_large(false));
             }
             let mut s = Skim::default();
-            if !(s.feed(&raw) && s.feed(&chunk)) {
-                return Err(too_large(false));
-            }
+            let object = s.feed(&raw) && s.feed(&chunk);
             raw.extend_from_slice(&chunk[..chunk.len().min(MAX_RECORDED_TEXT.saturating_sub(raw.len()))]);
             raw.truncate(MAX_RECORDED_TEXT);
-            skim = Some((s, std::mem::take(&mut raw)));
+            skim = Some((object.then_some(s), std::mem::take(&mut raw)));
         }
         if let Some((s, head)) = skim {
-            let body = s.finish().map_or_else(|| ReplyBody::Text(capped(&head, len)), ReplyBody::Json);
+            let body = s.and_then(Skim::finish).map_or_else(|| ReplyBody::Text(capped(&head, len)), ReplyBody::Json);
             return Ok(Reply { status, headers: resp_headers, len, head, body });
         }
         let body = match parse_body(&raw) {
@@ -409,15 +412,8 @@ fn capped(head: &[u8], len: usize) -> String {
 }
 
 fn too_large(over_skim: bool) -> TransportFault {
-    let message = if over_skim {
-        format!("response body exceeds {} MiB; jcsim stopped reading", MAX_SKIM_BYTES / (1024 * 1024))
-    } else {
-        format!(
-            "response body exceeds {} MiB (or is a large answer to a write that is not a JSON object); \
-             jcsim stopped reading",
-            MAX_BODY_BYTES / (1024 * 1024)
-        )
-    };
+    let cap = if over_skim { MAX_SKIM_BYTES } else { MAX_BODY_BYTES };
+    let message = format!("response body exceeds {} MiB; jcsim stopped reading", cap / (1024 * 1024));
     fault("too_large", message)
 }
 
