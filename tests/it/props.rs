@@ -565,3 +565,64 @@ fn arbitrary_sp_responses_give_a_classified_outcome() {
         })
         .unwrap();
 }
+
+// ---------------------------------------------------------------- skim of large answers
+
+/// JSON text of `v` with arbitrary JSON whitespace after every structural byte.
+fn spaced(v: &Value, ws: &[u8]) -> Vec<u8> {
+    let compact = serde_json::to_vec(v).unwrap();
+    let mut out = Vec::with_capacity(compact.len() * 2);
+    let (mut in_string, mut escaped, mut k) = (false, false, 0);
+    for b in compact {
+        out.push(b);
+        if in_string {
+            (escaped, in_string) = (!escaped && b == b'\\', escaped || b != b'"');
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b'{' | b'}' | b'[' | b']' | b':' | b',') {
+            out.extend(std::iter::repeat_n(b" \t\r\n"[ws[k % ws.len()] as usize % 4], ws[k % ws.len()] as usize % 3));
+            k += 1;
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    /// The client's skim keeps exactly the top-level scalar members of any
+    /// JSON object, whatever its whitespace and however it is chunked.
+    #[test]
+    fn skim_keeps_the_top_level_scalars(
+        members in prop::collection::vec((json_key(), json_value()), 0..8),
+        ws in prop::collection::vec(any::<u8>(), 1..16),
+        chunk in 1usize..64,
+    ) {
+        let object = Value::Object(members.into_iter().collect::<Map<_, _>>());
+        let text = spaced(&object, &ws);
+        // The reference is the text parsed whole (floats as serde_json reads them).
+        let parsed: Value = serde_json::from_slice(&text).expect("the spacing is valid JSON");
+        let mut skim = jcsim::client::Skim::default();
+        prop_assert!(text.chunks(chunk).all(|c| skim.feed(c)));
+        let kept = skim.finish().expect("a whole object");
+        let want: Map<String, Value> = parsed
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| !v.is_object() && !v.is_array())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        prop_assert_eq!(kept, Value::Object(want));
+    }
+
+    /// Anything that is not one JSON object is refused or left unfinished, never a panic.
+    #[test]
+    fn skim_refuses_what_is_not_an_object(v in json_value().prop_filter("not an object", |v| !v.is_object()), chunk in 1usize..64) {
+        let text = serde_json::to_vec(&v).unwrap();
+        let mut skim = jcsim::client::Skim::default();
+        let fed = text.chunks(chunk).all(|c| skim.feed(c));
+        prop_assert!(!fed || skim.finish().is_none());
+    }
+}
