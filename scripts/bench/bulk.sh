@@ -71,25 +71,29 @@ ceiling() { # BASE C SECONDS REPLAY_FILE -> rps
     awk '/^RESULT/ { if ($4 > 0) printf "(%d non-2xx) ", $4 > "/dev/stderr"; printf "%.0f", $2 / $3 }' <<<"$out"
 }
 
+measure() { # N C BASE OUT_DIR -> sets wall rss_kb exchanges jc_rps cap ratio
+    local f summary verdict run_ms secs
+    f=$(scenario "$1" "$2")
+    rm -rf "$4"
+    /usr/bin/time -f '%e %M' -o "$DIR/time.txt" \
+        "$JCSIM" run "$f" --target "$3" --token-env BULK_TOKEN --out "$4" --quiet >"$DIR/run.log" 2>&1 || true
+    read -r wall rss_kb < <(tail -1 "$DIR/time.txt")
+    summary=$(ls "$4"/*/summary.json | head -1)
+    verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
+    [ "$verdict" = pass ] || log "run of $1 users at concurrency $2 against $3 did not pass: see $DIR/run.log"
+    read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
+    jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
+    secs=$(awk -v ms="$run_ms" 'BEGIN { s = ms / 1000; if (s < 3) s = 3; if (s > 20) s = 20; printf "%d", s }')
+    python3 scripts/bench/replay.py "$(dirname "$summary")/events.jsonl" "$DIR/replay.txt" >/dev/null
+    cap=$(ceiling "$3" "$2" "$secs" "$DIR/replay.txt")
+    ratio=$(awk -v a="$jc_rps" -v b="$cap" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+}
+
 printf '\n%-8s %5s %10s %10s %10s %12s %8s %10s\n' users conc requests "wall s" "jcsim rps" "wrk rps" ratio "peak RSS"
 for n in $USERS_LIST; do
     for c in $CONC_LIST; do
         start_sp
-        f=$(scenario "$n" "$c")
-        out="$DIR/runs-$n-$c"
-        rm -rf "$out"
-        /usr/bin/time -f '%e %M' -o "$DIR/time.txt" \
-            "$JCSIM" run "$f" --target "$SP_BASE" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
-        read -r wall rss_kb < <(tail -1 "$DIR/time.txt")
-        summary=$(ls "$out"/*/summary.json | head -1)
-        verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
-        [ "$verdict" = pass ] || log "run of $n users at concurrency $c did not pass: see $DIR/run.log"
-        read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
-        jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
-        secs=$(awk -v ms="$run_ms" 'BEGIN { s = ms / 1000; if (s < 3) s = 3; if (s > 20) s = 20; printf "%d", s }')
-        python3 scripts/bench/replay.py "$(dirname "$summary")/events.jsonl" "$DIR/replay.txt" >/dev/null
-        cap=$(ceiling "$SP_BASE" "$c" "$secs" "$DIR/replay.txt")
-        ratio=$(awk -v a="$jc_rps" -v b="$cap" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+        measure "$n" "$c" "$SP_BASE" "$DIR/runs-$n-$c"
         printf '%-8s %5s %10s %10s %10s %12s %8s %8.1f MiB\n' "$n" "$c" "$exchanges" "$wall" "$jc_rps" "$cap" "$ratio" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
         kill "$SP_PID" 2>/dev/null || true; wait "$SP_PID" 2>/dev/null || true
     done
@@ -108,17 +112,7 @@ if [ "${BULK_SCIM2:-0}" = 1 ]; then
         "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$TOKEN" >"$DIR/scim2.log" 2>&1 &
         S2=$!; PIDS+=("$S2")
         wait_http "http://127.0.0.1:$port/v2/ServiceProviderConfig"
-        f=$(scenario "$n" "$c"); out="$DIR/runs-scim2-$c"; rm -rf "$out"
-        /usr/bin/time -f '%e %M' -o "$DIR/time.txt" "$JCSIM" run "$f" --target "http://127.0.0.1:$port/v2" --token-env BULK_TOKEN --out "$out" --quiet >"$DIR/run.log" 2>&1 || true
-        read -r wall rss_kb < <(tail -1 "$DIR/time.txt")
-        summary=$(ls "$out"/*/summary.json | head -1)
-        verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
-        [ "$verdict" = pass ] || log "run of $n users at concurrency $c against scim2-server did not pass: see $DIR/run.log"
-        read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
-        jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
-        python3 scripts/bench/replay.py "$(dirname "$summary")/events.jsonl" "$DIR/replay.txt" >/dev/null
-        cap=$(ceiling "http://127.0.0.1:$port/v2" "$c" 10 "$DIR/replay.txt")
-        ratio=$(awk -v a="$jc_rps" -v b="$cap" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+        measure "$n" "$c" "http://127.0.0.1:$port/v2" "$DIR/runs-scim2-$c"
         printf '%-22s %5s %10s %10s %10s %12s %8s\n' "scim2-server $n users" "$c" "$exchanges" "$wall" "$jc_rps" "$cap" "$ratio"
         kill "$S2" 2>/dev/null || true; wait "$S2" 2>/dev/null || true
     done

@@ -70,11 +70,26 @@ pub struct OutRequest {
     /// Path starting with `/`, with any query already encoded.
     pub path_and_query: String,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Value>,
-    /// The body as JSON text, used instead of `body` (large bodies are
-    /// built as text, not as values).
-    pub body_text: Option<Vec<u8>>,
+    pub body: Option<Body>,
     pub auth: AuthMode,
+}
+
+/// A request body: a JSON value, or JSON text built without one (a large
+/// group's member list would be 100,000 maps as values).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json(Value),
+    Text(Vec<u8>),
+}
+
+impl Body {
+    /// The body as a value, whichever form it was given in.
+    pub fn to_value(&self) -> Option<Value> {
+        match self {
+            Body::Json(v) => Some(v.clone()),
+            Body::Text(t) => serde_json::from_slice(t).ok(),
+        }
+    }
 }
 
 /// Which credentials a request carries.
@@ -119,24 +134,17 @@ pub struct Recorded {
     pub id: u64,
     pub request_body: Option<Value>,
     pub response_body: Option<Value>,
-    pub response_headers: Vec<(String, String)>,
 }
 
-/// One HTTP answer as read: the body parsed, kept as capped text, or skimmed.
+/// One HTTP answer as read.
 struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
-    /// The body's length in bytes.
-    len: usize,
-    /// The body's first bytes, kept only when it is over [`MAX_RECORDED_JSON`].
-    head: Vec<u8>,
-    body: ReplyBody,
-}
-
-enum ReplyBody {
-    Json(Value),
-    Text(String),
-    Empty,
+    /// The body as JSON, whole or (a large answer to a write) skimmed.
+    body: Option<Value>,
+    /// What the record keeps instead of `body`: the capped text of a body
+    /// that is not JSON or is over [`MAX_RECORDED_JSON`].
+    text: Option<String>,
 }
 
 /// No HTTP response after the last attempt.
@@ -182,20 +190,12 @@ impl Client {
     pub async fn send(&self, req: OutRequest, mut record: impl FnMut(Attempt) -> Recorded) -> Result<Answer, NoAnswer> {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
         let headers = self.headers(&req);
-        let body_bytes = match (req.body_text, &req.body) {
-            (Some(text), _) => Some(text),
-            (None, body) => body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default()),
+        let (body_bytes, value) = match req.body {
+            None => (None, None),
+            Some(Body::Json(v)) => (Some(serde_json::to_vec(&v).unwrap_or_default()), Some(v)),
+            Some(Body::Text(t)) => (Some(t), None),
         };
-        // A body over the record cap is recorded as capped text (a JSON string) with a marker.
-        // (The model's copy of a large body is dropped here, once serialized.)
-        let mut recorded_body = match (&body_bytes, req.body) {
-            (Some(b), _) if b.len() > MAX_RECORDED_JSON => Some(Value::String(capped_text(b))),
-            (_, Some(body)) => Some(body),
-            (Some(text), None) => {
-                Some(serde_json::from_slice(text).unwrap_or_else(|_| Value::String(capped_text(text))))
-            }
-            (None, None) => None,
-        };
+        let mut recorded_body = body_bytes.as_deref().map(|b| recorded_request_body(b, value));
         let mut attempt = 1;
         loop {
             let recorded_req = RecordedRequest {
@@ -211,24 +211,27 @@ impl Client {
             match outcome {
                 Ok(reply) => {
                     let status = reply.status;
-                    // The model sees the whole body; the record keeps a capped copy of a large one.
-                    let (body, model_body, recorded) = match reply.body {
-                        ReplyBody::Json(v) if reply.len <= MAX_RECORDED_JSON => (Some(v), None, None),
-                        ReplyBody::Json(v) => (None, Some(v), Some(capped(&reply.head, reply.len))),
-                        ReplyBody::Text(t) => (None, None, Some(t)),
-                        ReplyBody::Empty => (None, None, None),
-                    };
+                    let retry =
+                        (retries_left && (status == 429 || status >= 500)).then(|| self.delay(attempt, &reply.headers));
+                    // The model sees the whole body; the record keeps the capped text of a large one.
+                    let (recorded, model_body) =
+                        if reply.text.is_some() { (None, reply.body) } else { (reply.body, None) };
                     let back = record(Attempt {
                         attempt,
                         request: recorded_req,
-                        response: Some(RecordedResponse { status, headers: reply.headers, body, body_text: recorded }),
+                        response: Some(RecordedResponse {
+                            status,
+                            headers: reply.headers,
+                            body: recorded,
+                            body_text: reply.text,
+                        }),
                         error: None,
                         started,
                         duration,
                     });
                     recorded_body = back.request_body;
-                    if retries_left && (status == 429 || status >= 500) {
-                        tokio::time::sleep(self.delay(attempt, &back.response_headers)).await;
+                    if let Some(delay) = retry {
+                        tokio::time::sleep(delay).await;
                         attempt += 1;
                         continue;
                     }
@@ -258,7 +261,7 @@ impl Client {
 
     fn headers(&self, req: &OutRequest) -> Vec<(String, String)> {
         let mut h = vec![("Accept".to_string(), self.cfg.content_type.clone())];
-        if req.body.is_some() || req.body_text.is_some() {
+        if req.body.is_some() {
             h.push(("Content-Type".to_string(), self.cfg.content_type.clone()));
         }
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
@@ -307,19 +310,17 @@ impl Client {
             .collect();
         let held_cap = if skimmable { MAX_RECORDED_JSON } else { MAX_BODY_BYTES };
         let mut raw = Vec::new();
-        // Once skimming: the skim (`None` when the body turned out not to be
-        // one JSON object: it is then only counted) and the body's first bytes.
-        let mut skim: Option<(Option<Skim>, Vec<u8>)> = None;
+        // Once skimming: the skim and the body's first bytes (for the record).
+        let mut skim: Option<(Skim, Vec<u8>)> = None;
         let mut len = 0usize;
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             len += chunk.len();
             if let Some((s, _)) = skim.as_mut() {
                 if len > MAX_SKIM_BYTES {
-                    return Err(too_large(true));
+                    return Err(too_large(MAX_SKIM_BYTES));
                 }
-                if s.as_mut().is_some_and(|s| !s.feed(&chunk)) {
-                    *s = None;
-                }
+                // A body that is not one object is only counted from then on.
+                s.feed(&chunk);
                 continue;
             }
             if len <= held_cap {
@@ -327,25 +328,23 @@ impl Client {
                 continue;
             }
             if !skimmable {
-                return Err(too_large(false));
+                return Err(too_large(MAX_BODY_BYTES));
             }
             let mut s = Skim::default();
-            let object = s.feed(&raw) && s.feed(&chunk);
+            s.feed(&raw);
+            s.feed(&chunk);
             raw.extend_from_slice(&chunk[..chunk.len().min(MAX_RECORDED_TEXT.saturating_sub(raw.len()))]);
             raw.truncate(MAX_RECORDED_TEXT);
-            skim = Some((object.then_some(s), std::mem::take(&mut raw)));
+            skim = Some((s, std::mem::take(&mut raw)));
         }
-        if let Some((s, head)) = skim {
-            let body = s.and_then(Skim::finish).map_or_else(|| ReplyBody::Text(capped(&head, len)), ReplyBody::Json);
-            return Ok(Reply { status, headers: resp_headers, len, head, body });
-        }
-        let body = match parse_body(&raw) {
-            (Some(v), _) => ReplyBody::Json(v),
-            (None, Some(t)) => ReplyBody::Text(t),
-            (None, None) => ReplyBody::Empty,
+        let (body, text) = match skim {
+            Some((s, head)) => (s.finish(), Some(capped(&head, len))),
+            None => match parse_body(&raw) {
+                (Some(v), _) if len > MAX_RECORDED_JSON => (Some(v), Some(capped_text(&raw))),
+                parsed => parsed,
+            },
         };
-        let head = if len > MAX_RECORDED_JSON { raw } else { Vec::new() };
-        Ok(Reply { status, headers: resp_headers, len, head, body })
+        Ok(Reply { status, headers: resp_headers, body, text })
     }
 
     /// Retry delay: `Retry-After` when given (capped), else exponential backoff.
@@ -398,6 +397,17 @@ fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
     }
 }
 
+/// A request body as recorded: the value, or (given as text) the text parsed;
+/// over [`MAX_RECORDED_JSON`], capped text (a JSON string) with a marker. The
+/// model's copy of a large body is dropped here, once serialized.
+fn recorded_request_body(bytes: &[u8], value: Option<Value>) -> Value {
+    match value {
+        _ if bytes.len() > MAX_RECORDED_JSON => Value::String(capped_text(bytes)),
+        Some(v) => v,
+        None => serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(capped_text(bytes))),
+    }
+}
+
 /// The first [`MAX_RECORDED_TEXT`] bytes as text, with a marker saying how much was cut.
 fn capped_text(raw: &[u8]) -> String {
     capped(raw, raw.len())
@@ -411,10 +421,8 @@ fn capped(head: &[u8], len: usize) -> String {
     if len > kept { format!("{text}[jcsim: {} bytes cut]", len - kept) } else { text }
 }
 
-fn too_large(over_skim: bool) -> TransportFault {
-    let cap = if over_skim { MAX_SKIM_BYTES } else { MAX_BODY_BYTES };
-    let message = format!("response body exceeds {} MiB; jcsim stopped reading", cap / (1024 * 1024));
-    fault("too_large", message)
+fn too_large(cap: usize) -> TransportFault {
+    fault("too_large", format!("response body exceeds {} MiB; jcsim stopped reading", cap / (1024 * 1024)))
 }
 
 fn fault(kind: &str, message: String) -> TransportFault {

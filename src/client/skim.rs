@@ -25,6 +25,8 @@ enum At {
 #[derive(Debug, Default)]
 pub struct Skim {
     at: At,
+    /// The body turned out not to be one JSON object: later bytes are ignored.
+    failed: bool,
     /// Nesting depth below the top-level object.
     depth: usize,
     in_string: bool,
@@ -37,19 +39,19 @@ pub struct Skim {
 }
 
 impl Skim {
-    /// Take the next bytes; false once the body cannot be a JSON object.
+    /// Take the next bytes; false once the body cannot be a JSON object (and
+    /// from then on: it stays refused).
     pub fn feed(&mut self, bytes: &[u8]) -> bool {
-        for &b in bytes {
-            if !self.byte(b) {
-                return false;
-            }
+        if !self.failed && !bytes.iter().all(|&b| self.byte(b)) {
+            self.failed = true;
+            self.kept = Map::new();
         }
-        true
+        !self.failed
     }
 
     /// The top-level scalar members, if the whole object was seen.
     pub fn finish(self) -> Option<Value> {
-        (self.at == At::Done).then_some(Value::Object(self.kept))
+        (!self.failed && self.at == At::Done).then_some(Value::Object(self.kept))
     }
 
     fn byte(&mut self, b: u8) -> bool {
@@ -166,6 +168,14 @@ mod tests {
         assert_eq!(skim_in_chunks("{\"a\": 1", 4), None, "never closed");
         assert_eq!(skim_in_chunks("{\"a\": 1]", 4), None);
         assert_eq!(skim_in_chunks("{} x", 4), None, "trailing bytes");
+    }
+
+    #[test]
+    fn a_refusal_is_final() {
+        let mut s = Skim::default();
+        assert!(!s.feed(b"x"));
+        assert!(!s.feed(b"{\"id\": 1}"), "a valid object after a refusal is still refused");
+        assert_eq!(s.finish(), None);
     }
 
     #[test]

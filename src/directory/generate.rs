@@ -3,6 +3,7 @@
 //! accented letters, non-Latin scripts and plus-addressed emails.
 
 use super::{Address, Text, User, UserState, new_id};
+use compact_str::format_compact;
 use fake::Fake;
 use fake::faker::address::en::{CityName, StateAbbr, StreetName, ZipCode};
 use fake::faker::company::en::{CompanyName, Profession};
@@ -55,25 +56,28 @@ pub fn generate_users_into(rng: &mut StdRng, n: usize, domain: &str, taken: &BTr
         let idx = rng.random_range(0..DEPARTMENTS.len());
         let user = User {
             id: new_id(rng),
-            email: format!("{local}@{domain}").into(),
-            displayname: format!("{first} {last}").into(),
+            email: format_compact!("{local}@{domain}"),
+            displayname: format_compact!("{first} {last}"),
             firstname: first.into(),
             lastname: last.into(),
             job_title: Profession().fake_with_rng::<String, _>(rng).into(),
-            department: DEPARTMENTS[idx].to_string().into(),
-            employee_identifier: format!("E{:06}", rng.random_range(0..1_000_000u32)).into(),
-            cost_center: format!("CC-{}", rng.random_range(100..1000u32)).into(),
+            department: DEPARTMENTS[idx].into(),
+            employee_identifier: format_compact!("E{:06}", rng.random_range(0..1_000_000u32)),
+            cost_center: format_compact!("CC-{}", rng.random_range(100..1000u32)),
             company: CompanyName().fake_with_rng::<String, _>(rng).into(),
-            employee_type: EMPLOYEE_TYPES[rng.random_range(0..EMPLOYEE_TYPES.len())].to_string().into(),
-            location: "en-US".to_string().into(),
-            phone: format!("+1-555-{:03}-{:04}", rng.random_range(100..1000u32), rng.random_range(0..10000u32)).into(),
+            employee_type: EMPLOYEE_TYPES[rng.random_range(0..EMPLOYEE_TYPES.len())].into(),
+            location: "en-US".into(),
+            phone: format_compact!("+1-555-{:03}-{:04}", rng.random_range(100..1000u32), rng.random_range(0..10000u32)),
             address: Some(Address {
-                street: format!("{} {}", rng.random_range(1..9999u32), StreetName().fake_with_rng::<String, _>(rng))
-                    .into(),
+                street: format_compact!(
+                    "{} {}",
+                    rng.random_range(1..9999u32),
+                    StreetName().fake_with_rng::<String, _>(rng)
+                ),
                 locality: CityName().fake_with_rng::<String, _>(rng).into(),
                 region: StateAbbr().fake_with_rng::<String, _>(rng).into(),
                 postal_code: ZipCode().fake_with_rng::<String, _>(rng).into(),
-                country: "US".to_string().into(),
+                country: "US".into(),
             }),
             state: UserState::Activated,
             password_expired: false,

@@ -132,8 +132,8 @@ pub struct Directory {
     pub app: App,
     #[serde(default)]
     pub settings: OrgSettings,
-    /// Users deleted from the org, as they were: JumpCloud still knows them
-    /// until their deprovisioning is sent.
+    /// Users deleted from the org, as they were when deleted: a deleted
+    /// user's final PUT (`user_delete: deactivate`) is rebuilt from them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deleted: Vec<User>,
     ids: IdGen,
@@ -265,7 +265,7 @@ impl Directory {
         }
         let id = self.new_id();
         let mut user =
-            User { id: id.clone(), username: username.clone().into(), email: email.into(), ..User::default() };
+            User { id: id.clone(), username: username.as_str().into(), email: email.into(), ..User::default() };
         apply_attrs(&mut user, spec);
         self.insert_user(user);
         for g in &spec.groups {
@@ -281,7 +281,7 @@ impl Directory {
         }
         let user = self.user_mut(username)?;
         if let Some(email) = &set.email {
-            user.email = email.clone().into();
+            user.email = email.as_str().into();
         }
         apply_attrs(user, set);
         Ok(())

@@ -60,7 +60,7 @@ impl Transport for IdealSp {
             Method::Get if !op.query.is_empty() => (200, json!({"totalResults": 0, "Resources": []})),
             Method::Get => (200, json!({})),
             Method::Post => (201, json!({"id": format!("{{new-{exchange}}}")})),
-            Method::Put | Method::Patch => (200, op.body_value().unwrap_or(json!({}))),
+            Method::Put | Method::Patch => (200, op.body.as_ref().and_then(|b| b.to_value()).unwrap_or(json!({}))),
             Method::Delete => (204, serde_json::Value::Null),
         };
         Ok(Reply { status, body: Some(body), exchange })

@@ -104,12 +104,12 @@ impl Recording<'_> {
             log.record_error.get_or_insert(e.to_string());
         }
         // The bodies go back to the client and the model: moved, not copied.
-        let Event::Exchange(ex) = event else { unreachable!("recorded as an exchange") };
-        let (response_body, response_headers) = match ex.response {
-            Some(r) => (r.body, r.headers),
-            None => (None, Vec::new()),
-        };
-        Recorded { id, request_body: ex.request.body, response_body, response_headers }
+        match event {
+            Event::Exchange(ex) => {
+                Recorded { id, request_body: ex.request.body, response_body: ex.response.and_then(|r| r.body) }
+            }
+            _ => Recorded { id, ..Recorded::default() },
+        }
     }
 
     pub fn log(&self) -> StepLog {
@@ -204,7 +204,6 @@ impl Transport for Recording<'_> {
             path_and_query,
             headers: Vec::new(),
             body: op.body,
-            body_text: op.body_text,
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
         };
         match self.request(req, op.insight.name(), &op.label).await {

@@ -77,13 +77,13 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
     Value::Object(m)
 }
 
-/// A work phone as a `tel:` URI (RFC 3966), as JumpCloud sends it.
 /// The final PUT for a deleted user that is no longer in the directory (state
 /// persisted by an older jcsim): what is still known of it, inactive.
 pub fn deleted_user(user_name: &str, sp_id: &str) -> Value {
     json!({ "schemas": [USER_SCHEMA], "id": sp_id, "userName": user_name, "active": false })
 }
 
+/// A work phone as a `tel:` URI (RFC 3966), as JumpCloud sends it.
 pub fn tel_uri(phone: &str) -> String {
     if phone.starts_with("tel:") {
         return phone.to_string();

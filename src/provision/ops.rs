@@ -1,6 +1,7 @@
 //! The vocabulary between the behaviour model and the wire: operations,
 //! replies, the transport seam, and findings.
 
+pub use crate::client::Body;
 use serde_json::Value;
 use std::future::Future;
 
@@ -81,10 +82,7 @@ pub struct ScimOp {
     pub path: String,
     /// Query parameters, in order, not yet encoded.
     pub query: Vec<(String, String)>,
-    pub body: Option<Value>,
-    /// The body as JSON text, for bodies too large to build as a [`Value`]
-    /// (a group's member list); used instead of `body`.
-    pub body_text: Option<Vec<u8>>,
+    pub body: Option<Body>,
     /// Send a wrong token instead of the configured one (jcsim's auth probe).
     pub wrong_credentials: bool,
 }
@@ -98,7 +96,6 @@ impl ScimOp {
             path: path.into(),
             query: Vec::new(),
             body: None,
-            body_text: None,
             wrong_credentials: false,
         }
     }
@@ -110,23 +107,14 @@ impl ScimOp {
     }
 
     pub fn body(mut self, body: Value) -> Self {
-        self.body = Some(body);
+        self.body = Some(Body::Json(body));
         self
     }
 
-    /// A body given as JSON text (see [`ScimOp::body_text`]).
+    /// A body given as JSON text, for bodies too large to build as a value.
     pub fn body_text(mut self, text: Vec<u8>) -> Self {
-        self.body_text = Some(text);
+        self.body = Some(Body::Text(text));
         self
-    }
-
-    /// The body as a value, whichever form it was given in.
-    pub fn body_value(&self) -> Option<Value> {
-        match (&self.body, &self.body_text) {
-            (Some(v), _) => Some(v.clone()),
-            (None, Some(t)) => serde_json::from_slice(t).ok(),
-            (None, None) => None,
-        }
     }
 
     pub fn query(mut self, key: &str, value: &str) -> Self {

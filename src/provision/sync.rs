@@ -388,3 +388,59 @@ pub(super) fn member_ids(group: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::{Fault, Reply, SentBody};
+    use serde_json::{Value, json};
+    use std::sync::Mutex;
+
+    /// An SP that accepts everything and keeps the operations.
+    #[derive(Default)]
+    struct Capture(Mutex<Vec<ScimOp>>);
+
+    impl Transport for Capture {
+        async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
+            let mut ops = self.0.lock().unwrap();
+            ops.push(op);
+            Ok(Reply { status: 200, body: Some(json!({})), exchange: ops.len() as u64 })
+        }
+    }
+
+    /// A directory whose only user was linked to SP user `sp-1`, then deleted,
+    /// under `user_delete: deactivate`; the final PUT's body.
+    async fn final_put(keep_deleted_user: bool) -> (User, Value) {
+        let yaml = "name: d\ndirectory:\n  users: [{ username: ann, email: ann@example.com, firstname: Ann }]\nsteps: [activate]\n";
+        let mut dir = Directory::from_scenario(&crate::scenario::load_str(yaml, "d.yaml").unwrap(), 1).unwrap();
+        dir.app.active = true;
+        let mut prov = Provisioner::new(Behaviour { user_delete: UserDelete::Deactivate, ..Behaviour::default() }, 1);
+        let user = dir.delete_user("ann").unwrap();
+        let sent = SentBody::new(&body::user(&user, &prov.behaviour, true, None));
+        prov.users.insert(user.id.clone(), LinkedUser { sp_id: "sp-1".into(), sent, active: true });
+        if !keep_deleted_user {
+            dir.deleted.clear(); // state persisted before deleted users were kept
+        }
+        let t = Capture::default();
+        assert!(prov.sync(&dir, &t).await.is_empty());
+        let ops = t.0.into_inner().unwrap();
+        assert_eq!(ops.len(), 1);
+        assert_eq!((ops[0].method, ops[0].path.as_str()), (Method::Put, "/Users/sp-1"));
+        assert!(prov.users.is_empty(), "the link is gone");
+        (user, ops[0].body.as_ref().and_then(|b| b.to_value()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_deleted_user_is_deactivated_with_its_last_representation() {
+        let (user, put) = final_put(true).await;
+        assert_eq!(put, body::user(&user, &Behaviour::default(), false, Some("sp-1")));
+        assert_eq!(put["name"]["givenName"], "Ann");
+    }
+
+    #[tokio::test]
+    async fn without_the_deleted_user_the_final_put_carries_what_is_known() {
+        let (_, put) = final_put(false).await;
+        assert_eq!(put, body::deleted_user("ann@example.com", "sp-1"));
+        assert_eq!(put["active"], false);
+    }
+}

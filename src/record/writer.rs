@@ -70,7 +70,7 @@ impl Recorder {
 
     /// Redact and append one event.
     pub fn record(&self, mut event: Event) -> io::Result<()> {
-        self.write(&mut event).map(|_| ())
+        self.record_mut(&mut event)
     }
 
     /// Redact (in place: credential headers are masked) and append one event;

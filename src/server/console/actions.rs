@@ -375,7 +375,7 @@ pub async fn user_state(
     let (user, current) = {
         let core = state.core().await;
         match core.session.dir.user_by_id(&id) {
-            Some(u) => (u.username.clone(), u.state),
+            Some(u) => (u.username.to_string(), u.state),
             None => {
                 drop(core);
                 return gone(&state, &v, "user", "/users");
@@ -387,11 +387,11 @@ pub async fn user_state(
         ("SUSPENDED", UserState::Suspended) | ("ACTIVATED", UserState::Activated) | ("STAGED", UserState::Staged) => {
             return back(&state, &v, &to, Flash::ok("No changes to save", None));
         }
-        ("SUSPENDED", _) => Action::SuspendUser(user.to_string()),
-        ("ACTIVATED", UserState::Suspended) => Action::UnsuspendUser(user.to_string()),
-        ("ACTIVATED", _) => Action::ActivateUser(user.to_string()),
+        ("SUSPENDED", _) => Action::SuspendUser(user),
+        ("ACTIVATED", UserState::Suspended) => Action::UnsuspendUser(user),
+        ("ACTIVATED", _) => Action::ActivateUser(user),
         ("STAGED", _) => Action::UpdateUser(Box::new(UpdateUser {
-            user: user.to_string(),
+            user,
             set: UserSpec { state: Some(UserStateSpec::Staged), ..UserSpec::default() },
         })),
         _ => return back(&state, &v, &to, Flash::err("Unknown user state", None)),

@@ -167,26 +167,26 @@ pub async fn new_user(
         let core = state.core().await;
         let spec = super::actions::fake_user(&core);
         let mut u = User::default();
-        let s = |o: &Option<String>| o.clone().unwrap_or_default();
-        u.username = s(&spec.username).into();
-        u.email = s(&spec.email).into();
-        u.firstname = s(&spec.firstname).into();
-        u.lastname = s(&spec.lastname).into();
-        u.displayname = s(&spec.displayname).into();
-        u.job_title = s(&spec.job_title).into();
-        u.department = s(&spec.department).into();
-        u.employee_identifier = s(&spec.employee_identifier).into();
-        u.cost_center = s(&spec.cost_center).into();
-        u.company = s(&spec.company).into();
-        u.employee_type = s(&spec.employee_type).into();
-        u.location = s(&spec.location).into();
-        u.phone = s(&spec.phone).into();
+        let s = |o: &Option<String>| crate::directory::Text::from(o.as_deref().unwrap_or_default());
+        u.username = s(&spec.username);
+        u.email = s(&spec.email);
+        u.firstname = s(&spec.firstname);
+        u.lastname = s(&spec.lastname);
+        u.displayname = s(&spec.displayname);
+        u.job_title = s(&spec.job_title);
+        u.department = s(&spec.department);
+        u.employee_identifier = s(&spec.employee_identifier);
+        u.cost_center = s(&spec.cost_center);
+        u.company = s(&spec.company);
+        u.employee_type = s(&spec.employee_type);
+        u.location = s(&spec.location);
+        u.phone = s(&spec.phone);
         u.address = spec.address.map(|a| crate::directory::Address {
-            street: s(&a.street).into(),
-            locality: s(&a.locality).into(),
-            region: s(&a.region).into(),
-            postal_code: s(&a.postal_code).into(),
-            country: s(&a.country).into(),
+            street: s(&a.street),
+            locality: s(&a.locality),
+            region: s(&a.region),
+            postal_code: s(&a.postal_code),
+            country: s(&a.country),
         });
         u
     } else {

@@ -264,7 +264,7 @@ fn replace(dir: &mut Directory, id: &str, a: &Attrs, base: &str) -> Res {
     check_unique(dir, a, Some(id))?;
     let u = dir.user_by_id_mut(id).ok_or_else(|| ScimError::not_found("User", id))?;
     mapping::apply(u, a);
-    u.username = a.username.clone().into();
+    u.username = a.username.as_str().into();
     match (a.active, u.state) {
         (Some(false), _) => u.state = UserState::Suspended,
         (Some(true), UserState::Suspended) => u.state = UserState::Activated,

@@ -210,18 +210,18 @@ pub fn to_scim(u: &User, base: &str) -> Value {
 /// Copy validated attributes onto a directory user (every mapped attribute is
 /// overwritten [C]; `username` and state are the caller's business).
 pub fn apply(u: &mut User, a: &Attrs) {
-    u.email = a.email.clone().into();
-    u.firstname = a.firstname.clone().into();
-    u.lastname = a.lastname.clone().into();
-    u.displayname = a.displayname.clone().into();
-    u.job_title = a.job_title.clone().into();
-    u.department = a.department.clone().into();
-    u.employee_identifier = a.employee_identifier.clone().into();
-    u.cost_center = a.cost_center.clone().into();
-    u.company = a.company.clone().into();
-    u.employee_type = a.employee_type.clone().into();
-    u.location = a.location.clone().into();
-    u.phone = a.phone.clone().into();
+    u.email = a.email.as_str().into();
+    u.firstname = a.firstname.as_str().into();
+    u.lastname = a.lastname.as_str().into();
+    u.displayname = a.displayname.as_str().into();
+    u.job_title = a.job_title.as_str().into();
+    u.department = a.department.as_str().into();
+    u.employee_identifier = a.employee_identifier.as_str().into();
+    u.cost_center = a.cost_center.as_str().into();
+    u.company = a.company.as_str().into();
+    u.employee_type = a.employee_type.as_str().into();
+    u.location = a.location.as_str().into();
+    u.phone = a.phone.as_str().into();
     u.address = a.address.clone();
-    u.external_id = a.external_id.clone().into();
+    u.external_id = a.external_id.as_str().into();
 }
