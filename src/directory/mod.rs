@@ -2,14 +2,17 @@
 //! the SSO application with Identity Management, and bindings.
 
 mod generate;
+mod users;
 
 use crate::scenario::{AddressSpec, Scenario, UserSpec, UserStateSpec};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use std::collections::BTreeSet;
 use thiserror::Error;
 
-pub use generate::{generate_users, generate_users_into};
+pub use generate::generate_users;
+use std::borrow::Cow;
+pub use users::{Entry, Users};
 
 /// Text of a user attribute. Most attributes are short: up to 24 bytes are
 /// held inline, without a heap allocation, which halves the memory of a large
@@ -127,7 +130,7 @@ pub struct OrgSettings {
 /// The whole simulated org.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Directory {
-    pub users: Vec<User>,
+    pub users: Users,
     pub groups: Vec<Group>,
     pub app: App,
     #[serde(default)]
@@ -143,7 +146,7 @@ impl Directory {
     /// Build the initial org of a scenario. The same seed gives the same ids and data.
     pub fn from_scenario(s: &Scenario, seed: u64) -> Result<Directory, DirectoryError> {
         let mut dir = Directory {
-            users: Vec::new(),
+            users: Users::default(),
             groups: Vec::new(),
             app: App {
                 name: s.app.name.clone(),
@@ -167,7 +170,6 @@ impl Directory {
             match spec.generate {
                 Some(n) => {
                     let domain = spec.email_domain.as_deref().unwrap_or("example.com");
-                    let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.to_string()).collect();
                     let groups: Vec<usize> = spec
                         .groups
                         .iter()
@@ -178,16 +180,11 @@ impl Directory {
                                 .ok_or_else(|| DirectoryError::NoGroup(g.clone()))
                         })
                         .collect::<Result<_, _>>()?;
-                    let first = dir.users.len();
-                    generate_users_into(&mut rng, n, domain, &taken, &mut dir.users);
-                    for user in &mut dir.users[first..] {
-                        if let Some(state) = spec.state {
-                            user.state = state.into();
-                        }
-                        // Fresh ids: no membership check needed (and none that is quadratic).
-                        for &g in &groups {
-                            dir.groups[g].members.push(user.id.clone());
-                        }
+                    let state = spec.state.map_or(UserState::Activated, UserState::from);
+                    let range = dir.users.generate(rng.random(), n, domain, state);
+                    // Fresh ids: no membership check needed (and none that is quadratic).
+                    for &g in &groups {
+                        dir.groups[g].members.extend(users::ids(&dir.users, range.clone()));
                     }
                 }
                 None => {
@@ -214,12 +211,15 @@ impl Directory {
         self.ids.next_id()
     }
 
-    pub fn user(&self, username: &str) -> Result<&User, DirectoryError> {
-        self.users.iter().find(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))
+    pub fn user(&self, username: &str) -> Result<Cow<'_, User>, DirectoryError> {
+        self.users
+            .position_by_username(username)
+            .and_then(|p| self.users.at(p))
+            .ok_or_else(|| DirectoryError::NoUser(username.into()))
     }
 
-    pub fn user_by_id(&self, id: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.id == id)
+    pub fn user_by_id(&self, id: &str) -> Option<Cow<'_, User>> {
+        self.users.position_by_id(id).and_then(|p| self.users.at(p))
     }
 
     /// A user deleted from the org, by JumpCloud id (the latest, if the id recurs).
@@ -238,11 +238,13 @@ impl Directory {
     /// A user by JumpCloud id, for changes that are not keyed by username
     /// (the inbound SCIM API renames users and sets inbound-only fields).
     pub fn user_by_id_mut(&mut self, id: &str) -> Option<&mut User> {
-        self.users.iter_mut().find(|u| u.id == id)
+        let pos = self.users.position_by_id(id)?;
+        self.users.get_mut(pos)
     }
 
     fn user_mut(&mut self, username: &str) -> Result<&mut User, DirectoryError> {
-        self.users.iter_mut().find(|u| u.username == username).ok_or_else(|| DirectoryError::NoUser(username.into()))
+        let pos = self.users.position_by_username(username);
+        pos.and_then(|p| self.users.get_mut(p)).ok_or_else(|| DirectoryError::NoUser(username.into()))
     }
 
     fn group_mut(&mut self, name: &str) -> Result<&mut Group, DirectoryError> {
@@ -260,7 +262,7 @@ impl Directory {
         let email = spec.email.clone().ok_or_else(|| DirectoryError::Invalid("a user needs an email".into()))?;
         check_username(&username).map_err(DirectoryError::Invalid)?;
         check_email(&email).map_err(DirectoryError::Invalid)?;
-        if self.users.iter().any(|u| u.username == username) {
+        if self.users.position_by_username(&username).is_some() {
             return Err(DirectoryError::UserExists(username));
         }
         let id = self.new_id();
@@ -289,12 +291,11 @@ impl Directory {
 
     /// Remove a user from the org, its groups and the app.
     pub fn delete_user(&mut self, username: &str) -> Result<User, DirectoryError> {
-        let pos = self
+        let user = self
             .users
-            .iter()
-            .position(|u| u.username == username)
+            .position_by_username(username)
+            .and_then(|p| self.users.remove(p))
             .ok_or_else(|| DirectoryError::NoUser(username.into()))?;
-        let user = self.users.remove(pos);
         for g in &mut self.groups {
             g.members.retain(|m| *m != user.id);
         }
@@ -426,14 +427,6 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A fresh 24-hex-character id.
-pub fn new_id(rng: &mut StdRng) -> JcId {
-    use rand::RngExt;
-    let hi: u64 = rng.random();
-    let lo: u32 = rng.random();
-    format!("{hi:016x}{lo:08x}")
-}
-
 impl From<UserStateSpec> for UserState {
     fn from(s: UserStateSpec) -> Self {
         match s {
@@ -546,14 +539,5 @@ mod tests {
         assert!(check_email("nope").is_err());
         assert!(check_email("a@b").is_err());
         assert!(check_email("a@@b.com").is_err());
-    }
-
-    #[test]
-    fn ids_are_24_hex_and_seeded() {
-        let a = new_id(&mut StdRng::seed_from_u64(7));
-        let b = new_id(&mut StdRng::seed_from_u64(7));
-        assert_eq!(a, b);
-        assert_eq!(a.len(), 24);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
     }
 }

@@ -176,7 +176,7 @@ impl Provisioner {
         if self.behaviour.on_deactivate == OnDeactivate::DeprovisionUsers {
             let ids: Vec<String> = self.users.iter().filter(|(_, l)| l.active).map(|(id, _)| id.clone()).collect();
             for id in ids {
-                if let Some(user) = dir.user_by_id(&id).cloned()
+                if let Some(user) = dir.user_by_id(&id).map(std::borrow::Cow::into_owned)
                     && let Err(f) = self.update_user(&user, false, t).await
                 {
                     findings.push(f);

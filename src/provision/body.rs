@@ -16,7 +16,12 @@ pub fn user_name(user: &User, b: &Behaviour) -> String {
 
 /// `active` is `!suspended && !passwordExpired` [C]; unbound users are deprovisioned.
 pub fn desired_active(user: &User, bound: bool) -> bool {
-    bound && user.state == crate::directory::UserState::Activated && !user.password_expired
+    desired_active_state(user.state, user.password_expired, bound)
+}
+
+/// [`desired_active`] from the user's state alone.
+pub fn desired_active_state(state: crate::directory::UserState, password_expired: bool, bound: bool) -> bool {
+    bound && state == crate::directory::UserState::Activated && !password_expired
 }
 
 /// The full user representation (create and full-replace PUT). `sp_id` is set

@@ -31,41 +31,52 @@ impl Provisioner {
             return findings;
         }
         let bound_ids = dir.bound_user_ids();
-        let jobs: Vec<(&User, Job)> = dir
+        // Decided from ids and states: users are built one job at a time.
+        let jobs: Vec<(usize, Job)> = dir
             .users
-            .iter()
-            .filter_map(|user| {
-                let bound = bound_ids.contains(user.id.as_str());
-                let linked = self.users.contains_key(&user.id);
-                if !linked && bound && user.state == UserState::Activated {
-                    Some((user, Job::Provision))
-                } else if linked && bound && body::desired_active(user, bound) {
-                    Some((user, Job::Refresh(true)))
+            .entries()
+            .filter_map(|e| {
+                let bound = bound_ids.contains(e.id.as_ref());
+                let linked = self.users.contains_key(e.id.as_ref());
+                if !linked && bound && e.state == UserState::Activated {
+                    Some((e.pos, Job::Provision))
+                } else if linked && body::desired_active_state(e.state, e.password_expired, bound) {
+                    Some((e.pos, Job::Refresh(true)))
                 } else {
                     None
                 }
             })
             .collect();
-        self.run_jobs(jobs, t, &mut findings).await;
+        self.run_jobs(dir, jobs, t, &mut findings).await;
         if dir.app.group_management {
             self.sync_groups(dir, t, &mut findings).await;
         }
         // After the groups: a deleted user leaves its groups first [U], so SPs
         // without referential integrity stay consistent.
         self.sync_deleted_users(dir, t, &mut findings).await;
-        let jobs: Vec<(&User, Job)> = dir
+        let jobs: Vec<(usize, Job)> = dir
             .users
-            .iter()
-            .filter(|u| !body::desired_active(u, bound_ids.contains(u.id.as_str())) && self.users.contains_key(&u.id))
-            .map(|u| (u, Job::Refresh(false)))
+            .entries()
+            .filter(|e| {
+                let bound = bound_ids.contains(e.id.as_ref());
+                !body::desired_active_state(e.state, e.password_expired, bound)
+                    && self.users.contains_key(e.id.as_ref())
+            })
+            .map(|e| (e.pos, Job::Refresh(false)))
             .collect();
-        self.run_jobs(jobs, t, &mut findings).await;
+        self.run_jobs(dir, jobs, t, &mut findings).await;
         findings
     }
 
     /// Run per-user jobs, up to `concurrency` users at a time. Each user's
     /// own requests stay in order; results are applied in directory order.
-    async fn run_jobs<T: Transport>(&mut self, jobs: Vec<(&User, Job)>, t: &T, findings: &mut Vec<Finding>) {
+    async fn run_jobs<T: Transport>(
+        &mut self,
+        dir: &Directory,
+        jobs: Vec<(usize, Job)>,
+        t: &T,
+        findings: &mut Vec<Finding>,
+    ) {
         use futures_util::StreamExt;
         use futures_util::stream::FuturesOrdered;
         // A plain loop over a FuturesOrdered (no closures returning futures),
@@ -75,7 +86,10 @@ impl Provisioner {
         let limit = self.behaviour.concurrency.max(1);
         let (behaviour, users) = (&self.behaviour, &mut self.users);
         let mut pending = FuturesOrdered::new();
-        for (user, job) in jobs {
+        for (pos, job) in jobs {
+            let Some(user) = dir.users.at(pos) else {
+                continue;
+            };
             let link = users.get(&user.id).cloned();
             pending.push_back(user_job(behaviour, user, link, job, t));
             if pending.len() >= limit
@@ -100,8 +114,8 @@ impl Provisioner {
     }
 
     async fn sync_deleted_users<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
-        let present: std::collections::HashSet<&str> = dir.users.iter().map(|u| u.id.as_str()).collect();
-        let gone: Vec<String> = self.users.keys().filter(|id| !present.contains(id.as_str())).cloned().collect();
+        let present = dir.users.id_index();
+        let gone: Vec<String> = self.users.keys().filter(|id| !present.contains(id)).cloned().collect();
         for jc_id in gone {
             let Some(link) = self.users.remove(&jc_id) else {
                 continue;
@@ -277,12 +291,12 @@ fn apply_job(
 
 async fn user_job<T: Transport>(
     b: &Behaviour,
-    user: &User,
+    user: std::borrow::Cow<'_, User>,
     link: Option<LinkedUser>,
     job: Job,
     t: &T,
 ) -> (String, JobResult) {
-    (user.id.clone(), user_job_inner(b, user, link, job, t).await)
+    (user.id.clone(), user_job_inner(b, &user, link, job, t).await)
 }
 
 async fn user_job_inner<T: Transport>(

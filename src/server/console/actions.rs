@@ -308,7 +308,7 @@ pub async fn update_user(
             drop(core);
             return gone(&state, &v, "user", "/users");
         };
-        changed_attrs(u, &form)
+        changed_attrs(&u, &form)
     };
     let to = format!("/users/{id}");
     let Some(user) = username_of(&state, &id).await else {

@@ -104,7 +104,7 @@ pub async fn home(State(state): State<ConsoleState>, Extension(v): Extension<Vis
 
 pub async fn users(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
     let core = state.core().await;
-    let rows: Vec<UserRow> = core.session.dir.users.iter().map(|u| user_row(&core, u)).collect();
+    let rows: Vec<UserRow> = core.session.dir.users.iter().map(|u| user_row(&core, &u)).collect();
     drop(core);
     let mut ctx = Context::new();
     ctx.insert("users", &rows);
@@ -220,9 +220,9 @@ pub async fn user(
         username: u.username.to_string(),
         email: u.email.to_string(),
         state: state_name(u.state),
-        fields: fields(u),
+        fields: fields(&u),
     };
-    let row = user_row(&core, u);
+    let row = user_row(&core, &u);
     let (password_pending, external_id) = (u.password_pending, u.external_id.clone());
     let groups: Vec<String> =
         core.session.dir.groups.iter().filter(|g| g.members.contains(&u.id)).map(|g| g.name.clone()).collect();
@@ -258,9 +258,9 @@ pub async fn group(
         return not_found_page(&state, &v);
     };
     let members: Vec<UserRow> =
-        g.members.iter().filter_map(|m| dir.user_by_id(m)).map(|u| user_row(&core, u)).collect();
+        g.members.iter().filter_map(|m| dir.user_by_id(m)).map(|u| user_row(&core, &u)).collect();
     let others: Vec<UserRow> =
-        dir.users.iter().filter(|u| !g.members.contains(&u.id)).map(|u| user_row(&core, u)).collect();
+        dir.users.iter().filter(|u| !g.members.contains(&u.id)).map(|u| user_row(&core, &u)).collect();
     let row = group_rows(&core).into_iter().find(|r| r.id == id);
     drop(core);
     let mut ctx = Context::new();
@@ -361,7 +361,7 @@ pub async fn app(
         acs_url: core.im.acs_url.clone(),
         embedded_url: format!("{}{}", state.config().self_url, super::SP_PREFIX),
     };
-    let users: Vec<UserRow> = dir.users.iter().map(|u| user_row(&core, u)).collect();
+    let users: Vec<UserRow> = dir.users.iter().map(|u| user_row(&core, &u)).collect();
     let groups = group_rows(&core);
     drop(core);
     let tab = match q.tab.as_deref() {

@@ -193,7 +193,7 @@ fn run_list(dir: &Directory, q: ListQuery, base: &str) -> Res {
     let hits: Vec<Value> = dir
         .users
         .iter()
-        .map(|u| mapping::to_scim(u, base))
+        .map(|u| mapping::to_scim(&u, base))
         .filter(|doc| q.filter.as_ref().is_none_or(|f| f.matches(doc, &default_case_exact)))
         .collect();
     let total = hits.len();
@@ -211,13 +211,13 @@ fn run_list(dir: &Directory, q: ListQuery, base: &str) -> Res {
     ))
 }
 
-fn user<'d>(dir: &'d Directory, id: &str) -> Result<&'d User, ScimError> {
+fn user<'d>(dir: &'d Directory, id: &str) -> Result<std::borrow::Cow<'d, User>, ScimError> {
     dir.user_by_id(id).ok_or_else(|| ScimError::not_found("User", id))
 }
 
 fn get(dir: &Directory, id: &str, query: &str, base: &str) -> Res {
     let projection = crate::server::sp::list::Projection::from_query(&pairs(query)?)?;
-    Ok((200, project(mapping::to_scim(user(dir, id)?, base), &projection)))
+    Ok((200, project(mapping::to_scim(&*user(dir, id)?, base), &projection)))
 }
 
 fn body(b: Option<&Value>) -> Result<&Value, ScimError> {
@@ -282,7 +282,7 @@ fn put(dir: &mut Directory, id: &str, b: Option<&Value>, base: &str) -> Res {
 /// PATCH: the operations are applied to the user's representation, which is
 /// then validated and stored like a PUT.
 fn patch(dir: &mut Directory, id: &str, b: Option<&Value>, base: &str) -> Res {
-    let mut doc = mapping::to_scim(user(dir, id)?, base);
+    let mut doc = mapping::to_scim(&*user(dir, id)?, base);
     let ops = patch::parse_request(body(b)?)?;
     let immutable = |k: &str| matches!(k, "id" | "meta" | "schemas") || k.starts_with("meta.");
     patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
