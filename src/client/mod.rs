@@ -196,6 +196,8 @@ impl Client {
             Some(Body::Text(t)) => (Some(t), None),
         };
         let mut recorded_body = body_bytes.as_deref().map(|b| recorded_request_body(b, value));
+        // Shared, not copied, by every attempt (a group push can be megabytes).
+        let body_bytes = body_bytes.map(bytes::Bytes::from);
         let mut attempt = 1;
         loop {
             let recorded_req = RecordedRequest {
@@ -288,7 +290,7 @@ impl Client {
         method: &str,
         url: &str,
         headers: &[(String, String)],
-        body: Option<Vec<u8>>,
+        body: Option<bytes::Bytes>,
     ) -> Result<Reply, TransportFault> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
         // The answer to a write is only needed for its top-level attributes

@@ -102,7 +102,7 @@ impl Batch {
 
     /// The id of user `i`.
     pub(super) fn id(&self, i: usize) -> JcId {
-        format!("{}{:06x}", self.id_prefix, self.counter0 + i as u32)
+        format_compact!("{}{:06x}", self.id_prefix, self.counter0 + i as u32)
     }
 
     /// The index of the user with id `id`, if the id is one of this batch's.

@@ -19,8 +19,8 @@ pub use users::{Entry, Users};
 /// org (100,000 users: about 125 MB as `String`s, 56 MB as `Text`).
 pub type Text = compact_str::CompactString;
 
-/// A JumpCloud object id: 24 lowercase hex characters.
-pub type JcId = String;
+/// A JumpCloud object id: 24 lowercase hex characters, held inline.
+pub type JcId = Text;
 
 /// JumpCloud user states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -377,9 +377,9 @@ impl Directory {
     /// Every bound user id (directly or through a bound group), in one pass:
     /// a sync asks for every user, and asking `is_bound` per user is quadratic.
     pub fn bound_user_ids(&self) -> std::collections::HashSet<&str> {
-        let mut out: std::collections::HashSet<&str> = self.app.bound_users.iter().map(String::as_str).collect();
+        let mut out: std::collections::HashSet<&str> = self.app.bound_users.iter().map(Text::as_str).collect();
         for g in self.bound_groups() {
-            out.extend(g.members.iter().map(String::as_str));
+            out.extend(g.members.iter().map(Text::as_str));
         }
         out
     }
@@ -416,7 +416,7 @@ impl IdGen {
         self.counter += 1;
         let hi = splitmix64(self.seed ^ self.counter.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let lo = splitmix64(hi) as u32;
-        format!("{hi:016x}{lo:08x}")
+        compact_str::format_compact!("{hi:016x}{lo:08x}")
     }
 }
 

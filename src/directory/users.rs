@@ -19,9 +19,9 @@ enum Slot {
 }
 
 /// What a sync needs to know of a user before it builds the user.
-pub struct Entry<'a> {
+pub struct Entry {
     pub pos: usize,
-    pub id: Cow<'a, str>,
+    pub id: JcId,
     pub state: UserState,
     pub password_expired: bool,
 }
@@ -60,19 +60,19 @@ impl Users {
     }
 
     /// Every user's position, id and state, without building the users.
-    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
         self.slots.iter().enumerate().filter_map(|(pos, slot)| match slot {
             Slot::Gen(b, i) => {
                 let batch = &self.batches[*b as usize].0;
                 Some(Entry {
                     pos,
-                    id: Cow::Owned(batch.id(*i as usize)),
+                    id: batch.id(*i as usize),
                     state: batch.state(),
                     password_expired: false,
                 })
             }
             Slot::Own(u) => {
-                Some(Entry { pos, id: Cow::Borrowed(&u.id), state: u.state, password_expired: u.password_expired })
+                Some(Entry { pos, id: u.id.clone(), state: u.state, password_expired: u.password_expired })
             }
             Slot::Gone => None,
         })
@@ -166,10 +166,10 @@ impl Users {
     }
 
     /// The id of the user at `pos`.
-    pub fn id_at(&self, pos: usize) -> Option<Cow<'_, str>> {
+    pub fn id_at(&self, pos: usize) -> Option<JcId> {
         match self.slots.get(pos)? {
-            Slot::Gen(b, i) => Some(Cow::Owned(self.batches[*b as usize].0.id(*i as usize))),
-            Slot::Own(u) => Some(Cow::Borrowed(&u.id)),
+            Slot::Gen(b, i) => Some(self.batches[*b as usize].0.id(*i as usize)),
+            Slot::Own(u) => Some(u.id.clone()),
             Slot::Gone => None,
         }
     }
@@ -220,7 +220,7 @@ impl FromIterator<User> for Users {
 
 /// Ids of users, for group membership: `JcId`.
 pub(super) fn ids(users: &Users, range: std::ops::Range<usize>) -> impl Iterator<Item = JcId> + '_ {
-    range.filter_map(|p| users.id_at(p).map(Cow::into_owned))
+    range.filter_map(|p| users.id_at(p))
 }
 
 #[cfg(test)]
@@ -229,7 +229,7 @@ mod tests {
 
     fn user(name: &str) -> User {
         User {
-            id: format!("{name:0>24}"),
+            id: compact_str::format_compact!("{name:0>24}"),
             username: name.into(),
             email: format!("{name}@x.test").into(),
             ..User::default()

@@ -5,7 +5,7 @@ use super::{
     Finding, GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport,
 };
 use super::{first_resource, resource_id, send_ok};
-use crate::directory::Directory;
+use crate::directory::{Directory, JcId};
 use crate::scim::filter_string;
 
 impl Provisioner {
@@ -174,7 +174,7 @@ impl Provisioner {
         dir.app.active = false;
         let mut findings = Vec::new();
         if self.behaviour.on_deactivate == OnDeactivate::DeprovisionUsers {
-            let ids: Vec<String> = self.users.iter().filter(|(_, l)| l.active).map(|(id, _)| id.clone()).collect();
+            let ids: Vec<JcId> = self.users.iter().filter(|(_, l)| l.active).map(|(id, _)| id.clone()).collect();
             for id in ids {
                 if let Some(user) = dir.user_by_id(&id).map(std::borrow::Cow::into_owned)
                     && let Err(f) = self.update_user(&user, false, t).await

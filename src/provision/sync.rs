@@ -7,7 +7,7 @@ use super::{
     Behaviour, Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport,
 };
 use super::{SentBody, UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
-use crate::directory::{Directory, Group, User, UserState};
+use crate::directory::{Directory, Group, JcId, User, UserState};
 use crate::scim::filter_string;
 
 /// What one user needs from a sync.
@@ -36,8 +36,8 @@ impl Provisioner {
             .users
             .entries()
             .filter_map(|e| {
-                let bound = bound_ids.contains(e.id.as_ref());
-                let linked = self.users.contains_key(e.id.as_ref());
+                let bound = bound_ids.contains(e.id.as_str());
+                let linked = self.users.contains_key(e.id.as_str());
                 if !linked && bound && e.state == UserState::Activated {
                     Some((e.pos, Job::Provision))
                 } else if linked && body::desired_active_state(e.state, e.password_expired, bound) {
@@ -58,9 +58,9 @@ impl Provisioner {
             .users
             .entries()
             .filter(|e| {
-                let bound = bound_ids.contains(e.id.as_ref());
+                let bound = bound_ids.contains(e.id.as_str());
                 !body::desired_active_state(e.state, e.password_expired, bound)
-                    && self.users.contains_key(e.id.as_ref())
+                    && self.users.contains_key(e.id.as_str())
             })
             .map(|e| (e.pos, Job::Refresh(false)))
             .collect();
@@ -115,7 +115,7 @@ impl Provisioner {
 
     async fn sync_deleted_users<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
         let present = dir.users.id_index();
-        let gone: Vec<String> = self.users.keys().filter(|id| !present.contains(id)).cloned().collect();
+        let gone: Vec<JcId> = self.users.keys().filter(|id| !present.contains(id)).cloned().collect();
         for jc_id in gone {
             let Some(link) = self.users.remove(&jc_id) else {
                 continue;
@@ -160,7 +160,7 @@ impl Provisioner {
 
     async fn sync_groups<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
         // Groups deleted in JumpCloud [C].
-        let gone: Vec<String> = self.groups.keys().filter(|id| dir.group_by_id(id).is_none()).cloned().collect();
+        let gone: Vec<JcId> = self.groups.keys().filter(|id| dir.group_by_id(id).is_none()).cloned().collect();
         for jc_id in gone {
             let Some(link) = self.groups.remove(&jc_id) else {
                 continue;
@@ -172,14 +172,14 @@ impl Provisioner {
                 Err(f) => findings.push(f),
             }
         }
-        let bound: Vec<Group> = dir.bound_groups().cloned().collect();
+        let bound: Vec<&Group> = dir.bound_groups().collect();
         for group in bound {
             let members: Vec<String> =
                 group.members.iter().filter_map(|m| self.sp_user_id(m).map(str::to_string)).collect();
             let result = match self.groups.get(&group.id).cloned() {
                 None if members.is_empty() => Ok(()), // empty groups are not created [C]
-                None => self.provision_group(&group, members, t).await,
-                Some(link) => self.update_group(&group, link, members, t).await,
+                None => self.provision_group(group, members, t).await,
+                Some(link) => self.update_group(group, link, members, t).await,
             };
             if let Err(f) = result {
                 findings.push(f);
@@ -279,9 +279,9 @@ impl Provisioner {
 
 /// Keep a finished job's link and failure.
 fn apply_job(
-    users: &mut std::collections::BTreeMap<String, LinkedUser>,
+    users: &mut std::collections::BTreeMap<JcId, LinkedUser>,
     findings: &mut Vec<Finding>,
-    (id, (link, failure)): (String, JobResult),
+    (id, (link, failure)): (JcId, JobResult),
 ) {
     if let Some(link) = link {
         users.insert(id, link);
@@ -295,7 +295,7 @@ async fn user_job<T: Transport>(
     link: Option<LinkedUser>,
     job: Job,
     t: &T,
-) -> (String, JobResult) {
+) -> (JcId, JobResult) {
     (user.id.clone(), user_job_inner(b, &user, link, job, t).await)
 }
 

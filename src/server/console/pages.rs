@@ -34,7 +34,7 @@ fn state_name(s: UserState) -> &'static str {
 fn user_row(core: &Core, u: &User) -> UserRow {
     let dir = &core.session.dir;
     UserRow {
-        id: u.id.clone(),
+        id: u.id.to_string(),
         username: u.username.to_string(),
         email: u.email.to_string(),
         name: format!("{} {}", u.firstname, u.lastname).trim().to_string(),
@@ -59,7 +59,7 @@ fn group_rows(core: &Core) -> Vec<GroupRow> {
     dir.groups
         .iter()
         .map(|g| GroupRow {
-            id: g.id.clone(),
+            id: g.id.to_string(),
             name: g.name.clone(),
             members: g.members.len(),
             bound: dir.app.bound_groups.contains(&g.id),
@@ -216,7 +216,7 @@ pub async fn user(
         return not_found_page(&state, &v);
     };
     let form = UserForm {
-        id: u.id.clone(),
+        id: u.id.to_string(),
         username: u.username.to_string(),
         email: u.email.to_string(),
         state: state_name(u.state),

@@ -48,7 +48,7 @@ fn assert_invalid(h: &Handled, attr: &str, rule: &str) {
 }
 
 fn alice_id(d: &Directory) -> String {
-    d.user("alice").unwrap().id.clone()
+    d.user("alice").unwrap().id.to_string()
 }
 
 #[test]
