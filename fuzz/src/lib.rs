@@ -108,7 +108,7 @@ impl Transport for Canned {
             if status == 0 {
                 return Err(Fault { kind: "timeout".into(), message: "fuzz".into(), exchange: n + 1 });
             }
-            Ok(Reply { status, body, exchange: n + 1 })
+            Ok(Reply { status, body, raw: None, exchange: n + 1 })
         }
     }
 }

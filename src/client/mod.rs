@@ -72,6 +72,9 @@ pub struct OutRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
     pub auth: AuthMode,
+    /// A JSON answer over [`MAX_RECORDED_JSON`] is handed back as text
+    /// ([`Answer::raw`]), not parsed into a value.
+    pub raw_when_large: bool,
 }
 
 /// A request body: a JSON value, or JSON text built without one (a large
@@ -123,6 +126,8 @@ pub struct Attempt {
 pub struct Answer {
     pub status: u16,
     pub body: Option<Value>,
+    /// The body's text, under [`OutRequest::raw_when_large`].
+    pub raw: Option<Vec<u8>>,
     /// Exchange id of the final attempt.
     pub exchange: u64,
 }
@@ -145,6 +150,8 @@ struct Reply {
     /// What the record keeps instead of `body`: the capped text of a body
     /// that is not JSON or is over [`MAX_RECORDED_JSON`].
     text: Option<String>,
+    /// The whole body, unparsed (`raw_when_large`).
+    raw: Option<Vec<u8>>,
 }
 
 /// No HTTP response after the last attempt.
@@ -207,7 +214,7 @@ impl Client {
                 body: recorded_body.take(),
             };
             let started = Instant::now();
-            let outcome = self.once(&req.method, &url, &headers, body_bytes.clone()).await;
+            let outcome = self.once(&req.method, &url, &headers, body_bytes.clone(), req.raw_when_large).await;
             let duration = started.elapsed();
             let retries_left = attempt <= self.cfg.max_retries;
             match outcome {
@@ -237,7 +244,12 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Ok(Answer { status, body: model_body.or(back.response_body), exchange: back.id });
+                    return Ok(Answer {
+                        status,
+                        body: model_body.or(back.response_body),
+                        raw: reply.raw,
+                        exchange: back.id,
+                    });
                 }
                 Err(fault) => {
                     let back = record(Attempt {
@@ -291,6 +303,7 @@ impl Client {
         url: &str,
         headers: &[(String, String)],
         body: Option<bytes::Bytes>,
+        raw_when_large: bool,
     ) -> Result<Reply, TransportFault> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
         // The answer to a write is only needed for its top-level attributes
@@ -339,6 +352,15 @@ impl Client {
             raw.truncate(MAX_RECORDED_TEXT);
             skim = Some((s, std::mem::take(&mut raw)));
         }
+        if raw_when_large && skim.is_none() && len > MAX_RECORDED_JSON {
+            return Ok(Reply {
+                status,
+                headers: resp_headers,
+                body: None,
+                text: Some(capped_text(&raw)),
+                raw: Some(raw),
+            });
+        }
         let (body, text) = match skim {
             Some((s, head)) => (s.finish(), Some(capped(&head, len))),
             None => match parse_body(&raw) {
@@ -346,7 +368,7 @@ impl Client {
                 parsed => parsed,
             },
         };
-        Ok(Reply { status, headers: resp_headers, body, text })
+        Ok(Reply { status, headers: resp_headers, body, text, raw: None })
     }
 
     /// Retry delay: `Retry-After` when given (capped), else exponential backoff.
@@ -471,6 +493,50 @@ mod tests {
         assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), Some(Duration::from_secs(10)));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[tokio::test]
+    async fn raw_when_large_hands_back_the_text_of_a_large_answer_only() {
+        use wiremock::matchers::path;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let big = serde_json::json!({"displayName": "All", "pad": "x".repeat(MAX_RECORDED_JSON)});
+        let json = |v: &Value| {
+            ResponseTemplate::new(200).set_body_raw(serde_json::to_vec(v).unwrap(), "application/scim+json")
+        };
+        Mock::given(path("/big")).respond_with(json(&big)).mount(&server).await;
+        Mock::given(path("/small")).respond_with(json(&serde_json::json!({"id": "1"}))).mount(&server).await;
+        let client = Client::new(ClientConfig {
+            base_url: server.uri(),
+            credentials: None,
+            content_type: "application/scim+json".into(),
+            user_agent: "test".into(),
+            timeout: Duration::from_secs(5),
+            max_retries: 0,
+            backoff: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
+        })
+        .unwrap();
+        let get = |p: &str, raw_when_large: bool| OutRequest {
+            method: "GET".into(),
+            path_and_query: p.into(),
+            headers: Vec::new(),
+            body: None,
+            auth: AuthMode::Configured,
+            raw_when_large,
+        };
+        let record = |a: Attempt| {
+            let text = a.response.as_ref().and_then(|r| r.body_text.clone());
+            assert_eq!(text.is_some(), a.request.url.ends_with("/big"), "a large answer is recorded capped");
+            Recorded { id: 1, request_body: None, response_body: a.response.and_then(|r| r.body) }
+        };
+        let a = client.send(get("/big", true), record).await.unwrap();
+        assert!(a.body.is_none());
+        assert_eq!(serde_json::from_slice::<Value>(&a.raw.unwrap()).unwrap(), big);
+        let a = client.send(get("/small", true), record).await.unwrap();
+        assert_eq!((a.body, a.raw), (Some(serde_json::json!({"id": "1"})), None));
+        let a = client.send(get("/big", false), record).await.unwrap();
+        assert_eq!((a.body, a.raw), (Some(big), None));
     }
 
     #[test]

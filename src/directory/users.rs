@@ -64,16 +64,9 @@ impl Users {
         self.slots.iter().enumerate().filter_map(|(pos, slot)| match slot {
             Slot::Gen(b, i) => {
                 let batch = &self.batches[*b as usize].0;
-                Some(Entry {
-                    pos,
-                    id: batch.id(*i as usize),
-                    state: batch.state(),
-                    password_expired: false,
-                })
+                Some(Entry { pos, id: batch.id(*i as usize), state: batch.state(), password_expired: false })
             }
-            Slot::Own(u) => {
-                Some(Entry { pos, id: u.id.clone(), state: u.state, password_expired: u.password_expired })
-            }
+            Slot::Own(u) => Some(Entry { pos, id: u.id.clone(), state: u.state, password_expired: u.password_expired }),
             Slot::Gone => None,
         })
     }

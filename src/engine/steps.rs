@@ -148,6 +148,7 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
         path_and_query: r.path.clone(),
         headers: r.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         body: r.body.clone().map(crate::client::Body::Json),
+        raw_when_large: false,
         auth: if r.no_auth { AuthMode::None } else { AuthMode::Configured },
     };
     let label = format!("{} {}", req.method, req.path_and_query);

@@ -205,9 +205,10 @@ impl Transport for Recording<'_> {
             headers: Vec::new(),
             body: op.body,
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
+            raw_when_large: op.raw_when_large,
         };
         match self.request(req, op.insight.name(), &op.label).await {
-            Ok(a) => Ok(Reply { status: a.status, body: a.body, exchange: a.exchange }),
+            Ok(a) => Ok(Reply { status: a.status, body: a.body, raw: a.raw, exchange: a.exchange }),
             Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
         }
     }

@@ -273,7 +273,8 @@ mod tests {
 
     #[test]
     fn cleared_multi_valued_attributes_are_empty_arrays() {
-        let u = User { id: "a".repeat(24).into(), username: "u".into(), email: "u@example.com".into(), ..User::default() };
+        let u =
+            User { id: "a".repeat(24).into(), username: "u".into(), email: "u@example.com".into(), ..User::default() };
         let body = user(&u, &Behaviour::default(), true, Some("9"));
         assert_eq!(body["phoneNumbers"], json!([]));
         assert_eq!(body["addresses"], json!([]));

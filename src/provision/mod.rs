@@ -11,7 +11,7 @@ mod verify;
 
 pub use knobs::*;
 pub use ops::*;
-pub use verify::Scope;
+pub use verify::{LARGE_GROUP, Scope};
 
 use crate::directory::JcId;
 use serde_json::Value;

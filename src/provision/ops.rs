@@ -85,6 +85,10 @@ pub struct ScimOp {
     pub body: Option<Body>,
     /// Send a wrong token instead of the configured one (jcsim's auth probe).
     pub wrong_credentials: bool,
+    /// A JSON answer over 1 MiB comes back as its text ([`Reply::raw`]) for
+    /// the model to read with a typed parser, not as a value (a group of
+    /// 100,000 members is ~70 MB as values).
+    pub raw_when_large: bool,
 }
 
 impl ScimOp {
@@ -97,7 +101,14 @@ impl ScimOp {
             query: Vec::new(),
             body: None,
             wrong_credentials: false,
+            raw_when_large: false,
         }
+    }
+
+    /// See [`ScimOp::raw_when_large`].
+    pub fn raw_when_large(mut self) -> Self {
+        self.raw_when_large = true;
+        self
     }
 
     /// Send a wrong token (the `auth-401` probe).
@@ -129,6 +140,8 @@ pub struct Reply {
     pub status: u16,
     /// The body, when it was JSON.
     pub body: Option<Value>,
+    /// The body as text instead, when it was large and asked for so.
+    pub raw: Option<Vec<u8>>,
     /// The exchange that carried it.
     pub exchange: u64,
 }

@@ -174,17 +174,59 @@ impl Provisioner {
         }
         let bound: Vec<&Group> = dir.bound_groups().collect();
         for group in bound {
-            let members: Vec<String> =
-                group.members.iter().filter_map(|m| self.sp_user_id(m).map(str::to_string)).collect();
-            let result = match self.groups.get(&group.id).cloned() {
-                None if members.is_empty() => Ok(()), // empty groups are not created [C]
-                None => self.provision_group(group, members, t).await,
-                Some(link) => self.update_group(group, link, members, t).await,
+            let result = match self.groups.get(&group.id) {
+                None => {
+                    let members: Vec<String> =
+                        group.members.iter().filter_map(|m| self.sp_user_id(m).map(str::to_string)).collect();
+                    if members.is_empty() {
+                        Ok(()) // empty groups are not created [C]
+                    } else {
+                        self.provision_group(group, members, t).await
+                    }
+                }
+                Some(link) => match self.group_change(group, link) {
+                    Some(change) => self.update_group(group, change, t).await,
+                    None => Ok(()),
+                },
             };
             if let Err(f) = result {
                 findings.push(f);
             }
         }
+    }
+
+    /// What a linked group needs, worked out from borrowed state: a group of
+    /// 100,000 members is not copied to find that one joined. `None`: nothing.
+    fn group_change(&self, group: &Group, link: &LinkedGroup) -> Option<GroupChange> {
+        let members: Vec<&str> = group.members.iter().filter_map(|m| self.sp_user_id(m)).collect();
+        let renamed = link.display_name != group.name;
+        let unchanged = members.len() == link.members.len() && members.iter().zip(&link.members).all(|(a, b)| a == b);
+        if unchanged && !renamed {
+            return None;
+        }
+        let (added, removed) = if unchanged {
+            (Vec::new(), Vec::new())
+        } else {
+            // Sets, not Vec::contains: groups can hold tens of thousands of members.
+            let had: std::collections::HashSet<&str> = link.members.iter().map(String::as_str).collect();
+            let wanted: std::collections::HashSet<&str> = members.iter().copied().collect();
+            (
+                members.iter().filter(|m| !had.contains(*m)).map(|m| m.to_string()).collect::<Vec<_>>(),
+                link.members.iter().filter(|m| !wanted.contains(m.as_str())).cloned().collect::<Vec<_>>(),
+            )
+        };
+        if !renamed && added.is_empty() && removed.is_empty() {
+            return None;
+        }
+        let put = self.behaviour.group_update_method == GroupUpdateMethod::Put;
+        Some(GroupChange {
+            sp_id: link.sp_id.clone(),
+            old_name: link.display_name.clone(),
+            renamed,
+            added,
+            removed,
+            all: put.then(|| members.iter().map(|m| m.to_string()).collect()),
+        })
     }
 
     /// Take over a same-name SP group [C] or create the group [I].
@@ -204,8 +246,12 @@ impl Provisioner {
                 let sp_id = resource_id(&found, &what)?;
                 let present: Vec<String> = member_ids(&existing);
                 let link = LinkedGroup { sp_id, display_name: group.name.clone(), members: present };
-                self.groups.insert(group.id.clone(), link.clone());
-                self.update_group(group, link, members, t).await
+                let change = self.group_change(group, &link);
+                self.groups.insert(group.id.clone(), link);
+                match change {
+                    Some(change) => self.update_group(group, change, t).await,
+                    None => Ok(()),
+                }
             }
             None => {
                 let label = format!("create group {}", group.name);
@@ -219,62 +265,63 @@ impl Provisioner {
         }
     }
 
-    async fn update_group<T: Transport>(
-        &mut self,
-        group: &Group,
-        link: LinkedGroup,
-        members: Vec<String>,
-        t: &T,
-    ) -> Result<(), Finding> {
-        let path = format!("/Groups/{}", link.sp_id);
-        // Sets, not Vec::contains: groups can hold tens of thousands of members.
-        let had: std::collections::HashSet<&String> = link.members.iter().collect();
-        let wanted: std::collections::HashSet<&String> = members.iter().collect();
-        let added: Vec<String> = members.iter().filter(|m| !had.contains(m)).cloned().collect();
-        let removed: Vec<String> = link.members.iter().filter(|m| !wanted.contains(m)).cloned().collect();
-        let renamed = link.display_name != group.name;
-        let mut new_link = link.clone();
-        if self.behaviour.group_update_method == GroupUpdateMethod::Put
-            && (renamed || !added.is_empty() || !removed.is_empty())
-        {
+    /// Send a linked group's change; the link follows each request that succeeds.
+    async fn update_group<T: Transport>(&mut self, group: &Group, change: GroupChange, t: &T) -> Result<(), Finding> {
+        let path = format!("/Groups/{}", change.sp_id);
+        if let Some(all) = change.all {
             let label = format!("update group {}", group.name);
             let op = ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(body::group_put(
-                &link.sp_id,
+                &change.sp_id,
                 &group.name,
-                &members,
+                &all,
             ));
             send_ok(t, op, &label).await?;
-            new_link.display_name = group.name.clone();
-            new_link.members = members;
-            self.groups.insert(group.id.clone(), new_link);
+            if let Some(link) = self.groups.get_mut(&group.id) {
+                link.display_name = group.name.clone();
+                link.members = all;
+            }
             return Ok(());
         }
-        if renamed {
-            let label = format!("rename group {} to {}", link.display_name, group.name);
+        if change.renamed {
+            let label = format!("rename group {} to {}", change.old_name, group.name);
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name));
             send_ok(t, op, &label).await?;
-            new_link.display_name = group.name.clone();
-            self.groups.insert(group.id.clone(), new_link.clone());
+            if let Some(link) = self.groups.get_mut(&group.id) {
+                link.display_name = group.name.clone();
+            }
         }
-        if !added.is_empty() {
-            let label = format!("add {} member(s) to {}", added.len(), group.name);
-            let op =
-                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body_text(body::add_members(&added));
-            send_ok(t, op, &label).await?;
-            new_link.members.extend(added);
-            self.groups.insert(group.id.clone(), new_link.clone());
-        }
-        if !removed.is_empty() {
-            let label = format!("remove {} member(s) from {}", removed.len(), group.name);
+        if !change.added.is_empty() {
+            let label = format!("add {} member(s) to {}", change.added.len(), group.name);
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
-                .body(body::remove_members(&removed, self.behaviour.member_removal));
+                .body_text(body::add_members(&change.added));
             send_ok(t, op, &label).await?;
-            let gone: std::collections::HashSet<&String> = removed.iter().collect();
-            new_link.members.retain(|m| !gone.contains(m));
-            self.groups.insert(group.id.clone(), new_link);
+            if let Some(link) = self.groups.get_mut(&group.id) {
+                link.members.extend(change.added);
+            }
+        }
+        if !change.removed.is_empty() {
+            let label = format!("remove {} member(s) from {}", change.removed.len(), group.name);
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
+                .body(body::remove_members(&change.removed, self.behaviour.member_removal));
+            send_ok(t, op, &label).await?;
+            if let Some(link) = self.groups.get_mut(&group.id) {
+                let gone: std::collections::HashSet<&String> = change.removed.iter().collect();
+                link.members.retain(|m| !gone.contains(m));
+            }
         }
         Ok(())
     }
+}
+
+/// The requests a linked group needs (see `group_change`).
+struct GroupChange {
+    sp_id: String,
+    old_name: String,
+    renamed: bool,
+    added: Vec<String>,
+    removed: Vec<String>,
+    /// Every member's SP id, for a full-replace PUT (`group_update_method: put`).
+    all: Option<Vec<String>>,
 }
 
 /// Keep a finished job's link and failure.
@@ -418,7 +465,7 @@ mod tests {
         async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
             let mut ops = self.0.lock().unwrap();
             ops.push(op);
-            Ok(Reply { status: 200, body: Some(json!({})), exchange: ops.len() as u64 })
+            Ok(Reply { status: 200, body: Some(json!({})), raw: None, exchange: ops.len() as u64 })
         }
     }
 

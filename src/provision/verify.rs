@@ -163,12 +163,26 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
     true
 }
 
+/// Above this many members a group is read back with `attributes`: its answer
+/// is mostly members, and asking for just the two attributes compared keeps
+/// 100,000 of them (about 5 MB) under the client's read cap.
+pub const LARGE_GROUP: usize = 1000;
+
 async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Finding>) {
     let path = format!("/Groups/{}", link.sp_id);
-    let Some((body, exchange)) = read(t, &path, &format!("read back group {}", link.display_name), out).await else {
+    let label = format!("read back group {}", link.display_name);
+    let mut op = ScimOp::new(Insight::Verify, Method::Get, &path, &label);
+    if link.members.len() > LARGE_GROUP {
+        op = op.query("attributes", "displayName,members.value").raw_when_large();
+    }
+    let Some((body, exchange)) = read_op(t, op, &label, out).await else {
         return;
     };
-    let actual_name = body.get("displayName").and_then(Value::as_str).unwrap_or("");
+    let (actual_name, actual_ids) = match &body {
+        Read::Value(v) => (v.get("displayName").and_then(Value::as_str).unwrap_or("").to_string(), member_ids(v)),
+        Read::Group(g) => (g.display_name.clone(), g.members.iter().filter_map(MemberRef::id).collect()),
+    };
+    let actual_name = actual_name.as_str();
     if actual_name != link.display_name {
         out.push(
             finding(
@@ -179,11 +193,11 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
             .exchange(exchange),
         );
     }
-    let expected: BTreeSet<String> = link.members.iter().cloned().collect();
-    let actual: BTreeSet<String> = member_ids(&body).into_iter().collect();
+    let expected: BTreeSet<&str> = link.members.iter().map(String::as_str).collect();
+    let actual: BTreeSet<&str> = actual_ids.iter().map(String::as_str).collect();
     if expected != actual {
-        let missing: Vec<&String> = expected.difference(&actual).collect();
-        let extra: Vec<&String> = actual.difference(&expected).collect();
+        let missing: Vec<&str> = expected.difference(&actual).copied().collect();
+        let extra: Vec<&str> = actual.difference(&expected).copied().collect();
         out.push(
             finding(
                 "readback-members",
@@ -196,10 +210,71 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
 }
 
 async fn read<T: Transport>(t: &T, path: &str, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
-    let op = ScimOp::new(Insight::Verify, Method::Get, path, label);
+    match read_op(t, ScimOp::new(Insight::Verify, Method::Get, path, label), label, out).await? {
+        (Read::Value(v), exchange) => Some((v, exchange)),
+        // Only asked for by `raw_when_large`, which `read` does not set.
+        (Read::Group(_), _) => None,
+    }
+}
+
+/// A read-back answer: a JSON value, or a large group read with a typed
+/// parser from its text.
+enum Read {
+    Value(Value),
+    Group(GroupDoc),
+}
+
+/// The two attributes of a group the read-back compares.
+#[derive(serde::Deserialize)]
+struct GroupDoc {
+    #[serde(default, rename = "displayName")]
+    display_name: String,
+    #[serde(default)]
+    members: Vec<MemberRef>,
+}
+
+#[derive(serde::Deserialize)]
+struct MemberRef {
+    #[serde(default)]
+    value: Option<IdValue>,
+}
+
+/// A member's `value`: a string, or a number (reported as a finding elsewhere).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum IdValue {
+    Text(String),
+    Number(serde_json::Number),
+    Other(serde::de::IgnoredAny),
+}
+
+impl MemberRef {
+    /// As `member_ids` reads it: strings as they are, numbers as written.
+    fn id(&self) -> Option<String> {
+        match &self.value {
+            Some(IdValue::Text(s)) => Some(s.clone()),
+            Some(IdValue::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
+
+async fn read_op<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Finding>) -> Option<(Read, u64)> {
     match t.send(op).await {
+        Ok(r) if r.is_success() && r.raw.is_some() => {
+            match serde_json::from_slice::<GroupDoc>(r.raw.as_deref().unwrap_or_default()) {
+                Ok(g) => Some((Read::Group(g), r.exchange)),
+                Err(_) => {
+                    out.push(
+                        finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource"))
+                            .exchange(r.exchange),
+                    );
+                    None
+                }
+            }
+        }
         Ok(r) if r.is_success() => match r.body {
-            Some(b) if b.is_object() => Some((b, r.exchange)),
+            Some(b) if b.is_object() => Some((Read::Value(b), r.exchange)),
             _ => {
                 out.push(
                     finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource"))
@@ -233,5 +308,72 @@ async fn gone<T: Transport>(t: &T, path: &str, what: &str, out: &mut Vec<Finding
             .exchange(r.exchange),
         ),
         Err(f) => out.push(super::fault_finding(&f, what)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::{Behaviour, Fault, Reply};
+    use std::sync::Mutex;
+
+    /// An SP that answers every read with `raw` as the body's text (what the
+    /// client hands back for a large answer under `raw_when_large`).
+    struct LargeGroup {
+        raw: Vec<u8>,
+        ops: Mutex<Vec<ScimOp>>,
+    }
+
+    impl Transport for LargeGroup {
+        async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
+            let raw = op.raw_when_large.then(|| self.raw.clone());
+            self.ops.lock().unwrap().push(op);
+            Ok(Reply { status: 200, body: None, raw, exchange: 1 })
+        }
+    }
+
+    fn linked(members: usize) -> Provisioner {
+        let mut prov = Provisioner::new(Behaviour::default(), 1);
+        let members = (0..members).map(|i| format!("u{i}")).collect();
+        prov.groups.insert("g".into(), LinkedGroup { sp_id: "sp-g".into(), display_name: "All".into(), members });
+        prov
+    }
+
+    async fn verify_against(prov: &Provisioner, doc: Value) -> (Vec<Finding>, Vec<ScimOp>) {
+        let t = LargeGroup { raw: serde_json::to_vec(&doc).unwrap(), ops: Mutex::new(Vec::new()) };
+        let scope = Scope { users: None, groups: None, probes: false };
+        let found = prov.verify(&t, &scope).await;
+        (found, t.ops.into_inner().unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_large_group_is_compared_from_its_text() {
+        let n = LARGE_GROUP + 1;
+        let prov = linked(n);
+        let members: Vec<Value> = (0..n).map(|i| json!({"value": format!("u{i}"), "display": "x"})).collect();
+        let (found, ops) = verify_against(&prov, json!({"displayName": "All", "members": members})).await;
+        assert!(found.is_empty(), "{found:?}");
+        assert!(ops[0].raw_when_large);
+        assert_eq!(ops[0].query, vec![("attributes".to_string(), "displayName,members.value".to_string())]);
+
+        // One member missing, one unknown, a numeric value and a renamed group: all seen.
+        let mut members: Vec<Value> = (1..n).map(|i| json!({"value": format!("u{i}")})).collect();
+        members.push(json!({"value": "stranger"}));
+        members.push(json!({"value": 7}));
+        let (found, _) = verify_against(&prov, json!({"displayName": "Everyone", "members": members})).await;
+        let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["readback-group-name", "readback-members"]);
+        let text = &found[1].message;
+        assert!(text.contains("missing [\"u0\"]") && text.contains("\"stranger\"") && text.contains("\"7\""), "{text}");
+
+        let (found, _) = verify_against(&prov, json!(["not", "a", "group"])).await;
+        assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["readback-missing"]);
+    }
+
+    #[tokio::test]
+    async fn a_small_group_is_read_whole() {
+        let prov = linked(3);
+        let (_, ops) = verify_against(&prov, json!({})).await;
+        assert!(!ops[0].raw_when_large && ops[0].query.is_empty());
     }
 }

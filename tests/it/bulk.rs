@@ -43,6 +43,21 @@ async fn concurrent_bind_reaches_the_same_state_with_per_user_order() {
 }
 
 #[tokio::test]
+async fn a_large_group_is_read_back_by_the_attributes_compared() {
+    // Past LARGE_GROUP members the read-back asks for displayName and
+    // members.value only; the embedded SP honours it and the check passes.
+    let n = jcsim::provision::LARGE_GROUP + 1;
+    let ran = run_embedded(&bulk(n, "concurrency: 16"), |_| {}).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+    let reads: Vec<_> = ran.exchanges().into_iter().filter(|x| x.label == "read back group All").collect();
+    assert_eq!(reads.len(), 1);
+    assert!(reads[0].request.url.contains("attributes=displayName%2Cmembers.value"), "{}", reads[0].request.url);
+    let small = run_embedded(&bulk(3, ""), |_| {}).await;
+    let read = small.exchanges().into_iter().find(|x| x.label == "read back group All").expect("group read back");
+    assert!(!read.request.url.contains("attributes="), "{}", read.request.url);
+}
+
+#[tokio::test]
 async fn concurrency_overlaps_slow_requests() {
     // Every user lookup takes 100 ms: 20 users one at a time need ≥ 2 s.
     let server = fake_sp(FakeState::default()).await;

@@ -138,7 +138,8 @@ fn apply_plain(
                 Some(v) => vec![v],
                 None => Vec::new(),
             };
-            items.retain(|el| !remove.iter().any(|r| same_element(el, r)));
+            let remove = Elements::new(remove);
+            items.retain(|el| !remove.has(el));
             if items.is_empty() {
                 key.map(|k| c.remove(&k));
             }
@@ -151,11 +152,15 @@ fn apply_plain(
                 Value::Array(vs) => vs.clone(),
                 v => vec![v.clone()],
             };
-            for v in new {
-                if !items.iter().any(|el| same_element(el, &v)) {
-                    items.push(v);
+            let mut present = Elements::new(items.iter().collect());
+            let mut added = Vec::new();
+            for v in &new {
+                if !present.has(v) {
+                    present.insert(v);
+                    added.push(v.clone());
                 }
             }
+            items.extend(added);
         }
         (OpKind::Add | OpKind::Replace, Some(Value::Object(existing))) if required(value)?.is_object() => {
             if let Some(Value::Object(new)) = value {
@@ -315,6 +320,45 @@ fn eq_template(f: &Filter) -> Option<Map<String, Value>> {
 
 /// Multi-valued element identity: complex elements with a `value` compare by it
 /// (so `{"value":"1"}` and `{"value":1,"display":"x"}` are the same member).
+/// A set of multi-valued elements under [`same_element`]: elements whose
+/// `value` is a string (group members, emails) are hashed, the rest are
+/// compared one by one. Adding or removing 100,000 members is then linear,
+/// not quadratic.
+struct Elements<'a> {
+    by_value: std::collections::HashSet<&'a str>,
+    others: Vec<&'a Value>,
+}
+
+impl<'a> Elements<'a> {
+    fn new(items: Vec<&'a Value>) -> Elements<'a> {
+        let mut set = Elements { by_value: std::collections::HashSet::new(), others: Vec::new() };
+        for v in items {
+            set.insert(v);
+        }
+        set
+    }
+
+    fn insert(&mut self, v: &'a Value) {
+        match filter::get_ci(v, "value") {
+            Some(Value::String(s)) => {
+                self.by_value.insert(s);
+            }
+            _ => self.others.push(v),
+        }
+    }
+
+    /// True when an element of the set is the same element as `v`.
+    fn has(&self, v: &Value) -> bool {
+        // A string value matches the same string, or a number written the same way.
+        let hashed = match filter::get_ci(v, "value") {
+            Some(Value::String(s)) => self.by_value.contains(s.as_str()),
+            Some(Value::Number(n)) => self.by_value.contains(n.to_string().as_str()),
+            _ => false,
+        };
+        hashed || self.others.iter().any(|o| same_element(o, v))
+    }
+}
+
 fn same_element(a: &Value, b: &Value) -> bool {
     match (filter::get_ci(a, "value"), filter::get_ci(b, "value")) {
         (Some(x), Some(y)) => scalar_eq(x, y),

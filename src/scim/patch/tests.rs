@@ -182,3 +182,42 @@ fn scalar_with_sub_attribute_is_invalid_path() {
     let err = run(user(), json!([{"op": "replace", "path": "userName.x", "value": 1}])).unwrap_err();
     assert_eq!(err.scim_type(), "invalidPath");
 }
+
+#[test]
+fn multi_valued_add_and_remove_match_element_by_element_comparison() {
+    // The hashed element set must decide exactly as comparing every pair does:
+    // string and number values, keys in any case, elements without a value,
+    // and duplicates inside one request.
+    let existing = json!([
+        {"value": "u1"}, {"Value": "u2", "display": "Two"}, {"value": 7}, {"value": "8"},
+        {"type": "work"}, {"value": true}, {"value": null}
+    ]);
+    let candidates = json!([
+        {"value": "u1"}, {"VALUE": "u2"}, {"value": "7"}, {"value": 8}, {"value": "u9"}, {"value": "u9"},
+        {"type": "work"}, {"type": "home"}, {"value": true}, {"value": "true"}, {"value": null}, {"value": 7.0}
+    ]);
+    let items: Vec<serde_json::Value> = existing.as_array().unwrap().clone();
+    let same = |a: &serde_json::Value, b: &serde_json::Value| {
+        let get = |v: &serde_json::Value| {
+            v.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")).map(|(_, v)| v.clone()))
+        };
+        match (get(a), get(b)) {
+            (Some(serde_json::Value::String(s)), Some(serde_json::Value::Number(n)))
+            | (Some(serde_json::Value::Number(n)), Some(serde_json::Value::String(s))) => s == n.to_string(),
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        }
+    };
+    for c in candidates.as_array().unwrap() {
+        let group = json!({"id": "g", "members": existing.clone()});
+        let added = run(group.clone(), json!([{"op": "add", "path": "members", "value": [c, c]}])).unwrap();
+        let mut want = items.clone();
+        if !items.iter().any(|el| same(el, c)) {
+            want.push(c.clone());
+        }
+        assert_eq!(added["members"], json!(want), "add {c}");
+        let removed = run(group, json!([{"op": "remove", "path": "members", "value": [c]}])).unwrap();
+        let kept: Vec<_> = items.iter().filter(|el| !same(el, c)).cloned().collect();
+        assert_eq!(removed.get("members").cloned().unwrap_or(json!([])), json!(kept), "remove {c}");
+    }
+}
