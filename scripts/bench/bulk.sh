@@ -107,7 +107,8 @@ if [ "${BULK_SCIM2:-0}" = 1 ]; then
     [ -x "$venv/bin/scim2-server" ] && [ -x "$venv/bin/scim2" ] || { python3 -m venv "$venv"; "$venv/bin/pip" install -q "scim2-server==0.8.3" "scim2-cli==0.6.0"; }
     n=${BULK_SCIM2_USERS:-10000}
     printf '\n%-22s %5s %10s %10s %10s %12s %8s\n' SP conc requests "wall s" "jcsim rps" "wrk rps" ratio
-    for c in ${BULK_SCIM2_CONCURRENCY:-"1 8"}; do
+    S2_CONC=${BULK_SCIM2_CONCURRENCY:-"1 8"}
+    for c in $S2_CONC; do
         port=$(free_port)
         "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$TOKEN" >"$DIR/scim2.log" 2>&1 &
         S2=$!; PIDS+=("$S2")
