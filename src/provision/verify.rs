@@ -175,7 +175,7 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
     if link.members.len() > LARGE_GROUP {
         op = op.query("attributes", "displayName,members.value").raw_when_large();
     }
-    let Some((body, exchange)) = read_op(t, op, &label, out).await else {
+    let Some((body, exchange)) = read_any(t, op, &label, out).await else {
         return;
     };
     let (actual_name, actual_ids) = match &body {
@@ -210,15 +210,11 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
 }
 
 async fn read<T: Transport>(t: &T, path: &str, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
-    match read_op(t, ScimOp::new(Insight::Verify, Method::Get, path, label), label, out).await? {
-        (Read::Value(v), exchange) => Some((v, exchange)),
-        // Only asked for by `raw_when_large`, which `read` does not set.
-        (Read::Group(_), _) => None,
-    }
+    read_op(t, ScimOp::new(Insight::Verify, Method::Get, path, label), label, out).await
 }
 
-/// A read-back answer: a JSON value, or a large group read with a typed
-/// parser from its text.
+/// A successful answer as a JSON object: its value, or (a large group asked
+/// for with `raw_when_large`) read with a typed parser from its text.
 enum Read {
     Value(Value),
     Group(GroupDoc),
@@ -259,41 +255,47 @@ impl MemberRef {
     }
 }
 
-async fn read_op<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Finding>) -> Option<(Read, u64)> {
-    match t.send(op).await {
-        Ok(r) if r.is_success() && r.raw.is_some() => {
-            match serde_json::from_slice::<GroupDoc>(r.raw.as_deref().unwrap_or_default()) {
-                Ok(g) => Some((Read::Group(g), r.exchange)),
-                Err(_) => {
-                    out.push(
-                        finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource"))
-                            .exchange(r.exchange),
-                    );
-                    None
-                }
-            }
+/// A successful answer's JSON object, or a finding.
+async fn read_op<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
+    match read_any(t, op, label, out).await? {
+        (Read::Value(v), exchange) => Some((v, exchange)),
+        (Read::Group(_), exchange) => {
+            out.push(not_a_resource(label, exchange));
+            None
         }
-        Ok(r) if r.is_success() => match r.body {
-            Some(b) if b.is_object() => Some((Read::Value(b), r.exchange)),
-            _ => {
-                out.push(
-                    finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource"))
-                        .exchange(r.exchange),
-                );
-                None
-            }
-        },
+    }
+}
+
+async fn read_any<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Finding>) -> Option<(Read, u64)> {
+    let r = match t.send(op).await {
+        Ok(r) if r.is_success() => r,
         Ok(r) => {
             out.push(
                 finding("readback-missing", format!("{label}: SP answered HTTP {}", r.status)).exchange(r.exchange),
             );
-            None
+            return None;
         }
         Err(f) => {
             out.push(super::fault_finding(&f, label));
+            return None;
+        }
+    };
+    let read = match (r.raw, r.body) {
+        (Some(text), _) => serde_json::from_slice::<GroupDoc>(&text).ok().map(Read::Group),
+        (None, Some(b)) if b.is_object() => Some(Read::Value(b)),
+        _ => None,
+    };
+    match read {
+        Some(read) => Some((read, r.exchange)),
+        None => {
+            out.push(not_a_resource(label, r.exchange));
             None
         }
     }
+}
+
+fn not_a_resource(label: &str, exchange: u64) -> Finding {
+    finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource")).exchange(exchange)
 }
 
 async fn gone<T: Transport>(t: &T, path: &str, what: &str, out: &mut Vec<Finding>) {
