@@ -69,7 +69,8 @@ impl Provisioner {
     }
 
     /// Run per-user jobs, up to `concurrency` users at a time. Each user's
-    /// own requests stay in order; results are applied in directory order.
+    /// own requests stay in order; a slow user holds up no one else (a slot
+    /// frees as soon as any job ends); results are applied in directory order.
     async fn run_jobs<T: Transport>(
         &mut self,
         dir: &Directory,
@@ -78,28 +79,32 @@ impl Provisioner {
         findings: &mut Vec<Finding>,
     ) {
         use futures_util::StreamExt;
-        use futures_util::stream::FuturesOrdered;
-        // A plain loop over a FuturesOrdered (no closures returning futures),
+        use futures_util::stream::FuturesUnordered;
+        // A plain loop over a FuturesUnordered (no closures returning futures),
         // so the future stays Send for axum handlers.
-        // Results are applied as they arrive (in directory order): holding
-        // them all until the end would double the memory of a large bind.
         let limit = self.behaviour.concurrency.max(1);
         let (behaviour, users) = (&self.behaviour, &mut self.users);
-        let mut pending = FuturesOrdered::new();
+        let mut running = FuturesUnordered::new();
+        // Results that finished ahead of an earlier job: applied once every
+        // job before them has ended. Results are applied as they can be:
+        // holding them all until the end would double the memory of a large bind.
+        let mut ahead = Ordered::default();
+        let mut seq = 0;
         for (pos, job) in jobs {
             let Some(user) = dir.users.at(pos) else {
                 continue;
             };
             let link = users.get(&user.id).cloned();
-            pending.push_back(user_job(behaviour, user, link, job, t));
-            if pending.len() >= limit
-                && let Some(r) = pending.next().await
+            running.push(numbered(seq, user_job(behaviour, user, link, job, t)));
+            seq += 1;
+            if running.len() >= limit
+                && let Some(r) = running.next().await
             {
-                apply_job(users, findings, r);
+                ahead.apply(r, users, findings);
             }
         }
-        while let Some(r) = pending.next().await {
-            apply_job(users, findings, r);
+        while let Some(r) = running.next().await {
+            ahead.apply(r, users, findings);
         }
     }
 
@@ -322,6 +327,32 @@ struct GroupChange {
     removed: Vec<String>,
     /// Every member's SP id, for a full-replace PUT (`group_update_method: put`).
     all: Option<Vec<String>>,
+}
+
+async fn numbered<F: std::future::Future>(n: usize, f: F) -> (usize, F::Output) {
+    (n, f.await)
+}
+
+/// Job results put back in the order the jobs were started.
+#[derive(Default)]
+struct Ordered {
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, (JcId, JobResult)>,
+}
+
+impl Ordered {
+    fn apply(
+        &mut self,
+        (n, r): (usize, (JcId, JobResult)),
+        users: &mut std::collections::BTreeMap<JcId, LinkedUser>,
+        findings: &mut Vec<Finding>,
+    ) {
+        self.waiting.insert(n, r);
+        while let Some(r) = self.waiting.remove(&self.next) {
+            apply_job(users, findings, r);
+            self.next += 1;
+        }
+    }
 }
 
 /// Keep a finished job's link and failure.

@@ -6,7 +6,7 @@ use jcsim::engine::exit;
 use jcsim::record::Event;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
 fn bulk(n: usize, knobs: &str) -> String {
@@ -70,6 +70,34 @@ async fn concurrency_overlaps_slow_requests() {
     let elapsed = start.elapsed();
     assert!(ran.events.iter().any(|e| matches!(e, Event::RunFinished(_))));
     assert!(elapsed < Duration::from_millis(1200), "20 lookups of 100 ms took {elapsed:?} at concurrency 20");
+}
+
+#[tokio::test]
+async fn a_slow_user_does_not_hold_up_the_others() {
+    // The first user's lookup takes 400 ms. At concurrency 4 the other users
+    // go on around it: all 19 are created before it is, not 3.
+    let server = fake_sp(FakeState::default()).await;
+    let delayed = ResponseTemplate::new(200)
+        .set_body_raw(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#, "application/scim+json")
+        .set_delay(Duration::from_millis(400));
+    Mock::given(method("GET"))
+        .and(path("/Users"))
+        .and(query_param("filter", "userName eq \"slow@example.com\""))
+        .respond_with(delayed)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let yaml = "name: slow\nbehaviour: { concurrency: 4 }\napp: { group_management: true }\ndirectory:\n  users:\n    - { username: slow, email: slow@example.com, groups: [All] }\n    - { generate: 19, email_domain: example.com, groups: [All] }\n  groups: [{ name: All }]\nsteps:\n  - activate\n  - bind_group: All\n";
+    let ran = run_yaml(yaml, &server.uri()).await;
+    assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+    let creates: Vec<_> = ran
+        .exchanges()
+        .into_iter()
+        .filter(|x| x.step == 1 && x.event == "user_create_provision")
+        .map(|x| x.label.clone())
+        .collect();
+    assert_eq!(creates.len(), 20);
+    assert_eq!(creates.last().map(String::as_str), Some("create slow@example.com"), "{creates:?}");
 }
 
 #[tokio::test]
