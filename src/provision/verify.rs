@@ -198,14 +198,47 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
     if expected != actual {
         let missing: Vec<&str> = expected.difference(&actual).copied().collect();
         let extra: Vec<&str> = actual.difference(&expected).copied().collect();
+        // A large group's sets are summarised: every id of 100,000 would make
+        // a message of megabytes in the terminal, the report and events.jsonl.
+        let (want, got) = if expected.len().max(actual.len()) <= DIFF_IN_FULL {
+            (json!({"members": expected}), json!({"members": actual}))
+        } else {
+            (
+                json!({"members": expected.len(), "missing": first(&missing, DIFF_IN_FULL)}),
+                json!({"members": actual.len(), "unexpected": first(&extra, DIFF_IN_FULL)}),
+            )
+        };
         out.push(
             finding(
                 "readback-members",
-                format!("group {}: members differ (missing {missing:?}, unexpected {extra:?})", link.display_name),
+                format!(
+                    "group {}: members differ (missing {}, unexpected {})",
+                    link.display_name,
+                    listed(&missing),
+                    listed(&extra)
+                ),
             )
-            .diff(json!({"members": expected}), json!({"members": actual}))
+            .diff(want, got)
             .exchange(exchange),
         );
+    }
+}
+
+/// Member sets up to this size are shown whole in a finding's diff.
+const DIFF_IN_FULL: usize = 100;
+/// Ids named in a finding's message, per side.
+const NAMED: usize = 10;
+
+fn first<'a>(ids: &[&'a str], n: usize) -> Vec<&'a str> {
+    ids.iter().take(n).copied().collect()
+}
+
+/// `["a", "b"]`, or the first ids and how many more.
+fn listed(ids: &[&str]) -> String {
+    if ids.len() <= NAMED {
+        format!("{ids:?}")
+    } else {
+        format!("{:?} and {} more", first(ids, NAMED), ids.len() - NAMED)
     }
 }
 
@@ -367,6 +400,14 @@ mod tests {
         assert_eq!(ids, ["readback-group-name", "readback-members"]);
         let text = &found[1].message;
         assert!(text.contains("missing [\"u0\"]") && text.contains("\"stranger\"") && text.contains("\"7\""), "{text}");
+
+        assert_eq!(found[1].expected, Some(json!({"members": n, "missing": ["u0"]})));
+        assert_eq!(found[1].actual, Some(json!({"members": n + 1, "unexpected": ["7", "stranger"]})));
+
+        // Nobody at the SP: the message names ten ids and counts the rest.
+        let (found, _) = verify_against(&prov, json!({"displayName": "All", "members": []})).await;
+        let text = &found[0].message;
+        assert!(text.contains(&format!("and {} more", n - 10)) && text.len() < 400, "{text}");
 
         let (found, _) = verify_against(&prov, json!(["not", "a", "group"])).await;
         assert_eq!(found.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["readback-missing"]);
