@@ -79,7 +79,8 @@ impl Batch {
         used.reserve(n);
         let mut next_suffix: HashMap<String, u32> = HashMap::new();
         for i in 0..n {
-            let base = batch.base_name(&mut batch.rng(i), i);
+            let (first, last) = Batch::names(&mut batch.rng(i), i);
+            let base = base_name(&first, &last);
             if let Some(suffix) = unique(&base, &mut used, &mut next_suffix) {
                 batch.suffixes.insert(i as u32, suffix);
             }
@@ -122,11 +123,6 @@ impl Batch {
         }
     }
 
-    fn base_name(&self, rng: &mut StdRng, i: usize) -> String {
-        let (first, last) = Batch::names(rng, i);
-        format!("{}.{}", ascii_word(&first), ascii_word(&last))
-    }
-
     fn finish_name(&self, i: usize, base: String) -> String {
         match self.suffixes.get(&(i as u32)) {
             Some(n) => format!("{base}{n}"),
@@ -136,15 +132,15 @@ impl Batch {
 
     /// The username of user `i`, without building the rest of the user.
     pub(super) fn username(&self, i: usize) -> String {
-        let base = self.base_name(&mut self.rng(i), i);
-        self.finish_name(i, base)
+        let (first, last) = Batch::names(&mut self.rng(i), i);
+        self.finish_name(i, base_name(&first, &last))
     }
 
     /// User `i`, as generated.
     pub(super) fn user(&self, i: usize) -> User {
         let rng = &mut self.rng(i);
         let (first, last) = Batch::names(rng, i);
-        let username = self.finish_name(i, format!("{}.{}", ascii_word(&first), ascii_word(&last)));
+        let username = self.finish_name(i, base_name(&first, &last));
         // Every fifth user has a plus-addressed email, as many admins use for tests.
         let plus = if i % 5 == 2 { "+jc" } else { "" };
         let domain = &self.domain;
@@ -196,6 +192,11 @@ fn name_hash(name: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     name.hash(&mut h);
     h.finish()
+}
+
+/// `first.last` in lowercase ASCII: a username before any suffix.
+fn base_name(first: &str, last: &str) -> String {
+    format!("{}.{}", ascii_word(first), ascii_word(last))
 }
 
 /// Lowercase ASCII letters and digits of `s` (accents folded).

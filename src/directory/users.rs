@@ -82,18 +82,21 @@ impl Users {
 
     /// The position of the user with id `id`.
     pub fn position_by_id(&self, id: &str) -> Option<usize> {
-        // A generated id names its batch and index; anything else is searched.
-        for (b, (batch, first)) in self.batches.iter().enumerate() {
-            if let Some(i) = batch.index_of(id) {
-                let pos = first + i;
-                return match &self.slots[pos] {
-                    Slot::Gen(sb, _) if *sb as usize == b => Some(pos),
-                    Slot::Own(u) if u.id == id => Some(pos),
-                    _ => None,
-                };
-            }
+        // A generated id names its position; anything else is searched.
+        match self.generated_position(id) {
+            Some(pos) => match &self.slots[pos] {
+                Slot::Gen(..) => Some(pos),
+                Slot::Own(u) if u.id == id => Some(pos),
+                _ => None,
+            },
+            None => self.slots.iter().position(|s| matches!(s, Slot::Own(u) if u.id == id)),
         }
-        self.slots.iter().position(|s| matches!(s, Slot::Own(u) if u.id == id))
+    }
+
+    /// Where the generated user with id `id` was placed, if `id` is one of a
+    /// batch's ids (whatever became of the user since).
+    fn generated_position(&self, id: &str) -> Option<usize> {
+        self.batches.iter().find_map(|(batch, first)| batch.index_of(id).map(|i| first + i))
     }
 
     /// The position of the user named `username`.
@@ -180,14 +183,8 @@ pub struct IdIndex<'a> {
 
 impl IdIndex<'_> {
     pub fn contains(&self, id: &str) -> bool {
-        if self.stored.contains(id) {
-            return true;
-        }
-        self.users.batches.iter().enumerate().any(|(b, (batch, first))| {
-            batch
-                .index_of(id)
-                .is_some_and(|i| matches!(self.users.slots[first + i], Slot::Gen(sb, _) if sb as usize == b))
-        })
+        self.stored.contains(id)
+            || self.users.generated_position(id).is_some_and(|pos| matches!(self.users.slots[pos], Slot::Gen(..)))
     }
 }
 

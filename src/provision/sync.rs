@@ -95,7 +95,7 @@ impl Provisioner {
                 continue;
             };
             let link = users.get(&user.id).cloned();
-            running.push(numbered(seq, user_job(behaviour, user, link, job, t)));
+            running.push(user_job(seq, behaviour, user, link, job, t));
             seq += 1;
             if running.len() >= limit
                 && let Some(r) = running.next().await
@@ -329,10 +329,6 @@ struct GroupChange {
     all: Option<Vec<String>>,
 }
 
-async fn numbered<F: std::future::Future>(n: usize, f: F) -> (usize, F::Output) {
-    (n, f.await)
-}
-
 /// Job results put back in the order the jobs were started.
 #[derive(Default)]
 struct Ordered {
@@ -367,14 +363,16 @@ fn apply_job(
     findings.extend(failure);
 }
 
+/// Job number `n`: its number and user id come back with its result.
 async fn user_job<T: Transport>(
+    n: usize,
     b: &Behaviour,
     user: std::borrow::Cow<'_, User>,
     link: Option<LinkedUser>,
     job: Job,
     t: &T,
-) -> (JcId, JobResult) {
-    (user.id.clone(), user_job_inner(b, &user, link, job, t).await)
+) -> (usize, (JcId, JobResult)) {
+    (n, (user.id.clone(), user_job_inner(b, &user, link, job, t).await))
 }
 
 async fn user_job_inner<T: Transport>(

@@ -242,8 +242,16 @@ fn listed(ids: &[&str]) -> String {
     }
 }
 
+/// A resource's JSON object, or a finding.
 async fn read<T: Transport>(t: &T, path: &str, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
-    read_op(t, ScimOp::new(Insight::Verify, Method::Get, path, label), label, out).await
+    let op = ScimOp::new(Insight::Verify, Method::Get, path, label);
+    match read_any(t, op, label, out).await? {
+        (Read::Value(v), exchange) => Some((v, exchange)),
+        (Read::Group(_), exchange) => {
+            out.push(not_a_resource(label, exchange));
+            None
+        }
+    }
 }
 
 /// A successful answer as a JSON object: its value, or (a large group asked
@@ -284,17 +292,6 @@ impl MemberRef {
             Some(IdValue::Text(s)) => Some(s.clone()),
             Some(IdValue::Number(n)) => Some(n.to_string()),
             _ => None,
-        }
-    }
-}
-
-/// A successful answer's JSON object, or a finding.
-async fn read_op<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Finding>) -> Option<(Value, u64)> {
-    match read_any(t, op, label, out).await? {
-        (Read::Value(v), exchange) => Some((v, exchange)),
-        (Read::Group(_), exchange) => {
-            out.push(not_a_resource(label, exchange));
-            None
         }
     }
 }

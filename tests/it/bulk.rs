@@ -57,13 +57,18 @@ async fn a_large_group_is_read_back_by_the_attributes_compared() {
     assert!(!read.request.url.contains("attributes="), "{}", read.request.url);
 }
 
+/// A lookup miss (an empty ListResponse) answered after `delay`.
+fn empty_list_after(delay: Duration) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .set_body_raw(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#, "application/scim+json")
+        .set_delay(delay)
+}
+
 #[tokio::test]
 async fn concurrency_overlaps_slow_requests() {
     // Every user lookup takes 100 ms: 20 users one at a time need ≥ 2 s.
     let server = fake_sp(FakeState::default()).await;
-    let delayed = ResponseTemplate::new(200)
-        .set_body_raw(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#, "application/scim+json")
-        .set_delay(Duration::from_millis(100));
+    let delayed = empty_list_after(Duration::from_millis(100));
     Mock::given(method("GET")).and(path("/Users")).respond_with(delayed).with_priority(1).mount(&server).await;
     let start = Instant::now();
     let ran = run_yaml(&bulk(20, "concurrency: 20"), &server.uri()).await;
@@ -77,9 +82,7 @@ async fn a_slow_user_does_not_hold_up_the_others() {
     // The first user's lookup takes 400 ms. At concurrency 4 the other users
     // go on around it: all 19 are created before it is, not 3.
     let server = fake_sp(FakeState::default()).await;
-    let delayed = ResponseTemplate::new(200)
-        .set_body_raw(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#, "application/scim+json")
-        .set_delay(Duration::from_millis(400));
+    let delayed = empty_list_after(Duration::from_millis(400));
     Mock::given(method("GET"))
         .and(path("/Users"))
         .and(query_param("filter", "userName eq \"slow@example.com\""))
