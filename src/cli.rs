@@ -1,11 +1,9 @@
 //! Command line: argument parsing and dispatch. Thin by design; the library
 //! does the work.
 
-use crate::client::Credentials;
-use crate::engine::{self, RunOptions, TargetOverride, exit};
-use crate::output::{Format, RunOutput};
+use crate::engine::{self, exit};
+use crate::output::Format;
 use crate::scenario::{self, Scenario};
-use crate::term::Term;
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::Write;
@@ -64,6 +62,64 @@ pub enum Command {
     /// users into the simulated JumpCloud with the admin API key.
     #[command(name = "jumpcloud-api")]
     JumpcloudApi(JumpcloudApiArgs),
+    /// The built-in suite (the bundled scenarios compiled into this binary).
+    Scenarios {
+        #[command(subcommand)]
+        command: ScenariosCommand,
+    },
+    /// Remove every user and group at an SP whose name carries a jcsim
+    /// namespace tag (leftovers of runs with --keep or cut short). Untagged
+    /// resources are never touched.
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenariosCommand {
+    /// Print the built-in scenarios, in suite order.
+    List,
+    /// Write the built-in scenarios as editable files below DIR.
+    Export {
+        /// Destination directory (created if missing).
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Only resources carrying this tag (e.g. `jcs-4f1a2b`); default: every jcsim tag.
+    #[arg(long, value_name = "TAG")]
+    pub namespace: Option<String>,
+    /// Delete without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// The SP under test and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// SCIM base URL of the SP under test (no trailing `/`).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Read the token from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    pub token_env: Option<String>,
+    /// The token (prefer --token-env: command lines are visible to other users).
+    #[arg(long, env = "JCSIM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Send the token in this header ("SCIM API Key") instead of `Authorization: Bearer`.
+    #[arg(long, value_name = "NAME")]
+    pub auth_header: Option<String>,
+    /// Also trust the CA certificates in this PEM file (a private CA).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Do not verify the SP's TLS certificate (recorded in summary.json and the report).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Args)]
@@ -128,20 +184,21 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario files or directories (searched recursively for *.yaml, *.yml).
-    #[arg(required = true)]
+    /// None: the built-in suite (`jcsim scenarios list`).
     pub paths: Vec<PathBuf>,
-    /// SCIM base URL of the SP under test; overrides every scenario's target.
-    #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
-    /// Read the token from this environment variable.
-    #[arg(long, value_name = "VAR", conflicts_with = "token")]
-    pub token_env: Option<String>,
-    /// The token (prefer --token-env: command lines are visible to other users).
-    #[arg(long, env = "JCSIM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Send the token in this header ("SCIM API Key") instead of `Authorization: Bearer`.
-    #[arg(long, value_name = "NAME")]
-    pub auth_header: Option<String>,
+    /// The SP under test (`--target` overrides every scenario's target).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Tag every name a run creates at an external SP: `auto` (a fresh tag
+    /// per scenario run, the default), `none`, or a fixed TAG.
+    #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
+    pub namespace: String,
+    /// Keep what a run created at an external SP (no cleanup phase).
+    #[arg(long)]
+    pub keep: bool,
+    /// Skip the preflight check of an external target.
+    #[arg(long)]
+    pub no_preflight: bool,
     /// Override a behaviour knob in every scenario (repeatable), e.g.
     /// `--behaviour member_removal=filter_path`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
@@ -213,7 +270,7 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
                 .enable_all()
                 .build()
                 .context("starting the async runtime")?;
-            rt.block_on(run(args))
+            rt.block_on(crate::cmd::run::main(args))
         }
         Command::Sp(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -254,12 +311,20 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(jumpcloud_api(args))
         }
+        Command::Scenarios { command } => crate::cmd::scenarios::main(command),
+        Command::Cleanup(args) => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            rt.block_on(crate::cmd::cleanup::main(args))
+        }
     }
 }
 
 /// Write `bytes` to stdout. A reader that stops early (`jcsim schema | head`)
 /// is not an error.
-fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -268,10 +333,10 @@ fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// A load error: the file it belongs to, if any, and the rendered message.
-type LoadError = (Option<String>, String);
+pub(crate) type LoadError = (Option<String>, String);
 
 /// Load every scenario. Every error if any failed.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
+pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
     let files = scenario::collect_files(paths).map_err(|e| vec![(None, e.to_string())])?;
     if files.is_empty() {
         return Err(vec![(
@@ -310,167 +375,6 @@ fn validate(paths: &[PathBuf]) -> i32 {
     }
 }
 
-async fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let term = Term::detect(args.quiet);
-    let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());
-    let target = target_override(&args);
-    if let Ok(Some(TargetOverride { credentials: Some(c), .. })) = &target {
-        crate::logging::register_secret(c.secret());
-    }
-    let scenarios = match load_all(&args.paths) {
-        Ok(s) => s,
-        Err(errors) => {
-            let mut out = output(0);
-            for (file, message) in errors {
-                out.error(file.as_deref(), &message);
-            }
-            out.finish(exit::INVALID)?;
-            return Ok(exit::INVALID);
-        }
-    };
-    let mut scenarios = scenarios;
-    let mut overrides = args.behaviour.clone();
-    if let Some(n) = args.concurrency {
-        overrides.push(format!("concurrency={n}"));
-    }
-    for s in &mut scenarios {
-        register_scenario_secrets(s);
-        for spec in &overrides {
-            match s.behaviour.with_override(spec) {
-                Ok(b) => s.behaviour = b,
-                Err(msg) => {
-                    let mut out = output(0);
-                    out.error(Some(&s.source.file), &format!("error: --behaviour {msg}"));
-                    out.finish(exit::INVALID)?;
-                    return Ok(exit::INVALID);
-                }
-            }
-        }
-    }
-    let target = match target {
-        Ok(t) => t,
-        Err(msg) => {
-            let mut out = output(0);
-            out.error(None, &format!("error: {msg}"));
-            out.finish(exit::INVALID)?;
-            return Ok(exit::INVALID);
-        }
-    };
-    if let Some(t) = &target {
-        tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
-    }
-    let opts = RunOptions {
-        out_dir: args.out.clone(),
-        target,
-        seed: args.seed,
-        fail_fast: args.fail_fast,
-        strict: args.strict,
-        verify_each: args.verify_each,
-        cancel: engine::Cancel::default(),
-    };
-    tokio::spawn(cancel_on_signal(opts.cancel.clone()));
-    let mut worst = exit::PASS;
-    let mut run_dirs = Vec::new();
-    let mut out = output(scenarios.len());
-    for s in &scenarios {
-        if opts.cancel.is_cancelled() {
-            out.skipped(s, "interrupted".to_string())?;
-            continue;
-        }
-        if let Some(why) = skip_reason(s, &opts) {
-            out.skipped(s, why)?;
-            continue;
-        }
-        out.started(s);
-        let code = match engine::run_scenario(s, &opts).await {
-            Ok(summary) => {
-                out.finished(&summary)?;
-                run_dirs.push(summary.run_dir.clone());
-                summary.exit_code()
-            }
-            Err(e) => {
-                out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));
-                exit::UNREACHABLE
-            }
-        };
-        worst = worse(worst, code);
-        if args.fail_fast && code != exit::PASS {
-            break;
-        }
-    }
-    if let Err(e) = write_run_outputs(&args, &run_dirs) {
-        out.error(None, &format!("error: {e}"));
-        worst = worse(worst, exit::UNREACHABLE);
-    }
-    out.finish(worst)?;
-    Ok(worst)
-}
-
-/// The index of several runs and the combined CI copies.
-fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf]) -> anyhow::Result<()> {
-    if run_dirs.len() > 1 {
-        let index = crate::report::write_index(&args.out, run_dirs)?;
-        tracing::info!(index = %index.display(), "wrote the index of runs");
-    }
-    if !run_dirs.is_empty() && (args.junit.is_some() || args.har.is_some() || args.html.is_some()) {
-        crate::report::write_combined(run_dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
-    }
-    Ok(())
-}
-
-/// Keep a scenario's credentials out of every log line.
-fn register_scenario_secrets(s: &Scenario) {
-    let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
-    for secret in auth.into_iter().flat_map(|a| [&a.bearer, &a.value]).flatten() {
-        crate::logging::register_secret(secret);
-    }
-}
-
-/// Scenarios that demonstrate embedded-SP quirks mean nothing against another
-/// SP, so `--target` skips them.
-fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
-    let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
-    (opts.target.is_some() && !quirks.is_empty())
-        .then(|| format!("needs the embedded SP with quirks {quirks:?}; not run against --target"))
-}
-
-/// 3 beats 1 beats 0.
-fn worse(a: i32, b: i32) -> i32 {
-    let rank = |c: i32| match c {
-        exit::PASS => 0,
-        exit::FAIL => 1,
-        _ => 2,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
-fn target_override(args: &RunArgs) -> Result<Option<TargetOverride>, String> {
-    let token = match (&args.token_env, &args.token) {
-        (Some(var), _) => {
-            Some(std::env::var(var).map_err(|_| format!("--token-env: environment variable `{var}` is not set"))?)
-        }
-        (None, Some(t)) => Some(t.clone()),
-        (None, None) => None,
-    };
-    let credentials = token.map(|t| match &args.auth_header {
-        Some(name) => Credentials::Header { name: name.clone(), value: t },
-        None => Credentials::Bearer(t),
-    });
-    match &args.target {
-        None if credentials.is_some() => {
-            Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
-        }
-        None => Ok(None),
-        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
-            Err(format!("--target `{url}` must start with http:// or https://"))
-        }
-        Some(url) if url.ends_with('/') => {
-            Err("remove the trailing `/` from --target: JumpCloud appends `/Users` and `/Groups` itself".into())
-        }
-        Some(url) => Ok(Some(TargetOverride { base_url: url.clone(), credentials })),
-    }
-}
-
 fn report(args: &ReportArgs) -> i32 {
     let result = (|| -> anyhow::Result<()> {
         let dirs = crate::report::find_run_dirs(&args.path)?;
@@ -497,7 +401,7 @@ fn report(args: &ReportArgs) -> i32 {
 
 /// On SIGINT or SIGTERM: stop sending, let in-flight requests finish, record
 /// `run_finished` and render the outputs. A second signal exits at once.
-async fn cancel_on_signal(cancel: engine::Cancel) {
+pub(crate) async fn cancel_on_signal(cancel: engine::Cancel) {
     crate::server::shutdown_signal().await;
     eprintln!("jcsim: interrupted; finishing in-flight requests and writing the records (again to quit at once)");
     cancel.cancel();

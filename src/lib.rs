@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod cmd;
 pub mod directory;
 pub mod engine;
 pub mod healthcheck;

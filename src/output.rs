@@ -31,6 +31,19 @@ pub struct JsonReport {
     pub skipped: Vec<Skipped>,
     /// Scenarios that could not be loaded or run.
     pub errors: Vec<ErrorEntry>,
+    /// Scenario counts of the whole run.
+    pub totals: Totals,
+}
+
+/// The closing line's numbers.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Totals {
+    pub scenarios: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub exchanges: u64,
+    pub duration_ms: u64,
 }
 
 /// A scenario that was not run.
@@ -86,12 +99,44 @@ impl<W: Write> RunOutput<W> {
             self.print(&line)?;
         }
         self.report.skipped.push(Skipped { scenario: s.name.clone(), file: s.source.file.clone(), reason });
+        self.report.totals.skipped += 1;
         Ok(())
+    }
+
+    /// A note on stderr that is not tied to a scenario (preflight warnings).
+    pub fn note(&mut self, message: &str) {
+        self.progress.suspend(|| eprintln!("{message}"));
+    }
+
+    /// After several scenarios: `N scenarios: P passed, F failed, S skipped · X exchanges · T s`.
+    pub fn closing(&mut self, elapsed: std::time::Duration) -> std::io::Result<()> {
+        let t = &mut self.report.totals;
+        t.scenarios = t.passed + t.failed + t.skipped;
+        t.duration_ms = elapsed.as_millis() as u64;
+        if self.format != Format::Human || t.scenarios < 2 {
+            return Ok(());
+        }
+        let line = format!(
+            "{} scenarios: {} passed, {} failed, {} skipped · {} exchanges · {:.1} s\n",
+            t.scenarios,
+            t.passed,
+            t.failed,
+            t.skipped,
+            t.exchanges,
+            elapsed.as_secs_f64()
+        );
+        self.print(&line)
     }
 
     /// A scenario ran to completion.
     pub fn finished(&mut self, summary: &RunSummary) -> std::io::Result<()> {
         self.progress.done();
+        if summary.exit_code() == crate::engine::exit::PASS {
+            self.report.totals.passed += 1;
+        } else {
+            self.report.totals.failed += 1;
+        }
+        self.report.totals.exchanges += summary.exchanges;
         match self.format {
             Format::Human => {
                 let mut text = Vec::new();
@@ -109,6 +154,9 @@ impl<W: Write> RunOutput<W> {
     /// message goes to stderr as is in every format, and into the JSON document.
     pub fn error(&mut self, file: Option<&str>, message: &str) {
         self.progress.done();
+        if file.is_some() {
+            self.report.totals.failed += 1;
+        }
         self.progress.suspend(|| eprintln!("{message}"));
         self.report.errors.push(ErrorEntry { file: file.map(str::to_string), message: message.to_string() });
     }

@@ -61,6 +61,17 @@ pub struct ClientConfig {
     pub max_retries: u32,
     pub backoff: Duration,
     pub max_retry_after: Duration,
+    /// How the SP's certificate is checked.
+    pub tls: Tls,
+}
+
+/// TLS trust beyond the platform's roots: `--cacert` and `--insecure`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tls {
+    /// Extra trusted roots (PEM, one or more certificates), e.g. a private CA.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Accept any certificate (recorded in the run and shown in the report).
+    pub insecure: bool,
 }
 
 /// A request relative to the base URL.
@@ -182,9 +193,19 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             // jcsim retries itself, recording each attempt; reqwest's own
             // protocol-level retry would hide attempts (and copies every request).
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .build()
-            .map_err(|e| ClientError::Build(e.to_string()))?;
+            .retry(reqwest::retry::never().max_retries_per_request(0));
+        let mut http = http.danger_accept_invalid_certs(cfg.tls.insecure);
+        if let Some(pem) = &cfg.tls.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError::Build(format!("--cacert: not a PEM certificate: {e}")))?;
+            if certs.is_empty() {
+                return Err(ClientError::Build("--cacert: the file holds no PEM certificate".into()));
+            }
+            for c in certs {
+                http = http.add_root_certificate(c);
+            }
+        }
+        let http = http.build().map_err(|e| ClientError::Build(e.to_string()))?;
         Ok(Client { http, cfg })
     }
 
@@ -515,6 +536,7 @@ mod tests {
             max_retries: 0,
             backoff: Duration::ZERO,
             max_retry_after: Duration::ZERO,
+            tls: Default::default(),
         })
         .unwrap();
         let get = |p: &str, raw_when_large: bool| OutRequest {

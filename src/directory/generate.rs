@@ -7,6 +7,7 @@
 //! in memory: a user is rebuilt when it is read (see `Users`). The only state
 //! kept per user is the suffix of a username that clashed with an earlier one.
 
+use crate::scenario::namespace::Tag;
 use super::{Address, JcId, Text, User, UserState, splitmix64};
 use compact_str::format_compact;
 use fake::Fake;
@@ -46,6 +47,8 @@ pub(super) struct Batch {
     counter0: u32,
     /// Index → the numeric suffix its username needed to be unique.
     suffixes: HashMap<u32, u32>,
+    /// The run's namespace tag, appended to every username and email.
+    tag: Option<Tag>,
 }
 
 /// The largest block: ids count in 24 bits.
@@ -73,6 +76,7 @@ impl Batch {
             id_prefix: format_compact!("{time:08x}{random:010x}"),
             counter0,
             suffixes: HashMap::new(),
+            tag: None,
         };
         // Names are compared by a 64-bit hash: a false clash only adds a suffix.
         let mut used: HashSet<u64> = taken.into_iter().map(name_hash).collect();
@@ -86,6 +90,12 @@ impl Batch {
             }
         }
         batch
+    }
+
+    /// Tag every username and email of the batch (run isolation).
+    pub(super) fn with_tag(mut self, tag: Option<Tag>) -> Batch {
+        self.tag = tag;
+        self
     }
 
     pub(super) fn len(&self) -> usize {
@@ -123,6 +133,7 @@ impl Batch {
         }
     }
 
+    /// The unique name of user `i`, before any tag.
     fn finish_name(&self, i: usize, base: String) -> String {
         match self.suffixes.get(&(i as u32)) {
             Some(n) => format!("{base}{n}"),
@@ -130,10 +141,17 @@ impl Batch {
         }
     }
 
+    fn tagged_username(&self, name: String) -> String {
+        match &self.tag {
+            Some(t) => t.username(&name),
+            None => name,
+        }
+    }
+
     /// The username of user `i`, without building the rest of the user.
     pub(super) fn username(&self, i: usize) -> String {
         let (first, last) = Batch::names(&mut self.rng(i), i);
-        self.finish_name(i, base_name(&first, &last))
+        self.tagged_username(self.finish_name(i, base_name(&first, &last)))
     }
 
     /// User `i`, as generated.
@@ -144,10 +162,15 @@ impl Batch {
         // Every fifth user has a plus-addressed email, as many admins use for tests.
         let plus = if i % 5 == 2 { "+jc" } else { "" };
         let domain = &self.domain;
+        let email = match &self.tag {
+            Some(t) => t.email(&format!("{username}{plus}@{domain}")).into(),
+            None => format_compact!("{username}{plus}@{domain}"),
+        };
+        let username = self.tagged_username(username);
         let idx = rng.random_range(0..DEPARTMENTS.len());
         User {
             id: self.id(i),
-            email: format_compact!("{username}{plus}@{domain}"),
+            email,
             displayname: format_compact!("{first} {last}"),
             firstname: first.into(),
             lastname: last.into(),

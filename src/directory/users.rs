@@ -3,6 +3,7 @@
 //! of 100,000 generated users costs a few bytes per user. A user that is
 //! created, or changed after generation, is stored whole.
 
+use crate::scenario::namespace::Tag;
 use super::generate::Batch;
 use super::{JcId, User, UserState};
 use std::borrow::Cow;
@@ -139,10 +140,17 @@ impl Users {
 
     /// Append a block of `n` generated users in `state`, whose usernames avoid
     /// every current one. Returns their positions.
-    pub fn generate(&mut self, seed: u64, n: usize, domain: &str, state: UserState) -> std::ops::Range<usize> {
+    pub fn generate(
+        &mut self,
+        seed: u64,
+        n: usize,
+        domain: &str,
+        state: UserState,
+        tag: Option<&Tag>,
+    ) -> std::ops::Range<usize> {
         let batch = {
             let taken: Vec<Cow<'_, str>> = self.usernames().collect();
-            Batch::new(seed, n, domain, state, taken.iter().map(|s| s.as_ref()))
+            Batch::new(seed, n, domain, state, taken.iter().map(|s| s.as_ref())).with_tag(tag.cloned())
         };
         let (b, first, len) = (self.batches.len() as u32, self.slots.len(), batch.len());
         self.slots.extend((0..len as u32).map(|i| Slot::Gen(b, i)));
@@ -234,7 +242,7 @@ mod tests {
     fn generated_users_are_read_found_changed_and_removed() {
         let mut users = Users::default();
         users.push(user("alice"));
-        let range = users.generate(7, 100, "x.test", UserState::Staged);
+        let range = users.generate(7, 100, "x.test", UserState::Staged, None);
         assert_eq!(range, 1..101);
         assert_eq!(users.len(), 101);
         let u = users.at(40).unwrap().into_owned();
@@ -262,8 +270,8 @@ mod tests {
     #[test]
     fn a_second_batch_avoids_the_first_batchs_names() {
         let mut users = Users::default();
-        users.generate(1, 500, "x.test", UserState::Activated);
-        users.generate(1, 500, "x.test", UserState::Activated);
+        users.generate(1, 500, "x.test", UserState::Activated, None);
+        users.generate(1, 500, "x.test", UserState::Activated, None);
         let names: std::collections::HashSet<_> = users.usernames().collect();
         assert_eq!(names.len(), 1000);
     }
@@ -271,7 +279,7 @@ mod tests {
     #[test]
     fn persisted_as_a_list_of_users() {
         let mut users = Users::default();
-        users.generate(3, 5, "x.test", UserState::Activated);
+        users.generate(3, 5, "x.test", UserState::Activated, None);
         users.push(user("bob"));
         let text = serde_json::to_string(&users).unwrap();
         let back: Users = serde_json::from_str(&text).unwrap();

@@ -118,6 +118,7 @@ impl Recording<'_> {
                 start_ms: started.saturating_duration_since(self.run_start).as_millis() as u64,
                 duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             },
+            expects_refusal: false,
         };
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         log.exchanges += 1;

@@ -4,9 +4,11 @@
 
 mod inbound;
 mod plan;
+pub mod preflight;
 mod session;
 mod steps;
 mod summary;
+pub mod sweep;
 mod target;
 mod transport;
 
@@ -15,14 +17,19 @@ pub use plan::{PlannedRequest, preview};
 pub use session::Session;
 pub use steps::Policy;
 pub use summary::{RunSummary, StepSummary, print_summary};
-pub use target::{ResolvedTarget, TargetOverride};
-pub use transport::{Cancel, Recording, StepLog};
+pub use target::{ResolvedTarget, TargetOverride, credentials as scenario_credentials};
+
+/// `url` as a Base URL (`--target`), or why not.
+pub fn check_base_url(url: &str) -> Result<String, crate::scim::base_url::BaseUrlError> {
+    crate::scim::base_url::check("--target", url).map(|()| url.to_string())
+}
+pub use transport::{Cancel, Ledger, Recording, StepLog};
 
 use crate::client::{Client, ClientConfig};
 use crate::directory::Directory;
 use crate::provision::{Behaviour, Provisioner};
 use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
-use crate::scenario::Scenario;
+use crate::scenario::{Action, Scenario};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
@@ -51,6 +58,42 @@ pub struct RunOptions {
     pub verify_each: bool,
     /// Set by a signal handler to stop the run cleanly.
     pub cancel: Cancel,
+    /// How names are tagged at an external SP (the embedded SP starts empty
+    /// for every run and never needs it).
+    pub namespace: Namespace,
+    /// Delete what the run created at an external SP when it ends.
+    pub cleanup: bool,
+}
+
+/// `--namespace`: the tag carried by every name a run creates at an external SP.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Namespace {
+    /// Names as written (the library default; golden tests rely on it).
+    #[default]
+    None,
+    /// A fresh random tag per scenario run (`jcsim run`'s default for external targets).
+    Auto,
+    /// This tag for every scenario.
+    Fixed(crate::scenario::namespace::Tag),
+}
+
+impl Namespace {
+    /// `auto`, `none` or a tag.
+    pub fn parse(s: &str) -> Result<Namespace, String> {
+        match s {
+            "auto" => Ok(Namespace::Auto),
+            "none" => Ok(Namespace::None),
+            tag => crate::scenario::namespace::Tag::parse(tag).map(Namespace::Fixed),
+        }
+    }
+
+    fn tag(&self) -> Option<crate::scenario::namespace::Tag> {
+        match self {
+            Namespace::None => None,
+            Namespace::Auto => Some(crate::scenario::namespace::Tag::random()),
+            Namespace::Fixed(t) => Some(t.clone()),
+        }
+    }
 }
 
 /// Errors that prevent a run from producing results.
@@ -70,6 +113,16 @@ pub enum EngineError {
 pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunSummary, EngineError> {
     let seed = opts.seed.or(scenario.seed).unwrap_or(1);
     let target = target::resolve(scenario, opts.target.as_ref(), seed).await?;
+    let external = target.kind == "external";
+    // Isolation: tag every created name, so runs never meet each other's leftovers.
+    let tagged;
+    let scenario = match opts.namespace.tag().filter(|_| external) {
+        Some(tag) => {
+            tagged = crate::scenario::namespace::apply(scenario, &tag);
+            &tagged
+        }
+        None => scenario,
+    };
     let run_id = run_id(scenario);
     let run_dir = opts.out_dir.join(&run_id);
     let mut redactor = Redactor::new();
@@ -102,39 +155,18 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
         behaviour: behaviour.describe(),
         steps: scenario.steps.len(),
+        namespace: scenario.namespace.clone(),
+        insecure: target.tls.insecure,
     }))?;
 
     let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
-    let mut stop_reason = None;
-    for step in &scenario.steps {
-        if opts.cancel.is_cancelled() {
-            stop_reason =
-                Some("interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent".to_string());
-            summary.interrupted = true;
-            break;
-        }
-        let (result, log) = session.step(step).await?;
-        let failed = result.verdict == Verdict::Fail;
-        summary.steps.push(result);
-        if opts.cancel.is_cancelled() {
-            stop_reason =
-                Some("interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent".to_string());
-            summary.interrupted = true;
-            break;
-        }
-        if failed && log.connect_failed && !session.any_response {
-            stop_reason = Some(format!("the target {} could not be reached", target.base_url));
-            summary.unreachable = true;
-            break;
-        }
-        if failed && opts.fail_fast {
-            stop_reason = Some("--fail-fast: stopped after the first failed step".to_string());
-            break;
-        }
+    let outcome = run_steps(scenario, &mut session, opts, &target.base_url, &mut summary).await?;
+    summary.stop_reason = outcome.stop_reason.clone();
+    if external && opts.cleanup && !session.ledger().is_empty() {
+        summary.cleanup = Some(session.cleanup().await?);
     }
     summary.exchanges = session.recorder().exchanges();
     summary.duration = session.started().elapsed();
-    summary.stop_reason = stop_reason.clone();
     let all_checks: Vec<_> = summary.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
     summary.fixes = crate::check::fix_summary(&all_checks);
     let exit_code = summary.exit_code();
@@ -142,10 +174,11 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         verdict: if exit_code == exit::PASS { Verdict::Pass } else { Verdict::Fail },
         steps_passed: summary.passed(),
         steps_failed: summary.failed(),
+        steps_skipped: summary.skipped(),
         exchanges: summary.exchanges,
         duration_ms: ms(summary.duration),
-        stopped_early: stop_reason.is_some(),
-        stop_reason,
+        stopped_early: outcome.stop_reason.is_some(),
+        stop_reason: outcome.stop_reason,
         exit_code,
         interrupted: summary.interrupted,
     }))?;
@@ -156,9 +189,65 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     Ok(summary)
 }
 
+struct StepsOutcome {
+    stop_reason: Option<String>,
+}
+
+/// Run every step. A step whose premise an earlier failure removed is
+/// recorded as skipped, with the reason, never as passed:
+/// - after a failed `test_connection` or `activate`, the integration is not
+///   active and JumpCloud sends nothing, until the admin tests or activates again;
+/// - after the target proved unreachable, after `--fail-fast` stopped the
+///   run, or after an interrupt, every remaining step.
+async fn run_steps(
+    scenario: &Scenario,
+    session: &mut Session,
+    opts: &RunOptions,
+    base_url: &str,
+    summary: &mut RunSummary,
+) -> Result<StepsOutcome, EngineError> {
+    const INTERRUPTED: &str = "interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent";
+    let mut stop_reason: Option<String> = None;
+    let mut inactive: Option<String> = None;
+    for step in &scenario.steps {
+        if stop_reason.is_none() && opts.cancel.is_cancelled() {
+            stop_reason = Some(INTERRUPTED.to_string());
+            summary.interrupted = true;
+        }
+        if let Some(reason) = &stop_reason {
+            summary.steps.push(session.skip(step, &format!("not run: {reason}"))?);
+            continue;
+        }
+        let retries_setup = matches!(step.action, Action::TestConnection | Action::Activate { .. });
+        if let (Some(reason), false) = (&inactive, retries_setup) {
+            summary.steps.push(session.skip(step, reason)?);
+            continue;
+        }
+        let (result, log) = session.step(step).await?;
+        let (failed, number, title) = (result.verdict == Verdict::Fail, result.index + 1, result.title.clone());
+        summary.steps.push(result);
+        if opts.cancel.is_cancelled() {
+            stop_reason = Some(INTERRUPTED.to_string());
+            summary.interrupted = true;
+        } else if failed && log.connect_failed && !session.any_response {
+            stop_reason = Some(format!("the target {base_url} could not be reached"));
+            summary.unreachable = true;
+        } else if failed && opts.fail_fast {
+            stop_reason = Some("--fail-fast: stopped after the first failed step".to_string());
+        } else if retries_setup {
+            inactive = failed.then(|| {
+                format!(
+                    "step {number} `{title}` failed, so the integration is not active and JumpCloud sends nothing for this action"
+                )
+            });
+        }
+    }
+    Ok(StepsOutcome { stop_reason })
+}
+
 /// Client settings for a target under a behaviour.
 pub fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
-    client_config_for(b, &target.base_url, target.credentials.clone())
+    ClientConfig { tls: target.tls.clone(), ..client_config_for(b, &target.base_url, target.credentials.clone()) }
 }
 
 /// Client settings for a base URL and credentials under a behaviour (the
@@ -177,6 +266,7 @@ pub fn client_config_for(
         max_retries: b.max_retries,
         backoff: Duration::from_millis(b.retry_backoff_ms),
         max_retry_after: Duration::from_secs(b.max_retry_after_s),
+        tls: crate::client::Tls::default(),
     }
 }
 

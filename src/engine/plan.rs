@@ -88,6 +88,7 @@ mod tests {
             max_retries: 0,
             backoff: Duration::ZERO,
             max_retry_after: Duration::ZERO,
+            tls: Default::default(),
         })
         .unwrap();
         let dir = Directory::from_scenario(&s, 1).unwrap();

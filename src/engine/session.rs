@@ -5,7 +5,7 @@
 use super::EngineError;
 use super::steps::{Policy, run_step};
 use super::summary::StepSummary;
-use super::transport::{Cancel, Pacer, Recording, StepLog};
+use super::transport::{Cancel, Ledger, Pacer, Recording, StepLog};
 use crate::check::InspectOptions;
 use crate::client::Client;
 use crate::directory::Directory;
@@ -31,6 +31,8 @@ pub struct Session {
     /// SCIM root of JumpCloud's own API as identity sources see it (recorded
     /// in `inbound` exchanges); `jcsim serve` sets its own URL.
     pub inbound_base: String,
+    /// What this session created at the SP and has not deleted.
+    ledger: std::sync::Mutex<Ledger>,
 }
 
 impl Session {
@@ -47,6 +49,7 @@ impl Session {
             pacer: Pacer::new(0.0),
             cancel: Cancel::default(),
             inbound_base: super::inbound::IN_PROCESS_BASE.to_string(),
+            ledger: Default::default(),
         }
     }
 
@@ -66,6 +69,45 @@ impl Session {
 
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
+    }
+
+    /// What this session created at the SP and has not deleted since.
+    pub fn ledger(&self) -> Ledger {
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Record a step that is not run, and why.
+    pub fn skip(&mut self, step: &Step, reason: &str) -> Result<StepSummary, EngineError> {
+        let index = self.next_step;
+        self.next_step += 1;
+        super::steps::skip_step(index, step, reason, &self.recorder, self.started)
+    }
+
+    /// The cleanup phase: delete, groups first, every user and group this
+    /// session created at the SP. Recorded like a step (phase `cleanup`) and
+    /// never judged: a failed delete is a note. Runs even after Ctrl-C (the
+    /// cancel flag is not consulted); a second Ctrl-C exits at once.
+    pub async fn cleanup(&mut self) -> Result<StepSummary, EngineError> {
+        let index = self.next_step;
+        self.next_step += 1;
+        let ledger = self.ledger();
+        let not_cancelled = Cancel::default();
+        let unpaced = Pacer::new(0.0);
+        let ctx = Recording {
+            client: &self.client,
+            recorder: &self.recorder,
+            run_start: self.started,
+            step: index,
+            line: 0,
+            inspect: InspectOptions { slow_ms: self.prov.behaviour.slow_response_ms as f64 },
+            pacer: &unpaced,
+            cancel: &not_cancelled,
+            log: Default::default(),
+            inbound_base: &self.inbound_base,
+            track_touched: false,
+            ledger: &self.ledger,
+        };
+        super::steps::cleanup_step(index, &ledger, &ctx, self.started).await
     }
 
     /// When the session started.
@@ -98,6 +140,7 @@ impl Session {
             log: Default::default(),
             inbound_base: &self.inbound_base,
             track_touched: self.policy.verify_each,
+            ledger: &self.ledger,
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();

@@ -7,7 +7,8 @@ use super::{EngineError, ms};
 use crate::client::{AuthMode, OutRequest};
 use crate::directory::{Directory, UserState};
 use crate::provision::{Finding, Provisioner, Scope, Severity, Transport};
-use crate::record::{Check, Event, StepFinished, StepStarted, Verdict};
+use crate::provision::{Insight, Method, ScimOp};
+use crate::record::{Check, Event, Phase, StepFinished, StepStarted, Verdict};
 use crate::scenario::{Action, Expect, Outcome, Step};
 use std::time::Instant;
 
@@ -31,6 +32,7 @@ pub(super) async fn run_step(
             line: step.line,
             col: step.col,
             at_ms: started.saturating_duration_since(run_start).as_millis() as u64,
+            phase: None,
         }),
     )?;
 
@@ -93,6 +95,106 @@ pub(super) async fn run_step(
         verdict: judged.verdict,
         reason: judged.reason,
         checks: judged.checks,
+        exchanges: log.exchanges,
+        duration,
+    })
+}
+
+/// Record a step that is not run: started and finished at once, verdict
+/// `skip`, with the reason.
+pub(super) fn skip_step(
+    index: usize,
+    step: &Step,
+    reason: &str,
+    recorder: &crate::record::Recorder,
+    run_start: Instant,
+) -> Result<StepSummary, EngineError> {
+    let title = recorder.redactor().text(&step.action.title());
+    let at_ms = run_start.elapsed().as_millis() as u64;
+    let rec = |ev| recorder.record_redacted(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e });
+    rec(Event::StepStarted(StepStarted {
+        step: index,
+        action: step.action.name().to_string(),
+        title: title.clone(),
+        line: step.line,
+        col: step.col,
+        at_ms,
+        phase: None,
+    }))?;
+    rec(Event::StepFinished(StepFinished {
+        step: index,
+        verdict: Verdict::Skip,
+        duration_ms: 0.0,
+        reason: Some(reason.to_string()),
+    }))?;
+    Ok(StepSummary {
+        index,
+        title,
+        line: step.line,
+        verdict: Verdict::Skip,
+        reason: Some(reason.to_string()),
+        checks: Vec::new(),
+        exchanges: 0,
+        duration: std::time::Duration::ZERO,
+    })
+}
+
+/// The cleanup phase: DELETE every group, then every user, in `ledger`.
+/// Never judged: its verdict is `info`, and a delete that fails is a note.
+pub(super) async fn cleanup_step(
+    index: usize,
+    ledger: &super::transport::Ledger,
+    ctx: &Recording<'_>,
+    run_start: Instant,
+) -> Result<StepSummary, EngineError> {
+    let started = Instant::now();
+    let title = format!("cleanup: {} user(s), {} group(s) this run created", ledger.users.len(), ledger.groups.len());
+    record(
+        ctx,
+        Event::StepStarted(StepStarted {
+            step: index,
+            action: "cleanup".to_string(),
+            title: title.clone(),
+            line: 0,
+            col: 0,
+            at_ms: started.saturating_duration_since(run_start).as_millis() as u64,
+            phase: Some(Phase::Cleanup),
+        }),
+    )?;
+    let targets = ledger.groups.iter().map(|id| ("Groups", "group", id)).chain(ledger.users.iter().map(|id| ("Users", "user", id)));
+    let mut left = Vec::new();
+    for (collection, what, id) in targets {
+        let op = ScimOp::new(Insight::Cleanup, Method::Delete, format!("/{collection}/{id}"), format!("cleanup: delete {what} {id}"));
+        match ctx.send(op).await {
+            Ok(r) if r.is_success() || r.status == 404 => {}
+            Ok(r) => left.push(format!("{what} {id} (HTTP {})", r.status)),
+            Err(f) => left.push(format!("{what} {id} ({})", f.message)),
+        }
+    }
+    let message = if left.is_empty() {
+        format!("removed {} user(s) and {} group(s) this run created", ledger.users.len(), ledger.groups.len())
+    } else {
+        format!("could not remove {}: delete them by hand or run `jcsim cleanup`", left.join(", "))
+    };
+    let check = Check { verdict: Verdict::Info, ..simple(index, "cleanup", true, message.clone()) };
+    // Keep the redacted form, as the terminal summary prints it.
+    let check = match record(ctx, Event::Check(check.clone()))? {
+        Event::Check(c) => c,
+        _ => check,
+    };
+    let duration = started.elapsed();
+    record(
+        ctx,
+        Event::StepFinished(StepFinished { step: index, verdict: Verdict::Info, duration_ms: ms(duration), reason: None }),
+    )?;
+    let log = ctx.log();
+    Ok(StepSummary {
+        index,
+        title,
+        line: 0,
+        verdict: Verdict::Info,
+        reason: None,
+        checks: vec![check],
         exchanges: log.exchanges,
         duration,
     })

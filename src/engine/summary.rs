@@ -45,6 +45,9 @@ pub struct RunSummary {
     pub total_steps: usize,
     /// Findings grouped by root cause, most important first.
     pub fixes: Vec<crate::check::Fix>,
+    /// The cleanup phase, when the run removed what it created at the SP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<StepSummary>,
 }
 
 fn as_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -68,6 +71,7 @@ impl RunSummary {
             stop_reason: None,
             total_steps: s.steps.len(),
             fixes: Vec::new(),
+            cleanup: None,
         }
     }
 
@@ -77,6 +81,13 @@ impl RunSummary {
 
     pub fn failed(&self) -> usize {
         self.steps.iter().filter(|s| s.verdict == Verdict::Fail).count()
+    }
+
+    /// Steps not run (an earlier failure made them meaningless), and steps
+    /// never reached.
+    pub fn skipped(&self) -> usize {
+        self.steps.iter().filter(|s| s.verdict == Verdict::Skip).count()
+            + self.total_steps.saturating_sub(self.steps.len())
     }
 
     /// 0 all passed, 1 a step failed, 3 the target was unreachable.
@@ -99,29 +110,44 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         Verdict::Pass => "✓",
         Verdict::Fail => "✗",
         Verdict::Warn => "!",
+        Verdict::Skip => "-",
+        Verdict::Info => "i",
     };
     if !quiet {
         writeln!(out, "▶ {} ({}) → {} [{}]", s.scenario, s.file, s.target, s.target_kind)?;
     }
-    for step in &s.steps {
-        if quiet && step.verdict == Verdict::Pass {
+    let mut last_skip_reason: Option<&str> = None;
+    for step in s.steps.iter().chain(s.cleanup.as_ref()) {
+        if quiet && step.verdict != Verdict::Fail {
             continue;
         }
         if quiet {
             writeln!(out, "✗ {} › step {} `{}` (line {})", s.scenario, step.index + 1, step.title, step.line)?;
+        } else if step.verdict == Verdict::Skip {
+            writeln!(out, "  {} {:>2}. {:<48} skipped", mark(step.verdict), step.index + 1, step.title)?;
+            // The reason once for a run of steps skipped for the same reason.
+            if step.reason.as_deref() != last_skip_reason {
+                if let Some(r) = &step.reason {
+                    writeln!(out, "         {r}")?;
+                }
+                last_skip_reason = step.reason.as_deref();
+            }
+            continue;
         } else {
             let n = step.exchanges;
+            let label = if step.verdict == Verdict::Info { "  ·".to_string() } else { format!("{:>2}.", step.index + 1) };
             writeln!(
                 out,
-                "  {} {:>2}. {:<48} {:>3} exchange{} {:>8.1} ms",
+                "  {} {} {:<48} {:>3} exchange{} {:>8.1} ms",
                 mark(step.verdict),
-                step.index + 1,
+                label,
                 step.title,
                 n,
                 if n == 1 { " " } else { "s" },
                 super::ms(step.duration)
             )?;
         }
+        last_skip_reason = None;
         for c in step.checks.iter().filter(|c| c.verdict != Verdict::Pass) {
             writeln!(out, "       {} {}: {}", mark(c.verdict), c.id, c.message)?;
             if let Some(a) = &c.admin_sees {
@@ -132,15 +158,14 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
             }
         }
     }
-    let skipped = s.total_steps.saturating_sub(s.steps.len());
     let status = match s.exit_code() {
         0 => "PASS",
         3 => "UNREACHABLE",
         _ => "FAIL",
     };
     let mut line = format!("{status} {}: {} passed, {} failed", s.scenario, s.passed(), s.failed());
-    if skipped > 0 {
-        line.push_str(&format!(", {skipped} not run"));
+    if s.skipped() > 0 {
+        line.push_str(&format!(", {} skipped", s.skipped()));
     }
     line.push_str(&format!(
         " · {} exchanges · {:.2}s · {}",

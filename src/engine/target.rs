@@ -2,7 +2,7 @@
 //! embedded SP started in-process on a loopback port.
 
 use super::EngineError;
-use crate::client::Credentials;
+use crate::client::{Credentials, Tls};
 use crate::scenario::{Auth, Scenario};
 use crate::server::sp::{self, Quirk, RunningSp, SpConfig};
 
@@ -11,6 +11,8 @@ use crate::server::sp::{self, Quirk, RunningSp, SpConfig};
 pub struct TargetOverride {
     pub base_url: String,
     pub credentials: Option<Credentials>,
+    /// `--cacert` and `--insecure`.
+    pub tls: Tls,
 }
 
 /// The SP of one run.
@@ -20,6 +22,8 @@ pub struct ResolvedTarget {
     /// `embedded` or `external`.
     pub kind: &'static str,
     pub quirks: Vec<String>,
+    /// How the SP's certificate is checked.
+    pub tls: Tls,
     embedded: Option<RunningSp>,
 }
 
@@ -45,6 +49,7 @@ pub(super) async fn resolve(
             credentials: o.credentials.clone().or(scenario_creds),
             kind: "external",
             quirks: Vec::new(),
+            tls: o.tls.clone(),
             embedded: None,
         });
     }
@@ -54,6 +59,7 @@ pub(super) async fn resolve(
             credentials: scenario_creds,
             kind: "external",
             quirks: Vec::new(),
+            tls: Tls::default(),
             embedded: None,
         });
     }
@@ -71,6 +77,7 @@ pub(super) async fn resolve(
         credentials: Some(Credentials::Bearer(token)),
         kind: "embedded",
         quirks: names,
+        tls: Tls::default(),
         embedded: Some(running),
     })
 }
@@ -82,7 +89,7 @@ fn embedded_token() -> String {
     format!("jcsim-{:032x}", rng.random::<u128>())
 }
 
-fn credentials(a: &Auth) -> Option<Credentials> {
+pub fn credentials(a: &Auth) -> Option<Credentials> {
     match (&a.bearer, &a.header, &a.value) {
         (Some(t), _, _) => Some(Credentials::Bearer(t.clone())),
         (None, Some(name), Some(value)) => Some(Credentials::Header { name: name.clone(), value: value.clone() }),

@@ -29,6 +29,57 @@ pub struct Recording<'a> {
     pub inbound_base: &'a str,
     /// Note the users and groups each write reaches (`--verify-each` reads them back).
     pub track_touched: bool,
+    /// What the run created at the SP and has not deleted (cleanup removes it).
+    pub ledger: &'a Mutex<Ledger>,
+}
+
+/// The users and groups a run created at the SP (a 2xx answer to a POST with
+/// an id) and has not deleted since (a 2xx or 404 answer to their DELETE), in
+/// creation order. Cleanup deletes exactly these, never anything the run did
+/// not create.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Ledger {
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+impl Ledger {
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.groups.is_empty()
+    }
+
+    /// Note what an exchange created or deleted.
+    fn note(&mut self, x: &Exchange) {
+        let Some(status) = x.response.as_ref().map(|r| r.status) else { return };
+        let path = x.request.url.split('?').next().unwrap_or("");
+        let mut parts = path.rsplit('/');
+        let (last, prev) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        match x.request.method.as_str() {
+            "POST" if (200..300).contains(&status) => {
+                let id = x.response.as_ref().and_then(|r| r.body.as_ref()).and_then(|b| b.get("id"));
+                let Some(id) = id.map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_string)) else {
+                    return;
+                };
+                let list = match last {
+                    "Users" => &mut self.users,
+                    "Groups" => &mut self.groups,
+                    _ => return,
+                };
+                if !list.contains(&id) {
+                    list.push(id);
+                }
+            }
+            "DELETE" if (200..300).contains(&status) || status == 404 => {
+                let list = match prev {
+                    "Users" => &mut self.users,
+                    "Groups" => &mut self.groups,
+                    _ => return,
+                };
+                list.retain(|x| x != last);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Facts about the exchanges of one step.
@@ -59,10 +110,10 @@ impl Recording<'_> {
         event: &str,
         label: &str,
     ) -> Result<crate::client::Answer, crate::client::NoAnswer> {
-        self.client.send(req, |a| self.record(a, event, label)).await
+        self.client.send(req, |a| self.record(a, event, label, false)).await
     }
 
-    fn record(&self, a: Attempt, event: &str, label: &str) -> Recorded {
+    fn record(&self, a: Attempt, event: &str, label: &str, expects_refusal: bool) -> Recorded {
         let id = self.recorder.next_exchange_id();
         let start_ms = a.started.saturating_duration_since(self.run_start).as_millis() as u64;
         {
@@ -89,7 +140,9 @@ impl Recording<'_> {
             response: a.response,
             error: a.error,
             timing: Timing { start_ms, duration_ms: a.duration.as_secs_f64() * 1000.0 },
+            expects_refusal,
         };
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
         let findings = inspect(&ex, self.inspect);
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
@@ -207,7 +260,8 @@ impl Transport for Recording<'_> {
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
             raw_when_large: op.raw_when_large,
         };
-        match self.request(req, op.insight.name(), &op.label).await {
+        let (event, label, refusal) = (op.insight.name(), op.label.as_str(), op.expects_refusal);
+        match self.client.send(req, |a| self.record(a, event, label, refusal)).await {
             Ok(a) => Ok(Reply { status: a.status, body: a.body, raw: a.raw, exchange: a.exchange }),
             Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
         }

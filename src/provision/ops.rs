@@ -26,6 +26,8 @@ pub enum Insight {
     Probe,
     /// A raw `request` step.
     Raw,
+    /// jcsim's cleanup of what a run created at an external SP.
+    Cleanup,
 }
 
 impl Insight {
@@ -45,6 +47,7 @@ impl Insight {
             Insight::Verify => "jcsim_verify",
             Insight::Probe => "jcsim_probe",
             Insight::Raw => "jcsim_request",
+            Insight::Cleanup => "jcsim_cleanup",
         }
     }
 }
@@ -89,6 +92,9 @@ pub struct ScimOp {
     /// the model to read with a typed parser, not as a value (a group of
     /// 100,000 members is ~70 MB as values).
     pub raw_when_large: bool,
+    /// The request is meant to be refused (a probe, a read of something
+    /// deleted): a 4xx answer is recorded as expected, not as a failure.
+    pub expects_refusal: bool,
 }
 
 impl ScimOp {
@@ -102,7 +108,14 @@ impl ScimOp {
             body: None,
             wrong_credentials: false,
             raw_when_large: false,
+            expects_refusal: false,
         }
+    }
+
+    /// See [`ScimOp::expects_refusal`].
+    pub fn expects_refusal(mut self) -> Self {
+        self.expects_refusal = true;
+        self
     }
 
     /// See [`ScimOp::raw_when_large`].
@@ -114,6 +127,7 @@ impl ScimOp {
     /// Send a wrong token (the `auth-401` probe).
     pub fn wrong_credentials(mut self) -> Self {
         self.wrong_credentials = true;
+        self.expects_refusal = true;
         self
     }
 

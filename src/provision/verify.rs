@@ -329,7 +329,7 @@ fn not_a_resource(label: &str, exchange: u64) -> Finding {
 }
 
 async fn gone<T: Transport>(t: &T, path: &str, what: &str, out: &mut Vec<Finding>) {
-    let op = ScimOp::new(Insight::Verify, Method::Get, path, format!("check {what} is gone"));
+    let op = ScimOp::new(Insight::Verify, Method::Get, path, format!("check {what} is gone")).expects_refusal();
     match t.send(op).await {
         Ok(r) if r.status == 404 => {}
         Ok(r) => out.push(

@@ -42,6 +42,13 @@ pub struct RunStarted {
     pub behaviour: Vec<(String, String)>,
     /// Number of steps in the scenario.
     pub steps: usize,
+    /// The run-unique tag carried by every name this run created at the SP
+    /// (`--namespace`); absent when names are sent as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// TLS certificates were not verified (`--insecure`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
 }
 
 /// A scenario step begins.
@@ -58,6 +65,18 @@ pub struct StepStarted {
     pub col: usize,
     /// Milliseconds since the run started.
     pub at_ms: u64,
+    /// Absent for a scenario step; `cleanup` for the phase that removes what
+    /// the run created at the SP (shown, never judged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+}
+
+/// A part of a run that is not a scenario step.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Deleting the users and groups the run created at an external SP.
+    Cleanup,
 }
 
 /// One HTTP attempt: what was sent, what came back, and how long it took.
@@ -81,6 +100,10 @@ pub struct Exchange {
     /// Set when no HTTP response arrived (timeout, refused, reset).
     pub error: Option<TransportFault>,
     pub timing: Timing,
+    /// The request was meant to be refused (verify's wrong-token probe, a
+    /// deleted resource that must answer 404): a 4xx answer is its success.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expects_refusal: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -125,6 +148,12 @@ pub enum Verdict {
     Pass,
     Fail,
     Warn,
+    /// Not run: an earlier step made it meaningless (activation failed, the
+    /// SP could not be reached), or the run was stopped.
+    Skip,
+    /// Informational: shown once, never fails a run (a cleanup phase, an
+    /// RFC-valid choice worth knowing about).
+    Info,
 }
 
 /// A check result: an expectation, a provisioning outcome or a verification.
@@ -168,6 +197,9 @@ pub struct RunFinished {
     pub verdict: Verdict,
     pub steps_passed: usize,
     pub steps_failed: usize,
+    /// Steps not run because an earlier failure made them meaningless.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub steps_skipped: usize,
     pub exchanges: u64,
     pub duration_ms: f64,
     /// The run stopped early (fail-fast, unreachable target or interrupt).
@@ -179,4 +211,8 @@ pub struct RunFinished {
     /// Stopped by SIGINT/SIGTERM: in-flight exchanges finished, nothing new was sent.
     #[serde(default)]
     pub interrupted: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

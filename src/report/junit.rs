@@ -107,7 +107,11 @@ fn case(out: &mut String, run: &Run, step: &StepRun) {
     );
     let body = detail(run, step);
     match step.state() {
-        StepState::Pass => {}
+        StepState::Pass | StepState::Info => {}
+        StepState::Skip => {
+            let reason = step.reason().unwrap_or_else(|| "not run".to_string());
+            let _ = write!(out, "\n      <skipped message=\"{}\"/>\n    ", esc(&reason));
+        }
         StepState::Warn => {
             let _ = write!(out, "\n      <system-out>{}</system-out>\n    ", esc(&body));
         }
@@ -152,6 +156,8 @@ fn detail(run: &Run, step: &StepRun) -> String {
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",
             Verdict::Warn => "WARN",
+            Verdict::Skip => "SKIP",
+            Verdict::Info => "INFO",
         };
         let _ = writeln!(s, "\n[{mark}] {}: {}", c.id, c.message);
         if let Some(a) = &c.admin_sees {

@@ -108,6 +108,10 @@ pub(crate) enum StepState {
     Pass,
     Fail,
     Warn,
+    /// Not run: an earlier failure made it meaningless.
+    Skip,
+    /// Shown, never judged (the cleanup phase).
+    Info,
     /// Started, never finished: the run was cut short inside it.
     Incomplete,
 }
@@ -118,6 +122,8 @@ impl StepState {
             StepState::Pass => "pass",
             StepState::Fail => "fail",
             StepState::Warn => "warn",
+            StepState::Skip => "skip",
+            StepState::Info => "info",
             StepState::Incomplete => "incomplete",
         }
     }
@@ -161,6 +167,8 @@ impl StepRun {
             Some(Verdict::Pass) => StepState::Pass,
             Some(Verdict::Fail) => StepState::Fail,
             Some(Verdict::Warn) => StepState::Warn,
+            Some(Verdict::Skip) => StepState::Skip,
+            Some(Verdict::Info) => StepState::Info,
             None => StepState::Incomplete,
         }
     }

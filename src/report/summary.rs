@@ -62,6 +62,8 @@ impl Summary {
                 let verdict = match s.state() {
                     StepState::Pass => "pass",
                     StepState::Warn => "warn",
+                    StepState::Skip => "skip",
+                    StepState::Info => "info",
                     StepState::Fail | StepState::Incomplete => "fail",
                 };
                 StepResult {

@@ -92,6 +92,7 @@ impl Gen {
             response,
             error,
             timing: Timing { start_ms: self.clock, duration_ms: duration },
+            expects_refusal: false,
         }));
         self.clock += duration as u64 + 1;
         id
@@ -105,6 +106,7 @@ impl Gen {
             line: 10 + step,
             col: 5,
             at_ms: self.clock,
+            phase: None,
         }));
     }
 
@@ -154,6 +156,8 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         jcsim_version: "0.1.0".into(),
         behaviour: vec![("member_removal".into(), "value_array".into()), ("update_method".into(), "put".into())],
         steps: total_steps,
+        namespace: None,
+        insecure: false,
     }));
     let (mut passed, mut failed) = (0, 0);
     // 0: test connection.
@@ -328,6 +332,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
             verdict: Verdict::Fail,
             steps_passed: passed,
             steps_failed: failed,
+            steps_skipped: 0,
             exchanges,
             duration_ms: g.clock as f64 + 0.5,
             stopped_early: false,

@@ -193,7 +193,7 @@ pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
             let bit = match c.verdict {
                 Verdict::Fail => 1,
                 Verdict::Warn => 2,
-                Verdict::Pass => continue,
+                Verdict::Pass | Verdict::Skip | Verdict::Info => continue,
             };
             *flags.entry(x).or_default() |= bit;
         }
@@ -304,6 +304,8 @@ fn check(c: &Check) -> CheckData {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::Warn => "warn",
+            Verdict::Skip => "skip",
+            Verdict::Info => "info",
         },
         m: c.message.clone(),
         admin: c.admin_sees.clone(),

@@ -1,9 +1,11 @@
 //! Scenario files: the YAML model (`deny_unknown_fields`), loading with
 //! positions, environment expansion and validation. The only user of serde_yaml.
 
+pub mod builtin;
 pub mod env;
 mod error;
 mod model;
+pub mod namespace;
 mod spans;
 mod step;
 mod validate;

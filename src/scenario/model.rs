@@ -44,6 +44,9 @@ pub struct Scenario {
     /// Filled in by the loader: where the scenario came from.
     #[serde(skip)]
     pub source: SourceInfo,
+    /// Set by [`super::namespace::apply`]: the tag every created name carries.
+    #[serde(skip)]
+    pub namespace: Option<String>,
 }
 
 /// A waived rule and why.

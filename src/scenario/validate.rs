@@ -80,14 +80,8 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
             }
         }
         (Some(url), None) => {
-            let at = spans.best("target.base_url");
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                out.push((at, format!("base_url `{url}` must start with http:// or https://")));
-            } else if url.ends_with('/') {
-                out.push((
-                    at,
-                    "remove the trailing `/` from base_url: JumpCloud appends `/Users` and `/Groups` itself".into(),
-                ));
+            if let Err(e) = crate::scim::base_url::check("base_url", url) {
+                out.push((spans.best("target.base_url"), e.to_string()));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! SCIM 2.0 vocabulary (RFC 7643/7644): schema URNs, the filter language and
 //! PATCH paths. Shared by the client side (what JumpCloud sends) and the embedded SP.
 
+pub mod base_url;
 pub mod filter;
 pub mod patch;
 

@@ -663,12 +663,7 @@ struct Applied {
 /// redaction before the client can use it.
 fn apply_im(core: &mut Core, f: &ImForm) -> Result<Applied, String> {
     let base_url = f.base_url.trim().to_string();
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err("The Base URL must start with http:// or https://.".into());
-    }
-    if base_url.ends_with('/') {
-        return Err("Remove the trailing / from the Base URL: JumpCloud appends /Users and /Groups itself.".into());
-    }
+    crate::scim::base_url::check("the Base URL", &base_url).map_err(|e| e.to_string())?;
     let auth_type = if f.auth_type == "api_key" { AuthType::ApiKey } else { AuthType::Bearer };
     let header_name = f.header_name.trim().to_string();
     if auth_type == AuthType::ApiKey

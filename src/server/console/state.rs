@@ -208,6 +208,8 @@ impl ConsoleState {
             jcsim_version: env!("CARGO_PKG_VERSION").into(),
             behaviour: session.prov.behaviour.describe(),
             steps: 0,
+            namespace: None,
+            insecure: false,
         }))?;
         let core = Core {
             session,
@@ -298,6 +300,7 @@ impl ConsoleState {
             verdict: if core.failed == 0 { Verdict::Pass } else { Verdict::Fail },
             steps_passed: core.passed,
             steps_failed: core.failed,
+            steps_skipped: 0,
             exchanges: s.recorder().exchanges(),
             duration_ms: engine::ms(s.started().elapsed()),
             stopped_early: false,
@@ -412,6 +415,7 @@ fn empty_scenario(seed: u64) -> Scenario {
         steps: Vec::new(),
         waive: Vec::new(),
         source: Default::default(),
+        namespace: None,
     }
 }
 

@@ -1,0 +1,86 @@
+//! `jcsim cleanup`: preflight the target, list every jcsim-tagged user and
+//! group there, confirm, delete them (groups first).
+
+use crate::cli::CleanupArgs;
+use crate::client::Client;
+use crate::engine::{self, exit, preflight, sweep};
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
+    let target = match super::run::target_override(&args.target) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            eprintln!("error: jcsim cleanup needs --target URL (and usually --token-env VAR)");
+            return Ok(exit::INVALID);
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let only = match &args.namespace {
+        Some(t) => match crate::scenario::namespace::Tag::parse(t) {
+            Ok(t) => Some(t.as_str().to_string()),
+            Err(msg) => {
+                eprintln!("error: --namespace {msg}");
+                return Ok(exit::INVALID);
+            }
+        },
+        None => None,
+    };
+    if let Some(c) = &target.credentials {
+        crate::logging::register_secret(c.secret());
+    }
+    let cfg = crate::client::ClientConfig {
+        tls: target.tls.clone(),
+        ..engine::client_config_for(&Default::default(), &target.base_url, target.credentials.clone())
+    };
+    let found = preflight::check(&cfg, Duration::from_secs(5)).await;
+    for w in &found.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(p) = found.problem {
+        eprintln!("preflight: --target {}: {p}", target.base_url);
+        return Ok(exit::UNREACHABLE);
+    }
+    let client = Client::new(cfg)?;
+    let tagged = match sweep::find(&client, only.as_deref()).await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: listing resources at {}: {e}", target.base_url);
+            return Ok(exit::UNREACHABLE);
+        }
+    };
+    if tagged.is_empty() {
+        println!("nothing to remove: no user or group at {} carries a jcsim tag", target.base_url);
+        return Ok(exit::PASS);
+    }
+    for t in &tagged {
+        println!("  {:<6} {:<40} {}  ({})", &t.collection[..t.collection.len() - 1].to_lowercase(), t.name, t.id, t.tag);
+    }
+    let question = format!("Delete these {} resource(s) at {}?", tagged.len(), target.base_url);
+    if !args.yes && !confirm(&question)? {
+        println!("nothing deleted");
+        return Ok(exit::FAIL);
+    }
+    let failed = sweep::delete(&client, &tagged).await;
+    println!("deleted {} of {}", tagged.len() - failed.len(), tagged.len());
+    for (t, why) in &failed {
+        eprintln!("  could not delete {} {} ({}): {why}", t.collection, t.id, t.name);
+    }
+    Ok(if failed.is_empty() { exit::PASS } else { exit::FAIL })
+}
+
+/// Ask on the terminal; without one, refuse (use --yes in scripts).
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("{question} Not asking without a terminal: pass --yes to delete.");
+        return Ok(false);
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}

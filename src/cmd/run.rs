@@ -1,0 +1,230 @@
+//! `jcsim run`: load the scenarios (or the built-in suite), preflight an
+//! external target once, run each scenario, then print the closing line and
+//! write the combined outputs.
+
+use crate::cli::{RunArgs, TargetArgs, load_all};
+use crate::client::{Credentials, Tls};
+use crate::engine::{self, Namespace, RunOptions, TargetOverride, exit, preflight};
+use crate::output::RunOutput;
+use crate::scenario::{self, Scenario};
+use crate::term::Term;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long preflight waits for each answer.
+const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let term = Term::detect(args.quiet);
+    let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());
+    let fail = |message: String| -> anyhow::Result<i32> {
+        let mut out = output(0);
+        out.error(None, &message);
+        out.finish(exit::INVALID)?;
+        Ok(exit::INVALID)
+    };
+    let target = match target_override(&args.target) {
+        Ok(t) => t,
+        Err(msg) => return fail(format!("error: {msg}")),
+    };
+    if let Some(TargetOverride { credentials: Some(c), .. }) = &target {
+        crate::logging::register_secret(c.secret());
+    }
+    let namespace = match Namespace::parse(&args.namespace) {
+        Ok(n) => n,
+        Err(msg) => return fail(format!("error: --namespace {msg}")),
+    };
+    let loaded = if args.paths.is_empty() {
+        scenario::builtin::load_all().map_err(|e| vec![(None, format!("{e}\n"))])
+    } else {
+        load_all(&args.paths)
+    };
+    let mut scenarios = match loaded {
+        Ok(s) => s,
+        Err(errors) => {
+            let mut out = output(0);
+            for (file, message) in errors {
+                out.error(file.as_deref(), &message);
+            }
+            out.finish(exit::INVALID)?;
+            return Ok(exit::INVALID);
+        }
+    };
+    let mut overrides = args.behaviour.clone();
+    if let Some(n) = args.concurrency {
+        overrides.push(format!("concurrency={n}"));
+    }
+    for s in &mut scenarios {
+        register_scenario_secrets(s);
+        for spec in &overrides {
+            match s.behaviour.with_override(spec) {
+                Ok(b) => s.behaviour = b,
+                Err(msg) => return fail(format!("error: {}: --behaviour {msg}", s.source.file)),
+            }
+        }
+    }
+    if let Some(t) = &target {
+        tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
+    }
+    let opts = RunOptions {
+        out_dir: args.out.clone(),
+        target,
+        seed: args.seed,
+        fail_fast: args.fail_fast,
+        strict: args.strict,
+        verify_each: args.verify_each,
+        cancel: engine::Cancel::default(),
+        namespace,
+        cleanup: !args.keep,
+    };
+    let mut out = output(scenarios.len());
+    if !args.no_preflight {
+        for (cfg, origin) in external_targets(&scenarios, &opts) {
+            let found = preflight::check(&cfg, PREFLIGHT_TIMEOUT).await;
+            for w in &found.warnings {
+                out.note(&format!("warning: {origin}: {w}"));
+            }
+            if let Some(p) = found.problem {
+                out.error(None, &format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)"));
+                out.finish(exit::UNREACHABLE)?;
+                return Ok(exit::UNREACHABLE);
+            }
+        }
+    }
+    tokio::spawn(crate::cli::cancel_on_signal(opts.cancel.clone()));
+    let mut worst = exit::PASS;
+    let mut run_dirs = Vec::new();
+    for s in &scenarios {
+        if opts.cancel.is_cancelled() {
+            out.skipped(s, "interrupted".to_string())?;
+            continue;
+        }
+        if let Some(why) = skip_reason(s, &opts) {
+            out.skipped(s, why)?;
+            continue;
+        }
+        if args.fail_fast && worst != exit::PASS {
+            out.skipped(s, "--fail-fast: an earlier scenario failed".to_string())?;
+            continue;
+        }
+        out.started(s);
+        let code = match engine::run_scenario(s, &opts).await {
+            Ok(summary) => {
+                out.finished(&summary)?;
+                run_dirs.push(summary.run_dir.clone());
+                summary.exit_code()
+            }
+            Err(e) => {
+                out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));
+                exit::UNREACHABLE
+            }
+        };
+        worst = worse(worst, code);
+    }
+    if let Err(e) = write_run_outputs(&args, &run_dirs) {
+        out.error(None, &format!("error: {e}"));
+        worst = worse(worst, exit::UNREACHABLE);
+    }
+    out.closing(started.elapsed())?;
+    out.finish(worst)?;
+    Ok(worst)
+}
+
+/// Each external target the scenarios will talk to, once, with where it
+/// comes from (`--target`, or the first scenario naming it).
+fn external_targets(scenarios: &[Scenario], opts: &RunOptions) -> Vec<(crate::client::ClientConfig, String)> {
+    let mut out: Vec<(crate::client::ClientConfig, String)> = Vec::new();
+    let behaviour = crate::provision::Behaviour::default();
+    if let Some(t) = &opts.target {
+        let cfg = crate::client::ClientConfig {
+            tls: t.tls.clone(),
+            ..engine::client_config_for(&behaviour, &t.base_url, t.credentials.clone())
+        };
+        out.push((cfg, format!("--target {}", t.base_url)));
+        return out;
+    }
+    for s in scenarios {
+        let Some(t) = &s.target else { continue };
+        let Some(url) = &t.base_url else { continue };
+        if out.iter().any(|(c, _)| c.base_url == *url) {
+            continue;
+        }
+        let creds = t.auth.as_ref().and_then(engine::scenario_credentials);
+        out.push((engine::client_config_for(&s.behaviour, url, creds), s.source.file.clone()));
+    }
+    out
+}
+
+/// The index of several runs and the combined CI copies.
+fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf]) -> anyhow::Result<()> {
+    if run_dirs.len() > 1 {
+        let index = crate::report::write_index(&args.out, run_dirs)?;
+        tracing::info!(index = %index.display(), "wrote the index of runs");
+    }
+    if !run_dirs.is_empty() && (args.junit.is_some() || args.har.is_some() || args.html.is_some()) {
+        crate::report::write_combined(run_dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
+    }
+    Ok(())
+}
+
+/// Keep a scenario's credentials out of every log line.
+fn register_scenario_secrets(s: &Scenario) {
+    let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
+    for secret in auth.into_iter().flat_map(|a| [&a.bearer, &a.value]).flatten() {
+        crate::logging::register_secret(secret);
+    }
+}
+
+/// Scenarios that demonstrate embedded-SP quirks mean nothing against another
+/// SP, so `--target` skips them.
+fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
+    let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
+    (opts.target.is_some() && !quirks.is_empty()).then(|| {
+        format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", "))
+    })
+}
+
+/// 3 beats 1 beats 0.
+fn worse(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        exit::PASS => 0,
+        exit::FAIL => 1,
+        _ => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// `--target` and its credentials and TLS settings.
+pub(crate) fn target_override(args: &TargetArgs) -> Result<Option<TargetOverride>, String> {
+    let token = match (&args.token_env, &args.token) {
+        (Some(var), _) => Some(
+            std::env::var(var)
+                .ok()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| format!("--token-env: environment variable `{var}` is not set or empty"))?,
+        ),
+        (None, Some(t)) => Some(t.clone()),
+        (None, None) => None,
+    };
+    let credentials = token.map(|t| match &args.auth_header {
+        Some(name) => Credentials::Header { name: name.clone(), value: t },
+        None => Credentials::Bearer(t),
+    });
+    let ca_pem = match &args.cacert {
+        Some(path) => Some(std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?),
+        None => None,
+    };
+    let tls = Tls { ca_pem, insecure: args.insecure };
+    match &args.target {
+        None if credentials.is_some() => {
+            Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
+        }
+        None if tls != Tls::default() => Err("--cacert/--insecure need --target".into()),
+        None => Ok(None),
+        Some(url) => {
+            let base_url = engine::check_base_url(url).map_err(|e| e.to_string())?;
+            Ok(Some(TargetOverride { base_url, credentials, tls }))
+        }
+    }
+}

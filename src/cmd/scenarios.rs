@@ -1,0 +1,42 @@
+//! `jcsim scenarios list|export`: the built-in suite.
+
+use crate::cli::ScenariosCommand;
+use crate::engine::exit;
+use crate::scenario::builtin;
+use std::io::Write;
+
+pub fn main(command: ScenariosCommand) -> anyhow::Result<i32> {
+    match command {
+        ScenariosCommand::List => {
+            let all = match builtin::load_all() {
+                Ok(all) => all,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(exit::INVALID);
+                }
+            };
+            let mut text = Vec::new();
+            for s in &all {
+                let quirks = s.target.as_ref().and_then(|t| t.embedded.as_ref()).map(|e| e.quirks.join(", "));
+                let runs = match quirks.filter(|q| !q.is_empty()) {
+                    Some(q) => format!("embedded SP only (quirks: {q})"),
+                    None => "any SP".to_string(),
+                };
+                let file = s.source.file.strip_prefix(builtin::PREFIX).unwrap_or(&s.source.file);
+                writeln!(text, "{file:<44} {:<48} {:>2} steps  {runs}", s.name, s.steps.len())?;
+            }
+            crate::cli::print_stdout(&text)?;
+            Ok(exit::PASS)
+        }
+        ScenariosCommand::Export { dir, force } => match builtin::export(&dir, force) {
+            Ok(written) => {
+                println!("wrote {} scenarios below {}", written.len(), dir.display());
+                Ok(exit::PASS)
+            }
+            Err(e) => {
+                eprintln!("error: jcsim scenarios export {}: {e}", dir.display());
+                Ok(exit::INVALID)
+            }
+        },
+    }
+}

@@ -1,0 +1,78 @@
+//! The built-in suite: the repository's `scenarios/`, compiled into the
+//! binary at build time, so an installed `jcsim` can test an SP with no files.
+
+use super::{Scenario, ScenarioErrors, load_str};
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
+
+/// The prefix naming a built-in scenario in reports (`builtin:lifecycle/02-activate.yaml`).
+pub const PREFIX: &str = "builtin:";
+
+/// Every built-in scenario, parsed, in suite order.
+pub fn load_all() -> Result<Vec<Scenario>, ScenarioErrors> {
+    let mut out = Vec::with_capacity(FILES.len());
+    for (path, text) in FILES {
+        out.push(load_str(text, &format!("{PREFIX}{path}"))?);
+    }
+    Ok(out)
+}
+
+/// Write every built-in scenario below `dir`, as `dir/<path>`. Existing files
+/// are left alone unless `force`; returns the paths written.
+pub fn export(dir: &Path, force: bool) -> std::io::Result<Vec<std::path::PathBuf>> {
+    if !force {
+        let clashes: Vec<String> = FILES
+            .iter()
+            .map(|(p, _)| dir.join(p))
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !clashes.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already exist(s), e.g. {} (use --force to overwrite)", clashes.len(), clashes[0]),
+            ));
+        }
+    }
+    let mut written = Vec::new();
+    for (p, text) in FILES {
+        let dest = dir.join(p);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&dest, text)?;
+        written.push(dest);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suite_is_the_scenarios_directory_lifecycle_first() {
+        let on_disk = crate::scenario::collect_files(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]).unwrap();
+        assert_eq!(FILES.len(), on_disk.len(), "every file of scenarios/ is built in");
+        for (p, text) in FILES {
+            let disk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(p)).unwrap();
+            assert_eq!(*text, disk, "{p} is the file's text");
+        }
+        let firsts: Vec<bool> = FILES.iter().map(|(p, _)| p.starts_with("lifecycle/")).collect();
+        assert!(firsts.windows(2).all(|w| w[0] >= w[1]), "lifecycle scenarios come first");
+        let all = load_all().unwrap();
+        assert!(all[0].source.file.starts_with("builtin:lifecycle/"));
+    }
+
+    #[test]
+    fn export_writes_editable_files_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = export(dir.path(), false).unwrap();
+        assert_eq!(written.len(), FILES.len());
+        assert!(crate::scenario::load_file(&written[0]).is_ok());
+        let err = export(dir.path(), false).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert!(export(dir.path(), true).is_ok());
+    }
+}
