@@ -414,6 +414,7 @@ fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
         let severity = match r.severity {
             crate::provision::Severity::Error => "error",
             crate::provision::Severity::Warning => "warning",
+            crate::provision::Severity::Info => "info",
         };
         writeln!(out, "{} [{severity}] {} ({})", r.id, r.title, r.rfc)?;
         writeln!(out, "    JumpCloud: {}", r.jumpcloud)?;

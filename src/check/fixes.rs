@@ -33,7 +33,12 @@ pub fn fix_summary(checks: &[Check]) -> Vec<Fix> {
             let rule = rule_by_id(&c.id);
             Fix {
                 rule: c.id.clone(),
-                severity: if c.verdict == Verdict::Fail { "error" } else { "warning" }.to_string(),
+                severity: match c.verdict {
+                    Verdict::Fail => "error",
+                    Verdict::Info => "info",
+                    _ => "warning",
+                }
+                .to_string(),
                 title: rule.map_or(c.id.clone(), |r| r.title.to_string()),
                 occurrences: 0,
                 steps: Vec::new(),
@@ -46,15 +51,22 @@ pub fn fix_summary(checks: &[Check]) -> Vec<Fix> {
         entry.occurrences += 1;
         if c.verdict == Verdict::Fail {
             entry.severity = "error".to_string();
+        } else if c.verdict == Verdict::Warn && entry.severity == "info" {
+            entry.severity = "warning".to_string();
         }
         if !entry.steps.contains(&c.step) {
             entry.steps.push(c.step);
         }
     }
     let mut fixes: Vec<Fix> = by_rule.into_values().collect();
+    let rank = |s: &str| match s {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
     fixes.sort_by(|a, b| {
-        (a.severity != "error", std::cmp::Reverse(a.occurrences), &a.rule).cmp(&(
-            b.severity != "error",
+        (rank(&a.severity), std::cmp::Reverse(a.occurrences), &a.rule).cmp(&(
+            rank(&b.severity),
             std::cmp::Reverse(b.occurrences),
             &b.rule,
         ))

@@ -21,10 +21,11 @@ fn severity_name<S: serde::Serializer>(s: &Severity, ser: S) -> Result<S::Ok, S:
     ser.serialize_str(match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Info => "info",
     })
 }
 
-use Severity::{Error as E, Warning as W};
+use Severity::{Error as E, Info as I, Warning as W};
 
 const fn rule(
     id: &'static str,
@@ -47,6 +48,39 @@ pub const RULES: &[Rule] = &[
         "Test Connection does not get a usable answer",
         "Test Connection shows \"Connection failed\"; the admin cannot activate the integration.",
         "Answer GET /Users?startIndex=1&count=1 with 200 and a SCIM ListResponse, with the configured token.",
+    ),
+    // Configuration: the target, its token or its certificate, not the SP's code.
+    rule(
+        "target-auth",
+        E,
+        "RFC 7644 §2",
+        "The SP refuses the token (401/403)",
+        "Test Connection fails: the SP rejected the Token Key; nothing can be provisioned.",
+        "Check the token (--token-env, or the scenario's `auth:`) and the header it travels in: `Authorization: Bearer` by default, --auth-header NAME for an API key header.",
+    ),
+    rule(
+        "target-base-url",
+        E,
+        "RFC 7644 §3.2",
+        "The Base URL does not lead to a SCIM API (404 on /Users or /Groups)",
+        "Test Connection fails: JumpCloud appends /Users and /Groups to the Base URL and finds nothing there.",
+        "Use the SCIM base URL, the one /Users is appended to (often ending in /scim/v2); `jcsim run --target URL` preflights it and suggests one that answers SCIM.",
+    ),
+    rule(
+        "target-redirect",
+        E,
+        "RFC 7644 §3.1",
+        "The SP answers with a redirect (3xx)",
+        "Test Connection fails: JumpCloud does not follow redirects.",
+        "Use the URL the redirect's Location points to (without /Users) as the Base URL.",
+    ),
+    rule(
+        "target-tls",
+        E,
+        "RFC 7644 §7.1",
+        "TLS to the SP fails (http/https mismatch or an untrusted certificate)",
+        "Test Connection fails with a connection error; JumpCloud needs HTTPS with a publicly trusted certificate.",
+        "Use the scheme the SP serves (http:// or https://); for a private CA pass --cacert FILE, or --insecure to skip verification while testing.",
     ),
     rule(
         "activation-test-email-exists",
@@ -173,7 +207,7 @@ pub const RULES: &[Rule] = &[
     ),
     rule(
         "patch-no-content",
-        W,
+        I,
         "RFC 7644 §3.5.2",
         "PATCH answers 204, so the change cannot be confirmed from the response",
         "JumpCloud accepts 204. Nothing confirms the change, so an SP that acknowledges but ignores an operation goes unnoticed until users report wrong access.",
@@ -352,12 +386,7 @@ pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
 pub fn finding(id: &str, message: impl Into<String>) -> Finding {
     match rule_by_id(id) {
         Some(r) => {
-            let f = if r.severity == Severity::Error {
-                Finding::error(r.id, message)
-            } else {
-                Finding::warning(r.id, message)
-            };
-            f.admin(r.jumpcloud).fix(r.fix)
+            Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix)
         }
         None => Finding::error(id, message),
     }
@@ -381,6 +410,7 @@ mod tests {
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.fix.unwrap().contains("application/scim+json"));
         assert_eq!(finding("id-string", "x").severity, Severity::Error);
+        assert_eq!(finding("patch-no-content", "x").severity, Severity::Info);
     }
 
     #[test]

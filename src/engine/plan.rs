@@ -63,7 +63,7 @@ impl Transport for IdealSp {
             Method::Put | Method::Patch => (200, op.body.as_ref().and_then(|b| b.to_value()).unwrap_or(json!({}))),
             Method::Delete => (204, serde_json::Value::Null),
         };
-        Ok(Reply { status, body: Some(body), raw: None, exchange })
+        Ok(Reply { status, body: Some(body), raw: None, exchange, location: None })
     }
 }
 

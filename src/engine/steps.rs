@@ -311,6 +311,7 @@ fn judge(
                     (Severity::Error, Outcome::Pass) => (Verdict::Fail, f.message.clone()),
                     (Severity::Warning, _) if policy.strict => (Verdict::Fail, format!("{} (--strict)", f.message)),
                     (Severity::Warning, _) => (Verdict::Warn, f.message.clone()),
+                    (Severity::Info, _) => (Verdict::Info, f.message.clone()),
                 }
             };
             to_check(step, f, verdict, message)

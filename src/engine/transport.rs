@@ -261,8 +261,15 @@ impl Transport for Recording<'_> {
             raw_when_large: op.raw_when_large,
         };
         let (event, label, refusal) = (op.insight.name(), op.label.as_str(), op.expects_refusal);
-        match self.client.send(req, |a| self.record(a, event, label, refusal)).await {
-            Ok(a) => Ok(Reply { status: a.status, body: a.body, raw: a.raw, exchange: a.exchange }),
+        let mut location = None;
+        let sent = self.client.send(req, |a| {
+            location = a.response.as_ref().filter(|r| (300..400).contains(&r.status)).and_then(|r| {
+                r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.clone())
+            });
+            self.record(a, event, label, refusal)
+        });
+        match sent.await {
+            Ok(a) => Ok(Reply { status: a.status, body: a.body, raw: a.raw, exchange: a.exchange, location }),
             Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
         }
     }

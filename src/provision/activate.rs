@@ -190,17 +190,27 @@ impl Provisioner {
 /// Test Connection failed: the rule is `test-connection-failed`; the cause
 /// stays in the message and the admin text.
 fn connection_failed(f: Finding) -> Finding {
+    // A configuration mistake keeps its own rule, advice and admin symptom.
+    if CONFIGURATION.contains(&f.id.as_str()) {
+        return f;
+    }
     let cause = f.admin_sees.clone().unwrap_or_default();
     let base = crate::check::finding("test-connection-failed", f.message);
     let admin = format!("{} {cause}", base.admin_sees.clone().unwrap_or_default());
     Finding { exchange: f.exchange, ..base }.admin(admin.trim().to_string())
 }
 
+/// Rules for mistakes in jcsim's or the admin's configuration, not the SP's code.
+const CONFIGURATION: &[&str] = &["target-auth", "target-base-url", "target-redirect", "target-tls"];
+
 /// Activation failed. A cause with a rule of its own (a numeric id, a missing
 /// body, a rejected null) keeps its rule; anything else is `activation-failed`.
 fn activation_failed(f: Finding) -> Finding {
     const SPECIFIC: &[&str] = &["id-string", "create-body", "put-null", "list-response"];
     let cause = f.admin_sees.clone().unwrap_or_default();
+    if CONFIGURATION.contains(&f.id.as_str()) {
+        return f;
+    }
     let id = if SPECIFIC.contains(&f.id.as_str()) { f.id.clone() } else { "activation-failed".to_string() };
     let rule = crate::check::finding(&id, "");
     Finding { id, fix: rule.fix.or(f.fix.clone()), ..f }

@@ -209,11 +209,34 @@ pub(crate) async fn send_ok<T: Transport>(t: &T, op: ScimOp, what: &str) -> Resu
 pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) -> Finding {
     let detail = r.detail();
     let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+    // Configuration mistakes have rules of their own: the SP is not at fault.
+    let collection = matches!(path, "/Users" | "/Groups" | "/ServiceProviderConfig");
+    match r.status {
+        401 | 403 => {
+            return crate::check::finding(
+                "target-auth",
+                format!("{what}: SP answered HTTP {} to the configured token{detail}", r.status),
+            )
+            .exchange(r.exchange);
+        }
+        404 if collection => {
+            return crate::check::finding(
+                "target-base-url",
+                format!("{what}: {} {path} answered HTTP 404: the Base URL does not lead to a SCIM API", method.as_str()),
+            )
+            .exchange(r.exchange);
+        }
+        300..=399 => {
+            let to = r.location.as_deref().unwrap_or("(no Location header)");
+            return crate::check::finding(
+                "target-redirect",
+                format!("{what}: SP answered HTTP {} redirecting to {to}; JumpCloud does not follow redirects", r.status),
+            )
+            .exchange(r.exchange);
+        }
+        _ => {}
+    }
     let (admin, fix) = match r.status {
-        401 | 403 => (
-            "Provisioning error: the SP rejected JumpCloud's credentials.".to_string(),
-            "Check the Token Key in Identity Management and that the SP accepts it for this endpoint.".to_string(),
-        ),
         404 => (
             format!("Provisioning error: {method} {path} was not found at the SP.", method = method.as_str()),
             "Check the Base URL (no trailing `/`) and that the SP implements this endpoint.".to_string(),
@@ -242,9 +265,11 @@ pub fn fault_finding(f: &Fault, what: &str) -> Finding {
     if f.kind == "interrupted" {
         return Finding::error("interrupted", f.message.clone());
     }
+    let tls = ["certificate", "InvalidContentType", "corrupt message", "tls handshake", "TLS"];
     let id = match f.kind.as_str() {
         "timeout" => "sp-timeout",
         "too_large" => "response-too-large",
+        _ if tls.iter().any(|k| f.message.contains(k)) => "target-tls",
         _ => "sp-unreachable",
     };
     crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))

@@ -158,6 +158,8 @@ pub struct Reply {
     pub raw: Option<Vec<u8>>,
     /// The exchange that carried it.
     pub exchange: u64,
+    /// The `Location` header of a redirect (3xx), for the finding.
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -196,8 +198,11 @@ pub trait Transport: Sync {
 pub enum Severity {
     /// Provisioning broke: the step fails.
     Error,
-    /// Worth knowing; the step still passes.
+    /// Worth knowing; the step still passes (fails under --strict).
     Warning,
+    /// An RFC-valid choice worth knowing about: shown once per run as a
+    /// note, never a failure, not even under --strict.
+    Info,
 }
 
 /// Something the model noticed about the SP's behaviour.
@@ -229,6 +234,10 @@ impl Finding {
 
     pub fn warning(id: &str, message: impl Into<String>) -> Self {
         Finding { severity: Severity::Warning, ..Finding::error(id, message) }
+    }
+
+    pub fn info(id: &str, message: impl Into<String>) -> Finding {
+        Finding { severity: Severity::Info, ..Finding::error(id, message) }
     }
 
     pub fn admin(mut self, sees: impl Into<String>) -> Self {

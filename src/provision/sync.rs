@@ -494,7 +494,7 @@ mod tests {
         async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
             let mut ops = self.0.lock().unwrap();
             ops.push(op);
-            Ok(Reply { status: 200, body: Some(json!({})), raw: None, exchange: ops.len() as u64 })
+            Ok(Reply { status: 200, body: Some(json!({})), raw: None, exchange: ops.len() as u64, location: None })
         }
     }
 

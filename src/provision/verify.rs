@@ -360,7 +360,7 @@ mod tests {
         async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
             let raw = op.raw_when_large.then(|| self.raw.clone());
             self.ops.lock().unwrap().push(op);
-            Ok(Reply { status: 200, body: None, raw, exchange: 1 })
+            Ok(Reply { status: 200, body: None, raw, exchange: 1, location: None })
         }
     }
 

@@ -219,6 +219,7 @@ pub async fn run_yaml_with(yaml: &str, base_url: &str, adjust: impl FnOnce(&mut 
         target: Some(TargetOverride {
             base_url: base_url.to_string(),
             credentials: Some(jcsim::client::Credentials::Bearer(TOKEN.into())),
+            tls: Default::default(),
         }),
         seed: Some(7),
         ..RunOptions::default()

@@ -7,6 +7,7 @@ mod errors;
 mod fault_injection;
 mod faults;
 mod helpers;
+mod own_sp;
 mod props;
 mod rules;
 mod secrets;

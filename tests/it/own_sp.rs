@@ -1,0 +1,411 @@
+//! Testing your own SCIM server: preflight against real local servers (plain,
+//! TLS with a private CA, self-signed, redirecting, refusing), isolation and
+//! cleanup against the embedded SP in its own process, honest cascades, the
+//! built-in suite and the closing line.
+
+use crate::helpers::fixtures;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "own-sp-token-5b1e9d";
+
+fn jcsim() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jcsim"));
+    c.env("OWN_SP_TOKEN", TOKEN).env_remove("JCSIM_TOKEN").env("NO_COLOR", "1");
+    c
+}
+
+/// `jcsim sp` in its own process, on a free loopback port, requiring TOKEN.
+struct SpProcess {
+    child: Child,
+    base: String,
+}
+
+impl SpProcess {
+    fn start() -> SpProcess {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(env!("CARGO_BIN_EXE_jcsim"))
+            .args(["sp", "--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "jcsim sp did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SpProcess { child, base: format!("http://127.0.0.1:{port}/scim/v2") }
+    }
+
+    /// How many users and groups the SP holds.
+    fn counts(&self) -> (u64, u64) {
+        let count = |what: &str| {
+            let body = http_get(&format!("{}/{what}?count=1", self.base), Some(TOKEN));
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            v["totalResults"].as_u64().unwrap()
+        };
+        (count("Users"), count("Groups"))
+    }
+}
+
+impl Drop for SpProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking plain-HTTP GET (test helper; the body as text).
+fn http_get(url: &str, token: Option<&str>) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn scenario(dir: &std::path::Path, name: &str, yaml: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, yaml).unwrap();
+    p
+}
+
+/// A one-connection-at-a-time HTTP server answering every request with `answer`.
+fn plain_server(answer: &'static str) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let mut s = s;
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = s.write_all(answer.as_bytes());
+        }
+    });
+    format!("http://{addr}")
+}
+
+const LIST: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: 98\r\nConnection: close\r\n\r\n{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"],\"totalResults\":0,\"Resources\":[]}";
+
+/// A TLS server with the given certificate that answers like `plain_server(LIST)`.
+fn tls_server(cert: &str, key: &str) -> String {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(fixtures().join("tls").join(cert)).unwrap().map(|c| c.unwrap()).collect();
+    let key = PrivateKeyDer::from_pem_file(fixtures().join("tls").join(key)).unwrap();
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let config = Arc::new(config);
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let mut s = s;
+                let Ok(mut conn) = tokio_rustls::rustls::ServerConnection::new(config) else { return };
+                let mut tls = tokio_rustls::rustls::Stream::new(&mut conn, &mut s);
+                let mut buf = [0u8; 4096];
+                if tls.read(&mut buf).is_ok() {
+                    let _ = tls.write_all(LIST.as_bytes());
+                    let _ = tls.flush();
+                }
+            });
+        }
+    });
+    format!("127.0.0.1:{}", addr.port())
+}
+
+const MINI: &str = "name: mini\nsteps: [test_connection]\n";
+
+fn preflight(target: &str, extra: &[&str]) -> (i32, String, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let started = Instant::now();
+    let out = jcsim()
+        .args(["run", file.to_str().unwrap(), "--target", target, "--token-env", "OWN_SP_TOKEN", "--out"])
+        .arg(dir.path().join("runs"))
+        .args(extra)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), text(&out), started.elapsed())
+}
+
+#[test]
+fn a_wrong_token_is_named_once_and_nothing_runs() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let out = jcsim()
+        .env("OWN_SP_TOKEN", "not-the-token")
+        .args(["run", file.to_str().unwrap(), "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--out"])
+        .arg(dir.path().join("runs"))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    assert_eq!(t.matches("preflight:").count(), 1, "{t}");
+    assert!(t.contains("HTTP 401") && t.contains("Authorization: Bearer"), "{t}");
+    assert!(t.contains("fix: check the token"), "{t}");
+    assert!(!t.contains("not-the-token"), "the token is never printed: {t}");
+    assert!(!dir.path().join("runs").exists(), "no scenario ran");
+}
+
+#[test]
+fn a_missing_scim_path_suggests_the_base_that_answers_scim() {
+    let sp = SpProcess::start();
+    let root = sp.base.trim_end_matches("/scim/v2");
+    let (code, t, _) = preflight(root, &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("not a SCIM base URL"), "{t}");
+    assert!(t.contains(&format!("use --target {}", sp.base)), "{t}");
+}
+
+#[test]
+fn a_refused_port_fails_within_two_seconds() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (code, t, took) = preflight(&format!("http://127.0.0.1:{port}/scim/v2"), &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("connection was refused"), "{t}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn http_to_an_https_server_and_https_to_an_http_server_are_named() {
+    let tls = tls_server("server.pem", "server.key");
+    let (code, t, _) = preflight(&format!("http://{tls}/scim/v2"), &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("speaks HTTPS") && t.contains(&format!("use --target https://{tls}/scim/v2")), "{t}");
+
+    let plain = plain_server(LIST);
+    let secure = plain.replacen("http://", "https://", 1);
+    let (code, t, _) = preflight(&format!("{secure}/scim/v2"), &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("speaks plain HTTP") && t.contains(&format!("use --target {plain}/scim/v2")), "{t}");
+}
+
+#[test]
+fn a_private_ca_needs_cacert_or_insecure() {
+    let tls = tls_server("server.pem", "server.key");
+    let url = format!("https://{tls}/scim/v2");
+    let (code, t, _) = preflight(&url, &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("not trusted") && t.contains("--cacert FILE") && t.contains("--insecure"), "{t}");
+
+    let ca = fixtures().join("tls").join("ca.pem");
+    let (code, t, _) = preflight(&url, &["--cacert", ca.to_str().unwrap()]);
+    assert_eq!(code, 0, "--cacert trusts the private CA: {t}");
+
+    let (code, t, _) = preflight(&url, &["--insecure"]);
+    assert_eq!(code, 0, "{t}");
+    assert!(t.contains("--insecure: the SP's TLS certificate is not verified"), "{t}");
+}
+
+#[test]
+fn a_self_signed_certificate_is_explained_and_insecure_is_recorded() {
+    let tls = tls_server("selfsigned.pem", "selfsigned.key");
+    let url = format!("https://{tls}/scim/v2");
+    let (code, t, _) = preflight(&url, &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("not trusted"), "{t}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let out = jcsim()
+        .args(["run", file.to_str().unwrap(), "--target", &url, "--token-env", "OWN_SP_TOKEN", "--insecure", "--out"])
+        .arg(dir.path().join("runs"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = std::fs::read_dir(dir.path().join("runs")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap();
+    let events = std::fs::read_to_string(run.path().join("events.jsonl")).unwrap();
+    assert!(events.lines().next().unwrap().contains("\"insecure\":true"), "{events}");
+}
+
+#[test]
+fn a_redirect_shows_its_location_and_the_base_to_use() {
+    let target = plain_server(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://sp.example.com/scim/v2/Users?startIndex=1&count=1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    let (code, t, _) = preflight(&format!("{target}/scim"), &[]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("HTTP 301 redirecting to https://sp.example.com/scim/v2/Users"), "{t}");
+    assert!(t.contains("use --target https://sp.example.com/scim/v2"), "{t}");
+}
+
+#[test]
+fn a_target_without_a_token_is_warned_about() {
+    let plain = plain_server(LIST);
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let out = jcsim()
+        .args(["run", file.to_str().unwrap(), "--target", &format!("{plain}/v2"), "--out"])
+        .arg(dir.path().join("runs"))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(t.contains("warning: --target") && t.contains("no token") && t.contains("--token-env VAR"), "{t}");
+}
+
+#[test]
+fn credentials_in_the_target_url_are_refused_without_echoing_them() {
+    let (code, t, _) = preflight("http://admin:s3cr3tpw@127.0.0.1:9/scim/v2", &[]);
+    assert_eq!(code, 2, "{t}");
+    assert!(t.contains("--token-env") && !t.contains("s3cr3tpw"), "{t}");
+}
+
+const TWO_GROUPS: &str = r#"
+name: isolation
+app: { group_management: true }
+directory:
+  users:
+    - { username: alice, email: alice@example.com, firstname: Alice, lastname: L }
+    - { username: bob, email: bob@example.com, firstname: Bob, lastname: B }
+  groups:
+    - { name: Engineering, members: [alice, bob] }
+steps:
+  - test_connection
+  - activate
+  - bind_group: Engineering
+  - remove_from_group: { user: bob, group: Engineering }
+  - verify
+"#;
+
+#[test]
+fn runs_are_isolated_and_clean_up_after_themselves() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "iso.yaml", TWO_GROUPS);
+    let run = |extra: &[&str]| {
+        jcsim()
+            .args(["run", file.to_str().unwrap(), "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--out"])
+            .arg(dir.path().join("runs"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert!(text(&first).contains("cleanup: 2 user(s), 1 group(s)"), "{}", text(&first));
+    assert_eq!(sp.counts(), (0, 0), "the SP holds nothing the run created");
+    let second = run(&[]);
+    assert_eq!(second.status.code(), Some(0), "a second run behaves like the first: {}", text(&second));
+
+    // --keep leaves the resources, tagged; `jcsim cleanup` removes exactly those.
+    let kept = run(&["--keep"]);
+    assert_eq!(kept.status.code(), Some(0), "{}", text(&kept));
+    assert_eq!(sp.counts(), (2, 1));
+    let listed = http_get(&format!("{}/Groups", sp.base), Some(TOKEN));
+    assert!(listed.contains("Engineering jcs-"), "{listed}");
+    let out = jcsim()
+        .args(["cleanup", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "without a terminal it asks for --yes: {}", text(&out));
+    assert_eq!(sp.counts(), (2, 1));
+    let out = jcsim().args(["cleanup", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("deleted 3 of 3"), "{}", text(&out));
+    assert_eq!(sp.counts(), (0, 0));
+}
+
+#[test]
+fn untagged_resources_are_never_cleaned_up() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "iso.yaml", TWO_GROUPS);
+    let out = jcsim()
+        .args(["run", file.to_str().unwrap(), "--target", &sp.base, "--token-env", "OWN_SP_TOKEN"])
+        .args(["--namespace", "none", "--keep", "--out"])
+        .arg(dir.path().join("runs"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(sp.counts(), (2, 1));
+    let out = jcsim().args(["cleanup", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--yes"]).output().unwrap();
+    assert!(text(&out).contains("nothing to remove"), "{}", text(&out));
+    assert_eq!(sp.counts(), (2, 1));
+}
+
+#[test]
+fn steps_after_a_failed_activation_are_skipped_not_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    // The embedded SP refuses the test user's domain: activation fails.
+    let file = scenario(
+        dir.path(),
+        "cascade.yaml",
+        r#"
+name: cascade
+target: { embedded: { quirks: ["domain_allowlist=example.com"] } }
+directory:
+  users: [{ username: alice, email: alice@example.com }]
+steps:
+  - test_connection
+  - activate
+  - bind_user: alice
+  - verify
+"#,
+    );
+    let junit = dir.path().join("junit.xml");
+    let out = jcsim()
+        .args(["run", file.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("runs"))
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("3. bind_user: alice") && t.contains("skipped"), "{t}");
+    assert!(t.contains("step 2 `activate` failed, so the integration is not active"), "{t}");
+    assert!(t.contains("1 passed, 1 failed, 2 skipped"), "{t}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<skipped message=").count(), 2, "{xml}");
+    assert!(xml.contains("skipped=\"2\""), "{xml}");
+}
+
+#[test]
+fn the_built_in_suite_runs_with_no_paths_and_ends_with_a_closing_line() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let list = jcsim().args(["scenarios", "list"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(listed.lines().next().unwrap().starts_with("lifecycle/01-test-connection.yaml"), "{listed}");
+    let out = jcsim()
+        .args(["run", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--quiet", "--out"])
+        .arg(dir.path().join("runs"))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let total = listed.lines().count();
+    let skipped = listed.lines().filter(|l| l.contains("embedded SP only")).count();
+    let closing = t.lines().last().unwrap();
+    assert!(
+        closing.starts_with(&format!("{total} scenarios: {} passed, 0 failed, {skipped} skipped", total - skipped)),
+        "{closing}"
+    );
+    assert_eq!(sp.counts(), (0, 0), "every scenario cleaned up after itself");
+}
