@@ -238,7 +238,10 @@ fn list_rules(x: &Exchange, body: Option<&Value>, what: &str, out: &mut Vec<Find
             })
             .collect();
         if !wrong.is_empty() {
-            out.push(finding("filter-eq-exact", format!("{what}: `{attr} eq \"{value}\"` returned {:?}", wrong)));
+            out.push(finding(
+                "filter-eq-exact",
+                format!("{what}: `{attr} eq \"{value}\"` returned {}", json_list(&wrong)),
+            ));
         } else if items.len() > 1 {
             out.push(finding(
                 "filter-eq-exact",
@@ -359,10 +362,16 @@ fn echo_rules(x: &Exchange, resp: &Value, what: &str, out: &mut Vec<Finding>) {
     let still: Vec<&Value> = removed.iter().filter(|r| present.contains(r)).collect();
     let lacking: Vec<&Value> = added.iter().filter(|a| !present.contains(a)).collect();
     if !still.is_empty() {
-        out.push(finding("echo-members", format!("{what}: removed member(s) {still:?} are still in the response")));
+        out.push(finding(
+            "echo-members",
+            format!("{what}: removed member(s) {} are still in the response", json_list(&still)),
+        ));
     }
     if !lacking.is_empty() && resp.get("members").is_some() {
-        out.push(finding("echo-members", format!("{what}: added member(s) {lacking:?} are missing from the response")));
+        out.push(finding(
+            "echo-members",
+            format!("{what}: added member(s) {} are missing from the response", json_list(&lacking)),
+        ));
     }
 }
 
@@ -380,4 +389,9 @@ fn member_values(v: &Value) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Values as JSON (`["a", {"value": "b"}]`), never as Rust debug forms.
+fn json_list<T: serde::Serialize>(items: &[T]) -> String {
+    serde_json::to_string(items).unwrap_or_default().replace("\",\"", "\", \"")
 }

@@ -385,9 +385,7 @@ pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
 /// A finding for rule `id`, with the catalogue's severity, JumpCloud symptom and fix.
 pub fn finding(id: &str, message: impl Into<String>) -> Finding {
     match rule_by_id(id) {
-        Some(r) => {
-            Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix)
-        }
+        Some(r) => Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix),
         None => Finding::error(id, message),
     }
 }

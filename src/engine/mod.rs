@@ -195,8 +195,9 @@ struct StepsOutcome {
 
 /// Run every step. A step whose premise an earlier failure removed is
 /// recorded as skipped, with the reason, never as passed:
-/// - after a failed `test_connection` or `activate`, the integration is not
-///   active and JumpCloud sends nothing, until the admin tests or activates again;
+/// - after a failed `test_connection`, until the next `test_connection`; after
+///   a failed `activate`, until the next `test_connection` or `activate`: the
+///   integration is not active and JumpCloud sends nothing;
 /// - after the target proved unreachable, after `--fail-fast` stopped the
 ///   run, or after an interrupt, every remaining step.
 async fn run_steps(
@@ -208,7 +209,8 @@ async fn run_steps(
 ) -> Result<StepsOutcome, EngineError> {
     const INTERRUPTED: &str = "interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent";
     let mut stop_reason: Option<String> = None;
-    let mut inactive: Option<String> = None;
+    // The failed setup step (Test Connection or Activate) and the skip reason.
+    let mut inactive: Option<(Action, String)> = None;
     for step in &scenario.steps {
         if stop_reason.is_none() && opts.cancel.is_cancelled() {
             stop_reason = Some(INTERRUPTED.to_string());
@@ -218,8 +220,15 @@ async fn run_steps(
             summary.steps.push(session.skip(step, &format!("not run: {reason}"))?);
             continue;
         }
-        let retries_setup = matches!(step.action, Action::TestConnection | Action::Activate { .. });
-        if let (Some(reason), false) = (&inactive, retries_setup) {
+        // The admin retries with Test Connection (after either failure) or
+        // Activate (after a failed activation).
+        let retries_setup = match (&inactive, &step.action) {
+            (_, Action::TestConnection) => true,
+            (Some((Action::Activate { .. }, _)), Action::Activate { .. }) => true,
+            (None, Action::Activate { .. }) => true,
+            _ => false,
+        };
+        if let (Some((_, reason)), false) = (&inactive, retries_setup) {
             summary.steps.push(session.skip(step, reason)?);
             continue;
         }
@@ -236,9 +245,10 @@ async fn run_steps(
             stop_reason = Some("--fail-fast: stopped after the first failed step".to_string());
         } else if retries_setup {
             inactive = failed.then(|| {
-                format!(
+                let reason = format!(
                     "step {number} `{title}` failed, so the integration is not active and JumpCloud sends nothing for this action"
-                )
+                );
+                (step.action.clone(), reason)
             });
         }
     }

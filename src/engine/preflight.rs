@@ -153,7 +153,8 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
             fix: "start the SP, or correct the host and port in --target".into(),
         };
     }
-    if https && (m.contains("InvalidContentType") || m.contains("corrupt message") || m.contains("wrong version number"))
+    if https
+        && (m.contains("InvalidContentType") || m.contains("corrupt message") || m.contains("wrong version number"))
     {
         let plain = base.replacen("https://", "http://", 1);
         return Problem {
@@ -174,7 +175,8 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
         return Problem {
             class: "tls",
             cause: format!("the TLS handshake with {host} failed: {}", short(m)),
-            fix: "check that --target's port serves HTTPS; --cacert FILE or --insecure for a private certificate".into(),
+            fix: "check that --target's port serves HTTPS; --cacert FILE or --insecure for a private certificate"
+                .into(),
         };
     }
     if !https && speaks_tls(cfg, timeout).await {
@@ -265,22 +267,31 @@ async fn speaks_tls(cfg: &ClientConfig, timeout: Duration) -> bool {
 
 fn is_list_response(body: Option<&Value>) -> bool {
     let Some(b) = body else { return false };
-    let urn = b.get("schemas").and_then(Value::as_array).is_some_and(|s| {
-        s.iter().any(|x| x.as_str() == Some("urn:ietf:params:scim:api:messages:2.0:ListResponse"))
-    });
+    let urn = b
+        .get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|x| x.as_str() == Some("urn:ietf:params:scim:api:messages:2.0:ListResponse")));
     urn || b.get("totalResults").is_some() || b.get("Resources").is_some()
 }
 
 fn is_scim_error(body: Option<&Value>) -> bool {
-    body.and_then(|b| b.get("schemas")).and_then(Value::as_array).is_some_and(|s| {
-        s.iter().any(|x| x.as_str() == Some("urn:ietf:params:scim:api:messages:2.0:Error"))
-    })
+    body.and_then(|b| b.get("schemas"))
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|x| x.as_str() == Some("urn:ietf:params:scim:api:messages:2.0:Error")))
 }
 
 fn is_certificate_error(m: &str) -> bool {
-    ["UnknownIssuer", "CaUsedAsEndEntity", "invalid peer certificate", "NotValidForName", "Expired", "BadSignature", "certificate"]
-        .iter()
-        .any(|k| m.contains(k))
+    [
+        "UnknownIssuer",
+        "CaUsedAsEndEntity",
+        "invalid peer certificate",
+        "NotValidForName",
+        "Expired",
+        "BadSignature",
+        "certificate",
+    ]
+    .iter()
+    .any(|k| m.contains(k))
 }
 
 /// The rustls reason, in words.

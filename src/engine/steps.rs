@@ -111,7 +111,9 @@ pub(super) fn skip_step(
 ) -> Result<StepSummary, EngineError> {
     let title = recorder.redactor().text(&step.action.title());
     let at_ms = run_start.elapsed().as_millis() as u64;
-    let rec = |ev| recorder.record_redacted(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e });
+    let rec = |ev| {
+        recorder.record_redacted(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
+    };
     rec(Event::StepStarted(StepStarted {
         step: index,
         action: step.action.name().to_string(),
@@ -161,10 +163,19 @@ pub(super) async fn cleanup_step(
             phase: Some(Phase::Cleanup),
         }),
     )?;
-    let targets = ledger.groups.iter().map(|id| ("Groups", "group", id)).chain(ledger.users.iter().map(|id| ("Users", "user", id)));
+    let targets = ledger
+        .groups
+        .iter()
+        .map(|id| ("Groups", "group", id))
+        .chain(ledger.users.iter().map(|id| ("Users", "user", id)));
     let mut left = Vec::new();
     for (collection, what, id) in targets {
-        let op = ScimOp::new(Insight::Cleanup, Method::Delete, format!("/{collection}/{id}"), format!("cleanup: delete {what} {id}"));
+        let op = ScimOp::new(
+            Insight::Cleanup,
+            Method::Delete,
+            format!("/{collection}/{id}"),
+            format!("cleanup: delete {what} {id}"),
+        );
         match ctx.send(op).await {
             Ok(r) if r.is_success() || r.status == 404 => {}
             Ok(r) => left.push(format!("{what} {id} (HTTP {})", r.status)),
@@ -185,7 +196,12 @@ pub(super) async fn cleanup_step(
     let duration = started.elapsed();
     record(
         ctx,
-        Event::StepFinished(StepFinished { step: index, verdict: Verdict::Info, duration_ms: ms(duration), reason: None }),
+        Event::StepFinished(StepFinished {
+            step: index,
+            verdict: Verdict::Info,
+            duration_ms: ms(duration),
+            reason: None,
+        }),
     )?;
     let log = ctx.log();
     Ok(StepSummary {

@@ -135,7 +135,8 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
             continue;
         } else {
             let n = step.exchanges;
-            let label = if step.verdict == Verdict::Info { "  ·".to_string() } else { format!("{:>2}.", step.index + 1) };
+            let label =
+                if step.verdict == Verdict::Info { "  ·".to_string() } else { format!("{:>2}.", step.index + 1) };
             writeln!(
                 out,
                 "  {} {} {:<48} {:>3} exchange{} {:>8.1} ms",
@@ -148,8 +149,22 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
             )?;
         }
         last_skip_reason = None;
-        for c in step.checks.iter().filter(|c| c.verdict != Verdict::Pass) {
+        // Findings of one rule with the same advice are printed once, with a count
+        // (a flaky SP's fourteen retried 503s are one problem).
+        let shown: Vec<&Check> =
+            step.checks.iter().filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Info)).collect();
+        let mut printed: Vec<(&str, Verdict, &Option<String>, &Option<String>)> = Vec::new();
+        for c in &shown {
+            let key = (c.id.as_str(), c.verdict, &c.admin_sees, &c.fix);
+            if printed.contains(&key) {
+                continue;
+            }
+            printed.push(key);
             writeln!(out, "       {} {}: {}", mark(c.verdict), c.id, c.message)?;
+            let alike = shown.iter().filter(|o| (o.id.as_str(), o.verdict, &o.admin_sees, &o.fix) == key).count();
+            if alike > 1 {
+                writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
+            }
             if let Some(a) = &c.admin_sees {
                 writeln!(out, "         JumpCloud admin sees: {a}")?;
             }
@@ -201,4 +216,90 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         writeln!(out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &str, verdict: Verdict, message: &str) -> Check {
+        Check {
+            step: 0,
+            id: id.into(),
+            verdict,
+            message: message.into(),
+            admin_sees: Some("admin".into()),
+            fix: Some("fix".into()),
+            exchange: None,
+            expected: None,
+            actual: None,
+        }
+    }
+
+    fn summary(steps: Vec<StepSummary>) -> RunSummary {
+        RunSummary {
+            scenario: "s".into(),
+            file: "s.yaml".into(),
+            run_id: "r".into(),
+            run_dir: PathBuf::from("runs/r"),
+            target: "http://t".into(),
+            target_kind: "external".into(),
+            total_steps: steps.len(),
+            steps,
+            exchanges: 0,
+            duration: Duration::ZERO,
+            unreachable: false,
+            interrupted: false,
+            stop_reason: None,
+            fixes: Vec::new(),
+            cleanup: None,
+        }
+    }
+
+    fn step(index: usize, verdict: Verdict, checks: Vec<Check>, reason: Option<&str>) -> StepSummary {
+        StepSummary {
+            index,
+            title: format!("step{index}"),
+            line: index + 1,
+            verdict,
+            reason: reason.map(str::to_string),
+            checks,
+            exchanges: 0,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn alike_findings_print_once_with_a_count_and_info_stays_quiet() {
+        let checks = vec![
+            check("server-error", Verdict::Warn, "503 on attempt 1"),
+            check("server-error", Verdict::Warn, "503 on attempt 2"),
+            check("server-error", Verdict::Warn, "503 on attempt 3"),
+            check("patch-no-content", Verdict::Info, "204"),
+        ];
+        let mut out = Vec::new();
+        print_summary(&summary(vec![step(0, Verdict::Pass, checks, None)]), false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("server-error").count(), 1, "{text}");
+        assert!(text.contains("(and 2 more like it in this step)"), "{text}");
+        assert_eq!(text.matches("fix: fix").count(), 1, "{text}");
+        assert!(!text.contains("patch-no-content"), "info is not a per-step line: {text}");
+    }
+
+    #[test]
+    fn skipped_steps_say_so_with_the_reason_once() {
+        let why = "step 1 `activate` failed";
+        let s = summary(vec![
+            step(0, Verdict::Fail, vec![check("activation-failed", Verdict::Fail, "boom")], Some("boom")),
+            step(1, Verdict::Skip, vec![], Some(why)),
+            step(2, Verdict::Skip, vec![], Some(why)),
+        ]);
+        let mut out = Vec::new();
+        print_summary(&s, false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches(" skipped\n").count(), 2, "{text}");
+        assert_eq!(text.matches(why).count(), 1, "{text}");
+        assert!(text.contains("0 passed, 1 failed, 2 skipped"), "{text}");
+        assert_eq!(s.exit_code(), exit::FAIL);
+    }
 }

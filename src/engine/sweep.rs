@@ -66,11 +66,12 @@ pub async fn delete(client: &Client, resources: &[Tagged]) -> Vec<(Tagged, Strin
 }
 
 async fn get(client: &Client, path: &str) -> Result<Value, String> {
-    match client.send(request("GET", path), |a| Recorded {
-        response_body: a.response.and_then(|r| r.body),
-        ..Recorded::default()
-    })
-    .await
+    match client
+        .send(request("GET", path), |a| Recorded {
+            response_body: a.response.and_then(|r| r.body),
+            ..Recorded::default()
+        })
+        .await
     {
         Ok(a) if (200..300).contains(&a.status) => a.body.ok_or_else(|| format!("GET {path}: the answer is not JSON")),
         Ok(a) => Err(format!("GET {path} answered HTTP {}", a.status)),

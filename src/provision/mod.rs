@@ -222,7 +222,10 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
         404 if collection => {
             return crate::check::finding(
                 "target-base-url",
-                format!("{what}: {} {path} answered HTTP 404: the Base URL does not lead to a SCIM API", method.as_str()),
+                format!(
+                    "{what}: {} {path} answered HTTP 404: the Base URL does not lead to a SCIM API",
+                    method.as_str()
+                ),
             )
             .exchange(r.exchange);
         }
@@ -230,7 +233,10 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
             let to = r.location.as_deref().unwrap_or("(no Location header)");
             return crate::check::finding(
                 "target-redirect",
-                format!("{what}: SP answered HTTP {} redirecting to {to}; JumpCloud does not follow redirects", r.status),
+                format!(
+                    "{what}: SP answered HTTP {} redirecting to {to}; JumpCloud does not follow redirects",
+                    r.status
+                ),
             )
             .exchange(r.exchange);
         }

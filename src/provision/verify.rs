@@ -142,7 +142,7 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
     let actual_name = body.get("userName").and_then(Value::as_str).unwrap_or("");
     if !actual_name.eq_ignore_ascii_case(&user_name) {
         out.push(
-            finding("readback-user", format!("user {user_name}: userName is {actual_name:?} at the SP"))
+            finding("readback-user", format!("user {user_name}: userName is {} at the SP", Value::from(actual_name)))
                 .diff(json!({"userName": user_name}), json!({"userName": actual_name}))
                 .exchange(exchange),
         );
@@ -153,7 +153,11 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
             out.push(
                 finding(
                     "readback-user",
-                    format!("user {user_name}: displayName is {actual:?} at the SP, JumpCloud sent {expected:?}"),
+                    format!(
+                        "user {user_name}: displayName is {} at the SP, JumpCloud sent {}",
+                        Value::from(actual),
+                        Value::from(expected)
+                    ),
                 )
                 .diff(json!({"displayName": expected}), json!({"displayName": actual}))
                 .exchange(exchange),
@@ -187,7 +191,7 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
         out.push(
             finding(
                 "readback-group-name",
-                format!("group {}: displayName is {actual_name:?} at the SP", link.display_name),
+                format!("group {}: displayName is {} at the SP", link.display_name, Value::from(actual_name)),
             )
             .diff(json!({"displayName": link.display_name}), json!({"displayName": actual_name}))
             .exchange(exchange),
@@ -236,9 +240,9 @@ fn first<'a>(ids: &[&'a str], n: usize) -> Vec<&'a str> {
 /// `["a", "b"]`, or the first ids and how many more.
 fn listed(ids: &[&str]) -> String {
     if ids.len() <= NAMED {
-        format!("{ids:?}")
+        Value::from(ids.to_vec()).to_string()
     } else {
-        format!("{:?} and {} more", first(ids, NAMED), ids.len() - NAMED)
+        format!("{} and {} more", Value::from(first(ids, NAMED)), ids.len() - NAMED)
     }
 }
 

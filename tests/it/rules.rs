@@ -30,6 +30,13 @@ fn assert_fired(ran: &crate::helpers::Ran, id: &str, needle: &str) {
         hits.iter().all(|c| c.fix.is_some() && c.admin_sees.is_some()),
         "rule {id} lacks a fix or a JumpCloud symptom"
     );
+    for c in &hits {
+        assert!(
+            !["String(", "Object {", "Number("].iter().any(|d| c.message.contains(d)),
+            "rule {id}: a Rust debug form in {:?}",
+            c.message
+        );
+    }
 }
 
 async fn run_file(file: &str) -> jcsim::engine::RunSummary {
@@ -125,9 +132,46 @@ fn list(resources: serde_json::Value) -> ResponseTemplate {
 #[tokio::test]
 async fn test_connection_failed_fires_on_an_unusable_answer() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(scim(403, error(403, "forbidden"))).mount(&server).await;
+    Mock::given(method("GET")).respond_with(scim(200, json!({"hello": "world"}))).mount(&server).await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_fired(&ran, "test-connection-failed", "HTTP 403");
+    assert_fired(&ran, "test-connection-failed", "not a SCIM ListResponse");
+}
+
+#[tokio::test]
+async fn configuration_rules_fire_instead_of_sp_advice() {
+    // A refused token: the token's fault, not the SP's; activation is skipped.
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(scim(401, error(401, "bad token"))).mount(&server).await;
+    let ran = run_yaml(&scenario("  - test_connection\n  - activate\n"), &server.uri()).await;
+    assert_fired(&ran, "target-auth", "HTTP 401 to the configured token");
+    assert_eq!(
+        ran.exchanges().len(),
+        1,
+        "activation is not tried after a refused token: {:?}",
+        ran.exchanges().iter().map(|x| (&x.request.method, &x.request.url, x.step)).collect::<Vec<_>>()
+    );
+    assert_eq!(ran.summary.steps[1].verdict, Verdict::Skip);
+
+    // No SCIM API at this base URL.
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_fired(&ran, "target-base-url", "answered HTTP 404");
+
+    // A redirect, with where it leads.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(301).insert_header("Location", "https://elsewhere.example/scim/v2/Users"))
+        .mount(&server)
+        .await;
+    let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
+    assert_fired(&ran, "target-redirect", "redirecting to https://elsewhere.example/scim/v2/Users");
+
+    // https:// to a plain-HTTP server.
+    let server = MockServer::start().await;
+    let secure = server.uri().replacen("http://", "https://", 1);
+    let ran = run_yaml(&scenario("  - test_connection\n"), &secure).await;
+    assert_fired(&ran, "target-tls", "no response");
 }
 
 #[tokio::test]
