@@ -57,7 +57,13 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
         return Ok(exit::PASS);
     }
     for t in &tagged {
-        println!("  {:<6} {:<40} {}  ({})", &t.collection[..t.collection.len() - 1].to_lowercase(), t.name, t.id, t.tag);
+        println!(
+            "  {:<6} {:<40} {}  ({})",
+            &t.collection[..t.collection.len() - 1].to_lowercase(),
+            t.name,
+            t.id,
+            t.tag
+        );
     }
     let question = format!("Delete these {} resource(s) at {}?", tagged.len(), target.base_url);
     if !args.yes && !confirm(&question)? {

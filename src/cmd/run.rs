@@ -86,7 +86,10 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
                 out.note(&format!("warning: {origin}: {w}"));
             }
             if let Some(p) = found.problem {
-                out.error(None, &format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)"));
+                out.error(
+                    None,
+                    &format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)"),
+                );
                 out.finish(exit::UNREACHABLE)?;
                 return Ok(exit::UNREACHABLE);
             }
@@ -180,9 +183,8 @@ fn register_scenario_secrets(s: &Scenario) {
 /// SP, so `--target` skips them.
 fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
     let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
-    (opts.target.is_some() && !quirks.is_empty()).then(|| {
-        format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", "))
-    })
+    (opts.target.is_some() && !quirks.is_empty())
+        .then(|| format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", ")))
 }
 
 /// 3 beats 1 beats 0.

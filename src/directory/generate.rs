@@ -7,8 +7,8 @@
 //! in memory: a user is rebuilt when it is read (see `Users`). The only state
 //! kept per user is the suffix of a username that clashed with an earlier one.
 
-use crate::scenario::namespace::Tag;
 use super::{Address, JcId, Text, User, UserState, splitmix64};
+use crate::scenario::namespace::Tag;
 use compact_str::format_compact;
 use fake::Fake;
 use fake::faker::address::en::{CityName, StateAbbr, StreetName, ZipCode};

@@ -3,9 +3,9 @@
 //! of 100,000 generated users costs a few bytes per user. A user that is
 //! created, or changed after generation, is stored whole.
 
-use crate::scenario::namespace::Tag;
 use super::generate::Batch;
 use super::{JcId, User, UserState};
+use crate::scenario::namespace::Tag;
 use std::borrow::Cow;
 use std::collections::HashSet;
 

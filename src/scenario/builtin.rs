@@ -22,12 +22,8 @@ pub fn load_all() -> Result<Vec<Scenario>, ScenarioErrors> {
 /// are left alone unless `force`; returns the paths written.
 pub fn export(dir: &Path, force: bool) -> std::io::Result<Vec<std::path::PathBuf>> {
     if !force {
-        let clashes: Vec<String> = FILES
-            .iter()
-            .map(|(p, _)| dir.join(p))
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-            .collect();
+        let clashes: Vec<String> =
+            FILES.iter().map(|(p, _)| dir.join(p)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
         if !clashes.is_empty() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
@@ -53,10 +49,12 @@ mod tests {
 
     #[test]
     fn the_suite_is_the_scenarios_directory_lifecycle_first() {
-        let on_disk = crate::scenario::collect_files(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]).unwrap();
+        let on_disk =
+            crate::scenario::collect_files(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")]).unwrap();
         assert_eq!(FILES.len(), on_disk.len(), "every file of scenarios/ is built in");
         for (p, text) in FILES {
-            let disk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(p)).unwrap();
+            let disk =
+                std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(p)).unwrap();
             assert_eq!(*text, disk, "{p} is the file's text");
         }
         let firsts: Vec<bool> = FILES.iter().map(|(p, _)| p.starts_with("lifecycle/")).collect();
