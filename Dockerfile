@@ -5,7 +5,7 @@
 #   docker run --rm -v "$PWD/scenarios:/scenarios" -e SCIM_TOKEN jcsim \
 #       run /scenarios --target https://sp.example.com/scim/v2 --token-env SCIM_TOKEN --out /tmp/runs
 #
-# The build runs exactly what CI runs on the host: `cargo build --release --locked`.
+# The build runs exactly what CI runs on the host: `cargo build --profile dist --locked`.
 
 # ---- builder -----------------------------------------------------------------
 FROM rust:1.95-slim-bookworm AS builder
@@ -17,7 +17,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
- && cargo build --release --locked \
+ && cargo build --profile dist --locked \
  && rm -rf src
 
 # The sources (.dockerignore lets in only what the build needs: src/,
@@ -26,8 +26,8 @@ COPY . .
 # The copied files may be older than the empty crate's build: touch the crate
 # roots so cargo rebuilds jcsim itself rather than keeping the empty binary.
 RUN touch src/main.rs src/lib.rs \
- && cargo build --release --locked \
- && ./target/release/jcsim --version
+ && cargo build --profile dist --locked \
+ && ./target/dist/jcsim --version
 
 # ---- runtime -----------------------------------------------------------------
 FROM debian:bookworm-slim
@@ -43,7 +43,7 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 jcsim \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/jcsim --create-home --shell /usr/sbin/nologin jcsim
 
-COPY --from=builder /src/target/release/jcsim /usr/local/bin/jcsim
+COPY --from=builder /src/target/dist/jcsim /usr/local/bin/jcsim
 # Bundled scenarios and their schema, laid out as in the repository so the
 # scenarios' `$schema=../../schema/scenario.schema.json` modeline resolves.
 COPY --from=builder /src/scenarios /usr/share/jcsim/scenarios

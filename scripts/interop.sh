@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Interop: run every bundled scenario against python-scim's scim2-server, an
-# SCIM server we did not write, then python-scim's checker against `jcsim sp`
-# and against JumpCloud's SCIM API (`jcsim jumpcloud-api`). Installs scim2-server into a virtualenv, starts
-# it on a loopback port with a bearer token, and fails if any scenario fails.
+# Interop: run the built-in suite (`jcsim run --target URL`, no paths) against
+# two SCIM servers we did not write, python-scim's scim2-server (PyPI) and
+# SCIMMY (npm, scripts/second-sp.sh), then python-scim's checker against
+# `jcsim sp` and against JumpCloud's SCIM API (`jcsim jumpcloud-api`).
+# Each suite runs twice against the same server: both runs must give the same
+# per-scenario verdicts (runs are isolated), every scenario must pass, and the
+# server must hold no user or group afterwards (cleanup).
 #
 # scim2-server rejects `remove` operations that carry a `value` array (the
 # form JumpCloud is inferred to send, knob member_removal=value_array), so the
@@ -58,7 +61,45 @@ PY
 export SCIM_TOKEN="interop-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
 status=0
 
-run_suite() { # name, server command..., -- jcsim args...
+# count BASE COLLECTION: totalResults of GET BASE/COLLECTION.
+count() {
+  curl -s -H "Authorization: Bearer $SCIM_TOKEN" "$1/$2?startIndex=1&count=1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin).get("totalResults", "?"))'
+}
+
+# suite NAME BASE [jcsim args...]: the built-in suite, twice, against BASE.
+suite() {
+  local name=$1 base=$2; shift 2
+  local verdicts=()
+  for n in 1 2; do
+    echo "interop: $name (run $n): jcsim run --target $base --token-env SCIM_TOKEN $*"
+    if "$jcsim" run --target "$base" --token-env SCIM_TOKEN --out "$work/runs-$name-$n" --quiet "$@" \
+      >"$work/$name-$n.out" 2>&1; then
+      echo "interop: $name (run $n): PASS: $(tail -1 "$work/$name-$n.out")"
+    else
+      echo "interop: $name (run $n): FAIL (records in $work/runs-$name-$n)"
+      cat "$work/$name-$n.out"
+      status=1
+    fi
+    verdicts+=("$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$work/$name-$n.out" | sed 's/:.*//' | sort)")
+  done
+  if [ "${verdicts[0]}" != "${verdicts[1]}" ]; then
+    echo "interop: $name: the second run's verdicts differ from the first's"
+    diff <(echo "${verdicts[0]}") <(echo "${verdicts[1]}") || true
+    status=1
+  fi
+  local users groups
+  users=$(count "$base" Users); groups=$(count "$base" Groups)
+  if [ "$users" != 0 ] || [ "$groups" != 0 ]; then
+    echo "interop: $name: $users user(s) and $groups group(s) left at the SP after cleanup"
+    status=1
+  else
+    echo "interop: $name: the SP holds nothing after both runs (cleanup)"
+  fi
+}
+
+# scim2 NAME SERVER-COMMAND... -- JCSIM-ARGS...: a fresh scim2-server, then the suite.
+scim2() {
   local name=$1; shift
   local port; port=$(free_port)
   local cmd=()
@@ -67,17 +108,29 @@ run_suite() { # name, server command..., -- jcsim args...
   "${cmd[@]}" --hostname 127.0.0.1 --port "$port" --bearer-token "$SCIM_TOKEN" >"$work/$name-server.log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$port/v2/ServiceProviderConfig"
-  echo "interop: $name: jcsim run scenarios/ --target http://127.0.0.1:$port/v2 $*"
-  if "$jcsim" run scenarios/ --target "http://127.0.0.1:$port/v2" --token-env SCIM_TOKEN --out "$work/runs-$name" --quiet "$@"; then
-    echo "interop: $name: PASS"
-  else
-    echo "interop: $name: FAIL (records in $work/runs-$name)"
-    status=1
-  fi
+  suite "$name" "http://127.0.0.1:$port/v2" "$@"
 }
 
-run_suite jumpcloud-defaults "$venv/bin/python" "$work/lenient-server.py" --
-run_suite filter-path "$venv/bin/scim2-server" -- --behaviour member_removal=filter_path
+scim2 jumpcloud-defaults "$venv/bin/python" "$work/lenient-server.py" --
+scim2 filter-path "$venv/bin/scim2-server" -- --behaviour member_removal=filter_path
+
+# SCIMMY (npm): an independent implementation (JavaScript, other authors).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "interop: installing node and npm (apt)"
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+fi
+scripts/second-sp.sh install "$work/scimmy" >"$work/scimmy-install.log" 2>&1 || {
+  cat "$work/scimmy-install.log"; exit 1
+}
+port=$(free_port)
+scripts/second-sp.sh start "$work/scimmy" "$port" "$SCIM_TOKEN" >"$work/scimmy-server.log" 2>&1 &
+pids+=($!)
+base=$(scripts/second-sp.sh base "$port")
+for _ in $(seq 1 200); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/Users")" = 401 ] && break
+  sleep 0.1
+done
+suite scimmy "$base"
 
 # python-scim's conformance checker against the embedded SP (`jcsim sp`).
 # Every result line must be SUCCESS; zero result lines means discovery failed.

@@ -33,9 +33,9 @@ wait_http() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null 
 if ! command -v wrk >/dev/null; then
     [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
 fi
-log "building jcsim (release)"
-cargo build --release --quiet
-JCSIM=${CARGO_TARGET_DIR:-target}/release/jcsim
+log "building jcsim (profile dist: fat LTO, as shipped)"
+cargo build --profile dist --quiet
+JCSIM=${CARGO_TARGET_DIR:-target}/dist/jcsim
 
 start_sp() { # -> sets SP_PID, SP_BASE
     local port; port=$(free_port)

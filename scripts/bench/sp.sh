@@ -58,9 +58,9 @@ if ! command -v wrk >/dev/null; then
     fi
 fi
 
-log "building jcsim (release)"
-cargo build --release --quiet
-JCSIM=${CARGO_TARGET_DIR:-target}/release/jcsim
+log "building jcsim (profile dist: fat LTO, as shipped)"
+cargo build --profile dist --quiet
+JCSIM=${CARGO_TARGET_DIR:-target}/dist/jcsim
 
 VENV="$DIR/venv"
 if [ "$SCIM2" != 0 ] && [ ! -x "$VENV/bin/scim2-server" ]; then

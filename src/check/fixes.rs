@@ -15,7 +15,8 @@ pub struct Fix {
     pub severity: String,
     pub title: String,
     pub occurrences: usize,
-    /// Zero-based indexes of the affected steps.
+    /// Indexes of the affected steps: zero-based in memory (the terminal adds
+    /// one); `summary.json` writes them from 1, like every other output.
     pub steps: Vec<usize>,
     /// The first occurrence's message.
     pub example: String,

@@ -222,12 +222,11 @@ async fn run_steps(
         }
         // The admin retries with Test Connection (after either failure) or
         // Activate (after a failed activation).
-        let retries_setup = match (&inactive, &step.action) {
-            (_, Action::TestConnection) => true,
-            (Some((Action::Activate { .. }, _)), Action::Activate { .. }) => true,
-            (None, Action::Activate { .. }) => true,
-            _ => false,
-        };
+        let retries_setup = matches!(
+            (&inactive, &step.action),
+            (_, Action::TestConnection)
+                | (Some((Action::Activate { .. }, _)) | None, Action::Activate { .. })
+        );
         if let (Some((_, reason)), false) = (&inactive, retries_setup) {
             summary.steps.push(session.skip(step, reason)?);
             continue;

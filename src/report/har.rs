@@ -1,7 +1,7 @@
 //! `run.har` (HAR 1.2): one page per step, one entry per exchange attempt,
 //! with jcsim's own fields under `_jcsim`. Imports in Chrome DevTools.
 
-use super::run::{Run, clean};
+use super::run::{Run, StepRun, clean};
 use crate::record::Exchange;
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
@@ -15,15 +15,16 @@ pub(crate) fn write(runs: &[Run], w: &mut dyn std::io::Write) -> std::io::Result
     for (r, run) in runs.iter().enumerate() {
         let start = run_start(run);
         let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
-        for step in &run.steps {
-            let title = if many {
-                format!("{} › {}. {}", run.scenario(), step.index + 1, step.title())
-            } else {
-                format!("{}. {}", step.index + 1, step.title())
+        for step in run.phases() {
+            let title = match (many, step.is_cleanup()) {
+                (true, false) => format!("{} › {}. {}", run.scenario(), step.index + 1, step.title()),
+                (true, true) => format!("{} › {}", run.scenario(), step.title()),
+                (false, false) => format!("{}. {}", step.index + 1, step.title()),
+                (false, true) => step.title(),
             };
             pages.push(json!({
                 "startedDateTime": iso(start, step.start_ms()),
-                "id": format!("{prefix}step{}", step.index + 1),
+                "id": page_id(&prefix, step),
                 "title": title,
                 "pageTimings": {"onContentLoad": -1, "onLoad": -1},
             }));
@@ -41,14 +42,18 @@ pub(crate) fn write(runs: &[Run], w: &mut dyn std::io::Write) -> std::io::Result
         let start = run_start(run);
         let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
         run.for_each_exchange(|step, x| {
-            let page_id = format!("{prefix}step{}", step.index + 1);
             w.write_all(if first { b"\n" } else { b",\n" })?;
             first = false;
-            serde_json::to_writer(&mut *w, &entry(x, start, &page_id, run))?;
+            serde_json::to_writer(&mut *w, &entry(x, start, &page_id(&prefix, step), run))?;
             Ok(())
         })?;
     }
     w.write_all(b"\n]}}\n")
+}
+
+/// `step3`, or `cleanup` for the cleanup phase (after the run's prefix).
+fn page_id(prefix: &str, step: &StepRun) -> String {
+    if step.is_cleanup() { format!("{prefix}cleanup") } else { format!("{prefix}step{}", step.index + 1) }
 }
 
 fn run_start(run: &Run) -> SystemTime {
@@ -146,6 +151,9 @@ fn entry(x: &Exchange, start: SystemTime, page: &str, run: &Run) -> Value {
             "run_id": run.run_id(),
         },
     });
+    if x.expects_refusal {
+        e["_jcsim"]["expects_refusal"] = json!(true);
+    }
     if let Some(err) = &x.error {
         e["_error"] = json!(format!("{}: {}", err.kind, err.message));
     }

@@ -45,6 +45,12 @@ fn suite(out: &mut String, id: usize, run: &Run) {
         props.push(("target_kind".into(), h.target_kind.clone()));
         props.push(("seed".into(), h.seed.to_string()));
         props.push(("jcsim_version".into(), h.jcsim_version.clone()));
+        if let Some(ns) = &h.namespace {
+            props.push(("namespace".into(), ns.clone()));
+        }
+        if h.insecure {
+            props.push(("insecure".into(), "true".into()));
+        }
         for (k, v) in &h.behaviour {
             props.push((format!("behaviour.{k}"), v.clone()));
         }

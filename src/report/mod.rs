@@ -5,6 +5,7 @@
 //! `events.jsonl` is the only input, so every output can be re-rendered later
 //! (`jcsim report RUN_DIR`), including for a run that was cut short.
 
+mod diff;
 mod har;
 mod html;
 mod index;
@@ -18,7 +19,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use summary::{StepResult, Summary};
+pub use summary::{CleanupResult, StepResult, Summary};
 
 use run::Run;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,9 @@
 //! [`Run::for_each_exchange`], so memory does not grow with the run's length.
 
 use super::ReportError;
-use crate::record::{Check, Event, Exchange, Redactor, RunFinished, RunStarted, StepFinished, StepStarted, Verdict};
+use crate::record::{
+    Check, Event, Exchange, Phase, Redactor, RunFinished, RunStarted, StepFinished, StepStarted, Verdict,
+};
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -17,8 +19,12 @@ use std::path::{Path, PathBuf};
 pub(crate) struct Run {
     pub dir: PathBuf,
     pub header: Option<RunStarted>,
-    /// Steps that started (or left any trace), in index order.
+    /// Scenario steps that started (or left any trace), in index order. The
+    /// cleanup phase is not among them: it is [`Run::cleanup`].
     pub steps: Vec<StepRun>,
+    /// The cleanup phase (`phase: cleanup`): shown after the steps, never
+    /// judged, and never counted as a step.
+    pub cleanup: Option<StepRun>,
     pub finished: Option<RunFinished>,
     /// The first unreadable lines of events.jsonl: (1-based line, error).
     pub bad_lines: Vec<(usize, String)>,
@@ -57,7 +63,7 @@ pub(crate) struct XStats {
     pub first_start: Option<f64>,
     /// End of the latest exchange, in ms since run start.
     pub last_end: f64,
-    /// The first [`MAX_FAILED`] exchanges that failed (status >= 400 or no response).
+    /// The first [`MAX_FAILED`] exchanges that failed (see [`exchange_failed`]).
     pub failed: Vec<FailedExchange>,
 }
 
@@ -84,8 +90,7 @@ impl XStats {
         self.no_response += u64::from(x.response.is_none());
         self.first_start.get_or_insert(x.timing.start_ms as f64);
         self.last_end = self.last_end.max(exchange_end(x));
-        let failed = x.response.as_ref().is_none_or(|r| r.status >= 400);
-        if failed && self.failed.len() < MAX_FAILED {
+        if exchange_failed(x) && self.failed.len() < MAX_FAILED {
             let status = match (&x.response, &x.error) {
                 (Some(r), _) => r.status.to_string(),
                 (None, Some(e)) => format!("no response ({}: {})", e.kind, e.message),
@@ -158,6 +163,11 @@ impl StepRun {
         }
     }
 
+    /// The cleanup phase rather than a scenario step.
+    pub fn is_cleanup(&self) -> bool {
+        self.started.as_ref().is_some_and(|s| s.phase == Some(Phase::Cleanup))
+    }
+
     pub fn line(&self) -> usize {
         self.started.as_ref().map_or(0, |s| s.line)
     }
@@ -198,6 +208,17 @@ impl StepRun {
     }
 }
 
+/// An exchange that went wrong on its own terms: no response, or an error
+/// status, except that a request meant to be refused (`expects_refusal`)
+/// succeeds with a 4xx and fails with anything else.
+pub(crate) fn exchange_failed(x: &Exchange) -> bool {
+    match (&x.response, x.expects_refusal) {
+        (None, _) => true,
+        (Some(r), false) => r.status >= 400,
+        (Some(r), true) => !(400..500).contains(&r.status),
+    }
+}
+
 pub(crate) fn exchange_end(x: &Exchange) -> f64 {
     x.timing.start_ms as f64 + clean(x.timing.duration_ms)
 }
@@ -228,6 +249,7 @@ impl Run {
         let mut digest = DefaultHasher::new();
         let (mut lines, mut last_step, mut grouped) = (0, 0, true);
         let (mut header, mut finished) = (None, None);
+        let mut cleanup_index = None;
         let mut bad: Vec<(usize, String)> = Vec::new();
         let mut bad_count = 0;
         self.scan(usize::MAX, |n, line, event| {
@@ -250,6 +272,9 @@ impl Run {
                 Event::RunStarted(h) => header = Some(h),
                 Event::StepStarted(s) => {
                     let index = s.step;
+                    if s.phase == Some(Phase::Cleanup) {
+                        cleanup_index = Some(index);
+                    }
                     entry(&mut steps, index).started = Some(s);
                 }
                 Event::Exchange(x) => {
@@ -267,6 +292,7 @@ impl Run {
         })?;
         self.header = header;
         self.finished = finished;
+        self.cleanup = cleanup_index.and_then(|i| steps.remove(&i));
         self.steps = steps.into_values().collect();
         self.bad_lines = bad;
         self.bad_count = bad_count;
@@ -314,9 +340,10 @@ impl Run {
     }
 
     /// Call `f` with every exchange, grouped by step in step order and in
-    /// record order within a step (the order of the report's rows), reading
-    /// the file again. Only the lines seen when the run was loaded are read,
-    /// so a file that grew since gives the same exchanges as the counters.
+    /// record order within a step (the order of the report's rows), the
+    /// cleanup phase's last, reading the file again. Only the lines seen when
+    /// the run was loaded are read, so a file that grew since gives the same
+    /// exchanges as the counters.
     pub fn for_each_exchange(
         &self,
         mut f: impl FnMut(&StepRun, &Exchange) -> std::io::Result<()>,
@@ -328,18 +355,19 @@ impl Run {
                     if only.is_some_and(|s| s != x.step) {
                         return;
                     }
-                    if let Ok(i) = self.steps.binary_search_by_key(&x.step, |s| s.index) {
-                        *result = f(&self.steps[i], &x);
+                    if let Some(step) = self.step_run(x.step) {
+                        *result = f(step, &x);
                     }
                 }
             })
         };
-        if self.grouped {
+        let cleanup_last = self.cleanup.as_ref().is_none_or(|c| self.steps.last().is_none_or(|s| s.index < c.index));
+        if self.grouped && cleanup_last {
             pass(None, &mut result)?;
         } else {
             // Exchanges of different steps interleave in the file (hand-edited
             // or concatenated records): one pass per step keeps rows grouped.
-            for s in self.steps.iter().filter(|s| s.x.count > 0) {
+            for s in self.phases().filter(|s| s.x.count > 0) {
                 pass(Some(s.index), &mut result)?;
                 if result.is_err() {
                     break;
@@ -347,6 +375,19 @@ impl Run {
             }
         }
         result
+    }
+
+    /// The scenario steps, then the cleanup phase: every part that has rows.
+    pub fn phases(&self) -> impl Iterator<Item = &StepRun> {
+        self.steps.iter().chain(self.cleanup.as_ref())
+    }
+
+    /// The step or cleanup phase recorded under `index`.
+    fn step_run(&self, index: usize) -> Option<&StepRun> {
+        match self.steps.binary_search_by_key(&index, |s| s.index) {
+            Ok(i) => Some(&self.steps[i]),
+            Err(_) => self.cleanup.as_ref().filter(|c| c.index == index),
+        }
     }
 
     pub fn scenario(&self) -> String {
@@ -379,17 +420,24 @@ impl Run {
         declared.max(self.steps.len())
     }
 
-    /// Steps that never started (the run stopped early or was cut short).
-    pub fn skipped(&self) -> usize {
+    /// Steps that never started (the run was cut short before them).
+    pub fn not_run(&self) -> usize {
         self.total_steps().saturating_sub(self.steps.len())
+    }
+
+    /// Steps skipped: recorded as `skip` (an earlier failure made them
+    /// meaningless) or never started.
+    pub fn skipped(&self) -> usize {
+        self.count(StepState::Skip) + self.not_run()
     }
 
     pub fn count(&self, state: StepState) -> usize {
         self.steps.iter().filter(|s| s.state() == state).count()
     }
 
+    /// Exchanges recorded, the cleanup phase's included (as `run_finished` counts them).
     pub fn exchange_count(&self) -> u64 {
-        self.steps.iter().map(|s| s.x.count).sum()
+        self.phases().map(|s| s.x.count).sum()
     }
 
     /// Run duration in ms: recorded, or (cut short) up to the last thing seen.
@@ -397,7 +445,7 @@ impl Run {
         if let Some(f) = &self.finished {
             return clean(f.duration_ms);
         }
-        self.steps.iter().map(|s| s.start_ms() + s.duration_ms()).fold(0.0, f64::max)
+        self.phases().map(|s| s.start_ms() + s.duration_ms()).fold(0.0, f64::max)
     }
 
     pub fn status(&self) -> RunStatus {

@@ -1,7 +1,12 @@
 //! `summary.json`: the machine-readable result of one run, rebuilt from its
 //! events. Same fields as the engine's original writer, plus `incomplete`.
+//!
+//! Steps are numbered from 1 here, as the terminal, `junit.xml` and
+//! `report.html` number them: `steps[].step`, `steps[].checks[].step` and
+//! `fixes[].steps` all hold step numbers, not the zero-based indexes of
+//! `events.jsonl`.
 
-use super::run::{Run, RunStatus, StepState};
+use super::run::{Run, RunStatus, StepRun, StepState};
 use crate::record::Check;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -9,18 +14,36 @@ use std::path::PathBuf;
 /// One step's result.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StepResult {
-    pub index: usize,
+    /// The step's number, from 1 (step 1 is the scenario's first step), as
+    /// the terminal, `junit.xml` and `report.html#s-N` number it.
+    pub step: usize,
     pub title: String,
     /// Line of the step in the scenario file (0 when unknown).
     pub line: usize,
-    /// `pass`, `fail` or `warn`. A step the run never finished counts as `fail`.
+    /// `pass`, `fail`, `warn` or `skip` (not run: an earlier failure made it
+    /// meaningless, see `reason`). A step the run never finished counts as `fail`.
     pub verdict: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The step's checks; their `step` is this step's number (from 1).
     pub checks: Vec<Check>,
     pub exchanges: u64,
     /// Milliseconds.
     pub duration: f64,
+}
+
+/// The cleanup phase: what the run did to remove what it created at the SP.
+/// Shown, never judged: it counts in no step total and sets no verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CleanupResult {
+    pub title: String,
+    /// DELETE requests sent (attempts included).
+    pub exchanges: u64,
+    /// Milliseconds.
+    pub duration: f64,
+    /// What was removed, or what is left to remove by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The content of `summary.json`.
@@ -32,13 +55,22 @@ pub struct Summary {
     pub run_dir: PathBuf,
     pub target: String,
     pub target_kind: String,
+    /// The run-unique tag carried by every name the run created at the SP
+    /// (absent when names were sent as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// TLS certificates were not verified (`--insecure`).
+    #[serde(default)]
+    pub insecure: bool,
     pub steps: Vec<StepResult>,
+    /// Exchanges in the run, the cleanup phase's included.
     pub exchanges: u64,
     /// Milliseconds.
     pub duration: f64,
     pub unreachable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
+    /// Steps in the scenario (the cleanup phase is not one).
     pub total_steps: usize,
     /// `pass` when `exit_code` is 0, else `fail`.
     pub verdict: String,
@@ -46,48 +78,41 @@ pub struct Summary {
     pub exit_code: i32,
     pub passed: usize,
     pub failed: usize,
+    /// Steps not run: recorded as `skip`, or never started (the run was cut short).
+    #[serde(default)]
+    pub skipped: usize,
     /// The record ends without `run_finished` (jcsim was stopped mid-run).
     pub incomplete: bool,
-    /// Findings grouped by root cause, most important first.
+    /// Findings grouped by root cause, most important first; `steps` holds
+    /// step numbers from 1.
     #[serde(default)]
     pub fixes: Vec<crate::check::Fix>,
+    /// The cleanup phase, when the run removed what it created at the SP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<CleanupResult>,
 }
 
 impl Summary {
     pub(crate) fn from_run(run: &Run) -> Summary {
-        let steps: Vec<StepResult> = run
-            .steps
-            .iter()
-            .map(|s| {
-                let verdict = match s.state() {
-                    StepState::Pass => "pass",
-                    StepState::Warn => "warn",
-                    StepState::Skip => "skip",
-                    StepState::Info => "info",
-                    StepState::Fail | StepState::Incomplete => "fail",
-                };
-                StepResult {
-                    index: s.index,
-                    title: s.title(),
-                    line: s.line(),
-                    verdict: verdict.to_string(),
-                    reason: s.reason(),
-                    checks: s.checks.clone(),
-                    exchanges: s.x.count,
-                    duration: round3(s.duration_ms()),
-                }
-            })
-            .collect();
+        let steps: Vec<StepResult> = run.steps.iter().map(step_result).collect();
         let exit_code = run.exit_code();
+        let header = run.header.as_ref();
+        let mut fixes = run.fixes();
+        for f in &mut fixes {
+            f.steps.iter_mut().for_each(|s| *s += 1);
+        }
         Summary {
             scenario: run.scenario(),
             file: run.file(),
             run_id: run.run_id(),
             run_dir: run.dir.clone(),
             target: run.target(),
-            target_kind: run.header.as_ref().map_or_else(String::new, |h| h.target_kind.clone()),
+            target_kind: header.map_or_else(String::new, |h| h.target_kind.clone()),
+            namespace: header.and_then(|h| h.namespace.clone()),
+            insecure: header.is_some_and(|h| h.insecure),
             passed: steps.iter().filter(|s| s.verdict == "pass").count(),
             failed: steps.iter().filter(|s| s.verdict == "fail").count(),
+            skipped: run.skipped(),
             steps,
             exchanges: run.finished.as_ref().map_or_else(|| run.exchange_count(), |f| f.exchanges),
             duration: round3(run.duration_ms()),
@@ -97,8 +122,39 @@ impl Summary {
             verdict: if exit_code == 0 { "pass" } else { "fail" }.to_string(),
             exit_code,
             incomplete: run.incomplete(),
-            fixes: run.fixes(),
+            fixes,
+            cleanup: run.cleanup.as_ref().map(|c| CleanupResult {
+                title: c.title(),
+                exchanges: c.x.count,
+                duration: round3(c.duration_ms()),
+                note: c
+                    .checks
+                    .iter()
+                    .map(|k| k.message.clone())
+                    .reduce(|a, b| format!("{a}; {b}"))
+                    .or_else(|| c.reason()),
+            }),
         }
+    }
+}
+
+fn step_result(s: &StepRun) -> StepResult {
+    let verdict = match s.state() {
+        StepState::Pass => "pass",
+        StepState::Warn => "warn",
+        StepState::Skip => "skip",
+        StepState::Info => "info",
+        StepState::Fail | StepState::Incomplete => "fail",
+    };
+    StepResult {
+        step: s.index + 1,
+        title: s.title(),
+        line: s.line(),
+        verdict: verdict.to_string(),
+        reason: s.reason(),
+        checks: s.checks.iter().map(|c| Check { step: s.index + 1, ..c.clone() }).collect(),
+        exchanges: s.x.count,
+        duration: round3(s.duration_ms()),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Synthetic, deterministic runs for tests, the browser check and benchmarks:
 //! realistic JumpCloud traffic of any size, optionally laced with hostile
-//! strings (XSS payloads) in every field an SP or a scenario controls.
+//! strings (XSS payloads) in every field an SP or a scenario controls. A
+//! hostile run also has a skipped step, refusal probes and a cleanup phase,
+//! so every way the report shows a run's text meets a payload.
 
 use crate::record::{
-    Check, Event, Exchange, RecordedRequest, RecordedResponse, RunFinished, RunStarted, StepFinished, StepStarted,
-    Timing, TransportFault, Verdict,
+    Check, Event, Exchange, Phase, RecordedRequest, RecordedResponse, RunFinished, RunStarted, StepFinished,
+    StepStarted, Timing, TransportFault, Verdict,
 };
 use serde_json::{Value, json};
 use std::path::Path;
@@ -122,6 +124,103 @@ impl Gen {
     }
 }
 
+impl Gen {
+    /// Verify's two requests that must be refused, refused: a 401 to a wrong
+    /// token and a 404 for a deleted user.
+    fn refusal_probes(&mut self, step: usize, evil: &str) {
+        let error = |status: &str| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": status, "detail": format!("refused{evil}")});
+        self.exchange(
+            step,
+            "jcsim_verify",
+            "a wrong token is refused",
+            1,
+            "GET",
+            "/Users?count=1",
+            None,
+            Some(401),
+            Some(error("401")),
+        );
+        self.exchange(
+            step,
+            "jcsim_verify",
+            "check user t1 is gone",
+            1,
+            "GET",
+            "/Users/t1",
+            None,
+            Some(404),
+            Some(error("404")),
+        );
+        for e in self.events.iter_mut().rev().take(2) {
+            if let Event::Exchange(x) = e {
+                x.expects_refusal = true;
+            }
+        }
+    }
+
+    /// A step skipped for an earlier failure, then the cleanup phase.
+    fn skipped_and_cleanup(&mut self, step: usize, evil: &str) {
+        self.step(step, "bind_group", &format!("bind_group: Late{evil}"));
+        self.events.push(Event::StepFinished(StepFinished {
+            step,
+            verdict: Verdict::Skip,
+            duration_ms: 0.0,
+            reason: Some(format!("step 2 `activate{evil}` failed, so the integration is not active")),
+        }));
+        let cleanup = step + 1;
+        self.events.push(Event::StepStarted(StepStarted {
+            step: cleanup,
+            action: "cleanup".into(),
+            title: format!("cleanup: 1 user(s), 1 group(s) this run created{evil}"),
+            line: 0,
+            col: 0,
+            at_ms: self.clock,
+            phase: Some(Phase::Cleanup),
+        }));
+        let t = self.clock;
+        self.exchange(
+            cleanup,
+            "jcsim_cleanup",
+            "cleanup: delete group g0",
+            1,
+            "DELETE",
+            "/Groups/g0",
+            None,
+            Some(204),
+            None,
+        );
+        let gone = json!({"detail": format!("no such user{evil}")});
+        self.exchange(
+            cleanup,
+            "jcsim_cleanup",
+            "cleanup: delete user u0",
+            1,
+            "DELETE",
+            "/Users/u0",
+            None,
+            Some(404),
+            Some(gone),
+        );
+        self.events.push(Event::Check(Check {
+            step: cleanup,
+            id: "cleanup".into(),
+            verdict: Verdict::Info,
+            message: format!("removed 1 user(s) and 1 group(s) this run created{evil}"),
+            admin_sees: None,
+            fix: None,
+            exchange: None,
+            expected: None,
+            actual: None,
+        }));
+        self.events.push(Event::StepFinished(StepFinished {
+            step: cleanup,
+            verdict: Verdict::Info,
+            duration_ms: (self.clock - t) as f64,
+            reason: None,
+        }));
+    }
+}
+
 fn user_body(name: &str, display: &str, id: Option<&str>) -> Value {
     let mut b = json!({"active": true, "displayName": display, "emails": [{"primary": true, "type": "work", "value": name}], "externalId": "5f1b2c3d4e5f60718293a4b5", "name": {"familyName": "Liddell", "givenName": "Alice"}, "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], "userName": name});
     if let Some(id) = id {
@@ -144,7 +243,8 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
     let users = opts.exchanges.saturating_sub(8) / 2;
     let per_step = 1000usize;
     let groups = users.div_ceil(per_step).max(1);
-    let total_steps = 3 + groups;
+    // A hostile run ends with a skipped step (then its cleanup phase).
+    let total_steps = 3 + groups + usize::from(opts.hostile);
     g.events.push(Event::RunStarted(RunStarted {
         run_id: "20260101T000000Z-synthetic-0001".into(),
         scenario: format!("Synthetic load{}", evil(0)),
@@ -156,8 +256,8 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         jcsim_version: "0.1.0".into(),
         behaviour: vec![("member_removal".into(), "value_array".into()), ("update_method".into(), "put".into())],
         steps: total_steps,
-        namespace: None,
-        insecure: false,
+        namespace: opts.hostile.then(|| format!("jcs-4f1a2b{}", evil(1))),
+        insecure: opts.hostile,
     }));
     let (mut passed, mut failed) = (0, 0);
     // 0: test connection.
@@ -321,10 +421,17 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         expected: None,
         actual: None,
     }));
+    if opts.hostile {
+        g.refusal_probes(step, evil(2));
+    }
     if g.finish_step(step, t, Some("1 read-back difference".into())) {
         failed += 1
     } else {
         passed += 1
+    }
+    let skipped = usize::from(opts.hostile);
+    if opts.hostile {
+        g.skipped_and_cleanup(step + 1, evil(0));
     }
     if opts.finish {
         let exchanges = g.next_id - 1;
@@ -332,7 +439,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
             verdict: Verdict::Fail,
             steps_passed: passed,
             steps_failed: failed,
-            steps_skipped: 0,
+            steps_skipped: skipped,
             exchanges,
             duration_ms: g.clock as f64 + 0.5,
             stopped_early: false,

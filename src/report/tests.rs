@@ -1,6 +1,8 @@
 //! Report tests: golden outputs for a small deterministic run, parse-back of
 //! JUnit and HAR, incomplete runs, hostile input and secrets.
 
+mod own_server;
+
 use super::run::Run;
 use super::synth::{self, SynthOptions, XSS};
 use super::*;
@@ -63,12 +65,13 @@ fn exchange(
             .is_none()
             .then(|| TransportFault { kind: "timeout".into(), message: "no response within 10000 ms".into() }),
         timing: Timing { start_ms, duration_ms: 2.5 },
+        expects_refusal: false,
     })
 }
 
 fn step(step: usize, title: &str, line: usize, at_ms: u64) -> Event {
     let action = title.split(':').next().unwrap_or(title).to_string();
-    Event::StepStarted(StepStarted { step, action, title: title.into(), line, col: 5, at_ms })
+    Event::StepStarted(StepStarted { step, action, title: title.into(), line, col: 5, at_ms, phase: None })
 }
 
 fn finished(step: usize, verdict: Verdict, reason: Option<&str>) -> Event {
@@ -103,6 +106,8 @@ fn small_run(finish: bool) -> Vec<Event> {
             jcsim_version: "0.1.0".into(),
             behaviour: vec![("update_method".into(), "put".into())],
             steps: 4,
+            namespace: None,
+            insecure: false,
         }),
         step(0, "test_connection", 8, 0),
         exchange(
@@ -148,6 +153,7 @@ fn small_run(finish: bool) -> Vec<Event> {
             verdict: Verdict::Fail,
             steps_passed: 1,
             steps_failed: 2,
+            steps_skipped: 1,
             exchanges: 5,
             duration_ms: 30.25,
             stopped_early: true,
@@ -224,10 +230,12 @@ fn view_model_groups_rows_by_step_and_interns_events() {
     let row = &data["x"][3];
     assert_eq!(
         (&row[0], &row[4], &row[6], &row[7], &row[11]),
-        (&json!(4), &json!(2), &json!("/Users"), &json!(409), &json!(1))
+        (&json!(4), &json!(2), &json!("/Users"), &json!(409), &json!(view::FLAG_FAILING_CHECK | view::FLAG_FAILED))
     );
+    assert_eq!(data["x"][0][11], 0, "a 200 carries no flag");
     assert_eq!((&data["x"][4][7], &data["x"][4][10]), (&json!(0), &json!("timeout")));
-    assert_eq!(data["skipped"], 1);
+    assert_eq!(data["not_run"], 1);
+    assert_eq!(data["cleanup"], Value::Null);
     let diff = &data["steps"][2]["c"][0]["diff"];
     assert!(diff.as_array().unwrap().contains(&json!(["-", "  \"active\": true,"])));
     assert!(diff.as_array().unwrap().contains(&json!(["+", "  \"active\": false,"])));

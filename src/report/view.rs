@@ -2,7 +2,8 @@
 //! compact JSON the page's script renders lazily (rows, then details on demand).
 //! The JSON is streamed: one exchange at a time from `events.jsonl` into the page.
 
-use super::run::{Run, StepState, clean};
+use super::diff::{DiffLine, diff_values};
+use super::run::{Run, StepRun, StepState, clean, exchange_failed};
 use super::summary::round3;
 use crate::record::{Check, Exchange, Verdict};
 use serde::Serialize;
@@ -32,9 +33,15 @@ pub(crate) struct ReportPage {
     pub fixes: Vec<crate::check::Fix>,
     pub counts: Counts,
     pub knobs: Vec<(String, String)>,
+    /// The run-unique tag carried by every name the run created at the SP.
+    pub namespace: Option<String>,
+    /// TLS certificates were not verified (`--insecure`).
+    pub insecure: bool,
     pub steps: Vec<StepChip>,
-    /// Placeholder chips for steps that did not run (capped).
-    pub skipped_chips: usize,
+    /// Placeholder chips for steps that never started (capped).
+    pub not_run_chips: usize,
+    /// The cleanup phase's title, when the run has one.
+    pub cleanup: Option<String>,
 }
 
 #[derive(Debug, Serialize, Default, PartialEq)]
@@ -44,7 +51,9 @@ pub(crate) struct Counts {
     pub failed: usize,
     pub warned: usize,
     pub incomplete: usize,
+    /// Steps recorded as skipped plus steps that never started.
     pub skipped: usize,
+    /// Exchanges, the cleanup phase's included.
     pub exchanges: u64,
     pub retries: u64,
     pub no_response: u64,
@@ -72,7 +81,11 @@ pub(crate) struct Data {
     /// Interned Directory Insights event names (`XRow.2` indexes it).
     pub events: Vec<String>,
     pub steps: Vec<StepData>,
-    pub skipped: usize,
+    /// The cleanup phase, shown after the steps and never judged; its rows
+    /// follow the last step's in `x`.
+    pub cleanup: Option<StepData>,
+    /// Steps of the scenario that never started (the record was cut short).
+    pub not_run: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,12 +112,12 @@ pub(crate) struct CheckData {
     pub admin: Option<String>,
     pub fix: Option<String>,
     pub x: Option<u64>,
-    /// Line diff of expected (`-`) against actual (`+`).
-    pub diff: Option<Vec<(&'static str, String)>>,
+    /// Expected (`-`) against actual (`+`), compared by value (see [`diff_values`]).
+    pub diff: Option<Vec<DiffLine>>,
 }
 
 /// `[id, step, event, label, attempt, method, path, status (0 = none), start_ms, duration_ms, error kind, flags]`
-/// where flags bit 0 = a failing check points here, bit 1 = a warning does.
+/// where flags are the `FLAG_*` bits.
 #[derive(Debug, Serialize)]
 pub(crate) struct XRow(
     pub u64,
@@ -134,6 +147,17 @@ pub(crate) struct Detail<'a>(
     Option<String>,
 );
 
+/// A failing check points at the exchange.
+pub(crate) const FLAG_FAILING_CHECK: u8 = 1;
+/// A warning points at the exchange.
+pub(crate) const FLAG_WARNING: u8 = 2;
+/// The request was meant to be refused: a 4xx is its success.
+pub(crate) const FLAG_EXPECTS_REFUSAL: u8 = 4;
+/// The exchange belongs to the cleanup phase: shown, never judged.
+pub(crate) const FLAG_UNJUDGED: u8 = 8;
+/// The exchange failed on its own terms (see `run::exchange_failed`).
+pub(crate) const FLAG_FAILED: u8 = 16;
+
 pub(crate) fn page(run: &Run) -> ReportPage {
     let header = run.header.as_ref();
     let duration_ms = run.duration_ms();
@@ -154,12 +178,15 @@ pub(crate) fn page(run: &Run) -> ReportPage {
         fixes: run.fixes(),
         counts: counts(run),
         knobs: header.map_or_else(Vec::new, |h| h.behaviour.clone()),
+        namespace: header.and_then(|h| h.namespace.clone()),
+        insecure: header.is_some_and(|h| h.insecure),
         steps: run
             .steps
             .iter()
             .map(|s| StepChip { n: s.index + 1, title: s.title(), state: s.state().as_str() })
             .collect(),
-        skipped_chips: run.skipped().min(100),
+        not_run_chips: run.not_run().min(100),
+        cleanup: run.cleanup.as_ref().map(StepRun::title),
     }
 }
 
@@ -173,8 +200,8 @@ pub(crate) fn counts(run: &Run) -> Counts {
         incomplete: run.count(StepState::Incomplete),
         skipped: run.skipped(),
         exchanges: run.exchange_count(),
-        retries: run.steps.iter().map(|s| s.x.retries).sum(),
-        no_response: run.steps.iter().map(|s| s.x.no_response).sum(),
+        retries: run.phases().map(|s| s.x.retries).sum(),
+        no_response: run.phases().map(|s| s.x.no_response).sum(),
         checks_failed: checks().filter(|c| c.verdict == Verdict::Fail).count(),
         checks_warned: checks().filter(|c| c.verdict == Verdict::Warn).count(),
     }
@@ -191,8 +218,8 @@ pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
     for c in run.steps.iter().flat_map(|s| s.checks.iter()) {
         if let Some(x) = c.exchange {
             let bit = match c.verdict {
-                Verdict::Fail => 1,
-                Verdict::Warn => 2,
+                Verdict::Fail => FLAG_FAILING_CHECK,
+                Verdict::Warn => FLAG_WARNING,
                 Verdict::Pass | Verdict::Skip | Verdict::Info => continue,
             };
             *flags.entry(x).or_default() |= bit;
@@ -200,7 +227,8 @@ pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
     }
     w.write_all(b"{\"x\":[")?;
     let mut first = true;
-    run.for_each_exchange(|_, e| {
+    let cleanup = run.cleanup.as_ref().map(|c| c.index);
+    run.for_each_exchange(|step, e| {
         let ev = match event_ix.get(e.event.as_str()) {
             Some(ev) => *ev,
             None => {
@@ -211,7 +239,11 @@ pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
         };
         w.write_all(if first { b"\n" } else { b",\n" })?;
         first = false;
-        serde_json::to_writer(&mut *w, &row(e, ev, &base, flags.get(&e.id).copied().unwrap_or(0)))?;
+        let mut f = flags.get(&e.id).copied().unwrap_or(0);
+        f |= if e.expects_refusal { FLAG_EXPECTS_REFUSAL } else { 0 };
+        f |= if cleanup == Some(step.index) { FLAG_UNJUDGED } else { 0 };
+        f |= if exchange_failed(e) { FLAG_FAILED } else { 0 };
+        serde_json::to_writer(&mut *w, &row(e, ev, &base, f))?;
         Ok(())
     })?;
     w.write_all(b"],")?;
@@ -239,11 +271,10 @@ pub(crate) fn write_details(run: &Run, w: &mut dyn Write) -> std::io::Result<()>
 /// Everything in the timeline JSON but the rows. Step row ranges follow from
 /// the per-step counts, as rows are written grouped by step.
 pub(crate) fn data(run: &Run, base: String, events: Vec<String>) -> Data {
-    let mut steps = Vec::with_capacity(run.steps.len());
     let mut x0 = 0;
-    for s in &run.steps {
+    let mut part = |s: &StepRun| {
         let x1 = x0 + s.x.count as usize;
-        steps.push(StepData {
+        let d = StepData {
             i: s.index,
             t: s.title(),
             a: s.started.as_ref().map_or_else(String::new, |st| st.action.clone()),
@@ -255,10 +286,13 @@ pub(crate) fn data(run: &Run, base: String, events: Vec<String>) -> Data {
             x0,
             x1,
             c: s.checks.iter().map(check).collect(),
-        });
+        };
         x0 = x1;
-    }
-    Data { file: run.file(), base, dur: round3(run.duration_ms()), events, steps, skipped: run.skipped() }
+        d
+    };
+    let steps = run.steps.iter().map(&mut part).collect();
+    let cleanup = run.cleanup.as_ref().map(part);
+    Data { file: run.file(), base, dur: round3(run.duration_ms()), events, steps, cleanup, not_run: run.not_run() }
 }
 
 fn row(e: &Exchange, ev: usize, base: &str, flags: u8) -> XRow {
@@ -313,46 +347,6 @@ fn check(c: &Check) -> CheckData {
         x: c.exchange,
         diff,
     }
-}
-
-/// Line diff of two JSON values, pretty-printed: `" "` same, `-` expected only,
-/// `+` actual only. Longest-common-subsequence, capped for huge values.
-pub(crate) fn diff_values(expected: Option<&Value>, actual: Option<&Value>) -> Vec<(&'static str, String)> {
-    let pretty = |v: Option<&Value>| -> Vec<String> {
-        match v {
-            Some(v) => serde_json::to_string_pretty(v).unwrap_or_default().lines().map(str::to_string).collect(),
-            None => Vec::new(),
-        }
-    };
-    let (a, b) = (pretty(expected), pretty(actual));
-    const CAP: usize = 2000;
-    if a.len() * b.len() > CAP * CAP / 4 {
-        let mut out: Vec<_> = a.into_iter().map(|l| ("-", l)).collect();
-        out.extend(b.into_iter().map(|l| ("+", l)));
-        return out;
-    }
-    // lcs[i][j] = LCS length of a[i..] and b[j..]
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push((" ", a[i].clone()));
-            i += 1;
-            j += 1;
-        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push(("-", a[i].clone()));
-            i += 1;
-        } else {
-            out.push(("+", b[j].clone()));
-            j += 1;
-        }
-    }
-    out
 }
 
 /// JSON safe to place inside `<script type="application/json">`: `<`, `>`, `&`

@@ -45,11 +45,13 @@ function renderDetail(xi) {
     el("span", null, row[X_LABEL]),
     el("span", null, row[X_ATTEMPT] > 1 ? "attempt " + row[X_ATTEMPT] + " (retry)" : "attempt 1"),
     el("span", null, "sent at +" + fmtMs(row[X_START]) + " · took " + fmtMs(row[X_DUR])),
-    step ? el("span", null, "step " + (step.i + 1) + " · " + DATA.file + ":" + step.ln) : null);
+    step === CLEANUP ? el("span", null, "cleanup phase (not judged)") :
+      step ? el("span", null, "step " + (step.i + 1) + " · " + DATA.file + ":" + step.ln) : null);
   box.appendChild(meta);
   if (d[6]) box.appendChild(el("div", "xd-err", "No response: " + d[6]));
+  if (isExpectedRefusal(row)) box.appendChild(el("div", "xd-ok", "Expected " + row[X_STATUS] + ": this request was meant to be refused (a 4xx is its success)."));
   const related = [];
-  for (const s of DATA.steps) for (const c of s.c) if (c.x === row[X_ID]) related.push(c);
+  for (const s of PHASES) for (const c of s.c) if (c.x === row[X_ID]) related.push(c);
   if (related.length) {
     const cl = el("div", "checks");
     for (const c of related) cl.appendChild(checkEl(c, false));
@@ -78,7 +80,7 @@ function detailAction(act, xi) {
   }
 }
 
-const MARK = { pass: "✓", fail: "✕", warn: "!" };
+const MARK = { pass: "✓", fail: "✕", warn: "!", skip: "–", info: "i" };
 function checkEl(c, withLink) {
   const e = el("div", "ck v-" + c.v);
   const head = el("div");

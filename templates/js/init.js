@@ -1,7 +1,7 @@
 // init.js: toolbar controls, the run overview canvas, keyboard and start-up.
 function initControls() {
   const stepSel = document.getElementById("f-step");
-  for (const s of DATA.steps) stepSel.appendChild(new Option(s.i + 1 + ". " + s.t, String(s.i)));
+  for (const s of PHASES) stepSel.appendChild(new Option(s === CLEANUP ? "cleanup (not judged)" : s.i + 1 + ". " + s.t, String(s.i)));
   const evSel = document.getElementById("f-ev");
   const evCount = DATA.events.map(() => 0);
   const clsCount = {};
@@ -44,7 +44,7 @@ function initControls() {
     for (const o of document.querySelectorAll("#f-scale button")) o.classList.toggle("on", o === b);
     for (const [xi, row] of ROW_EL) placeBar(row.querySelector(".wf i"), DATA.x[xi]);
     for (const sec of TL.querySelectorAll("section.step")) {
-      const s = STEP_BY_INDEX.get(Number(sec.id.slice(2)) - 1);
+      const s = STEP_BY_INDEX.get(Number(sec.dataset.i));
       const axis = sec.querySelector(".axis");
       if (s && axis) setAxis(axis, s);
     }
@@ -95,11 +95,11 @@ function drawOverview() {
   const ctx = cv.getContext("2d");
   ctx.scale(dpr, dpr);
   const T = Math.max(DATA.dur, 1);
-  DATA.steps.forEach((s, k) => {
+  PHASES.forEach((s, k) => {
     const x0 = (s.at / T) * w, x1 = ((s.at + s.d) / T) * w;
     ctx.fillStyle = k % 2 ? "rgba(20,184,166,0.07)" : "rgba(20,184,166,0.14)";
     ctx.fillRect(x0, 0, Math.max(1, x1 - x0), h);
-    if (s.v !== "pass") {
+    if (isTrouble(s.v)) {
       ctx.fillStyle = s.v === "fail" ? "#e0384b" : "#d98a04";
       ctx.fillRect(x0, 0, Math.max(2, x1 - x0), 3);
     }
@@ -111,7 +111,7 @@ function drawOverview() {
     const x = (r[X_START] / T) * w;
     const bw = Math.max(1, (r[X_DUR] / T) * w);
     const bh = 6 + (h - 12) * (Math.log1p(r[X_DUR]) / scale);
-    ctx.fillStyle = CLASS_COLOR[statusClass(r[X_STATUS])];
+    ctx.fillStyle = r[X_FLAGS] & F_UNJUDGED ? UNJUDGED_COLOR : CLASS_COLOR[isExpectedRefusal(r) ? "2xx" : statusClass(r[X_STATUS])];
     ctx.fillRect(x, h - bh, bw, bh);
   };
   for (const r of DATA.x) if (!isFailure(r)) draw(r);

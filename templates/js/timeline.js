@@ -1,11 +1,12 @@
 // timeline.js: filters, chunked rendering of the step → event → exchange →
 // check timeline, the run overview axis and deep links (#x-<id>, #s-<n>).
-const STEP_BY_INDEX = new Map(DATA.steps.map((s) => [s.i, s]));
+const STEP_BY_INDEX = new Map(PHASES.map((s) => [s.i, s]));
 function stepOf(row) { return STEP_BY_INDEX.get(row[X_STEP]); }
 const ROW_BY_ID = new Map();
 DATA.x.forEach((r, i) => ROW_BY_ID.set(r[X_ID], i));
 const CLASSES = ["2xx", "3xx", "4xx", "5xx", "none"];
 const CLASS_COLOR = { "2xx": "#10a37f", "3xx": "#2f6fe4", "4xx": "#d98a04", "5xx": "#e0384b", none: "#5b6675" };
+const UNJUDGED_COLOR = "#9aa5b1";
 const SLOW = (() => {
   const d = DATA.x.map((r) => r[X_DUR]).sort((a, b) => a - b);
   return Math.max(250, 4 * (d.length ? d[d.length >> 1] : 0));
@@ -35,7 +36,7 @@ function plan() {
   const narrowing = F.fail || ev >= 0 || !allCls || q !== "";
   const items = [];
   const visible = new Set();
-  for (const s of DATA.steps) {
+  for (const s of PHASES) {
     if (only >= 0 && s.i !== only) continue;
     const stepHit = q !== "" && (s.t.toLowerCase().includes(q) || (s.r || "").toLowerCase().includes(q));
     const xs = [];
@@ -43,16 +44,16 @@ function plan() {
       const r = DATA.x[i];
       if (ev >= 0 && r[X_EV] !== ev) continue;
       if (!allCls && !F.cls.has(statusClass(r[X_STATUS]))) continue;
-      if (F.fail && !isFailure(r) && !(r[X_FLAGS] & 2)) continue;
+      if (F.fail && !isFailure(r) && !(r[X_FLAGS] & F_WARNING)) continue;
       if (q !== "" && !stepHit && !rowText(i).includes(q)) continue;
       xs.push(i);
       visible.add(i);
     }
     const ids = ev >= 0 || !allCls ? new Set(xs.map((i) => DATA.x[i][X_ID])) : null;
-    const cs = s.c.filter((c) => (!F.fail || c.v !== "pass") &&
+    const cs = s.c.filter((c) => (!F.fail || c.v === "fail" || c.v === "warn") &&
       (ids === null || (c.x !== null && ids.has(c.x))) &&
       (q === "" || stepHit || [c.id, c.m, c.admin, c.fix].join(" ").toLowerCase().includes(q)));
-    const failedStep = s.v !== "pass";
+    const failedStep = isTrouble(s.v);
     if (!narrowing || xs.length || cs.length || stepHit || (F.fail && failedStep && ev < 0 && allCls && q === "")) {
       items.push({ s, xs, cs });
     }
@@ -113,7 +114,7 @@ const OBSERVER = new IntersectionObserver((entries) => {
 
 function tail() {
   if (TL.querySelector(".tail")) return;
-  if (DATA.skipped > 0) TL.appendChild(el("div", "tail", DATA.skipped + " more step" + (DATA.skipped === 1 ? "" : "s") + " of the scenario did not run."));
+  if (DATA.not_run > 0) TL.appendChild(el("div", "tail", DATA.not_run + " more step" + (DATA.not_run === 1 ? "" : "s") + " of the scenario did not run."));
   if (document.body.classList.contains("run-incomplete")) {
     TL.appendChild(el("div", "tail incomplete", "The record ends here: the run did not finish (no run_finished event)."));
   }
@@ -126,18 +127,30 @@ function stepScale(s) {
   return [s.at, Math.max(hi, s.at + 1)];
 }
 
+/** The section id of a step (`s-3`) or of the cleanup phase (`cleanup`). */
+function sectionId(s) {
+  return s === CLEANUP ? "cleanup" : "s-" + (s.i + 1);
+}
+const PILL = { skip: "skipped", info: "not judged" };
+
 function startStep(it) {
   const s = it.s;
-  const sec = el("section", "step v-" + s.v);
-  sec.id = "s-" + (s.i + 1);
+  const cleanup = s === CLEANUP;
+  const sec = el("section", "step v-" + s.v + (cleanup ? " phase" : ""));
+  sec.id = sectionId(s);
+  sec.dataset.i = s.i;
   const box = el("div", "sbox");
   const sh = el("div", "sh");
   const n = s.x1 - s.x0;
   const shown = it.xs.length === n ? "" : " (" + it.xs.length + " shown)";
-  add(sh, el("span", "sn", s.i + 1 + "."), el("h2", null, s.t), el("span", "src", DATA.file + ":" + s.ln),
-    el("span", "pill v-" + s.v, s.v), el("span", "sd", fmtMs(s.d) + " · " + n + " exchange" + (n === 1 ? "" : "s") + shown));
+  if (cleanup) add(sh, el("h2", null, "cleanup"), el("span", "src", s.t.replace(/^cleanup:\s*/, "")));
+  else add(sh, el("span", "sn", s.i + 1 + "."), el("h2", null, s.t), el("span", "src", DATA.file + ":" + s.ln));
+  add(sh,
+    el("span", "pill v-" + s.v, cleanup ? PILL.info : PILL[s.v] || s.v),
+    el("span", "sd", fmtMs(s.d) + " · " + n + " exchange" + (n === 1 ? "" : "s") + shown));
   add(box, sh);
-  if (s.r) box.appendChild(el("div", "reason", s.r));
+  if (cleanup) box.appendChild(el("div", "phase-note", "After the scenario: deletes what this run created at the SP. Shown, never judged: it changes no verdict or count."));
+  if (s.r) box.appendChild(el("div", "reason", (s.v === "skip" ? "Skipped: " : "") + s.r));
   const list = el("div", "xs");
   if (it.xs.length) {
     const ax = el("div", "x xa");
@@ -190,7 +203,7 @@ function appendRow(it, pos) {
 function rowEl(xi) {
   const r = DATA.x[xi];
   const cls = statusClass(r[X_STATUS]);
-  const e = el("div", "x" + (isFailure(r) ? " bad" : r[X_FLAGS] & 2 ? " warnx" : ""));
+  const e = el("div", "x" + (isFailure(r) ? " bad" : r[X_FLAGS] & F_WARNING ? " warnx" : "") + (r[X_FLAGS] & F_UNJUDGED ? " unj" : ""));
   e.id = "x-" + r[X_ID];
   e.dataset.i = xi;
   e.tabIndex = 0;
@@ -199,13 +212,17 @@ function rowEl(xi) {
   const path = el("span", "p", readablePath(r[X_PATH]));
   path.title = r[X_PATH];
   const lbl = el("span", "lbl");
+  const refused = isExpectedRefusal(r);
   if (r[X_ATTEMPT] > 1) lbl.appendChild(el("span", "rt", "retry " + r[X_ATTEMPT]));
+  if (refused) lbl.appendChild(el("span", "xp", "expected 4xx"));
   lbl.appendChild(document.createTextNode(" " + r[X_LABEL]));
   const wf = el("span", "wf");
-  wf.appendChild(el("i", "c" + cls + (r[X_ATTEMPT] > 1 ? " retry" : "")));
+  const bar = r[X_FLAGS] & F_UNJUDGED ? "unj" : refused ? "2xx" : cls;
+  wf.appendChild(el("i", "c" + bar + (r[X_ATTEMPT] > 1 ? " retry" : "")));
   placeBar(wf.firstChild, r);
-  add(e, a, el("span", "m m-" + r[X_METHOD], r[X_METHOD]), path, lbl,
-    el("span", "b b" + cls, r[X_STATUS] || r[X_ERR] || "none"),
+  const badge = el("span", "b " + (refused ? "bexp" : "b" + cls), r[X_STATUS] || r[X_ERR] || "none");
+  if (refused) badge.title = "expected 4xx: this request was meant to be refused, and was";
+  add(e, a, el("span", "m m-" + r[X_METHOD], r[X_METHOD]), path, lbl, badge,
     el("span", "lat" + (r[X_DUR] >= SLOW ? " slow" : ""), fmtMs(r[X_DUR])), wf);
   return e;
 }
@@ -243,10 +260,10 @@ function openHash() {
   const hash = decodeURIComponent(location.hash);
   let m = /^#x-(\d+)$/.exec(hash);
   if (m && ROW_BY_ID.has(Number(m[1]))) { reveal(ROW_BY_ID.get(Number(m[1]))); return; }
-  m = /^#s-(\d+)$/.exec(hash);
+  m = /^#(s-\d+|cleanup)$/.exec(hash);
   if (m) {
-    const id = "s-" + m[1];
-    if (!P.items.some((it) => "s-" + (it.s.i + 1) === id)) clearFilters();
+    const id = m[1];
+    if (!P.items.some((it) => sectionId(it.s) === id)) clearFilters();
     renderMore(0, () => document.getElementById(id) !== null);
     const sec = document.getElementById(id);
     if (sec) sec.scrollIntoView({ block: "start" });

@@ -14,6 +14,11 @@ function details() {
 // Row fields, see view.rs XRow.
 const X_ID = 0, X_STEP = 1, X_EV = 2, X_LABEL = 3, X_ATTEMPT = 4, X_METHOD = 5, X_PATH = 6,
   X_STATUS = 7, X_START = 8, X_DUR = 9, X_ERR = 10, X_FLAGS = 11;
+// Row flags, see view.rs FLAG_*.
+const F_FAILING_CHECK = 1, F_WARNING = 2, F_REFUSAL = 4, F_UNJUDGED = 8, F_FAILED = 16;
+// The cleanup phase (shown after the steps, never judged) and every part with rows.
+const CLEANUP = DATA.cleanup || null;
+const PHASES = CLEANUP ? DATA.steps.concat([CLEANUP]) : DATA.steps;
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -36,8 +41,20 @@ function fmtMs(ms) {
 function statusClass(status) {
   return status ? Math.floor(status / 100) + "xx" : "none";
 }
+/** A failing check points here, or it failed on its own terms (an error
+ * status, no response, or a refusal probe that was not refused); never for
+ * the cleanup phase, which is not judged. */
 function isFailure(row) {
-  return row[X_STATUS] === 0 || row[X_STATUS] >= 400 || (row[X_FLAGS] & 1) === 1;
+  const f = row[X_FLAGS];
+  return (f & F_UNJUDGED) === 0 && (f & (F_FAILED | F_FAILING_CHECK)) !== 0;
+}
+/** Meant to be refused and refused: a 4xx that is a success. */
+function isExpectedRefusal(row) {
+  return (row[X_FLAGS] & F_REFUSAL) !== 0 && (row[X_FLAGS] & F_FAILED) === 0;
+}
+/** Step verdicts that count as trouble (skipped and cleanup do not). */
+function isTrouble(v) {
+  return v === "fail" || v === "warn" || v === "incomplete";
 }
 function toast(msg) {
   const t = document.getElementById("toast");
