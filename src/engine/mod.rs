@@ -224,8 +224,7 @@ async fn run_steps(
         // Activate (after a failed activation).
         let retries_setup = matches!(
             (&inactive, &step.action),
-            (_, Action::TestConnection)
-                | (Some((Action::Activate { .. }, _)) | None, Action::Activate { .. })
+            (_, Action::TestConnection) | (Some((Action::Activate { .. }, _)) | None, Action::Activate { .. })
         );
         if let (Some((_, reason)), false) = (&inactive, retries_setup) {
             summary.steps.push(session.skip(step, reason)?);
@@ -233,6 +232,7 @@ async fn run_steps(
         }
         let (result, log) = session.step(step).await?;
         let (failed, number, title) = (result.verdict == Verdict::Fail, result.index + 1, result.title.clone());
+        let action_failed = result.action_failed;
         summary.steps.push(result);
         if opts.cancel.is_cancelled() {
             stop_reason = Some(INTERRUPTED.to_string());
@@ -243,7 +243,7 @@ async fn run_steps(
         } else if failed && opts.fail_fast {
             stop_reason = Some("--fail-fast: stopped after the first failed step".to_string());
         } else if retries_setup {
-            inactive = failed.then(|| {
+            inactive = action_failed.then(|| {
                 let reason = format!(
                     "step {number} `{title}` failed, so the integration is not active and JumpCloud sends nothing for this action"
                 );

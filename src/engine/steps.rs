@@ -97,6 +97,7 @@ pub(super) async fn run_step(
         checks: judged.checks,
         exchanges: log.exchanges,
         duration,
+        action_failed: judged.action_failed,
     })
 }
 
@@ -138,6 +139,7 @@ pub(super) fn skip_step(
         checks: Vec::new(),
         exchanges: 0,
         duration: std::time::Duration::ZERO,
+        action_failed: false,
     })
 }
 
@@ -213,6 +215,7 @@ pub(super) async fn cleanup_step(
         checks: vec![check],
         exchanges: log.exchanges,
         duration,
+        action_failed: false,
     })
 }
 
@@ -285,6 +288,8 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
 
 struct Judged {
     verdict: Verdict,
+    /// An error finding, expected or not.
+    action_failed: bool,
     reason: Option<String>,
     checks: Vec<Check>,
 }
@@ -373,7 +378,7 @@ fn judge(
         expectation("expect.findings", ok, message, &mut checks);
     }
     let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
-    Judged { verdict, reason: failures.into_iter().next(), checks }
+    Judged { verdict, action_failed: !errors.is_empty(), reason: failures.into_iter().next(), checks }
 }
 
 /// Keep one finding per (rule, exchange): the model and the response rules

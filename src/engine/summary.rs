@@ -22,6 +22,11 @@ pub struct StepSummary {
     pub exchanges: u64,
     #[serde(serialize_with = "as_ms")]
     pub duration: Duration,
+    /// The action itself failed (an error finding), whether or not the step
+    /// expected it: after a failed Test Connection or Activate, JumpCloud
+    /// sends nothing more.
+    #[serde(skip)]
+    pub action_failed: bool,
 }
 
 /// One scenario's result.
@@ -266,6 +271,7 @@ mod tests {
             checks,
             exchanges: 0,
             duration: Duration::ZERO,
+            action_failed: verdict == Verdict::Fail,
         }
     }
 

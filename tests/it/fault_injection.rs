@@ -202,7 +202,7 @@ fn client_cases() -> Vec<ClientCase> {
             &[],
             (0, 3_000),
         ),
-        c("redirect", Sp::Mock(redirect), exit::FAIL, conn, 1, Ok(302), &[], (0, 3_000)),
+        c("redirect", Sp::Mock(redirect), exit::FAIL, &["target-redirect"], 1, Ok(302), &[], (0, 3_000)),
         ClientCase {
             behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 10000, max_retries: 1",
             ..c("50 MB body", Sp::Raw(Raw::Huge), exit::FAIL, conn, 1, Err("too_large"), &[], (0, 20_000))

@@ -99,7 +99,8 @@ async fn client_errors_are_not_retried() {
     Mock::given(method("GET")).respond_with(scim(401, error(401, "bad token"))).expect(1).mount(&server).await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
     assert_eq!(ran.summary.exit_code(), exit::FAIL);
-    assert!(ran.checks()[0].admin_sees.as_deref().unwrap().contains("credentials"));
+    assert_eq!(ran.failed_check_ids(), vec!["target-auth"]);
+    assert!(ran.checks()[0].admin_sees.as_deref().unwrap().contains("Token Key"));
 }
 
 #[tokio::test]
@@ -123,7 +124,9 @@ async fn connection_refused_stops_the_run_with_exit_3() {
     drop(listener);
     let ran = run_yaml(&scenario("  - test_connection\n  - activate\n"), &url).await;
     assert_eq!(ran.summary.exit_code(), exit::UNREACHABLE);
-    assert_eq!(ran.summary.steps.len(), 1, "the run stops after the unreachable step");
+    assert_eq!(ran.summary.steps.len(), 2, "the step after the unreachable one is recorded as skipped");
+    assert_eq!(ran.summary.steps[1].verdict, jcsim::record::Verdict::Skip);
+    assert_eq!(ran.exchanges().iter().filter(|x| x.step == 1).count(), 0, "nothing sent after it");
     assert_eq!(ran.failed_check_ids(), vec!["test-connection-failed"]);
     assert!(
         matches!(ran.events.last(), Some(jcsim::record::Event::RunFinished(f)) if f.stopped_early && f.exit_code == 3)
