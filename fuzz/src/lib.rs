@@ -108,7 +108,7 @@ impl Transport for Canned {
             if status == 0 {
                 return Err(Fault { kind: "timeout".into(), message: "fuzz".into(), exchange: n + 1 });
             }
-            Ok(Reply { status, body, raw: None, exchange: n + 1 })
+            Ok(Reply { status, body, raw: None, exchange: n + 1, location: None })
         }
     }
 }
@@ -201,6 +201,7 @@ fn inspect_one(id: u64, status: u16, body: Option<Value>, raw: &[u8]) {
             }),
             error: None,
             timing: Timing { start_ms: 0, duration_ms: 1.0 },
+            expects_refusal: false,
         };
         for f in inspect(&x, InspectOptions { slow_ms: 1000.0 }) {
             assert!(!f.id.is_empty() && !f.message.is_empty());
