@@ -125,6 +125,13 @@ pub struct RecordedResponse {
     pub body_text: Option<String>,
 }
 
+impl RecordedResponse {
+    /// A header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
 /// A failure to get any HTTP response.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TransportFault {
@@ -154,6 +161,19 @@ pub enum Verdict {
     /// Informational: shown once, never fails a run (a cleanup phase, an
     /// RFC-valid choice worth knowing about).
     Info,
+}
+
+impl Verdict {
+    /// The verdict's name as serialized (`pass`, `fail`, `warn`, `skip`, `info`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+            Verdict::Skip => "skip",
+            Verdict::Info => "info",
+        }
+    }
 }
 
 /// A check result: an expectation, a provisioning outcome or a verification.

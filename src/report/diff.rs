@@ -41,7 +41,7 @@ impl Place<'_> {
     fn head(&self) -> String {
         let mut s = "  ".repeat(self.indent);
         if let Some(k) = self.key {
-            s.push_str(&Value::String(k.to_string()).to_string());
+            s.push_str(&serde_json::to_string(k).unwrap_or_default());
             s.push_str(": ");
         }
         s
@@ -117,7 +117,6 @@ fn whole(mark: &'static str, v: &Value, p: &Place, out: &mut Vec<DiffLine>) {
 }
 
 /// How two arrays' elements line up.
-#[derive(Debug, PartialEq)]
 enum Op {
     /// Element `j` of actual equals the next unmatched element of expected.
     Same(usize),
@@ -131,11 +130,12 @@ enum Op {
 /// comparison (expected-only elements first, then actual in order).
 fn align(e: &[Value], a: &[Value]) -> Vec<Op> {
     if e.len().saturating_mul(a.len()) > LCS_CAP {
-        let key = |v: &Value| v.to_string();
-        let in_a: HashSet<String> = a.iter().map(key).collect();
-        let in_e: HashSet<String> = e.iter().map(key).collect();
-        let mut ops: Vec<Op> = (0..e.len()).filter(|&i| !in_a.contains(&key(&e[i]))).map(Op::Gone).collect();
-        ops.extend((0..a.len()).map(|j| if in_e.contains(&key(&a[j])) { Op::Same(j) } else { Op::New(j) }));
+        let e_keys: Vec<String> = e.iter().map(Value::to_string).collect();
+        let a_keys: Vec<String> = a.iter().map(Value::to_string).collect();
+        let in_a: HashSet<&String> = a_keys.iter().collect();
+        let in_e: HashSet<&String> = e_keys.iter().collect();
+        let mut ops: Vec<Op> = (0..e.len()).filter(|&i| !in_a.contains(&e_keys[i])).map(Op::Gone).collect();
+        ops.extend((0..a.len()).map(|j| if in_e.contains(&a_keys[j]) { Op::Same(j) } else { Op::New(j) }));
         return ops;
     }
     // lcs[i][j] = LCS length of e[i..] and a[j..]

@@ -16,12 +16,8 @@ pub(crate) fn write(runs: &[Run], w: &mut dyn std::io::Write) -> std::io::Result
         let start = run_start(run);
         let prefix = if many { format!("run{}.", r + 1) } else { String::new() };
         for step in run.phases() {
-            let title = match (many, step.is_cleanup()) {
-                (true, false) => format!("{} › {}. {}", run.scenario(), step.index + 1, step.title()),
-                (true, true) => format!("{} › {}", run.scenario(), step.title()),
-                (false, false) => format!("{}. {}", step.index + 1, step.title()),
-                (false, true) => step.title(),
-            };
+            let title = if step.is_cleanup() { step.title() } else { format!("{}. {}", step.index + 1, step.title()) };
+            let title = if many { format!("{} › {title}", run.scenario()) } else { title };
             pages.push(json!({
                 "startedDateTime": iso(start, step.start_ms()),
                 "id": page_id(&prefix, step),

@@ -111,7 +111,6 @@ fn case(out: &mut String, run: &Run, step: &StepRun) {
         step.line(),
         step.duration_ms() / 1000.0,
     );
-    let body = detail(run, step);
     match step.state() {
         StepState::Pass | StepState::Info => {}
         StepState::Skip => {
@@ -119,14 +118,14 @@ fn case(out: &mut String, run: &Run, step: &StepRun) {
             let _ = write!(out, "\n      <skipped message=\"{}\"/>\n    ", esc(&reason));
         }
         StepState::Warn => {
-            let _ = write!(out, "\n      <system-out>{}</system-out>\n    ", esc(&body));
+            let _ = write!(out, "\n      <system-out>{}</system-out>\n    ", esc(&detail(run, step)));
         }
         StepState::Fail => {
             let _ = write!(
                 out,
                 "\n      <failure message=\"{}\" type=\"jcsim.step\">{}</failure>\n    ",
                 esc(&failure_message(step)),
-                esc(&body)
+                esc(&detail(run, step))
             );
         }
         StepState::Incomplete => {
@@ -134,7 +133,7 @@ fn case(out: &mut String, run: &Run, step: &StepRun) {
                 out,
                 "\n      <error message=\"{}\" type=\"jcsim.incomplete\">{}</error>\n    ",
                 esc("the run ended before this step finished"),
-                esc(&body)
+                esc(&detail(run, step))
             );
         }
     }
@@ -158,13 +157,7 @@ fn detail(run: &Run, step: &StepRun) -> String {
         let _ = writeln!(s, "reason: {r}");
     }
     for c in &step.checks {
-        let mark = match c.verdict {
-            Verdict::Pass => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::Warn => "WARN",
-            Verdict::Skip => "SKIP",
-            Verdict::Info => "INFO",
-        };
+        let mark = c.verdict.as_str().to_ascii_uppercase();
         let _ = writeln!(s, "\n[{mark}] {}: {}", c.id, c.message);
         if let Some(a) = &c.admin_sees {
             let _ = writeln!(s, "  JumpCloud admin sees: {a}");

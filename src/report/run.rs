@@ -122,15 +122,17 @@ pub(crate) enum StepState {
 }
 
 impl StepState {
+    /// The verdict's name (see [`Verdict::as_str`]), or `incomplete`.
     pub fn as_str(self) -> &'static str {
         match self {
-            StepState::Pass => "pass",
-            StepState::Fail => "fail",
-            StepState::Warn => "warn",
-            StepState::Skip => "skip",
-            StepState::Info => "info",
-            StepState::Incomplete => "incomplete",
+            StepState::Pass => Verdict::Pass,
+            StepState::Fail => Verdict::Fail,
+            StepState::Warn => Verdict::Warn,
+            StepState::Skip => Verdict::Skip,
+            StepState::Info => Verdict::Info,
+            StepState::Incomplete => return "incomplete",
         }
+        .as_str()
     }
 }
 
@@ -249,7 +251,6 @@ impl Run {
         let mut digest = DefaultHasher::new();
         let (mut lines, mut last_step, mut grouped) = (0, 0, true);
         let (mut header, mut finished) = (None, None);
-        let mut cleanup_index = None;
         let mut bad: Vec<(usize, String)> = Vec::new();
         let mut bad_count = 0;
         self.scan(usize::MAX, |n, line, event| {
@@ -272,9 +273,6 @@ impl Run {
                 Event::RunStarted(h) => header = Some(h),
                 Event::StepStarted(s) => {
                     let index = s.step;
-                    if s.phase == Some(Phase::Cleanup) {
-                        cleanup_index = Some(index);
-                    }
                     entry(&mut steps, index).started = Some(s);
                 }
                 Event::Exchange(x) => {
@@ -292,6 +290,7 @@ impl Run {
         })?;
         self.header = header;
         self.finished = finished;
+        let cleanup_index = steps.values().rev().find(|s| s.is_cleanup()).map(|s| s.index);
         self.cleanup = cleanup_index.and_then(|i| steps.remove(&i));
         self.steps = steps.into_values().collect();
         self.bad_lines = bad;
@@ -377,7 +376,7 @@ impl Run {
         result
     }
 
-    /// The scenario steps, then the cleanup phase: every part that has rows.
+    /// The scenario steps, then the cleanup phase when the run has one.
     pub fn phases(&self) -> impl Iterator<Item = &StepRun> {
         self.steps.iter().chain(self.cleanup.as_ref())
     }

@@ -1,5 +1,5 @@
 //! `summary.json`: the machine-readable result of one run, rebuilt from its
-//! events. Same fields as the engine's original writer, plus `incomplete`.
+//! events, so a run cut short has one too (`incomplete`).
 //!
 //! Steps are numbered from 1 here, as the terminal, `junit.xml` and
 //! `report.html` number them: `steps[].step`, `steps[].checks[].step` and
@@ -110,8 +110,8 @@ impl Summary {
             target_kind: header.map_or_else(String::new, |h| h.target_kind.clone()),
             namespace: header.and_then(|h| h.namespace.clone()),
             insecure: header.is_some_and(|h| h.insecure),
-            passed: steps.iter().filter(|s| s.verdict == "pass").count(),
-            failed: steps.iter().filter(|s| s.verdict == "fail").count(),
+            passed: run.count(StepState::Pass),
+            failed: run.count(StepState::Fail) + run.count(StepState::Incomplete),
             skipped: run.skipped(),
             steps,
             exchanges: run.finished.as_ref().map_or_else(|| run.exchange_count(), |f| f.exchanges),
@@ -127,24 +127,20 @@ impl Summary {
                 title: c.title(),
                 exchanges: c.x.count,
                 duration: round3(c.duration_ms()),
-                note: c
-                    .checks
-                    .iter()
-                    .map(|k| k.message.clone())
-                    .reduce(|a, b| format!("{a}; {b}"))
-                    .or_else(|| c.reason()),
+                note: {
+                    let notes: Vec<&str> = c.checks.iter().map(|k| k.message.as_str()).collect();
+                    (!notes.is_empty()).then(|| notes.join("; ")).or_else(|| c.reason())
+                },
             }),
         }
     }
 }
 
 fn step_result(s: &StepRun) -> StepResult {
+    // A step the run never finished counts as failed.
     let verdict = match s.state() {
-        StepState::Pass => "pass",
-        StepState::Warn => "warn",
-        StepState::Skip => "skip",
-        StepState::Info => "info",
-        StepState::Fail | StepState::Incomplete => "fail",
+        StepState::Incomplete => "fail",
+        st => st.as_str(),
     };
     StepResult {
         step: s.index + 1,

@@ -46,6 +46,8 @@ impl Gen {
         self.rng % n.max(1)
     }
 
+    /// Record one exchange and return its id; `expects_refusal` marks a
+    /// request meant to be refused.
     #[allow(clippy::too_many_arguments)]
     fn exchange(
         &mut self,
@@ -58,6 +60,7 @@ impl Gen {
         body: Option<Value>,
         status: Option<u16>,
         resp: Option<Value>,
+        expects_refusal: bool,
     ) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -94,7 +97,7 @@ impl Gen {
             response,
             error,
             timing: Timing { start_ms: self.clock, duration_ms: duration },
-            expects_refusal: false,
+            expects_refusal,
         }));
         self.clock += duration as u64 + 1;
         id
@@ -122,9 +125,7 @@ impl Gen {
         }));
         failed
     }
-}
 
-impl Gen {
     /// Verify's two requests that must be refused, refused: a 401 to a wrong
     /// token and a 404 for a deleted user.
     fn refusal_probes(&mut self, step: usize, evil: &str) {
@@ -139,6 +140,7 @@ impl Gen {
             None,
             Some(401),
             Some(error("401")),
+            true,
         );
         self.exchange(
             step,
@@ -150,12 +152,8 @@ impl Gen {
             None,
             Some(404),
             Some(error("404")),
+            true,
         );
-        for e in self.events.iter_mut().rev().take(2) {
-            if let Event::Exchange(x) = e {
-                x.expects_refusal = true;
-            }
-        }
     }
 
     /// A step skipped for an earlier failure, then the cleanup phase.
@@ -188,6 +186,7 @@ impl Gen {
             None,
             Some(204),
             None,
+            false,
         );
         let gone = json!({"detail": format!("no such user{evil}")});
         self.exchange(
@@ -200,6 +199,7 @@ impl Gen {
             None,
             Some(404),
             Some(gone),
+            false,
         );
         self.events.push(Event::Check(Check {
             step: cleanup,
@@ -262,7 +262,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
     let (mut passed, mut failed) = (0, 0);
     // 0: test connection.
     g.step(0, "test_connection", "test_connection");
-    g.exchange(0, "test_connection", "Test Connection: list one user", 1, "GET", "/Users?startIndex=1&count=1", None, Some(200), Some(json!({"Resources": [], "totalResults": 0, "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]})));
+    g.exchange(0, "test_connection", "Test Connection: list one user", 1, "GET", "/Users?startIndex=1&count=1", None, Some(200), Some(json!({"Resources": [], "totalResults": 0, "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]})), false);
     if g.finish_step(0, 0, None) {
         failed += 1
     } else {
@@ -282,6 +282,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         Some(user_body(test, "displayname", None)),
         Some(201),
         Some(user_body(test, "displayname", Some("t1"))),
+        false,
     );
     g.exchange(
         1,
@@ -293,6 +294,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         Some(user_body(test, "displayname", Some("t1"))),
         Some(200),
         Some(user_body(test, "displayname", Some("t1"))),
+        false,
     );
     g.exchange(
         1,
@@ -304,6 +306,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
         None,
         Some(204),
         None,
+        false,
     );
     if g.finish_step(1, t, None) {
         failed += 1
@@ -332,6 +335,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
                 None,
                 Some(200),
                 Some(json!({"Resources": [], "totalResults": 0})),
+                false,
             );
             let body = user_body(&email, &display, None);
             if u % 50 == 7 {
@@ -345,10 +349,11 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
                     Some(body.clone()),
                     Some(503),
                     Some(json!({"detail": format!("busy{}", evil(u))})),
+                    false,
                 );
             }
             if u % 211 == 3 {
-                let id = g.exchange(step, "user_create_provision", &format!("create {email}"), 1, "POST", "/Users", Some(body), Some(409), Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "detail": format!("{display} already exists")})));
+                let id = g.exchange(step, "user_create_provision", &format!("create {email}"), 1, "POST", "/Users", Some(body), Some(409), Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "detail": format!("{display} already exists")})), false);
                 checks.push(Check {
                     step,
                     id: "provision.user.create".into(),
@@ -373,6 +378,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
                     Some(body),
                     None,
                     None,
+                    false,
                 );
             } else {
                 let attempt = if u % 50 == 7 { 2 } else { 1 };
@@ -386,6 +392,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
                     Some(body),
                     Some(201),
                     Some(user_body(&email, &display, Some(&format!("u{u}")))),
+                    false,
                 );
             }
             u += 1;
@@ -398,7 +405,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
     let step = 2 + groups;
     let t = g.clock;
     g.step(step, "verify", "verify");
-    let id = g.exchange(step, "verify", "read back user0@example.com", 1, "GET", "/Users/u0", None, Some(200), Some(json!({"id": "u0", "userName": "user0@example.com", "active": false, "displayName": format!("Someone else{}", evil(2))})));
+    let id = g.exchange(step, "verify", "read back user0@example.com", 1, "GET", "/Users/u0", None, Some(200), Some(json!({"id": "u0", "userName": "user0@example.com", "active": false, "displayName": format!("Someone else{}", evil(2))})), false);
     g.events.push(Event::Check(Check {
         step,
         id: "verify.user.active".into(),

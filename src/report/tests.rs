@@ -546,3 +546,10 @@ fn garbage_input_never_panics() {
 fn jsonl(events: &[Event]) -> String {
     events.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect()
 }
+
+#[test]
+fn verdict_names_are_their_serialized_form() {
+    for v in [Verdict::Pass, Verdict::Fail, Verdict::Warn, Verdict::Skip, Verdict::Info] {
+        assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+    }
+}

@@ -153,9 +153,10 @@ pub(crate) const FLAG_FAILING_CHECK: u8 = 1;
 pub(crate) const FLAG_WARNING: u8 = 2;
 /// The request was meant to be refused: a 4xx is its success.
 pub(crate) const FLAG_EXPECTS_REFUSAL: u8 = 4;
-/// The exchange belongs to the cleanup phase: shown, never judged.
+/// The exchange belongs to the cleanup phase: shown, never judged (it never
+/// carries [`FLAG_FAILING_CHECK`] or [`FLAG_FAILED`]).
 pub(crate) const FLAG_UNJUDGED: u8 = 8;
-/// The exchange failed on its own terms (see `run::exchange_failed`).
+/// The exchange of a scenario step failed on its own terms (see `run::exchange_failed`).
 pub(crate) const FLAG_FAILED: u8 = 16;
 
 pub(crate) fn page(run: &Run) -> ReportPage {
@@ -227,7 +228,6 @@ pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
     }
     w.write_all(b"{\"x\":[")?;
     let mut first = true;
-    let cleanup = run.cleanup.as_ref().map(|c| c.index);
     run.for_each_exchange(|step, e| {
         let ev = match event_ix.get(e.event.as_str()) {
             Some(ev) => *ev,
@@ -241,8 +241,12 @@ pub(crate) fn write_data(run: &Run, w: &mut dyn Write) -> std::io::Result<()> {
         first = false;
         let mut f = flags.get(&e.id).copied().unwrap_or(0);
         f |= if e.expects_refusal { FLAG_EXPECTS_REFUSAL } else { 0 };
-        f |= if cleanup == Some(step.index) { FLAG_UNJUDGED } else { 0 };
-        f |= if exchange_failed(e) { FLAG_FAILED } else { 0 };
+        if step.is_cleanup() {
+            // Shown, never judged: nothing marks a cleanup row as failed.
+            f = (f & !FLAG_FAILING_CHECK) | FLAG_UNJUDGED;
+        } else if exchange_failed(e) {
+            f |= FLAG_FAILED;
+        }
         serde_json::to_writer(&mut *w, &row(e, ev, &base, f))?;
         Ok(())
     })?;
@@ -329,18 +333,12 @@ fn detail(e: &Exchange) -> Detail<'_> {
     )
 }
 
-fn check(c: &Check) -> CheckData {
+pub(crate) fn check(c: &Check) -> CheckData {
     let diff =
         (c.expected.is_some() || c.actual.is_some()).then(|| diff_values(c.expected.as_ref(), c.actual.as_ref()));
     CheckData {
         id: c.id.clone(),
-        v: match c.verdict {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Warn => "warn",
-            Verdict::Skip => "skip",
-            Verdict::Info => "info",
-        },
+        v: c.verdict.as_str(),
         m: c.message.clone(),
         admin: c.admin_sees.clone(),
         fix: c.fix.clone(),

@@ -111,7 +111,7 @@ function drawOverview() {
     const x = (r[X_START] / T) * w;
     const bw = Math.max(1, (r[X_DUR] / T) * w);
     const bh = 6 + (h - 12) * (Math.log1p(r[X_DUR]) / scale);
-    ctx.fillStyle = r[X_FLAGS] & F_UNJUDGED ? UNJUDGED_COLOR : CLASS_COLOR[isExpectedRefusal(r) ? "2xx" : statusClass(r[X_STATUS])];
+    ctx.fillStyle = CLASS_COLOR[barClass(r)];
     ctx.fillRect(x, h - bh, bw, bh);
   };
   for (const r of DATA.x) if (!isFailure(r)) draw(r);

@@ -5,8 +5,8 @@ function stepOf(row) { return STEP_BY_INDEX.get(row[X_STEP]); }
 const ROW_BY_ID = new Map();
 DATA.x.forEach((r, i) => ROW_BY_ID.set(r[X_ID], i));
 const CLASSES = ["2xx", "3xx", "4xx", "5xx", "none"];
-const CLASS_COLOR = { "2xx": "#10a37f", "3xx": "#2f6fe4", "4xx": "#d98a04", "5xx": "#e0384b", none: "#5b6675" };
-const UNJUDGED_COLOR = "#9aa5b1";
+// Status class colours (the filter chips), plus `unj`: see barClass().
+const CLASS_COLOR = { "2xx": "#10a37f", "3xx": "#2f6fe4", "4xx": "#d98a04", "5xx": "#e0384b", none: "#5b6675", unj: "#9aa5b1" };
 const SLOW = (() => {
   const d = DATA.x.map((r) => r[X_DUR]).sort((a, b) => a - b);
   return Math.max(250, 4 * (d.length ? d[d.length >> 1] : 0));
@@ -50,7 +50,7 @@ function plan() {
       visible.add(i);
     }
     const ids = ev >= 0 || !allCls ? new Set(xs.map((i) => DATA.x[i][X_ID])) : null;
-    const cs = s.c.filter((c) => (!F.fail || c.v === "fail" || c.v === "warn") &&
+    const cs = s.c.filter((c) => (!F.fail || isTrouble(c.v)) &&
       (ids === null || (c.x !== null && ids.has(c.x))) &&
       (q === "" || stepHit || [c.id, c.m, c.admin, c.fix].join(" ").toLowerCase().includes(q)));
     const failedStep = isTrouble(s.v);
@@ -217,8 +217,7 @@ function rowEl(xi) {
   if (refused) lbl.appendChild(el("span", "xp", "expected 4xx"));
   lbl.appendChild(document.createTextNode(" " + r[X_LABEL]));
   const wf = el("span", "wf");
-  const bar = r[X_FLAGS] & F_UNJUDGED ? "unj" : refused ? "2xx" : cls;
-  wf.appendChild(el("i", "c" + bar + (r[X_ATTEMPT] > 1 ? " retry" : "")));
+  wf.appendChild(el("i", "c" + barClass(r) + (r[X_ATTEMPT] > 1 ? " retry" : "")));
   placeBar(wf.firstChild, r);
   const badge = el("span", "b " + (refused ? "bexp" : "b" + cls), r[X_STATUS] || r[X_ERR] || "none");
   if (refused) badge.title = "expected 4xx: this request was meant to be refused, and was";

@@ -42,17 +42,21 @@ function statusClass(status) {
   return status ? Math.floor(status / 100) + "xx" : "none";
 }
 /** A failing check points here, or it failed on its own terms (an error
- * status, no response, or a refusal probe that was not refused); never for
- * the cleanup phase, which is not judged. */
+ * status, no response, or a refusal probe that was not refused). Rows of the
+ * cleanup phase, which is not judged, carry neither flag. */
 function isFailure(row) {
-  const f = row[X_FLAGS];
-  return (f & F_UNJUDGED) === 0 && (f & (F_FAILED | F_FAILING_CHECK)) !== 0;
+  return (row[X_FLAGS] & (F_FAILED | F_FAILING_CHECK)) !== 0;
 }
 /** Meant to be refused and refused: a 4xx that is a success. */
 function isExpectedRefusal(row) {
-  return (row[X_FLAGS] & F_REFUSAL) !== 0 && (row[X_FLAGS] & F_FAILED) === 0;
+  return (row[X_FLAGS] & F_REFUSAL) !== 0 && statusClass(row[X_STATUS]) === "4xx";
 }
-/** Step verdicts that count as trouble (skipped and cleanup do not). */
+/** The colour of the row's bar (a CLASS_COLOR key): grey for the cleanup
+ * phase, green for an expected refusal, else the status class. */
+function barClass(row) {
+  return row[X_FLAGS] & F_UNJUDGED ? "unj" : isExpectedRefusal(row) ? "2xx" : statusClass(row[X_STATUS]);
+}
+/** Step and check verdicts that count as trouble (skipped and cleanup do not). */
 function isTrouble(v) {
   return v === "fail" || v === "warn" || v === "incomplete";
 }
