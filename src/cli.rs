@@ -266,11 +266,7 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             // One thread: the engine, its HTTP connections and the embedded SP
             // hand each request over without waking another thread. Measured
             // with scripts/bench/bulk.sh against the multi-threaded runtime.
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            rt.block_on(crate::cmd::run::main(args))
+            current_thread()?.block_on(crate::cmd::run::main(args))
         }
         Command::Sp(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -312,14 +308,14 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
             rt.block_on(jumpcloud_api(args))
         }
         Command::Scenarios { command } => crate::cmd::scenarios::main(command),
-        Command::Cleanup(args) => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            rt.block_on(crate::cmd::cleanup::main(args))
-        }
+        Command::Cleanup(args) => current_thread()?.block_on(crate::cmd::cleanup::main(args)),
     }
+}
+
+/// A single-threaded runtime: the client work of `run` and `cleanup` hands
+/// each request over without waking another thread.
+fn current_thread() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
 }
 
 /// Write `bytes` to stdout. A reader that stops early (`jcsim schema | head`)

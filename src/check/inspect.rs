@@ -21,7 +21,7 @@ pub fn inspect(x: &Exchange, opts: InspectOptions) -> Vec<Finding> {
     let path = url_path(&x.request.url);
     let kind = resource_kind(path);
     let status = resp.status;
-    let header = |name: &str| resp.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let header = |name: &str| resp.header(name);
     let body = resp.body.as_ref();
     let what = format!("{method} {path} answered {status}");
 

@@ -88,6 +88,20 @@ pub struct OutRequest {
     pub raw_when_large: bool,
 }
 
+impl OutRequest {
+    /// A bodiless request with the configured credentials.
+    pub fn new(method: &str, path_and_query: &str) -> OutRequest {
+        OutRequest {
+            method: method.to_string(),
+            path_and_query: path_and_query.to_string(),
+            headers: Vec::new(),
+            body: None,
+            auth: AuthMode::Configured,
+            raw_when_large: false,
+        }
+    }
+}
+
 /// A request body: a JSON value, or JSON text built without one (a large
 /// group's member list would be 100,000 maps as values).
 #[derive(Debug, Clone, PartialEq)]
@@ -472,6 +486,34 @@ fn too_large(cap: usize) -> TransportFault {
 
 fn fault(kind: &str, message: String) -> TransportFault {
     TransportFault { kind: kind.to_string(), message }
+}
+
+/// What a TLS failure in a transport fault's message is (rustls' wording,
+/// as [`classify`] records it). Preflight explains it; the model files it
+/// under `target-tls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// `https://` to a server that answered in plain HTTP.
+    PlainHttpServer,
+    /// The server's certificate is not trusted.
+    Untrusted,
+    /// Another handshake failure.
+    Handshake,
+}
+
+/// The TLS failure a fault message describes, if any.
+pub fn tls_failure(message: &str) -> Option<TlsFailure> {
+    let has = |keys: &[&str]| keys.iter().any(|k| message.contains(k));
+    if has(&["InvalidContentType", "corrupt message", "wrong version number"]) {
+        Some(TlsFailure::PlainHttpServer)
+    } else if has(&["invalid peer certificate", "UnknownIssuer", "CaUsedAsEndEntity", "NotValidForName", "certificate"])
+    {
+        Some(TlsFailure::Untrusted)
+    } else if has(&["tls", "TLS", "handshake"]) {
+        Some(TlsFailure::Handshake)
+    } else {
+        None
+    }
 }
 
 /// Classify a reqwest error without its URL (the URL is recorded separately).

@@ -3,7 +3,7 @@
 
 use crate::cli::CleanupArgs;
 use crate::client::Client;
-use crate::engine::{self, exit, preflight, sweep};
+use crate::engine::{exit, preflight, sweep};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -32,10 +32,7 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
     if let Some(c) = &target.credentials {
         crate::logging::register_secret(c.secret());
     }
-    let cfg = crate::client::ClientConfig {
-        tls: target.tls.clone(),
-        ..engine::client_config_for(&Default::default(), &target.base_url, target.credentials.clone())
-    };
+    let cfg = target.client_config(&Default::default());
     let found = preflight::check(&cfg, Duration::from_secs(5)).await;
     for w in &found.warnings {
         eprintln!("warning: {w}");
@@ -57,13 +54,7 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
         return Ok(exit::PASS);
     }
     for t in &tagged {
-        println!(
-            "  {:<6} {:<40} {}  ({})",
-            &t.collection[..t.collection.len() - 1].to_lowercase(),
-            t.name,
-            t.id,
-            t.tag
-        );
+        println!("  {:<6} {:<40} {}  ({})", t.kind(), t.name, t.id, t.tag);
     }
     let question = format!("Delete these {} resource(s) at {}?", tagged.len(), target.base_url);
     if !args.yes && !confirm(&question)? {

@@ -60,7 +60,12 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
         for spec in &overrides {
             match s.behaviour.with_override(spec) {
                 Ok(b) => s.behaviour = b,
-                Err(msg) => return fail(format!("error: {}: --behaviour {msg}", s.source.file)),
+                Err(msg) => {
+                    let mut out = output(0);
+                    out.error(Some(&s.source.file), &format!("error: --behaviour {msg}"));
+                    out.finish(exit::INVALID)?;
+                    return Ok(exit::INVALID);
+                }
             }
         }
     }
@@ -138,13 +143,8 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
 /// comes from (`--target`, or the first scenario naming it).
 fn external_targets(scenarios: &[Scenario], opts: &RunOptions) -> Vec<(crate::client::ClientConfig, String)> {
     let mut out: Vec<(crate::client::ClientConfig, String)> = Vec::new();
-    let behaviour = crate::provision::Behaviour::default();
     if let Some(t) = &opts.target {
-        let cfg = crate::client::ClientConfig {
-            tls: t.tls.clone(),
-            ..engine::client_config_for(&behaviour, &t.base_url, t.credentials.clone())
-        };
-        out.push((cfg, format!("--target {}", t.base_url)));
+        out.push((t.client_config(&Default::default()), format!("--target {}", t.base_url)));
         return out;
     }
     for s in scenarios {
@@ -182,7 +182,7 @@ fn register_scenario_secrets(s: &Scenario) {
 /// Scenarios that demonstrate embedded-SP quirks mean nothing against another
 /// SP, so `--target` skips them.
 fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
-    let quirks = &s.target.as_ref()?.embedded.as_ref()?.quirks;
+    let quirks = s.quirks();
     (opts.target.is_some() && !quirks.is_empty())
         .then(|| format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", ")))
 }
@@ -225,8 +225,8 @@ pub(crate) fn target_override(args: &TargetArgs) -> Result<Option<TargetOverride
         None if tls != Tls::default() => Err("--cacert/--insecure need --target".into()),
         None => Ok(None),
         Some(url) => {
-            let base_url = engine::check_base_url(url).map_err(|e| e.to_string())?;
-            Ok(Some(TargetOverride { base_url, credentials, tls }))
+            crate::scim::base_url::check("--target", url).map_err(|e| e.to_string())?;
+            Ok(Some(TargetOverride { base_url: url.clone(), credentials, tls }))
         }
     }
 }

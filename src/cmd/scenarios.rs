@@ -17,10 +17,9 @@ pub fn main(command: ScenariosCommand) -> anyhow::Result<i32> {
             };
             let mut text = Vec::new();
             for s in &all {
-                let quirks = s.target.as_ref().and_then(|t| t.embedded.as_ref()).map(|e| e.quirks.join(", "));
-                let runs = match quirks.filter(|q| !q.is_empty()) {
-                    Some(q) => format!("embedded SP only (quirks: {q})"),
-                    None => "any SP".to_string(),
+                let runs = match s.quirks() {
+                    [] => "any SP".to_string(),
+                    q => format!("embedded SP only (quirks: {})", q.join(", ")),
                 };
                 let file = s.source.file.strip_prefix(builtin::PREFIX).unwrap_or(&s.source.file);
                 writeln!(text, "{file:<44} {:<48} {:>2} steps  {runs}", s.name, s.steps.len())?;

@@ -163,7 +163,6 @@ impl Directory {
             ids: IdGen::new(seed),
         };
         let mut rng = StdRng::seed_from_u64(seed);
-        let tag = s.namespace.as_deref().and_then(|t| crate::scenario::namespace::Tag::parse(t).ok());
         for g in &s.directory.groups {
             dir.create_group(&g.name)?;
         }
@@ -182,7 +181,7 @@ impl Directory {
                         })
                         .collect::<Result<_, _>>()?;
                     let state = spec.state.map_or(UserState::Activated, UserState::from);
-                    let range = dir.users.generate(rng.random(), n, domain, state, tag.as_ref());
+                    let range = dir.users.generate(rng.random(), n, domain, state, s.namespace.as_ref());
                     // Fresh ids: no membership check needed (and none that is quadratic).
                     for &g in &groups {
                         dir.groups[g].members.extend(users::ids(&dir.users, range.clone()));

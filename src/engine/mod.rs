@@ -18,11 +18,6 @@ pub use session::Session;
 pub use steps::Policy;
 pub use summary::{RunSummary, StepSummary, print_summary};
 pub use target::{ResolvedTarget, TargetOverride, credentials as scenario_credentials};
-
-/// `url` as a Base URL (`--target`), or why not.
-pub fn check_base_url(url: &str) -> Result<String, crate::scim::base_url::BaseUrlError> {
-    crate::scim::base_url::check("--target", url).map(|()| url.to_string())
-}
 pub use transport::{Cancel, Ledger, Recording, StepLog};
 
 use crate::client::{Client, ClientConfig};
@@ -155,15 +150,15 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
         behaviour: behaviour.describe(),
         steps: scenario.steps.len(),
-        namespace: scenario.namespace.clone(),
+        namespace: scenario.namespace.as_ref().map(|t| t.as_str().to_string()),
         insecure: target.tls.insecure,
     }))?;
 
     let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
-    let outcome = run_steps(scenario, &mut session, opts, &target.base_url, &mut summary).await?;
-    summary.stop_reason = outcome.stop_reason.clone();
-    if external && opts.cleanup && !session.ledger().is_empty() {
-        summary.cleanup = Some(session.cleanup().await?);
+    let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, &mut summary).await?;
+    summary.stop_reason = stop_reason.clone();
+    if external && opts.cleanup {
+        summary.cleanup = session.cleanup().await?;
     }
     summary.exchanges = session.recorder().exchanges();
     summary.duration = session.started().elapsed();
@@ -177,8 +172,8 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         steps_skipped: summary.skipped(),
         exchanges: summary.exchanges,
         duration_ms: ms(summary.duration),
-        stopped_early: outcome.stop_reason.is_some(),
-        stop_reason: outcome.stop_reason,
+        stopped_early: stop_reason.is_some(),
+        stop_reason,
         exit_code,
         interrupted: summary.interrupted,
     }))?;
@@ -189,28 +184,24 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     Ok(summary)
 }
 
-struct StepsOutcome {
-    stop_reason: Option<String>,
-}
-
 /// Run every step. A step whose premise an earlier failure removed is
 /// recorded as skipped, with the reason, never as passed:
 /// - after a failed `test_connection`, until the next `test_connection`; after
 ///   a failed `activate`, until the next `test_connection` or `activate`: the
 ///   integration is not active and JumpCloud sends nothing;
 /// - after the target proved unreachable, after `--fail-fast` stopped the
-///   run, or after an interrupt, every remaining step.
+///   run, or after an interrupt, every remaining step (returns why it stopped).
 async fn run_steps(
     scenario: &Scenario,
     session: &mut Session,
     opts: &RunOptions,
     base_url: &str,
     summary: &mut RunSummary,
-) -> Result<StepsOutcome, EngineError> {
+) -> Result<Option<String>, EngineError> {
     const INTERRUPTED: &str = "interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent";
     let mut stop_reason: Option<String> = None;
-    // The failed setup step (Test Connection or Activate) and the skip reason.
-    let mut inactive: Option<(Action, String)> = None;
+    // Set after a failed setup step: whether it was Activate, and the skip reason.
+    let mut inactive: Option<(bool, String)> = None;
     for step in &scenario.steps {
         if stop_reason.is_none() && opts.cancel.is_cancelled() {
             stop_reason = Some(INTERRUPTED.to_string());
@@ -222,10 +213,11 @@ async fn run_steps(
         }
         // The admin retries with Test Connection (after either failure) or
         // Activate (after a failed activation).
-        let retries_setup = matches!(
-            (&inactive, &step.action),
-            (_, Action::TestConnection) | (Some((Action::Activate { .. }, _)) | None, Action::Activate { .. })
-        );
+        let retries_setup = match step.action {
+            Action::TestConnection => true,
+            Action::Activate { .. } => inactive.as_ref().is_none_or(|(after_activate, _)| *after_activate),
+            _ => false,
+        };
         if let (Some((_, reason)), false) = (&inactive, retries_setup) {
             summary.steps.push(session.skip(step, reason)?);
             continue;
@@ -247,11 +239,11 @@ async fn run_steps(
                 let reason = format!(
                     "step {number} `{title}` failed, so the integration is not active and JumpCloud sends nothing for this action"
                 );
-                (step.action.clone(), reason)
+                (matches!(step.action, Action::Activate { .. }), reason)
             });
         }
     }
-    Ok(StepsOutcome { stop_reason })
+    Ok(stop_reason)
 }
 
 /// Client settings for a target under a behaviour.

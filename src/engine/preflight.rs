@@ -4,7 +4,7 @@
 //! one explanation naming the cause and the flag or URL that fixes it,
 //! instead of a cascade of SP findings.
 
-use crate::client::{AuthMode, Client, ClientConfig, Credentials, OutRequest, Recorded};
+use crate::client::{Client, ClientConfig, Credentials, OutRequest, Recorded, TlsFailure, tls_failure};
 use crate::record::{RecordedResponse, TransportFault};
 use serde_json::Value;
 use std::time::Duration;
@@ -12,9 +12,6 @@ use std::time::Duration;
 /// Why a target cannot be tested, with the fix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    /// A stable class: `dns`, `refused`, `timeout`, `tls-http-mismatch`,
-    /// `tls-untrusted`, `tls`, `auth`, `base-url`, `redirect`, `unreachable`.
-    pub class: &'static str,
     /// What is wrong, in one sentence.
     pub cause: String,
     /// What to change: a flag or a URL.
@@ -36,7 +33,7 @@ pub struct Outcome {
 
 /// The answer to one probe, as preflight needs it.
 enum Probe {
-    Answer { status: u16, headers: Vec<(String, String)>, body: Option<Value>, text: Option<String> },
+    Answer(RecordedResponse),
     Fault(TransportFault),
 }
 
@@ -55,7 +52,7 @@ pub async fn check(cfg: &ClientConfig, timeout: Duration) -> Outcome {
     }
     out.problem = match probe(cfg, &cfg.base_url, timeout).await {
         Ok(p) => diagnose(cfg, p, timeout).await,
-        Err(e) => Some(Problem { class: "unreachable", cause: e, fix: "check --target and the TLS flags".into() }),
+        Err(e) => Some(Problem { cause: e, fix: "check --target and the TLS flags".into() }),
     };
     out
 }
@@ -63,14 +60,7 @@ pub async fn check(cfg: &ClientConfig, timeout: Duration) -> Outcome {
 async fn probe(cfg: &ClientConfig, base: &str, timeout: Duration) -> Result<Probe, String> {
     let cfg = ClientConfig { base_url: base.to_string(), timeout, max_retries: 0, ..cfg.clone() };
     let client = Client::new(cfg).map_err(|e| e.to_string())?;
-    let req = OutRequest {
-        method: "GET".into(),
-        path_and_query: "/Users?startIndex=1&count=1".into(),
-        headers: Vec::new(),
-        body: None,
-        auth: AuthMode::Configured,
-        raw_when_large: false,
-    };
+    let req = OutRequest::new("GET", "/Users?startIndex=1&count=1");
     let mut seen: Option<(Option<RecordedResponse>, Option<TransportFault>)> = None;
     let _ = client
         .send(req, |a| {
@@ -79,7 +69,7 @@ async fn probe(cfg: &ClientConfig, base: &str, timeout: Duration) -> Result<Prob
         })
         .await;
     Ok(match seen {
-        Some((Some(r), _)) => Probe::Answer { status: r.status, headers: r.headers, body: r.body, text: r.body_text },
+        Some((Some(r), _)) => Probe::Answer(r),
         Some((None, Some(f))) => Probe::Fault(f),
         _ => Probe::Fault(TransportFault { kind: "other".into(), message: "no answer".into() }),
     })
@@ -87,17 +77,20 @@ async fn probe(cfg: &ClientConfig, base: &str, timeout: Duration) -> Result<Prob
 
 async fn diagnose(cfg: &ClientConfig, p: Probe, timeout: Duration) -> Option<Problem> {
     let base = cfg.base_url.as_str();
-    match p {
-        Probe::Fault(f) => Some(transport_problem(cfg, &f, timeout).await),
-        Probe::Answer { status, .. } if status == 401 || status == 403 => Some(auth_problem(cfg, status)),
-        Probe::Answer { status, headers, .. } if (300..400).contains(&status) => {
-            let location = header(&headers, "location").unwrap_or_default();
-            let suggestion = base_from_location(base, &location);
+    let r = match p {
+        Probe::Fault(f) => return Some(transport_problem(cfg, &f, timeout).await),
+        Probe::Answer(r) => r,
+    };
+    let status = r.status;
+    match status {
+        401 | 403 => Some(auth_problem(cfg, status)),
+        300..=399 => {
+            let location = r.header("location").unwrap_or_default();
+            let suggestion = base_from_location(base, location);
             Some(Problem {
-                class: "redirect",
                 cause: format!(
                     "GET {base}/Users answered HTTP {status} redirecting to {}; JumpCloud does not follow redirects",
-                    if location.is_empty() { "(no Location header)".to_string() } else { location.clone() }
+                    if location.is_empty() { "(no Location header)" } else { location }
                 ),
                 fix: match suggestion {
                     Some(s) => format!("use --target {s}"),
@@ -105,16 +98,14 @@ async fn diagnose(cfg: &ClientConfig, p: Probe, timeout: Duration) -> Option<Pro
                 },
             })
         }
-        Probe::Answer { status, ref body, .. } if (200..300).contains(&status) && is_list_response(body.as_ref()) => {
-            None
-        }
+        200..=299 if is_list_response(r.body.as_ref()) => None,
         // A failing SP is the SP's bug, not a configuration mistake: the
         // scenarios report it with its rule.
-        Probe::Answer { status, .. } if status >= 500 => None,
-        Probe::Answer { status, headers, text, .. } => {
-            let what = match header(&headers, "content-type") {
+        500.. => None,
+        _ => {
+            let what = match r.header("content-type") {
                 Some(ct) if ct.contains("html") => "an HTML page".to_string(),
-                _ if text.is_some() => "a body that is not JSON".to_string(),
+                _ if r.body_text.is_some() => "a body that is not JSON".to_string(),
                 _ => "JSON that is not a SCIM ListResponse".to_string(),
             };
             let cause = if (200..300).contains(&status) {
@@ -126,7 +117,7 @@ async fn diagnose(cfg: &ClientConfig, p: Probe, timeout: Duration) -> Option<Pro
                 Some(b) => format!("use --target {b} (its /Users answers SCIM)"),
                 None => "use the SCIM base URL from the SP's documentation: the URL that /Users is appended to, usually ending in /scim/v2".to_string(),
             };
-            Some(Problem { class: "base-url", cause, fix })
+            Some(Problem { cause, fix })
         }
     }
 }
@@ -138,39 +129,33 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
     let https = base.starts_with("https://");
     if m.contains("dns error") || m.contains("failed to lookup address") || m.contains("Name or service not known") {
         return Problem {
-            class: "dns",
             cause: format!("the host `{host}` of --target does not resolve (DNS)"),
             fix: "check the host name in --target".into(),
         };
     }
     if m.contains("Connection refused") || m.contains("connection refused") {
         return Problem {
-            class: "refused",
             cause: format!("nothing listens at {host}: the connection was refused"),
             fix: "start the SP, or correct the host and port in --target".into(),
         };
     }
-    if https
-        && (m.contains("InvalidContentType") || m.contains("corrupt message") || m.contains("wrong version number"))
-    {
+    let tls = if https { tls_failure(m) } else { None };
+    if tls == Some(TlsFailure::PlainHttpServer) {
         let plain = base.replacen("https://", "http://", 1);
         return Problem {
-            class: "tls-http-mismatch",
             cause: format!("--target uses https://, but {host} speaks plain HTTP"),
             fix: format!("use --target {plain}"),
         };
     }
-    if https && is_certificate_error(m) {
+    if tls == Some(TlsFailure::Untrusted) {
         let detail = certificate_detail(m);
         return Problem {
-            class: "tls-untrusted",
             cause: format!("the TLS certificate of {host} is not trusted: {detail}"),
             fix: "pass the CA that issued it with --cacert FILE (PEM), or skip verification with --insecure (recorded in the run)".into(),
         };
     }
-    if https && (m.contains("tls") || m.contains("TLS") || m.contains("handshake")) {
+    if tls == Some(TlsFailure::Handshake) {
         return Problem {
-            class: "tls",
             cause: format!("the TLS handshake with {host} failed: {}", short(m)),
             fix: "check that --target's port serves HTTPS; --cacert FILE or --insecure for a private certificate"
                 .into(),
@@ -179,20 +164,17 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
     if !https && speaks_tls(cfg, timeout).await {
         let secure = base.replacen("http://", "https://", 1);
         return Problem {
-            class: "tls-http-mismatch",
             cause: format!("--target uses http://, but {host} speaks HTTPS"),
             fix: format!("use --target {secure}"),
         };
     }
     if f.kind == "timeout" {
         return Problem {
-            class: "timeout",
             cause: format!("{host} did not answer within {} s", timeout.as_secs_f64()),
             fix: "check that the SP is up and reachable from here (firewall, VPN), and the port in --target".into(),
         };
     }
     Problem {
-        class: "unreachable",
         cause: format!("no HTTP answer from {host}: {}", short(m)),
         fix: "check --target (scheme, host, port) and that the SP is up".into(),
     }
@@ -202,19 +184,16 @@ fn auth_problem(cfg: &ClientConfig, status: u16) -> Problem {
     let base = cfg.base_url.as_str();
     match &cfg.credentials {
         None => Problem {
-            class: "auth",
             cause: format!("GET {base}/Users answered HTTP {status}: the SP wants a token and none was sent"),
             fix: "pass the token with --token-env VAR (an environment variable holding it)".into(),
         },
         Some(Credentials::Bearer(_)) => Problem {
-            class: "auth",
             cause: format!(
                 "GET {base}/Users answered HTTP {status} to the token sent as `Authorization: Bearer …`: the token is wrong, expired or lacks rights"
             ),
             fix: "check the token in --token-env; if the SP expects an API key in another header, name it with --auth-header NAME".into(),
         },
         Some(Credentials::Header { name, .. }) => Problem {
-            class: "auth",
             cause: format!(
                 "GET {base}/Users answered HTTP {status} to the token sent in the `{name}` header: the token is wrong, or the SP expects another header"
             ),
@@ -244,9 +223,9 @@ async fn find_base(cfg: &ClientConfig, timeout: Duration) -> Option<String> {
     candidates.dedup();
     let timeout = timeout.min(Duration::from_secs(3));
     for c in candidates.into_iter().take(8) {
-        if let Ok(Probe::Answer { status, body, .. }) = probe(cfg, &c, timeout).await
-            && (((200..300).contains(&status) && is_list_response(body.as_ref()))
-                || ((status == 401 || status == 403) && is_scim_error(body.as_ref())))
+        if let Ok(Probe::Answer(r)) = probe(cfg, &c, timeout).await
+            && (((200..300).contains(&r.status) && is_list_response(r.body.as_ref()))
+                || ((r.status == 401 || r.status == 403) && is_scim_error(r.body.as_ref())))
         {
             return Some(c);
         }
@@ -259,7 +238,7 @@ async fn find_base(cfg: &ClientConfig, timeout: Duration) -> Option<String> {
 async fn speaks_tls(cfg: &ClientConfig, timeout: Duration) -> bool {
     let secure = cfg.base_url.replacen("http://", "https://", 1);
     let c = ClientConfig { tls: crate::client::Tls { insecure: true, ca_pem: None }, ..cfg.clone() };
-    matches!(probe(&c, &secure, timeout.min(Duration::from_secs(3))).await, Ok(Probe::Answer { .. }))
+    matches!(probe(&c, &secure, timeout.min(Duration::from_secs(3))).await, Ok(Probe::Answer(_)))
 }
 
 fn is_list_response(body: Option<&Value>) -> bool {
@@ -277,20 +256,6 @@ fn is_scim_error(body: Option<&Value>) -> bool {
         .is_some_and(|s| s.iter().any(|x| x.as_str() == Some("urn:ietf:params:scim:api:messages:2.0:Error")))
 }
 
-fn is_certificate_error(m: &str) -> bool {
-    [
-        "UnknownIssuer",
-        "CaUsedAsEndEntity",
-        "invalid peer certificate",
-        "NotValidForName",
-        "Expired",
-        "BadSignature",
-        "certificate",
-    ]
-    .iter()
-    .any(|k| m.contains(k))
-}
-
 /// The rustls reason, in words.
 fn certificate_detail(m: &str) -> String {
     if m.contains("CaUsedAsEndEntity") {
@@ -304,10 +269,6 @@ fn certificate_detail(m: &str) -> String {
     } else {
         short(m)
     }
-}
-
-fn header(headers: &[(String, String)], name: &str) -> Option<String> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
 }
 
 /// The SCIM base a redirect points to: its Location without the `/Users` tail.

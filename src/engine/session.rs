@@ -10,7 +10,7 @@ use crate::check::InspectOptions;
 use crate::client::Client;
 use crate::directory::Directory;
 use crate::provision::Provisioner;
-use crate::record::{Event, Recorder};
+use crate::record::{Event, Recorder, StepFinished, StepStarted, Verdict};
 use crate::scenario::Step;
 use std::time::Instant;
 
@@ -71,26 +71,53 @@ impl Session {
         &self.recorder
     }
 
-    /// What this session created at the SP and has not deleted since.
-    pub fn ledger(&self) -> Ledger {
-        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Record a step that is not run, and why.
+    /// Record a step that is not run, and why: started and finished at once,
+    /// verdict `skip`, no exchanges.
     pub fn skip(&mut self, step: &Step, reason: &str) -> Result<StepSummary, EngineError> {
         let index = self.next_step;
         self.next_step += 1;
-        super::steps::skip_step(index, step, reason, &self.recorder, self.started)
+        let title = self.recorder.redactor().text(&step.action.title());
+        let reason = self.recorder.redactor().text(reason);
+        self.record(Event::StepStarted(StepStarted {
+            step: index,
+            action: step.action.name().to_string(),
+            title: title.clone(),
+            line: step.line,
+            col: step.col,
+            at_ms: self.started.elapsed().as_millis() as u64,
+            phase: None,
+        }))?;
+        self.record(Event::StepFinished(StepFinished {
+            step: index,
+            verdict: Verdict::Skip,
+            duration_ms: 0.0,
+            reason: Some(reason.clone()),
+        }))?;
+        Ok(StepSummary {
+            index,
+            title,
+            line: step.line,
+            verdict: Verdict::Skip,
+            reason: Some(reason),
+            checks: Vec::new(),
+            exchanges: 0,
+            duration: std::time::Duration::ZERO,
+            action_failed: false,
+        })
     }
 
     /// The cleanup phase: delete, groups first, every user and group this
     /// session created at the SP. Recorded like a step (phase `cleanup`) and
     /// never judged: a failed delete is a note. Runs even after Ctrl-C (the
     /// cancel flag is not consulted); a second Ctrl-C exits at once.
-    pub async fn cleanup(&mut self) -> Result<StepSummary, EngineError> {
+    /// `None` when the session created nothing.
+    pub async fn cleanup(&mut self) -> Result<Option<StepSummary>, EngineError> {
+        let ledger = std::mem::take(&mut *self.ledger.lock().unwrap_or_else(|p| p.into_inner()));
+        if ledger.is_empty() {
+            return Ok(None);
+        }
         let index = self.next_step;
         self.next_step += 1;
-        let ledger = self.ledger();
         let not_cancelled = Cancel::default();
         let unpaced = Pacer::new(0.0);
         let ctx = Recording {
@@ -107,7 +134,7 @@ impl Session {
             track_touched: false,
             ledger: &self.ledger,
         };
-        super::steps::cleanup_step(index, &ledger, &ctx, self.started).await
+        super::steps::cleanup_step(index, &ledger, &ctx, self.started).await.map(Some)
     }
 
     /// When the session started.

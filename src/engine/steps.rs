@@ -101,48 +101,6 @@ pub(super) async fn run_step(
     })
 }
 
-/// Record a step that is not run: started and finished at once, verdict
-/// `skip`, with the reason.
-pub(super) fn skip_step(
-    index: usize,
-    step: &Step,
-    reason: &str,
-    recorder: &crate::record::Recorder,
-    run_start: Instant,
-) -> Result<StepSummary, EngineError> {
-    let title = recorder.redactor().text(&step.action.title());
-    let at_ms = run_start.elapsed().as_millis() as u64;
-    let rec = |ev| {
-        recorder.record_redacted(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
-    };
-    rec(Event::StepStarted(StepStarted {
-        step: index,
-        action: step.action.name().to_string(),
-        title: title.clone(),
-        line: step.line,
-        col: step.col,
-        at_ms,
-        phase: None,
-    }))?;
-    rec(Event::StepFinished(StepFinished {
-        step: index,
-        verdict: Verdict::Skip,
-        duration_ms: 0.0,
-        reason: Some(reason.to_string()),
-    }))?;
-    Ok(StepSummary {
-        index,
-        title,
-        line: step.line,
-        verdict: Verdict::Skip,
-        reason: Some(reason.to_string()),
-        checks: Vec::new(),
-        exchanges: 0,
-        duration: std::time::Duration::ZERO,
-        action_failed: false,
-    })
-}
-
 /// The cleanup phase: DELETE every group, then every user, in `ledger`.
 /// Never judged: its verdict is `info`, and a delete that fails is a note.
 pub(super) async fn cleanup_step(
@@ -152,7 +110,8 @@ pub(super) async fn cleanup_step(
     run_start: Instant,
 ) -> Result<StepSummary, EngineError> {
     let started = Instant::now();
-    let title = format!("cleanup: {} user(s), {} group(s) this run created", ledger.users.len(), ledger.groups.len());
+    let (users, groups) = (ledger.users(), ledger.groups());
+    let title = format!("cleanup: {} user(s), {} group(s) this run created", users.len(), groups.len());
     record(
         ctx,
         Event::StepStarted(StepStarted {
@@ -165,11 +124,7 @@ pub(super) async fn cleanup_step(
             phase: Some(Phase::Cleanup),
         }),
     )?;
-    let targets = ledger
-        .groups
-        .iter()
-        .map(|id| ("Groups", "group", id))
-        .chain(ledger.users.iter().map(|id| ("Users", "user", id)));
+    let targets = groups.iter().map(|id| ("Groups", "group", id)).chain(users.iter().map(|id| ("Users", "user", id)));
     let mut left = Vec::new();
     for (collection, what, id) in targets {
         let op = ScimOp::new(
@@ -185,7 +140,7 @@ pub(super) async fn cleanup_step(
         }
     }
     let message = if left.is_empty() {
-        format!("removed {} user(s) and {} group(s) this run created", ledger.users.len(), ledger.groups.len())
+        format!("removed {} user(s) and {} group(s) this run created", users.len(), groups.len())
     } else {
         format!("could not remove {}: delete them by hand or run `jcsim cleanup`", left.join(", "))
     };

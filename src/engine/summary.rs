@@ -5,6 +5,7 @@ use super::target::ResolvedTarget;
 use crate::record::{Check, Verdict};
 use crate::scenario::Scenario;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -109,6 +110,9 @@ impl RunSummary {
     }
 }
 
+/// Findings alike for the terminal: rule, verdict, admin symptom and fix.
+type AlikeKey<'a> = (&'a str, u8, &'a Option<String>, &'a Option<String>);
+
 /// Print a readable summary: every step in full, or (quiet) only failures.
 pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let mark = |v: Verdict| match v {
@@ -156,17 +160,21 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         last_skip_reason = None;
         // Findings of one rule with the same advice are printed once, with a count
         // (a flaky SP's fourteen retried 503s are one problem).
-        let shown: Vec<&Check> =
-            step.checks.iter().filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Info)).collect();
-        let mut printed: Vec<(&str, Verdict, &Option<String>, &Option<String>)> = Vec::new();
-        for c in &shown {
-            let key = (c.id.as_str(), c.verdict, &c.admin_sees, &c.fix);
-            if printed.contains(&key) {
-                continue;
+        // Linear: a bulk step can carry tens of thousands of checks.
+        let mut groups: Vec<(&Check, usize)> = Vec::new();
+        let mut seen: HashMap<AlikeKey<'_>, usize> = HashMap::new();
+        for c in step.checks.iter().filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Info)) {
+            let key = (c.id.as_str(), c.verdict as u8, &c.admin_sees, &c.fix);
+            match seen.get(&key) {
+                Some(&i) => groups[i].1 += 1,
+                None => {
+                    seen.insert(key, groups.len());
+                    groups.push((c, 1));
+                }
             }
-            printed.push(key);
+        }
+        for (c, alike) in groups {
             writeln!(out, "       {} {}: {}", mark(c.verdict), c.id, c.message)?;
-            let alike = shown.iter().filter(|o| (o.id.as_str(), o.verdict, &o.admin_sees, &o.fix) == key).count();
             if alike > 1 {
                 writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
             }

@@ -2,7 +2,7 @@
 //! jcsim namespace tag (`alice.jcs-4f1a2b`, `Engineering jcs-4f1a2b`) and
 //! delete them, groups first. Untagged resources are never touched.
 
-use crate::client::{AuthMode, Client, OutRequest, Recorded};
+use crate::client::{Client, OutRequest, Recorded};
 use crate::scenario::namespace::tag_of;
 use serde_json::Value;
 
@@ -15,6 +15,13 @@ pub struct Tagged {
     /// userName or displayName.
     pub name: String,
     pub tag: String,
+}
+
+impl Tagged {
+    /// `user` or `group`.
+    pub fn kind(&self) -> &'static str {
+        if self.collection == "Users" { "user" } else { "group" }
+    }
 }
 
 /// At most this many pages of 100 are read per collection.
@@ -55,7 +62,7 @@ pub async fn find(client: &Client, only: Option<&str>) -> Result<Vec<Tagged>, St
 pub async fn delete(client: &Client, resources: &[Tagged]) -> Vec<(Tagged, String)> {
     let mut failed = Vec::new();
     for r in resources {
-        let req = request("DELETE", &format!("/{}/{}", r.collection, r.id));
+        let req = OutRequest::new("DELETE", &format!("/{}/{}", r.collection, r.id));
         match client.send(req, |_| Recorded::default()).await {
             Ok(a) if (200..300).contains(&a.status) || a.status == 404 => {}
             Ok(a) => failed.push((r.clone(), format!("HTTP {}", a.status))),
@@ -67,7 +74,7 @@ pub async fn delete(client: &Client, resources: &[Tagged]) -> Vec<(Tagged, Strin
 
 async fn get(client: &Client, path: &str) -> Result<Value, String> {
     match client
-        .send(request("GET", path), |a| Recorded {
+        .send(OutRequest::new("GET", path), |a| Recorded {
             response_body: a.response.and_then(|r| r.body),
             ..Recorded::default()
         })
@@ -76,16 +83,5 @@ async fn get(client: &Client, path: &str) -> Result<Value, String> {
         Ok(a) if (200..300).contains(&a.status) => a.body.ok_or_else(|| format!("GET {path}: the answer is not JSON")),
         Ok(a) => Err(format!("GET {path} answered HTTP {}", a.status)),
         Err(n) => Err(format!("GET {path}: {}", n.fault.message)),
-    }
-}
-
-fn request(method: &str, path: &str) -> OutRequest {
-    OutRequest {
-        method: method.into(),
-        path_and_query: path.into(),
-        headers: Vec::new(),
-        body: None,
-        auth: AuthMode::Configured,
-        raw_when_large: false,
     }
 }

@@ -15,6 +15,16 @@ pub struct TargetOverride {
     pub tls: Tls,
 }
 
+impl TargetOverride {
+    /// Client settings for this target under `b`, TLS included (preflight, `jcsim cleanup`).
+    pub fn client_config(&self, b: &crate::provision::Behaviour) -> crate::client::ClientConfig {
+        crate::client::ClientConfig {
+            tls: self.tls.clone(),
+            ..super::client_config_for(b, &self.base_url, self.credentials.clone())
+        }
+    }
+}
+
 /// The SP of one run.
 pub struct ResolvedTarget {
     pub base_url: String,
@@ -63,7 +73,7 @@ pub(super) async fn resolve(
             embedded: None,
         });
     }
-    let names = s.target.as_ref().and_then(|t| t.embedded.as_ref()).map(|e| e.quirks.clone()).unwrap_or_default();
+    let names = s.quirks().to_vec();
     let quirks = names
         .iter()
         .map(|q| q.parse::<Quirk>())

@@ -5,7 +5,7 @@ use crate::check::{InspectOptions, inspect};
 use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded, encode_query};
 use crate::provision::{Fault, Finding, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, Recorder, Timing};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -34,13 +34,15 @@ pub struct Recording<'a> {
 }
 
 /// The users and groups a run created at the SP (a 2xx answer to a POST with
-/// an id) and has not deleted since (a 2xx or 404 answer to their DELETE), in
-/// creation order. Cleanup deletes exactly these, never anything the run did
-/// not create.
+/// an id) and has not deleted since (a 2xx or 404 answer to their DELETE).
+/// Cleanup deletes exactly these, in creation order, never anything the run
+/// did not create. Noting is constant time: a bulk run creates 100,000 users.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Ledger {
-    pub users: Vec<String>,
-    pub groups: Vec<String>,
+    /// Id → creation sequence number, per collection.
+    users: HashMap<String, u64>,
+    groups: HashMap<String, u64>,
+    next: u64,
 }
 
 impl Ledger {
@@ -48,38 +50,65 @@ impl Ledger {
         self.users.is_empty() && self.groups.is_empty()
     }
 
+    /// Created users' SP ids, in creation order.
+    pub fn users(&self) -> Vec<&str> {
+        in_order(&self.users)
+    }
+
+    /// Created groups' SP ids, in creation order.
+    pub fn groups(&self) -> Vec<&str> {
+        in_order(&self.groups)
+    }
+
+    fn collection(&mut self, name: &str) -> Option<&mut HashMap<String, u64>> {
+        match name {
+            "Users" => Some(&mut self.users),
+            "Groups" => Some(&mut self.groups),
+            _ => None,
+        }
+    }
+
     /// Note what an exchange created or deleted.
     fn note(&mut self, x: &Exchange) {
         let Some(status) = x.response.as_ref().map(|r| r.status) else { return };
-        let path = x.request.url.split('?').next().unwrap_or("");
-        let mut parts = path.rsplit('/');
-        let (last, prev) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (prev, last) = path_tail(x);
         match x.request.method.as_str() {
             "POST" if (200..300).contains(&status) => {
-                let id = x.response.as_ref().and_then(|r| r.body.as_ref()).and_then(|b| b.get("id"));
-                let Some(id) = id.map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_string)) else {
-                    return;
-                };
-                let list = match last {
-                    "Users" => &mut self.users,
-                    "Groups" => &mut self.groups,
-                    _ => return,
-                };
-                if !list.contains(&id) {
-                    list.push(id);
+                let (Some(id), next) = (created_id(x), self.next) else { return };
+                if let Some(list) = self.collection(last) {
+                    list.entry(id).or_insert(next);
+                    self.next += 1;
                 }
             }
             "DELETE" if (200..300).contains(&status) || status == 404 => {
-                let list = match prev {
-                    "Users" => &mut self.users,
-                    "Groups" => &mut self.groups,
-                    _ => return,
-                };
-                list.retain(|x| x != last);
+                if let Some(list) = self.collection(prev) {
+                    list.remove(last);
+                }
             }
             _ => {}
         }
     }
+}
+
+fn in_order(ids: &HashMap<String, u64>) -> Vec<&str> {
+    let mut v: Vec<(&str, u64)> = ids.iter().map(|(id, n)| (id.as_str(), *n)).collect();
+    v.sort_unstable_by_key(|&(_, n)| n);
+    v.into_iter().map(|(id, _)| id).collect()
+}
+
+/// The last two segments of an exchange's path: `("Users", "42")` for
+/// `…/Users/42?x`, `("v2", "Users")` for `…/v2/Users`.
+fn path_tail(x: &Exchange) -> (&str, &str) {
+    let path = x.request.url.split('?').next().unwrap_or("");
+    let mut parts = path.rsplit('/');
+    let last = parts.next().unwrap_or("");
+    (parts.next().unwrap_or(""), last)
+}
+
+/// The `id` in an answer's body (a create's), as text.
+fn created_id(x: &Exchange) -> Option<String> {
+    let id = x.response.as_ref()?.body.as_ref()?.get("id")?;
+    Some(id.as_str().map_or_else(|| id.to_string(), str::to_string))
 }
 
 /// Facts about the exchanges of one step.
@@ -142,7 +171,9 @@ impl Recording<'_> {
             timing: Timing { start_ms, duration_ms: a.duration.as_secs_f64() * 1000.0 },
             expects_refusal,
         };
-        self.ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
+        if matches!(ex.request.method.as_str(), "POST" | "DELETE") {
+            self.ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
+        }
         let findings = inspect(&ex, self.inspect);
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
@@ -176,12 +207,8 @@ fn touch(log: &mut StepLog, x: &Exchange) {
     if x.request.method == "GET" || x.event == "jcsim_verify" {
         return;
     }
-    let path = x.request.url.split('?').next().unwrap_or("");
-    let mut parts = path.rsplit('/');
-    let (last, prev) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let created =
-        x.response.as_ref().filter(|r| r.status == 201).and_then(|r| r.body.as_ref()).and_then(|b| b.get("id"));
-    let created = created.map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_string));
+    let (prev, last) = path_tail(x);
+    let created = created_id(x).filter(|_| x.response.as_ref().is_some_and(|r| r.status == 201));
     match (prev, last, created) {
         ("Users", id, _) if !id.is_empty() => {
             log.touched_users.insert(id.to_string());
@@ -263,14 +290,56 @@ impl Transport for Recording<'_> {
         let (event, label, refusal) = (op.insight.name(), op.label.as_str(), op.expects_refusal);
         let mut location = None;
         let sent = self.client.send(req, |a| {
-            location = a.response.as_ref().filter(|r| (300..400).contains(&r.status)).and_then(|r| {
-                r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.clone())
-            });
+            location = a
+                .response
+                .as_ref()
+                .filter(|r| (300..400).contains(&r.status))
+                .and_then(|r| r.header("location").map(str::to_string));
             self.record(a, event, label, refusal)
         });
         match sent.await {
             Ok(a) => Ok(Reply { status: a.status, body: a.body, raw: a.raw, exchange: a.exchange, location }),
             Err(n) => Err(Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{RecordedRequest, RecordedResponse};
+
+    fn x(method: &str, url: &str, status: u16, body: Option<serde_json::Value>) -> Exchange {
+        Exchange {
+            id: 1,
+            step: 0,
+            line: 0,
+            event: "e".into(),
+            label: "l".into(),
+            attempt: 1,
+            request: RecordedRequest { method: method.into(), url: url.into(), headers: vec![], body: None },
+            response: Some(RecordedResponse { status, headers: vec![], body, body_text: None }),
+            error: None,
+            timing: Timing { start_ms: 0, duration_ms: 0.0 },
+            expects_refusal: false,
+        }
+    }
+
+    #[test]
+    fn the_ledger_keeps_what_was_created_and_not_deleted_in_creation_order() {
+        let mut l = Ledger::default();
+        for id in ["u3", "u1", "u2"] {
+            l.note(&x("POST", "http://h/scim/v2/Users", 201, Some(serde_json::json!({ "id": id }))));
+        }
+        l.note(&x("POST", "http://h/scim/v2/Groups", 200, Some(serde_json::json!({ "id": 7 }))));
+        l.note(&x("POST", "http://h/scim/v2/Users", 409, Some(serde_json::json!({ "id": "taken" }))));
+        l.note(&x("POST", "http://h/scim/v2/Users/.search", 200, Some(serde_json::json!({ "id": "s" }))));
+        l.note(&x("DELETE", "http://h/scim/v2/Users/u1", 204, None));
+        l.note(&x("DELETE", "http://h/scim/v2/Users/u2", 500, None));
+        assert_eq!(l.users(), vec!["u3", "u2"]);
+        assert_eq!(l.groups(), vec!["7"]);
+        l.note(&x("DELETE", "http://h/scim/v2/Groups/7?x=1", 404, None));
+        assert!(l.groups().is_empty(), "a 404 means it is gone");
+        assert!(!l.is_empty());
     }
 }

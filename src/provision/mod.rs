@@ -271,11 +271,10 @@ pub fn fault_finding(f: &Fault, what: &str) -> Finding {
     if f.kind == "interrupted" {
         return Finding::error("interrupted", f.message.clone());
     }
-    let tls = ["certificate", "InvalidContentType", "corrupt message", "tls handshake", "TLS"];
     let id = match f.kind.as_str() {
         "timeout" => "sp-timeout",
         "too_large" => "response-too-large",
-        _ if tls.iter().any(|k| f.message.contains(k)) => "target-tls",
+        _ if crate::client::tls_failure(&f.message).is_some() => "target-tls",
         _ => "sp-unreachable",
     };
     crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))

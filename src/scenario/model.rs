@@ -46,7 +46,14 @@ pub struct Scenario {
     pub source: SourceInfo,
     /// Set by [`super::namespace::apply`]: the tag every created name carries.
     #[serde(skip)]
-    pub namespace: Option<String>,
+    pub namespace: Option<super::namespace::Tag>,
+}
+
+impl Scenario {
+    /// The embedded-SP quirks the scenario asks for (empty: any SP will do).
+    pub fn quirks(&self) -> &[String] {
+        self.target.as_ref().and_then(|t| t.embedded.as_ref()).map_or(&[], |e| e.quirks.as_slice())
+    }
 }
 
 /// A waived rule and why.

@@ -92,7 +92,7 @@ pub fn tag_of(name: &str) -> Option<&str> {
 pub fn apply(s: &Scenario, tag: &Tag) -> Scenario {
     let map = Names::collect(s, tag);
     let mut out = s.clone();
-    out.namespace = Some(tag.as_str().to_string());
+    out.namespace = Some(tag.clone());
     for u in &mut out.directory.users {
         map.user_spec(u);
     }
@@ -237,24 +237,19 @@ impl Names {
                 m.user = self.user(&m.user);
                 m.group = self.group(&m.group);
             }
-            Action::Request(r) => {
-                r.path = self.text(&r.path);
-                if let Some(b) = &mut r.body {
-                    self.value(b);
-                }
-                if let Some(e) = &mut r.expect {
-                    self.expect(e);
-                }
-            }
-            Action::Inbound(r) => {
-                r.path = self.text(&r.path);
-                if let Some(b) = &mut r.body {
-                    self.value(b);
-                }
-                if let Some(e) = &mut r.expect {
-                    self.expect(e);
-                }
-            }
+            Action::Request(r) => self.request(&mut r.path, &mut r.body, &mut r.expect),
+            Action::Inbound(r) => self.request(&mut r.path, &mut r.body, &mut r.expect),
+        }
+    }
+
+    /// A raw or inbound request: its path, body and expectation.
+    fn request(&self, path: &mut String, body: &mut Option<Value>, expect: &mut Option<Expect>) {
+        *path = self.text(path);
+        if let Some(b) = body {
+            self.value(b);
+        }
+        if let Some(e) = expect {
+            self.expect(e);
         }
     }
 
@@ -356,7 +351,7 @@ steps:
         );
         let t = Tag::parse("ab12").unwrap();
         let n = apply(&s, &t);
-        assert_eq!(n.namespace.as_deref(), Some("jcs-ab12"));
+        assert_eq!(n.namespace.as_ref().map(Tag::as_str), Some("jcs-ab12"));
         assert_eq!(n.directory.users[0].username.as_deref(), Some("alice.jcs-ab12"));
         assert_eq!(n.directory.users[0].email.as_deref(), Some("alice+jcs-ab12@acme.com"));
         assert_eq!(n.directory.users[2].groups, vec!["Engineering jcs-ab12"]);

@@ -96,7 +96,7 @@ async fn bug_free_sp_reports_nothing_even_when_strict() {
     let files = scenario::collect_files(&[root.join("scenarios/lifecycle"), root.join("scenarios/vendors")]).unwrap();
     for f in files {
         let s = scenario::load_file(&f).unwrap();
-        if s.target.as_ref().and_then(|t| t.embedded.as_ref()).is_some_and(|e| !e.quirks.is_empty()) {
+        if !s.quirks().is_empty() {
             continue;
         }
         let out = tempfile::tempdir().unwrap();
