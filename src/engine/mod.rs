@@ -133,6 +133,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     let mut session = Session::new(dir, prov, client, recorder);
     session.set_pace(behaviour.pace);
     session.cancel = opts.cancel.clone();
+    session.track_created = external && opts.cleanup;
     session.policy = Policy {
         strict: opts.strict,
         waivers: scenario.waive.iter().map(|w| (w.rule.clone(), w.reason.clone())).collect(),
@@ -157,7 +158,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
     let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, &mut summary).await?;
     summary.stop_reason = stop_reason.clone();
-    if external && opts.cleanup {
+    if session.track_created {
         summary.cleanup = session.cleanup().await?;
     }
     summary.exchanges = session.recorder().exchanges();

@@ -33,6 +33,8 @@ pub struct Session {
     pub inbound_base: String,
     /// What this session created at the SP and has not deleted.
     ledger: std::sync::Mutex<Ledger>,
+    /// Keep the ledger: a cleanup phase will run (an external target without `--keep`).
+    pub track_created: bool,
 }
 
 impl Session {
@@ -50,6 +52,7 @@ impl Session {
             cancel: Cancel::default(),
             inbound_base: super::inbound::IN_PROCESS_BASE.to_string(),
             ledger: Default::default(),
+            track_created: false,
         }
     }
 
@@ -132,7 +135,7 @@ impl Session {
             log: Default::default(),
             inbound_base: &self.inbound_base,
             track_touched: false,
-            ledger: &self.ledger,
+            ledger: None,
         };
         super::steps::cleanup_step(index, &ledger, &ctx, self.started).await.map(Some)
     }
@@ -167,7 +170,7 @@ impl Session {
             log: Default::default(),
             inbound_base: &self.inbound_base,
             track_touched: self.policy.verify_each,
-            ledger: &self.ledger,
+            ledger: self.track_created.then_some(&self.ledger),
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();

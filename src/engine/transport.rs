@@ -30,7 +30,8 @@ pub struct Recording<'a> {
     /// Note the users and groups each write reaches (`--verify-each` reads them back).
     pub track_touched: bool,
     /// What the run created at the SP and has not deleted (cleanup removes it).
-    pub ledger: &'a Mutex<Ledger>,
+    /// Absent when nothing will be cleaned up (the embedded SP, `--keep`).
+    pub ledger: Option<&'a Mutex<Ledger>>,
 }
 
 /// The users and groups a run created at the SP (a 2xx answer to a POST with
@@ -171,8 +172,10 @@ impl Recording<'_> {
             timing: Timing { start_ms, duration_ms: a.duration.as_secs_f64() * 1000.0 },
             expects_refusal,
         };
-        if matches!(ex.request.method.as_str(), "POST" | "DELETE") {
-            self.ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
+        if let Some(ledger) = self.ledger
+            && matches!(ex.request.method.as_str(), "POST" | "DELETE")
+        {
+            ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
         }
         let findings = inspect(&ex, self.inspect);
         {
