@@ -132,6 +132,64 @@ for _ in $(seq 1 200); do
 done
 suite scimmy "$base"
 
+# An SP whose only bug is in activation: stock SCIMMY answers 400 to the
+# activation's minimal PUT (`"emails": null`). Exactly the scenarios that
+# activate may fail, each at its activate step only (later steps skipped,
+# not failed), nothing fails on a leftover (409), the second run matches the
+# first, and cleanup leaves the SP empty.
+port=$(free_port)
+SECOND_SP_STOCK_NULLS=1 scripts/second-sp.sh start "$work/scimmy" "$port" "$SCIM_TOKEN" \
+  >"$work/scimmy-stock-server.log" 2>&1 &
+pids+=($!)
+base=$(scripts/second-sp.sh base "$port")
+for _ in $(seq 1 200); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/Users")" = 401 ] && break
+  sleep 0.1
+done
+for n in 1 2; do
+  rm -rf "$work/runs-activation-only-$n"
+  "$jcsim" run --target "$base" --token-env SCIM_TOKEN --out "$work/runs-activation-only-$n" --quiet \
+    >"$work/activation-only-$n.out" 2>&1 || true
+  echo "interop: activation-only (run $n): $(tail -1 "$work/activation-only-$n.out")"
+  if ! python3 - "$work/runs-activation-only-$n" <<'PY'; then status=1; fi
+import glob, json, sys
+bad, failed = [], 0
+for f in sorted(glob.glob(sys.argv[1] + "/*/summary.json")):
+    s = json.load(open(f))
+    steps = s["steps"]
+    activates = [x for x in steps if x["title"].split(":")[0] == "activate"]
+    fails = [x for x in steps if x["verdict"] == "fail"]
+    checks = [c for x in fails for c in x["checks"] if c["verdict"] == "fail"]
+    name = s["scenario"]
+    if fails:
+        failed += 1
+        if not activates:
+            bad.append(f"{name}: failed without activating")
+        elif len(fails) != 1 or fails[0]["title"].split(":")[0] != "activate":
+            bad.append(f"{name}: failed at {[x['title'] for x in fails]}, not at its activate step alone")
+        for c in checks:
+            if c["id"] in ("activation-test-email-exists", "leftover-resource") or "409" in c["message"]:
+                bad.append(f"{name}: fails on a conflict: {c['id']}: {c['message']}")
+    elif activates and not any(c["id"] == "expect.outcome" for x in activates for c in x["checks"]):
+        bad.append(f"{name}: activated without failing against an SP that refuses the activation PUT")
+if failed == 0:
+    bad.append("no scenario failed: the activation bug went unnoticed")
+elif not bad:
+    print(f"interop: activation-only: {failed} scenario(s) failed, each once at activation")
+for b in bad:
+    print("interop: activation-only: " + b)
+sys.exit(1 if bad else 0)
+PY
+done
+a=$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$work/activation-only-1.out" | sed 's/:.*//' | sort)
+b=$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$work/activation-only-2.out" | sed 's/:.*//' | sort)
+[ "$a" = "$b" ] || { echo "interop: activation-only: the second run's verdicts differ"; status=1; }
+users=$(count "$base" Users); groups=$(count "$base" Groups)
+if [ "$users" != 0 ] || [ "$groups" != 0 ]; then
+  echo "interop: activation-only: $users user(s) and $groups group(s) left at the SP after cleanup"
+  status=1
+fi
+
 # python-scim's conformance checker against the embedded SP (`jcsim sp`).
 # Every result line must be SUCCESS; zero result lines means discovery failed.
 port=$(free_port)

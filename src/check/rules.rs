@@ -91,6 +91,14 @@ pub const RULES: &[Rule] = &[
         "Use a Test User Email that does not exist at the SP (JumpCloud needs a fresh one for every activation).",
     ),
     rule(
+        "leftover-resource",
+        E,
+        "JumpCloud",
+        "A resource left by an earlier jcsim run holds a name this run creates",
+        "Nothing a JumpCloud admin meets: jcsim's own user or group from an earlier run with the same namespace tag (kept with --keep, or a cleanup that did not finish) makes the SP answer 409.",
+        "Remove the leftovers with `jcsim cleanup --target URL --namespace TAG` (same token flags as the run), or let each run pick a fresh tag (--namespace auto, the default).",
+    ),
+    rule(
         "activation-failed",
         E,
         "JumpCloud",

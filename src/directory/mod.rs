@@ -2,6 +2,7 @@
 //! the SSO application with Identity Management, and bindings.
 
 mod generate;
+pub mod tag;
 mod users;
 
 use crate::scenario::{AddressSpec, Scenario, UserSpec, UserStateSpec};

@@ -5,7 +5,7 @@
 
 use super::generate::Batch;
 use super::{JcId, User, UserState};
-use crate::scenario::namespace::Tag;
+use super::tag::Tag;
 use std::borrow::Cow;
 use std::collections::HashSet;
 

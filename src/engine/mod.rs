@@ -134,6 +134,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     session.set_pace(behaviour.pace);
     session.cancel = opts.cancel.clone();
     session.track_created = external && opts.cleanup;
+    session.namespace = scenario.namespace.clone();
     session.policy = Policy {
         strict: opts.strict,
         waivers: scenario.waive.iter().map(|w| (w.rule.clone(), w.reason.clone())).collect(),

@@ -35,6 +35,10 @@ pub struct Session {
     ledger: std::sync::Mutex<Ledger>,
     /// Keep the ledger: a cleanup phase will run (an external target without `--keep`).
     pub track_created: bool,
+    /// The run tag on every name this session creates (external targets).
+    pub namespace: Option<crate::directory::tag::Tag>,
+    /// Tagged names this session created (see [`Recording::created_names`]).
+    created_names: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Session {
@@ -53,6 +57,8 @@ impl Session {
             inbound_base: super::inbound::IN_PROCESS_BASE.to_string(),
             ledger: Default::default(),
             track_created: false,
+            namespace: None,
+            created_names: Default::default(),
         }
     }
 
@@ -136,6 +142,8 @@ impl Session {
             inbound_base: &self.inbound_base,
             track_touched: false,
             ledger: None,
+            expected_refusal: None,
+            created_names: None,
         };
         super::steps::cleanup_step(index, &ledger, &ctx, self.started).await.map(Some)
     }
@@ -171,6 +179,8 @@ impl Session {
             inbound_base: &self.inbound_base,
             track_touched: self.policy.verify_each,
             ledger: self.track_created.then_some(&self.ledger),
+            expected_refusal: step.expect.as_ref().and_then(|e| e.status).filter(|s| *s >= 400),
+            created_names: self.namespace.is_some().then_some(&self.created_names),
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();

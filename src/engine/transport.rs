@@ -5,7 +5,7 @@ use crate::check::{InspectOptions, inspect};
 use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded, encode_query};
 use crate::provision::{Fault, Finding, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, Recorder, Timing};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -32,6 +32,13 @@ pub struct Recording<'a> {
     /// What the run created at the SP and has not deleted (cleanup removes it).
     /// Absent when nothing will be cleaned up (the embedded SP, `--keep`).
     pub ledger: Option<&'a Mutex<Ledger>>,
+    /// The refusal status the step expects (`expect: { status: 409 }`): an
+    /// answer with it is marked as expected, not styled as a failure.
+    pub expected_refusal: Option<u16>,
+    /// Tagged names this session created at the SP (`userName`, `displayName`),
+    /// to tell a conflict with an earlier run's leftover from one with its own
+    /// resource. Absent when the run is not namespaced.
+    pub created_names: Option<&'a Mutex<HashSet<String>>>,
 }
 
 /// The users and groups a run created at the SP (a 2xx answer to a POST with
@@ -130,6 +137,9 @@ pub struct StepLog {
     pub touched_groups: BTreeSet<String>,
     /// JumpCloud's answer to an `inbound` step's request.
     pub inbound: Option<crate::server::inbound::ApiResponse>,
+    /// Creates answered 409 for a tagged name this session did not create:
+    /// (exchange id, name), a leftover of an earlier run.
+    pub leftovers: Vec<(u64, String)>,
 }
 
 impl Recording<'_> {
@@ -159,6 +169,8 @@ impl Recording<'_> {
                 log.connect_failed = true;
             }
         }
+        let status = a.response.as_ref().map(|r| r.status);
+        let expects_refusal = expects_refusal || (status.is_some() && status == self.expected_refusal);
         let ex = Exchange {
             id,
             step: self.step,
@@ -177,10 +189,12 @@ impl Recording<'_> {
         {
             ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
         }
+        let leftover = self.created_names.and_then(|names| note_name(names, &ex));
         let findings = inspect(&ex, self.inspect);
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.findings.extend(findings);
+            log.leftovers.extend(leftover);
             if self.track_touched {
                 touch(&mut log, &ex);
             }
@@ -201,6 +215,26 @@ impl Recording<'_> {
 
     pub fn log(&self) -> StepLog {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Note a tagged name a create made; for a create refused with 409, the name
+/// and exchange when this session never created that name.
+fn note_name(names: &Mutex<HashSet<String>>, x: &Exchange) -> Option<(u64, String)> {
+    if x.request.method != "POST" {
+        return None;
+    }
+    let body = x.request.body.as_ref()?;
+    let name = body.get("userName").or_else(|| body.get("displayName"))?.as_str()?;
+    crate::directory::tag::tag_of(name)?;
+    let mut names = names.lock().unwrap_or_else(|p| p.into_inner());
+    match x.response.as_ref()?.status {
+        200..=299 => {
+            names.insert(name.to_string());
+            None
+        }
+        409 if !names.contains(name) => Some((x.id, name.to_string())),
+        _ => None,
     }
 }
 

@@ -40,6 +40,17 @@ async fn activation_409_passes_when_expected() {
         .await;
     let ran = run_yaml(&scenario("  - activate:\n    expect: { outcome: fail, status: 409 }\n"), &server.uri()).await;
     assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+    // The expected 409 is marked so the report does not list it as a failure.
+    let refused: Vec<_> = ran.exchanges().iter().map(|x| x.expects_refusal).collect();
+    assert_eq!(refused, [true], "the step's only exchange is the expected 409");
+}
+
+#[tokio::test]
+async fn an_unexpected_refusal_is_not_marked_expected() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(scim(400, error(400, "no"))).mount(&server).await;
+    let ran = run_yaml(&scenario("  - activate:\n    expect: { outcome: fail, status: 409 }\n"), &server.uri()).await;
+    assert!(ran.exchanges().iter().all(|x| !x.expects_refusal), "a 400 is not the expected 409");
 }
 
 #[tokio::test]

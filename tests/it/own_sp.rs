@@ -322,6 +322,71 @@ fn runs_are_isolated_and_clean_up_after_themselves() {
     assert_eq!(sp.counts(), (0, 0));
 }
 
+/// A raw create plants the activation test user, so activation gets its 409.
+const PLANTED: &str = r#"name: planted
+app: { test_user_email: taken@jumpcloud.com }
+steps:
+  - request:
+      method: POST
+      path: /Users
+      body: { schemas: [urn:ietf:params:scim:schemas:core:2.0:User], userName: taken@jumpcloud.com }
+      expect: { status: 201 }
+  - activate:
+    expect: { outcome: fail, status: 409, findings: [activation-test-email-exists] }
+"#;
+
+#[test]
+fn a_conflict_with_an_earlier_runs_leftover_is_named_with_its_cleanup_command() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "planted.yaml", PLANTED);
+    let run = || run_cmd(&file, &sp.base, dir.path(), &["--namespace", "ci7", "--keep"]).output().unwrap();
+    // The run's own planted user makes the 409 the scenario expects: no leftover.
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert!(!text(&first).contains("leftover-resource"), "{}", text(&first));
+    assert_eq!(sp.counts(), (1, 0), "--keep left the planted user");
+
+    // The same tag again: the kept user is an earlier run's leftover.
+    let second = run();
+    let out = text(&second);
+    assert_eq!(second.status.code(), Some(1), "{out}");
+    assert!(out.contains("leftover-resource"), "{out}");
+    assert!(out.contains("the SP already holds `taken+jcs-ci7@jumpcloud.com`"), "{out}");
+    let command = format!("jcsim cleanup --target {} --namespace jcs-ci7", sp.base);
+    assert!(out.contains(&command), "the fix names the command: {out}");
+    assert!(!out.contains("✗ activation-test-email-exists:"), "not blamed on the SP: {out}");
+
+    // The named command removes it; the next run behaves like the first.
+    let cleaned = cleanup_cmd(&sp.base, &["--namespace", "ci7", "--yes"]).output().unwrap();
+    assert_eq!(cleaned.status.code(), Some(0), "{}", text(&cleaned));
+    assert_eq!(sp.counts(), (0, 0));
+    let third = run();
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third));
+}
+
+#[test]
+fn ctrl_c_still_removes_what_the_run_created() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Paced, with a long tail: the run is still busy when the signal comes.
+    let tail: String = (0..40).map(|_| "  - test_connection\n").collect();
+    let yaml = TWO_GROUPS.replace("  - verify\n", &tail).replace("steps:\n", "behaviour: { pace: 10 }\nsteps:\n");
+    let file = scenario(dir.path(), "paced.yaml", &yaml);
+    let child = run_cmd(&file, &sp.base, dir.path(), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sp.counts() != (2, 1) {
+        assert!(Instant::now() < deadline, "the run never provisioned the group");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(text(&out).contains("cleanup: 2 user(s), 1 group(s)"), "{}", text(&out));
+    assert_eq!(sp.counts(), (0, 0), "the SP holds nothing the interrupted run created");
+}
+
 #[test]
 fn untagged_resources_are_never_cleaned_up() {
     let sp = SpProcess::start();

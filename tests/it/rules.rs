@@ -308,6 +308,22 @@ async fn error_format_and_uniqueness_fire_on_a_plain_409() {
 }
 
 #[tokio::test]
+async fn leftover_resource_fires_on_a_409_for_a_tagged_name_the_run_never_created() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(scim(409, error(409, "exists"))).mount(&server).await;
+    let yaml = format!("name: r\n{FAST}steps:\n  - activate:\n    expect: {{ outcome: fail }}\n");
+    let ran = run_yaml_with(&yaml, &server.uri(), |o| {
+        o.namespace = engine::Namespace::Fixed(jcsim::scenario::namespace::Tag::parse("ci7").unwrap());
+    })
+    .await;
+    assert_fired(&ran, "leftover-resource", "left by an earlier jcsim run with namespace jcs-ci7");
+    assert!(!ran.checks().iter().any(|c| c.id == "activation-test-email-exists"), "not blamed on the SP");
+    // Without a namespace the same 409 is the SP's answer to a taken email.
+    let ran = run_yaml(&yaml, &server.uri()).await;
+    assert!(!ran.checks().iter().any(|c| c.id == "leftover-resource"));
+}
+
+#[tokio::test]
 async fn server_error_and_rate_limited_fire_on_retried_answers() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(scim(503, error(503, "busy"))).up_to_n_times(1).mount(&server).await;
