@@ -3,7 +3,7 @@ use clap::Parser;
 fn main() {
     let cli = jcsim::cli::Cli::parse();
     jcsim::logging::init();
-    let code = match jcsim::cli::main(cli) {
+    let code = match jcsim::cmd::main(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

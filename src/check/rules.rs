@@ -1,7 +1,7 @@
 //! The rule catalogue: every finding jcsim reports about an SP, with its RFC
 //! section, severity, what JumpCloud does about it and how to fix the SP.
 
-use crate::provision::{Finding, Severity};
+use super::{Finding, Severity};
 
 /// One rule of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

@@ -1,5 +1,175 @@
-//! The commands behind `jcsim`'s subcommands (the CLI parses, these run).
+//! The commands behind `jcsim`'s subcommands: `cli` parses, these run.
 
 pub mod cleanup;
 pub mod run;
 pub mod scenarios;
+mod serve;
+
+use crate::cli::{Cli, Command, ReportArgs};
+use crate::engine::{self, exit};
+use crate::scenario::{self, Scenario};
+use anyhow::Context;
+use clap::CommandFactory;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Run the parsed command; returns the process exit code.
+pub fn main(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Validate { paths } => Ok(validate(&paths)),
+        Command::Run(args) => {
+            // One thread: the engine, its HTTP connections and the embedded SP
+            // hand each request over without waking another thread. Measured
+            // with scripts/bench/bulk.sh against the multi-threaded runtime.
+            current_thread()?.block_on(run::main(args))
+        }
+        Command::Sp(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(serve::sp(args))
+        }
+        Command::Schema => {
+            print_stdout(crate::schema::scenario_schema_json().as_bytes())?;
+            Ok(exit::PASS)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "jcsim", &mut script);
+            print_stdout(&script)?;
+            Ok(exit::PASS)
+        }
+        Command::Report(args) => Ok(report(&args)),
+        Command::Rules => {
+            let mut text = Vec::new();
+            print_rules(&mut text)?;
+            print_stdout(&text)?;
+            Ok(exit::PASS)
+        }
+        Command::Serve(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(serve::serve(args))
+        }
+        Command::Healthcheck { url, timeout } => Ok(match crate::healthcheck::check(&url, timeout) {
+            Ok(status) => {
+                print_stdout(format!("healthy: {url} answered {status}\n").as_bytes())?;
+                exit::PASS
+            }
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                exit::FAIL
+            }
+        }),
+        Command::JumpcloudApi(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(serve::jumpcloud_api(args))
+        }
+        Command::Scenarios { command } => scenarios::main(command),
+        Command::Cleanup(args) => current_thread()?.block_on(cleanup::main(args)),
+    }
+}
+
+/// A single-threaded runtime: the client work of `run` and `cleanup` hands
+/// each request over without waking another thread.
+fn current_thread() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Write `bytes` to stdout. A reader that stops early (`jcsim schema | head`)
+/// is not an error.
+pub(crate) fn print_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// A load error: the file it belongs to, if any, and the rendered message.
+pub(crate) type LoadError = (Option<String>, String);
+
+/// Load every scenario. Every error if any failed.
+pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    let files = scenario::collect_files(paths).map_err(|e| vec![(None, e.to_string())])?;
+    if files.is_empty() {
+        return Err(vec![(
+            None,
+            format!(
+                "error: no scenario files (*.yaml, *.yml) found in {}",
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        )]);
+    }
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match scenario::load_file(&f) {
+            Ok(s) => ok.push(s),
+            Err(e) => errors.push((Some(f.display().to_string()), format!("{e}\n"))),
+        }
+    }
+    if errors.is_empty() { Ok(ok) } else { Err(errors) }
+}
+
+fn validate(paths: &[PathBuf]) -> i32 {
+    match load_all(paths) {
+        Ok(all) => {
+            for s in &all {
+                println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
+            }
+            exit::PASS
+        }
+        Err(errors) => {
+            for (_, message) in errors {
+                eprintln!("{message}");
+            }
+            exit::INVALID
+        }
+    }
+}
+
+fn report(args: &ReportArgs) -> i32 {
+    let result = (|| -> anyhow::Result<()> {
+        let dirs = crate::report::find_run_dirs(&args.path)?;
+        for d in &dirs {
+            let o = crate::report::write_outputs(d)?;
+            println!("{}", o.html.display());
+        }
+        if dirs.len() > 1 {
+            println!("{}", crate::report::write_index(&args.path, &dirs)?.display());
+        }
+        if args.junit.is_some() || args.har.is_some() || args.html.is_some() {
+            crate::report::write_combined(&dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => exit::PASS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::UNREACHABLE
+        }
+    }
+}
+
+/// On SIGINT or SIGTERM: stop sending, let in-flight requests finish, record
+/// `run_finished` and render the outputs. A second signal exits at once.
+pub(crate) async fn cancel_on_signal(cancel: engine::Cancel) {
+    crate::signal::shutdown().await;
+    eprintln!("jcsim: interrupted; finishing in-flight requests and writing the records (again to quit at once)");
+    cancel.cancel();
+    crate::signal::shutdown().await;
+    std::process::exit(exit::INTERRUPTED);
+}
+
+fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
+    for r in crate::check::RULES {
+        let severity = match r.severity {
+            crate::check::Severity::Error => "error",
+            crate::check::Severity::Warning => "warning",
+            crate::check::Severity::Info => "info",
+        };
+        writeln!(out, "{} [{severity}] {} ({})", r.id, r.title, r.rfc)?;
+        writeln!(out, "    JumpCloud: {}", r.jumpcloud)?;
+        writeln!(out, "    fix: {}", r.fix)?;
+    }
+    Ok(())
+}

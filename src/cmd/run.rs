@@ -2,7 +2,8 @@
 //! external target once, run each scenario, then print the closing line and
 //! write the combined outputs.
 
-use crate::cli::{RunArgs, TargetArgs, load_all};
+use super::load_all;
+use crate::cli::{RunArgs, TargetArgs};
 use crate::client::{Credentials, Tls};
 use crate::engine::{self, Namespace, RunOptions, TargetOverride, exit, preflight};
 use crate::output::RunOutput;
@@ -100,7 +101,7 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    tokio::spawn(crate::cli::cancel_on_signal(opts.cancel.clone()));
+    tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
     let mut worst = exit::PASS;
     let mut run_dirs = Vec::new();
     for s in &scenarios {

@@ -24,7 +24,7 @@ pub fn main(command: ScenariosCommand) -> anyhow::Result<i32> {
                 let file = s.source.file.strip_prefix(builtin::PREFIX).unwrap_or(&s.source.file);
                 writeln!(text, "{file:<44} {:<48} {:>2} steps  {runs}", s.name, s.steps.len())?;
             }
-            crate::cli::print_stdout(&text)?;
+            super::print_stdout(&text)?;
             Ok(exit::PASS)
         }
         ScenariosCommand::Export { dir, force } => match builtin::export(&dir, force) {

@@ -8,7 +8,7 @@
 //! kept per user is the suffix of a username that clashed with an earlier one.
 
 use super::{Address, JcId, Text, User, UserState, splitmix64};
-use super::tag::Tag;
+use crate::names::Tag;
 use compact_str::format_compact;
 use fake::Fake;
 use fake::faker::address::en::{CityName, StateAbbr, StreetName, ZipCode};

@@ -2,7 +2,6 @@
 //! the SSO application with Identity Management, and bindings.
 
 mod generate;
-pub mod tag;
 mod users;
 
 use crate::scenario::{AddressSpec, Scenario, UserSpec, UserStateSpec};
@@ -11,6 +10,7 @@ use rand::{RngExt, SeedableRng};
 use std::collections::BTreeSet;
 use thiserror::Error;
 
+pub use crate::names::{check_email, check_username};
 pub use generate::generate_users;
 use std::borrow::Cow;
 pub use users::{Entry, Users};
@@ -110,15 +110,7 @@ pub enum DirectoryError {
     Invalid(String),
 }
 
-/// The state of users created through JumpCloud's SCIM API (inbound).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ScimDefaultState {
-    /// jcsim's default (our choice): new users wait for an admin to activate them.
-    #[default]
-    Staged,
-    Activated,
-}
+pub use crate::knobs::ScimDefaultState;
 
 /// Organization settings.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -478,46 +470,6 @@ fn address(a: &AddressSpec) -> Option<Address> {
         country: a.country.as_deref().unwrap_or_default().into(),
     };
     (addr != Address::default()).then_some(addr)
-}
-
-/// JumpCloud's username rule: required, at most 1024 characters, letters,
-/// digits, `.`, `_` and `-` only, and not an email address.
-pub fn check_username(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("`username` is required".into());
-    }
-    if name.chars().count() > 1024 {
-        return Err("`username` is longer than JumpCloud's 1024 characters".into());
-    }
-    if name.contains('@') {
-        return Err(format!(
-            "`username` `{name}` is an email address; JumpCloud does not allow an email as the username"
-        ));
-    }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-        return Err(format!("`username` `{name}` contains `{c}`; JumpCloud allows letters, digits, `.`, `_` and `-`"));
-    }
-    Ok(())
-}
-
-/// JumpCloud's email rule: required, at most 1024 characters, one `@` with a
-/// non-empty local part and a dotted domain.
-pub fn check_email(email: &str) -> Result<(), String> {
-    if email.chars().count() > 1024 {
-        return Err("`email` is longer than JumpCloud's 1024 characters".into());
-    }
-    let valid = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.chars().any(char::is_whitespace)
-        }
-        None => false,
-    };
-    if valid { Ok(()) } else { Err(format!("`email` `{email}` is not a valid email address")) }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::generate::Batch;
 use super::{JcId, User, UserState};
-use super::tag::Tag;
+use crate::names::Tag;
 use std::borrow::Cow;
 use std::collections::HashSet;
 

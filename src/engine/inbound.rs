@@ -4,11 +4,12 @@
 //! application exactly as after an admin's change.
 
 use super::transport::Recording;
+use crate::check::Finding;
 use crate::directory::Directory;
-use crate::provision::{Finding, Provisioner, Transport};
+use crate::inbound::{ApiRequest, Handled, handle};
+use crate::provision::{Provisioner, Transport};
 use crate::record::{Event, Exchange, RecordedRequest, RecordedResponse, Timing};
 use crate::scenario::InboundRequest;
-use crate::server::inbound::{ApiRequest, Handled, handle};
 use std::time::Instant;
 
 /// The SCIM root recorded for in-process requests: where an identity source

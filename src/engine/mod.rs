@@ -29,15 +29,8 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
-/// Exit codes (DESIGN.md).
-pub mod exit {
-    pub const PASS: i32 = 0;
-    pub const FAIL: i32 = 1;
-    pub const INVALID: i32 = 2;
-    pub const UNREACHABLE: i32 = 3;
-    /// Stopped by SIGINT/SIGTERM (the shell convention, 128 + SIGINT).
-    pub const INTERRUPTED: i32 = 130;
-}
+/// Process exit codes (defined with the run records: summary.json carries them).
+pub use crate::record::exit;
 
 /// Options of one run, from the command line.
 #[derive(Debug, Clone, Default)]

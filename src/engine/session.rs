@@ -36,7 +36,7 @@ pub struct Session {
     /// Keep the ledger: a cleanup phase will run (an external target without `--keep`).
     pub track_created: bool,
     /// The run tag on every name this session creates (external targets).
-    pub namespace: Option<crate::directory::tag::Tag>,
+    pub namespace: Option<crate::names::Tag>,
     /// Tagged names this session created (see [`Recording::created_names`]).
     created_names: std::sync::Mutex<std::collections::HashSet<String>>,
 }

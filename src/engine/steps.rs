@@ -4,10 +4,11 @@
 use super::summary::StepSummary;
 use super::transport::Recording;
 use super::{EngineError, ms};
+use crate::check::{Finding, Severity};
 use crate::client::{AuthMode, OutRequest};
 use crate::directory::{Directory, UserState};
-use crate::provision::{Finding, Provisioner, Scope, Severity, Transport};
 use crate::provision::{Insight, Method, ScimOp};
+use crate::provision::{Provisioner, Scope, Transport};
 use crate::record::{Check, Event, Phase, StepFinished, StepStarted, Verdict};
 use crate::scenario::{Action, Expect, Outcome, Step};
 use std::time::Instant;
@@ -18,7 +19,7 @@ use std::time::Instant;
 fn name_leftovers(findings: &mut Vec<Finding>, leftovers: &[(u64, String)], base_url: &str) {
     const REPLACED: &[&str] = &["activation-test-email-exists", "activation-failed", "sp-rejected-request"];
     for (exchange, name) in leftovers {
-        let tag = crate::directory::tag::tag_of(name).unwrap_or_default();
+        let tag = crate::names::tag_of(name).unwrap_or_default();
         findings.retain(|f| !(f.exchange == Some(*exchange) && REPLACED.contains(&f.id.as_str())));
         findings.push(
             crate::check::finding(

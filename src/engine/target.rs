@@ -4,7 +4,7 @@
 use super::EngineError;
 use crate::client::{Credentials, Tls};
 use crate::scenario::{Auth, Scenario};
-use crate::server::sp::{self, Quirk, RunningSp, SpConfig};
+use crate::sp::{self, Quirk, RunningSp, SpConfig};
 
 /// `--target URL` with `--token`/`--token-env`.
 #[derive(Debug, Clone)]

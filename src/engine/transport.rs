@@ -1,9 +1,10 @@
 //! The engine's [`Transport`]: sends operations with the client and records
 //! every attempt as an `exchange` event.
 
+use crate::check::Finding;
 use crate::check::{InspectOptions, inspect};
 use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded, encode_query};
-use crate::provision::{Fault, Finding, Reply, ScimOp, Transport};
+use crate::provision::{Fault, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, Recorder, Timing};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
@@ -136,7 +137,7 @@ pub struct StepLog {
     pub touched_users: BTreeSet<String>,
     pub touched_groups: BTreeSet<String>,
     /// JumpCloud's answer to an `inbound` step's request.
-    pub inbound: Option<crate::server::inbound::ApiResponse>,
+    pub inbound: Option<crate::inbound::ApiResponse>,
     /// Creates answered 409 for a tagged name this session did not create:
     /// (exchange id, name), a leftover of an earlier run.
     pub leftovers: Vec<(u64, String)>,
@@ -226,7 +227,7 @@ fn note_name(names: &Mutex<HashSet<String>>, x: &Exchange) -> Option<(u64, Strin
     }
     let body = x.request.body.as_ref()?;
     let name = body.get("userName").or_else(|| body.get("displayName"))?.as_str()?;
-    crate::directory::tag::tag_of(name)?;
+    crate::names::tag_of(name)?;
     let mut names = names.lock().unwrap_or_else(|p| p.into_inner());
     match x.response.as_ref()?.status {
         200..=299 => {

@@ -1,10 +1,9 @@
 //! Test Connection, Activate (the test user and test group cycle) and Deactivate.
 
 use super::body;
-use super::{
-    Finding, GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport,
-};
+use super::{GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport};
 use super::{first_resource, resource_id, send_ok};
+use crate::check::Finding;
 use crate::directory::{Directory, JcId};
 use crate::scim::filter_string;
 

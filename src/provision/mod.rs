@@ -4,12 +4,12 @@
 
 mod activate;
 pub mod body;
-mod knobs;
 mod ops;
 mod sync;
 mod verify;
 
-pub use knobs::*;
+use crate::check::Finding;
+pub use crate::knobs::*;
 pub use ops::*;
 pub use verify::{LARGE_GROUP, Scope};
 

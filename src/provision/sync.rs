@@ -3,10 +3,9 @@
 //! membership; user deletes; then deprovisioning of users no longer covered.
 
 use super::body;
-use super::{
-    Behaviour, Finding, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport,
-};
+use super::{Behaviour, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
 use super::{SentBody, UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
+use crate::check::Finding;
 use crate::directory::{Directory, Group, JcId, User, UserState};
 use crate::scim::filter_string;
 

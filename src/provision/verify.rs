@@ -3,7 +3,8 @@
 //! probes (a wrong token must be refused, userName lookups ignore case).
 
 use super::sync::member_ids;
-use super::{Finding, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
+use super::{Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
+use crate::check::Finding;
 use crate::check::finding;
 use crate::scim::filter_string;
 use serde_json::{Value, json};

@@ -236,3 +236,13 @@ pub struct RunFinished {
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
+
+/// Exit codes (DESIGN.md).
+pub mod exit {
+    pub const PASS: i32 = 0;
+    pub const FAIL: i32 = 1;
+    pub const INVALID: i32 = 2;
+    pub const UNREACHABLE: i32 = 3;
+    /// Stopped by SIGINT/SIGTERM (the shell convention, 128 + SIGINT).
+    pub const INTERRUPTED: i32 = 130;
+}

@@ -450,8 +450,8 @@ impl Run {
     pub fn status(&self) -> RunStatus {
         match &self.finished {
             None => RunStatus::Incomplete,
-            Some(f) if f.exit_code == crate::engine::exit::UNREACHABLE => RunStatus::Unreachable,
-            Some(f) if f.exit_code == crate::engine::exit::PASS => RunStatus::Pass,
+            Some(f) if f.exit_code == crate::record::exit::UNREACHABLE => RunStatus::Unreachable,
+            Some(f) if f.exit_code == crate::record::exit::PASS => RunStatus::Pass,
             Some(_) => RunStatus::Fail,
         }
     }
@@ -461,7 +461,7 @@ impl Run {
     pub fn exit_code(&self) -> i32 {
         match &self.finished {
             Some(f) => f.exit_code,
-            None => crate::engine::exit::UNREACHABLE,
+            None => crate::record::exit::UNREACHABLE,
         }
     }
 

@@ -17,15 +17,7 @@ pub use step::{ACTIONS, Action, Expect, InboundRequest, Membership, Outcome, Raw
 
 use std::path::{Path, PathBuf};
 
-/// The closest of `candidates` to `word`, if close enough to be a likely typo.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
-        .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
+pub use crate::suggest::suggest;
 
 /// Read and parse the scenario at `path`.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {

@@ -1,7 +1,7 @@
 //! The scenario as written: what the YAML *says*, before anything is sent.
 
 use super::env::{expand, expand_opt, expand_vec};
-use crate::provision::Behaviour;
+use crate::knobs::Behaviour;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -141,7 +141,7 @@ pub struct DirectorySpec {
 pub struct SettingsSpec {
     /// "Default user state for SCIM API": `staged` (jcsim's default) or `activated`.
     #[serde(default)]
-    pub scim_default_user_state: Option<crate::directory::ScimDefaultState>,
+    pub scim_default_user_state: Option<crate::knobs::ScimDefaultState>,
 }
 
 /// A user, or (with `generate`) a block of generated users. `update_user.set`

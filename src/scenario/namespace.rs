@@ -13,7 +13,7 @@ use super::step::{Action, Expect};
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub use crate::directory::tag::{TAG_PREFIX, Tag, tag_of};
+pub use crate::names::{TAG_PREFIX, Tag, tag_of};
 
 /// The scenario with every name it creates tagged, and every reference to
 /// those names rewritten to match. Raw `request` and `inbound` paths, bodies

@@ -74,7 +74,7 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
                 out.push((spans.best("target.auth"), "the embedded SP takes no `auth`; jcsim sets its token".into()));
             }
             for (i, q) in e.quirks.iter().enumerate() {
-                if let Err(err) = q.parse::<crate::server::sp::Quirk>() {
+                if let Err(err) = q.parse::<crate::sp::Quirk>() {
                     out.push((spans.best(&format!("target.embedded.quirks[{i}]")), err.to_string()));
                 }
             }
@@ -160,12 +160,12 @@ fn user_attrs(u: &UserSpec, path: &str, spans: &SpanIndex, out: &mut Problems, c
         }
     }
     if let Some(name) = &u.username
-        && let Err(msg) = crate::directory::check_username(name)
+        && let Err(msg) = crate::names::check_username(name)
     {
         out.push((spans.best(&format!("{path}.username")), msg));
     }
     if let Some(email) = &u.email
-        && let Err(msg) = crate::directory::check_email(email)
+        && let Err(msg) = crate::names::check_email(email)
     {
         out.push((spans.best(&format!("{path}.email")), msg));
     }

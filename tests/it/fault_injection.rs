@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request as HttpRequest, StatusCode};
 use jcsim::engine::exit;
 use jcsim::record::{Event, read_events};
-use jcsim::server::sp::{self, SpConfig, SpState};
+use jcsim::sp::{self, SpConfig, SpState};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -7,6 +7,7 @@ mod errors;
 mod fault_injection;
 mod faults;
 mod helpers;
+mod layers;
 mod own_sp;
 mod props;
 mod rules;

@@ -373,7 +373,8 @@ fn ctrl_c_still_removes_what_the_run_created() {
     let tail: String = (0..40).map(|_| "  - test_connection\n").collect();
     let yaml = TWO_GROUPS.replace("  - verify\n", &tail).replace("steps:\n", "behaviour: { pace: 10 }\nsteps:\n");
     let file = scenario(dir.path(), "paced.yaml", &yaml);
-    let child = run_cmd(&file, &sp.base, dir.path(), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child =
+        run_cmd(&file, &sp.base, dir.path(), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while sp.counts() != (2, 1) {
         assert!(Instant::now() < deadline, "the run never provisioned the group");

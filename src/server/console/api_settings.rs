@@ -6,7 +6,7 @@ use super::auth::Visitor;
 use super::state::ConsoleState;
 use super::views::{self, Flash};
 use crate::directory::ScimDefaultState;
-use crate::server::inbound::{PREFIX, mask};
+use crate::inbound::{PREFIX, mask};
 use axum::Extension;
 use axum::extract::{Form, State};
 use axum::http::{HeaderValue, header};

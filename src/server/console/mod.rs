@@ -125,8 +125,8 @@ pub fn router(state: ConsoleState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
     console
-        .nest(SP_PREFIX, crate::server::sp::router(state.sp().clone()))
-        .nest(crate::server::inbound::PREFIX, crate::server::inbound::router(state.clone()))
+        .nest(SP_PREFIX, crate::sp::router(state.sp().clone()))
+        .nest(crate::inbound::PREFIX, crate::server::inbound::router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .layer(from_fn(auth::security_headers))
 }
@@ -159,12 +159,12 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ConsoleError> {
     let state = ConsoleState::new(config).await?;
     eprintln!(
         "jcsim serve: console at http://{addr}/ (embedded SP at http://{host}{SP_PREFIX}; JumpCloud SCIM API at http://{host}{}; runs in {}; {})",
-        crate::server::inbound::PREFIX,
+        crate::inbound::PREFIX,
         opts.runs_dir.display(),
         if opts.admin_token.is_some() { "admin login required" } else { "loopback only, no login" }
     );
     let app = router(state.clone());
-    axum::serve(listener, app).with_graceful_shutdown(crate::server::shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(crate::signal::shutdown()).await?;
     state.finish().await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::engine::{self, EngineError, Session, StepSummary};
 use crate::provision::{Behaviour, Provisioner};
 use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
 use crate::scenario::{AppSpec, Scenario, Step};
-use crate::server::sp::{SpConfig, SpState};
+use crate::sp::{SpConfig, SpState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -193,10 +193,10 @@ impl ConsoleState {
             Some(k) => (k, "set from --api-key-env"),
             None => (random_token(), "generated at start"),
         };
-        recorder.add_secret(crate::server::inbound::API_KEY_HEADER, &api_key);
+        recorder.add_secret(crate::inbound::API_KEY_HEADER, &api_key);
         let client = build_client(&prov.behaviour, &im, token.as_deref())?;
         let mut session = Session::new(dir, prov, client, recorder);
-        session.inbound_base = format!("{}{}", config.self_url, crate::server::inbound::PREFIX);
+        session.inbound_base = format!("{}{}", config.self_url, crate::inbound::PREFIX);
         session.record(Event::RunStarted(RunStarted {
             run_id: run_id.clone(),
             scenario: "JumpCloud admin console".into(),
@@ -251,7 +251,7 @@ impl ConsoleState {
     /// is registered for redaction before it can be used.
     pub async fn rotate_api_key(&self) {
         let key = random_token();
-        self.core().await.session.recorder().add_secret(crate::server::inbound::API_KEY_HEADER, &key);
+        self.core().await.session.recorder().add_secret(crate::inbound::API_KEY_HEADER, &key);
         *self.inner.api_key.write().unwrap_or_else(|p| p.into_inner()) = (key, "generated in the console");
     }
 

@@ -2,13 +2,13 @@
 //! engine step per request (`Session::step` with `Action::Inbound`), so the
 //! request is recorded and JumpCloud's outbound sync follows it.
 
-use super::{API_KEY_HEADER, ApiResponse, BODY_LIMIT, PREFIX};
 use crate::engine::EngineError;
+use crate::inbound::{API_KEY_HEADER, ApiResponse, BODY_LIMIT, PREFIX};
 use crate::record::Verdict;
 use crate::scenario::{Action, InboundRequest, Step};
 use crate::scim::SCIM_MEDIA_TYPE;
 use crate::server::console::{ConsoleConfig, ConsoleError, ConsoleState};
-use crate::server::sp::ScimError;
+use crate::sp::ScimError;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
@@ -148,6 +148,6 @@ pub async fn serve_standalone(listener: tokio::net::TcpListener, config: Console
         .nest(PREFIX, router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ScimError::for_status(StatusCode::NOT_FOUND) });
-    axum::serve(listener, app).with_graceful_shutdown(crate::server::shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(crate::signal::shutdown()).await?;
     state.finish().await
 }

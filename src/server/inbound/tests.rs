@@ -2,8 +2,8 @@
 //! group-import refusal (pure handler), then auth, redaction and the chain to
 //! the embedded SP over HTTP (console router).
 
-use super::*;
 use crate::directory::{Directory, ScimDefaultState, UserState};
+use crate::inbound::*;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@
 use crate::directory::{Address, User, UserState, check_email, check_username};
 use crate::scim::filter::get_ci;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
-use crate::server::sp::ScimError;
+use crate::sp::ScimError;
 use serde_json::{Map, Value, json};
 
 /// JumpCloud's limit for names (connector table).

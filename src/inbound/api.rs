@@ -7,8 +7,8 @@ use super::mapping::{self, Attrs};
 use crate::directory::{Directory, ScimDefaultState, User, UserState};
 use crate::scim::filter::{AttrPath, Filter, default_case_exact};
 use crate::scim::patch::{self, Rules};
-use crate::server::sp::ScimError;
-use crate::server::sp::list::{ListQuery, project};
+use crate::sp::ScimError;
+use crate::sp::list::{ListQuery, project};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -216,7 +216,7 @@ fn user<'d>(dir: &'d Directory, id: &str) -> Result<std::borrow::Cow<'d, User>, 
 }
 
 fn get(dir: &Directory, id: &str, query: &str, base: &str) -> Res {
-    let projection = crate::server::sp::list::Projection::from_query(&pairs(query)?)?;
+    let projection = crate::sp::list::Projection::from_query(&pairs(query)?)?;
     Ok((200, project(mapping::to_scim(&*user(dir, id)?, base), &projection)))
 }
 

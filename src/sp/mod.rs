@@ -237,5 +237,5 @@ pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
 /// Serves [`app`] on `listener` until ctrl-c or SIGTERM, then drains gracefully.
 pub async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
     let app = app(SpState::new(config));
-    axum::serve(listener, app).with_graceful_shutdown(crate::server::shutdown_signal()).await
+    axum::serve(listener, app).with_graceful_shutdown(crate::signal::shutdown()).await
 }

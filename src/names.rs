@@ -1,4 +1,4 @@
-//! The run tag jcsim puts on every name it creates at an external SP
+//! JumpCloud's naming rules (username, email), and the run tag jcsim puts on every name it creates at an external SP
 //! (`jcs-` and 1 to 16 lowercase letters or digits), and how to recognise
 //! one on a name found there. It always ends the name it marks:
 //! `alice.jcs-4f1a2b` (username), `alice+jcs-4f1a2b@acme.com` (email;
@@ -75,4 +75,44 @@ pub fn tag_of(name: &str) -> Option<&str> {
     let (before, tag) = (&end[..at], &end[at..]);
     let sep_ok = matches!(before.chars().last(), Some('.' | '+' | ' '));
     (sep_ok && valid_suffix(&tag[TAG_PREFIX.len()..])).then_some(tag)
+}
+
+/// JumpCloud's username rule: required, at most 1024 characters, letters,
+/// digits, `.`, `_` and `-` only, and not an email address.
+pub fn check_username(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("`username` is required".into());
+    }
+    if name.chars().count() > 1024 {
+        return Err("`username` is longer than JumpCloud's 1024 characters".into());
+    }
+    if name.contains('@') {
+        return Err(format!(
+            "`username` `{name}` is an email address; JumpCloud does not allow an email as the username"
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Err(format!("`username` `{name}` contains `{c}`; JumpCloud allows letters, digits, `.`, `_` and `-`"));
+    }
+    Ok(())
+}
+
+/// JumpCloud's email rule: required, at most 1024 characters, one `@` with a
+/// non-empty local part and a dotted domain.
+pub fn check_email(email: &str) -> Result<(), String> {
+    if email.chars().count() > 1024 {
+        return Err("`email` is longer than JumpCloud's 1024 characters".into());
+    }
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid { Ok(()) } else { Err(format!("`email` `{email}` is not a valid email address")) }
 }

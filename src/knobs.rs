@@ -79,7 +79,7 @@ impl Behaviour {
         let obj = map.as_object_mut().ok_or("behaviour is not an object")?;
         if !obj.contains_key(key) {
             let names: Vec<&str> = obj.keys().map(String::as_str).collect();
-            let hint = crate::scenario::suggest(key, names.iter().copied())
+            let hint = crate::suggest::suggest(key, names.iter().copied())
                 .map(|s| format!(", did you mean `{s}`?"))
                 .unwrap_or_default();
             return Err(format!("unknown behaviour knob `{key}`{hint} (knobs: {})", names.join(", ")));
@@ -105,6 +105,16 @@ impl Behaviour {
         }
         out
     }
+}
+
+/// The state of users created through JumpCloud's SCIM API (inbound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScimDefaultState {
+    /// jcsim's default (our choice): new users wait for an admin to activate them.
+    #[default]
+    Staged,
+    Activated,
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! `x-api-key` header, and no Groups, bulk, sort, etag or password change.
 
 use crate::scim::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, USER_SCHEMA};
-use crate::server::sp::ScimError;
-use crate::server::sp::list::MAX_RESULTS;
+use crate::sp::ScimError;
+use crate::sp::list::MAX_RESULTS;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 

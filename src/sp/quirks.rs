@@ -92,12 +92,8 @@ impl Quirk {
 }
 
 fn suggestion(name: &str) -> String {
-    QUIRK_NAMES
-        .iter()
-        .map(|n| (strsim::jaro_winkler(name, n), n))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| format!(" (did you mean '{n}'?)"))
+    crate::suggest::suggest(name, QUIRK_NAMES.iter().copied())
+        .map(|n| format!(" (did you mean '{n}'?)"))
         .unwrap_or_default()
 }
 

@@ -1,0 +1,114 @@
+//! `jcsim serve`, `jcsim jumpcloud-api` and `jcsim sp`: the long-running servers.
+
+use crate::cli::{JumpcloudApiArgs, ServeArgs, SpArgs};
+use crate::engine::exit;
+use anyhow::Context;
+
+pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
+    use crate::server::console::{self, ConsoleError, ServeOptions};
+    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
+    let admin_token = match &args.admin_token_env {
+        Some(var) => match env(var) {
+            Some(t) => Some(t),
+            None => {
+                eprintln!("error: {}", ConsoleError::AdminTokenMissing(var.clone()));
+                return Ok(exit::INVALID);
+            }
+        },
+        None => None,
+    };
+    let api_key = match &args.api_key_env {
+        Some(var) => match env(var) {
+            Some(k) => Some(k),
+            None => {
+                eprintln!("error: --api-key-env: environment variable `{var}` is not set or empty");
+                return Ok(exit::INVALID);
+            }
+        },
+        None => None,
+    };
+    let opts = ServeOptions {
+        listen: args.listen,
+        state_file: args.state,
+        runs_dir: args.runs,
+        admin_token,
+        scim_token: env("JCSIM_SCIM_TOKEN"),
+        sp_token: env("JCSIM_SP_TOKEN"),
+        seed: args.seed,
+        api_key,
+    };
+    match console::serve(opts).await {
+        Ok(()) => Ok(exit::PASS),
+        Err(e @ ConsoleError::PublicBind(_)) => {
+            eprintln!("error: {e}");
+            Ok(exit::INVALID)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `jcsim jumpcloud-api`: the inbound SCIM API alone. Outbound provisioning
+/// uses the Identity Management settings of `--state` (token from `JCSIM_SCIM_TOKEN`).
+pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<i32> {
+    use crate::inbound::PREFIX;
+    use crate::server::console::ConsoleConfig;
+    use crate::server::inbound::serve_standalone;
+    let Some(api_key) = std::env::var(&args.api_key_env).ok().filter(|k| !k.is_empty()) else {
+        eprintln!("error: --api-key-env: environment variable `{}` is not set or empty", args.api_key_env);
+        return Ok(exit::INVALID);
+    };
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "jcsim jumpcloud-api: listening on {} (not loopback): anyone with the API key can change the directory",
+            args.listen
+        );
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let config = ConsoleConfig {
+        state_file: args.state,
+        runs_dir: args.runs.clone(),
+        admin_token: None,
+        self_url: format!("http://{addr}"),
+        sp_token: None,
+        scim_token: std::env::var("JCSIM_SCIM_TOKEN").ok().filter(|t| !t.is_empty()),
+        seed: args.seed,
+        loopback_hosts_only: false,
+        api_key: Some(api_key),
+    };
+    eprintln!(
+        "jcsim jumpcloud-api: JumpCloud SCIM API at http://{addr}{PREFIX} (x-api-key from ${}; runs in {})",
+        args.api_key_env,
+        args.runs.display()
+    );
+    serve_standalone(listener, config).await.context("serving the JumpCloud SCIM API")?;
+    Ok(exit::PASS)
+}
+
+pub(super) async fn sp(args: SpArgs) -> anyhow::Result<i32> {
+    use crate::sp::{self, Quirk, SpConfig};
+    let mut quirks = Vec::new();
+    for q in &args.quirks {
+        match q.parse::<Quirk>() {
+            Ok(q) => quirks.push(q),
+            Err(e) => {
+                eprintln!("error: --quirk {e}");
+                return Ok(exit::INVALID);
+            }
+        }
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let auth = if args.token.is_some() { "bearer token required" } else { "no authentication" };
+    let names: Vec<String> = quirks.iter().map(|q| q.to_string()).collect();
+    eprintln!(
+        "jcsim sp: SCIM 2.0 at http://{addr}{} ({auth}; quirks: {})",
+        sp::SCIM_ROOT,
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+    );
+    let config = SpConfig { token: args.token, quirks, seed: args.seed, body_limit: args.body_limit };
+    sp::serve(listener, config).await.context("serving the SP")?;
+    Ok(exit::PASS)
+}
