@@ -25,6 +25,7 @@ pub mod report;
 pub mod scenario;
 pub mod schema;
 pub mod scim;
+pub mod secret;
 pub mod server;
 pub mod signal;
 pub mod sp;

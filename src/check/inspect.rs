@@ -255,7 +255,7 @@ fn list_rules(x: &Exchange, body: Option<&Value>, what: &str, out: &mut Vec<Find
 fn eq_filter(url: &str) -> Option<(String, String)> {
     let query = url.split_once('?')?.1;
     let raw = query.split('&').find_map(|p| p.strip_prefix("filter="))?;
-    let decoded = percent_decode(raw);
+    let decoded = crate::scim::url::decode(raw);
     let (attr, rest) = decoded.split_once(" eq ")?;
     let attr = attr.trim();
     if !(attr.eq_ignore_ascii_case("userName") || attr.eq_ignore_ascii_case("displayName")) {
@@ -264,37 +264,6 @@ fn eq_filter(url: &str) -> Option<(String, String)> {
     let value = rest.trim().strip_prefix('"')?.strip_suffix('"')?;
     let attr = if attr.eq_ignore_ascii_case("userName") { "userName" } else { "displayName" };
     Some((attr.to_string(), value.replace("\\\"", "\"").replace("\\\\", "\\")))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The response must reflect what the request set.

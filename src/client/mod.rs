@@ -429,23 +429,6 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// Percent-encode a query string (RFC 3986: unreserved characters stay).
-pub fn encode_query(pairs: &[(String, String)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn parse_body(raw: &[u8]) -> (Option<Value>, Option<String>) {
     if raw.is_empty() {
         return (None, None);
@@ -543,12 +526,6 @@ fn classify(e: reqwest::Error) -> TransportFault {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_encoding_is_rfc3986() {
-        let q = encode_query(&[("filter".into(), "userName eq \"a+b@x.com\"".into())]);
-        assert_eq!(q, "filter=userName%20eq%20%22a%2Bb%40x.com%22");
-    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

@@ -4,9 +4,9 @@
 
 use super::session::Session;
 use super::steps::act;
-use crate::client::encode_query;
 use crate::provision::{Fault, Method, Reply, ScimOp, Transport};
 use crate::scenario::Action;
+use crate::scim::url::encode_query;
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Mutex;

@@ -3,9 +3,10 @@
 
 use crate::check::Finding;
 use crate::check::{InspectOptions, inspect};
-use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded, encode_query};
+use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded};
 use crate::provision::{Fault, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, Recorder, Timing};
+use crate::scim::url::encode_query;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Instant;

@@ -7,6 +7,7 @@ use super::mapping::{self, Attrs};
 use crate::directory::{Directory, ScimDefaultState, User, UserState};
 use crate::scim::filter::{AttrPath, Filter, default_case_exact};
 use crate::scim::patch::{self, Rules};
+use crate::scim::url::query_pairs;
 use crate::sp::ScimError;
 use crate::sp::list::{ListQuery, project};
 use axum::http::StatusCode;
@@ -106,43 +107,14 @@ pub fn handle(dir: &mut Directory, req: &ApiRequest, base: &str) -> Handled {
 }
 
 fn list_label(query: &str) -> String {
-    if query.is_empty() { "HRIS lists users".into() } else { format!("HRIS looks up users ({})", decode(query)) }
-}
-
-fn decode(q: &str) -> String {
-    let uri: axum::http::Uri = format!("/?{}", encode_loose(q)).parse().unwrap_or_default();
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
-        .map(|p| p.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| q.to_string())
-}
-
-/// Percent-encode what a hand-written query (a scenario's path) may hold
-/// but a URI may not.
-fn encode_loose(q: &str) -> String {
-    let mut out = String::with_capacity(q.len());
-    for c in q.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '"' => out.push_str("%22"),
-            c if c.is_ascii_graphic() => out.push(c),
-            c => {
-                let mut buf = [0u8; 4];
-                for b in c.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
-        }
+    if query.is_empty() {
+        "HRIS lists users".into()
+    } else {
+        format!(
+            "HRIS looks up users ({})",
+            query_pairs(query).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+        )
     }
-    out
-}
-
-fn pairs(query: &str) -> Result<Vec<(String, String)>, ScimError> {
-    let uri: axum::http::Uri = format!("/?{}", encode_loose(query))
-        .parse()
-        .map_err(|_| ScimError::bad_request("invalidSyntax", "malformed query string"))?;
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
-        .map(|q| q.0)
-        .map_err(|_| ScimError::bad_request("invalidSyntax", "malformed query string"))
 }
 
 /// Filters on what JumpCloud's SCIM API is documented to look users up by.
@@ -177,7 +149,7 @@ fn check_filter_in_emails(f: &Filter) -> Result<(), ScimError> {
 }
 
 fn list(dir: &Directory, query: &str, base: &str) -> Res {
-    run_list(dir, ListQuery::from_query(&pairs(query)?)?, base)
+    run_list(dir, ListQuery::from_query(&query_pairs(query))?, base)
 }
 
 /// `POST /Users/.search` with a SearchRequest body.
@@ -216,7 +188,7 @@ fn user<'d>(dir: &'d Directory, id: &str) -> Result<std::borrow::Cow<'d, User>, 
 }
 
 fn get(dir: &Directory, id: &str, query: &str, base: &str) -> Res {
-    let projection = crate::sp::list::Projection::from_query(&pairs(query)?)?;
+    let projection = crate::sp::list::Projection::from_query(&query_pairs(query))?;
     Ok((200, project(mapping::to_scim(&*user(dir, id)?, base), &projection)))
 }
 

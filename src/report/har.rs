@@ -172,33 +172,10 @@ fn query_string(url: &str) -> Value {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (n, v) = p.split_once('=').unwrap_or((p, ""));
-                json!({"name": percent_decode(n), "value": percent_decode(v)})
+                json!({"name": crate::scim::url::decode(n), "value": crate::scim::url::decode(v)})
             })
             .collect(),
     )
-}
-
-/// `%XX` and `+` decoding; invalid escapes are kept as they are.
-pub(crate) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some() => {
-                out.push(hex(b[i + 1]).unwrap_or(0) * 16 + hex(b[i + 2]).unwrap_or(0));
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 fn status_text(status: u16) -> &'static str {

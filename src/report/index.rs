@@ -85,7 +85,7 @@ pub(crate) fn relative_href(from: &Path, to: &Path) -> String {
     let (from, to) = (normalize(from), normalize(to));
     let common = from.components().zip(to.components()).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = from.components().skip(common).map(|_| "..".to_string()).collect();
-    parts.extend(to.components().skip(common).map(|c| encode_segment(&c.as_os_str().to_string_lossy())));
+    parts.extend(to.components().skip(common).map(|c| crate::scim::url::encode(&c.as_os_str().to_string_lossy())));
     parts.join("/")
 }
 
@@ -100,18 +100,6 @@ fn normalize(p: &Path) -> PathBuf {
                 out.pop();
             }
             c => out.push(c),
-        }
-    }
-    out
-}
-
-fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
         }
     }
     out

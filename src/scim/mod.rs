@@ -4,6 +4,7 @@
 pub mod base_url;
 pub mod filter;
 pub mod patch;
+pub mod url;
 
 /// Core User schema URN.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";

@@ -299,16 +299,12 @@ fn check_auth(st: &SpState, req: &Request) -> Result<(), Box<Response>> {
             .and_then(|v| v.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim());
-        if !presented.is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())) {
+        if !presented.is_some_and(|t| crate::secret::constant_time_eq(t.as_bytes(), token.as_bytes())) {
             let err = ScimError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token");
             return Err(Box::new(err.into_response()));
         }
     }
     Ok(())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Fallback for unknown paths.

@@ -636,7 +636,7 @@ async fn hostile_filters_and_paths_get_scim_errors() {
 }
 
 fn encode(s: &str) -> String {
-    jcsim::client::encode_query(&[("f".into(), s.into())]).trim_start_matches("f=").to_string()
+    jcsim::scim::url::encode_query(&[("f".into(), s.into())]).trim_start_matches("f=").to_string()
 }
 
 /// 200 concurrent connections, each its own TCP connection with one POST:

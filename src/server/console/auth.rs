@@ -119,8 +119,7 @@ fn set_cookie(resp: &mut Response, sid: &str) {
 
 /// Constant-time comparison of secrets.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::secret::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 fn host_is_loopback(headers: &HeaderMap) -> bool {

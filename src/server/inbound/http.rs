@@ -29,10 +29,6 @@ fn unauthorized(detail: &str) -> Response {
     res
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn scim_response(r: &ApiResponse) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = match &r.body {
@@ -85,7 +81,7 @@ async fn handle(
     let Some(presented) = presented.filter(|k| !k.is_empty()) else {
         return unauthorized("missing x-api-key header: send the organization's admin API key");
     };
-    if !constant_time_eq(presented.as_bytes(), state.api_key().as_bytes()) {
+    if !crate::secret::constant_time_eq(presented.as_bytes(), state.api_key().as_bytes()) {
         tracing::warn!("inbound SCIM API: request with a wrong API key refused");
         return unauthorized("invalid API key");
     }
