@@ -215,7 +215,7 @@ fi
 # auth `x-api-key`). JumpCloud keeps one email, one work phone and one work
 # address and shows `active` from the user's state, so some checks differ on
 # purpose. Only results outside this allow-list fail the script; each entry is
-# "check name|text of its detail line|reason" (README: JumpCloud SCIM API).
+# "check name|text of its detail line|reason" (docs/inbound.md).
 allow=(
   "check_add_attribute|unexpected value for 'phoneNumbers'|JumpCloud keeps one work phone: the element is stored as type work, primary"
   "check_add_attribute|unexpected value for 'addresses'|JumpCloud keeps one work address: the element is stored as type work, primary"

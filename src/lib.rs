@@ -1,8 +1,8 @@
 //! jcsim: a mock JumpCloud identity provider.
 //!
 //! The library owns all logic; `main.rs` only parses the command line and maps
-//! errors to exit codes. Modules form layers and only import lower ones (README
-//! "Architecture"; `tests/it/layers.rs` enforces it): leaves (`record`, `scim`,
+//! errors to exit codes. Modules form layers and only import lower ones
+//! (docs/architecture.md; `tests/it/layers.rs` enforces it): leaves (`record`, `scim`,
 //! `names`, …), then `knobs`, `check`, `client`, `sp`; `scenario`;
 //! `directory`; `provision`, `inbound`, `report`; `engine`; the front ends
 //! (`server`, `output`); `cli` and `cmd`.

@@ -1,6 +1,6 @@
 //! The architecture holds: every top-level module of `src/` sits in a layer,
 //! and imports (`crate::x`) only point to lower layers, so there is no cycle
-//! between modules. README "Architecture" draws the same table.
+//! between modules. docs/architecture.md draws the same table.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -85,7 +85,7 @@ fn argument(name: &str, g: &mut SchemaGenerator) -> Schema {
     }
 }
 
-/// What each action does, for editor hovers (README "Steps" table).
+/// What each action does, for editor hovers (docs/scenarios.md "Steps" table).
 fn description(name: &str) -> &'static str {
     match name {
         "test_connection" => "Identity Management → Test Connection.",
