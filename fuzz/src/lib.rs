@@ -106,7 +106,7 @@ impl Transport for Canned {
         let (status, body) = self.parts[(n as usize) % self.parts.len()].clone();
         async move {
             if status == 0 {
-                return Err(Fault { kind: "timeout".into(), message: "fuzz".into(), exchange: n + 1 });
+                return Err(Fault { kind: jcsim::record::FaultKind::Timeout, message: "fuzz".into(), exchange: n + 1 });
             }
             Ok(Reply { status, body, raw: None, exchange: n + 1, location: None })
         }

@@ -1,6 +1,7 @@
 //! Response rules applied to every recorded exchange.
 
 use super::Finding;
+use super::RuleId;
 use super::rules::finding;
 use crate::record::Exchange;
 use crate::scim::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, SCIM_MEDIA_TYPE, USER_SCHEMA};
@@ -27,23 +28,23 @@ pub fn inspect(x: &Exchange, opts: InspectOptions) -> Vec<Finding> {
 
     if x.timing.duration_ms > opts.slow_ms {
         out.push(finding(
-            "slow-response",
+            RuleId::SlowResponse,
             format!("{what} after {:.0} ms (threshold {:.0} ms)", x.timing.duration_ms, opts.slow_ms),
         ));
     }
     if status >= 500 {
-        out.push(finding("server-error", format!("{what} (attempt {})", x.attempt)));
+        out.push(finding(RuleId::ServerError, format!("{what} (attempt {})", x.attempt)));
     }
     if status == 429 {
         let ra = header("retry-after").map_or("no Retry-After".to_string(), |v| format!("Retry-After: {v}"));
-        out.push(finding("rate-limited", format!("{what} with {ra}")));
+        out.push(finding(RuleId::RateLimited, format!("{what} with {ra}")));
     }
     let has_body = body.is_some() || resp.body_text.as_deref().is_some_and(|t| !t.trim().is_empty());
     if has_body {
         let ct = header("content-type").unwrap_or("");
         if !ct.to_ascii_lowercase().starts_with(SCIM_MEDIA_TYPE) {
             let shown = if ct.is_empty() { "no Content-Type".to_string() } else { format!("Content-Type {ct}") };
-            out.push(finding("content-type", format!("{what} with {shown}")));
+            out.push(finding(RuleId::ContentType, format!("{what} with {shown}")));
         }
     }
     // A body too large to record whole was still used whole by the model;
@@ -100,17 +101,17 @@ fn error_rules(status: u16, body: Option<&Value>, what: &str, out: &mut Vec<Find
     match status_field {
         Some(Value::String(_)) if schemas_ok => {}
         Some(Value::Number(n)) => out.push(finding(
-            "error-format",
+            RuleId::ErrorFormat,
             format!("{what}: `status` is the number {n}; SCIM requires a string such as \"{status}\""),
         )),
-        _ if body.is_none() => out.push(finding("error-format", format!("{what} without a SCIM Error JSON body"))),
+        _ if body.is_none() => out.push(finding(RuleId::ErrorFormat, format!("{what} without a SCIM Error JSON body"))),
         _ => out.push(finding(
-            "error-format",
+            RuleId::ErrorFormat,
             format!("{what}: the body is not a SCIM Error (schemas and a string `status` are required)"),
         )),
     }
     if status == 409 && body.and_then(|b| b.get("scimType")).and_then(Value::as_str) != Some("uniqueness") {
-        out.push(finding("uniqueness-409", format!("{what} without \"scimType\": \"uniqueness\"")));
+        out.push(finding(RuleId::Uniqueness409, format!("{what} without \"scimType\": \"uniqueness\"")));
     }
 }
 
@@ -134,7 +135,7 @@ fn success_rules(
     match method {
         "POST" if is_collection(path) && kind != Kind::Other => {
             if status != 201 {
-                out.push(finding("create-status", format!("{what} instead of 201 Created")));
+                out.push(finding(RuleId::CreateStatus, format!("{what} instead of 201 Created")));
             }
             match body {
                 Some(b) if b.get("id").is_some() => {
@@ -144,24 +145,26 @@ fn success_rules(
                                 .into_iter()
                                 .flatten()
                                 .collect();
-                        out.push(finding("location-meta", format!("{what} without {}", missing.join(" and "))));
+                        out.push(finding(RuleId::LocationMeta, format!("{what} without {}", missing.join(" and "))));
                     }
                 }
-                _ => out.push(finding("create-body", format!("{what} without the created resource and its id"))),
+                _ => out.push(finding(RuleId::CreateBody, format!("{what} without the created resource and its id"))),
             }
         }
         "GET" if is_list => list_rules(x, body, what, out),
         "PATCH" => match (status, body) {
-            (204, _) => out.push(finding("patch-no-content", format!("{what}: no resource to confirm the change"))),
+            (204, _) => out.push(finding(RuleId::PatchNoContent, format!("{what}: no resource to confirm the change"))),
             (200, Some(b)) if b.is_object() => echo_rules(x, b, what, out),
-            _ => out.push(finding("patch-response", format!("{what}; expected 200 with the resource, or 204"))),
+            _ => out.push(finding(RuleId::PatchResponse, format!("{what}; expected 200 with the resource, or 204"))),
         },
         "PUT" => {
             if let Some(b) = body.filter(|b| b.is_object()) {
                 echo_rules(x, b, what, out);
             }
         }
-        "DELETE" if status != 204 => out.push(finding("delete-status", format!("{what} instead of 204 No Content"))),
+        "DELETE" if status != 204 => {
+            out.push(finding(RuleId::DeleteStatus, format!("{what} instead of 204 No Content")))
+        }
         _ => {}
     }
 }
@@ -176,7 +179,7 @@ fn ids_are_strings(b: &Value, is_list: bool, what: &str, out: &mut Vec<Finding>)
         None
     };
     if let Some(id) = numeric {
-        out.push(finding("id-string", format!("{what} with \"id\": {id}, a JSON {}", json_type(id))));
+        out.push(finding(RuleId::IdString, format!("{what} with \"id\": {id}, a JSON {}", json_type(id))));
     }
 }
 
@@ -206,19 +209,19 @@ fn schemas(b: &Value, kind: Kind, is_list: bool, what: &str, out: &mut Vec<Findi
         .and_then(Value::as_array)
         .is_some_and(|s| s.iter().any(|v| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case(expected))));
     if !present {
-        out.push(finding("schemas", format!("{what} without {expected} in \"schemas\"")));
+        out.push(finding(RuleId::Schemas, format!("{what} without {expected} in \"schemas\"")));
     }
 }
 
 fn list_rules(x: &Exchange, body: Option<&Value>, what: &str, out: &mut Vec<Finding>) {
     let Some(b) = body.filter(|b| b.is_object()) else {
-        out.push(finding("list-response", format!("{what} without a JSON ListResponse")));
+        out.push(finding(RuleId::ListResponse, format!("{what} without a JSON ListResponse")));
         return;
     };
     let total = b.get("totalResults");
     let resources = b.get("Resources");
     if resources.is_some_and(|r| !r.is_array()) || (resources.is_none() && total.and_then(Value::as_u64) != Some(0)) {
-        out.push(finding("list-response", format!("{what}: neither a Resources array nor totalResults 0")));
+        out.push(finding(RuleId::ListResponse, format!("{what}: neither a Resources array nor totalResults 0")));
         return;
     }
     let bad: Vec<&str> = ["totalResults", "startIndex", "itemsPerPage"]
@@ -226,7 +229,7 @@ fn list_rules(x: &Exchange, body: Option<&Value>, what: &str, out: &mut Vec<Find
         .filter(|k| !b.get(*k).is_some_and(|v| v.is_u64()))
         .collect();
     if !bad.is_empty() {
-        out.push(finding("list-paging", format!("{what}: {} missing or not an integer", bad.join(", "))));
+        out.push(finding(RuleId::ListPaging, format!("{what}: {} missing or not an integer", bad.join(", "))));
     }
     if let Some((attr, value)) = eq_filter(&x.request.url) {
         let items = resources.and_then(Value::as_array).cloned().unwrap_or_default();
@@ -239,12 +242,12 @@ fn list_rules(x: &Exchange, body: Option<&Value>, what: &str, out: &mut Vec<Find
             .collect();
         if !wrong.is_empty() {
             out.push(finding(
-                "filter-eq-exact",
+                RuleId::FilterEqExact,
                 format!("{what}: `{attr} eq \"{value}\"` returned {}", json_list(&wrong)),
             ));
         } else if items.len() > 1 {
             out.push(finding(
-                "filter-eq-exact",
+                RuleId::FilterEqExact,
                 format!("{what}: `{attr} eq \"{value}\"` returned {} resources", items.len()),
             ));
         }
@@ -307,7 +310,7 @@ fn echo_rules(x: &Exchange, resp: &Value, what: &str, out: &mut Vec<Finding>) {
                 let got = resp.get("active");
                 if got.is_some_and(|g| g != &value) {
                     out.push(finding(
-                        "echo-active",
+                        RuleId::EchoActive,
                         format!("{what}: sent \"active\": {value}, the response says {}", got.unwrap_or(&Value::Null)),
                     ));
                 }
@@ -316,7 +319,7 @@ fn echo_rules(x: &Exchange, resp: &Value, what: &str, out: &mut Vec<Finding>) {
                 let got = resp.get("displayName");
                 if got.is_some_and(|g| g != &value) {
                     out.push(finding(
-                        "echo-group-name",
+                        RuleId::EchoGroupName,
                         format!(
                             "{what}: sent \"displayName\": {value}, the response says {}",
                             got.unwrap_or(&Value::Null)
@@ -332,13 +335,13 @@ fn echo_rules(x: &Exchange, resp: &Value, what: &str, out: &mut Vec<Finding>) {
     let lacking: Vec<&Value> = added.iter().filter(|a| !present.contains(a)).collect();
     if !still.is_empty() {
         out.push(finding(
-            "echo-members",
+            RuleId::EchoMembers,
             format!("{what}: removed member(s) {} are still in the response", json_list(&still)),
         ));
     }
     if !lacking.is_empty() && resp.get("members").is_some() {
         out.push(finding(
-            "echo-members",
+            RuleId::EchoMembers,
             format!("{what}: added member(s) {} are missing from the response", json_list(&lacking)),
         ));
     }

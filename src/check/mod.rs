@@ -9,4 +9,4 @@ mod rules;
 pub use finding::{Finding, Severity};
 pub use fixes::{Fix, fix_summary};
 pub use inspect::{InspectOptions, inspect};
-pub use rules::{RULES, Rule, finding, rule_by_id};
+pub use rules::{RULES, Rule, RuleId, finding, rule_by_id};

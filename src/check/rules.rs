@@ -38,352 +38,214 @@ const fn rule(
     Rule { id, title, rfc, severity, jumpcloud, fix }
 }
 
-/// Every rule, most severe first within each area.
-pub const RULES: &[Rule] = &[
+/// Defines [`RuleId`] and [`RULES`] from one table, in the same order, so a
+/// rule is one entry and `finding` only takes an id that exists.
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal, $severity:ident, $rfc:literal, $title:literal, $jumpcloud:literal, $fix:literal; )*) => {
+        /// A rule of the catalogue.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $( $variant, )*
+        }
+
+        impl RuleId {
+            /// The id as written in scenarios, events and `jcsim rules`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( RuleId::$variant => $id, )*
+                }
+            }
+
+            /// The rule's entry in [`RULES`].
+            pub fn rule(self) -> &'static Rule {
+                &RULES[self as usize]
+            }
+        }
+
+        /// Every rule, most severe first within each area.
+        pub const RULES: &[Rule] = &[
+            $( rule($id, $severity, $rfc, $title, $jumpcloud, $fix), )*
+        ];
+    };
+}
+
+catalogue! {
     // Activation and connection.
-    rule(
-        "test-connection-failed",
-        E,
-        "JumpCloud",
+    TestConnectionFailed = "test-connection-failed", E, "JumpCloud",
         "Test Connection does not get a usable answer",
         "Test Connection shows \"Connection failed\"; the admin cannot activate the integration.",
-        "Answer GET /Users?startIndex=1&count=1 with 200 and a SCIM ListResponse, with the configured token.",
-    ),
+        "Answer GET /Users?startIndex=1&count=1 with 200 and a SCIM ListResponse, with the configured token.";
     // Configuration: the target, its token or its certificate, not the SP's code.
-    rule(
-        "target-auth",
-        E,
-        "RFC 7644 §2",
+    TargetAuth = "target-auth", E, "RFC 7644 §2",
         "The SP refuses the token (401/403)",
         "Test Connection fails: the SP rejected the Token Key; nothing can be provisioned.",
-        "Check the token (--token-env, or the scenario's `auth:`) and the header it travels in: `Authorization: Bearer` by default, --auth-header NAME for an API key header.",
-    ),
-    rule(
-        "target-base-url",
-        E,
-        "RFC 7644 §3.2",
+        "Check the token (--token-env, or the scenario's `auth:`) and the header it travels in: `Authorization: Bearer` by default, --auth-header NAME for an API key header.";
+    TargetBaseUrl = "target-base-url", E, "RFC 7644 §3.2",
         "The Base URL does not lead to a SCIM API (404 on /Users or /Groups)",
         "Test Connection fails: JumpCloud appends /Users and /Groups to the Base URL and finds nothing there.",
-        "Use the SCIM base URL, the one /Users is appended to (often ending in /scim/v2); `jcsim run --target URL` preflights it and suggests one that answers SCIM.",
-    ),
-    rule(
-        "target-redirect",
-        E,
-        "RFC 7644 §3.1",
+        "Use the SCIM base URL, the one /Users is appended to (often ending in /scim/v2); `jcsim run --target URL` preflights it and suggests one that answers SCIM.";
+    TargetRedirect = "target-redirect", E, "RFC 7644 §3.1",
         "The SP answers with a redirect (3xx)",
         "Test Connection fails: JumpCloud does not follow redirects.",
-        "Use the URL the redirect's Location points to (without /Users) as the Base URL.",
-    ),
-    rule(
-        "target-tls",
-        E,
-        "RFC 7644 §7.1",
+        "Use the URL the redirect's Location points to (without /Users) as the Base URL.";
+    TargetTls = "target-tls", E, "RFC 7644 §7.1",
         "TLS to the SP fails (http/https mismatch or an untrusted certificate)",
         "Test Connection fails with a connection error; JumpCloud needs HTTPS with a publicly trusted certificate.",
-        "Use the scheme the SP serves (http:// or https://); for a private CA pass --cacert FILE, or --insecure to skip verification while testing.",
-    ),
-    rule(
-        "activation-test-email-exists",
-        E,
-        "RFC 7644 §3.3",
+        "Use the scheme the SP serves (http:// or https://); for a private CA pass --cacert FILE, or --insecure to skip verification while testing.";
+    ActivationTestEmailExists = "activation-test-email-exists", E, "RFC 7644 §3.3",
         "The activation test user's email already exists at the SP",
         "Activation fails: the Test User Email already exists in the application; the admin must enter a new, unused email.",
-        "Use a Test User Email that does not exist at the SP (JumpCloud needs a fresh one for every activation).",
-    ),
-    rule(
-        "leftover-resource",
-        E,
-        "JumpCloud",
+        "Use a Test User Email that does not exist at the SP (JumpCloud needs a fresh one for every activation).";
+    LeftoverResource = "leftover-resource", E, "JumpCloud",
         "A resource left by an earlier jcsim run holds a name this run creates",
         "Nothing a JumpCloud admin meets: jcsim's own user or group from an earlier run with the same namespace tag (kept with --keep, or a cleanup that did not finish) makes the SP answer 409.",
-        "Remove the leftovers with `jcsim cleanup --target URL --namespace TAG` (same token flags as the run), or let each run pick a fresh tag (--namespace auto, the default).",
-    ),
-    rule(
-        "activation-failed",
-        E,
-        "JumpCloud",
+        "Remove the leftovers with `jcsim cleanup --target URL --namespace TAG` (same token flags as the run), or let each run pick a fresh tag (--namespace auto, the default).";
+    ActivationFailed = "activation-failed", E, "JumpCloud",
         "A request of the activation test cycle failed",
         "Activation fails and the integration stays inactive; the admin sees the SP's error detail.",
-        "Support create, full-replace PUT (with \"emails\": null) and DELETE of a user, and create/update/delete of a group when group management is on.",
-    ),
-    rule(
-        "delete-unsupported",
-        W,
-        "RFC 7644 §3.6",
+        "Support create, full-replace PUT (with \"emails\": null) and DELETE of a user, and create/update/delete of a group when group management is on.";
+    DeleteUnsupported = "delete-unsupported", W, "RFC 7644 §3.6",
         "DELETE /Users is not supported (405/501)",
         "Activation succeeds but JumpCloud deactivates its test user instead of deleting it; the admin must delete it by hand. Deleted JumpCloud users stay in the application.",
-        "Implement DELETE /Users/{id} answering 204.",
-    ),
+        "Implement DELETE /Users/{id} answering 204.";
     // Resource responses.
-    rule(
-        "id-string",
-        E,
-        "RFC 7643 §3.1",
+    IdString = "id-string", E, "RFC 7643 §3.1",
         "Resource ids are JSON strings",
         "A numeric id breaks JumpCloud: the user or group cannot be linked, so later updates, deprovisioning and deletes fail.",
-        "Return \"id\" as a JSON string, e.g. \"id\": \"42\".",
-    ),
-    rule(
-        "create-body",
-        E,
-        "RFC 7644 §3.3",
+        "Return \"id\" as a JSON string, e.g. \"id\": \"42\".";
+    CreateBody = "create-body", E, "RFC 7644 §3.3",
         "A successful POST returns the created resource with its id",
         "JumpCloud cannot link the created user or group; every later change to it fails.",
-        "Answer POST with 201 and the full created resource, including \"id\".",
-    ),
-    rule(
-        "create-status",
-        W,
-        "RFC 7644 §3.3",
+        "Answer POST with 201 and the full created resource, including \"id\".";
+    CreateStatus = "create-status", W, "RFC 7644 §3.3",
         "A successful POST answers 201 Created",
         "JumpCloud accepts any 2xx, but other identity providers expect 201.",
-        "Answer a successful POST with 201 Created.",
-    ),
-    rule(
-        "location-meta",
-        W,
-        "RFC 7644 §3.3, RFC 7643 §3.1",
+        "Answer a successful POST with 201 Created.";
+    LocationMeta = "location-meta", W, "RFC 7644 §3.3, RFC 7643 §3.1",
         "Created resources carry a Location header and meta",
         "JumpCloud does not use them; clients that follow Location or read meta.version break.",
-        "Send Location: <resource URL> on 201 and a \"meta\" object with resourceType, created, lastModified and location.",
-    ),
-    rule(
-        "schemas",
-        W,
-        "RFC 7643 §3, RFC 7644 §3.4.2, §3.12",
+        "Send Location: <resource URL> on 201 and a \"meta\" object with resourceType, created, lastModified and location.";
+    Schemas = "schemas", W, "RFC 7643 §3, RFC 7644 §3.4.2, §3.12",
         "Responses carry the right \"schemas\"",
         "JumpCloud tolerates missing schemas; strict SCIM clients reject the response.",
-        "Include \"schemas\" with the resource's schema URN (User, Group), the ListResponse URN for lists and the Error URN for errors.",
-    ),
-    rule(
-        "content-type",
-        W,
-        "RFC 7644 §3.1, §8.1",
+        "Include \"schemas\" with the resource's schema URN (User, Group), the ListResponse URN for lists and the Error URN for errors.";
+    ContentType = "content-type", W, "RFC 7644 §3.1, §8.1",
         "Responses use Content-Type application/scim+json",
         "JumpCloud reads the JSON either way; strict clients reject application/json.",
-        "Send Content-Type: application/scim+json on every SCIM response.",
-    ),
+        "Send Content-Type: application/scim+json on every SCIM response.";
     // Lists and filters.
-    rule(
-        "list-response",
-        E,
-        "RFC 7644 §3.4.2",
+    ListResponse = "list-response", E, "RFC 7644 §3.4.2",
         "Filtered GETs answer with a ListResponse",
         "JumpCloud cannot tell whether the user or group exists, so it cannot decide between create and update; provisioning fails.",
-        "Answer GET /Users?filter=... with {\"schemas\":[ListResponse URN],\"totalResults\":N,\"Resources\":[...]}.",
-    ),
-    rule(
-        "list-paging",
-        W,
-        "RFC 7644 §3.4.2",
+        "Answer GET /Users?filter=... with {\"schemas\":[ListResponse URN],\"totalResults\":N,\"Resources\":[...]}.";
+    ListPaging = "list-paging", W, "RFC 7644 §3.4.2",
         "ListResponse paging fields are present integers",
         "JumpCloud does not page through lookups; other clients loop forever or stop early on missing or string paging fields.",
-        "Return totalResults, startIndex and itemsPerPage as JSON integers.",
-    ),
-    rule(
-        "filter-eq-exact",
-        E,
-        "RFC 7644 §3.4.2.2",
+        "Return totalResults, startIndex and itemsPerPage as JSON integers.";
+    FilterEqExact = "filter-eq-exact", E, "RFC 7644 §3.4.2.2",
         "An `eq` lookup returns exactly the matching resource",
         "JumpCloud links the first result of its userName/displayName lookup: a wrong or extra result links the wrong user or group, and it is then overwritten.",
-        "Implement `eq` as an exact (case-insensitive for userName and displayName) match; do not ignore the filter.",
-    ),
-    rule(
-        "filter-case-insensitive",
-        E,
-        "RFC 7643 §4.1.1, RFC 7644 §3.4.2.2",
+        "Implement `eq` as an exact (case-insensitive for userName and displayName) match; do not ignore the filter.";
+    FilterCaseInsensitive = "filter-case-insensitive", E, "RFC 7643 §4.1.1, RFC 7644 §3.4.2.2",
         "userName matching is case-insensitive",
         "A lookup that misses because of case makes JumpCloud POST a duplicate, which the SP then rejects with 409: the user is never linked.",
-        "Compare userName case-insensitively in filters (caseExact is false for userName).",
-    ),
+        "Compare userName case-insensitively in filters (caseExact is false for userName).";
     // Writes.
-    rule(
-        "put-null",
-        E,
-        "RFC 7644 §3.5.1",
+    PutNull = "put-null", E, "RFC 7644 §3.5.1",
         "An explicit null in a PUT is accepted as \"clear\"",
         "JumpCloud's activation update sends \"emails\": null; rejecting it fails activation.",
-        "Treat a null attribute value in PUT/PATCH as unassigned (clear it).",
-    ),
-    rule(
-        "patch-response",
-        W,
-        "RFC 7644 §3.5.2",
+        "Treat a null attribute value in PUT/PATCH as unassigned (clear it).";
+    PatchResponse = "patch-response", W, "RFC 7644 §3.5.2",
         "PATCH answers 200 with the resource, or 204",
         "JumpCloud accepts any 2xx; clients that read the result expect 200 with the resource or 204.",
-        "Answer a successful PATCH with 200 and the full resource (or 204 No Content).",
-    ),
-    rule(
-        "patch-no-content",
-        I,
-        "RFC 7644 §3.5.2",
+        "Answer a successful PATCH with 200 and the full resource (or 204 No Content).";
+    PatchNoContent = "patch-no-content", I, "RFC 7644 §3.5.2",
         "PATCH answers 204, so the change cannot be confirmed from the response",
         "JumpCloud accepts 204. Nothing confirms the change, so an SP that acknowledges but ignores an operation goes unnoticed until users report wrong access.",
-        "Prefer 200 with the resource; jcsim's read-back (verify, --verify-each) confirms changes either way.",
-    ),
-    rule(
-        "delete-status",
-        W,
-        "RFC 7644 §3.6",
+        "Prefer 200 with the resource; jcsim's read-back (verify, --verify-each) confirms changes either way.";
+    DeleteStatus = "delete-status", W, "RFC 7644 §3.6",
         "DELETE answers 204 No Content",
         "JumpCloud accepts any 2xx; other clients expect 204.",
-        "Answer a successful DELETE with 204 and no body.",
-    ),
-    rule(
-        "echo-active",
-        E,
-        "RFC 7644 §3.5.1",
+        "Answer a successful DELETE with 204 and no body.";
+    EchoActive = "echo-active", E, "RFC 7644 §3.5.1",
         "The SP applies `active` as sent",
         "The admin suspends or unbinds a user and JumpCloud reports success, but the user can still sign in to the application.",
-        "Store `active` from every PUT/PATCH and return the stored value.",
-    ),
-    rule(
-        "echo-group-name",
-        E,
-        "RFC 7644 §3.5.2",
+        "Store `active` from every PUT/PATCH and return the stored value.";
+    EchoGroupName = "echo-group-name", E, "RFC 7644 §3.5.2",
         "The SP applies a group rename as sent",
         "The group shows the new name in JumpCloud and the old one in the application.",
-        "Apply PATCH replace on displayName (and PUT) and return the stored name.",
-    ),
-    rule(
-        "echo-members",
-        E,
-        "RFC 7644 §3.5.2",
+        "Apply PATCH replace on displayName (and PUT) and return the stored name.";
+    EchoMembers = "echo-members", E, "RFC 7644 §3.5.2",
         "The SP applies member additions and removals as sent",
         "Users removed from the JumpCloud group keep access in the application (or added users get none).",
-        "Apply PATCH add/remove on members, including remove with a value array and with a members[value eq \"…\"] path.",
-    ),
+        "Apply PATCH add/remove on members, including remove with a value array and with a members[value eq \"…\"] path.";
     // Errors.
-    rule(
-        "sp-rejected-request",
-        E,
-        "RFC 7644 §3.12",
+    SpRejectedRequest = "sp-rejected-request", E, "RFC 7644 §3.12",
         "The SP rejected a request JumpCloud sends",
         "Provisioning error in JumpCloud for this user or group; it is not synced.",
-        "Accept the request as JumpCloud sends it (see the request body in the timeline).",
-    ),
-    rule(
-        "error-format",
-        W,
-        "RFC 7644 §3.12",
+        "Accept the request as JumpCloud sends it (see the request body in the timeline).";
+    ErrorFormat = "error-format", W, "RFC 7644 §3.12",
         "Errors use the SCIM Error format with `status` as a string",
         "JumpCloud shows a generic error instead of the SP's detail; the admin cannot tell what went wrong.",
-        "Answer errors with {\"schemas\":[Error URN],\"status\":\"400\",\"scimType\":...,\"detail\":...}.",
-    ),
-    rule(
-        "uniqueness-409",
-        W,
-        "RFC 7644 §3.3, §3.12",
+        "Answer errors with {\"schemas\":[Error URN],\"status\":\"400\",\"scimType\":...,\"detail\":...}.";
+    Uniqueness409 = "uniqueness-409", W, "RFC 7644 §3.3, §3.12",
         "A conflict answers 409 with scimType uniqueness",
         "JumpCloud reports the conflict; without scimType the admin does not learn that the user already exists.",
-        "Answer a duplicate userName or displayName with 409 and \"scimType\": \"uniqueness\".",
-    ),
-    rule(
-        "auth-401",
-        E,
-        "RFC 7644 §3.12, §2",
+        "Answer a duplicate userName or displayName with 409 and \"scimType\": \"uniqueness\".";
+    Auth401 = "auth-401", E, "RFC 7644 §3.12, §2",
         "A wrong token is refused with 401",
         "Any token works, so anyone who can reach the SP can provision users into it.",
-        "Reject requests without the configured bearer token (or API key) with 401.",
-    ),
-    rule(
-        "server-error",
-        W,
-        "RFC 7644 §3.12",
+        "Reject requests without the configured bearer token (or API key) with 401.";
+    ServerError = "server-error", W, "RFC 7644 §3.12",
         "The SP answered 5xx",
         "JumpCloud retries; provisioning is delayed and may fail if errors persist.",
-        "Find the failing request in the timeline and the SP's logs.",
-    ),
-    rule(
-        "rate-limited",
-        W,
-        "RFC 6585 §4",
+        "Find the failing request in the timeline and the SP's logs.";
+    RateLimited = "rate-limited", W, "RFC 6585 §4",
         "The SP answered 429 Too Many Requests",
         "JumpCloud backs off and retries; large syncs slow down. Without Retry-After it cannot know how long to wait.",
-        "Size limits for identity-provider bursts (initial syncs send a lookup and a create per user) and send Retry-After with 429.",
-    ),
-    rule(
-        "slow-response",
-        W,
-        "JumpCloud",
+        "Size limits for identity-provider bursts (initial syncs send a lookup and a create per user) and send Retry-After with 429.";
+    SlowResponse = "slow-response", W, "JumpCloud",
         "The SP answers slowly",
         "Large syncs take long and may hit JumpCloud's timeout (its value is not documented; jcsim uses the knob timeout_ms).",
-        "Answer provisioning requests well under a second.",
-    ),
-    rule(
-        "sp-timeout",
-        E,
-        "JumpCloud",
+        "Answer provisioning requests well under a second.";
+    SpTimeout = "sp-timeout", E, "JumpCloud",
         "The SP did not answer within the timeout",
         "JumpCloud retries and then reports a provisioning error.",
-        "Answer within the timeout; make user and group writes fast.",
-    ),
-    rule(
-        "response-too-large",
-        E,
-        "JumpCloud",
+        "Answer within the timeout; make user and group writes fast.";
+    ResponseTooLarge = "response-too-large", E, "JumpCloud",
         "A response body is larger than jcsim reads (8 MiB; a large answer to a write is skimmed up to 256 MiB)",
         "A lookup or resource answer this large is almost always a list that ignored its filter or paging; JumpCloud cannot use it.",
-        "Honour `filter`, `count` and `attributes`; never return the whole directory to a single request.",
-    ),
-    rule(
-        "sp-unreachable",
-        E,
-        "JumpCloud",
+        "Honour `filter`, `count` and `attributes`; never return the whole directory to a single request.";
+    SpUnreachable = "sp-unreachable", E, "JumpCloud",
         "The SP could not be reached",
         "Test Connection fails and provisioning stops.",
-        "Check that the SP is running and reachable at the Base URL.",
-    ),
+        "Check that the SP is running and reachable at the Base URL.";
     // Read-back.
-    rule(
-        "readback-missing",
-        E,
-        "RFC 7644 §3.4.1",
+    ReadbackMissing = "readback-missing", E, "RFC 7644 §3.4.1",
         "A provisioned resource can be read back",
         "JumpCloud believes the resource exists; its later updates fail.",
-        "Serve GET /Users/{id} and /Groups/{id} for every id you returned, until JumpCloud deletes it.",
-    ),
-    rule(
-        "readback-active",
-        E,
-        "RFC 7644 §3.5.1",
+        "Serve GET /Users/{id} and /Groups/{id} for every id you returned, until JumpCloud deletes it.";
+    ReadbackActive = "readback-active", E, "RFC 7644 §3.5.1",
         "`active` at the SP matches what JumpCloud sent",
         "Suspended or unbound users can still sign in (or active users cannot).",
-        "Apply `active` from every PUT/PATCH.",
-    ),
-    rule(
-        "readback-user",
-        E,
-        "RFC 7644 §3.5.1",
+        "Apply `active` from every PUT/PATCH.";
+    ReadbackUser = "readback-user", E, "RFC 7644 §3.5.1",
         "userName and displayName at the SP match what JumpCloud sent",
         "The application shows stale names.",
-        "Store userName and displayName from every PUT.",
-    ),
-    rule(
-        "readback-group-name",
-        E,
-        "RFC 7644 §3.5.2",
+        "Store userName and displayName from every PUT.";
+    ReadbackGroupName = "readback-group-name", E, "RFC 7644 §3.5.2",
         "Group displayName at the SP matches JumpCloud",
         "The group shows the new name in JumpCloud and the old one in the application.",
-        "Apply PATCH replace on displayName.",
-    ),
-    rule(
-        "readback-members",
-        E,
-        "RFC 7644 §3.5.2",
+        "Apply PATCH replace on displayName.";
+    ReadbackMembers = "readback-members", E, "RFC 7644 §3.5.2",
         "Group members at the SP match JumpCloud",
         "Group membership in the application differs from the JumpCloud user group; access is wrong.",
-        "Apply every PATCH add/remove on members.",
-    ),
-    rule(
-        "delete-then-404",
-        E,
-        "RFC 7644 §3.6",
+        "Apply every PATCH add/remove on members.";
+    DeleteThen404 = "delete-then-404", E, "RFC 7644 §3.6",
         "A deleted resource answers 404",
         "The user or group is deleted in JumpCloud but still present in the application.",
-        "Remove the resource on DELETE and answer 404 for it afterwards.",
-    ),
-];
+        "Remove the resource on DELETE and answer 404 for it afterwards.";
+}
 
 /// The rule with `id`.
 pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
@@ -391,11 +253,9 @@ pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
 }
 
 /// A finding for rule `id`, with the catalogue's severity, JumpCloud symptom and fix.
-pub fn finding(id: &str, message: impl Into<String>) -> Finding {
-    match rule_by_id(id) {
-        Some(r) => Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix),
-        None => Finding::error(id, message),
-    }
+pub fn finding(id: RuleId, message: impl Into<String>) -> Finding {
+    let r = id.rule();
+    Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix)
 }
 
 #[cfg(test)]
@@ -412,18 +272,18 @@ mod tests {
 
     #[test]
     fn findings_take_severity_and_advice_from_the_catalogue() {
-        let f = finding("content-type", "x");
+        let f = finding(RuleId::ContentType, "x");
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.fix.unwrap().contains("application/scim+json"));
-        assert_eq!(finding("id-string", "x").severity, Severity::Error);
-        assert_eq!(finding("patch-no-content", "x").severity, Severity::Info);
+        assert_eq!(finding(RuleId::IdString, "x").severity, Severity::Error);
+        assert_eq!(finding(RuleId::PatchNoContent, "x").severity, Severity::Info);
     }
 
     #[test]
-    fn the_readme_documents_every_rule() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md")).unwrap();
+    fn the_docs_document_every_rule() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md")).unwrap();
         for r in RULES {
-            assert!(readme.contains(&format!("`{}`", r.id)), "docs/checks.md does not document rule {}", r.id);
+            assert!(docs.contains(&format!("`{}`", r.id)), "docs/checks.md does not document rule {}", r.id);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! 5xx, 429 and connection errors, honouring `Retry-After`. Every attempt is
 //! handed to the caller for recording.
 
-use crate::record::{RecordedRequest, RecordedResponse, TransportFault};
+use crate::record::{FaultKind, RecordedRequest, RecordedResponse, TransportFault};
 use serde_json::Value;
 use std::time::{Duration, Instant, SystemTime};
 use thiserror::Error;
@@ -297,7 +297,7 @@ impl Client {
                     });
                     recorded_body = back.request_body;
                     // A body over the cap would be over it again: no retry.
-                    if retries_left && fault.kind != "other" && fault.kind != "too_large" {
+                    if retries_left && !matches!(fault.kind, FaultKind::Other | FaultKind::TooLarge) {
                         tokio::time::sleep(self.delay(attempt, &[])).await;
                         attempt += 1;
                         continue;
@@ -340,7 +340,8 @@ impl Client {
         body: Option<bytes::Bytes>,
         raw_when_large: bool,
     ) -> Result<Reply, TransportFault> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault("other", e.to_string()))?;
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault(FaultKind::Other, e.to_string()))?;
         // The answer to a write is only needed for its top-level attributes
         // (the new resource's `id`): a large one is skimmed, not held.
         let skimmable = method != reqwest::Method::GET && method != reqwest::Method::HEAD;
@@ -464,11 +465,11 @@ fn capped(head: &[u8], len: usize) -> String {
 }
 
 fn too_large(cap: usize) -> TransportFault {
-    fault("too_large", format!("response body exceeds {} MiB; jcsim stopped reading", cap / (1024 * 1024)))
+    fault(FaultKind::TooLarge, format!("response body exceeds {} MiB; jcsim stopped reading", cap / (1024 * 1024)))
 }
 
-fn fault(kind: &str, message: String) -> TransportFault {
-    TransportFault { kind: kind.to_string(), message }
+fn fault(kind: FaultKind, message: String) -> TransportFault {
+    TransportFault { kind, message }
 }
 
 /// What a TLS failure in a transport fault's message is (rustls' wording,
@@ -502,15 +503,15 @@ pub fn tls_failure(message: &str) -> Option<TlsFailure> {
 /// Classify a reqwest error without its URL (the URL is recorded separately).
 fn classify(e: reqwest::Error) -> TransportFault {
     let kind = if e.is_timeout() {
-        "timeout"
+        FaultKind::Timeout
     } else if e.is_connect() {
-        "connect"
+        FaultKind::Connect
     } else if e.is_body() || e.is_decode() {
-        "body"
+        FaultKind::Body
     } else if e.is_request() {
-        "reset"
+        FaultKind::Reset
     } else {
-        "other"
+        FaultKind::Other
     };
     let e = e.without_url();
     let mut msg = e.to_string();

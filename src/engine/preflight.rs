@@ -71,7 +71,7 @@ async fn probe(cfg: &ClientConfig, base: &str, timeout: Duration) -> Result<Prob
     Ok(match seen {
         Some((Some(r), _)) => Probe::Answer(r),
         Some((None, Some(f))) => Probe::Fault(f),
-        _ => Probe::Fault(TransportFault { kind: "other".into(), message: "no answer".into() }),
+        _ => Probe::Fault(TransportFault { kind: crate::record::FaultKind::Other, message: "no answer".into() }),
     })
 }
 
@@ -168,7 +168,7 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
             fix: format!("use --target {secure}"),
         };
     }
-    if f.kind == "timeout" {
+    if f.kind == crate::record::FaultKind::Timeout {
         return Problem {
             cause: format!("{host} did not answer within {} s", timeout.as_secs_f64()),
             fix: "check that the SP is up and reachable from here (firewall, VPN), and the port in --target".into(),

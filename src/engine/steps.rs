@@ -4,6 +4,7 @@
 use super::summary::StepSummary;
 use super::transport::Recording;
 use super::{EngineError, ms};
+use crate::check::RuleId;
 use crate::check::{Finding, Severity};
 use crate::client::{AuthMode, OutRequest};
 use crate::directory::{Directory, UserState};
@@ -23,7 +24,7 @@ fn name_leftovers(findings: &mut Vec<Finding>, leftovers: &[(u64, String)], base
         findings.retain(|f| !(f.exchange == Some(*exchange) && REPLACED.contains(&f.id.as_str())));
         findings.push(
             crate::check::finding(
-                "leftover-resource",
+                RuleId::LeftoverResource,
                 format!("the SP already holds `{name}`, left by an earlier jcsim run with namespace {tag}"),
             )
             .fix(format!(

@@ -167,7 +167,7 @@ impl Recording<'_> {
             } else {
                 log.last_status = None;
             }
-            if a.error.as_ref().is_some_and(|e| e.kind == "connect") {
+            if a.error.as_ref().is_some_and(|e| e.kind == crate::record::FaultKind::Connect) {
                 log.connect_failed = true;
             }
         }
@@ -311,7 +311,7 @@ impl Transport for Recording<'_> {
         self.pacer.wait().await;
         if self.cancel.is_cancelled() {
             return Err(Fault {
-                kind: "interrupted".into(),
+                kind: crate::record::FaultKind::Interrupted,
                 message: format!("{} not sent: the run was interrupted", op.label),
                 exchange: 0,
             });

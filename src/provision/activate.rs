@@ -4,6 +4,7 @@ use super::body;
 use super::{GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport};
 use super::{first_resource, resource_id, send_ok};
 use crate::check::Finding;
+use crate::check::RuleId;
 use crate::directory::{Directory, JcId};
 use crate::scim::filter_string;
 
@@ -122,7 +123,7 @@ impl Provisioner {
                 .body(body::test_user_put(email, &sp_id, false));
                 let r2 = send_ok(t, deactivate, "Activate: deactivate test user").await.map_err(activation_failed)?;
                 warnings.push(
-                    crate::check::finding("delete-unsupported", format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
+                    crate::check::finding(RuleId::DeleteUnsupported, format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
                         .admin(format!("Activation succeeds, but the test user {email} stays in the application, deactivated; delete it there by hand."))
                         .exchange(r2.exchange),
                 );
@@ -194,7 +195,7 @@ fn connection_failed(f: Finding) -> Finding {
         return f;
     }
     let cause = f.admin_sees.clone().unwrap_or_default();
-    let base = crate::check::finding("test-connection-failed", f.message);
+    let base = crate::check::finding(RuleId::TestConnectionFailed, f.message);
     let admin = format!("{} {cause}", base.admin_sees.clone().unwrap_or_default());
     Finding { exchange: f.exchange, ..base }.admin(admin.trim().to_string())
 }
@@ -211,14 +212,14 @@ fn activation_failed(f: Finding) -> Finding {
         return f;
     }
     let id = if SPECIFIC.contains(&f.id.as_str()) { f.id.clone() } else { "activation-failed".to_string() };
-    let rule = crate::check::finding(&id, "");
-    Finding { id, fix: rule.fix.or(f.fix.clone()), ..f }
+    let fix = crate::check::rule_by_id(&id).map(|r| r.fix.to_string());
+    Finding { id, fix: fix.or(f.fix.clone()), ..f }
         .admin(format!("Activation fails and the integration stays inactive. {cause}").trim().to_string())
 }
 
 fn test_email_taken(email: &str, exchange: u64) -> Finding {
     crate::check::finding(
-        "activation-test-email-exists",
+        RuleId::ActivationTestEmailExists,
         format!("the test user email {email} already exists at the SP"),
     )
     .exchange(exchange)

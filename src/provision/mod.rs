@@ -9,6 +9,7 @@ mod sync;
 mod verify;
 
 use crate::check::Finding;
+use crate::check::RuleId;
 pub use crate::knobs::*;
 pub use ops::*;
 pub use verify::{LARGE_GROUP, Scope};
@@ -214,14 +215,14 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
     match r.status {
         401 | 403 => {
             return crate::check::finding(
-                "target-auth",
+                RuleId::TargetAuth,
                 format!("{what}: SP answered HTTP {} to the configured token{detail}", r.status),
             )
             .exchange(r.exchange);
         }
         404 if collection => {
             return crate::check::finding(
-                "target-base-url",
+                RuleId::TargetBaseUrl,
                 format!(
                     "{what}: {} {path} answered HTTP 404: the Base URL does not lead to a SCIM API",
                     method.as_str()
@@ -232,7 +233,7 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
         300..=399 => {
             let to = r.location.as_deref().unwrap_or("(no Location header)");
             return crate::check::finding(
-                "target-redirect",
+                RuleId::TargetRedirect,
                 format!(
                     "{what}: SP answered HTTP {} redirecting to {to}; JumpCloud does not follow redirects",
                     r.status
@@ -260,7 +261,7 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
             "Accept the request as JumpCloud sends it (see the request body in the timeline).".to_string(),
         ),
     };
-    crate::check::finding("sp-rejected-request", format!("{what}: SP answered HTTP {}{detail}", r.status))
+    crate::check::finding(RuleId::SpRejectedRequest, format!("{what}: SP answered HTTP {}{detail}", r.status))
         .admin(admin)
         .fix(fix)
         .exchange(r.exchange)
@@ -268,14 +269,15 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
 
 /// A finding for a request that got no HTTP response.
 pub fn fault_finding(f: &Fault, what: &str) -> Finding {
-    if f.kind == "interrupted" {
+    if f.kind == crate::record::FaultKind::Interrupted {
         return Finding::error("interrupted", f.message.clone());
     }
-    let id = match f.kind.as_str() {
-        "timeout" => "sp-timeout",
-        "too_large" => "response-too-large",
-        _ if crate::client::tls_failure(&f.message).is_some() => "target-tls",
-        _ => "sp-unreachable",
+    use crate::record::FaultKind;
+    let id = match f.kind {
+        FaultKind::Timeout => RuleId::SpTimeout,
+        FaultKind::TooLarge => RuleId::ResponseTooLarge,
+        _ if crate::client::tls_failure(&f.message).is_some() => RuleId::TargetTls,
+        _ => RuleId::SpUnreachable,
     };
     crate::check::finding(id, format!("{what}: no response from the SP ({}: {})", f.kind, f.message))
         .exchange(f.exchange)
@@ -287,14 +289,12 @@ pub(crate) fn resource_id(r: &Reply, what: &str) -> Result<String, Finding> {
     match id {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(v) if !v.is_string() => Err(crate::check::finding(
-            "id-string",
+            RuleId::IdString,
             format!("{what}: the SP returned \"id\": {v}; SCIM ids are strings"),
         )
         .exchange(r.exchange)),
-        _ => {
-            Err(crate::check::finding("create-body", format!("{what}: the SP's response has no `id`"))
-                .exchange(r.exchange))
-        }
+        _ => Err(crate::check::finding(RuleId::CreateBody, format!("{what}: the SP's response has no `id`"))
+            .exchange(r.exchange)),
     }
 }
 
@@ -307,8 +307,11 @@ pub(crate) fn first_resource(r: &Reply, what: &str) -> Result<Option<Value>, Fin
     match (resources, total) {
         (Some(Value::Array(items)), _) => Ok(items.first().cloned()),
         (None, Some(t)) if t.as_u64() == Some(0) => Ok(None),
-        _ => Err(crate::check::finding("list-response", format!("{what}: the SP's answer is not a SCIM ListResponse"))
-            .exchange(r.exchange)),
+        _ => Err(crate::check::finding(
+            RuleId::ListResponse,
+            format!("{what}: the SP's answer is not a SCIM ListResponse"),
+        )
+        .exchange(r.exchange)),
     }
 }
 

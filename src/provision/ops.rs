@@ -182,8 +182,7 @@ impl Reply {
 /// No HTTP response at all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
-    /// `timeout`, `connect`, `reset`, `body`, `other`.
-    pub kind: String,
+    pub kind: crate::record::FaultKind,
     pub message: String,
     pub exchange: u64,
 }

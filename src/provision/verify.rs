@@ -5,6 +5,7 @@
 use super::sync::member_ids;
 use super::{Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
 use crate::check::Finding;
+use crate::check::RuleId;
 use crate::check::finding;
 use crate::scim::filter_string;
 use serde_json::{Value, json};
@@ -74,7 +75,7 @@ async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Find
             && r.is_success()
         {
             out.push(
-                finding("auth-401", format!("GET /Users with a wrong token answered {} instead of 401", r.status))
+                finding(RuleId::Auth401, format!("GET /Users with a wrong token answered {} instead of 401", r.status))
                     .exchange(r.exchange),
             );
         }
@@ -94,7 +95,7 @@ async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Find
             if !found {
                 out.push(
                     finding(
-                        "filter-case-insensitive",
+                        RuleId::FilterCaseInsensitive,
                         format!(
                             "userName eq \"{shouted}\" did not find {} (stored as {})",
                             link.sp_id,
@@ -132,7 +133,7 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
         };
         out.push(
             finding(
-                "readback-active",
+                RuleId::ReadbackActive,
                 format!("user {user_name}: active is {actual_active} at the SP, JumpCloud sent {}", link.active),
             )
             .diff(json!({"active": link.active}), json!({"active": actual_active}))
@@ -143,9 +144,12 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
     let actual_name = body.get("userName").and_then(Value::as_str).unwrap_or("");
     if !actual_name.eq_ignore_ascii_case(&user_name) {
         out.push(
-            finding("readback-user", format!("user {user_name}: userName is {} at the SP", Value::from(actual_name)))
-                .diff(json!({"userName": user_name}), json!({"userName": actual_name}))
-                .exchange(exchange),
+            finding(
+                RuleId::ReadbackUser,
+                format!("user {user_name}: userName is {} at the SP", Value::from(actual_name)),
+            )
+            .diff(json!({"userName": user_name}), json!({"userName": actual_name}))
+            .exchange(exchange),
         );
     }
     if let Some(expected) = link.sent.display_name() {
@@ -153,7 +157,7 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
         if actual != expected {
             out.push(
                 finding(
-                    "readback-user",
+                    RuleId::ReadbackUser,
                     format!(
                         "user {user_name}: displayName is {} at the SP, JumpCloud sent {}",
                         Value::from(actual),
@@ -191,7 +195,7 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
     if actual_name != link.display_name {
         out.push(
             finding(
-                "readback-group-name",
+                RuleId::ReadbackGroupName,
                 format!("group {}: displayName is {} at the SP", link.display_name, Value::from(actual_name)),
             )
             .diff(json!({"displayName": link.display_name}), json!({"displayName": actual_name}))
@@ -215,7 +219,7 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, out: &mut Vec<Fin
         };
         out.push(
             finding(
-                "readback-members",
+                RuleId::ReadbackMembers,
                 format!(
                     "group {}: members differ (missing {}, unexpected {})",
                     link.display_name,
@@ -306,7 +310,8 @@ async fn read_any<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Fi
         Ok(r) if r.is_success() => r,
         Ok(r) => {
             out.push(
-                finding("readback-missing", format!("{label}: SP answered HTTP {}", r.status)).exchange(r.exchange),
+                finding(RuleId::ReadbackMissing, format!("{label}: SP answered HTTP {}", r.status))
+                    .exchange(r.exchange),
             );
             return None;
         }
@@ -330,7 +335,7 @@ async fn read_any<T: Transport>(t: &T, op: ScimOp, label: &str, out: &mut Vec<Fi
 }
 
 fn not_a_resource(label: &str, exchange: u64) -> Finding {
-    finding("readback-missing", format!("{label}: the SP's answer is not a JSON resource")).exchange(exchange)
+    finding(RuleId::ReadbackMissing, format!("{label}: the SP's answer is not a JSON resource")).exchange(exchange)
 }
 
 async fn gone<T: Transport>(t: &T, path: &str, what: &str, out: &mut Vec<Finding>) {
@@ -339,7 +344,7 @@ async fn gone<T: Transport>(t: &T, path: &str, what: &str, out: &mut Vec<Finding
         Ok(r) if r.status == 404 => {}
         Ok(r) => out.push(
             finding(
-                "delete-then-404",
+                RuleId::DeleteThen404,
                 format!("{what} was deleted by JumpCloud but the SP answers HTTP {} instead of 404", r.status),
             )
             .exchange(r.exchange),

@@ -135,9 +135,47 @@ impl RecordedResponse {
 /// A failure to get any HTTP response.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TransportFault {
-    /// `timeout`, `connect`, `reset`, `body`, `other`.
-    pub kind: String,
+    pub kind: FaultKind,
     pub message: String,
+}
+
+/// Why no HTTP response arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// No answer within the timeout.
+    Timeout,
+    /// The connection could not be made (refused, DNS, TLS).
+    Connect,
+    /// The connection broke while sending.
+    Reset,
+    /// The body could not be read.
+    Body,
+    /// The body exceeded the cap; jcsim stopped reading.
+    TooLarge,
+    /// Not sent: the run was interrupted.
+    Interrupted,
+    Other,
+}
+
+impl FaultKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Timeout => "timeout",
+            FaultKind::Connect => "connect",
+            FaultKind::Reset => "reset",
+            FaultKind::Body => "body",
+            FaultKind::TooLarge => "too_large",
+            FaultKind::Interrupted => "interrupted",
+            FaultKind::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -83,9 +83,10 @@ impl Gen {
             body: resp,
             body_text: None,
         });
-        let error = status
-            .is_none()
-            .then(|| TransportFault { kind: "timeout".into(), message: "no response within 10000 ms".into() });
+        let error = status.is_none().then(|| TransportFault {
+            kind: crate::record::FaultKind::Timeout,
+            message: "no response within 10000 ms".into(),
+        });
         self.events.push(Event::Exchange(Exchange {
             id,
             step,

@@ -61,9 +61,10 @@ fn exchange(
             body: body.clone(),
             body_text: None,
         }),
-        error: status
-            .is_none()
-            .then(|| TransportFault { kind: "timeout".into(), message: "no response within 10000 ms".into() }),
+        error: status.is_none().then(|| TransportFault {
+            kind: crate::record::FaultKind::Timeout,
+            message: "no response within 10000 ms".into(),
+        }),
         timing: Timing { start_ms, duration_ms: 2.5 },
         expects_refusal: false,
     })

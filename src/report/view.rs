@@ -316,7 +316,7 @@ fn row(e: &Exchange, ev: usize, base: &str, flags: u8) -> XRow {
         e.response.as_ref().map_or(0, |r| r.status),
         e.timing.start_ms,
         round3(clean(e.timing.duration_ms)),
-        e.error.as_ref().map(|f| f.kind.clone()),
+        e.error.as_ref().map(|f| f.kind.as_str().to_string()),
         flags,
     )
 }

@@ -88,10 +88,8 @@ fn resource_response(
     if let Ok(v) = HeaderValue::try_from(r.etag()) {
         res.headers_mut().insert(header::ETAG, v);
     }
-    if location {
-        if let Ok(v) = HeaderValue::try_from(format!("{base}/{}/{}", kind.endpoint(), r.id)) {
-            res.headers_mut().insert(header::LOCATION, v);
-        }
+    if location && let Ok(v) = HeaderValue::try_from(format!("{base}/{}/{}", kind.endpoint(), r.id)) {
+        res.headers_mut().insert(header::LOCATION, v);
     }
     res
 }

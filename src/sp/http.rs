@@ -280,11 +280,11 @@ fn admit(st: &SpState) -> Result<(), Box<Response>> {
         }
         window.1 += 1;
     }
-    if let Some(rate) = config.quirk(|q| if let Quirk::Flaky(r) = q { Some(*r) } else { None }) {
-        if st.flaky_rng().random_bool(rate) {
-            let err = ScimError::new(StatusCode::SERVICE_UNAVAILABLE, "service temporarily unavailable");
-            return Err(Box::new(err.into_response()));
-        }
+    if let Some(rate) = config.quirk(|q| if let Quirk::Flaky(r) = q { Some(*r) } else { None })
+        && st.flaky_rng().random_bool(rate)
+    {
+        let err = ScimError::new(StatusCode::SERVICE_UNAVAILABLE, "service temporarily unavailable");
+        return Err(Box::new(err.into_response()));
     }
     Ok(())
 }

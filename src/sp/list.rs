@@ -304,10 +304,10 @@ fn copy_path(src: &Map<String, Value>, out: &mut Map<String, Value>, path: &Attr
             }
         }
         v => {
-            if let Some((sk, sv)) = pick(v) {
-                if let Value::Object(dst) = out.entry(k).or_insert_with(|| Value::Object(Map::new())) {
-                    dst.insert(sk, sv);
-                }
+            if let Some((sk, sv)) = pick(v)
+                && let Value::Object(dst) = out.entry(k).or_insert_with(|| Value::Object(Map::new()))
+            {
+                dst.insert(sk, sv);
             }
         }
     }
@@ -330,10 +330,10 @@ fn remove_path(out: &mut Map<String, Value>, path: &AttrPath) {
         }
         Some(sub) => {
             let strip = |v: &mut Value| {
-                if let Some(o) = v.as_object_mut() {
-                    if let Some(sk) = key_in(o, sub) {
-                        o.remove(&sk);
-                    }
+                if let Some(o) = v.as_object_mut()
+                    && let Some(sk) = key_in(o, sub)
+                {
+                    o.remove(&sk);
                 }
             };
             match target.get_mut(&k) {

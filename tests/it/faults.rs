@@ -125,7 +125,7 @@ async fn timeouts_are_classified() {
     assert_eq!(ran.summary.exit_code(), exit::FAIL);
     assert_eq!(ran.failed_check_ids(), vec!["test-connection-failed"]);
     assert_eq!(ran.exchanges().len(), 3, "first try and two retries");
-    assert!(ran.exchanges().iter().all(|x| x.error.as_ref().unwrap().kind == "timeout"));
+    assert!(ran.exchanges().iter().all(|x| x.error.as_ref().unwrap().kind == jcsim::record::FaultKind::Timeout));
 }
 
 #[tokio::test]
@@ -289,7 +289,7 @@ async fn a_large_answer_to_a_lookup_is_still_too_large() {
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
     assert_eq!(ran.summary.exit_code(), exit::FAIL);
     let fault = ran.exchanges()[0].error.clone().expect("no answer for the model");
-    assert_eq!(fault.kind, "too_large");
+    assert_eq!(fault.kind, jcsim::record::FaultKind::TooLarge);
     assert!(fault.message.contains("exceeds 8 MiB"), "{}", fault.message);
 }
 
