@@ -1,10 +1,11 @@
 //! The simulated JumpCloud organisation: users and their states, user groups,
 //! the SSO application with Identity Management, and bindings.
 
+pub mod attrs;
 mod generate;
 mod users;
 
-use crate::scenario::{AddressSpec, Scenario, UserSpec, UserStateSpec};
+use crate::scenario::{Scenario, UserSpec, UserStateSpec};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeSet;
@@ -430,27 +431,15 @@ impl From<UserStateSpec> for UserState {
     }
 }
 
-fn apply_attrs(user: &mut User, spec: &UserSpec) {
-    let fields: [(&mut Text, &Option<String>); 11] = [
-        (&mut user.firstname, &spec.firstname),
-        (&mut user.lastname, &spec.lastname),
-        (&mut user.displayname, &spec.displayname),
-        (&mut user.job_title, &spec.job_title),
-        (&mut user.department, &spec.department),
-        (&mut user.employee_identifier, &spec.employee_identifier),
-        (&mut user.cost_center, &spec.cost_center),
-        (&mut user.company, &spec.company),
-        (&mut user.employee_type, &spec.employee_type),
-        (&mut user.location, &spec.location),
-        (&mut user.phone, &spec.phone),
-    ];
-    for (field, value) in fields {
-        if let Some(v) = value {
-            *field = v.as_str().into();
+/// Overwrite `user`'s attributes with those `spec` gives.
+pub fn apply_attrs(user: &mut User, spec: &UserSpec) {
+    for a in attrs::TEXT {
+        if let Some(v) = (a.spec)(spec) {
+            a.set(user, v);
         }
     }
     if let Some(a) = &spec.address {
-        user.address = address(a);
+        user.address = attrs::address_from(a);
     }
     if let Some(state) = spec.state {
         user.state = state.into();
@@ -458,18 +447,6 @@ fn apply_attrs(user: &mut User, spec: &UserSpec) {
     if let Some(p) = spec.password_expired {
         user.password_expired = p;
     }
-}
-
-/// An address spec with every field empty clears the address.
-fn address(a: &AddressSpec) -> Option<Address> {
-    let addr = Address {
-        street: a.street.as_deref().unwrap_or_default().into(),
-        locality: a.locality.as_deref().unwrap_or_default().into(),
-        region: a.region.as_deref().unwrap_or_default().into(),
-        postal_code: a.postal_code.as_deref().unwrap_or_default().into(),
-        country: a.country.as_deref().unwrap_or_default().into(),
-    };
-    (addr != Address::default()).then_some(addr)
 }
 
 #[cfg(test)]

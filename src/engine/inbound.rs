@@ -99,7 +99,7 @@ impl Recording<'_> {
             id,
             step: self.step,
             line: self.line,
-            event: h.event.to_string(),
+            event: h.event.name().to_string(),
             label: h.label.clone(),
             attempt: 1,
             request: RecordedRequest {

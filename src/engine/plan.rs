@@ -28,7 +28,7 @@ pub async fn preview(session: &Session, action: &Action) -> Vec<PlannedRequest> 
         return vec![PlannedRequest {
             method: r.method.to_ascii_uppercase(),
             path: r.path.clone(),
-            event: "jcsim_request".into(),
+            event: crate::record::Insight::Raw.name().into(),
             label: "raw request".into(),
         }];
     }

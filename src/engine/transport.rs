@@ -243,7 +243,7 @@ fn note_name(names: &Mutex<HashSet<String>>, x: &Exchange) -> Option<(u64, Strin
 /// Note the users and groups a write reached: `/Users/{id}`, `/Groups/{id}`,
 /// and ids returned by a create.
 fn touch(log: &mut StepLog, x: &Exchange) {
-    if x.request.method == "GET" || x.event == "jcsim_verify" {
+    if x.request.method == "GET" || x.event == crate::record::Insight::Verify.name() {
         return;
     }
     let (prev, last) = path_tail(x);

@@ -5,6 +5,7 @@
 use super::discovery;
 use super::mapping::{self, Attrs};
 use crate::directory::{Directory, ScimDefaultState, User, UserState};
+use crate::record::Insight;
 use crate::scim::filter::{AttrPath, Filter, default_case_exact};
 use crate::scim::patch::{self, Rules};
 use crate::scim::url::query_pairs;
@@ -39,8 +40,8 @@ pub struct ApiResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Handled {
     pub response: ApiResponse,
-    /// `inbound_user_create`, `inbound_user_update`, … (the inbound lane).
-    pub event: &'static str,
+    /// The inbound lane's event (`inbound_user_create`, …).
+    pub event: Insight,
     /// A one-line description for the timeline.
     pub label: String,
     pub changed: bool,
@@ -55,45 +56,48 @@ pub fn handle(dir: &mut Directory, req: &ApiRequest, base: &str) -> Handled {
     let (path, query) = req.path.split_once('?').unwrap_or((req.path.as_str(), ""));
     let path = path.trim_end_matches('/');
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let (event, label, result): (&'static str, String, Res) = match (method.as_str(), segs.as_slice()) {
-        ("GET", ["Users"]) => ("inbound_user_lookup", list_label(query), list(dir, query, base)),
+    let (event, label, result): (Insight, String, Res) = match (method.as_str(), segs.as_slice()) {
+        ("GET", ["Users"]) => (Insight::InboundUserLookup, list_label(query), list(dir, query, base)),
         ("POST", ["Users"]) => {
             let who =
                 req.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(Value::as_str);
             (
-                "inbound_user_create",
+                Insight::InboundUserCreate,
                 format!("HRIS creates {}", who.unwrap_or("a user")),
                 create(dir, req.body.as_ref(), base),
             )
         }
         ("POST", ["Users", ".search"] | [".search"]) => {
-            ("inbound_user_lookup", "HRIS searches users".into(), search(dir, req.body.as_ref(), base))
+            (Insight::InboundUserLookup, "HRIS searches users".into(), search(dir, req.body.as_ref(), base))
         }
-        ("GET", ["Users", id]) => ("inbound_user_lookup", format!("HRIS reads user {id}"), get(dir, id, query, base)),
+        ("GET", ["Users", id]) => {
+            (Insight::InboundUserLookup, format!("HRIS reads user {id}"), get(dir, id, query, base))
+        }
         ("PUT", ["Users", id]) => {
-            ("inbound_user_update", format!("HRIS replaces user {id}"), put(dir, id, req.body.as_ref(), base))
+            (Insight::InboundUserUpdate, format!("HRIS replaces user {id}"), put(dir, id, req.body.as_ref(), base))
         }
         ("PATCH", ["Users", id]) => {
-            ("inbound_user_update", format!("HRIS patches user {id}"), patch(dir, id, req.body.as_ref(), base))
+            (Insight::InboundUserUpdate, format!("HRIS patches user {id}"), patch(dir, id, req.body.as_ref(), base))
         }
-        ("DELETE", ["Users", id]) => ("inbound_user_delete", format!("HRIS deletes user {id}"), delete(dir, id)),
+        ("DELETE", ["Users", id]) => (Insight::InboundUserDelete, format!("HRIS deletes user {id}"), delete(dir, id)),
         (_, ["Groups", ..]) => (
-            "inbound_group_refused",
+            Insight::InboundGroupRefused,
             format!("HRIS {method} {path}: refused"),
             Err(ScimError::new(StatusCode::NOT_IMPLEMENTED, GROUPS_REFUSED)),
         ),
         ("GET", ["ServiceProviderConfig"] | ["ResourceTypes", ..] | ["Schemas", ..]) => {
-            ("inbound_discovery", format!("HRIS reads {path}"), discovery::get(&segs, base).map(|v| (200, v)))
+            (Insight::InboundDiscovery, format!("HRIS reads {path}"), discovery::get(&segs, base).map(|v| (200, v)))
         }
         (_, ["Users"] | ["Users", _] | ["ServiceProviderConfig"] | ["ResourceTypes", ..] | ["Schemas", ..]) => (
-            "inbound_other",
+            Insight::InboundOther,
             format!("HRIS {method} {path}"),
             Err(ScimError::for_status(StatusCode::METHOD_NOT_ALLOWED)),
         ),
-        _ => ("inbound_other", format!("HRIS {method} {path}"), Err(ScimError::for_status(StatusCode::NOT_FOUND))),
+        _ => {
+            (Insight::InboundOther, format!("HRIS {method} {path}"), Err(ScimError::for_status(StatusCode::NOT_FOUND)))
+        }
     };
-    let writes = matches!(event, "inbound_user_create" | "inbound_user_update" | "inbound_user_delete");
-    let changed = writes && result.is_ok();
+    let changed = event.is_inbound_write() && result.is_ok();
     let response = match result {
         Ok((status, body)) => {
             let location = (status == 201)

@@ -5,52 +5,7 @@ pub use crate::client::Body;
 use serde_json::Value;
 use std::future::Future;
 
-/// Directory Insights event names [C], plus jcsim's own names for requests
-/// JumpCloud reports no event for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Insight {
-    UserCreate,
-    UserUpdate,
-    UserDeprovision,
-    UserDelete,
-    UserLookup,
-    GroupCreate,
-    GroupUpdate,
-    GroupDelete,
-    GroupLookup,
-    /// Test Connection (no JumpCloud event).
-    TestConnection,
-    /// jcsim's read-back (`verify`).
-    Verify,
-    /// jcsim's conformance probes (`verify`).
-    Probe,
-    /// A raw `request` step.
-    Raw,
-    /// jcsim's cleanup of what a run created at an external SP.
-    Cleanup,
-}
-
-impl Insight {
-    /// The name shown in Directory Insights and in the timeline.
-    pub fn name(self) -> &'static str {
-        match self {
-            Insight::UserCreate => "user_create_provision",
-            Insight::UserUpdate => "user_update_provision",
-            Insight::UserDeprovision => "user_deprovision",
-            Insight::UserDelete => "user_delete_provision",
-            Insight::UserLookup => "user_lookup_provision",
-            Insight::GroupCreate => "group_create_provision",
-            Insight::GroupUpdate => "group_update_provision",
-            Insight::GroupDelete => "group_delete_provision",
-            Insight::GroupLookup => "group_lookup_provision",
-            Insight::TestConnection => "test_connection",
-            Insight::Verify => "jcsim_verify",
-            Insight::Probe => "jcsim_probe",
-            Insight::Raw => "jcsim_request",
-            Insight::Cleanup => "jcsim_cleanup",
-        }
-    }
-}
+pub use crate::record::Insight;
 
 /// HTTP methods JumpCloud uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

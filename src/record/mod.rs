@@ -1,9 +1,11 @@
 //! What happened on the wire: the `Exchange` and event types, the append-only
 //! `events.jsonl` writer, and redaction of secrets at the moment of recording.
 
+mod insight;
 mod redact;
 mod writer;
 
+pub use insight::Insight;
 pub use redact::{REDACTED, Redactor};
 pub use writer::{EventLog, Recorder, parse_event, read_events};
 

@@ -3,6 +3,8 @@
 
 mod own_server;
 
+#[path = "../../tests/support/golden.rs"]
+mod golden_file;
 use super::run::Run;
 use super::synth::{self, SynthOptions, XSS};
 use super::*;
@@ -15,15 +17,7 @@ fn fixtures() -> PathBuf {
 
 /// Compare with a golden file; `UPDATE_GOLDEN=1` rewrites it.
 fn golden(rel: &str, actual: &str) {
-    let path = fixtures().join(rel);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected =
-        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {} (UPDATE_GOLDEN=1)", path.display()));
-    assert!(expected == actual, "golden file {} differs (UPDATE_GOLDEN=1 to accept)", path.display());
+    golden_file::check(&fixtures().join(rel), actual);
 }
 
 fn headers(auth: &str) -> Vec<(String, String)> {

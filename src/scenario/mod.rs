@@ -13,7 +13,10 @@ mod validate;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub use spans::{Pos, SpanIndex};
-pub use step::{ACTIONS, Action, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, Step, UpdateUser};
+pub use step::{
+    Action, Arg, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, STEPS, Step, StepDef, UpdateUser,
+    step_def, step_names,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 use super::env::{expand, expand_opt, expand_vec};
 use crate::knobs::Behaviour;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A parsed scenario file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -146,14 +146,14 @@ pub struct SettingsSpec {
 
 /// A user, or (with `generate`) a block of generated users. `update_user.set`
 /// uses the same attribute names.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserSpec {
     /// Generate this many users with seeded fake data instead of one explicit user.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate: Option<usize>,
     /// Email domain of generated users (default `example.com`).
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub email_domain: Option<String>,
     /// Groups every generated (or this) user joins.
     #[serde(default, deserialize_with = "expand_vec")]
@@ -161,78 +161,78 @@ pub struct UserSpec {
     // The JumpCloud user attributes of the connector table.
     /// JumpCloud username (letters, digits, `.`, `_`, `-`; not an email); names
     /// the user in steps. Sent as `userName` with `username_from: username`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Email; sent as `userName` (default) and `emails[type=work,primary]`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// First name; sent as `name.givenName`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name; sent as `name.familyName`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// Display name; sent as `displayName` (default: "first last").
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub displayname: Option<String>,
     /// jobTitle; sent as `title`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Sent as the enterprise extension's `department`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// Sent as the enterprise extension's `employeeNumber`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub employee_identifier: Option<String>,
     /// Sent as the enterprise extension's `costCenter`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub cost_center: Option<String>,
     /// Sent as the enterprise extension's `organization`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// employeeType; sent as `userType`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<String>,
     /// Sent as `locale`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Work phone number; sent as a `tel:` URI.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Work address; sent as `addresses[type=work]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressSpec>,
     /// JumpCloud user state (default `activated`). STAGED users are never sent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UserStateSpec>,
     /// A user with an expired password is sent with `active: false`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_expired: Option<bool>,
 }
 
 /// A work address.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressSpec {
     /// Sent as `streetAddress`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
     /// City; sent as `locality`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
     /// State or province; sent as `region`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Sent as `postalCode`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// Sent as `country`.
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 
 /// JumpCloud user states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStateSpec {
     /// Active; provisioned once bound.
@@ -244,7 +244,7 @@ pub enum UserStateSpec {
 }
 
 /// A user group.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
     /// Group name; sent as `displayName`; names the group in steps.

@@ -5,37 +5,191 @@
 use super::env::{expand, expand_opt};
 use super::model::{GroupSpec, UserSpec};
 use schemars::JsonSchema;
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 mod schema;
 
-/// Every step name, for errors and suggestions.
-pub const ACTIONS: &[&str] = &[
-    "test_connection",
-    "activate",
-    "deactivate_app",
-    "create_user",
-    "update_user",
-    "delete_user",
-    "suspend_user",
-    "unsuspend_user",
-    "activate_user",
-    "bind_user",
-    "unbind_user",
-    "create_group",
-    "rename_group",
-    "delete_group",
-    "bind_group",
-    "unbind_group",
-    "add_to_group",
-    "remove_from_group",
-    "verify",
-    "request",
-    "inbound",
+/// How a step's value is written, and the action it makes.
+#[derive(Clone, Copy)]
+pub enum Arg {
+    /// No value: `- verify`.
+    Unit(fn() -> Action),
+    /// No value, or `{ test_user_email }`: `- activate`.
+    Activate,
+    /// A username: `- suspend_user: alice`.
+    User(fn(String) -> Action),
+    /// A group name: `- bind_group: Engineering`.
+    Group(fn(String) -> Action),
+    /// `{ user, group }`.
+    Membership(fn(Membership) -> Action),
+    /// A user's attributes ([`UserSpec`]).
+    CreateUser,
+    /// `{ user, set }`.
+    UpdateUser,
+    /// `{ name, members }`.
+    CreateGroup,
+    /// `{ group, to }`.
+    RenameGroup,
+    /// A raw request ([`RawRequest`]).
+    Request,
+    /// A request to JumpCloud's own API ([`InboundRequest`]).
+    Inbound,
+}
+
+/// One step name: how it is written, an example, and what it does. The
+/// deserializer, the JSON Schema, errors and suggestions all read [`STEPS`].
+pub struct StepDef {
+    pub name: &'static str,
+    pub arg: Arg,
+    /// A correct way to write it, quoted by errors.
+    pub example: &'static str,
+    /// What it does (editor hovers; docs/scenarios.md "Steps").
+    pub description: &'static str,
+}
+
+const fn step(name: &'static str, arg: Arg, example: &'static str, description: &'static str) -> StepDef {
+    StepDef { name, arg, example, description }
+}
+
+/// Every step, in the order the docs list them. Adding a step is an
+/// [`Action`] variant, its `name()` arm, and one entry here.
+pub const STEPS: &[StepDef] = &[
+    step(
+        "test_connection",
+        Arg::Unit(|| Action::TestConnection),
+        "test_connection",
+        "Identity Management → Test Connection.",
+    ),
+    step(
+        "activate",
+        Arg::Activate,
+        "activate: { test_user_email: other@jumpcloud.com }",
+        "Identity Management → Activate: the test user (and, with group management, test group) cycle, then bound users and groups are synced. Optional `{ test_user_email }`.",
+    ),
+    step(
+        "deactivate_app",
+        Arg::Unit(|| Action::DeactivateApp),
+        "deactivate_app",
+        "Identity Management → Deactivate (knob `on_deactivate`).",
+    ),
+    step(
+        "create_user",
+        Arg::CreateUser,
+        "create_user: { username: carol, email: carol@example.com }",
+        "Create a JumpCloud user; nothing is sent until it is bound.",
+    ),
+    step(
+        "update_user",
+        Arg::UpdateUser,
+        "update_user: { user: alice, set: { job_title: CTO } }",
+        "Edit a user; a provisioned user gets a full PUT.",
+    ),
+    step(
+        "delete_user",
+        Arg::User(Action::DeleteUser),
+        "delete_user: alice",
+        "Delete a user: group memberships are removed, then DELETE /Users/{id}.",
+    ),
+    step(
+        "suspend_user",
+        Arg::User(Action::SuspendUser),
+        "suspend_user: alice",
+        "Suspend a user: PUT with `active: false`.",
+    ),
+    step(
+        "unsuspend_user",
+        Arg::User(Action::UnsuspendUser),
+        "unsuspend_user: alice",
+        "Unsuspend a user: PUT with `active: true`.",
+    ),
+    step(
+        "activate_user",
+        Arg::User(Action::ActivateUser),
+        "activate_user: alice",
+        "STAGED → ACTIVATED; provisions the user if bound.",
+    ),
+    step(
+        "bind_user",
+        Arg::User(Action::BindUser),
+        "bind_user: alice",
+        "Bind a user to the app: lookup, then create or update.",
+    ),
+    step(
+        "unbind_user",
+        Arg::User(Action::UnbindUser),
+        "unbind_user: alice",
+        "Unbind a user from the app: deprovisioned.",
+    ),
+    step("create_group", Arg::CreateGroup, "create_group: { name: Sales, members: [alice] }", "Create a user group."),
+    step(
+        "rename_group",
+        Arg::RenameGroup,
+        "rename_group: { group: Engineering, to: Platform }",
+        "Rename a user group: PATCH `displayName`.",
+    ),
+    step(
+        "delete_group",
+        Arg::Group(Action::DeleteGroup),
+        "delete_group: Engineering",
+        "Delete a user group: DELETE /Groups/{id}.",
+    ),
+    step(
+        "bind_group",
+        Arg::Group(Action::BindGroup),
+        "bind_group: Engineering",
+        "Bind a user group: members provisioned, the group looked up and created or taken over.",
+    ),
+    step(
+        "unbind_group",
+        Arg::Group(Action::UnbindGroup),
+        "unbind_group: Engineering",
+        "Unbind a user group; it stays at the SP.",
+    ),
+    step(
+        "add_to_group",
+        Arg::Membership(Action::AddToGroup),
+        "add_to_group: { user: bob, group: Engineering }",
+        "Add a user to a group: PATCH `add` on `members`.",
+    ),
+    step(
+        "remove_from_group",
+        Arg::Membership(Action::RemoveFromGroup),
+        "remove_from_group: { user: bob, group: Engineering }",
+        "Remove a user from a group: PATCH `remove` on `members`.",
+    ),
+    step(
+        "verify",
+        Arg::Unit(|| Action::Verify),
+        "verify",
+        "Read the SP back and report every difference from what JumpCloud believes.",
+    ),
+    step(
+        "request",
+        Arg::Request,
+        "request: { method: GET, path: /Users }",
+        "A raw request relative to the SCIM base URL, outside JumpCloud's behaviour.",
+    ),
+    step(
+        "inbound",
+        Arg::Inbound,
+        "inbound: { method: POST, path: /Users, body: {…} }",
+        "An identity source's request to JumpCloud's own SCIM API (`/scim/v2`), applied in-process; the directory change then syncs to the app.",
+    ),
 ];
+
+/// The step called `name`.
+pub fn step_def(name: &str) -> Option<&'static StepDef> {
+    STEPS.iter().find(|d| d.name == name)
+}
+
+/// Every step name.
+pub fn step_names() -> impl Iterator<Item = &'static str> + Clone {
+    STEPS.iter().map(|d| d.name)
+}
 
 /// Keys allowed beside the action key of a step.
 pub const STEP_KEYS: &[&str] = &["expect"];
@@ -146,7 +300,7 @@ impl Action {
 }
 
 /// `update_user: { user: alice, set: { job_title: CTO } }`
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     /// The user's `username`.
@@ -158,7 +312,7 @@ pub struct UpdateUser {
 }
 
 /// `rename_group: { group: Engineering, to: Platform }`
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
     /// The group's current name.
@@ -170,7 +324,7 @@ pub struct Rename {
 }
 
 /// `add_to_group: { user: bob, group: Engineering }`
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Membership {
     /// The user's `username`.
@@ -182,17 +336,17 @@ pub struct Membership {
 }
 
 /// `activate: { test_user_email: other@jumpcloud.com }`
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ActivateArgs {
     /// The test user's email for this activation (default: the app's
     /// `test_user_email`).
-    #[serde(default, deserialize_with = "expand_opt")]
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     test_user_email: Option<String>,
 }
 
 /// A raw request relative to the SCIM base URL.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
     /// HTTP method, e.g. `GET`.
@@ -205,19 +359,19 @@ pub struct RawRequest {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// JSON request body.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,
     /// Send without the target's credentials (to test 401 handling).
     #[serde(default)]
     pub no_auth: bool,
     /// What the request is expected to produce (or put `expect:` beside `request`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
 }
 
 /// A request of an identity source to JumpCloud's SCIM API (`/scim/v2`),
 /// applied in-process by the same handler as `jcsim serve`'s `/scim/v2`.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundRequest {
     #[serde(deserialize_with = "expand")]
@@ -226,25 +380,25 @@ pub struct InboundRequest {
     /// `{id:USERNAME}` stands for that user's JumpCloud id.
     #[serde(deserialize_with = "expand")]
     pub path: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,
     /// `status` is the inbound API's answer (not the SP's).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
 }
 
 /// What a step is expected to produce. Absent: the step must pass.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// `pass` (default) or `fail`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
     /// HTTP status of the step's last response.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// A substring of the failure reason (with `outcome: fail`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_contains: Option<String>,
     /// Rule ids (see `jcsim rules`) the step must report. Expected findings
     /// do not fail the step.
@@ -253,13 +407,61 @@ pub struct Expect {
 }
 
 /// Expected step outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The step must pass (the default).
     Pass,
     /// The step must fail; it passes only if it fails.
     Fail,
+}
+
+/// The same form the deserializer reads: a bare name when there is neither a
+/// value nor `expect`, else a one-action map with `expect` beside it.
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let name = self.action.name();
+        let bare = matches!(
+            self.action,
+            Action::TestConnection
+                | Action::DeactivateApp
+                | Action::Verify
+                | Action::Activate { test_user_email: None }
+        );
+        if bare && self.expect.is_none() {
+            return s.serialize_str(name);
+        }
+        let mut m = s.serialize_map(None)?;
+        match &self.action {
+            Action::TestConnection
+            | Action::DeactivateApp
+            | Action::Verify
+            | Action::Activate { test_user_email: None } => m.serialize_entry(name, &())?,
+            Action::Activate { test_user_email } => {
+                m.serialize_entry(name, &ActivateArgs { test_user_email: test_user_email.clone() })?
+            }
+            Action::CreateUser(u) => m.serialize_entry(name, u)?,
+            Action::UpdateUser(u) => m.serialize_entry(name, u)?,
+            Action::DeleteUser(v)
+            | Action::SuspendUser(v)
+            | Action::UnsuspendUser(v)
+            | Action::ActivateUser(v)
+            | Action::BindUser(v)
+            | Action::UnbindUser(v)
+            | Action::DeleteGroup(v)
+            | Action::BindGroup(v)
+            | Action::UnbindGroup(v) => m.serialize_entry(name, v)?,
+            Action::CreateGroup(g) => m.serialize_entry(name, g)?,
+            Action::RenameGroup(r) => m.serialize_entry(name, r)?,
+            Action::AddToGroup(v) | Action::RemoveFromGroup(v) => m.serialize_entry(name, v)?,
+            Action::Request(r) => m.serialize_entry(name, r)?,
+            Action::Inbound(r) => m.serialize_entry(name, r)?,
+        }
+        if let Some(e) = &self.expect {
+            m.serialize_entry("expect", e)?;
+        }
+        m.end()
+    }
 }
 
 impl<'de> Deserialize<'de> for Step {
@@ -293,7 +495,7 @@ impl<'de> Visitor<'de> for StepVisitor {
                 expect = Some(map.next_value()?);
                 continue;
             }
-            if !ACTIONS.contains(&key.as_str()) {
+            if step_def(&key).is_none() {
                 return Err(de::Error::custom(unknown_step(&key)));
             }
             if let Some(prev) = &action {
@@ -323,35 +525,18 @@ impl<'de> Visitor<'de> for StepVisitor {
 /// The error for an unknown step name.
 pub fn unknown_step(name: &str) -> String {
     let mut msg = format!("unknown step `{name}`");
-    if let Some(s) = super::suggest(name, ACTIONS.iter().copied().chain(STEP_KEYS.iter().copied())) {
+    if let Some(s) = super::suggest(name, step_names().chain(STEP_KEYS.iter().copied())) {
         msg.push_str(&format!(", did you mean `{s}`?"));
     }
     msg
 }
 
 fn unit_action(name: &str) -> Result<Action, String> {
-    match name {
-        "test_connection" => Ok(Action::TestConnection),
-        "activate" => Ok(Action::Activate { test_user_email: None }),
-        "deactivate_app" => Ok(Action::DeactivateApp),
-        "verify" => Ok(Action::Verify),
-        other if ACTIONS.contains(&other) => Err(format!("step `{other}` needs a value, e.g. `{}`", example(other))),
-        other => Err(unknown_step(other)),
-    }
-}
-
-fn example(name: &str) -> &'static str {
-    match name {
-        "create_user" => "create_user: { username: carol, email: carol@example.com }",
-        "update_user" => "update_user: { user: alice, set: { job_title: CTO } }",
-        "rename_group" => "rename_group: { group: Engineering, to: Platform }",
-        "add_to_group" => "add_to_group: { user: bob, group: Engineering }",
-        "remove_from_group" => "remove_from_group: { user: bob, group: Engineering }",
-        "create_group" => "create_group: { name: Sales, members: [alice] }",
-        "request" => "request: { method: GET, path: /Users }",
-        "inbound" => "inbound: { method: POST, path: /Users, body: {…} }",
-        "bind_group" | "unbind_group" | "delete_group" => "bind_group: Engineering",
-        _ => "suspend_user: alice",
+    match step_def(name).map(|d| (d.arg, d.example)) {
+        Some((Arg::Unit(make), _)) => Ok(make()),
+        Some((Arg::Activate, _)) => Ok(Action::Activate { test_user_email: None }),
+        Some((_, example)) => Err(format!("step `{name}` needs a value, e.g. `{example}`")),
+        None => Err(unknown_step(name)),
     }
 }
 
@@ -361,35 +546,25 @@ impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
     type Value = Action;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Action, D::Error> {
-        let s = |d: D| expand(d);
-        Ok(match self.0 {
-            "test_connection" | "deactivate_app" | "verify" => {
+        let def = step_def(self.0).ok_or_else(|| de::Error::custom(unknown_step(self.0)))?;
+        Ok(match def.arg {
+            Arg::Unit(make) => {
                 Option::<IgnoredAny>::deserialize(d)?
                     .map_or(Ok(()), |_| Err(de::Error::custom(format!("step `{}` takes no value", self.0))))?;
-                unit_action(self.0).map_err(de::Error::custom)?
+                make()
             }
-            "activate" => {
+            Arg::Activate => {
                 let args = Option::<ActivateArgs>::deserialize(d)?;
                 Action::Activate { test_user_email: args.and_then(|a| a.test_user_email) }
             }
-            "create_user" => Action::CreateUser(Box::new(UserSpec::deserialize(d)?)),
-            "update_user" => Action::UpdateUser(Box::new(UpdateUser::deserialize(d)?)),
-            "delete_user" => Action::DeleteUser(s(d)?),
-            "suspend_user" => Action::SuspendUser(s(d)?),
-            "unsuspend_user" => Action::UnsuspendUser(s(d)?),
-            "activate_user" => Action::ActivateUser(s(d)?),
-            "bind_user" => Action::BindUser(s(d)?),
-            "unbind_user" => Action::UnbindUser(s(d)?),
-            "create_group" => Action::CreateGroup(GroupSpec::deserialize(d)?),
-            "rename_group" => Action::RenameGroup(Rename::deserialize(d)?),
-            "delete_group" => Action::DeleteGroup(s(d)?),
-            "bind_group" => Action::BindGroup(s(d)?),
-            "unbind_group" => Action::UnbindGroup(s(d)?),
-            "add_to_group" => Action::AddToGroup(Membership::deserialize(d)?),
-            "remove_from_group" => Action::RemoveFromGroup(Membership::deserialize(d)?),
-            "request" => Action::Request(RawRequest::deserialize(d)?),
-            "inbound" => Action::Inbound(InboundRequest::deserialize(d)?),
-            other => return Err(de::Error::custom(unknown_step(other))),
+            Arg::User(make) | Arg::Group(make) => make(expand(d)?),
+            Arg::Membership(make) => make(Membership::deserialize(d)?),
+            Arg::CreateUser => Action::CreateUser(Box::new(UserSpec::deserialize(d)?)),
+            Arg::UpdateUser => Action::UpdateUser(Box::new(UpdateUser::deserialize(d)?)),
+            Arg::CreateGroup => Action::CreateGroup(GroupSpec::deserialize(d)?),
+            Arg::RenameGroup => Action::RenameGroup(Rename::deserialize(d)?),
+            Arg::Request => Action::Request(RawRequest::deserialize(d)?),
+            Arg::Inbound => Action::Inbound(InboundRequest::deserialize(d)?),
         })
     }
 }

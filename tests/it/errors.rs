@@ -4,24 +4,67 @@
 use crate::helpers::{fixtures, golden};
 use jcsim::scenario;
 
-#[test]
-fn every_malformed_scenario_has_its_golden_error() {
-    let dir = fixtures().join("invalid");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 15, "the corpus has {} files", names.len());
-    for path in names {
-        let name = path.file_name().unwrap().to_str().unwrap().to_string();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let err =
-            scenario::env::with_vars(Default::default(), || scenario::load_str(&text, &format!("invalid/{name}")))
-                .expect_err(&format!("{name} should be rejected"));
-        let rendered = err.to_string();
-        assert!(rendered.contains(&format!("invalid/{name}:")), "{name}: no file:line:col in\n{rendered}");
-        golden(&format!("invalid/{}", name.replace(".yaml", ".err")), &(rendered + "\n"));
-    }
+/// `tests/fixtures/invalid/NAME.yaml` is rejected with the error in `NAME.err`.
+fn rejected_with_golden_error(name: &str) {
+    let path = fixtures().join("invalid").join(format!("{name}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let file = format!("invalid/{name}.yaml");
+    let err = scenario::env::with_vars(Default::default(), || scenario::load_str(&text, &file))
+        .expect_err(&format!("{name}.yaml should be rejected"));
+    let rendered = err.to_string();
+    assert!(rendered.contains(&format!("{file}:")), "{name}: no file:line:col in\n{rendered}");
+    golden(&format!("invalid/{name}.err"), &(rendered + "\n"));
+}
+
+/// One test per malformed scenario, so every failing fixture shows at once.
+macro_rules! invalid_fixtures {
+    ($($test:ident: $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                rejected_with_golden_error($name);
+            }
+        )*
+
+        /// Every fixture in the directory has its test above, and no more.
+        #[test]
+        fn every_invalid_fixture_has_a_test() {
+            let listed: Vec<&str> = vec![$($name),*];
+            let mut on_disk: Vec<String> = std::fs::read_dir(fixtures().join("invalid"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+                .collect();
+            on_disk.sort();
+            assert_eq!(on_disk, listed, "list each tests/fixtures/invalid/*.yaml in invalid_fixtures!");
+        }
+    };
+}
+
+invalid_fixtures! {
+    invalid_01_misspelled_step: "01-misspelled-step",
+    invalid_02_unknown_top_level_key: "02-unknown-top-level-key",
+    invalid_03_unknown_app_key: "03-unknown-app-key",
+    invalid_04_bad_knob_value: "04-bad-knob-value",
+    invalid_05_unknown_knob: "05-unknown-knob",
+    invalid_06_unset_env_var: "06-unset-env-var",
+    invalid_07_unknown_user_in_step: "07-unknown-user-in-step",
+    invalid_08_unknown_group_after_rename: "08-unknown-group-after-rename",
+    invalid_09_step_needs_value: "09-step-needs-value",
+    invalid_10_two_actions_in_one_step: "10-two-actions-in-one-step",
+    invalid_11_bad_expect_outcome: "11-bad-expect-outcome",
+    invalid_12_trailing_slash: "12-trailing-slash",
+    invalid_13_email_as_username: "13-email-as-username",
+    invalid_14_yaml_syntax: "14-yaml-syntax",
+    invalid_15_auth_header_without_value: "15-auth-header-without-value",
+    invalid_16_wrong_type: "16-wrong-type",
+    invalid_17_duplicate_user: "17-duplicate-user",
+    invalid_18_no_steps: "18-no-steps",
+    invalid_19_unknown_user_attribute: "19-unknown-user-attribute",
+    invalid_20_generate_with_username: "20-generate-with-username",
+    invalid_21_unknown_quirk: "21-unknown-quirk",
+    invalid_22_inbound_unknown_user: "22-inbound-unknown-user",
+    invalid_23_inbound_bad_key: "23-inbound-bad-key",
+    invalid_24_inbound_misspelled_step: "24-inbound-misspelled-step",
 }

@@ -1,5 +1,7 @@
 //! Shared test fixtures: a stateful wiremock SP, scenario runners and golden files.
 
+#[path = "../support/golden.rs"]
+mod golden_file;
 use jcsim::engine::{self, RunOptions, RunSummary, TargetOverride};
 use jcsim::record::{Event, read_events};
 use jcsim::scenario;
@@ -278,13 +280,5 @@ pub fn fixtures() -> PathBuf {
 
 /// Compare `actual` with a golden file; `UPDATE_GOLDEN=1` rewrites it.
 pub fn golden(rel: &str, actual: &str) {
-    let path = fixtures().join(rel);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {} (run with UPDATE_GOLDEN=1)", path.display()));
-    assert_eq!(expected, actual, "golden file {} differs (UPDATE_GOLDEN=1 to accept)", path.display());
+    golden_file::check(&fixtures().join(rel), actual);
 }

@@ -39,14 +39,13 @@ fn assert_fired(ran: &crate::helpers::Ran, id: &str, needle: &str) {
     }
 }
 
-async fn run_file(file: &str) -> jcsim::engine::RunSummary {
+/// Run a bundled scenario; the records live as long as the returned directory.
+async fn run_file(file: &str) -> (jcsim::engine::RunSummary, tempfile::TempDir) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let s = scenario::load_file(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
     let out = tempfile::tempdir().unwrap();
     let opts = RunOptions { out_dir: out.path().to_path_buf(), ..RunOptions::default() };
-    let summary = engine::run_scenario(&s, &opts).await.unwrap();
-    std::mem::forget(out); // keep the records for a failing assertion's message
-    summary
+    (engine::run_scenario(&s, &opts).await.unwrap(), out)
 }
 
 /// A quirk scenario passes only if each step's expected findings fired.
@@ -56,7 +55,7 @@ macro_rules! quirk_scenario {
         async fn $name() {
             let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join($file)).unwrap();
             $( assert!(text.contains($rule), "{} does not expect {}", $file, $rule); )+
-            let s = run_file($file).await;
+            let (s, _records) = run_file($file).await;
             let failed: Vec<_> = s.steps.iter().filter(|x| x.verdict == Verdict::Fail).map(|x| (&x.title, &x.reason)).collect();
             assert_eq!(s.exit_code(), exit::PASS, "{}: {failed:?}", $file);
             let ids: Vec<&str> = s.steps.iter().flat_map(|x| x.checks.iter()).map(|c| c.id.as_str()).collect();

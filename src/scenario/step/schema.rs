@@ -1,14 +1,13 @@
 //! The JSON Schema of a step, written by hand because `Step` has a hand-written
 //! deserializer: it mirrors `StepVisitor` and `ActionSeed` action by action.
 
-use super::{ACTIONS, ActivateArgs, Expect, InboundRequest, Membership, RawRequest, Rename, Step, UpdateUser};
+use super::{
+    ActivateArgs, Arg, Expect, InboundRequest, Membership, RawRequest, Rename, STEPS, Step, StepDef, UpdateUser,
+};
 use crate::scenario::model::{GroupSpec, UserSpec};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Map;
 use std::borrow::Cow;
-
-/// Steps written as a bare name (`- activate`).
-const UNIT_ACTIONS: &[&str] = &["test_connection", "activate", "deactivate_app", "verify"];
 
 impl JsonSchema for Step {
     fn schema_name() -> Cow<'static, str> {
@@ -17,17 +16,21 @@ impl JsonSchema for Step {
 
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
         let expect = g.subschema_for::<Expect>();
+        // Steps written as a bare name (`- activate`).
+        let bare: Vec<&str> =
+            STEPS.iter().filter(|d| matches!(d.arg, Arg::Unit(_) | Arg::Activate)).map(|d| d.name).collect();
         let mut forms = vec![json_schema!({
             "description": "A step without arguments, written as a bare name.",
             "type": "string",
-            "enum": UNIT_ACTIONS,
+            "enum": bare,
         })];
-        for name in ACTIONS {
+        for def in STEPS {
+            let name = &def.name;
             let mut properties = Map::new();
-            properties.insert(name.to_string(), argument(name, g).into());
+            properties.insert(name.to_string(), argument(def, g).into());
             properties.insert("expect".into(), expect.clone().into());
             let mut form = json_schema!({
-                "description": description(name),
+                "description": def.description,
                 "type": "object",
                 "properties": properties,
                 "required": [name],
@@ -56,64 +59,25 @@ impl JsonSchema for Step {
 }
 
 /// The schema of an action's value, as `ActionSeed` deserializes it.
-fn argument(name: &str, g: &mut SchemaGenerator) -> Schema {
-    let user = "The user's `username`.";
-    let group = "The group's name.";
-    match name {
-        "test_connection" | "deactivate_app" | "verify" => json_schema!({
+fn argument(def: &StepDef, g: &mut SchemaGenerator) -> Schema {
+    match def.arg {
+        Arg::Unit(_) => json_schema!({
             "description": "Takes no value.",
             "type": "null",
         }),
-        "activate" => {
+        Arg::Activate => {
             let args = g.subschema_for::<ActivateArgs>();
             json_schema!({ "anyOf": [{ "type": "null" }, args] })
         }
-        "create_user" => g.subschema_for::<UserSpec>(),
-        "update_user" => g.subschema_for::<UpdateUser>(),
-        "delete_user" | "suspend_user" | "unsuspend_user" | "activate_user" | "bind_user" | "unbind_user" => {
-            json_schema!({ "description": user, "type": "string" })
-        }
-        "delete_group" | "bind_group" | "unbind_group" => {
-            json_schema!({ "description": group, "type": "string" })
-        }
-        "create_group" => g.subschema_for::<GroupSpec>(),
-        "rename_group" => g.subschema_for::<Rename>(),
-        "add_to_group" | "remove_from_group" => g.subschema_for::<Membership>(),
-        "request" => g.subschema_for::<RawRequest>(),
-        "inbound" => g.subschema_for::<InboundRequest>(),
-        other => unreachable!("step `{other}` is in ACTIONS but has no schema"),
-    }
-}
-
-/// What each action does, for editor hovers (docs/scenarios.md "Steps" table).
-fn description(name: &str) -> &'static str {
-    match name {
-        "test_connection" => "Identity Management → Test Connection.",
-        "activate" => {
-            "Identity Management → Activate: the test user (and, with group management, test group) cycle, then bound users and groups are synced. Optional `{ test_user_email }`."
-        }
-        "deactivate_app" => "Identity Management → Deactivate (knob `on_deactivate`).",
-        "create_user" => "Create a JumpCloud user; nothing is sent until it is bound.",
-        "update_user" => "Edit a user; a provisioned user gets a full PUT.",
-        "delete_user" => "Delete a user: group memberships are removed, then DELETE /Users/{id}.",
-        "suspend_user" => "Suspend a user: PUT with `active: false`.",
-        "unsuspend_user" => "Unsuspend a user: PUT with `active: true`.",
-        "activate_user" => "STAGED → ACTIVATED; provisions the user if bound.",
-        "bind_user" => "Bind a user to the app: lookup, then create or update.",
-        "unbind_user" => "Unbind a user from the app: deprovisioned.",
-        "create_group" => "Create a user group.",
-        "rename_group" => "Rename a user group: PATCH `displayName`.",
-        "delete_group" => "Delete a user group: DELETE /Groups/{id}.",
-        "bind_group" => "Bind a user group: members provisioned, the group looked up and created or taken over.",
-        "unbind_group" => "Unbind a user group; it stays at the SP.",
-        "add_to_group" => "Add a user to a group: PATCH `add` on `members`.",
-        "remove_from_group" => "Remove a user from a group: PATCH `remove` on `members`.",
-        "verify" => "Read the SP back and report every difference from what JumpCloud believes.",
-        "request" => "A raw request relative to the SCIM base URL, outside JumpCloud's behaviour.",
-        "inbound" => {
-            "An identity source's request to JumpCloud's own SCIM API (`/scim/v2`), applied in-process; the directory change then syncs to the app."
-        }
-        _ => "",
+        Arg::User(_) => json_schema!({ "description": "The user's `username`.", "type": "string" }),
+        Arg::Group(_) => json_schema!({ "description": "The group's name.", "type": "string" }),
+        Arg::Membership(_) => g.subschema_for::<Membership>(),
+        Arg::CreateUser => g.subschema_for::<UserSpec>(),
+        Arg::UpdateUser => g.subschema_for::<UpdateUser>(),
+        Arg::CreateGroup => g.subschema_for::<GroupSpec>(),
+        Arg::RenameGroup => g.subschema_for::<Rename>(),
+        Arg::Request => g.subschema_for::<RawRequest>(),
+        Arg::Inbound => g.subschema_for::<InboundRequest>(),
     }
 }
 
@@ -144,21 +108,37 @@ mod tests {
         v.0.validate(&value, v.1).is_ok()
     }
 
-    /// Every action in `ACTIONS` has an object form naming it, and the bare
-    /// forms are exactly the actions that take no value.
+    /// Every step in `STEPS` has an object form naming it, and the bare
+    /// forms are exactly the steps that take no value.
     #[test]
     fn every_action_has_a_form() {
         let mut g = SchemaGenerator::default();
         let schema = Step::json_schema(&mut g).to_value();
         let forms = schema["oneOf"].as_array().unwrap();
-        assert_eq!(forms.len(), ACTIONS.len() + 1);
-        for name in ACTIONS {
+        assert_eq!(forms.len(), STEPS.len() + 1);
+        for def in STEPS {
+            let name = def.name;
             assert!(forms.iter().any(|f| f["required"] == serde_json::json!([name])), "no form for `{name}`");
-            assert!(!description(name).is_empty(), "no description for `{name}`");
+            assert!(!def.description.is_empty(), "no description for `{name}`");
+            let bare = matches!(def.arg, Arg::Unit(_) | Arg::Activate);
+            assert_eq!(deserializes(name), bare, "bare `{name}`");
         }
-        for name in ACTIONS {
-            assert_eq!(deserializes(name), UNIT_ACTIONS.contains(name), "bare `{name}`");
+    }
+
+    /// Every step's example is valid, makes an action of that name, and
+    /// serializes back to a form that reads the same.
+    #[test]
+    fn every_example_reads_and_round_trips() {
+        for def in STEPS {
+            let yaml = def.example.replace("{…}", "{}");
+            let step: Step = serde_yaml::from_str(&yaml).unwrap_or_else(|e| panic!("example of `{}`: {e}", def.name));
+            assert_eq!(step.action.name(), def.name);
+            let again: Step = serde_yaml::from_str(&serde_yaml::to_string(&step).unwrap()).unwrap();
+            assert_eq!(again, step, "`{}` does not round-trip", def.name);
         }
+        let failed: Step = serde_yaml::from_str("verify:\nexpect: { outcome: fail }").unwrap();
+        let text = serde_yaml::to_string(&failed).unwrap();
+        assert_eq!(serde_yaml::from_str::<Step>(&text).unwrap(), failed, "{text}");
     }
 
     /// The schema and the deserializer agree on every sample: both accept or

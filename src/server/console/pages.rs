@@ -130,26 +130,13 @@ struct Field {
 }
 
 fn fields(u: &User) -> Vec<Field> {
+    use crate::directory::attrs;
     let a = u.address.clone().unwrap_or_default();
-    let f = |name, label, scim, value: &str| Field { name, label, scim, value: value.to_string() };
-    vec![
-        f("firstname", "First Name", "name.givenName", &u.firstname),
-        f("lastname", "Last Name", "name.familyName", &u.lastname),
-        f("displayname", "Display Name", "displayName", &u.displayname),
-        f("job_title", "Job Title", "title", &u.job_title),
-        f("department", "Department", "enterprise:department", &u.department),
-        f("employee_identifier", "Employee ID", "enterprise:employeeNumber", &u.employee_identifier),
-        f("cost_center", "Cost Center", "enterprise:costCenter", &u.cost_center),
-        f("company", "Company", "enterprise:organization", &u.company),
-        f("employee_type", "Employee Type", "userType", &u.employee_type),
-        f("location", "Location", "locale", &u.location),
-        f("phone", "Work Phone", "phoneNumbers[type=work]", &u.phone),
-        f("street", "Street Address", "addresses[work].streetAddress", &a.street),
-        f("locality", "City", "addresses[work].locality", &a.locality),
-        f("region", "State / Region", "addresses[work].region", &a.region),
-        f("postal_code", "Postal Code", "addresses[work].postalCode", &a.postal_code),
-        f("country", "Country", "addresses[work].country", &a.country),
-    ]
+    let text =
+        attrs::TEXT.iter().map(|x| Field { name: x.key, label: x.label, scim: x.scim, value: (x.get)(u).into() });
+    let address =
+        attrs::ADDRESS.iter().map(|p| Field { name: p.key, label: p.label, scim: p.scim, value: (p.get)(&a).into() });
+    text.chain(address).collect()
 }
 
 #[derive(Deserialize)]
@@ -166,28 +153,12 @@ pub async fn new_user(
     let user = if q.fake.is_some() {
         let core = state.core().await;
         let spec = super::actions::fake_user(&core);
-        let mut u = User::default();
-        let s = |o: &Option<String>| crate::directory::Text::from(o.as_deref().unwrap_or_default());
-        u.username = s(&spec.username);
-        u.email = s(&spec.email);
-        u.firstname = s(&spec.firstname);
-        u.lastname = s(&spec.lastname);
-        u.displayname = s(&spec.displayname);
-        u.job_title = s(&spec.job_title);
-        u.department = s(&spec.department);
-        u.employee_identifier = s(&spec.employee_identifier);
-        u.cost_center = s(&spec.cost_center);
-        u.company = s(&spec.company);
-        u.employee_type = s(&spec.employee_type);
-        u.location = s(&spec.location);
-        u.phone = s(&spec.phone);
-        u.address = spec.address.map(|a| crate::directory::Address {
-            street: s(&a.street),
-            locality: s(&a.locality),
-            region: s(&a.region),
-            postal_code: s(&a.postal_code),
-            country: s(&a.country),
-        });
+        let mut u = User {
+            username: spec.username.as_deref().unwrap_or_default().into(),
+            email: spec.email.as_deref().unwrap_or_default().into(),
+            ..User::default()
+        };
+        crate::directory::apply_attrs(&mut u, &spec);
         u
     } else {
         User::default()

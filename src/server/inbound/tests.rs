@@ -148,7 +148,7 @@ fn create_maps_every_attribute_and_stages_with_a_pending_password() {
     assert_eq!(body["id"], json!(u.id));
     assert_eq!(h.response.location.as_deref(), Some(format!("{BASE}/Users/{}", u.id).as_str()));
     assert_eq!(body[ENTERPRISE_USER_SCHEMA]["department"], "R&D");
-    assert_eq!(h.event, "inbound_user_create");
+    assert_eq!(h.event.name(), "inbound_user_create");
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn groups_are_refused_with_501() {
         let h = call(&mut d, m, p, Some(json!({ "displayName": "Sales" })));
         assert_eq!(status(&h), 501, "{m} {p}");
         assert_eq!(detail(&h), GROUPS_REFUSED);
-        assert_eq!(h.event, "inbound_group_refused");
+        assert_eq!(h.event.name(), "inbound_group_refused");
         assert!(!h.changed);
     }
     assert!(d.groups.is_empty());

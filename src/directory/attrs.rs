@@ -1,0 +1,177 @@
+//! The JumpCloud user attributes jcsim models, once: the scenario key (also
+//! the console's form field), the console label, the SCIM attribute it is
+//! sent as, and how to read and write it on a [`User`] and a [`UserSpec`].
+//! The directory, the console's forms and pages, and fake users read these
+//! tables; scenario files and exports follow `UserSpec`'s serde names, which
+//! are the same keys. Adding an attribute is a field on `User` and
+//! `UserSpec`, one entry here, and its place in the SCIM body.
+
+use super::{Address, User};
+use crate::scenario::{AddressSpec, UserSpec};
+
+/// A free-text attribute.
+pub struct Attr {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The SCIM attribute it is sent as (for the console's hints).
+    pub scim: &'static str,
+    pub get: fn(&User) -> &str,
+    set: fn(&mut User) -> &mut super::Text,
+    pub spec: fn(&UserSpec) -> &Option<String>,
+    spec_mut: fn(&mut UserSpec) -> &mut Option<String>,
+}
+
+/// A part of the work address.
+pub struct AddressPart {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub scim: &'static str,
+    pub get: fn(&Address) -> &str,
+    set: fn(&mut Address) -> &mut super::Text,
+    pub spec: fn(&AddressSpec) -> &Option<String>,
+    spec_mut: fn(&mut AddressSpec) -> &mut Option<String>,
+}
+
+macro_rules! attrs {
+    ($($field:ident, $label:literal, $scim:literal;)*) => {
+        /// The free-text attributes, in the console's order.
+        pub const TEXT: &[Attr] = &[$(
+            Attr {
+                key: stringify!($field),
+                label: $label,
+                scim: $scim,
+                get: |u| &u.$field,
+                set: |u| &mut u.$field,
+                spec: |s| &s.$field,
+                spec_mut: |s| &mut s.$field,
+            },
+        )*];
+    };
+}
+
+macro_rules! address_parts {
+    ($($field:ident, $label:literal, $scim:literal;)*) => {
+        /// The work address's parts, in the console's order.
+        pub const ADDRESS: &[AddressPart] = &[$(
+            AddressPart {
+                key: stringify!($field),
+                label: $label,
+                scim: $scim,
+                get: |a| &a.$field,
+                set: |a| &mut a.$field,
+                spec: |s| &s.$field,
+                spec_mut: |s| &mut s.$field,
+            },
+        )*];
+    };
+}
+
+attrs! {
+    firstname, "First Name", "name.givenName";
+    lastname, "Last Name", "name.familyName";
+    displayname, "Display Name", "displayName";
+    job_title, "Job Title", "title";
+    department, "Department", "enterprise:department";
+    employee_identifier, "Employee ID", "enterprise:employeeNumber";
+    cost_center, "Cost Center", "enterprise:costCenter";
+    company, "Company", "enterprise:organization";
+    employee_type, "Employee Type", "userType";
+    location, "Location", "locale";
+    phone, "Work Phone", "phoneNumbers[type=work]";
+}
+
+address_parts! {
+    street, "Street Address", "addresses[work].streetAddress";
+    locality, "City", "addresses[work].locality";
+    region, "State / Region", "addresses[work].region";
+    postal_code, "Postal Code", "addresses[work].postalCode";
+    country, "Country", "addresses[work].country";
+}
+
+impl Attr {
+    pub fn set(&self, u: &mut User, value: &str) {
+        *(self.set)(u) = value.into();
+    }
+
+    pub fn set_spec(&self, s: &mut UserSpec, value: Option<String>) {
+        *(self.spec_mut)(s) = value;
+    }
+}
+
+impl AddressPart {
+    pub fn set(&self, a: &mut Address, value: &str) {
+        *(self.set)(a) = value.into();
+    }
+
+    pub fn set_spec(&self, s: &mut AddressSpec, value: Option<String>) {
+        *(self.spec_mut)(s) = value;
+    }
+}
+
+/// The address a spec describes; one with every part empty clears it.
+pub fn address_from(spec: &AddressSpec) -> Option<Address> {
+    let mut a = Address::default();
+    for p in ADDRESS {
+        p.set(&mut a, (p.spec)(spec).as_deref().unwrap_or_default());
+    }
+    (a != Address::default()).then_some(a)
+}
+
+/// A spec with every attribute of `u` that is not empty (not its state).
+pub fn spec_of(u: &User) -> UserSpec {
+    let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+    let mut s = UserSpec { username: some(&u.username), email: some(&u.email), ..UserSpec::default() };
+    for a in TEXT {
+        a.set_spec(&mut s, some((a.get)(u)));
+    }
+    s.address = u.address.as_ref().map(|addr| {
+        let mut spec = AddressSpec::default();
+        for p in ADDRESS {
+            p.set_spec(&mut spec, some((p.get)(addr)));
+        }
+        spec
+    });
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attribute_reads_and_writes_its_own_field() {
+        let mut u = User::default();
+        for (i, a) in TEXT.iter().enumerate() {
+            a.set(&mut u, &format!("v{i}"));
+        }
+        let mut addr = Address::default();
+        for (i, p) in ADDRESS.iter().enumerate() {
+            p.set(&mut addr, &format!("a{i}"));
+        }
+        u.address = Some(addr);
+        let spec = spec_of(&u);
+        for (i, a) in TEXT.iter().enumerate() {
+            assert_eq!((a.get)(&u), format!("v{i}"), "{}", a.key);
+            assert_eq!((a.spec)(&spec).as_deref(), Some(format!("v{i}").as_str()), "{}", a.key);
+        }
+        let back = address_from(spec.address.as_ref().unwrap()).unwrap();
+        assert_eq!(Some(back), u.address);
+        assert_eq!(address_from(&AddressSpec::default()), None, "an empty address clears it");
+    }
+
+    #[test]
+    fn keys_are_the_scenario_keys() {
+        // A scenario written with every key reads back into the same fields.
+        let keys: Vec<String> = TEXT.iter().map(|a| format!("{}: x-{}", a.key, a.key)).collect();
+        let parts: Vec<String> = ADDRESS.iter().map(|p| format!("{}: y-{}", p.key, p.key)).collect();
+        let yaml = format!("{{ {}, address: {{ {} }} }}", keys.join(", "), parts.join(", "));
+        let spec: UserSpec = serde_yaml::from_str(&yaml).unwrap();
+        for a in TEXT {
+            assert_eq!((a.spec)(&spec).as_deref(), Some(format!("x-{}", a.key).as_str()));
+        }
+        let addr = spec.address.unwrap();
+        for p in ADDRESS {
+            assert_eq!((p.spec)(&addr).as_deref(), Some(format!("y-{}", p.key).as_str()));
+        }
+    }
+}

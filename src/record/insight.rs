@@ -1,0 +1,82 @@
+//! Directory Insights event names: one table for the events of outbound
+//! provisioning [C], the inbound API's lane, and jcsim's own requests that
+//! JumpCloud reports no event for. Exchanges record the name as text.
+
+macro_rules! insights {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// A Directory Insights event (or jcsim's name for a request without one).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Insight {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Insight {
+            /// Every event, in table order.
+            pub const ALL: &[Insight] = &[$(Insight::$variant,)*];
+
+            /// The name shown in Directory Insights and in the timeline.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Insight::$variant => $name,)*
+                }
+            }
+
+            /// The event called `name`.
+            pub fn from_name(name: &str) -> Option<Insight> {
+                Insight::ALL.iter().copied().find(|i| i.name() == name)
+            }
+        }
+    };
+}
+
+insights! {
+    UserCreate = "user_create_provision",
+    UserUpdate = "user_update_provision",
+    UserDeprovision = "user_deprovision",
+    UserDelete = "user_delete_provision",
+    UserLookup = "user_lookup_provision",
+    GroupCreate = "group_create_provision",
+    GroupUpdate = "group_update_provision",
+    GroupDelete = "group_delete_provision",
+    GroupLookup = "group_lookup_provision",
+    /// Test Connection (no JumpCloud event).
+    TestConnection = "test_connection",
+    /// jcsim's read-back (`verify`).
+    Verify = "jcsim_verify",
+    /// jcsim's conformance probes (`verify`).
+    Probe = "jcsim_probe",
+    /// A raw `request` step.
+    Raw = "jcsim_request",
+    /// jcsim's cleanup of what a run created at an external SP.
+    Cleanup = "jcsim_cleanup",
+    /// An identity source looks users up in JumpCloud (inbound API).
+    InboundUserLookup = "inbound_user_lookup",
+    InboundUserCreate = "inbound_user_create",
+    InboundUserUpdate = "inbound_user_update",
+    InboundUserDelete = "inbound_user_delete",
+    /// Group requests to the inbound API, which JumpCloud refuses.
+    InboundGroupRefused = "inbound_group_refused",
+    /// Discovery endpoints of the inbound API.
+    InboundDiscovery = "inbound_discovery",
+    InboundOther = "inbound_other",
+}
+
+impl Insight {
+    /// An inbound API event that changes the directory.
+    pub fn is_inbound_write(self) -> bool {
+        matches!(self, Insight::InboundUserCreate | Insight::InboundUserUpdate | Insight::InboundUserDelete)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Insight;
+
+    #[test]
+    fn names_are_unique_and_read_back() {
+        for i in Insight::ALL {
+            assert_eq!(Insight::from_name(i.name()), Some(*i));
+        }
+        assert_eq!(Insight::from_name("user_provision"), None);
+    }
+}
