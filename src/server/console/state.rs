@@ -313,24 +313,34 @@ impl ConsoleState {
 }
 
 impl Core {
-    /// Run one admin action through the engine, remember it for export and
-    /// persist the state.
+    /// Run an admin action on the org session; remembered for export unless
+    /// the directory refused it (then nothing was sent, and replaying it
+    /// adds nothing).
     pub async fn step(&mut self, action: crate::scenario::Action) -> Result<StepSummary, ConsoleError> {
         let step = Step { action, expect: None, line: 0, col: 0 };
-        let (summary, _log) = self.session.step(&step).await?;
+        let (summary, _log, _) =
+            self.run_step(step, |summary, _| !summary.checks.iter().any(|c| c.id == "directory")).await?;
+        self.save()?;
+        Ok(summary)
+    }
+
+    /// One engine step for the console or the inbound API: counted, and
+    /// remembered for export when `remember` says so. Returns whether it was.
+    pub async fn run_step(
+        &mut self,
+        step: Step,
+        remember: impl FnOnce(&StepSummary, &crate::engine::StepLog) -> bool,
+    ) -> Result<(StepSummary, crate::engine::StepLog, bool), ConsoleError> {
+        let (summary, log) = self.session.step(&step).await?;
         let failed = summary.verdict == Verdict::Fail;
         if failed {
             self.failed += 1;
         } else {
             self.passed += 1;
         }
-        // A change the directory refused sent nothing: replaying it adds nothing.
-        let refused = summary.checks.iter().any(|c| c.id == "directory");
-        if !refused && let Some(v) = super::export::step_value(&step.action, failed) {
-            self.history.push(v);
-        }
-        self.save()?;
-        Ok(summary)
+        let remembered = remember(&summary, &log)
+            && super::export::step_value(&step.action, failed).map(|v| self.history.push(v)).is_some();
+        Ok((summary, log, remembered))
     }
 
     /// Rebuild the client from the settings (after Base URL, token or knob changes).

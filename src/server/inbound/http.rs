@@ -4,7 +4,6 @@
 
 use crate::engine::EngineError;
 use crate::inbound::{API_KEY_HEADER, ApiResponse, BODY_LIMIT, PREFIX};
-use crate::record::Verdict;
 use crate::scenario::{Action, InboundRequest, Step};
 use crate::scim::SCIM_MEDIA_TYPE;
 use crate::server::console::{ConsoleConfig, ConsoleError, ConsoleState};
@@ -118,19 +117,11 @@ async fn step(state: &ConsoleState, req: InboundRequest, base: String) -> Result
     core.session.inbound_base = base;
     let writes = req.method != "GET" && !req.path.starts_with("/Users/.search");
     let step = Step { action: Action::Inbound(req), expect: None, line: 0, col: 0 };
-    let (summary, log) = core.session.step(&step).await?;
-    let failed = summary.verdict == Verdict::Fail;
-    if failed {
-        core.failed += 1;
-    } else {
-        core.passed += 1;
-    }
+    let ok = |log: &crate::engine::StepLog| log.inbound.as_ref().is_some_and(|r| (200..300).contains(&r.status));
+    let (_, log, remembered) = core.run_step(step, |_, log| writes && ok(log)).await?;
     let response =
         log.inbound.ok_or_else(|| EngineError::Setup("the inbound step produced no response".to_string()))?;
-    if writes && (200..300).contains(&response.status) {
-        if let Some(v) = crate::server::console::step_value(&step.action, false) {
-            core.history.push(v);
-        }
+    if remembered {
         core.save()?;
     }
     Ok(response)
