@@ -163,11 +163,6 @@ impl Progress {
             ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
     }
-
-    /// True when a bar is drawn.
-    pub fn is_visible(&self) -> bool {
-        self.bar.is_some()
-    }
 }
 
 impl Drop for Progress {
@@ -234,7 +229,7 @@ mod tests {
         let p = Progress::new(3, false);
         p.start("x");
         p.done();
-        assert!(!p.is_visible());
+        assert!(p.bar.is_none(), "no bar is drawn");
         assert_eq!(p.suspend(|| 7), 7);
     }
 }

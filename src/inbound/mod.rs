@@ -11,8 +11,9 @@ mod api;
 mod discovery;
 mod mapping;
 
-pub use api::{ApiRequest, ApiResponse, GROUPS_REFUSED, Handled, handle};
-pub use mapping::{Attrs, MAX_LEN, from_scim, to_scim};
+#[cfg(test)]
+pub(crate) use api::GROUPS_REFUSED;
+pub use api::{ApiRequest, ApiResponse, Handled, handle};
 
 /// Where `jcsim serve` and `jcsim jumpcloud-api` mount the API.
 pub const PREFIX: &str = "/scim/v2";

@@ -12,6 +12,7 @@ mod index;
 mod junit;
 mod run;
 mod summary;
+/// Synthetic runs for tests and `examples/render_report.rs` (scripts/browser.sh).
 #[doc(hidden)]
 pub mod synth;
 mod view;
@@ -19,7 +20,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use summary::{CleanupResult, StepResult, Summary};
+pub use summary::Summary;
 
 use run::Run;
 use std::path::{Path, PathBuf};
@@ -62,11 +63,6 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
     write_har(&outputs.har, std::slice::from_ref(&run))?;
     write_file(&outputs.summary, &summary_bytes(&run)?)?;
     Ok(outputs)
-}
-
-/// Read a run's result from its `events.jsonl` (what `summary.json` holds).
-pub fn summarize(run_dir: &Path) -> Result<Summary, ReportError> {
-    Ok(Summary::from_run(&Run::load(run_dir)?))
 }
 
 /// Write `index.html` into `out_dir`, linking every run's `report.html` with a

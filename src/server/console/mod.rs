@@ -15,9 +15,7 @@ mod views;
 #[cfg(test)]
 mod tests;
 
-pub use auth::{COOKIE, CSRF_FIELD, CSRF_HEADER};
-pub use export::step_value;
-pub use state::{ConsoleConfig, ConsoleState, ImSettings};
+pub use state::{ConsoleConfig, ConsoleState};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -139,7 +139,6 @@ struct Inner {
     core: tokio::sync::Mutex<Core>,
     config: ConsoleConfig,
     sp: SpState,
-    sp_token: String,
     run_id: String,
     run_dir: PathBuf,
     pub(super) sessions: super::auth::Sessions,
@@ -229,7 +228,6 @@ impl ConsoleState {
                 sessions: super::auth::Sessions::default(),
                 config,
                 sp,
-                sp_token,
                 run_id,
                 run_dir,
                 api_key: std::sync::RwLock::new((api_key, api_key_source)),
@@ -258,11 +256,6 @@ impl ConsoleState {
     /// The embedded SP mounted at [`super::SP_PREFIX`].
     pub fn sp(&self) -> &SpState {
         &self.inner.sp
-    }
-
-    /// The embedded SP's bearer token (for tests and the e2e script's env).
-    pub fn sp_token(&self) -> &str {
-        &self.inner.sp_token
     }
 
     pub fn config(&self) -> &ConsoleConfig {
