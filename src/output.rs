@@ -95,7 +95,8 @@ impl<W: Write> RunOutput<W> {
     pub fn skipped(&mut self, s: &Scenario, reason: String) -> std::io::Result<()> {
         self.progress.done();
         if self.format == Format::Human {
-            let line = format!("SKIP {} ({}): {reason}\n", s.name, s.source.file);
+            let l = crate::term::one_line;
+            let line = format!("SKIP {} ({}): {}\n", l(&s.name), l(&s.source.file), l(&reason));
             self.print(&line)?;
         }
         self.report.skipped.push(Skipped { scenario: s.name.clone(), file: s.source.file.clone(), reason });

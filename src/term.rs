@@ -74,6 +74,21 @@ impl Term {
     }
 }
 
+/// Text from an SP or a scenario made to stay on one terminal line: line and
+/// paragraph separators (LF, CR, VT, FF, NEL, U+2028, U+2029) show as `⏎`,
+/// other control characters as `�`. Without it, an SP's `detail` of
+/// `"nope\n  PASS Activate"` would print a line jcsim never wrote.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    let breaks = |c: char| matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    if !text.chars().any(|c| breaks(c) || (c.is_control() && c != '\t')) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| if breaks(c) { '⏎' } else if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .collect::<String>()
+        .into()
+}
+
 /// Make text from the SP safe for a terminal and, with `color`, colour the
 /// verdict marks: `✓`/`PASS` green, `✗`/`FAIL`/`UNREACHABLE` red, `!`/`SKIP`
 /// yellow. Control characters (an SP could send escape sequences in a
@@ -214,6 +229,13 @@ mod tests {
         assert!(coloured.contains("\x1b[1;31mFAIL\x1b[0m y"), "{coloured:?}");
         assert!(coloured.contains("\x1b[33mSKIP\x1b[0m z"), "{coloured:?}");
         assert!(coloured.contains("  fix: PASS it on\n"), "{coloured:?}");
+    }
+
+    #[test]
+    fn one_line_keeps_foreign_text_on_its_line() {
+        assert_eq!(one_line("plain text\twith a tab"), "plain text\twith a tab");
+        let forged = "nope\n  PASS Activate\r\u{2028}x\u{2029}y\u{85}z\u{0B}\u{0C}\x1b[2J";
+        assert_eq!(one_line(forged), "nope⏎  PASS Activate⏎⏎x⏎y⏎z⏎⏎\u{FFFD}[2J");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
     let tagged = match sweep::find(&client, only.as_deref()).await {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: listing resources at {}: {e}", target.base_url);
+            eprintln!("error: listing resources at {}: {}", target.base_url, crate::term::one_line(&e.to_string()));
             return Ok(exit::UNREACHABLE);
         }
     };
@@ -54,7 +54,9 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
         return Ok(exit::PASS);
     }
     for t in &tagged {
-        println!("  {:<6} {:<40} {}  ({})", t.kind(), t.name, t.id, t.tag);
+        // Names and ids come from the SP: one line each.
+        let l = crate::term::one_line;
+        println!("  {:<6} {:<40} {}  ({})", t.kind(), l(&t.name), l(&t.id), t.tag);
     }
     let question = format!("Delete these {} resource(s) at {}?", tagged.len(), target.base_url);
     if !args.yes && !confirm(&question)? {
@@ -64,7 +66,8 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
     let failed = sweep::delete(&client, &tagged).await;
     println!("deleted {} of {}", tagged.len() - failed.len(), tagged.len());
     for (t, why) in &failed {
-        eprintln!("  could not delete {} {} ({}): {why}", t.collection, t.id, t.name);
+        let l = crate::term::one_line;
+        eprintln!("  could not delete {} {} ({}): {}", t.collection, l(&t.id), l(&t.name), l(why));
     }
     Ok(if failed.is_empty() { exit::PASS } else { exit::FAIL })
 }

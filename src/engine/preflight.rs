@@ -20,7 +20,8 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}\n  fix: {}", self.cause, self.fix)
+        // The cause may quote the SP (a Location, a status text): one line each.
+        write!(f, "{}\n  fix: {}", crate::term::one_line(&self.cause), crate::term::one_line(&self.fix))
     }
 }
 

@@ -115,6 +115,8 @@ type AlikeKey<'a> = (&'a str, u8, &'a Option<String>, &'a Option<String>);
 
 /// Print a readable summary: every step in full, or (quiet) only failures.
 pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    // Every text below may come from the SP or a scenario: one line each.
+    use crate::term::one_line as l;
     let mark = |v: Verdict| match v {
         Verdict::Pass => "✓",
         Verdict::Fail => "✗",
@@ -123,7 +125,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         Verdict::Info => "i",
     };
     if !quiet {
-        writeln!(out, "▶ {} ({}) → {} [{}]", s.scenario, s.file, s.target, s.target_kind)?;
+        writeln!(out, "▶ {} ({}) → {} [{}]", l(&s.scenario), l(&s.file), l(&s.target), s.target_kind)?;
     }
     let mut last_skip_reason: Option<&str> = None;
     for step in s.steps.iter().chain(s.cleanup.as_ref()) {
@@ -131,13 +133,13 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
             continue;
         }
         if quiet {
-            writeln!(out, "✗ {} › step {} `{}` (line {})", s.scenario, step.index + 1, step.title, step.line)?;
+            writeln!(out, "✗ {} › step {} `{}` (line {})", l(&s.scenario), step.index + 1, l(&step.title), step.line)?;
         } else if step.verdict == Verdict::Skip {
-            writeln!(out, "  {} {:>2}. {:<48} skipped", mark(step.verdict), step.index + 1, step.title)?;
+            writeln!(out, "  {} {:>2}. {:<48} skipped", mark(step.verdict), step.index + 1, l(&step.title))?;
             // The reason once for a run of steps skipped for the same reason.
             if step.reason.as_deref() != last_skip_reason {
                 if let Some(r) = &step.reason {
-                    writeln!(out, "         {r}")?;
+                    writeln!(out, "         {}", l(r))?;
                 }
                 last_skip_reason = step.reason.as_deref();
             }
@@ -151,7 +153,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
                 "  {} {} {:<48} {:>3} exchange{} {:>8.1} ms",
                 mark(step.verdict),
                 label,
-                step.title,
+                l(&step.title),
                 n,
                 if n == 1 { " " } else { "s" },
                 super::ms(step.duration)
@@ -174,15 +176,15 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
             }
         }
         for (c, alike) in groups {
-            writeln!(out, "       {} {}: {}", mark(c.verdict), c.id, c.message)?;
+            writeln!(out, "       {} {}: {}", mark(c.verdict), l(&c.id), l(&c.message))?;
             if alike > 1 {
                 writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
             }
             if let Some(a) = &c.admin_sees {
-                writeln!(out, "         JumpCloud admin sees: {a}")?;
+                writeln!(out, "         JumpCloud admin sees: {}", l(a))?;
             }
             if let Some(f) = &c.fix {
-                writeln!(out, "         fix: {f}")?;
+                writeln!(out, "         fix: {}", l(f))?;
             }
         }
     }
@@ -191,7 +193,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         3 => "UNREACHABLE",
         _ => "FAIL",
     };
-    let mut line = format!("{status} {}: {} passed, {} failed", s.scenario, s.passed(), s.failed());
+    let mut line = format!("{status} {}: {} passed, {} failed", l(&s.scenario), s.passed(), s.failed());
     if s.skipped() > 0 {
         line.push_str(&format!(", {} skipped", s.skipped()));
     }
@@ -202,7 +204,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         s.run_dir.join("report.html").display()
     ));
     if let Some(r) = &s.stop_reason {
-        line.push_str(&format!("\n  stopped: {r}"));
+        line.push_str(&format!("\n  stopped: {}", l(r)));
     }
     writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
     // Quiet runs show the fix summary only when the scenario failed.
@@ -220,9 +222,9 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
                 f.occurrences,
                 steps.join(", ")
             )?;
-            writeln!(out, "      e.g. {}", f.example)?;
-            writeln!(out, "      JumpCloud: {}", f.jumpcloud)?;
-            writeln!(out, "      fix: {}", f.fix)?;
+            writeln!(out, "      e.g. {}", l(&f.example))?;
+            writeln!(out, "      JumpCloud: {}", l(&f.jumpcloud))?;
+            writeln!(out, "      fix: {}", l(&f.fix))?;
         }
     }
     if !quiet {
@@ -298,6 +300,20 @@ mod tests {
         assert!(text.contains("(and 2 more like it in this step)"), "{text}");
         assert_eq!(text.matches("fix: fix").count(), 1, "{text}");
         assert!(!text.contains("patch-no-content"), "info is not a per-step line: {text}");
+    }
+
+    #[test]
+    fn sp_text_cannot_forge_a_line() {
+        let forged = "nope\n  PASS Activate: 3 passed\u{2028}PASS x\u{2029}FAIL y";
+        let s = summary(vec![step(0, Verdict::Fail, vec![check("sp-rejected-request", Verdict::Fail, forged)], Some(forged))]);
+        for quiet in [false, true] {
+            let mut out = Vec::new();
+            print_summary(&s, quiet, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.lines().any(|line| line.trim_start().starts_with("PASS Activate")), "{text}");
+            assert!(!text.contains('\u{2028}') && !text.contains('\u{2029}'), "{text}");
+            assert!(text.contains("nope⏎  PASS Activate: 3 passed⏎PASS x⏎FAIL y"), "{text}");
+        }
     }
 
     #[test]
