@@ -84,7 +84,15 @@ pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(text);
     }
     text.chars()
-        .map(|c| if breaks(c) { '⏎' } else if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if breaks(c) {
+                '⏎'
+            } else if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .into()
 }

@@ -305,7 +305,12 @@ mod tests {
     #[test]
     fn sp_text_cannot_forge_a_line() {
         let forged = "nope\n  PASS Activate: 3 passed\u{2028}PASS x\u{2029}FAIL y";
-        let s = summary(vec![step(0, Verdict::Fail, vec![check("sp-rejected-request", Verdict::Fail, forged)], Some(forged))]);
+        let s = summary(vec![step(
+            0,
+            Verdict::Fail,
+            vec![check("sp-rejected-request", Verdict::Fail, forged)],
+            Some(forged),
+        )]);
         for quiet in [false, true] {
             let mut out = Vec::new();
             print_summary(&s, quiet, &mut out).unwrap();

@@ -65,8 +65,9 @@ impl fmt::Display for ScenarioError {
         if let Some(line) = &self.source_line {
             let gutter = pos.line.to_string().len();
             let pad = " ".repeat(gutter);
+            let (line, col) = window(line, pos.col);
             let caret_pad: String =
-                line.chars().take(pos.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                line.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             writeln!(f, "{pad} |")?;
             writeln!(f, "{} | {}", pos.line, line)?;
             write!(f, "{pad} | {caret_pad}^")?;
@@ -74,6 +75,30 @@ impl fmt::Display for ScenarioError {
         Ok(())
     }
 }
+
+/// At most [`WINDOW`] characters either side of column `col` of a long line,
+/// with `…` where it was cut, and the column within what is shown.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= 2 * WINDOW {
+        return (line.to_string(), col);
+    }
+    let at = col.saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(WINDOW);
+    let end = (at + WINDOW).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, at - start + 1 + usize::from(start > 0))
+}
+
+/// Characters of a long source line shown either side of the error.
+const WINDOW: usize = 60;
 
 fn mask(message: &str, used: &[(String, String)]) -> String {
     let mut out = message.to_string();
@@ -143,6 +168,20 @@ mod tests {
         let text = "name: x\nsteps:\n  - bind_gruop: Eng\n";
         let e = ScenarioError::at("s.yaml", text, Pos { line: 3, col: 5 }, "unknown step".into(), &[]);
         assert_eq!(e.to_string(), "error: unknown step\n  --> s.yaml:3:5\n  |\n3 |   - bind_gruop: Eng\n  |     ^");
+    }
+
+    #[test]
+    fn a_long_line_is_quoted_as_a_window_around_the_caret() {
+        let line = format!("steps: [{}x{}]", "a, ".repeat(300), ", b".repeat(300));
+        let col = line.find('x').unwrap() + 1;
+        let e = ScenarioError::at("f.yaml", &line, Pos { line: 1, col }, "bad".into(), &[]);
+        let shown = e.to_string();
+        assert!(shown.len() < 400, "{} bytes:\n{shown}", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        let (text, caret) = (lines[3], lines[4]);
+        assert!(text.contains('…') && text.ends_with('…'), "{shown}");
+        let caret_at = caret.chars().count() - 1;
+        assert_eq!(text.chars().nth(caret_at), Some('x'), "the caret points at the error:\n{shown}");
     }
 
     #[test]

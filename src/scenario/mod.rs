@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 
 pub use crate::suggest::suggest;
 
+/// The largest scenario file read (a directory of 100,000 users is one line:
+/// `generate: 100000`).
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+
 /// Read and parse the scenario at `path`.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     let file = path.display().to_string();
@@ -32,7 +36,20 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
 
 /// Parse and validate scenario text; `file` names it in errors.
 pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    if text.len() > MAX_BYTES {
+        return Err(ScenarioErrors::one(ScenarioError::plain(
+            file,
+            format!(
+                "the scenario is {} bytes; at most {MAX_BYTES} are read (generate large directories with `generate: N`)",
+                text.len()
+            ),
+        )));
+    }
     let spans = SpanIndex::build(text);
+    if let Some(pos) = spans.too_deep {
+        let message = format!("mappings and sequences nest deeper than {} levels here", spans::MAX_DEPTH);
+        return Err(ScenarioErrors::one(ScenarioError::at(file, text, pos, message, &[])));
+    }
     let _ = env::take_used();
     let parsed: Result<Scenario, _> = serde_yaml::from_str(text);
     let used = env::take_used();

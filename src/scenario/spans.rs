@@ -19,7 +19,13 @@ pub struct SpanIndex {
     keys: HashMap<String, Pos>,
     /// Scalars that reference the environment, for pointing at an unset variable.
     env_refs: Vec<(Pos, String)>,
+    /// Where nesting first went deeper than [`MAX_DEPTH`]; indexing stopped there.
+    pub too_deep: Option<Pos>,
 }
+
+/// The deepest nesting of mappings and sequences a scenario may have. Real
+/// scenarios stay under 10; the bound keeps parsing linear in the input.
+pub const MAX_DEPTH: usize = 64;
 
 enum Frame {
     Map { path: String, key: Option<String> },
@@ -32,7 +38,16 @@ impl SpanIndex {
         let mut idx = SpanIndex::default();
         let mut stack: Vec<Frame> = Vec::new();
         let mut parser = Parser::new_from_str(text);
-        while let Some(Ok((event, span))) = parser.next_event() {
+        while let Some(next) = parser.next_event() {
+            let (event, span) = match next {
+                Ok(e) => e,
+                // The parser's own depth limit (it scans ahead): as deep as ours.
+                Err(e) if e.info().contains("recursion limit") => {
+                    idx.too_deep = Some(Pos { line: e.marker().line(), col: e.marker().col() + 1 });
+                    break;
+                }
+                Err(_) => break,
+            };
             let pos = Pos { line: span.start.line(), col: span.start.col() + 1 };
             match event {
                 Event::Scalar(value, ..) => {
@@ -49,6 +64,10 @@ impl SpanIndex {
                     }
                     let path = next_path(&mut stack);
                     idx.nodes.entry(path).or_insert(pos);
+                }
+                Event::MappingStart(..) | Event::SequenceStart(..) if stack.len() >= MAX_DEPTH => {
+                    idx.too_deep = Some(pos);
+                    break;
                 }
                 Event::MappingStart(..) => {
                     let path = next_path(&mut stack);

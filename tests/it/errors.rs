@@ -68,3 +68,29 @@ invalid_fixtures! {
     invalid_23_inbound_bad_key: "23-inbound-bad-key",
     invalid_24_inbound_misspelled_step: "24-inbound-misspelled-step",
 }
+
+#[test]
+fn deep_nesting_is_refused_at_the_limit_with_a_short_message() {
+    let flow = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let block = format!("\n        {}x", "- ".repeat(100_000));
+    for deep in [flow, block] {
+        let text =
+            format!("name: deep\nsteps:\n  - request:\n      method: POST\n      path: /Users\n      body: {deep}\n");
+        let err = scenario::load_str(&text, "deep.yaml").expect_err("refused");
+        let shown = err.to_string();
+        assert!(shown.contains("nest deeper than 64 levels"), "{shown}");
+        assert!(shown.contains("deep.yaml:6:") || shown.contains("deep.yaml:7:"), "{shown}");
+        assert!(shown.len() < 600, "the message quotes a window, not the line: {} bytes", shown.len());
+    }
+    // 64 levels are fine.
+    let ok = format!("{}{}", "[".repeat(60), "]".repeat(60));
+    let text = format!("name: ok\nsteps:\n  - request: {{ method: POST, path: /Users, body: {ok} }}\n");
+    scenario::load_str(&text, "ok.yaml").unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn an_oversized_scenario_is_refused_before_parsing() {
+    let text = format!("name: big\n# {}\nsteps: [verify]\n", "x".repeat(scenario::MAX_BYTES));
+    let err = scenario::load_str(&text, "big.yaml").expect_err("refused").to_string();
+    assert!(err.contains("at most 8388608 are read"), "{err}");
+}
