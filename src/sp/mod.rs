@@ -224,7 +224,7 @@ pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = app(state.clone());
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+        let server = crate::listen::serve(listener, app, crate::listen::Limits::default(), async {
             let _ = rx.await;
         });
         if let Err(e) = server.await {
@@ -237,5 +237,5 @@ pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
 /// Serves [`app`] on `listener` until ctrl-c or SIGTERM, then drains gracefully.
 pub async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
     let app = app(SpState::new(config));
-    axum::serve(listener, app).with_graceful_shutdown(crate::signal::shutdown()).await
+    crate::listen::serve(listener, app, crate::listen::Limits::default(), crate::signal::shutdown()).await
 }

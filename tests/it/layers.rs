@@ -8,7 +8,7 @@ use std::path::Path;
 /// Layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     // Vocabularies and leaves: records, the SCIM wire, names, text.
-    &["record", "scim", "names", "secret", "suggest", "term", "signal", "healthcheck"],
+    &["record", "scim", "names", "secret", "suggest", "term", "signal", "healthcheck", "listen"],
     // Knobs, the rule catalogue, the HTTP client, the embedded SP, logging.
     &["knobs", "check", "client", "sp", "logging"],
     // The scenario file format.

@@ -461,3 +461,21 @@ fn the_built_in_suite_runs_with_no_paths_and_ends_with_a_closing_line() {
     );
     assert_eq!(sp.counts(), (0, 0), "every scenario cleaned up after itself");
 }
+
+/// A client that never finishes its request head is closed (hyper's header
+/// timeout, 10 s), so it cannot hold a connection, or a file descriptor,
+/// for ever (issue 16, slowloris).
+#[test]
+fn a_half_sent_request_is_closed_by_jcsim_sp() {
+    let sp = SpProcess::start();
+    let addr = sp.base.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = slow.read_to_end(&mut buf);
+    assert!(read.is_ok(), "still open after 30 s: {read:?}");
+    assert!(started.elapsed() < Duration::from_secs(20), "closed only after {:?}", started.elapsed());
+    assert_eq!(sp.counts(), (0, 0), "the SP still answers");
+}

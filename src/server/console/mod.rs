@@ -162,7 +162,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ConsoleError> {
         if opts.admin_token.is_some() { "admin login required" } else { "loopback only, no login" }
     );
     let app = router(state.clone());
-    axum::serve(listener, app).with_graceful_shutdown(crate::signal::shutdown()).await?;
+    crate::listen::serve(listener, app, crate::listen::Limits::default(), crate::signal::shutdown()).await?;
     state.finish().await?;
     Ok(())
 }

@@ -135,6 +135,6 @@ pub async fn serve_standalone(listener: tokio::net::TcpListener, config: Console
         .nest(PREFIX, router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ScimError::for_status(StatusCode::NOT_FOUND) });
-    axum::serve(listener, app).with_graceful_shutdown(crate::signal::shutdown()).await?;
+    crate::listen::serve(listener, app, crate::listen::Limits::default(), crate::signal::shutdown()).await?;
     state.finish().await
 }

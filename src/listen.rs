@@ -1,0 +1,145 @@
+//! Serving HTTP with limits, for every jcsim server (`jcsim sp`, `jcsim
+//! serve`, `jcsim jumpcloud-api`, the embedded SP of a run): hyper's HTTP/1
+//! connection with its own header-read timeout (a client that never finishes
+//! its request head, or idles between requests, is closed), a cap on open
+//! connections (the next one waits in the listen backlog), and a graceful
+//! drain on shutdown.
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// What one server allows its clients.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to send a request's head, and to start the next one on a kept-alive connection.
+    pub header_read: Duration,
+    /// Open connections at once.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight.
+    pub drain: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { header_read: Duration::from_secs(10), max_connections: 512, drain: Duration::from_secs(10) }
+    }
+}
+
+/// Serve `app` on `listener` until `shutdown` resolves, then drain.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait, do not spin.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.drain, graceful.shutdown()).await.is_err() {
+        tracing::warn!("shutdown: requests still in flight after the drain time; closing them");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn start(limits: Limits) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, app, limits, async {
+            let _ = rx.await;
+        }));
+        (addr, tx)
+    }
+
+    async fn get(addr: std::net::SocketAddr) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn a_half_sent_request_is_closed_after_the_header_timeout() {
+        let limits = Limits { header_read: Duration::from_millis(300), ..Limits::default() };
+        let (addr, _stop) = start(limits).await;
+        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        let mut buf = Vec::new();
+        // The server closes it (EOF, perhaps after a 408); never later than a few seconds.
+        let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
+        assert!(closed.is_ok(), "the half-sent request was still open after 5 s");
+        assert!(get(addr).await.starts_with("HTTP/1.1 200"), "the server still answers");
+    }
+
+    #[tokio::test]
+    async fn connections_beyond_the_cap_wait_and_do_not_starve_the_server() {
+        let limits = Limits { header_read: Duration::from_millis(400), max_connections: 4, ..Limits::default() };
+        let (addr, _stop) = start(limits).await;
+        let mut held = Vec::new();
+        for _ in 0..16 {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+            held.push(s);
+        }
+        // The held connections time out in turn; a real request gets through.
+        let answer = tokio::time::timeout(Duration::from_secs(10), get(addr)).await;
+        assert!(answer.is_ok_and(|a| a.starts_with("HTTP/1.1 200")), "healthz starved behind half-sent requests");
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_accepting() {
+        let (addr, stop) = start(Limits::default()).await;
+        assert!(get(addr).await.starts_with("HTTP/1.1 200"));
+        stop.send(()).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
+    }
+}
