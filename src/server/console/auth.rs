@@ -6,13 +6,14 @@
 use super::state::{ConsoleState, random_token};
 use super::views::{self, Flash};
 use axum::body::{Body, to_bytes};
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,53 @@ struct BrowserSession {
 #[derive(Default)]
 pub struct Sessions {
     map: Mutex<HashMap<String, BrowserSession>>,
+    /// Failed logins per client address.
+    failures: Mutex<HashMap<IpAddr, Failures>>,
+}
+
+/// A client's failed logins in a row, and until when it must wait.
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    until: Instant,
+}
+
+/// Failed logins a client may make before it has to wait; each further
+/// failure doubles the wait, up to [`MAX_WAIT`].
+const FREE_FAILURES: u32 = 3;
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Client addresses remembered (the oldest wait is forgotten first).
+const MAX_CLIENTS: usize = 10_000;
+
+impl Sessions {
+    /// How long `client` must wait before its next login attempt.
+    fn login_wait(&self, client: IpAddr) -> Option<Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let f = failures.get(&client)?;
+        f.until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+    }
+
+    fn login_failed(&self, client: IpAddr) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() >= MAX_CLIENTS
+            && !failures.contains_key(&client)
+            && let Some(oldest) = failures.iter().min_by_key(|(_, f)| f.until).map(|(k, _)| *k)
+        {
+            failures.remove(&oldest);
+        }
+        let now = Instant::now();
+        let f = failures.entry(client).or_insert(Failures { count: 0, until: now });
+        f.count += 1;
+        let doublings = f.count.saturating_sub(FREE_FAILURES + 1).min(6);
+        let wait =
+            if f.count > FREE_FAILURES { (FIRST_WAIT * 2u32.pow(doublings)).min(MAX_WAIT) } else { Duration::ZERO };
+        f.until = now + wait;
+    }
+
+    fn login_succeeded(&self, client: IpAddr) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&client);
+    }
 }
 
 /// The request's browser session, for handlers.
@@ -65,8 +113,11 @@ impl Sessions {
     }
 
     fn insert(map: &mut HashMap<String, BrowserSession>, authed: bool) -> Visitor {
+        // When full, the least recently seen anonymous session goes first: a
+        // flood of cookie-less requests cannot log the admin out. Logged-in
+        // sessions go only when every session is logged in.
         if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map.iter().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| k.clone())
+            && let Some(oldest) = map.iter().min_by_key(|(_, s)| (s.authed, s.last_seen)).map(|(k, _)| k.clone())
         {
             map.remove(&oldest);
         }
@@ -240,6 +291,9 @@ pub struct LoginForm {
 pub struct LoginQuery {
     #[serde(default)]
     failed: Option<u8>,
+    /// Seconds to wait after too many failed logins.
+    #[serde(default)]
+    wait: Option<u64>,
 }
 
 pub async fn login_page(
@@ -253,22 +307,30 @@ pub async fn login_page(
     let mut ctx = tera::Context::new();
     ctx.insert("csrf", &v.csrf);
     ctx.insert("failed", &q.failed.is_some());
+    ctx.insert("wait", &q.wait);
     views::render("login.html", &ctx)
 }
 
 pub async fn login(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let Some(expected) = state.config().admin_token.as_deref() else {
         return Redirect::to("/").into_response();
     };
+    // Guessing is slowed per client: after a few failures, attempts wait
+    // (not checked at all) for a time that doubles with each failure.
+    let client = client.map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
+    if let Some(wait) = state.sessions().login_wait(client) {
+        return Redirect::to(&format!("/login?wait={}", wait.as_secs() + 1)).into_response();
+    }
     if !same_secret(form.token.trim(), expected) {
-        // Slow down guessing.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        state.sessions().login_failed(client);
         return Redirect::to("/login?failed=1").into_response();
     }
+    state.sessions().login_succeeded(client);
     let fresh = state.sessions().login(&v.sid);
     let mut resp = Redirect::to("/").into_response();
     set_cookie(&mut resp, &fresh.sid);

@@ -406,6 +406,55 @@ async fn admin_token_requires_a_login() {
 }
 
 #[tokio::test]
+async fn a_flood_of_anonymous_requests_does_not_log_the_admin_out() {
+    let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
+    let mut b = Browser::new(&l.app).await;
+    b.get("/login").await;
+    let ok = b.post_raw("/login", b.form(&[("token", "admin-s3cret-value")], true), &[]).await;
+    b.adopt(&ok);
+    assert_eq!(b.get("/").await.status, StatusCode::OK);
+    // More cookie-less visitors than the session table holds.
+    for _ in 0..1_001 {
+        let anonymous = Request::get("/login").body(Body::empty()).unwrap();
+        assert_eq!(l.app.clone().oneshot(anonymous).await.unwrap().status(), StatusCode::OK);
+    }
+    assert_eq!(b.get("/").await.status, StatusCode::OK, "the admin was logged out by anonymous requests");
+}
+
+#[tokio::test]
+async fn login_guessing_is_slowed_per_client() {
+    let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
+    let b = Browser::new(&l.app).await;
+    let attempt = |token: &str, from: [u8; 4]| {
+        let mut req = Request::post("/login")
+            .header(header::HOST, "127.0.0.1")
+            .header(header::COOKIE, &b.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(b.form(&[("token", token)], true)))
+            .unwrap();
+        let addr = std::net::SocketAddr::from((from, 40000));
+        req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+        let app = l.app.clone();
+        async move {
+            let r = app.oneshot(req).await.unwrap();
+            r.headers()[header::LOCATION].to_str().unwrap().to_string()
+        }
+    };
+    let guesser = [203, 0, 113, 7];
+    for _ in 0..3 {
+        assert_eq!(attempt("guess", guesser).await, "/login?failed=1", "the first failures are free");
+    }
+    assert_eq!(attempt("guess", guesser).await, "/login?failed=1");
+    // Now this client waits: even the right token is not checked.
+    let waiting = attempt("admin-s3cret-value", guesser).await;
+    assert!(waiting.starts_with("/login?wait="), "{waiting}");
+    // Another client is not held up by the guesser.
+    assert_eq!(attempt("admin-s3cret-value", [198, 51, 100, 1]).await, "/");
+    let page = b.get("/login?wait=2").await;
+    assert!(page.body.contains("Too many failed logins"), "{}", page.body);
+}
+
+#[tokio::test]
 async fn the_token_never_reaches_a_page_a_json_answer_the_record_or_disk() {
     let l = live().await;
     let b = Browser::new(&l.app).await;
