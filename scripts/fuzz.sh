@@ -10,6 +10,8 @@
 # random-mutation loop on stable (fuzz/src/bin/stable_loop.rs) — no coverage
 # guidance, so weaker; the output says which mode ran.
 # Crashes are saved under fuzz/artifacts/<target>/; the exit status is 1 if any.
+# JCSIM_FUZZ_DEV=1 builds the stable loop unoptimised (CI: the point there is
+# that the fuzz crate builds and its properties hold, not throughput).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,5 +50,11 @@ fi
 
 echo "fuzz.sh: NO NIGHTLY TOOLCHAIN (or JCSIM_FUZZ_STABLE=1): falling back to a random-mutation loop on stable."
 echo "fuzz.sh: this is not libFuzzer and has no coverage guidance; install nightly for real fuzzing."
+# JCSIM_FUZZ_DEV=1 (CI): an unoptimised build, minutes faster to compile;
+# the loop then runs fewer iterations in the same time.
+if [ "${JCSIM_FUZZ_DEV:-}" = 1 ]; then
+  cargo build --no-default-features --bin stable_loop
+  exec "$CARGO_TARGET_DIR/debug/stable_loop" "$secs" "${targets[@]}"
+fi
 cargo build --release --no-default-features --bin stable_loop
 exec "$CARGO_TARGET_DIR/release/stable_loop" "$secs" "${targets[@]}"
