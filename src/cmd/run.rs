@@ -88,13 +88,16 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
     if !args.no_preflight {
         for (cfg, origin) in external_targets(&scenarios, &opts) {
             let found = preflight::check(&cfg, PREFLIGHT_TIMEOUT).await;
+            // A token can sit in the target's query string: masked here as in the records.
+            let redactor = cfg.credentials.as_ref().map(|c| crate::record::Redactor::new().secret(c.secret()));
+            let shown = |text: String| redactor.as_ref().map_or_else(|| text.clone(), |r| r.text(&text));
             for w in &found.warnings {
-                out.note(&format!("warning: {origin}: {w}"));
+                out.note(&shown(format!("warning: {origin}: {w}")));
             }
             if let Some(p) = found.problem {
                 out.error(
                     None,
-                    &format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)"),
+                    &shown(format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)")),
                 );
                 out.finish(exit::UNREACHABLE)?;
                 return Ok(exit::UNREACHABLE);

@@ -117,6 +117,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
+    let shown_target = redactor.text(&target.base_url);
     let recorder = Recorder::create(&run_dir, redactor)
         .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
     let behaviour = scenario.behaviour.clone();
@@ -150,6 +151,8 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     }))?;
 
     let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
+    // What the terminal shows, masked like the records (a token may sit in the query).
+    summary.target = shown_target;
     let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, &mut summary).await?;
     summary.stop_reason = stop_reason.clone();
     if session.track_created {

@@ -479,3 +479,26 @@ fn a_half_sent_request_is_closed_by_jcsim_sp() {
     assert!(started.elapsed() < Duration::from_secs(20), "closed only after {:?}", started.elapsed());
     assert_eq!(sp.counts(), (0, 0), "the SP still answers");
 }
+
+/// A token placed in the target's query string is masked in the terminal as
+/// in the records: in preflight messages and in the run summary's header.
+#[test]
+fn a_token_in_the_target_query_is_masked_in_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let refused = format!("http://127.0.0.1:{port}/scim/v2?access_token={TOKEN}");
+    let out = run_cmd(&file, &refused, dir.path(), &[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(!text(&out).contains(TOKEN), "preflight printed the token:\n{}", text(&out));
+
+    let sp = SpProcess::start();
+    let target = format!("{}?access_token={TOKEN}", sp.base);
+    // Preflight refuses that base (the query swallows /Users); past it, the summary.
+    let out = run_cmd(&file, &target, dir.path(), &[]).output().unwrap();
+    assert!(text(&out).contains("access_token=[REDACTED]"), "{}", text(&out));
+    assert!(!text(&out).contains(TOKEN), "preflight printed the token:\n{}", text(&out));
+    let out = run_cmd(&file, &target, dir.path(), &["--no-preflight"]).output().unwrap();
+    assert!(text(&out).contains("▶ mini"), "{}", text(&out));
+    assert!(!text(&out).contains(TOKEN), "the summary printed the token:\n{}", text(&out));
+}
