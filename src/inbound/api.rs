@@ -261,6 +261,9 @@ fn patch(dir: &mut Directory, id: &str, b: Option<&Value>, base: &str) -> Res {
     let mut doc = mapping::to_scim(&*user(dir, id)?, base);
     let ops = patch::parse_request(body(b)?)?;
     let immutable = |k: &str| matches!(k, "id" | "meta" | "schemas") || k.starts_with("meta.");
+    if let Some(why) = patch::too_costly(&doc, &ops) {
+        return Err(ScimError::invalid_value(why));
+    }
     patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
     let a = mapping::from_scim(&doc)?;
     replace(dir, id, &a, base)

@@ -83,6 +83,29 @@ pub struct PatchOperation {
     pub value: Option<Value>,
 }
 
+/// Operations one PATCH may carry.
+pub const MAX_OPERATIONS: usize = 10_000;
+/// Elements of multi-valued attributes one PATCH may scan for its filtered
+/// paths (`emails[type eq "work"]` scans every email once per operation).
+pub const MAX_SCANNED: usize = 10_000_000;
+
+/// Why a PATCH costs too much to apply, if it does: the number of operations,
+/// or the elements its filtered paths scan in `resource`. Checked before
+/// applying, so one request cannot hold a store for long.
+pub fn too_costly(resource: &Value, ops: &[PatchOperation]) -> Option<String> {
+    if ops.len() > MAX_OPERATIONS {
+        return Some(format!("{} operations in one PATCH; at most {MAX_OPERATIONS}", ops.len()));
+    }
+    let mut scanned = 0usize;
+    for op in ops {
+        let Some(path) = op.path.as_ref().filter(|p| p.filter.is_some()) else { continue };
+        let values = filter::get_ci(resource, &path.attr.name).and_then(Value::as_array).map_or(0, Vec::len);
+        scanned = scanned.saturating_add(values);
+    }
+    (scanned > MAX_SCANNED)
+        .then(|| format!("the filtered paths of this PATCH would scan {scanned} values; at most {MAX_SCANNED}"))
+}
+
 /// Parses a PatchOp request body.
 pub fn parse_request(body: &Value) -> Result<Vec<PatchOperation>, PatchError> {
     let syntax = |m: &str| PatchError::InvalidSyntax(m.to_string());

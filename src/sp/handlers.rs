@@ -275,6 +275,9 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: M
         map.remove("meta");
         map.insert("id".into(), Value::String(id.to_string()));
     }
+    if let Some(why) = patch::too_costly(&doc, &ops) {
+        return Err(ScimError::invalid_value(why));
+    }
     patch::apply(&mut doc, &ops, &Rules { case_exact: &default_case_exact, immutable: &immutable })?;
     let Value::Object(mut doc) = doc else {
         return Err(ScimError::invalid_value("resource must stay an object"));
