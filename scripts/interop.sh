@@ -45,6 +45,17 @@ wait_http() {
   return 1
 }
 
+# wait_401 URL: poll until the server refuses an unauthenticated request
+# (it is up and checks the token; bounded: 20 s).
+wait_401() {
+  for _ in $(seq 1 200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 401 ] && return 0
+    sleep 0.1
+  done
+  echo "interop: $1 did not come up" >&2
+  return 1
+}
+
 cat > "$work/lenient-server.py" <<'PY'
 # scim2-server with remove-with-value applied instead of rejected.
 import sys
@@ -126,10 +137,7 @@ port=$(free_port)
 scripts/second-sp.sh start "$work/scimmy" "$port" "$SCIM_TOKEN" >"$work/scimmy-server.log" 2>&1 &
 pids+=($!)
 base=$(scripts/second-sp.sh base "$port")
-for _ in $(seq 1 200); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/Users")" = 401 ] && break
-  sleep 0.1
-done
+wait_401 "$base/Users"
 suite scimmy "$base"
 
 # An SP whose only bug is in activation: stock SCIMMY answers 400 to the
@@ -142,10 +150,7 @@ SECOND_SP_STOCK_NULLS=1 scripts/second-sp.sh start "$work/scimmy" "$port" "$SCIM
   >"$work/scimmy-stock-server.log" 2>&1 &
 pids+=($!)
 base=$(scripts/second-sp.sh base "$port")
-for _ in $(seq 1 200); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/Users")" = 401 ] && break
-  sleep 0.1
-done
+wait_401 "$base/Users"
 for n in 1 2; do
   rm -rf "$work/runs-activation-only-$n"
   "$jcsim" run --target "$base" --token-env SCIM_TOKEN --out "$work/runs-activation-only-$n" --quiet \

@@ -2,7 +2,8 @@
 //! timing, how much of a guess was right.
 
 /// `a == b`, in time that depends only on the lengths.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -10,8 +11,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     #[test]
     fn equal_only_when_every_byte_matches() {
-        assert!(super::constant_time_eq(b"token", b"token"));
-        assert!(!super::constant_time_eq(b"token", b"tokeN"));
-        assert!(!super::constant_time_eq(b"token", b"token2"));
+        assert!(super::same_secret("token", "token"));
+        assert!(!super::same_secret("token", "tokeN"));
+        assert!(!super::same_secret("token", "token2"));
     }
 }

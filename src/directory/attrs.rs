@@ -9,39 +9,34 @@
 use super::{Address, User};
 use crate::scenario::{AddressSpec, UserSpec};
 
-/// A free-text attribute.
-pub struct Attr {
+/// A text field of `O` (a [`User`] or an [`Address`]) and of its spec `S`.
+pub struct Field<O, S> {
     pub key: &'static str,
     pub label: &'static str,
     /// The SCIM attribute it is sent as (for the console's hints).
     pub scim: &'static str,
-    pub get: fn(&User) -> &str,
-    set: fn(&mut User) -> &mut super::Text,
-    pub spec: fn(&UserSpec) -> &Option<String>,
-    spec_mut: fn(&mut UserSpec) -> &mut Option<String>,
+    pub get: fn(&O) -> &str,
+    set: fn(&mut O) -> &mut super::Text,
+    pub spec: fn(&S) -> &Option<String>,
+    spec_mut: fn(&mut S) -> &mut Option<String>,
 }
 
+/// A free-text attribute of a user.
+pub type Attr = Field<User, UserSpec>;
 /// A part of the work address.
-pub struct AddressPart {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub scim: &'static str,
-    pub get: fn(&Address) -> &str,
-    set: fn(&mut Address) -> &mut super::Text,
-    pub spec: fn(&AddressSpec) -> &Option<String>,
-    spec_mut: fn(&mut AddressSpec) -> &mut Option<String>,
-}
+pub type AddressPart = Field<Address, AddressSpec>;
 
-macro_rules! attrs {
-    ($($field:ident, $label:literal, $scim:literal;)*) => {
-        /// The free-text attributes, in the console's order.
-        pub const TEXT: &[Attr] = &[$(
-            Attr {
+/// A table of fields, one line each: `field, "Label", "scim.path";`.
+macro_rules! fields {
+    ($(#[$doc:meta])* $table:ident: $ty:ty { $($field:ident, $label:literal, $scim:literal;)* }) => {
+        $(#[$doc])*
+        pub const $table: &[$ty] = &[$(
+            Field {
                 key: stringify!($field),
                 label: $label,
                 scim: $scim,
-                get: |u| &u.$field,
-                set: |u| &mut u.$field,
+                get: |o| &o.$field,
+                set: |o| &mut o.$field,
                 spec: |s| &s.$field,
                 spec_mut: |s| &mut s.$field,
             },
@@ -49,61 +44,40 @@ macro_rules! attrs {
     };
 }
 
-macro_rules! address_parts {
-    ($($field:ident, $label:literal, $scim:literal;)*) => {
-        /// The work address's parts, in the console's order.
-        pub const ADDRESS: &[AddressPart] = &[$(
-            AddressPart {
-                key: stringify!($field),
-                label: $label,
-                scim: $scim,
-                get: |a| &a.$field,
-                set: |a| &mut a.$field,
-                spec: |s| &s.$field,
-                spec_mut: |s| &mut s.$field,
-            },
-        )*];
-    };
-}
-
-attrs! {
-    firstname, "First Name", "name.givenName";
-    lastname, "Last Name", "name.familyName";
-    displayname, "Display Name", "displayName";
-    job_title, "Job Title", "title";
-    department, "Department", "enterprise:department";
-    employee_identifier, "Employee ID", "enterprise:employeeNumber";
-    cost_center, "Cost Center", "enterprise:costCenter";
-    company, "Company", "enterprise:organization";
-    employee_type, "Employee Type", "userType";
-    location, "Location", "locale";
-    phone, "Work Phone", "phoneNumbers[type=work]";
-}
-
-address_parts! {
-    street, "Street Address", "addresses[work].streetAddress";
-    locality, "City", "addresses[work].locality";
-    region, "State / Region", "addresses[work].region";
-    postal_code, "Postal Code", "addresses[work].postalCode";
-    country, "Country", "addresses[work].country";
-}
-
-impl Attr {
-    pub fn set(&self, u: &mut User, value: &str) {
-        *(self.set)(u) = value.into();
-    }
-
-    pub fn set_spec(&self, s: &mut UserSpec, value: Option<String>) {
-        *(self.spec_mut)(s) = value;
+fields! {
+    /// The free-text attributes, in the console's order.
+    TEXT: Attr {
+        firstname, "First Name", "name.givenName";
+        lastname, "Last Name", "name.familyName";
+        displayname, "Display Name", "displayName";
+        job_title, "Job Title", "title";
+        department, "Department", "enterprise:department";
+        employee_identifier, "Employee ID", "enterprise:employeeNumber";
+        cost_center, "Cost Center", "enterprise:costCenter";
+        company, "Company", "enterprise:organization";
+        employee_type, "Employee Type", "userType";
+        location, "Location", "locale";
+        phone, "Work Phone", "phoneNumbers[type=work]";
     }
 }
 
-impl AddressPart {
-    pub fn set(&self, a: &mut Address, value: &str) {
-        *(self.set)(a) = value.into();
+fields! {
+    /// The work address's parts, in the console's order.
+    ADDRESS: AddressPart {
+        street, "Street Address", "addresses[work].streetAddress";
+        locality, "City", "addresses[work].locality";
+        region, "State / Region", "addresses[work].region";
+        postal_code, "Postal Code", "addresses[work].postalCode";
+        country, "Country", "addresses[work].country";
+    }
+}
+
+impl<O, S> Field<O, S> {
+    pub fn set(&self, o: &mut O, value: &str) {
+        *(self.set)(o) = value.into();
     }
 
-    pub fn set_spec(&self, s: &mut AddressSpec, value: Option<String>) {
+    pub fn set_spec(&self, s: &mut S, value: Option<String>) {
         *(self.spec_mut)(s) = value;
     }
 }

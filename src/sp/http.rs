@@ -299,7 +299,7 @@ fn check_auth(st: &SpState, req: &Request) -> Result<(), Box<Response>> {
             .and_then(|v| v.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim());
-        if !presented.is_some_and(|t| crate::secret::constant_time_eq(t.as_bytes(), token.as_bytes())) {
+        if !presented.is_some_and(|t| crate::secret::same_secret(t, token)) {
             let err = ScimError::new(StatusCode::UNAUTHORIZED, "missing or invalid bearer token");
             return Err(Box::new(err.into_response()));
         }

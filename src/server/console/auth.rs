@@ -5,6 +5,7 @@
 
 use super::state::{ConsoleState, random_token};
 use super::views::{self, Flash};
+use crate::secret::same_secret;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -166,11 +167,6 @@ fn set_cookie(resp: &mut Response, sid: &str) {
     if let Ok(v) = HeaderValue::from_str(&v) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
-}
-
-/// Constant-time comparison of secrets.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    crate::secret::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 fn host_is_loopback(headers: &HeaderMap) -> bool {

@@ -80,7 +80,7 @@ async fn handle(
     let Some(presented) = presented.filter(|k| !k.is_empty()) else {
         return unauthorized("missing x-api-key header: send the organization's admin API key");
     };
-    if !crate::secret::constant_time_eq(presented.as_bytes(), state.api_key().as_bytes()) {
+    if !crate::secret::same_secret(presented, &state.api_key()) {
         tracing::warn!("inbound SCIM API: request with a wrong API key refused");
         return unauthorized("invalid API key");
     }
