@@ -16,6 +16,7 @@ pub mod engine;
 pub(crate) mod healthcheck;
 pub(crate) mod inbound;
 pub(crate) mod knobs;
+pub mod lint;
 pub(crate) mod listen;
 pub mod logging;
 pub(crate) mod names;

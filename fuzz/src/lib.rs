@@ -4,6 +4,7 @@
 //! properties a finding violates.
 #![forbid(unsafe_code)]
 
+use jcsim::lint;
 use jcsim::check::{InspectOptions, inspect};
 use jcsim::directory::Directory;
 use jcsim::provision::{Behaviour, Fault, Provisioner, Reply, ScimOp, Scope, Transport};
@@ -15,10 +16,10 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// `scenario::load_str` on any UTF-8 text: a scenario or errors that each name `file:line:col`.
+/// `lint::load_str` on any UTF-8 text: a scenario or errors that each name `file:line:col`.
 pub fn scenario_loader(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let result = scenario::env::with_vars(HashMap::new(), || scenario::load_str(text, "fuzz.yaml"));
+    let result = scenario::env::with_vars(HashMap::new(), || lint::load_str(text, "fuzz.yaml"));
     let Err(errors) = result else { return };
     assert!(!errors.0.is_empty(), "an Err without errors");
     let rendered = errors.to_string();
@@ -118,7 +119,7 @@ static SCENARIO: LazyLock<scenario::Scenario> = LazyLock::new(|| {
         directory:\n  users: [{ username: alice, email: alice@example.com }, { username: bob, email: bob@example.com }]\n\
         \x20 groups: [{ name: Eng, members: [alice, bob] }]\n\
         app: { group_management: true }\nsteps: [activate]\n";
-    scenario::load_str(yaml, "fuzz.yaml").expect("valid fuzz scenario")
+    lint::load_str(yaml, "fuzz.yaml").expect("valid fuzz scenario")
 });
 
 static RT: LazyLock<tokio::runtime::Runtime> =

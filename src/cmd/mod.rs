@@ -7,6 +7,7 @@ mod serve;
 
 use crate::cli::{Cli, Command, ReportArgs};
 use crate::engine::{self, exit};
+use crate::lint;
 use crate::scenario::{self, Scenario};
 use anyhow::Context;
 use clap::CommandFactory;
@@ -101,7 +102,7 @@ pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError
     let mut ok = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match scenario::load_file(&f) {
+        match lint::load_file(&f) {
             Ok(s) => ok.push(s),
             Err(e) => errors.push((Some(f.display().to_string()), format!("{e}\n"))),
         }

@@ -7,7 +7,7 @@ use crate::cli::{RunArgs, TargetArgs};
 use crate::client::{Credentials, Tls};
 use crate::engine::{self, Namespace, RunOptions, TargetOverride, exit, preflight};
 use crate::output::RunOutput;
-use crate::scenario::{self, Scenario};
+use crate::scenario::Scenario;
 use crate::term::Term;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -37,7 +37,7 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
         Err(msg) => return fail(format!("error: --namespace {msg}")),
     };
     let loaded = if args.paths.is_empty() {
-        scenario::builtin::load_all().map_err(|e| vec![(None, format!("{e}\n"))])
+        crate::lint::builtin().map_err(|e| vec![(None, format!("{e}\n"))])
     } else {
         load_all(&args.paths)
     };

@@ -8,7 +8,7 @@ use std::io::Write;
 pub fn main(command: ScenariosCommand) -> anyhow::Result<i32> {
     match command {
         ScenariosCommand::List => {
-            let all = match builtin::load_all() {
+            let all = match crate::lint::builtin() {
                 Ok(all) => all,
                 Err(e) => {
                     eprintln!("{e}");

@@ -139,23 +139,7 @@ pub struct Directory {
 impl Directory {
     /// Build the initial org of a scenario. The same seed gives the same ids and data.
     pub fn from_scenario(s: &Scenario, seed: u64) -> Result<Directory, DirectoryError> {
-        let mut dir = Directory {
-            users: Users::default(),
-            groups: Vec::new(),
-            app: App {
-                name: s.app.name.clone(),
-                test_user_email: s.app.test_user_email.clone(),
-                group_management: s.app.group_management,
-                active: false,
-                bound_users: BTreeSet::new(),
-                bound_groups: BTreeSet::new(),
-            },
-            settings: OrgSettings {
-                scim_default_state: s.directory.settings.scim_default_user_state.unwrap_or_default(),
-            },
-            deleted: Vec::new(),
-            ids: IdGen::new(seed),
-        };
+        let mut dir = Directory::empty(s, seed);
         let mut rng = StdRng::seed_from_u64(seed);
         for g in &s.directory.groups {
             dir.create_group(&g.name)?;
@@ -198,6 +182,27 @@ impl Directory {
             dir.bind_group(g)?;
         }
         Ok(dir)
+    }
+
+    /// The scenario's org before any user or group: the app and the settings.
+    pub fn empty(s: &Scenario, seed: u64) -> Directory {
+        Directory {
+            users: Users::default(),
+            groups: Vec::new(),
+            app: App {
+                name: s.app.name.clone(),
+                test_user_email: s.app.test_user_email.clone(),
+                group_management: s.app.group_management,
+                active: false,
+                bound_users: BTreeSet::new(),
+                bound_groups: BTreeSet::new(),
+            },
+            settings: OrgSettings {
+                scim_default_state: s.directory.settings.scim_default_user_state.unwrap_or_default(),
+            },
+            deleted: Vec::new(),
+            ids: IdGen::new(seed),
+        }
     }
 
     /// A fresh JumpCloud-style id from the directory's seeded generator.

@@ -6,39 +6,11 @@
 use super::transport::Recording;
 use crate::check::Finding;
 use crate::directory::Directory;
-use crate::inbound::{ApiRequest, Handled, handle};
+use crate::inbound::{ApiRequest, Handled, IN_PROCESS_BASE, api_request, handle};
 use crate::provision::{Provisioner, Transport};
 use crate::record::{Event, Exchange, RecordedRequest, RecordedResponse, Timing};
 use crate::scenario::InboundRequest;
 use std::time::Instant;
-
-/// The SCIM root recorded for in-process requests: where an identity source
-/// sends them at JumpCloud. Nothing goes over the network in `jcsim run`.
-pub const IN_PROCESS_BASE: &str = "https://api.jumpcloud.com/scim/v2";
-
-/// `{id:USERNAME}` in a path becomes that user's JumpCloud id (left as
-/// written when there is no such user, which then answers 404).
-pub fn resolve_ids(path: &str, dir: &Directory) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(start) = rest.find("{id:") {
-        let Some(len) = rest[start..].find('}') else { break };
-        let name = &rest[start + 4..start + len];
-        out.push_str(&rest[..start]);
-        match dir.user(name) {
-            Ok(u) => out.push_str(&u.id),
-            Err(_) => out.push_str(&rest[start..=start + len]),
-        }
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The API request of a step, against the directory as it stands.
-pub fn api_request(r: &InboundRequest, dir: &Directory) -> ApiRequest {
-    ApiRequest { method: r.method.to_ascii_uppercase(), path: resolve_ids(&r.path, dir), body: r.body.clone() }
-}
 
 /// Apply, record, then sync. `status_expected`: the step's `expect` names a
 /// status, so a non-2xx answer is judged there rather than failing here.

@@ -12,7 +12,6 @@ pub mod sweep;
 mod target;
 mod transport;
 
-pub use inbound::{IN_PROCESS_BASE, api_request, resolve_ids};
 pub use plan::{PlannedRequest, preview};
 pub use session::Session;
 pub use steps::Policy;

@@ -78,7 +78,7 @@ mod tests {
 
     fn session() -> Session {
         let yaml = "name: p\napp: { group_management: true }\ndirectory:\n  users: [{ username: a, email: a@example.com }]\n  groups: [{ name: G, members: [a] }]\nsteps: [activate]\n";
-        let s = crate::scenario::load_str(yaml, "p.yaml").unwrap();
+        let s = crate::lint::load_str(yaml, "p.yaml").unwrap();
         let client = Client::new(ClientConfig {
             base_url: "http://127.0.0.1:9".into(),
             credentials: None,

@@ -54,7 +54,7 @@ impl Session {
             policy: Policy::default(),
             pacer: Pacer::new(0.0),
             cancel: Cancel::default(),
-            inbound_base: super::inbound::IN_PROCESS_BASE.to_string(),
+            inbound_base: crate::inbound::IN_PROCESS_BASE.to_string(),
             ledger: Default::default(),
             track_created: false,
             namespace: None,

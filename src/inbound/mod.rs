@@ -10,10 +10,12 @@
 mod api;
 mod discovery;
 mod mapping;
+mod steps;
 
 #[cfg(test)]
 pub(crate) use api::GROUPS_REFUSED;
 pub use api::{ApiRequest, ApiResponse, Handled, handle};
+pub use steps::{IN_PROCESS_BASE, api_request};
 
 /// Where `jcsim serve` and `jcsim jumpcloud-api` mount the API.
 pub const PREFIX: &str = "/scim/v2";

@@ -501,7 +501,7 @@ mod tests {
     /// under `user_delete: deactivate`; the final PUT's body.
     async fn final_put(keep_deleted_user: bool) -> (User, Value) {
         let yaml = "name: d\ndirectory:\n  users: [{ username: ann, email: ann@example.com, firstname: Ann }]\nsteps: [activate]\n";
-        let mut dir = Directory::from_scenario(&crate::scenario::load_str(yaml, "d.yaml").unwrap(), 1).unwrap();
+        let mut dir = Directory::from_scenario(&crate::lint::load_str(yaml, "d.yaml").unwrap(), 1).unwrap();
         dir.app.active = true;
         let mut prov = Provisioner::new(Behaviour { user_delete: UserDelete::Deactivate, ..Behaviour::default() }, 1);
         let user = dir.delete_user("ann").unwrap();

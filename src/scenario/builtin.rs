@@ -1,22 +1,12 @@
 //! The built-in suite: the repository's `scenarios/`, compiled into the
 //! binary at build time, so an installed `jcsim` can test an SP with no files.
 
-use super::{Scenario, ScenarioErrors, load_str};
 use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
 
 /// The prefix naming a built-in scenario in reports (`builtin:lifecycle/02-activate.yaml`).
 pub const PREFIX: &str = "builtin:";
-
-/// Every built-in scenario, parsed, in suite order.
-pub fn load_all() -> Result<Vec<Scenario>, ScenarioErrors> {
-    let mut out = Vec::with_capacity(FILES.len());
-    for (path, text) in FILES {
-        out.push(load_str(text, &format!("{PREFIX}{path}"))?);
-    }
-    Ok(out)
-}
 
 /// Write every built-in scenario below `dir`, as `dir/<path>`. Existing files
 /// are left alone unless `force`; returns the paths written.
@@ -59,7 +49,7 @@ mod tests {
         }
         let firsts: Vec<bool> = FILES.iter().map(|(p, _)| p.starts_with("lifecycle/")).collect();
         assert!(firsts.windows(2).all(|w| w[0] >= w[1]), "lifecycle scenarios come first");
-        let all = load_all().unwrap();
+        let all = crate::lint::builtin().unwrap();
         assert!(all[0].source.file.starts_with("builtin:lifecycle/"));
     }
 
@@ -68,7 +58,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let written = export(dir.path(), false).unwrap();
         assert_eq!(written.len(), FILES.len());
-        assert!(crate::scenario::load_file(&written[0]).is_ok());
+        assert!(crate::lint::load_file(&written[0]).is_ok());
         let err = export(dir.path(), false).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
         assert!(export(dir.path(), true).is_ok());

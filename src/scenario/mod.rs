@@ -1,5 +1,8 @@
-//! Scenario files: the YAML model (`deny_unknown_fields`), loading with
-//! positions, environment expansion and validation. The only user of serde_yaml.
+//! Scenario files: the YAML model (`deny_unknown_fields`), parsing with
+//! positions, environment expansion and the checks of the file's own shape.
+//! What a scenario's steps mean for the org (does this user exist at this
+//! point?) is checked one layer up, by `crate::lint` against the real
+//! directory. The only user of serde_yaml for reading.
 
 pub mod builtin;
 pub mod env;
@@ -26,16 +29,47 @@ pub use crate::suggest::suggest;
 /// `generate: 100000`).
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 
-/// Read and parse the scenario at `path`.
-pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioErrors::one(ScenarioError::plain(&file, format!("cannot read scenario: {e}"))))?;
-    load_str(&text, &file)
+/// A scenario parsed from YAML, with the problems of its own shape found so
+/// far. Loading finishes above this layer: `crate::lint` dry-runs the
+/// scenario's steps against the real directory and adds what that finds,
+/// then [`Parsed::finish`] reports every problem at once, in file order.
+pub struct Parsed<'a> {
+    pub scenario: Scenario,
+    pub spans: SpanIndex,
+    text: &'a str,
+    file: &'a str,
+    /// Environment values substituted into the text (masked in messages).
+    used: Vec<(String, String)>,
+    problems: Vec<(Pos, String)>,
 }
 
-/// Parse and validate scenario text; `file` names it in errors.
-pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+impl Parsed<'_> {
+    /// The scenario, or every problem found (`more` adds the lint's).
+    pub fn finish(self, more: Vec<(Pos, String)>) -> Result<Scenario, ScenarioErrors> {
+        let mut problems = self.problems;
+        problems.extend(more);
+        if problems.is_empty() {
+            return Ok(self.scenario);
+        }
+        problems.sort_by_key(|(p, _)| (p.line, p.col));
+        let errors = problems
+            .into_iter()
+            .map(|(pos, msg)| ScenarioError::at(self.file, self.text, pos, msg, &self.used))
+            .collect();
+        Err(ScenarioErrors(errors))
+    }
+}
+
+/// Read a scenario file for [`parse_str`].
+pub fn read_file(path: &Path) -> Result<String, ScenarioErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors::one(ScenarioError::plain(&path.display().to_string(), format!("cannot read scenario: {e}")))
+    })
+}
+
+/// Parse scenario text and check its shape; `file` names it in errors.
+/// YAML errors end here; other problems wait in [`Parsed`].
+pub fn parse_str<'a>(text: &'a str, file: &'a str) -> Result<Parsed<'a>, ScenarioErrors> {
     if text.len() > MAX_BYTES {
         return Err(ScenarioErrors::one(ScenarioError::plain(
             file,
@@ -66,12 +100,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
         step.col = pos.col;
     }
     let problems = validate::validate(&scenario, &spans);
-    if problems.is_empty() {
-        Ok(scenario)
-    } else {
-        let errors = problems.into_iter().map(|(pos, msg)| ScenarioError::at(file, text, pos, msg, &used)).collect();
-        Err(ScenarioErrors(errors))
-    }
+    Ok(Parsed { scenario, spans, text, file, used, problems })
 }
 
 /// Expand files and directories into a sorted list of scenario files

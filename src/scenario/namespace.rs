@@ -233,7 +233,7 @@ mod tests {
     use super::*;
 
     fn load(yaml: &str) -> Scenario {
-        crate::scenario::load_str(yaml, "t.yaml").unwrap_or_else(|e| panic!("{e}"))
+        crate::lint::load_str(yaml, "t.yaml").unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Checks beyond the YAML shape: references between users, groups and steps,
-//! exclusive settings, and JumpCloud's own attribute rules.
+//! Checks of a scenario's own shape beyond what serde enforces: exclusive
+//! settings, rule ids, JumpCloud's attribute rules, request forms. Whether a
+//! user or group exists at a point is the lint's question (`crate::lint`),
+//! answered by the real directory.
 
 use super::model::{Scenario, UserSpec};
 use super::spans::{Pos, SpanIndex};
 use super::step::Action;
-use std::collections::BTreeSet;
 
 type Problems = Vec<(Pos, String)>;
 
@@ -12,17 +13,7 @@ type Problems = Vec<(Pos, String)>;
 pub(super) fn validate(s: &Scenario, spans: &SpanIndex) -> Problems {
     let mut out = Problems::new();
     target(s, spans, &mut out);
-    let (mut users, mut groups) = directory(s, spans, &mut out);
-    for (i, name) in s.app.users.iter().enumerate() {
-        if !users.contains(name) {
-            out.push((spans.best(&format!("app.users[{i}]")), unknown("user", name, &users)));
-        }
-    }
-    for (i, name) in s.app.groups.iter().enumerate() {
-        if !groups.contains(name) {
-            out.push((spans.best(&format!("app.groups[{i}]")), unknown("group", name, &groups)));
-        }
-    }
+    directory(s, spans, &mut out);
     for (i, w) in s.waive.iter().enumerate() {
         let ids = crate::check::RULES.iter().map(|r| r.id);
         if crate::check::rule_by_id(&w.rule).is_none() {
@@ -58,9 +49,8 @@ pub(super) fn validate(s: &Scenario, spans: &SpanIndex) -> Problems {
         out.push((spans.best("steps"), "a scenario needs at least one step".into()));
     }
     for (i, step) in s.steps.iter().enumerate() {
-        steps(i, &step.action, spans, &mut users, &mut groups, &mut out);
+        steps(i, &step.action, spans, &mut out);
     }
-    out.sort_by_key(|(p, _)| (p.line, p.col));
     out
 }
 
@@ -97,19 +87,11 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
     }
 }
 
-/// Validate the directory; returns the known usernames and group names.
-fn directory(s: &Scenario, spans: &SpanIndex, out: &mut Problems) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut users = BTreeSet::new();
-    let mut groups = BTreeSet::new();
+/// The directory section's own rules (duplicates and references are the lint's).
+fn directory(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
     for (i, g) in s.directory.groups.iter().enumerate() {
         if g.name.trim().is_empty() {
             out.push((spans.best(&format!("directory.groups[{i}].name")), "a group needs a name".into()));
-        }
-        if !groups.insert(g.name.clone()) {
-            out.push((
-                spans.best(&format!("directory.groups[{i}].name")),
-                format!("group `{}` is defined twice", g.name),
-            ));
         }
     }
     for (i, u) in s.directory.users.iter().enumerate() {
@@ -128,26 +110,8 @@ fn directory(s: &Scenario, spans: &SpanIndex, out: &mut Problems) -> (BTreeSet<S
             }
         } else {
             user_attrs(u, &path, spans, out, true);
-            if let Some(name) = &u.username
-                && !users.insert(name.clone())
-            {
-                out.push((spans.best(&format!("{path}.username")), format!("user `{name}` is defined twice")));
-            }
-        }
-        for (j, g) in u.groups.iter().enumerate() {
-            if !groups.contains(g) {
-                out.push((spans.best(&format!("{path}.groups[{j}]")), unknown("group", g, &groups)));
-            }
         }
     }
-    for (i, g) in s.directory.groups.iter().enumerate() {
-        for (j, m) in g.members.iter().enumerate() {
-            if !users.contains(m) {
-                out.push((spans.best(&format!("directory.groups[{i}].members[{j}]")), unknown("user", m, &users)));
-            }
-        }
-    }
-    (users, groups)
 }
 
 /// JumpCloud's rules for user attributes (the connector table).
@@ -179,25 +143,8 @@ fn user_attrs(u: &UserSpec, path: &str, spans: &SpanIndex, out: &mut Problems, c
     }
 }
 
-fn steps(
-    i: usize,
-    action: &Action,
-    spans: &SpanIndex,
-    users: &mut BTreeSet<String>,
-    groups: &mut BTreeSet<String>,
-    out: &mut Problems,
-) {
+fn steps(i: usize, action: &Action, spans: &SpanIndex, out: &mut Problems) {
     let base = format!("steps[{i}].{}", action.name());
-    let user = |name: &str, field: &str, users: &BTreeSet<String>, out: &mut Problems| {
-        if !users.contains(name) {
-            out.push((spans.best(&format!("{base}{field}")), unknown("user", name, users)));
-        }
-    };
-    let group = |name: &str, field: &str, groups: &BTreeSet<String>, out: &mut Problems| {
-        if !groups.contains(name) {
-            out.push((spans.best(&format!("{base}{field}")), unknown("group", name, groups)));
-        }
-    };
     match action {
         Action::CreateUser(u) => {
             if u.generate.is_some() {
@@ -208,17 +155,8 @@ fn steps(
                 return;
             }
             user_attrs(u, &base, spans, out, true);
-            for (j, g) in u.groups.iter().enumerate() {
-                group(g, &format!(".groups[{j}]"), groups, out);
-            }
-            if let Some(name) = &u.username
-                && !users.insert(name.clone())
-            {
-                out.push((spans.best(&format!("{base}.username")), format!("user `{name}` already exists")));
-            }
         }
         Action::UpdateUser(u) => {
-            user(&u.user, ".user", users, out);
             let set = &u.set;
             if set.generate.is_some() || set.email_domain.is_some() || !set.groups.is_empty() {
                 out.push((
@@ -234,40 +172,6 @@ fn steps(
             }
             user_attrs(set, &format!("{base}.set"), spans, out, false);
         }
-        Action::DeleteUser(n) => {
-            user(n, "", users, out);
-            users.remove(n);
-        }
-        Action::SuspendUser(n)
-        | Action::UnsuspendUser(n)
-        | Action::ActivateUser(n)
-        | Action::BindUser(n)
-        | Action::UnbindUser(n) => user(n, "", users, out),
-        Action::CreateGroup(g) => {
-            for (j, m) in g.members.iter().enumerate() {
-                user(m, &format!(".members[{j}]"), users, out);
-            }
-            if !groups.insert(g.name.clone()) {
-                out.push((spans.best(&format!("{base}.name")), format!("group `{}` already exists", g.name)));
-            }
-        }
-        Action::RenameGroup(r) => {
-            group(&r.group, ".group", groups, out);
-            if groups.contains(&r.to) && r.to != r.group {
-                out.push((spans.best(&format!("{base}.to")), format!("group `{}` already exists", r.to)));
-            }
-            groups.remove(&r.group);
-            groups.insert(r.to.clone());
-        }
-        Action::DeleteGroup(n) => {
-            group(n, "", groups, out);
-            groups.remove(n);
-        }
-        Action::BindGroup(n) | Action::UnbindGroup(n) => group(n, "", groups, out),
-        Action::AddToGroup(m) | Action::RemoveFromGroup(m) => {
-            user(&m.user, ".user", users, out);
-            group(&m.group, ".group", groups, out);
-        }
         Action::Request(r) => {
             const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
             if !METHODS.contains(&r.method.to_ascii_uppercase().as_str()) {
@@ -280,21 +184,14 @@ fn steps(
                 ));
             }
         }
-        Action::Inbound(r) => inbound(r, &base, spans, users, out),
-        Action::TestConnection | Action::Activate { .. } | Action::DeactivateApp | Action::Verify => {}
+        Action::Inbound(r) => inbound(r, &base, spans, out),
+        _ => {}
     }
 }
 
-/// An `inbound` step: a method the API serves, a path below `/scim/v2`, and
-/// `{id:USERNAME}` naming a user that exists at that point. A POST /Users
-/// that is not expected to fail adds its `userName`; a DELETE removes it.
-fn inbound(
-    r: &super::step::InboundRequest,
-    base: &str,
-    spans: &SpanIndex,
-    users: &mut BTreeSet<String>,
-    out: &mut Problems,
-) {
+/// An `inbound` step: a method the API serves, a path below `/scim/v2`, a
+/// closed `{id:USERNAME}`, a JSON object for a body.
+fn inbound(r: &super::step::InboundRequest, base: &str, spans: &SpanIndex, out: &mut Problems) {
     const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
     let method = r.method.to_ascii_uppercase();
     if !METHODS.contains(&method.as_str()) {
@@ -308,61 +205,14 @@ fn inbound(
         out.push((spans.best(&format!("{base}.path")), "`path` is relative to `/scim/v2` and starts with `/`".into()));
     }
     let mut rest = r.path.as_str();
-    let mut referenced = Vec::new();
     while let Some(start) = rest.find("{id:") {
         let Some(len) = rest[start..].find('}') else {
             out.push((spans.best(&format!("{base}.path")), "`{id:` is not closed with `}`".into()));
             break;
         };
-        let name = &rest[start + 4..start + len];
-        referenced.push(name.to_string());
-        if !users.contains(name) {
-            out.push((spans.best(&format!("{base}.path")), unknown("user", name, users)));
-        }
         rest = &rest[start + len + 1..];
     }
     if r.body.as_ref().is_some_and(|b| !b.is_object()) {
         out.push((spans.best(&format!("{base}.body")), "`body` must be a JSON object (a SCIM resource)".into()));
     }
-    let fails = r.expect.as_ref().is_some_and(|e| {
-        e.outcome == Some(super::step::Outcome::Fail) || e.status.is_some_and(|s| !(200..300).contains(&s))
-    });
-    if fails {
-        return;
-    }
-    let path = r.path.split('?').next().unwrap_or_default().trim_end_matches('/');
-    match method.as_str() {
-        "POST" if path == "/Users" => {
-            if let Some(name) =
-                r.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(|v| v.as_str())
-            {
-                users.insert(name.to_string());
-            }
-        }
-        "PUT" | "PATCH" => {
-            if let (Some(old), Some(new)) = (
-                referenced.first(),
-                r.body.as_ref().and_then(|b| crate::scim::filter::get_ci(b, "userName")).and_then(|v| v.as_str()),
-            ) {
-                users.remove(old);
-                users.insert(new.to_string());
-            }
-        }
-        "DELETE" => {
-            for name in &referenced {
-                users.remove(name);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn unknown(kind: &str, name: &str, known: &BTreeSet<String>) -> String {
-    let mut msg = format!("no {kind} named `{name}` at this point");
-    if let Some(s) = super::suggest(name, known.iter().map(String::as_str)) {
-        msg.push_str(&format!(", did you mean `{s}`?"));
-    } else if known.is_empty() {
-        msg.push_str(&format!(" (no {kind}s are defined)"));
-    }
-    msg
 }

@@ -2,6 +2,7 @@
 //! (position, source line, caret and suggestion).
 
 use crate::helpers::{fixtures, golden};
+use jcsim::lint;
 use jcsim::scenario;
 
 /// `tests/fixtures/invalid/NAME.yaml` is rejected with the error in `NAME.err`.
@@ -9,7 +10,7 @@ fn rejected_with_golden_error(name: &str) {
     let path = fixtures().join("invalid").join(format!("{name}.yaml"));
     let text = std::fs::read_to_string(&path).unwrap();
     let file = format!("invalid/{name}.yaml");
-    let err = scenario::env::with_vars(Default::default(), || scenario::load_str(&text, &file))
+    let err = scenario::env::with_vars(Default::default(), || lint::load_str(&text, &file))
         .expect_err(&format!("{name}.yaml should be rejected"));
     let rendered = err.to_string();
     assert!(rendered.contains(&format!("{file}:")), "{name}: no file:line:col in\n{rendered}");
@@ -67,6 +68,7 @@ invalid_fixtures! {
     invalid_22_inbound_unknown_user: "22-inbound-unknown-user",
     invalid_23_inbound_bad_key: "23-inbound-bad-key",
     invalid_24_inbound_misspelled_step: "24-inbound-misspelled-step",
+    invalid_25_inbound_create_refused: "25-inbound-create-refused",
 }
 
 #[test]
@@ -76,7 +78,7 @@ fn deep_nesting_is_refused_at_the_limit_with_a_short_message() {
     for deep in [flow, block] {
         let text =
             format!("name: deep\nsteps:\n  - request:\n      method: POST\n      path: /Users\n      body: {deep}\n");
-        let err = scenario::load_str(&text, "deep.yaml").expect_err("refused");
+        let err = lint::load_str(&text, "deep.yaml").expect_err("refused");
         let shown = err.to_string();
         assert!(shown.contains("nest deeper than 64 levels"), "{shown}");
         assert!(shown.contains("deep.yaml:6:") || shown.contains("deep.yaml:7:"), "{shown}");
@@ -85,12 +87,12 @@ fn deep_nesting_is_refused_at_the_limit_with_a_short_message() {
     // 64 levels are fine.
     let ok = format!("{}{}", "[".repeat(60), "]".repeat(60));
     let text = format!("name: ok\nsteps:\n  - request: {{ method: POST, path: /Users, body: {ok} }}\n");
-    scenario::load_str(&text, "ok.yaml").unwrap_or_else(|e| panic!("{e}"));
+    lint::load_str(&text, "ok.yaml").unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
 fn an_oversized_scenario_is_refused_before_parsing() {
     let text = format!("name: big\n# {}\nsteps: [verify]\n", "x".repeat(scenario::MAX_BYTES));
-    let err = scenario::load_str(&text, "big.yaml").expect_err("refused").to_string();
+    let err = lint::load_str(&text, "big.yaml").expect_err("refused").to_string();
     assert!(err.contains("at most 8388608 are read"), "{err}");
 }

@@ -3,8 +3,8 @@
 #[path = "../support/golden.rs"]
 mod golden_file;
 use jcsim::engine::{self, RunOptions, RunSummary, TargetOverride};
+use jcsim::lint;
 use jcsim::record::{Event, read_events};
-use jcsim::scenario;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -214,7 +214,7 @@ pub async fn run_yaml(yaml: &str, base_url: &str) -> Ran {
 
 /// Like [`run_yaml`], with adjusted options (`--strict`, `--verify-each`).
 pub async fn run_yaml_with(yaml: &str, base_url: &str, adjust: impl FnOnce(&mut RunOptions)) -> Ran {
-    let scenario = scenario::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
+    let scenario = lint::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
     let out = tempfile::tempdir().unwrap();
     let mut opts = RunOptions {
         out_dir: out.path().to_path_buf(),
@@ -235,7 +235,7 @@ pub async fn run_yaml_with(yaml: &str, base_url: &str, adjust: impl FnOnce(&mut 
 /// Run `yaml` against a fresh embedded SP (the scenario's own target).
 #[allow(dead_code)] // used by the rules tests
 pub async fn run_embedded(yaml: &str, adjust: impl FnOnce(&mut RunOptions)) -> Ran {
-    let scenario = scenario::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
+    let scenario = lint::load_str(yaml, "test.yaml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"));
     let out = tempfile::tempdir().unwrap();
     let mut opts = RunOptions { out_dir: out.path().to_path_buf(), seed: Some(7), ..RunOptions::default() };
     adjust(&mut opts);

@@ -18,8 +18,9 @@ const LAYERS: &[&[&str]] = &[
     // What JumpCloud sends (outbound) and how its own API answers (inbound);
     // the report renders recorded runs.
     &["provision", "inbound", "report"],
-    // Sessions, runs, preflight, cleanup.
-    &["engine"],
+    // Sessions, runs, preflight, cleanup; loading a scenario (the lint
+    // dry-runs it against the directory and the inbound API).
+    &["engine", "lint"],
     // Front ends: the console and inbound HTTP servers, terminal output, the schema.
     &["server", "output", "schema"],
     // The command line: clap types, then the commands.

@@ -4,6 +4,7 @@
 
 use crate::helpers::run_yaml;
 use jcsim::engine::exit;
+use jcsim::lint;
 use jcsim::record::{Event, read_events};
 use jcsim::scenario;
 use jcsim::scim::filter::{self, AttrPath, CompareOp, Filter, Literal};
@@ -54,7 +55,7 @@ steps:
 
 /// Load with an empty environment so `${VAR}` in generated text is hermetic.
 fn load(text: &str) -> Result<scenario::Scenario, scenario::ScenarioErrors> {
-    scenario::env::with_vars(HashMap::new(), || scenario::load_str(text, "fuzz.yaml"))
+    scenario::env::with_vars(HashMap::new(), || lint::load_str(text, "fuzz.yaml"))
 }
 
 /// Every error of a failed load names `fuzz.yaml:line:col` inside the text.

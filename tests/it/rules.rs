@@ -4,6 +4,7 @@
 
 use crate::helpers::{FakeState, error, fake_sp, run_yaml, run_yaml_with, scim};
 use jcsim::engine::{self, RunOptions, exit};
+use jcsim::lint;
 use jcsim::record::Verdict;
 use jcsim::scenario;
 use serde_json::json;
@@ -42,7 +43,7 @@ fn assert_fired(ran: &crate::helpers::Ran, id: &str, needle: &str) {
 /// Run a bundled scenario; the records live as long as the returned directory.
 async fn run_file(file: &str) -> (jcsim::engine::RunSummary, tempfile::TempDir) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let s = scenario::load_file(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
+    let s = lint::load_file(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
     let out = tempfile::tempdir().unwrap();
     let opts = RunOptions { out_dir: out.path().to_path_buf(), ..RunOptions::default() };
     (engine::run_scenario(&s, &opts).await.unwrap(), out)
@@ -94,7 +95,7 @@ async fn bug_free_sp_reports_nothing_even_when_strict() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files = scenario::collect_files(&[root.join("scenarios/lifecycle"), root.join("scenarios/vendors")]).unwrap();
     for f in files {
-        let s = scenario::load_file(&f).unwrap();
+        let s = lint::load_file(&f).unwrap();
         if !s.quirks().is_empty() {
             continue;
         }

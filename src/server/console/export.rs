@@ -170,7 +170,7 @@ mod tests {
         let out = to_yaml(&doc);
         assert!(out.starts_with("name: x\ndescription: d\nseed: 3\napp:"), "keys in writing order:\n{out}");
         assert!(out.contains("$$HOME"), "{out}");
-        let back = crate::scenario::load_str(&out, "export.yaml").unwrap();
+        let back = crate::lint::load_str(&out, "export.yaml").unwrap();
         assert_eq!(back.app.name, "A \"quoted\" $HOME");
         let Action::CreateGroup(g) = &back.steps[2].action else { panic!("{out}") };
         assert_eq!((g.name.as_str(), g.members.as_slice()), ("</script> $HOME", &["a".to_string()][..]));

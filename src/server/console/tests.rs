@@ -630,7 +630,7 @@ async fn exported_scenario_replays_to_the_same_request_sequence() {
     let console = read_events(&l.state.run_dir().join("events.jsonl")).unwrap().events;
     let yaml = b.get("/export.yaml").await.body;
     // Act: replay the export with `jcsim run`'s engine against another fresh embedded SP.
-    let scenario = crate::scenario::load_str(&yaml, "console-session.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    let scenario = crate::lint::load_str(&yaml, "console-session.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     let out = tempfile::tempdir().unwrap();
     let summary =
         run_scenario(&scenario, &RunOptions { out_dir: out.path().into(), ..RunOptions::default() }).await.unwrap();

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 const BASE: &str = "https://api.jumpcloud.com/scim/v2";
 
 fn dir() -> Directory {
-    let s = crate::scenario::load_str(
+    let s = crate::lint::load_str(
         "name: t\ndirectory:\n  users: [{ username: alice, email: alice@example.com, job_title: Engineer }]\nsteps: [verify]\n",
         "t.yaml",
     )
