@@ -7,8 +7,8 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            jcsim::engine::exit::UNREACHABLE
+            jcsim::record::Exit::Unreachable
         }
     };
-    std::process::exit(code);
+    std::process::exit(code.code());
 }

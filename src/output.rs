@@ -24,7 +24,7 @@ pub enum Format {
 pub struct JsonReport {
     pub jcsim_version: &'static str,
     /// The process exit code: 0 pass, 1 a check failed, 2 invalid, 3 unreachable.
-    pub exit_code: i32,
+    pub exit_code: crate::record::Exit,
     /// Each run's `summary.json`, in run order.
     pub scenarios: Vec<Value>,
     /// Scenarios not run, and why.
@@ -132,7 +132,7 @@ impl<W: Write> RunOutput<W> {
     /// A scenario ran to completion.
     pub fn finished(&mut self, summary: &RunSummary) -> std::io::Result<()> {
         self.progress.done();
-        if summary.exit_code() == crate::engine::exit::PASS {
+        if summary.exit_code() == crate::record::Exit::Pass {
             self.report.totals.passed += 1;
         } else {
             self.report.totals.failed += 1;
@@ -163,7 +163,7 @@ impl<W: Write> RunOutput<W> {
     }
 
     /// Clear the progress bar and, for JSON, print the document.
-    pub fn finish(mut self, exit_code: i32) -> std::io::Result<()> {
+    pub fn finish(mut self, exit_code: crate::record::Exit) -> std::io::Result<()> {
         self.progress.finish();
         if self.format == Format::Json {
             self.report.exit_code = exit_code;

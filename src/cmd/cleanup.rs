@@ -3,20 +3,21 @@
 
 use crate::cli::CleanupArgs;
 use crate::client::Client;
-use crate::engine::{exit, preflight, sweep};
+use crate::engine::{preflight, sweep};
+use crate::record::Exit;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
+pub async fn main(args: CleanupArgs) -> anyhow::Result<Exit> {
     let target = match super::run::target_override(&args.target) {
         Ok(Some(t)) => t,
         Ok(None) => {
             eprintln!("error: jcsim cleanup needs --target URL (and usually --token-env VAR)");
-            return Ok(exit::INVALID);
+            return Ok(Exit::Invalid);
         }
         Err(msg) => {
             eprintln!("error: {msg}");
-            return Ok(exit::INVALID);
+            return Ok(Exit::Invalid);
         }
     };
     let only = match &args.namespace {
@@ -24,7 +25,7 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
             Ok(t) => Some(t.as_str().to_string()),
             Err(msg) => {
                 eprintln!("error: --namespace {msg}");
-                return Ok(exit::INVALID);
+                return Ok(Exit::Invalid);
             }
         },
         None => None,
@@ -39,19 +40,19 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
     }
     if let Some(p) = found.problem {
         eprintln!("preflight: --target {}: {p}", target.base_url);
-        return Ok(exit::UNREACHABLE);
+        return Ok(Exit::Unreachable);
     }
     let client = Client::new(cfg)?;
     let tagged = match sweep::find(&client, only.as_deref()).await {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: listing resources at {}: {}", target.base_url, crate::term::one_line(&e.to_string()));
-            return Ok(exit::UNREACHABLE);
+            return Ok(Exit::Unreachable);
         }
     };
     if tagged.is_empty() {
         println!("nothing to remove: no user or group at {} carries a jcsim tag", target.base_url);
-        return Ok(exit::PASS);
+        return Ok(Exit::Pass);
     }
     for t in &tagged {
         // Names and ids come from the SP: one line each.
@@ -61,7 +62,7 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
     let question = format!("Delete these {} resource(s) at {}?", tagged.len(), target.base_url);
     if !args.yes && !confirm(&question)? {
         println!("nothing deleted");
-        return Ok(exit::FAIL);
+        return Ok(Exit::Fail);
     }
     let failed = sweep::delete(&client, &tagged).await;
     println!("deleted {} of {}", tagged.len() - failed.len(), tagged.len());
@@ -69,7 +70,7 @@ pub async fn main(args: CleanupArgs) -> anyhow::Result<i32> {
         let l = crate::term::one_line;
         eprintln!("  could not delete {} {} ({}): {}", t.collection, l(&t.id), l(&t.name), l(why));
     }
-    Ok(if failed.is_empty() { exit::PASS } else { exit::FAIL })
+    Ok(if failed.is_empty() { Exit::Pass } else { Exit::Fail })
 }
 
 /// Ask on the terminal; without one, refuse (use --yes in scripts).

@@ -6,8 +6,9 @@ pub mod scenarios;
 mod serve;
 
 use crate::cli::{Cli, Command, ReportArgs};
-use crate::engine::{self, exit};
+use crate::engine;
 use crate::lint;
+use crate::record::Exit;
 use crate::scenario::{self, Scenario};
 use anyhow::Context;
 use clap::CommandFactory;
@@ -15,7 +16,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Run the parsed command; returns the process exit code.
-pub fn main(cli: Cli) -> anyhow::Result<i32> {
+pub fn main(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate { paths } => Ok(validate(&paths)),
         Command::Run(args) => {
@@ -30,20 +31,20 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Schema => {
             print_stdout(crate::schema::scenario_schema_json().as_bytes())?;
-            Ok(exit::PASS)
+            Ok(Exit::Pass)
         }
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "jcsim", &mut script);
             print_stdout(&script)?;
-            Ok(exit::PASS)
+            Ok(Exit::Pass)
         }
         Command::Report(args) => Ok(report(&args)),
         Command::Rules => {
             let mut text = Vec::new();
             print_rules(&mut text)?;
             print_stdout(&text)?;
-            Ok(exit::PASS)
+            Ok(Exit::Pass)
         }
         Command::Serve(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -52,11 +53,11 @@ pub fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Healthcheck { url, timeout } => Ok(match crate::healthcheck::check(&url, timeout) {
             Ok(status) => {
                 print_stdout(format!("healthy: {url} answered {status}\n").as_bytes())?;
-                exit::PASS
+                Exit::Pass
             }
             Err(e) => {
                 eprintln!("unhealthy: {e}");
-                exit::FAIL
+                Exit::Fail
             }
         }),
         Command::JumpcloudApi(args) => {
@@ -110,24 +111,24 @@ pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError
     if errors.is_empty() { Ok(ok) } else { Err(errors) }
 }
 
-fn validate(paths: &[PathBuf]) -> i32 {
+fn validate(paths: &[PathBuf]) -> Exit {
     match load_all(paths) {
         Ok(all) => {
             for s in &all {
                 println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
             }
-            exit::PASS
+            Exit::Pass
         }
         Err(errors) => {
             for (_, message) in errors {
                 eprintln!("{message}");
             }
-            exit::INVALID
+            Exit::Invalid
         }
     }
 }
 
-fn report(args: &ReportArgs) -> i32 {
+fn report(args: &ReportArgs) -> Exit {
     let result = (|| -> anyhow::Result<()> {
         let dirs = crate::report::find_run_dirs(&args.path)?;
         for d in &dirs {
@@ -143,10 +144,10 @@ fn report(args: &ReportArgs) -> i32 {
         Ok(())
     })();
     match result {
-        Ok(()) => exit::PASS,
+        Ok(()) => Exit::Pass,
         Err(e) => {
             eprintln!("error: {e}");
-            exit::UNREACHABLE
+            Exit::Unreachable
         }
     }
 }
@@ -158,7 +159,7 @@ pub(crate) async fn cancel_on_signal(cancel: engine::Cancel) {
     eprintln!("jcsim: interrupted; finishing in-flight requests and writing the records (again to quit at once)");
     cancel.cancel();
     crate::signal::shutdown().await;
-    std::process::exit(exit::INTERRUPTED);
+    std::process::exit(Exit::Interrupted.code());
 }
 
 fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {

@@ -5,8 +5,9 @@
 use super::load_all;
 use crate::cli::{RunArgs, TargetArgs};
 use crate::client::{Credentials, Tls};
-use crate::engine::{self, Namespace, RunOptions, TargetOverride, exit, preflight};
+use crate::engine::{self, Namespace, RunOptions, TargetOverride, preflight};
 use crate::output::RunOutput;
+use crate::record::Exit;
 use crate::scenario::Scenario;
 use crate::term::Term;
 use std::path::PathBuf;
@@ -15,15 +16,15 @@ use std::time::{Duration, Instant};
 /// How long preflight waits for each answer.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
+pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let term = Term::detect(args.quiet);
     let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());
-    let fail = |message: String| -> anyhow::Result<i32> {
+    let fail = |message: String| -> anyhow::Result<Exit> {
         let mut out = output(0);
         out.error(None, &message);
-        out.finish(exit::INVALID)?;
-        Ok(exit::INVALID)
+        out.finish(Exit::Invalid)?;
+        Ok(Exit::Invalid)
     };
     let target = match target_override(&args.target) {
         Ok(t) => t,
@@ -48,8 +49,8 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             for (file, message) in errors {
                 out.error(file.as_deref(), &message);
             }
-            out.finish(exit::INVALID)?;
-            return Ok(exit::INVALID);
+            out.finish(Exit::Invalid)?;
+            return Ok(Exit::Invalid);
         }
     };
     let mut overrides = args.behaviour.clone();
@@ -64,8 +65,8 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
                 Err(msg) => {
                     let mut out = output(0);
                     out.error(Some(&s.source.file), &format!("error: --behaviour {msg}"));
-                    out.finish(exit::INVALID)?;
-                    return Ok(exit::INVALID);
+                    out.finish(Exit::Invalid)?;
+                    return Ok(Exit::Invalid);
                 }
             }
         }
@@ -99,13 +100,13 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
                     None,
                     &shown(format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)")),
                 );
-                out.finish(exit::UNREACHABLE)?;
-                return Ok(exit::UNREACHABLE);
+                out.finish(Exit::Unreachable)?;
+                return Ok(Exit::Unreachable);
             }
         }
     }
     tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
-    let mut worst = exit::PASS;
+    let mut worst = Exit::Pass;
     let mut run_dirs = Vec::new();
     for s in &scenarios {
         if opts.cancel.is_cancelled() {
@@ -116,7 +117,7 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             out.skipped(s, why)?;
             continue;
         }
-        if args.fail_fast && worst != exit::PASS {
+        if args.fail_fast && worst != Exit::Pass {
             out.skipped(s, "--fail-fast: an earlier scenario failed".to_string())?;
             continue;
         }
@@ -129,14 +130,14 @@ pub async fn main(args: RunArgs) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));
-                exit::UNREACHABLE
+                Exit::Unreachable
             }
         };
         worst = worse(worst, code);
     }
     if let Err(e) = write_run_outputs(&args, &run_dirs) {
         out.error(None, &format!("error: {e}"));
-        worst = worse(worst, exit::UNREACHABLE);
+        worst = worse(worst, Exit::Unreachable);
     }
     out.closing(started.elapsed())?;
     out.finish(worst)?;
@@ -192,10 +193,10 @@ fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
 }
 
 /// 3 beats 1 beats 0.
-fn worse(a: i32, b: i32) -> i32 {
-    let rank = |c: i32| match c {
-        exit::PASS => 0,
-        exit::FAIL => 1,
+fn worse(a: Exit, b: Exit) -> Exit {
+    let rank = |c: Exit| match c {
+        Exit::Pass => 0,
+        Exit::Fail => 1,
         _ => 2,
     };
     if rank(b) > rank(a) { b } else { a }

@@ -1,18 +1,18 @@
 //! `jcsim scenarios list|export`: the built-in suite.
 
 use crate::cli::ScenariosCommand;
-use crate::engine::exit;
+use crate::record::Exit;
 use crate::scenario::builtin;
 use std::io::Write;
 
-pub fn main(command: ScenariosCommand) -> anyhow::Result<i32> {
+pub fn main(command: ScenariosCommand) -> anyhow::Result<Exit> {
     match command {
         ScenariosCommand::List => {
             let all = match crate::lint::builtin() {
                 Ok(all) => all,
                 Err(e) => {
                     eprintln!("{e}");
-                    return Ok(exit::INVALID);
+                    return Ok(Exit::Invalid);
                 }
             };
             let mut text = Vec::new();
@@ -25,16 +25,16 @@ pub fn main(command: ScenariosCommand) -> anyhow::Result<i32> {
                 writeln!(text, "{file:<44} {:<48} {:>2} steps  {runs}", s.name, s.steps.len())?;
             }
             super::print_stdout(&text)?;
-            Ok(exit::PASS)
+            Ok(Exit::Pass)
         }
         ScenariosCommand::Export { dir, force } => match builtin::export(&dir, force) {
             Ok(written) => {
                 println!("wrote {} scenarios below {}", written.len(), dir.display());
-                Ok(exit::PASS)
+                Ok(Exit::Pass)
             }
             Err(e) => {
                 eprintln!("error: jcsim scenarios export {}: {e}", dir.display());
-                Ok(exit::INVALID)
+                Ok(Exit::Invalid)
             }
         },
     }

@@ -1,10 +1,10 @@
 //! `jcsim serve`, `jcsim jumpcloud-api` and `jcsim sp`: the long-running servers.
 
 use crate::cli::{JumpcloudApiArgs, ServeArgs, SpArgs};
-use crate::engine::exit;
+use crate::record::Exit;
 use anyhow::Context;
 
-pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
+pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
     use crate::server::console::{self, ConsoleError, ServeOptions};
     let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
     let admin_token = match &args.admin_token_env {
@@ -12,7 +12,7 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
             Some(t) => Some(t),
             None => {
                 eprintln!("error: {}", ConsoleError::AdminTokenMissing(var.clone()));
-                return Ok(exit::INVALID);
+                return Ok(Exit::Invalid);
             }
         },
         None => None,
@@ -22,7 +22,7 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
             Some(k) => Some(k),
             None => {
                 eprintln!("error: --api-key-env: environment variable `{var}` is not set or empty");
-                return Ok(exit::INVALID);
+                return Ok(Exit::Invalid);
             }
         },
         None => None,
@@ -38,10 +38,10 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
         api_key,
     };
     match console::serve(opts).await {
-        Ok(()) => Ok(exit::PASS),
+        Ok(()) => Ok(Exit::Pass),
         Err(e @ ConsoleError::PublicBind(_)) => {
             eprintln!("error: {e}");
-            Ok(exit::INVALID)
+            Ok(Exit::Invalid)
         }
         Err(e) => Err(e.into()),
     }
@@ -49,13 +49,13 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<i32> {
 
 /// `jcsim jumpcloud-api`: the inbound SCIM API alone. Outbound provisioning
 /// uses the Identity Management settings of `--state` (token from `JCSIM_SCIM_TOKEN`).
-pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<i32> {
+pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<Exit> {
     use crate::inbound::PREFIX;
     use crate::server::console::ConsoleConfig;
     use crate::server::inbound::serve_standalone;
     let Some(api_key) = std::env::var(&args.api_key_env).ok().filter(|k| !k.is_empty()) else {
         eprintln!("error: --api-key-env: environment variable `{}` is not set or empty", args.api_key_env);
-        return Ok(exit::INVALID);
+        return Ok(Exit::Invalid);
     };
     if !args.listen.ip().is_loopback() {
         eprintln!(
@@ -83,10 +83,10 @@ pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<i32>
         args.runs.display()
     );
     serve_standalone(listener, config).await.context("serving the JumpCloud SCIM API")?;
-    Ok(exit::PASS)
+    Ok(Exit::Pass)
 }
 
-pub(super) async fn sp(args: SpArgs) -> anyhow::Result<i32> {
+pub(super) async fn sp(args: SpArgs) -> anyhow::Result<Exit> {
     use crate::sp::{self, Quirk, SpConfig};
     let mut quirks = Vec::new();
     for q in &args.quirks {
@@ -94,7 +94,7 @@ pub(super) async fn sp(args: SpArgs) -> anyhow::Result<i32> {
             Ok(q) => quirks.push(q),
             Err(e) => {
                 eprintln!("error: --quirk {e}");
-                return Ok(exit::INVALID);
+                return Ok(Exit::Invalid);
             }
         }
     }
@@ -110,5 +110,5 @@ pub(super) async fn sp(args: SpArgs) -> anyhow::Result<i32> {
     );
     let config = SpConfig { token: args.token, quirks, seed: args.seed, body_limit: args.body_limit };
     sp::serve(listener, config).await.context("serving the SP")?;
-    Ok(exit::PASS)
+    Ok(Exit::Pass)
 }

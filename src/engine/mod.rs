@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
 /// Process exit codes (defined with the run records: summary.json carries them).
-pub use crate::record::exit;
+pub use crate::record::Exit;
 
 /// Options of one run, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -163,7 +163,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     summary.fixes = crate::check::fix_summary(&all_checks);
     let exit_code = summary.exit_code();
     session.record(Event::RunFinished(RunFinished {
-        verdict: if exit_code == exit::PASS { Verdict::Pass } else { Verdict::Fail },
+        verdict: if exit_code == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
         steps_passed: summary.passed(),
         steps_failed: summary.failed(),
         steps_skipped: summary.skipped(),

@@ -1,7 +1,7 @@
 //! The result of a run: `summary.json` and the terminal summary.
 
-use super::exit;
 use super::target::ResolvedTarget;
+use crate::record::Exit;
 use crate::record::{Check, Verdict};
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -97,15 +97,15 @@ impl RunSummary {
     }
 
     /// 0 all passed, 1 a step failed, 3 the target was unreachable.
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> crate::record::Exit {
         if self.interrupted {
-            exit::INTERRUPTED
+            Exit::Interrupted
         } else if self.unreachable {
-            exit::UNREACHABLE
+            Exit::Unreachable
         } else if self.failed() > 0 {
-            exit::FAIL
+            Exit::Fail
         } else {
-            exit::PASS
+            Exit::Pass
         }
     }
 }
@@ -189,8 +189,8 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
         }
     }
     let status = match s.exit_code() {
-        0 => "PASS",
-        3 => "UNREACHABLE",
+        Exit::Pass => "PASS",
+        Exit::Unreachable => "UNREACHABLE",
         _ => "FAIL",
     };
     let mut line = format!("{status} {}: {} passed, {} failed", l(&s.scenario), s.passed(), s.failed());
@@ -208,7 +208,7 @@ pub fn print_summary(s: &RunSummary, quiet: bool, out: &mut dyn Write) -> std::i
     }
     writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
     // Quiet runs show the fix summary only when the scenario failed.
-    if !s.fixes.is_empty() && (!quiet || s.exit_code() != exit::PASS) {
+    if !s.fixes.is_empty() && (!quiet || s.exit_code() != Exit::Pass) {
         writeln!(out, "  Fix summary ({} root cause{}):", s.fixes.len(), if s.fixes.len() == 1 { "" } else { "s" })?;
         for (n, f) in s.fixes.iter().enumerate() {
             let steps: Vec<String> = f.steps.iter().map(|i| (i + 1).to_string()).collect();
@@ -335,6 +335,6 @@ mod tests {
         assert_eq!(text.matches(" skipped\n").count(), 2, "{text}");
         assert_eq!(text.matches(why).count(), 1, "{text}");
         assert!(text.contains("0 passed, 1 failed, 2 skipped"), "{text}");
-        assert_eq!(s.exit_code(), exit::FAIL);
+        assert_eq!(s.exit_code(), Exit::Fail);
     }
 }

@@ -267,7 +267,7 @@ pub struct RunFinished {
     /// Why it stopped early.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
-    pub exit_code: i32,
+    pub exit_code: Exit,
     /// Stopped by SIGINT/SIGTERM: in-flight exchanges finished, nothing new was sent.
     #[serde(default)]
     pub interrupted: bool,
@@ -277,12 +277,59 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Exit codes (DESIGN.md).
-pub mod exit {
-    pub const PASS: i32 = 0;
-    pub const FAIL: i32 = 1;
-    pub const INVALID: i32 = 2;
-    pub const UNREACHABLE: i32 = 3;
+/// How a jcsim command ends: the process exit code (DESIGN.md), and
+/// `exit_code` in `run_finished` and `summary.json`, written as the number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "i32", try_from = "i32")]
+pub enum Exit {
+    /// Every step passed.
+    #[default]
+    Pass = 0,
+    /// A step failed.
+    Fail = 1,
+    /// Bad input: a scenario, an argument, a setting.
+    Invalid = 2,
+    /// The target could not be reached, or the run was cut short.
+    Unreachable = 3,
     /// Stopped by SIGINT/SIGTERM (the shell convention, 128 + SIGINT).
-    pub const INTERRUPTED: i32 = 130;
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+impl From<Exit> for i32 {
+    fn from(e: Exit) -> i32 {
+        e.code()
+    }
+}
+
+impl TryFrom<i32> for Exit {
+    type Error = String;
+    fn try_from(code: i32) -> Result<Exit, String> {
+        [Exit::Pass, Exit::Fail, Exit::Invalid, Exit::Unreachable, Exit::Interrupted]
+            .into_iter()
+            .find(|e| e.code() == code)
+            .ok_or_else(|| format!("unknown exit code {code}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exit;
+
+    #[test]
+    fn exit_codes_are_written_as_numbers_and_unknown_ones_refused() {
+        for (e, n) in
+            [(Exit::Pass, 0), (Exit::Fail, 1), (Exit::Invalid, 2), (Exit::Unreachable, 3), (Exit::Interrupted, 130)]
+        {
+            assert_eq!(serde_json::to_string(&e).unwrap(), n.to_string());
+            assert_eq!(serde_json::from_str::<Exit>(&n.to_string()).unwrap(), e);
+        }
+        let err = serde_json::from_str::<Exit>("42").unwrap_err().to_string();
+        assert!(err.contains("unknown exit code 42"), "{err}");
+    }
 }

@@ -450,18 +450,18 @@ impl Run {
     pub fn status(&self) -> RunStatus {
         match &self.finished {
             None => RunStatus::Incomplete,
-            Some(f) if f.exit_code == crate::record::exit::UNREACHABLE => RunStatus::Unreachable,
-            Some(f) if f.exit_code == crate::record::exit::PASS => RunStatus::Pass,
+            Some(f) if f.exit_code == crate::record::Exit::Unreachable => RunStatus::Unreachable,
+            Some(f) if f.exit_code == crate::record::Exit::Pass => RunStatus::Pass,
             Some(_) => RunStatus::Fail,
         }
     }
 
     /// The process exit code of this run: recorded, or 3 (internal error) when
     /// the run never finished.
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> crate::record::Exit {
         match &self.finished {
             Some(f) => f.exit_code,
-            None => crate::record::exit::UNREACHABLE,
+            None => crate::record::Exit::Unreachable,
         }
     }
 

@@ -75,7 +75,7 @@ pub struct Summary {
     /// `pass` when `exit_code` is 0, else `fail`.
     pub verdict: String,
     /// 0 pass, 1 a step failed, 3 unreachable target or a run cut short.
-    pub exit_code: i32,
+    pub exit_code: crate::record::Exit,
     pub passed: usize,
     pub failed: usize,
     /// Steps not run: recorded as `skip`, or never started (the run was cut short).
@@ -119,7 +119,7 @@ impl Summary {
             unreachable: run.status() == RunStatus::Unreachable,
             stop_reason: run.stop_reason(),
             total_steps: run.total_steps(),
-            verdict: if exit_code == 0 { "pass" } else { "fail" }.to_string(),
+            verdict: if exit_code == crate::record::Exit::Pass { "pass" } else { "fail" }.to_string(),
             exit_code,
             incomplete: run.incomplete(),
             fixes,

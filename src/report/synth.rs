@@ -452,7 +452,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
             duration_ms: g.clock as f64 + 0.5,
             stopped_early: false,
             stop_reason: None,
-            exit_code: 1,
+            exit_code: crate::record::Exit::Fail,
             interrupted: false,
         }));
     }

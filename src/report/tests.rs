@@ -153,7 +153,7 @@ fn small_run(finish: bool) -> Vec<Event> {
             duration_ms: 30.25,
             stopped_early: true,
             stop_reason: Some("--fail-fast: stopped after the first failed step".into()),
-            exit_code: 1,
+            exit_code: crate::record::Exit::Fail,
             interrupted: false,
         }));
     }
@@ -390,7 +390,7 @@ fn incomplete_run_with_a_torn_line_still_renders() {
 
     let summary: Summary = serde_json::from_str(&read(&out.summary)).unwrap();
     assert!(summary.incomplete);
-    assert_eq!((summary.exit_code, summary.verdict.as_str()), (3, "fail"));
+    assert_eq!((summary.exit_code, summary.verdict.as_str()), (crate::record::Exit::Unreachable, "fail"));
     assert_eq!(summary.steps[2].reason.as_deref(), Some("the run ended before this step finished"));
     let html = read(&out.html);
     assert!(html.contains("INCOMPLETE"));

@@ -27,7 +27,7 @@ pub(crate) struct ReportPage {
     pub version: String,
     /// `pass`, `fail`, `unreachable` or `incomplete` (a CSS class too).
     pub status: &'static str,
-    pub exit_code: i32,
+    pub exit_code: crate::record::Exit,
     pub stop_reason: Option<String>,
     pub notes: Vec<String>,
     pub fixes: Vec<crate::check::Fix>,

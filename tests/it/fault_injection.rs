@@ -8,8 +8,8 @@ use crate::helpers::{Ran, error, run_yaml, scim};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request as HttpRequest, StatusCode};
-use jcsim::engine::exit;
-use jcsim::record::{Event, read_events};
+
+use jcsim::record::{Event, Exit, read_events};
 use jcsim::sp::{self, SpConfig, SpState};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -52,7 +52,7 @@ struct ClientCase {
     sp: Sp,
     /// Behaviour knobs (YAML flow mapping body).
     behaviour: &'static str,
-    exit: i32,
+    exit: Exit,
     /// The failed check ids, in order.
     failed: &'static [&'static str],
     /// Number of attempts recorded (first try plus retries).
@@ -113,25 +113,25 @@ fn client_cases() -> Vec<ClientCase> {
     };
     let conn: &[&str] = &["test-connection-failed"];
     vec![
-        c("timeout", Sp::Mock(slow), exit::FAIL, conn, 3, Err("timeout"), &[], (900, 5_000)),
-        c("reset mid-body", Sp::Raw(Raw::ResetMidBody), exit::FAIL, conn, 3, Err("body"), &[], (0, 3_000)),
+        c("timeout", Sp::Mock(slow), Exit::Fail, conn, 3, Err("timeout"), &[], (900, 5_000)),
+        c("reset mid-body", Sp::Raw(Raw::ResetMidBody), Exit::Fail, conn, 3, Err("body"), &[], (0, 3_000)),
         c(
             "closed without answer",
             Sp::Raw(Raw::CloseWithoutAnswer),
-            exit::FAIL,
+            Exit::Fail,
             conn,
             3,
             Err("reset"),
             &[],
             (0, 3_000),
         ),
-        c("5xx storm", Sp::Mock(unavailable), exit::FAIL, conn, 3, Ok(503), &["server-error"], (0, 3_000)),
+        c("5xx storm", Sp::Mock(unavailable), Exit::Fail, conn, 3, Ok(503), &["server-error"], (0, 3_000)),
         ClientCase {
             behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 300, max_retries: 1",
             ..c(
                 "429 with Retry-After",
                 Sp::Mock(limited_with_retry_after),
-                exit::FAIL,
+                Exit::Fail,
                 conn,
                 2,
                 Ok(429),
@@ -144,7 +144,7 @@ fn client_cases() -> Vec<ClientCase> {
             ..c(
                 "429 with a Retry-After over the cap",
                 Sp::Mock(limited_with_long_retry_after),
-                exit::FAIL,
+                Exit::Fail,
                 conn,
                 2,
                 Ok(429),
@@ -155,7 +155,7 @@ fn client_cases() -> Vec<ClientCase> {
         c(
             "429 without Retry-After",
             Sp::Mock(limited_without_retry_after),
-            exit::FAIL,
+            Exit::Fail,
             conn,
             3,
             Ok(429),
@@ -165,7 +165,7 @@ fn client_cases() -> Vec<ClientCase> {
         c(
             "malformed JSON",
             Sp::Mock(malformed_json),
-            exit::FAIL,
+            Exit::Fail,
             &["test-connection-failed", "list-response"],
             1,
             Ok(200),
@@ -175,7 +175,7 @@ fn client_cases() -> Vec<ClientCase> {
         c(
             "wrong content type",
             Sp::Mock(wrong_content_type),
-            exit::PASS,
+            Exit::Pass,
             &[],
             1,
             Ok(200),
@@ -185,7 +185,7 @@ fn client_cases() -> Vec<ClientCase> {
         c(
             "HTML login page",
             Sp::Mock(html_login_page),
-            exit::FAIL,
+            Exit::Fail,
             &["test-connection-failed", "list-response"],
             1,
             Ok(200),
@@ -195,21 +195,21 @@ fn client_cases() -> Vec<ClientCase> {
         c(
             "empty 200",
             Sp::Mock(empty_200),
-            exit::FAIL,
+            Exit::Fail,
             &["test-connection-failed", "list-response"],
             1,
             Ok(200),
             &[],
             (0, 3_000),
         ),
-        c("redirect", Sp::Mock(redirect), exit::FAIL, &["target-redirect"], 1, Ok(302), &[], (0, 3_000)),
+        c("redirect", Sp::Mock(redirect), Exit::Fail, &["target-redirect"], 1, Ok(302), &[], (0, 3_000)),
         ClientCase {
             behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 10000, max_retries: 1",
-            ..c("50 MB body", Sp::Raw(Raw::Huge), exit::FAIL, conn, 1, Err("too_large"), &[], (0, 20_000))
+            ..c("50 MB body", Sp::Raw(Raw::Huge), Exit::Fail, conn, 1, Err("too_large"), &[], (0, 20_000))
         },
         ClientCase {
             behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 400, max_retries: 1",
-            ..c("slowloris trickle", Sp::Raw(Raw::Trickle), exit::FAIL, conn, 2, Err("timeout"), &[], (750, 4_000))
+            ..c("slowloris trickle", Sp::Raw(Raw::Trickle), Exit::Fail, conn, 2, Err("timeout"), &[], (750, 4_000))
         },
     ]
 }

@@ -3,8 +3,8 @@
 //! whole provisioning path. Case counts are bounded so `cargo test` stays fast.
 
 use crate::helpers::run_yaml;
-use jcsim::engine::exit;
 use jcsim::lint;
+use jcsim::record::Exit;
 use jcsim::record::{Event, read_events};
 use jcsim::scenario;
 use jcsim::scim::filter::{self, AttrPath, CompareOp, Filter, Literal};
@@ -545,7 +545,7 @@ fn arbitrary_sp_responses_give_a_classified_outcome() {
             seen.store(0, Ordering::SeqCst);
             let ran = rt.block_on(run_yaml(yaml, &server.uri()));
             let code = ran.summary.exit_code();
-            prop_assert!(code == exit::PASS || code == exit::FAIL, "exit {code} for {c:?}");
+            prop_assert!(code == Exit::Pass || code == Exit::Fail, "exit {code:?} for {c:?}");
             let log = read_events(&ran.summary.run_dir.join("events.jsonl")).unwrap();
             prop_assert!(log.bad_lines.is_empty(), "{:?}", log.bad_lines);
             prop_assert!(matches!(log.events.first(), Some(Event::RunStarted(_))));

@@ -3,8 +3,9 @@
 //! (whose steps expect the finding); the rest use wiremock.
 
 use crate::helpers::{FakeState, error, fake_sp, run_yaml, run_yaml_with, scim};
-use jcsim::engine::{self, RunOptions, exit};
+use jcsim::engine::{self, RunOptions};
 use jcsim::lint;
+use jcsim::record::Exit;
 use jcsim::record::Verdict;
 use jcsim::scenario;
 use serde_json::json;
@@ -58,7 +59,7 @@ macro_rules! quirk_scenario {
             $( assert!(text.contains($rule), "{} does not expect {}", $file, $rule); )+
             let (s, _records) = run_file($file).await;
             let failed: Vec<_> = s.steps.iter().filter(|x| x.verdict == Verdict::Fail).map(|x| (&x.title, &x.reason)).collect();
-            assert_eq!(s.exit_code(), exit::PASS, "{}: {failed:?}", $file);
+            assert_eq!(s.exit_code(), Exit::Pass, "{}: {failed:?}", $file);
             let ids: Vec<&str> = s.steps.iter().flat_map(|x| x.checks.iter()).map(|c| c.id.as_str()).collect();
             $( assert!(ids.contains(&$rule), "{} did not report {}", $file, $rule); )+
         }
@@ -111,7 +112,7 @@ async fn bug_free_sp_reports_nothing_even_when_strict() {
             .map(|c| (&c.id, &c.message))
             .collect();
         assert!(unexpected.is_empty(), "{}: {unexpected:?}", f.display());
-        assert_eq!(summary.exit_code(), exit::PASS, "{}", f.display());
+        assert_eq!(summary.exit_code(), Exit::Pass, "{}", f.display());
     }
 }
 
@@ -193,7 +194,7 @@ async fn create_rules_fire_on_a_bare_200() {
     assert_fired(&ran, "create-status", "instead of 201");
     assert_fired(&ran, "location-meta", "without Location header and meta");
     assert_fired(&ran, "schemas", "without urn:ietf:params:scim:schemas:core:2.0:User");
-    assert_eq!(ran.summary.exit_code(), exit::PASS, "warnings only");
+    assert_eq!(ran.summary.exit_code(), Exit::Pass, "warnings only");
 }
 
 #[tokio::test]
@@ -202,7 +203,7 @@ async fn create_body_fires_on_an_empty_201() {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(201)).mount(&server).await;
     let ran = run_yaml(&format!("name: r\n{FAST}steps: [activate]\n"), &server.uri()).await;
     assert_fired(&ran, "create-body", "has no `id`");
-    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(ran.summary.exit_code(), Exit::Fail);
 }
 
 #[tokio::test]
@@ -279,7 +280,7 @@ async fn put_null_fires_when_the_minimal_put_is_rejected() {
         .await;
     let ran = run_yaml(&format!("name: r\n{FAST}steps: [activate]\n"), &server.uri()).await;
     assert_fired(&ran, "put-null", "\"emails\": null");
-    assert_eq!(ran.summary.exit_code(), exit::FAIL);
+    assert_eq!(ran.summary.exit_code(), Exit::Fail);
 }
 
 #[tokio::test]
@@ -336,7 +337,7 @@ async fn server_error_and_rate_limited_fire_on_retried_answers() {
     .await;
     assert_fired(&ran, "server-error", "answered 503");
     assert_fired(&ran, "rate-limited", "no Retry-After");
-    assert_eq!(ran.summary.exit_code(), exit::PASS);
+    assert_eq!(ran.summary.exit_code(), Exit::Pass);
 }
 
 #[tokio::test]
@@ -365,7 +366,7 @@ async fn readback_missing_and_readback_user_fire_on_changes_behind_jumpclouds_ba
     let ran = run_yaml(&scenario(steps), &server.uri()).await;
     assert_fired(&ran, "readback-user", "Somebody Else");
     assert_fired(&ran, "readback-missing", "HTTP 404");
-    assert_eq!(ran.summary.exit_code(), exit::PASS, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
 }
 
 #[tokio::test]

@@ -75,7 +75,7 @@ fn own_server_run(namespace: &str) -> Vec<Event> {
             duration_ms: 50.0,
             stopped_early: false,
             stop_reason: None,
-            exit_code: 1,
+            exit_code: crate::record::Exit::Fail,
             interrupted: false,
         }),
     ]

@@ -298,7 +298,7 @@ impl ConsoleState {
             duration_ms: engine::ms(s.started().elapsed()),
             stopped_early: false,
             stop_reason: None,
-            exit_code: if core.failed == 0 { 0 } else { 1 },
+            exit_code: if core.failed == 0 { crate::record::Exit::Pass } else { crate::record::Exit::Fail },
             interrupted: false,
         }))?;
         Ok(())

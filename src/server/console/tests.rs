@@ -634,7 +634,7 @@ async fn exported_scenario_replays_to_the_same_request_sequence() {
     let out = tempfile::tempdir().unwrap();
     let summary =
         run_scenario(&scenario, &RunOptions { out_dir: out.path().into(), ..RunOptions::default() }).await.unwrap();
-    assert_eq!(summary.exit_code(), 0, "{yaml}");
+    assert_eq!(summary.exit_code(), crate::record::Exit::Pass, "{yaml}");
     let replay = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
     // Assert
     let (a, b) = (wire(&console), wire(&replay));
