@@ -122,11 +122,14 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             continue;
         }
         out.started(s);
-        let code = match engine::run_scenario(s, &opts).await {
-            Ok(summary) => {
-                out.finished(&summary)?;
-                run_dirs.push(summary.run_dir.clone());
-                summary.exit_code()
+        // The engine writes the record; report.html, junit.xml, run.har and
+        // summary.json are rendered from it, and the terminal shows the same summary.
+        let ran = engine::run_scenario(s, &opts).await.map_err(|e| e.to_string());
+        let code = match ran.and_then(|dir| crate::report::write_outputs(&dir).map_err(|e| e.to_string())) {
+            Ok(written) => {
+                out.finished(&written.result)?;
+                run_dirs.push(written.result.run_dir.clone());
+                written.result.exit_code
             }
             Err(e) => {
                 out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));

@@ -15,7 +15,8 @@ mod transport;
 pub use plan::{PlannedRequest, preview};
 pub use session::Session;
 pub use steps::Policy;
-pub use summary::{RunSummary, StepSummary, print_summary};
+pub use summary::StepSummary;
+use summary::Tally;
 pub use target::{ResolvedTarget, TargetOverride, credentials as scenario_credentials};
 pub use transport::{Cancel, Ledger, Recording, StepLog};
 
@@ -96,8 +97,9 @@ pub enum EngineError {
     Report(String),
 }
 
-/// Run one scenario to completion and write its records.
-pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunSummary, EngineError> {
+/// Run one scenario to completion and write its record (`events.jsonl`);
+/// returns the run directory. `report::write_outputs` renders it.
+pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<PathBuf, EngineError> {
     let seed = opts.seed.or(scenario.seed).unwrap_or(1);
     let target = target::resolve(scenario, opts.target.as_ref(), seed).await?;
     let external = target.kind == "external";
@@ -116,7 +118,6 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
-    let shown_target = redactor.text(&target.base_url);
     let recorder = Recorder::create(&run_dir, redactor)
         .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
     let behaviour = scenario.behaviour.clone();
@@ -149,36 +150,27 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<RunS
         insecure: target.tls.insecure,
     }))?;
 
-    let mut summary = RunSummary::new(scenario, &run_id, &run_dir, &target);
-    // What the terminal shows, masked like the records (a token may sit in the query).
-    summary.target = shown_target;
-    let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, &mut summary).await?;
-    summary.stop_reason = stop_reason.clone();
+    let mut tally = Tally { total_steps: scenario.steps.len(), ..Tally::default() };
+    let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, &mut tally).await?;
     if session.track_created {
-        summary.cleanup = session.cleanup().await?;
+        session.cleanup().await?;
     }
-    summary.exchanges = session.recorder().exchanges();
-    summary.duration = session.started().elapsed();
-    let all_checks: Vec<_> = summary.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
-    summary.fixes = crate::check::fix_summary(&all_checks);
-    let exit_code = summary.exit_code();
+    let exit_code = tally.exit_code();
     session.record(Event::RunFinished(RunFinished {
         verdict: if exit_code == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
-        steps_passed: summary.passed(),
-        steps_failed: summary.failed(),
-        steps_skipped: summary.skipped(),
-        exchanges: summary.exchanges,
-        duration_ms: ms(summary.duration),
+        steps_passed: tally.count(Verdict::Pass),
+        steps_failed: tally.count(Verdict::Fail),
+        steps_skipped: tally.skipped(),
+        exchanges: session.recorder().exchanges(),
+        duration_ms: ms(session.started().elapsed()),
         stopped_early: stop_reason.is_some(),
         stop_reason,
         exit_code,
-        interrupted: summary.interrupted,
+        interrupted: tally.interrupted,
     }))?;
     drop(session);
     target.shutdown().await;
-    // report.html, junit.xml, run.har and summary.json, all rendered from events.jsonl.
-    crate::report::write_outputs(&run_dir).map_err(|e| EngineError::Report(e.to_string()))?;
-    Ok(summary)
+    Ok(run_dir)
 }
 
 /// Run every step. A step whose premise an earlier failure removed is
@@ -193,7 +185,7 @@ async fn run_steps(
     session: &mut Session,
     opts: &RunOptions,
     base_url: &str,
-    summary: &mut RunSummary,
+    summary: &mut Tally,
 ) -> Result<Option<String>, EngineError> {
     const INTERRUPTED: &str = "interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent";
     let mut stop_reason: Option<String> = None;

@@ -20,18 +20,22 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use summary::Summary;
+pub use summary::{CleanupResult, StepResult, Summary};
 
 use run::Run;
 use std::path::{Path, PathBuf};
 
-/// The files written into a run directory by [`write_outputs`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The files written into a run directory by [`write_outputs`], and the
+/// run's result as `summary.json` holds it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outputs {
     pub html: PathBuf,
     pub junit: PathBuf,
     pub har: PathBuf,
     pub summary: PathBuf,
+    /// The run's one summary: the terminal, `--format json` and
+    /// `summary.json` all show this.
+    pub result: Summary,
 }
 
 /// Why a report could not be written.
@@ -57,11 +61,14 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
         junit: run_dir.join("junit.xml"),
         har: run_dir.join("run.har"),
         summary: run_dir.join("summary.json"),
+        result: Summary::from_run(&run),
     };
     write_with(&outputs.html, |w| html::write_report(&run, w))?;
     write_file(&outputs.junit, junit::document(std::slice::from_ref(&run)).as_bytes())?;
     write_har(&outputs.har, std::slice::from_ref(&run))?;
-    write_file(&outputs.summary, &summary_bytes(&run)?)?;
+    let json = serde_json::to_vec_pretty(&outputs.result)
+        .map_err(|e| ReportError::Render { what: "summary.json", message: e.to_string() })?;
+    write_file(&outputs.summary, &json)?;
     Ok(outputs)
 }
 
@@ -128,11 +135,6 @@ fn load_all(run_dirs: &[PathBuf]) -> Result<Vec<Run>, ReportError> {
 
 fn write_har(path: &Path, runs: &[Run]) -> Result<(), ReportError> {
     write_with(path, |w| har::write(runs, w))
-}
-
-fn summary_bytes(run: &Run) -> Result<Vec<u8>, ReportError> {
-    serde_json::to_vec_pretty(&Summary::from_run(run))
-        .map_err(|e| ReportError::Render { what: "summary.json", message: e.to_string() })
 }
 
 /// Stream through a temporary file and rename, so a reader never sees half a file.

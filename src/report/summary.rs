@@ -7,7 +7,7 @@
 //! `events.jsonl`.
 
 use super::run::{Run, RunStatus, StepRun, StepState};
-use crate::record::Check;
+use crate::record::{Check, Exit, Verdict};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ pub struct StepResult {
     pub line: usize,
     /// `pass`, `fail`, `warn` or `skip` (not run: an earlier failure made it
     /// meaningless, see `reason`). A step the run never finished counts as `fail`.
-    pub verdict: String,
+    pub verdict: Verdict,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The step's checks; their `step` is this step's number (from 1).
@@ -73,9 +73,9 @@ pub struct Summary {
     /// Steps in the scenario (the cleanup phase is not one).
     pub total_steps: usize,
     /// `pass` when `exit_code` is 0, else `fail`.
-    pub verdict: String,
+    pub verdict: Verdict,
     /// 0 pass, 1 a step failed, 3 unreachable target or a run cut short.
-    pub exit_code: crate::record::Exit,
+    pub exit_code: Exit,
     pub passed: usize,
     pub failed: usize,
     /// Steps not run: recorded as `skip`, or never started (the run was cut short).
@@ -119,7 +119,7 @@ impl Summary {
             unreachable: run.status() == RunStatus::Unreachable,
             stop_reason: run.stop_reason(),
             total_steps: run.total_steps(),
-            verdict: if exit_code == crate::record::Exit::Pass { "pass" } else { "fail" }.to_string(),
+            verdict: if exit_code == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
             exit_code,
             incomplete: run.incomplete(),
             fixes,
@@ -138,15 +138,19 @@ impl Summary {
 
 fn step_result(s: &StepRun) -> StepResult {
     // A step the run never finished counts as failed.
+    // A step the run never finished counts as failed.
     let verdict = match s.state() {
-        StepState::Incomplete => "fail",
-        st => st.as_str(),
+        StepState::Pass => Verdict::Pass,
+        StepState::Fail | StepState::Incomplete => Verdict::Fail,
+        StepState::Warn => Verdict::Warn,
+        StepState::Skip => Verdict::Skip,
+        StepState::Info => Verdict::Info,
     };
     StepResult {
         step: s.index + 1,
         title: s.title(),
         line: s.line(),
-        verdict: verdict.to_string(),
+        verdict,
         reason: s.reason(),
         checks: s.checks.iter().map(|c| Check { step: s.index + 1, ..c.clone() }).collect(),
         exchanges: s.x.count,

@@ -18,7 +18,7 @@ fn bulk(n: usize, knobs: &str) -> String {
 #[tokio::test]
 async fn concurrent_bind_reaches_the_same_state_with_per_user_order() {
     let ran = run_embedded(&bulk(40, "concurrency: 8"), |_| {}).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
     let xs = ran.exchanges();
     // Each user's lookup comes before its create; the group create comes after every user create.
     let mut lookup_at: HashMap<String, u64> = HashMap::new();
@@ -48,7 +48,7 @@ async fn a_large_group_is_read_back_by_the_attributes_compared() {
     // members.value only; the embedded SP honours it and the check passes.
     let n = jcsim::provision::LARGE_GROUP + 1;
     let ran = run_embedded(&bulk(n, "concurrency: 16"), |_| {}).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
     let reads: Vec<_> = ran.exchanges().into_iter().filter(|x| x.label == "read back group All").collect();
     assert_eq!(reads.len(), 1);
     assert!(reads[0].request.url.contains("attributes=displayName%2Cmembers.value"), "{}", reads[0].request.url);
@@ -92,7 +92,7 @@ async fn a_slow_user_does_not_hold_up_the_others() {
         .await;
     let yaml = "name: slow\nbehaviour: { concurrency: 4 }\napp: { group_management: true }\ndirectory:\n  users:\n    - { username: slow, email: slow@example.com, groups: [All] }\n    - { generate: 19, email_domain: example.com, groups: [All] }\n  groups: [{ name: All }]\nsteps:\n  - activate\n  - bind_group: All\n";
     let ran = run_yaml(yaml, &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
     let creates: Vec<_> = ran
         .exchanges()
         .into_iter()
@@ -108,7 +108,7 @@ async fn pace_spaces_requests_out() {
     let start = Instant::now();
     let ran = run_embedded("name: pace\nbehaviour: { pace: 20 }\nsteps:\n  - test_connection\n  - test_connection\n  - test_connection\n  - test_connection\n  - test_connection\n  - test_connection\n", |_| {}).await;
     let elapsed = start.elapsed();
-    assert_eq!(ran.summary.exit_code(), Exit::Pass);
+    assert_eq!(ran.summary.exit_code, Exit::Pass);
     // Six requests at 20/s: the last starts at least 250 ms after the first.
     assert!(elapsed >= Duration::from_millis(240), "six paced requests took {elapsed:?}");
     let starts: Vec<u64> = ran.exchanges().iter().map(|x| x.timing.start_ms).collect();

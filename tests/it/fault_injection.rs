@@ -333,7 +333,7 @@ fn assert_complete_record(name: &str, ran: &Ran, requests_seen: usize) {
     assert_eq!(log.events, ran.events, "{name}");
     assert!(matches!(log.events.first(), Some(Event::RunStarted(_))), "{name}: starts with run_started");
     let Some(Event::RunFinished(fin)) = log.events.last() else { panic!("{name}: no run_finished") };
-    assert_eq!(fin.exit_code, ran.summary.exit_code(), "{name}");
+    assert_eq!(fin.exit_code, ran.summary.exit_code, "{name}");
     let ids: Vec<u64> = ran.exchanges().iter().map(|x| x.id).collect();
     assert_eq!(ids, (1..=fin.exchanges).collect::<Vec<_>>(), "{name}: exchange ids");
     assert_eq!(requests_seen, ids.len(), "{name}: every request the SP saw is recorded");
@@ -367,7 +367,7 @@ async fn run_client_case(case: &ClientCase) {
     };
     let took = started.elapsed().as_millis();
     let name = case.name;
-    assert_eq!(ran.summary.exit_code(), case.exit, "{name}: exit code; checks {:?}", ran.checks());
+    assert_eq!(ran.summary.exit_code, case.exit, "{name}: exit code; checks {:?}", ran.checks());
     assert_eq!(ran.failed_check_ids(), case.failed, "{name}: failed checks");
     assert_complete_record(name, &ran, seen);
     assert_eq!(ran.exchanges().len(), case.attempts, "{name}: attempts");

@@ -23,7 +23,7 @@ async fn activation_409_fails_with_the_test_email_finding() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     assert_eq!(ran.failed_check_ids(), vec!["activation-test-email-exists"]);
     let c = &ran.checks()[0];
     assert!(c.admin_sees.as_deref().unwrap().contains("Test User Email already exists"), "{c:?}");
@@ -39,7 +39,7 @@ async fn activation_409_passes_when_expected() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - activate:\n    expect: { outcome: fail, status: 409 }\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
     // The expected 409 is marked so the report does not list it as a failure.
     let refused: Vec<_> = ran.exchanges().iter().map(|x| x.expects_refusal).collect();
     assert_eq!(refused, [true], "the step's only exchange is the expected 409");
@@ -68,7 +68,7 @@ async fn server_error_then_success_is_retried_and_every_attempt_recorded() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass);
+    assert_eq!(ran.summary.exit_code, Exit::Pass);
     let attempts: Vec<(u32, u16)> =
         ran.exchanges().iter().map(|x| (x.attempt, x.response.as_ref().unwrap().status)).collect();
     assert_eq!(attempts, vec![(1, 500), (2, 200)]);
@@ -91,7 +91,7 @@ async fn too_many_requests_honours_retry_after() {
     let start = Instant::now();
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
     assert!(start.elapsed().as_millis() >= 950, "waited only {:?}", start.elapsed());
-    assert_eq!(ran.summary.exit_code(), Exit::Pass);
+    assert_eq!(ran.summary.exit_code, Exit::Pass);
     assert_eq!(ran.exchanges().len(), 2);
 }
 
@@ -100,7 +100,7 @@ async fn persistent_5xx_fails_after_bounded_retries() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(scim(503, error(503, "down"))).expect(3).mount(&server).await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     assert_eq!(ran.failed_check_ids(), vec!["test-connection-failed"]);
 }
 
@@ -109,7 +109,7 @@ async fn client_errors_are_not_retried() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(scim(401, error(401, "bad token"))).expect(1).mount(&server).await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     assert_eq!(ran.failed_check_ids(), vec!["target-auth"]);
     assert!(ran.checks()[0].admin_sees.as_deref().unwrap().contains("Token Key"));
 }
@@ -122,7 +122,7 @@ async fn timeouts_are_classified() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     assert_eq!(ran.failed_check_ids(), vec!["test-connection-failed"]);
     assert_eq!(ran.exchanges().len(), 3, "first try and two retries");
     assert!(ran.exchanges().iter().all(|x| x.error.as_ref().unwrap().kind == jcsim::record::FaultKind::Timeout));
@@ -134,7 +134,7 @@ async fn connection_refused_stops_the_run_with_exit_3() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let ran = run_yaml(&scenario("  - test_connection\n  - activate\n"), &url).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Unreachable);
+    assert_eq!(ran.summary.exit_code, Exit::Unreachable);
     assert_eq!(ran.summary.steps.len(), 2, "the step after the unreachable one is recorded as skipped");
     assert_eq!(ran.summary.steps[1].verdict, jcsim::record::Verdict::Skip);
     assert_eq!(ran.exchanges().iter().filter(|x| x.step == 1).count(), 0, "nothing sent after it");
@@ -153,7 +153,7 @@ async fn non_json_body_is_recorded_as_text_and_fails_the_list_check() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     assert_eq!(ran.failed_check_ids(), vec!["test-connection-failed", "list-response"]);
     let resp = ran.exchanges()[0].response.clone().unwrap();
     assert_eq!(resp.body_text.as_deref(), Some("<html>login</html>"));
@@ -169,7 +169,7 @@ async fn numeric_id_fails_activation() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     assert_eq!(ran.failed_check_ids(), vec!["id-string"]);
 }
 
@@ -195,7 +195,7 @@ async fn delete_405_falls_back_to_deactivation_with_a_warning() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass);
+    assert_eq!(ran.summary.exit_code, Exit::Pass);
     let warn: Vec<_> = ran.checks().into_iter().filter(|c| c.id == "delete-unsupported").collect();
     assert_eq!(warn.len(), 1);
     assert_eq!(warn[0].verdict, jcsim::record::Verdict::Warn);
@@ -213,7 +213,7 @@ async fn expected_success_that_fails_and_failure_that_succeeds_both_fail() {
         .mount(&server)
         .await;
     let ran = run_yaml(&scenario("  - test_connection:\n    expect: { outcome: fail }\n  - request: { method: GET, path: /Users, expect: { status: 404 } }\n"), &server.uri()).await;
-    assert_eq!(ran.summary.failed(), 2);
+    assert_eq!(ran.summary.failed, 2);
     assert_eq!(ran.failed_check_ids(), vec!["expect.outcome", "expect.status"]);
 }
 
@@ -224,7 +224,7 @@ async fn large_json_bodies_are_used_whole_but_recorded_capped() {
     let body = json!({"schemas": [jcsim::scim::LIST_RESPONSE_SCHEMA], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": [], "pad": pad});
     Mock::given(method("GET")).respond_with(scim(200, body)).expect(1).mount(&server).await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "the model saw the whole ListResponse");
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "the model saw the whole ListResponse");
     let resp = ran.exchanges()[0].response.clone().unwrap();
     assert!(resp.body.is_none());
     let text = resp.body_text.unwrap();
@@ -265,10 +265,11 @@ async fn a_large_answer_to_a_group_push_is_skimmed_for_its_id() {
     Mock::given(method("PUT")).respond_with(scim(200, json!({"id": "u-1"}))).mount(&server).await;
     Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
     let yaml = format!(
-        "name: skim\n{FAST}app: {{ group_management: true }}\ndirectory:\n  users: [{{ username: alice, email: alice@example.com }}]\n  groups: [{{ name: Eng, members: [alice] }}]\nsteps:\n  - activate\n  - bind_group: Eng\n  - rename_group: {{ group: Eng, to: Platform }}\n"
+        // A 9 MiB answer takes a debug build a while under load: no tight timeout here.
+        "name: skim\nbehaviour: {{ timeout_ms: 10000 }}\napp: {{ group_management: true }}\ndirectory:\n  users: [{{ username: alice, email: alice@example.com }}]\n  groups: [{{ name: Eng, members: [alice] }}]\nsteps:\n  - activate\n  - bind_group: Eng\n  - rename_group: {{ group: Eng, to: Platform }}\n"
     );
     let ran = run_yaml(&yaml, &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
     let push = ran.exchanges().into_iter().rfind(|x| x.event == "group_create_provision").unwrap();
     let resp = push.response.clone().unwrap();
     assert!(resp.body.is_none());
@@ -287,7 +288,7 @@ async fn a_large_answer_to_a_lookup_is_still_too_large() {
     let body = json!({"schemas": [jcsim::scim::LIST_RESPONSE_SCHEMA], "totalResults": 0, "Resources": [], "pad": pad});
     Mock::given(method("GET")).respond_with(scim(200, body)).mount(&server).await;
     let ran = run_yaml(&scenario("  - test_connection\n"), &server.uri()).await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     let fault = ran.exchanges()[0].error.clone().expect("no answer for the model");
     assert_eq!(fault.kind, jcsim::record::FaultKind::TooLarge);
     assert!(fault.message.contains("exceeds 8 MiB"), "{}", fault.message);
@@ -307,7 +308,7 @@ async fn a_large_answer_to_a_write_that_is_not_json_keeps_its_status() {
     let ran =
         run_yaml(&scenario("  - request: { method: POST, path: /Users, body: { userName: big } }\n"), &server.uri())
             .await;
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
     let xs = ran.exchanges();
     assert_eq!(xs.len(), 3, "the first try and two retries");
     let resp = xs[2].response.clone().expect("an HTTP answer, not a fault");

@@ -2,9 +2,10 @@
 
 #[path = "../support/golden.rs"]
 mod golden_file;
-use jcsim::engine::{self, RunOptions, RunSummary, TargetOverride};
+use jcsim::engine::{self, RunOptions, TargetOverride};
 use jcsim::lint;
 use jcsim::record::{Event, read_events};
+use jcsim::report::Summary;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -188,7 +189,7 @@ pub async fn fake_sp(state: FakeState) -> MockServer {
 
 /// A finished run, read back from disk.
 pub struct Ran {
-    pub summary: RunSummary,
+    pub summary: Summary,
     pub events: Vec<Event>,
     pub _out: tempfile::TempDir,
 }
@@ -227,7 +228,8 @@ pub async fn run_yaml_with(yaml: &str, base_url: &str, adjust: impl FnOnce(&mut 
         ..RunOptions::default()
     };
     adjust(&mut opts);
-    let summary = engine::run_scenario(&scenario, &opts).await.expect("run");
+    let dir = engine::run_scenario(&scenario, &opts).await.expect("run");
+    let summary = jcsim::report::write_outputs(&dir).expect("outputs").result;
     let events = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
     Ran { summary, events, _out: out }
 }
@@ -239,7 +241,8 @@ pub async fn run_embedded(yaml: &str, adjust: impl FnOnce(&mut RunOptions)) -> R
     let out = tempfile::tempdir().unwrap();
     let mut opts = RunOptions { out_dir: out.path().to_path_buf(), seed: Some(7), ..RunOptions::default() };
     adjust(&mut opts);
-    let summary = engine::run_scenario(&scenario, &opts).await.expect("run");
+    let dir = engine::run_scenario(&scenario, &opts).await.expect("run");
+    let summary = jcsim::report::write_outputs(&dir).expect("outputs").result;
     let events = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
     Ran { summary, events, _out: out }
 }

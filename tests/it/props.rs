@@ -544,7 +544,7 @@ fn arbitrary_sp_responses_give_a_classified_outcome() {
             *current.lock().unwrap() = Some(c.clone());
             seen.store(0, Ordering::SeqCst);
             let ran = rt.block_on(run_yaml(yaml, &server.uri()));
-            let code = ran.summary.exit_code();
+            let code = ran.summary.exit_code;
             prop_assert!(code == Exit::Pass || code == Exit::Fail, "exit {code:?} for {c:?}");
             let log = read_events(&ran.summary.run_dir.join("events.jsonl")).unwrap();
             prop_assert!(log.bad_lines.is_empty(), "{:?}", log.bad_lines);

@@ -42,12 +42,13 @@ fn assert_fired(ran: &crate::helpers::Ran, id: &str, needle: &str) {
 }
 
 /// Run a bundled scenario; the records live as long as the returned directory.
-async fn run_file(file: &str) -> (jcsim::engine::RunSummary, tempfile::TempDir) {
+async fn run_file(file: &str) -> (jcsim::report::Summary, tempfile::TempDir) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let s = lint::load_file(&root.join(file)).unwrap_or_else(|e| panic!("{e}"));
     let out = tempfile::tempdir().unwrap();
     let opts = RunOptions { out_dir: out.path().to_path_buf(), ..RunOptions::default() };
-    (engine::run_scenario(&s, &opts).await.unwrap(), out)
+    let dir = engine::run_scenario(&s, &opts).await.unwrap();
+    (jcsim::report::write_outputs(&dir).unwrap().result, out)
 }
 
 /// A quirk scenario passes only if each step's expected findings fired.
@@ -59,7 +60,7 @@ macro_rules! quirk_scenario {
             $( assert!(text.contains($rule), "{} does not expect {}", $file, $rule); )+
             let (s, _records) = run_file($file).await;
             let failed: Vec<_> = s.steps.iter().filter(|x| x.verdict == Verdict::Fail).map(|x| (&x.title, &x.reason)).collect();
-            assert_eq!(s.exit_code(), Exit::Pass, "{}: {failed:?}", $file);
+            assert_eq!(s.exit_code, Exit::Pass, "{}: {failed:?}", $file);
             let ids: Vec<&str> = s.steps.iter().flat_map(|x| x.checks.iter()).map(|c| c.id.as_str()).collect();
             $( assert!(ids.contains(&$rule), "{} did not report {}", $file, $rule); )+
         }
@@ -103,7 +104,8 @@ async fn bug_free_sp_reports_nothing_even_when_strict() {
         let out = tempfile::tempdir().unwrap();
         let opts =
             RunOptions { out_dir: out.path().to_path_buf(), strict: true, verify_each: true, ..RunOptions::default() };
-        let summary = engine::run_scenario(&s, &opts).await.unwrap();
+        let dir = engine::run_scenario(&s, &opts).await.unwrap();
+        let summary = jcsim::report::write_outputs(&dir).unwrap().result;
         let unexpected: Vec<_> = summary
             .steps
             .iter()
@@ -112,7 +114,7 @@ async fn bug_free_sp_reports_nothing_even_when_strict() {
             .map(|c| (&c.id, &c.message))
             .collect();
         assert!(unexpected.is_empty(), "{}: {unexpected:?}", f.display());
-        assert_eq!(summary.exit_code(), Exit::Pass, "{}", f.display());
+        assert_eq!(summary.exit_code, Exit::Pass, "{}", f.display());
     }
 }
 
@@ -194,7 +196,7 @@ async fn create_rules_fire_on_a_bare_200() {
     assert_fired(&ran, "create-status", "instead of 201");
     assert_fired(&ran, "location-meta", "without Location header and meta");
     assert_fired(&ran, "schemas", "without urn:ietf:params:scim:schemas:core:2.0:User");
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "warnings only");
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "warnings only");
 }
 
 #[tokio::test]
@@ -203,7 +205,7 @@ async fn create_body_fires_on_an_empty_201() {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(201)).mount(&server).await;
     let ran = run_yaml(&format!("name: r\n{FAST}steps: [activate]\n"), &server.uri()).await;
     assert_fired(&ran, "create-body", "has no `id`");
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
 }
 
 #[tokio::test]
@@ -280,7 +282,7 @@ async fn put_null_fires_when_the_minimal_put_is_rejected() {
         .await;
     let ran = run_yaml(&format!("name: r\n{FAST}steps: [activate]\n"), &server.uri()).await;
     assert_fired(&ran, "put-null", "\"emails\": null");
-    assert_eq!(ran.summary.exit_code(), Exit::Fail);
+    assert_eq!(ran.summary.exit_code, Exit::Fail);
 }
 
 #[tokio::test]
@@ -337,7 +339,7 @@ async fn server_error_and_rate_limited_fire_on_retried_answers() {
     .await;
     assert_fired(&ran, "server-error", "answered 503");
     assert_fired(&ran, "rate-limited", "no Retry-After");
-    assert_eq!(ran.summary.exit_code(), Exit::Pass);
+    assert_eq!(ran.summary.exit_code, Exit::Pass);
 }
 
 #[tokio::test]
@@ -366,7 +368,7 @@ async fn readback_missing_and_readback_user_fire_on_changes_behind_jumpclouds_ba
     let ran = run_yaml(&scenario(steps), &server.uri()).await;
     assert_fired(&ran, "readback-user", "Somebody Else");
     assert_fired(&ran, "readback-missing", "HTTP 404");
-    assert_eq!(ran.summary.exit_code(), Exit::Pass, "{:?}", ran.failed_check_ids());
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
 }
 
 #[tokio::test]

@@ -632,9 +632,10 @@ async fn exported_scenario_replays_to_the_same_request_sequence() {
     // Act: replay the export with `jcsim run`'s engine against another fresh embedded SP.
     let scenario = crate::lint::load_str(&yaml, "console-session.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     let out = tempfile::tempdir().unwrap();
-    let summary =
+    let dir =
         run_scenario(&scenario, &RunOptions { out_dir: out.path().into(), ..RunOptions::default() }).await.unwrap();
-    assert_eq!(summary.exit_code(), crate::record::Exit::Pass, "{yaml}");
+    let summary = crate::report::write_outputs(&dir).unwrap().result;
+    assert_eq!(summary.exit_code, crate::record::Exit::Pass, "{yaml}");
     let replay = read_events(&summary.run_dir.join("events.jsonl")).unwrap().events;
     // Assert
     let (a, b) = (wire(&console), wire(&replay));

@@ -2,7 +2,9 @@
 //! terminal, with a progress bar on stderr), or one JSON document
 //! (`--format json`) holding every scenario's `summary.json`.
 
-use crate::engine::RunSummary;
+use crate::report::Summary;
+
+mod summary;
 use crate::scenario::Scenario;
 use crate::term::{Progress, Term, render};
 use serde::Serialize;
@@ -130,9 +132,9 @@ impl<W: Write> RunOutput<W> {
     }
 
     /// A scenario ran to completion.
-    pub fn finished(&mut self, summary: &RunSummary) -> std::io::Result<()> {
+    pub fn finished(&mut self, summary: &Summary) -> std::io::Result<()> {
         self.progress.done();
-        if summary.exit_code() == crate::record::Exit::Pass {
+        if summary.exit_code == crate::record::Exit::Pass {
             self.report.totals.passed += 1;
         } else {
             self.report.totals.failed += 1;
@@ -141,11 +143,11 @@ impl<W: Write> RunOutput<W> {
         match self.format {
             Format::Human => {
                 let mut text = Vec::new();
-                crate::engine::print_summary(summary, self.quiet, &mut text)?;
+                summary::print_summary(summary, self.quiet, &mut text)?;
                 self.print(&String::from_utf8_lossy(&text))
             }
             Format::Json => {
-                self.report.scenarios.push(summary_json(summary)?);
+                self.report.scenarios.push(serde_json::to_value(summary).map_err(std::io::Error::other)?);
                 Ok(())
             }
         }
@@ -181,11 +183,4 @@ impl<W: Write> RunOutput<W> {
             out.flush()
         })
     }
-}
-
-/// The run's `summary.json` as written to disk: same shape, already redacted.
-fn summary_json(summary: &RunSummary) -> std::io::Result<Value> {
-    let path = summary.run_dir.join("summary.json");
-    let text = std::fs::read_to_string(&path)?;
-    serde_json::from_str(&text).map_err(std::io::Error::other)
 }

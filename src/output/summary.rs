@@ -1,0 +1,254 @@
+//! The terminal summary of one run, printed from `report::Summary` (what
+//! `summary.json` holds), so the terminal and the files never disagree.
+
+use crate::record::{Check, Exit, Verdict};
+use crate::report::Summary;
+use std::collections::HashMap;
+use std::io::Write;
+
+/// Findings alike for the terminal: rule, verdict, admin symptom and fix.
+type AlikeKey<'a> = (&'a str, u8, &'a Option<String>, &'a Option<String>);
+
+/// Print a readable summary: every step in full, or (quiet) only failures.
+pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    // Every text below may come from the SP or a scenario: one line each.
+    use crate::term::one_line as l;
+    let mark = |v: Verdict| match v {
+        Verdict::Pass => "✓",
+        Verdict::Fail => "✗",
+        Verdict::Warn => "!",
+        Verdict::Skip => "-",
+        Verdict::Info => "i",
+    };
+    if !quiet {
+        writeln!(out, "▶ {} ({}) → {} [{}]", l(&s.scenario), l(&s.file), l(&s.target), s.target_kind)?;
+    }
+    let mut last_skip_reason: Option<&str> = None;
+    for step in &s.steps {
+        if quiet && step.verdict != Verdict::Fail {
+            continue;
+        }
+        if quiet {
+            writeln!(out, "✗ {} › step {} `{}` (line {})", l(&s.scenario), step.step, l(&step.title), step.line)?;
+        } else if step.verdict == Verdict::Skip {
+            writeln!(out, "  {} {:>2}. {:<48} skipped", mark(step.verdict), step.step, l(&step.title))?;
+            // The reason once for a run of steps skipped for the same reason.
+            if step.reason.as_deref() != last_skip_reason {
+                if let Some(r) = &step.reason {
+                    writeln!(out, "         {}", l(r))?;
+                }
+                last_skip_reason = step.reason.as_deref();
+            }
+            continue;
+        } else {
+            exchanges_line(
+                out,
+                mark(step.verdict),
+                &format!("{:>2}.", step.step),
+                &step.title,
+                step.exchanges,
+                step.duration,
+            )?;
+        }
+        last_skip_reason = None;
+        // Findings of one rule with the same advice are printed once, with a count
+        // (a flaky SP's fourteen retried 503s are one problem).
+        // Linear: a bulk step can carry tens of thousands of checks.
+        let mut groups: Vec<(&Check, usize)> = Vec::new();
+        let mut seen: HashMap<AlikeKey<'_>, usize> = HashMap::new();
+        for c in step.checks.iter().filter(|c| !matches!(c.verdict, Verdict::Pass | Verdict::Info)) {
+            let key = (c.id.as_str(), c.verdict as u8, &c.admin_sees, &c.fix);
+            match seen.get(&key) {
+                Some(&i) => groups[i].1 += 1,
+                None => {
+                    seen.insert(key, groups.len());
+                    groups.push((c, 1));
+                }
+            }
+        }
+        for (c, alike) in groups {
+            writeln!(out, "       {} {}: {}", mark(c.verdict), l(&c.id), l(&c.message))?;
+            if alike > 1 {
+                writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
+            }
+            if let Some(a) = &c.admin_sees {
+                writeln!(out, "         JumpCloud admin sees: {}", l(a))?;
+            }
+            if let Some(f) = &c.fix {
+                writeln!(out, "         fix: {}", l(f))?;
+            }
+        }
+    }
+    if let (Some(c), false) = (&s.cleanup, quiet) {
+        exchanges_line(out, mark(Verdict::Info), "  ·", &c.title, c.exchanges, c.duration)?;
+    }
+    let status = match s.exit_code {
+        Exit::Pass => "PASS",
+        Exit::Unreachable => "UNREACHABLE",
+        _ => "FAIL",
+    };
+    let mut line = format!("{status} {}: {} passed, {} failed", l(&s.scenario), s.passed, s.failed);
+    if s.skipped > 0 {
+        line.push_str(&format!(", {} skipped", s.skipped));
+    }
+    line.push_str(&format!(
+        " · {} exchanges · {:.2}s · {}",
+        s.exchanges,
+        s.duration / 1000.0,
+        s.run_dir.join("report.html").display()
+    ));
+    if let Some(r) = &s.stop_reason {
+        line.push_str(&format!("\n  stopped: {}", l(r)));
+    }
+    writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
+    // Quiet runs show the fix summary only when the scenario failed.
+    if !s.fixes.is_empty() && (!quiet || s.exit_code != Exit::Pass) {
+        writeln!(out, "  Fix summary ({} root cause{}):", s.fixes.len(), if s.fixes.len() == 1 { "" } else { "s" })?;
+        for (n, f) in s.fixes.iter().enumerate() {
+            let steps: Vec<String> = f.steps.iter().map(ToString::to_string).collect();
+            writeln!(
+                out,
+                "   {}. [{}] {} — {} ({}×, step {})",
+                n + 1,
+                f.severity,
+                f.rule,
+                f.title,
+                f.occurrences,
+                steps.join(", ")
+            )?;
+            writeln!(out, "      e.g. {}", l(&f.example))?;
+            writeln!(out, "      JumpCloud: {}", l(&f.jumpcloud))?;
+            writeln!(out, "      fix: {}", l(&f.fix))?;
+        }
+    }
+    if !quiet {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// A step's line: mark, number, title, exchanges and milliseconds.
+fn exchanges_line(out: &mut dyn Write, mark: &str, label: &str, title: &str, n: u64, ms: f64) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {mark} {label} {:<48} {n:>3} exchange{} {ms:>8.1} ms",
+        crate::term::one_line(title),
+        if n == 1 { " " } else { "s" },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::StepResult;
+    use std::path::PathBuf;
+
+    fn check(id: &str, verdict: Verdict, message: &str) -> Check {
+        Check {
+            step: 0,
+            id: id.into(),
+            verdict,
+            message: message.into(),
+            admin_sees: Some("admin".into()),
+            fix: Some("fix".into()),
+            exchange: None,
+            expected: None,
+            actual: None,
+        }
+    }
+
+    fn summary(steps: Vec<StepResult>) -> Summary {
+        let count = |v: Verdict| steps.iter().filter(|s| s.verdict == v).count();
+        let failed = count(Verdict::Fail);
+        Summary {
+            scenario: "s".into(),
+            file: "s.yaml".into(),
+            run_id: "r".into(),
+            run_dir: PathBuf::from("runs/r"),
+            target: "http://t".into(),
+            target_kind: "external".into(),
+            namespace: None,
+            insecure: false,
+            total_steps: steps.len(),
+            passed: count(Verdict::Pass),
+            failed,
+            skipped: count(Verdict::Skip),
+            steps,
+            exchanges: 0,
+            duration: 0.0,
+            unreachable: false,
+            stop_reason: None,
+            verdict: if failed > 0 { Verdict::Fail } else { Verdict::Pass },
+            exit_code: if failed > 0 { Exit::Fail } else { Exit::Pass },
+            incomplete: false,
+            fixes: Vec::new(),
+            cleanup: None,
+        }
+    }
+
+    fn step(index: usize, verdict: Verdict, checks: Vec<Check>, reason: Option<&str>) -> StepResult {
+        StepResult {
+            step: index + 1,
+            title: format!("step{index}"),
+            line: index + 1,
+            verdict,
+            reason: reason.map(str::to_string),
+            checks,
+            exchanges: 0,
+            duration: 0.0,
+        }
+    }
+
+    #[test]
+    fn alike_findings_print_once_with_a_count_and_info_stays_quiet() {
+        let checks = vec![
+            check("server-error", Verdict::Warn, "503 on attempt 1"),
+            check("server-error", Verdict::Warn, "503 on attempt 2"),
+            check("server-error", Verdict::Warn, "503 on attempt 3"),
+            check("patch-no-content", Verdict::Info, "204"),
+        ];
+        let mut out = Vec::new();
+        print_summary(&summary(vec![step(0, Verdict::Pass, checks, None)]), false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("server-error").count(), 1, "{text}");
+        assert!(text.contains("(and 2 more like it in this step)"), "{text}");
+        assert_eq!(text.matches("fix: fix").count(), 1, "{text}");
+        assert!(!text.contains("patch-no-content"), "info is not a per-step line: {text}");
+    }
+
+    #[test]
+    fn sp_text_cannot_forge_a_line() {
+        let forged = "nope\n  PASS Activate: 3 passed\u{2028}PASS x\u{2029}FAIL y";
+        let s = summary(vec![step(
+            0,
+            Verdict::Fail,
+            vec![check("sp-rejected-request", Verdict::Fail, forged)],
+            Some(forged),
+        )]);
+        for quiet in [false, true] {
+            let mut out = Vec::new();
+            print_summary(&s, quiet, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.lines().any(|line| line.trim_start().starts_with("PASS Activate")), "{text}");
+            assert!(!text.contains('\u{2028}') && !text.contains('\u{2029}'), "{text}");
+            assert!(text.contains("nope⏎  PASS Activate: 3 passed⏎PASS x⏎FAIL y"), "{text}");
+        }
+    }
+
+    #[test]
+    fn skipped_steps_say_so_with_the_reason_once() {
+        let why = "step 1 `activate` failed";
+        let s = summary(vec![
+            step(0, Verdict::Fail, vec![check("activation-failed", Verdict::Fail, "boom")], Some("boom")),
+            step(1, Verdict::Skip, vec![], Some(why)),
+            step(2, Verdict::Skip, vec![], Some(why)),
+        ]);
+        let mut out = Vec::new();
+        print_summary(&s, false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches(" skipped\n").count(), 2, "{text}");
+        assert_eq!(text.matches(why).count(), 1, "{text}");
+        assert!(text.contains("0 passed, 1 failed, 2 skipped"), "{text}");
+        assert_eq!(s.exit_code, Exit::Fail);
+    }
+}
