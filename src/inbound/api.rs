@@ -6,12 +6,12 @@ use super::discovery;
 use super::mapping::{self, Attrs};
 use crate::directory::{Directory, ScimDefaultState, User, UserState};
 use crate::record::Insight;
+use crate::scim::ScimError;
 use crate::scim::filter::{AttrPath, Filter, default_case_exact};
+use crate::scim::list::{ListQuery, project};
 use crate::scim::patch::{self, Rules};
 use crate::scim::url::query_pairs;
-use crate::sp::ScimError;
-use crate::sp::list::{ListQuery, project};
-use axum::http::StatusCode;
+use http::StatusCode;
 use serde_json::{Value, json};
 
 /// Why JumpCloud refuses `/Groups` (JUMPCLOUD.md: "Real-time group import is not supported" [C]).
@@ -192,7 +192,7 @@ fn user<'d>(dir: &'d Directory, id: &str) -> Result<std::borrow::Cow<'d, User>, 
 }
 
 fn get(dir: &Directory, id: &str, query: &str, base: &str) -> Res {
-    let projection = crate::sp::list::Projection::from_query(&query_pairs(query))?;
+    let projection = crate::scim::list::Projection::from_query(&query_pairs(query))?;
     Ok((200, project(mapping::to_scim(&*user(dir, id)?, base), &projection)))
 }
 

@@ -3,10 +3,10 @@
 //! attributes, PATCH, filters on userName / emails.value / externalId, the
 //! `x-api-key` header, and no Groups, bulk, sort, etag or password change.
 
+use crate::scim::ScimError;
+use crate::scim::list::MAX_RESULTS;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, USER_SCHEMA};
-use crate::sp::ScimError;
-use crate::sp::list::MAX_RESULTS;
-use axum::http::StatusCode;
+use http::StatusCode;
 use serde_json::{Value, json};
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";

@@ -3,9 +3,9 @@
 //! validation rules, and a directory user is shown as a SCIM User.
 
 use crate::directory::{Address, User, UserState, check_email, check_username};
+use crate::scim::ScimError;
 use crate::scim::filter::get_ci;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
-use crate::sp::ScimError;
 use serde_json::{Map, Value, json};
 
 /// JumpCloud's limit for names (connector table).

@@ -2,7 +2,10 @@
 //! PATCH paths. Shared by the client side (what JumpCloud sends) and the embedded SP.
 
 pub mod base_url;
+mod error;
+pub use error::ScimError;
 pub mod filter;
+pub mod list;
 pub mod patch;
 pub mod url;
 

@@ -2,10 +2,10 @@
 //! generated from the attribute tables so they advertise exactly what is implemented.
 
 use super::SpState;
-use super::error::ScimError;
 use super::http::Base;
 use super::list::MAX_RESULTS;
 use super::schema::{Attr, ENTERPRISE_ATTRS, GROUP_ATTRS, Ty, USER_ATTRS};
+use crate::scim::ScimError;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, USER_SCHEMA};
 use axum::Json;
 use axum::extract::{Path, State};

@@ -1,13 +1,13 @@
 //! /Users, /Groups and /.search handlers, including the quirks that change
 //! what a write does. Locks are taken and released without awaiting.
 
-use super::error::ScimError;
 use super::http::{Base, Conditions, QueryPairs, ScimBody};
 use super::list::{ListQuery, Projection, project, run};
 use super::render::{Rendered, WriteJson, json_response};
 use super::schema::{self, GROUP_ATTRS, USER_ATTRS};
 use super::store::{Kind, Resource, Store, remove_members};
 use super::{Quirk, SpState};
+use crate::scim::ScimError;
 use crate::scim::filter::default_case_exact;
 use crate::scim::patch::{self, Rules};
 use axum::extract::{Path, State};

@@ -1,9 +1,9 @@
 //! HTTP plumbing: the middleware (auth, quirks, response normalisation) and the
 //! request-body extractor that turns every rejection into SCIM Error JSON.
 
-use super::error::ScimError;
 use super::{Quirk, SpState};
 use crate::scim::SCIM_MEDIA_TYPE;
+use crate::scim::ScimError;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, OriginalUri, Request};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};

@@ -17,7 +17,7 @@ mod tests_quirks;
 #[cfg(test)]
 mod tests_render;
 
-pub use error::ScimError;
+pub use crate::scim::ScimError;
 pub use quirks::{QUIRK_NAMES, Quirk, QuirkError};
 
 use axum::Router;

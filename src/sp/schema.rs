@@ -1,8 +1,8 @@
 //! The attributes the SP implements (RFC 7643 §4, §8.7), and input normalisation:
 //! canonical names, type checks and coercions, read-only and unknown attributes dropped.
 
-use super::error::ScimError;
 use crate::scim::ENTERPRISE_USER_SCHEMA;
+use crate::scim::ScimError;
 use serde_json::{Map, Value};
 
 /// Attribute data types.

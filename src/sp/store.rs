@@ -1,8 +1,8 @@
 //! The in-memory resource store: users and groups with id and case-folded name
 //! indexes, seeded id generation, and rendering to SCIM JSON.
 
-use super::error::ScimError;
 use super::render::Template;
+use crate::scim::ScimError;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde_json::{Map, Value, json};

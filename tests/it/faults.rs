@@ -264,11 +264,9 @@ async fn a_large_answer_to_a_group_push_is_skimmed_for_its_id() {
     Mock::given(method("PATCH")).respond_with(scim(200, json!({"id": "g-77"}))).mount(&server).await;
     Mock::given(method("PUT")).respond_with(scim(200, json!({"id": "u-1"}))).mount(&server).await;
     Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
-    let yaml = format!(
-        // A 9 MiB answer takes a debug build a while under load: no tight timeout here.
-        "name: skim\nbehaviour: {{ timeout_ms: 10000 }}\napp: {{ group_management: true }}\ndirectory:\n  users: [{{ username: alice, email: alice@example.com }}]\n  groups: [{{ name: Eng, members: [alice] }}]\nsteps:\n  - activate\n  - bind_group: Eng\n  - rename_group: {{ group: Eng, to: Platform }}\n"
-    );
-    let ran = run_yaml(&yaml, &server.uri()).await;
+    // A 9 MiB answer takes a debug build a while under load: no tight timeout here.
+    let yaml = "name: skim\nbehaviour: { timeout_ms: 10000 }\napp: { group_management: true }\ndirectory:\n  users: [{ username: alice, email: alice@example.com }]\n  groups: [{ name: Eng, members: [alice] }]\nsteps:\n  - activate\n  - bind_group: Eng\n  - rename_group: { group: Eng, to: Platform }\n";
+    let ran = run_yaml(yaml, &server.uri()).await;
     assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
     let push = ran.exchanges().into_iter().rfind(|x| x.event == "group_create_provision").unwrap();
     let resp = push.response.clone().unwrap();
