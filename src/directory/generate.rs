@@ -154,18 +154,29 @@ impl Batch {
         self.tagged_username(self.finish_name(i, base_name(&first, &last)))
     }
 
+    /// The email of user `i`, without building the rest of the user.
+    pub(super) fn email(&self, i: usize) -> Text {
+        let (first, last) = Batch::names(&mut self.rng(i), i);
+        self.email_of(i, &self.finish_name(i, base_name(&first, &last)))
+    }
+
+    /// The email of user `i`, from its untagged unique name.
+    fn email_of(&self, i: usize, username: &str) -> Text {
+        // Every fifth user has a plus-addressed email, as many admins use for tests.
+        let plus = if i % 5 == 2 { "+jc" } else { "" };
+        let domain = &self.domain;
+        match &self.tag {
+            Some(t) => t.email(&format!("{username}{plus}@{domain}")).into(),
+            None => format_compact!("{username}{plus}@{domain}"),
+        }
+    }
+
     /// User `i`, as generated.
     pub(super) fn user(&self, i: usize) -> User {
         let rng = &mut self.rng(i);
         let (first, last) = Batch::names(rng, i);
         let username = self.finish_name(i, base_name(&first, &last));
-        // Every fifth user has a plus-addressed email, as many admins use for tests.
-        let plus = if i % 5 == 2 { "+jc" } else { "" };
-        let domain = &self.domain;
-        let email = match &self.tag {
-            Some(t) => t.email(&format!("{username}{plus}@{domain}")).into(),
-            None => format_compact!("{username}{plus}@{domain}"),
-        };
+        let email = self.email_of(i, &username);
         let username = self.tagged_username(username);
         let idx = rng.random_range(0..DEPARTMENTS.len());
         User {

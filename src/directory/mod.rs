@@ -3,6 +3,7 @@
 
 pub mod attrs;
 mod generate;
+mod index;
 mod users;
 
 use crate::scenario::{Scenario, UserSpec, UserStateSpec};
@@ -13,8 +14,9 @@ use thiserror::Error;
 
 pub use crate::names::{check_email, check_username};
 pub use generate::generate_users;
+pub use index::Key;
 use std::borrow::Cow;
-pub use users::{Entry, Users};
+pub use users::{Entry, UserChange, UserMut, Users};
 
 /// Text of a user attribute. Most attributes are short: up to 24 bytes are
 /// held inline, without a heap allocation, which halves the memory of a large
@@ -205,6 +207,16 @@ impl Directory {
         }
     }
 
+    /// The id generator, as the state journal keeps it.
+    pub fn id_gen(&self) -> &IdGen {
+        &self.ids
+    }
+
+    /// Restore the id generator (state journal replay).
+    pub fn set_id_gen(&mut self, ids: IdGen) {
+        self.ids = ids;
+    }
+
     /// A fresh JumpCloud-style id from the directory's seeded generator.
     pub fn new_id(&mut self) -> JcId {
         self.ids.next_id()
@@ -236,12 +248,12 @@ impl Directory {
 
     /// A user by JumpCloud id, for changes that are not keyed by username
     /// (the inbound SCIM API renames users and sets inbound-only fields).
-    pub fn user_by_id_mut(&mut self, id: &str) -> Option<&mut User> {
+    pub fn user_by_id_mut(&mut self, id: &str) -> Option<UserMut<'_>> {
         let pos = self.users.position_by_id(id)?;
         self.users.get_mut(pos)
     }
 
-    fn user_mut(&mut self, username: &str) -> Result<&mut User, DirectoryError> {
+    fn user_mut(&mut self, username: &str) -> Result<UserMut<'_>, DirectoryError> {
         let pos = self.users.position_by_username(username);
         pos.and_then(|p| self.users.get_mut(p)).ok_or_else(|| DirectoryError::NoUser(username.into()))
     }
@@ -280,11 +292,11 @@ impl Directory {
         if let Some(email) = &set.email {
             check_email(email).map_err(DirectoryError::Invalid)?;
         }
-        let user = self.user_mut(username)?;
+        let mut user = self.user_mut(username)?;
         if let Some(email) = &set.email {
             user.email = email.as_str().into();
         }
-        apply_attrs(user, set);
+        apply_attrs(&mut user, set);
         Ok(())
     }
 
@@ -399,7 +411,7 @@ impl Directory {
 
 /// Deterministic JumpCloud-style ids: a seed and a counter through splitmix64.
 /// Cheap to clone, so a directory can be copied to preview an action.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IdGen {
     seed: u64,
     counter: u64,

@@ -1,13 +1,16 @@
 //! The org's users, in directory order. A generated user that was never
 //! changed is not stored: it is rebuilt from its batch when read, so an org
 //! of 100,000 generated users costs a few bytes per user. A user that is
-//! created, or changed after generation, is stored whole.
+//! created, or changed after generation, is stored whole. Lookups by id,
+//! username, email and externalId go through an index (`index.rs`), and
+//! changes can be collected for the state journal ([`UserChange`]).
 
 use super::generate::Batch;
+use super::index::{Index, Key, fold_eq};
 use super::{JcId, User, UserState};
 use crate::names::Tag;
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 #[derive(Debug, Clone)]
 enum Slot {
@@ -27,6 +30,17 @@ pub struct Entry {
     pub password_expired: bool,
 }
 
+/// One user's change, as the state journal keeps it: by id, so it applies
+/// to a directory loaded from a snapshot whatever the positions there.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserChange {
+    /// The user is now this (created, or changed).
+    Put(Box<User>),
+    /// The user with this id is gone.
+    Remove(JcId),
+}
+
 /// The org's users. Reads hand out `Cow<User>`: borrowed when the user is
 /// stored, owned when it was rebuilt from its batch.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +49,24 @@ pub struct Users {
     /// Generated blocks and the position of their first user.
     batches: Vec<(Batch, usize)>,
     live: usize,
+    /// Ids of stored users (generated ones are found from their id) and every
+    /// user's username, email and externalId.
+    index: Index,
+    /// Changes since the last `take_changes`, when tracked: the position and
+    /// the id the user had.
+    changes: Option<Vec<(usize, JcId)>>,
+    /// A change a `UserChange` cannot express (a generated block) happened.
+    untracked: bool,
+}
+
+/// A key's value of a user.
+fn field(u: &User, key: Key) -> &str {
+    match key {
+        Key::Id => &u.id,
+        Key::Username => &u.username,
+        Key::Email => &u.email,
+        Key::ExternalId => &u.external_id,
+    }
 }
 
 impl Users {
@@ -60,6 +92,11 @@ impl Users {
         (0..self.slots.len()).filter_map(|p| self.at(p))
     }
 
+    /// Every user's position, in directory order, without building the users.
+    pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots.iter().enumerate().filter(|(_, s)| !matches!(s, Slot::Gone)).map(|(p, _)| p)
+    }
+
     /// Every user's position, id and state, without building the users.
     pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
         self.slots.iter().enumerate().filter_map(|(pos, slot)| match slot {
@@ -74,23 +111,55 @@ impl Users {
 
     /// Every username, without building the users.
     pub fn usernames(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
-        self.slots.iter().filter_map(|slot| match slot {
-            Slot::Gen(b, i) => Some(Cow::Owned(self.batches[*b as usize].0.username(*i as usize))),
-            Slot::Own(u) => Some(Cow::Borrowed(u.username.as_str())),
-            Slot::Gone => None,
-        })
+        (0..self.slots.len()).filter_map(|p| self.value(Key::Username, p))
+    }
+
+    /// The `key` of the user at `pos`, building only that value.
+    fn value(&self, key: Key, pos: usize) -> Option<Cow<'_, str>> {
+        match (self.slots.get(pos)?, key) {
+            (Slot::Own(u), key) => Some(Cow::Borrowed(field(u, key))),
+            (Slot::Gen(b, i), Key::Id) => Some(Cow::Owned(self.batches[*b as usize].0.id(*i as usize).into())),
+            (Slot::Gen(b, i), Key::Username) => Some(Cow::Owned(self.batches[*b as usize].0.username(*i as usize))),
+            (Slot::Gen(b, i), Key::Email) => Some(Cow::Owned(self.batches[*b as usize].0.email(*i as usize).into())),
+            (Slot::Gen(..), Key::ExternalId) | (Slot::Gone, _) => None,
+        }
+    }
+
+    /// The index set of `key`, from every user. Generated users have no
+    /// externalId, and their ids are found from the id itself (`position_by_id`).
+    fn build(&self, key: Key) -> BTreeSet<(u64, usize)> {
+        (0..self.slots.len())
+            .filter(|&p| key != Key::Id || matches!(self.slots[p], Slot::Own(_)))
+            .filter_map(|p| self.value(key, p).filter(|v| !v.is_empty()).map(|v| (super::index::fold_hash(key, &v), p)))
+            .collect()
+    }
+
+    /// Positions of the users whose `key` equals `value` ignoring case (an
+    /// id: exactly), in directory order. Indexed: built on first use, about
+    /// 1 µs a generated user, then a lookup.
+    pub fn find(&self, key: Key, value: &str) -> Vec<usize> {
+        if key == Key::Id {
+            return self.position_by_id(value).into_iter().collect();
+        }
+        self.index
+            .candidates(key, value, || self.build(key))
+            .filter(|&p| self.value(key, p).is_some_and(|v| fold_eq(&v, value)))
+            .collect()
     }
 
     /// The position of the user with id `id`.
     pub fn position_by_id(&self, id: &str) -> Option<usize> {
-        // A generated id names its position; anything else is searched.
+        // A generated id names its position; the others are indexed.
         match self.generated_position(id) {
             Some(pos) => match &self.slots[pos] {
                 Slot::Gen(..) => Some(pos),
                 Slot::Own(u) if u.id == id => Some(pos),
                 _ => None,
             },
-            None => self.slots.iter().position(|s| matches!(s, Slot::Own(u) if u.id == id)),
+            None => self
+                .index
+                .candidates(Key::Id, id, || self.build(Key::Id))
+                .find(|&p| matches!(&self.slots[p], Slot::Own(u) if u.id == id)),
         }
     }
 
@@ -100,39 +169,56 @@ impl Users {
         self.batches.iter().find_map(|(batch, first)| batch.index_of(id).map(|i| first + i))
     }
 
-    /// The position of the user named `username`.
+    /// The position of the user named exactly `username`.
     pub fn position_by_username(&self, username: &str) -> Option<usize> {
-        // Usernames are unique: stored users first (a comparison each), then
-        // generated ones (a username rebuilt each, about 1 µs).
-        let stored = self.slots.iter().position(|slot| matches!(slot, Slot::Own(u) if u.username == username));
-        stored.or_else(|| {
-            self.slots.iter().position(|slot| match slot {
-                Slot::Gen(b, i) => self.batches[*b as usize].0.username(*i as usize) == username,
-                _ => false,
-            })
-        })
+        self.index
+            .candidates(Key::Username, username, || self.build(Key::Username))
+            .find(|&p| self.value(Key::Username, p).is_some_and(|v| v == username))
     }
 
     /// The user at `pos`, to change: a generated user is stored from now on.
-    pub fn get_mut(&mut self, pos: usize) -> Option<&mut User> {
+    /// The index follows the change when the returned guard is dropped.
+    pub fn get_mut(&mut self, pos: usize) -> Option<UserMut<'_>> {
         let slot = self.slots.get_mut(pos)?;
+        let was_generated = matches!(slot, Slot::Gen(..));
         if let Slot::Gen(b, i) = *slot {
             *slot = Slot::Own(Box::new(self.batches[b as usize].0.user(i as usize)));
         }
-        match slot {
-            Slot::Own(u) => Some(u),
-            _ => None,
+        let Slot::Own(user) = slot else {
+            return None;
+        };
+        if let Some(changes) = &mut self.changes {
+            changes.push((pos, user.id.clone()));
         }
+        let mut before = Key::ALL.map(|k| JcId::from(field(user, k)));
+        if was_generated {
+            before[Key::Id as usize] = JcId::default(); // generated ids are not in the index
+        }
+        Some(UserMut { user, pos, before, index: &mut self.index })
     }
 
     pub fn push(&mut self, user: User) {
+        let pos = self.slots.len();
+        for key in Key::ALL {
+            self.index.insert(key, field(&user, key), pos);
+        }
+        if let Some(changes) = &mut self.changes {
+            changes.push((pos, user.id.clone()));
+        }
         self.slots.push(Slot::Own(Box::new(user)));
         self.live += 1;
     }
 
     /// Remove the user at `pos`.
     pub fn remove(&mut self, pos: usize) -> Option<User> {
+        let stored = matches!(self.slots.get(pos), Some(Slot::Own(_)));
         let user = self.at(pos)?.into_owned();
+        for key in Key::ALL.into_iter().filter(|&k| stored || k != Key::Id) {
+            self.index.remove(key, field(&user, key), pos);
+        }
+        if let Some(changes) = &mut self.changes {
+            changes.push((pos, user.id.clone()));
+        }
         self.slots[pos] = Slot::Gone;
         self.live -= 1;
         Some(user)
@@ -156,7 +242,56 @@ impl Users {
         self.slots.extend((0..len as u32).map(|i| Slot::Gen(b, i)));
         self.batches.push((batch, first));
         self.live += len;
+        // Rebuilt on next use, rather than building every new user now.
+        self.index.reset();
+        self.untracked |= self.changes.is_some();
         first..first + len
+    }
+
+    /// Collect changes from now on, for [`Users::take_changes`].
+    pub fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// What changed since the last call (or since tracking started), in
+    /// order: `None` when a change cannot be told user by user (a generated
+    /// block was added), so the whole list must be saved.
+    pub fn take_changes(&mut self) -> Option<Vec<UserChange>> {
+        let raw = self.changes.as_mut().map(std::mem::take).unwrap_or_default();
+        if std::mem::take(&mut self.untracked) {
+            return None;
+        }
+        let (mut put, mut removed, mut out) = (HashSet::new(), HashSet::new(), Vec::new());
+        for (pos, id) in raw {
+            let now = self.at(pos);
+            if now.as_ref().is_none_or(|u| u.id != id) && removed.insert(id.clone()) {
+                out.push(UserChange::Remove(id));
+            }
+            if let Some(u) = now.filter(|_| put.insert(pos)) {
+                out.push(UserChange::Put(Box::new(u.into_owned())));
+            }
+        }
+        Some(out)
+    }
+
+    /// Apply a change from the journal: a user is replaced where it is (by
+    /// id) or appended; a removed user that is not there is no error.
+    pub fn apply(&mut self, change: UserChange) {
+        match change {
+            UserChange::Put(user) => match self.position_by_id(&user.id) {
+                Some(pos) => {
+                    if let Some(mut slot) = self.get_mut(pos) {
+                        *slot = *user;
+                    }
+                }
+                None => self.push(*user),
+            },
+            UserChange::Remove(id) => {
+                if let Some(pos) = self.position_by_id(&id) {
+                    self.remove(pos);
+                }
+            }
+        }
     }
 
     /// Tells whether a user id is in the org, for many ids: stored users are
@@ -179,6 +314,41 @@ impl Users {
             Slot::Gen(b, i) => Some(self.batches[*b as usize].0.id(*i as usize)),
             Slot::Own(u) => Some(u.id.clone()),
             Slot::Gone => None,
+        }
+    }
+}
+
+/// A stored user being changed (from [`Users::get_mut`]). When it is
+/// dropped, the index follows a changed id, username, email or externalId.
+pub struct UserMut<'a> {
+    user: &'a mut User,
+    pos: usize,
+    /// The indexed values before the change.
+    before: [JcId; 4],
+    index: &'a mut Index,
+}
+
+impl std::ops::Deref for UserMut<'_> {
+    type Target = User;
+    fn deref(&self) -> &User {
+        self.user
+    }
+}
+
+impl std::ops::DerefMut for UserMut<'_> {
+    fn deref_mut(&mut self) -> &mut User {
+        self.user
+    }
+}
+
+impl Drop for UserMut<'_> {
+    fn drop(&mut self) {
+        for (key, before) in Key::ALL.into_iter().zip(&self.before) {
+            let now = field(self.user, key);
+            if now != before.as_str() {
+                self.index.remove(key, before, self.pos);
+                self.index.insert(key, now, self.pos);
+            }
         }
     }
 }
@@ -285,5 +455,148 @@ mod tests {
         let back: Users = serde_json::from_str(&text).unwrap();
         assert_eq!(back.iter().collect::<Vec<_>>(), users.iter().collect::<Vec<_>>());
         assert_eq!(back.len(), 6);
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    //! The index against a linear scan, and journaled changes against the
+    //! users they came from, over seeded random operations.
+    use super::*;
+    use crate::directory::Text;
+    use crate::directory::index::fold_eq;
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    const NAMES: &[&str] = &["ann", "Ann", "bob", "BOB", "élodie", "ÉLODIE", "zoë", "x.y", "ann2"];
+
+    fn random_user(rng: &mut StdRng, n: usize) -> User {
+        let name = NAMES[rng.random_range(0..NAMES.len())];
+        User {
+            id: compact_str::format_compact!("{:024x}", 0xabc000 + n),
+            username: name.into(),
+            email: format!("{}@x.test", NAMES[rng.random_range(0..NAMES.len())]).into(),
+            external_id: if rng.random_bool(0.5) { name.to_uppercase().into() } else { Text::default() },
+            ..User::default()
+        }
+    }
+
+    fn random_op(users: &mut Users, rng: &mut StdRng, n: usize) {
+        let live: Vec<usize> = users.positions().collect();
+        let pick = |rng: &mut StdRng| live.get(rng.random_range(0..live.len().max(1))).copied();
+        match rng.random_range(0..10) {
+            0..=2 => users.push(random_user(rng, n)),
+            3 if n.is_multiple_of(7) => {
+                users.generate(1000 + n as u64, 5, "gen.test", UserState::Activated, None);
+            }
+            3 | 4 => {
+                if let Some(mut u) = pick(rng).and_then(|p| users.get_mut(p)) {
+                    u.username = NAMES[n % NAMES.len()].into();
+                    u.email = format!("{}@y.test", NAMES[(n / 3) % NAMES.len()]).into();
+                    u.external_id = NAMES[(n / 5) % NAMES.len()].into();
+                }
+            }
+            5 => {
+                if let Some(mut u) = pick(rng).and_then(|p| users.get_mut(p)) {
+                    u.firstname = "Changed".into();
+                }
+            }
+            6 | 7 => {
+                if let Some(p) = pick(rng) {
+                    users.remove(p);
+                }
+            }
+            8 => users.apply(UserChange::Put(Box::new(random_user(rng, n % 5)))),
+            _ => {
+                if let Some(id) = pick(rng).and_then(|p| users.id_at(p)) {
+                    users.apply(UserChange::Remove(id));
+                }
+            }
+        }
+    }
+
+    /// Every lookup agrees with reading every user.
+    fn assert_index_agrees(users: &Users, step: usize) {
+        let all: Vec<(usize, User)> =
+            users.positions().filter_map(|p| users.at(p).map(|u| (p, u.into_owned()))).collect();
+        let mut probes: Vec<String> = NAMES.iter().map(|n| n.to_string()).collect();
+        for (_, u) in &all {
+            probes.extend([
+                u.username.to_string(),
+                u.email.as_str().to_uppercase(),
+                u.external_id.to_string(),
+                u.id.to_string(),
+            ]);
+        }
+        for v in &probes {
+            for key in [Key::Username, Key::Email, Key::ExternalId] {
+                let linear: Vec<usize> = all
+                    .iter()
+                    .filter(|(_, u)| !field(u, key).is_empty() && fold_eq(field(u, key), v))
+                    .map(|(p, _)| *p)
+                    .collect();
+                assert_eq!(users.find(key, v), linear, "step {step}: {key:?} {v:?}");
+            }
+            let by_name = all.iter().find(|(_, u)| u.username == v.as_str()).map(|(p, _)| *p);
+            assert_eq!(users.position_by_username(v), by_name, "step {step}: username {v:?}");
+            let by_id = all.iter().find(|(_, u)| u.id == v.as_str()).map(|(p, _)| *p);
+            assert_eq!(users.position_by_id(v), by_id, "step {step}: id {v:?}");
+        }
+        assert_eq!(users.len(), all.len());
+    }
+
+    #[test]
+    fn the_index_agrees_with_a_linear_scan_over_random_operations() {
+        for seed in 0..8 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut users = Users::default();
+            users.generate(seed, 20, "gen.test", UserState::Staged, None);
+            for step in 0..150 {
+                random_op(&mut users, &mut rng, step);
+                // Look up now and then only: sets built mid-way must then be maintained.
+                if step % 5 == seed as usize % 5 {
+                    assert_index_agrees(&users, step);
+                }
+            }
+            assert_index_agrees(&users, 150);
+        }
+    }
+
+    #[test]
+    fn changes_applied_to_a_saved_copy_give_the_same_users() {
+        for seed in 0..8 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut users = Users::default();
+            users.track_changes();
+            users.generate(seed, 20, "gen.test", UserState::Staged, None);
+            assert_eq!(users.take_changes(), None, "a generated block is not told user by user");
+            let mut copy: Users = serde_json::from_str(&serde_json::to_string(&users).unwrap()).unwrap();
+            for step in 0..150 {
+                random_op(&mut users, &mut rng, step + 1);
+                if step % 3 == 0 {
+                    match users.take_changes() {
+                        Some(changes) => changes.into_iter().for_each(|c| copy.apply(c)),
+                        None => copy = serde_json::from_str(&serde_json::to_string(&users).unwrap()).unwrap(),
+                    }
+                    assert_eq!(
+                        copy.iter().collect::<Vec<_>>(),
+                        users.iter().collect::<Vec<_>>(),
+                        "seed {seed} step {step}"
+                    );
+                    assert_index_agrees(&copy, step);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generated_users_are_found_by_username_and_email_without_being_stored() {
+        let mut users = Users::default();
+        users.generate(5, 300, "x.test", UserState::Activated, None);
+        let u = users.at(123).unwrap().into_owned();
+        assert_eq!(users.find(Key::Username, &u.username.to_uppercase()), [123]);
+        assert_eq!(users.find(Key::Email, &u.email), [123]);
+        assert_eq!(users.find(Key::Id, &u.id), [123]);
+        assert!(users.slots.iter().all(|s| matches!(s, Slot::Gen(..))), "lookups store nothing");
     }
 }

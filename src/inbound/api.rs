@@ -4,10 +4,10 @@
 
 use super::discovery;
 use super::mapping::{self, Attrs};
-use crate::directory::{Directory, ScimDefaultState, User, UserState};
+use crate::directory::{Directory, Key, ScimDefaultState, User, UserState};
 use crate::record::Insight;
 use crate::scim::ScimError;
-use crate::scim::filter::{AttrPath, Filter, default_case_exact};
+use crate::scim::filter::{AttrPath, CompareOp, Filter, Literal, default_case_exact};
 use crate::scim::list::{ListQuery, project};
 use crate::scim::patch::{self, Rules};
 use crate::scim::url::query_pairs;
@@ -163,18 +163,23 @@ fn search(dir: &Directory, b: Option<&Value>, base: &str) -> Res {
 }
 
 fn run_list(dir: &Directory, q: ListQuery, base: &str) -> Res {
-    if let Some(f) = &q.filter {
-        check_filter(f)?;
-    }
-    let hits: Vec<Value> = dir
-        .users
-        .iter()
-        .map(|u| mapping::to_scim(&u, base))
-        .filter(|doc| q.filter.as_ref().is_none_or(|f| f.matches(doc, &default_case_exact)))
-        .collect();
-    let total = hits.len();
-    let page: Vec<Value> =
-        hits.into_iter().skip(q.start - 1).take(q.count).map(|d| project(d, &q.projection)).collect();
+    let skip = q.start.saturating_sub(1);
+    let (total, page): (usize, Vec<Value>) = match &q.filter {
+        // Unfiltered: only the page's users are built.
+        None => {
+            let page = dir.users.positions().skip(skip).take(q.count).filter_map(|p| dir.users.at(p));
+            (dir.users.len(), page.map(|u| mapping::to_scim(&u, base)).collect())
+        }
+        Some(f) => {
+            check_filter(f)?;
+            let hits = match indexed_term(f) {
+                Some((key, value)) => matching(dir, f, dir.users.find(key, value).into_iter(), base),
+                None => matching(dir, f, dir.users.positions(), base),
+            };
+            (hits.len(), hits.into_iter().skip(skip).take(q.count).collect())
+        }
+    };
+    let page: Vec<Value> = page.into_iter().map(|d| project(d, &q.projection)).collect();
     Ok((
         200,
         json!({
@@ -185,6 +190,40 @@ fn run_list(dir: &Directory, q: ListQuery, base: &str) -> Res {
             "Resources": page,
         }),
     ))
+}
+
+/// The representations of the users at `positions` that match `f`.
+fn matching(dir: &Directory, f: &Filter, positions: impl Iterator<Item = usize>, base: &str) -> Vec<Value> {
+    positions
+        .filter_map(|p| dir.users.at(p))
+        .map(|u| mapping::to_scim(&u, base))
+        .filter(|doc| f.matches(doc, &default_case_exact))
+        .collect()
+}
+
+/// A term of `f` the directory indexes, which every match must satisfy:
+/// `userName`, `emails.value` (`emails`, `emails[value eq …]`), `externalId`
+/// or `id` `eq` a string, alone or in an `and`. The filter itself still
+/// decides; the index only narrows the users it is tried on.
+fn indexed_term(f: &Filter) -> Option<(Key, &str)> {
+    match f {
+        Filter::Compare(p, CompareOp::Eq, Literal::Str(v)) if p.is_core() => {
+            let key = match p.key().as_str() {
+                "username" => Key::Username,
+                "emails.value" | "emails" => Key::Email,
+                "externalid" => Key::ExternalId,
+                "id" => Key::Id,
+                _ => return None,
+            };
+            Some((key, v.as_str()))
+        }
+        Filter::ValuePath(p, inner) if p.is_core() && p.key() == "emails" => match inner.as_ref() {
+            Filter::Compare(q, CompareOp::Eq, Literal::Str(v)) if q.key() == "value" => Some((Key::Email, v.as_str())),
+            _ => None,
+        },
+        Filter::And(parts) => parts.iter().find_map(indexed_term),
+        _ => None,
+    }
 }
 
 fn user<'d>(dir: &'d Directory, id: &str) -> Result<std::borrow::Cow<'d, User>, ScimError> {
@@ -203,11 +242,15 @@ fn body(b: Option<&Value>) -> Result<&Value, ScimError> {
 
 /// JumpCloud keeps usernames and emails unique across the organization.
 fn check_unique(dir: &Directory, a: &Attrs, except: Option<&str>) -> Result<(), ScimError> {
-    let others = || dir.users.iter().filter(|u| Some(u.id.as_str()) != except);
-    if others().any(|u| u.username.eq_ignore_ascii_case(&a.username)) {
+    // Indexed: the candidates are the users whose value folds alike.
+    let taken = |key: Key, value: &str, of: fn(&User) -> &str| {
+        let other = |u: &User| Some(u.id.as_str()) != except && of(u).eq_ignore_ascii_case(value);
+        dir.users.find(key, value).into_iter().filter_map(|p| dir.users.at(p)).any(|u| other(&u))
+    };
+    if taken(Key::Username, &a.username, |u| &u.username) {
         return Err(ScimError::conflict(format!("userName: a user with username `{}` already exists", a.username)));
     }
-    if others().any(|u| u.email.eq_ignore_ascii_case(&a.email)) {
+    if taken(Key::Email, &a.email, |u| &u.email) {
         return Err(ScimError::conflict(format!("emails.value: a user with email `{}` already exists", a.email)));
     }
     Ok(())
@@ -226,27 +269,27 @@ fn create(dir: &mut Directory, b: Option<&Value>, base: &str) -> Res {
         ScimDefaultState::Staged => UserState::Staged,
         ScimDefaultState::Activated => UserState::Activated,
     };
-    let u = dir.user_by_id_mut(&id).ok_or_else(|| ScimError::not_found("User", &id))?;
-    mapping::apply(u, &a);
+    let mut u = dir.user_by_id_mut(&id).ok_or_else(|| ScimError::not_found("User", &id))?;
+    mapping::apply(&mut u, &a);
     // A pending password and no activation email [C].
     u.password_pending = true;
     u.state = if a.active == Some(false) { UserState::Suspended } else { state };
-    Ok((201, mapping::to_scim(u, base)))
+    Ok((201, mapping::to_scim(&u, base)))
 }
 
 /// Full replace: every mapped attribute is overwritten, absent ones cleared [C].
 fn replace(dir: &mut Directory, id: &str, a: &Attrs, base: &str) -> Res {
     user(dir, id)?;
     check_unique(dir, a, Some(id))?;
-    let u = dir.user_by_id_mut(id).ok_or_else(|| ScimError::not_found("User", id))?;
-    mapping::apply(u, a);
+    let mut u = dir.user_by_id_mut(id).ok_or_else(|| ScimError::not_found("User", id))?;
+    mapping::apply(&mut u, a);
     u.username = a.username.as_str().into();
     match (a.active, u.state) {
         (Some(false), _) => u.state = UserState::Suspended,
         (Some(true), UserState::Suspended) => u.state = UserState::Activated,
         _ => {}
     }
-    Ok((200, mapping::to_scim(u, base)))
+    Ok((200, mapping::to_scim(&u, base)))
 }
 
 fn put(dir: &mut Directory, id: &str, b: Option<&Value>, base: &str) -> Res {

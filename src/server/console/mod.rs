@@ -7,6 +7,7 @@ mod api_settings;
 mod auth;
 mod export;
 mod insights;
+mod journal;
 mod pages;
 mod runs;
 mod state;

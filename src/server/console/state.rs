@@ -1,9 +1,10 @@
 //! The console's state: one engine `Session` (directory, provisioning state,
 //! client, recorder) plus Identity Management settings and the action history.
 //! Directory, app settings, id map and history persist in the state file
-//! (JSON, written atomically); the token never does.
+//! (a snapshot and a journal, `journal.rs`); the token never does.
 
 use super::ConsoleError;
+use super::journal::{self, Snapshot, Store};
 use crate::client::{Client, Credentials};
 use crate::directory::Directory;
 use crate::engine::{self, EngineError, Session, StepSummary};
@@ -70,7 +71,7 @@ pub struct ImSettings {
 }
 
 impl ImSettings {
-    fn new(self_url: &str) -> Self {
+    pub(super) fn new(self_url: &str) -> Self {
         ImSettings {
             app_created: false,
             base_url: format!("{self_url}{}", super::SP_PREFIX),
@@ -105,20 +106,6 @@ impl TokenSource {
     }
 }
 
-/// What the state file holds.
-#[derive(Serialize, Deserialize)]
-struct Persisted {
-    version: u32,
-    seed: u64,
-    directory: Directory,
-    provisioner: Provisioner,
-    im: ImSettings,
-    /// Every action since the state was created, as scenario steps (JSON form).
-    history: Vec<Value>,
-}
-
-const STATE_VERSION: u32 = 1;
-
 /// Everything an action touches; behind one async mutex so actions run one at
 /// a time, in order, as JumpCloud sends them one at a time per application.
 pub(crate) struct Core {
@@ -130,7 +117,8 @@ pub(crate) struct Core {
     pub seed: u64,
     pub passed: usize,
     pub failed: usize,
-    state_file: Option<PathBuf>,
+    /// The state file, when there is one.
+    store: Option<Store>,
 }
 
 struct Inner {
@@ -158,18 +146,21 @@ impl ConsoleState {
     pub async fn new(config: ConsoleConfig) -> Result<ConsoleState, ConsoleError> {
         let sp_token = config.sp_token.clone().unwrap_or_else(random_token);
         let loaded = match &config.state_file {
-            Some(p) if p.exists() => Some(load(p)?),
+            Some(p) if p.exists() => Some(journal::load(p)?),
             _ => None,
         };
-        let (seed, dir, prov, im, history) = match loaded {
-            Some(p) => (p.seed, p.directory, p.provisioner, p.im, p.history),
+        let (seed, mut dir, prov, im, history, seq) = match loaded {
+            Some(p) => (p.seed, p.directory, p.provisioner, p.im, p.history, p.seq),
             None => {
                 let dir = Directory::from_scenario(&empty_scenario(config.seed), config.seed)
                     .map_err(|e| state_err(&config, e.to_string()))?;
                 let prov = Provisioner::new(Behaviour::default(), config.seed);
-                (config.seed, dir, prov, ImSettings::new(&config.self_url), Vec::new())
+                (config.seed, dir, prov, ImSettings::new(&config.self_url), Vec::new(), 0)
             }
         };
+        if config.state_file.is_some() {
+            dir.users.track_changes();
+        }
         let sp = SpState::new(SpConfig { token: Some(sp_token.clone()), seed, ..SpConfig::default() });
         let embedded = im.base_url.starts_with(&config.self_url);
         let (token, token_source) = match (&config.scim_token, embedded) {
@@ -210,7 +201,7 @@ impl ConsoleState {
             namespace: None,
             insecure: false,
         }))?;
-        let core = Core {
+        let mut core = Core {
             session,
             im,
             token,
@@ -219,8 +210,9 @@ impl ConsoleState {
             seed,
             passed: 0,
             failed: 0,
-            state_file: config.state_file.clone(),
+            store: config.state_file.clone().map(|p| Store::new(p, seq)),
         };
+        // A fresh snapshot: the journal replayed at load is folded in.
         core.save()?;
         Ok(ConsoleState {
             inner: Arc::new(Inner {
@@ -285,9 +277,11 @@ impl ConsoleState {
         super::export::export_yaml(&core, &self.inner.run_id)
     }
 
-    /// Record `run_finished` (on shutdown).
+    /// Record `run_finished` (on shutdown) and fold the state journal into
+    /// the snapshot, so a server stopped cleanly leaves a single state file.
     pub async fn finish(&self) -> Result<(), ConsoleError> {
-        let core = self.core().await;
+        let mut core = self.core().await;
+        core.close_state()?;
         let s = &core.session;
         s.record(Event::RunFinished(RunFinished {
             verdict: if core.failed == 0 { Verdict::Pass } else { Verdict::Fail },
@@ -354,39 +348,38 @@ impl Core {
         self.token_source = source;
     }
 
-    /// Write the state file atomically (temp file + rename).
-    pub fn save(&self) -> Result<(), ConsoleError> {
-        let Some(path) = &self.state_file else {
+    /// Persist what changed since the last save: one journal line, or the
+    /// whole state when the journal has outgrown the snapshot (see `journal.rs`).
+    pub fn save(&mut self) -> Result<(), ConsoleError> {
+        let Some(store) = &mut self.store else {
             return Ok(());
         };
-        let p = Persisted {
-            version: STATE_VERSION,
+        let users = self.session.dir.users.take_changes();
+        let snapshot = Snapshot {
             seed: self.seed,
-            directory: self.session.dir.clone(),
-            provisioner: self.session.prov.clone(),
-            im: self.im.clone(),
-            history: self.history.clone(),
+            directory: &self.session.dir,
+            provisioner: &self.session.prov,
+            im: &self.im,
+            history: &self.history,
         };
-        let err = |m: String| ConsoleError::State { path: path.display().to_string(), message: m };
-        let json = serde_json::to_vec_pretty(&p).map_err(|e| err(e.to_string()))?;
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| err(e.to_string()))?;
-        }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, json).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+        store.commit(users, &snapshot)
     }
-}
 
-fn load(path: &Path) -> Result<Persisted, ConsoleError> {
-    let err = |m: String| ConsoleError::State { path: path.display().to_string(), message: m };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let p: Persisted = serde_json::from_str(&text)
-        .map_err(|e| err(format!("not a jcsim console state file ({e}); move it away to start fresh")))?;
-    if p.version != STATE_VERSION {
-        return Err(err(format!("unsupported state version {}", p.version)));
+    /// Write the whole state as the snapshot, without a journal.
+    fn close_state(&mut self) -> Result<(), ConsoleError> {
+        let Some(store) = &mut self.store else {
+            return Ok(());
+        };
+        self.session.dir.users.take_changes();
+        let snapshot = Snapshot {
+            seed: self.seed,
+            directory: &self.session.dir,
+            provisioner: &self.session.prov,
+            im: &self.im,
+            history: &self.history,
+        };
+        store.close(&snapshot)
     }
-    Ok(p)
 }
 
 fn state_err(config: &ConsoleConfig, message: String) -> ConsoleError {
