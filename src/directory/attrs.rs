@@ -1,10 +1,11 @@
 //! The JumpCloud user attributes jcsim models, once: the scenario key (also
 //! the console's form field), the console label, the SCIM attribute it is
 //! sent as, and how to read and write it on a [`User`] and a [`UserSpec`].
-//! The directory, the console's forms and pages, and fake users read these
-//! tables; scenario files and exports follow `UserSpec`'s serde names, which
-//! are the same keys. Adding an attribute is a field on `User` and
-//! `UserSpec`, one entry here, and its place in the SCIM body.
+//! The directory, the SCIM bodies JumpCloud sends (`provision::body`), the
+//! inbound API's mapping both ways, the console's forms and pages, and fake
+//! users read these tables; scenario files and exports follow `UserSpec`'s
+//! serde names, which are the same keys. Adding an attribute is a field on
+//! `User` and `UserSpec` and one entry here.
 
 use super::{Address, User};
 use crate::scenario::{AddressSpec, UserSpec};
@@ -13,12 +14,41 @@ use crate::scenario::{AddressSpec, UserSpec};
 pub struct Field<O, S> {
     pub key: &'static str,
     pub label: &'static str,
-    /// The SCIM attribute it is sent as (for the console's hints).
-    pub scim: &'static str,
+    /// Where it sits in a SCIM User.
+    pub scim: Scim,
     pub get: fn(&O) -> &str,
     set: fn(&mut O) -> &mut super::Text,
     pub spec: fn(&S) -> &Option<String>,
     spec_mut: fn(&mut S) -> &mut Option<String>,
+}
+
+/// Where an attribute sits in a SCIM User (RFC 7643 §4.1, and the
+/// enterprise extension §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scim {
+    /// A top-level string: `title`.
+    Top(&'static str),
+    /// A sub-attribute of `name`: `name.givenName`.
+    Name(&'static str),
+    /// An attribute of the enterprise extension.
+    Enterprise(&'static str),
+    /// The value of the work phone number.
+    WorkPhone,
+    /// A sub-attribute of the work address: `addresses[type eq "work"].locality`.
+    Address(&'static str),
+}
+
+impl Scim {
+    /// How the console shows it: `name.givenName`, `enterprise:department`.
+    pub fn path(self) -> String {
+        match self {
+            Scim::Top(k) => k.to_string(),
+            Scim::Name(k) => format!("name.{k}"),
+            Scim::Enterprise(k) => format!("enterprise:{k}"),
+            Scim::WorkPhone => "phoneNumbers[type=work]".to_string(),
+            Scim::Address(k) => format!("addresses[work].{k}"),
+        }
+    }
 }
 
 /// A free-text attribute of a user.
@@ -28,7 +58,7 @@ pub type AddressPart = Field<Address, AddressSpec>;
 
 /// A table of fields, one line each: `field, "Label", "scim.path";`.
 macro_rules! fields {
-    ($(#[$doc:meta])* $table:ident: $ty:ty { $($field:ident, $label:literal, $scim:literal;)* }) => {
+    ($(#[$doc:meta])* $table:ident: $ty:ty { $($field:ident, $label:literal, $scim:expr;)* }) => {
         $(#[$doc])*
         pub const $table: &[$ty] = &[$(
             Field {
@@ -47,28 +77,28 @@ macro_rules! fields {
 fields! {
     /// The free-text attributes, in the console's order.
     TEXT: Attr {
-        firstname, "First Name", "name.givenName";
-        lastname, "Last Name", "name.familyName";
-        displayname, "Display Name", "displayName";
-        job_title, "Job Title", "title";
-        department, "Department", "enterprise:department";
-        employee_identifier, "Employee ID", "enterprise:employeeNumber";
-        cost_center, "Cost Center", "enterprise:costCenter";
-        company, "Company", "enterprise:organization";
-        employee_type, "Employee Type", "userType";
-        location, "Location", "locale";
-        phone, "Work Phone", "phoneNumbers[type=work]";
+        firstname, "First Name", Scim::Name("givenName");
+        lastname, "Last Name", Scim::Name("familyName");
+        displayname, "Display Name", Scim::Top("displayName");
+        job_title, "Job Title", Scim::Top("title");
+        department, "Department", Scim::Enterprise("department");
+        employee_identifier, "Employee ID", Scim::Enterprise("employeeNumber");
+        cost_center, "Cost Center", Scim::Enterprise("costCenter");
+        company, "Company", Scim::Enterprise("organization");
+        employee_type, "Employee Type", Scim::Top("userType");
+        location, "Location", Scim::Top("locale");
+        phone, "Work Phone", Scim::WorkPhone;
     }
 }
 
 fields! {
     /// The work address's parts, in the console's order.
     ADDRESS: AddressPart {
-        street, "Street Address", "addresses[work].streetAddress";
-        locality, "City", "addresses[work].locality";
-        region, "State / Region", "addresses[work].region";
-        postal_code, "Postal Code", "addresses[work].postalCode";
-        country, "Country", "addresses[work].country";
+        street, "Street Address", Scim::Address("streetAddress");
+        locality, "City", Scim::Address("locality");
+        region, "State / Region", Scim::Address("region");
+        postal_code, "Postal Code", Scim::Address("postalCode");
+        country, "Country", Scim::Address("country");
     }
 }
 

@@ -2,6 +2,7 @@
 //! SCIM User becomes JumpCloud directory attributes, with JumpCloud's
 //! validation rules, and a directory user is shown as a SCIM User.
 
+use crate::directory::attrs::{self, Scim};
 use crate::directory::{Address, User, UserState, check_email, check_username};
 use crate::scim::ScimError;
 use crate::scim::filter::get_ci;
@@ -17,17 +18,8 @@ pub const MAX_LEN: usize = 1024;
 pub struct Attrs {
     pub username: String,
     pub email: String,
-    pub firstname: String,
-    pub lastname: String,
-    pub displayname: String,
-    pub job_title: String,
-    pub department: String,
-    pub employee_identifier: String,
-    pub cost_center: String,
-    pub company: String,
-    pub employee_type: String,
-    pub location: String,
-    pub phone: String,
+    /// The free-text attributes, one per entry of `attrs::TEXT`, in its order.
+    pub text: Vec<String>,
     pub address: Option<Address>,
     pub external_id: String,
     /// `active`; absent leaves the state as it is.
@@ -108,36 +100,32 @@ pub fn from_scim(body: &Value) -> Result<Attrs, ScimError> {
     if name.is_some_and(|n| !n.is_object()) {
         return Err(invalid("name", "must be an object"));
     }
-    a.firstname = bounded(name.and_then(|n| get_ci(n, "givenName")), "name.givenName")?;
-    a.lastname = bounded(name.and_then(|n| get_ci(n, "familyName")), "name.familyName")?;
-    a.displayname = bounded(get_ci(body, "displayName"), "displayName")?;
-    a.job_title = bounded(get_ci(body, "title"), "title")?;
-    a.employee_type = bounded(get_ci(body, "userType"), "userType")?;
-    a.location = bounded(get_ci(body, "locale"), "locale")?;
-    a.external_id = bounded(get_ci(body, "externalId"), "externalId")?;
-    if let Some(ent) = get_ci(body, ENTERPRISE_USER_SCHEMA).filter(|v| !v.is_null()) {
-        if !ent.is_object() {
-            return Err(invalid(ENTERPRISE_USER_SCHEMA, "must be an object"));
-        }
-        let attr = |k: &str| format!("{ENTERPRISE_USER_SCHEMA}:{k}");
-        a.department = bounded(get_ci(ent, "department"), &attr("department"))?;
-        a.employee_identifier = bounded(get_ci(ent, "employeeNumber"), &attr("employeeNumber"))?;
-        a.cost_center = bounded(get_ci(ent, "costCenter"), &attr("costCenter"))?;
-        a.company = bounded(get_ci(ent, "organization"), &attr("organization"))?;
+    let ent = get_ci(body, ENTERPRISE_USER_SCHEMA).filter(|v| !v.is_null());
+    if ent.is_some_and(|e| !e.is_object()) {
+        return Err(invalid(ENTERPRISE_USER_SCHEMA, "must be an object"));
     }
-    if let Some(p) = pick(get_ci(body, "phoneNumbers"), "phoneNumbers")? {
-        let v = bounded(get_ci(p, "value"), "phoneNumbers.value")?;
-        a.phone = v.strip_prefix("tel:").unwrap_or(&v).to_string();
-    }
-    if let Some(ad) = pick(get_ci(body, "addresses"), "addresses")? {
-        let f = |k: &str| bounded(get_ci(ad, k), &format!("addresses.{k}"));
-        let addr = Address {
-            street: f("streetAddress")?.into(),
-            locality: f("locality")?.into(),
-            region: f("region")?.into(),
-            postal_code: f("postalCode")?.into(),
-            country: f("country")?.into(),
+    let phone = pick(get_ci(body, "phoneNumbers"), "phoneNumbers")?;
+    for attr in attrs::TEXT {
+        let value = match attr.scim {
+            Scim::Top(k) => bounded(get_ci(body, k), k)?,
+            Scim::Name(k) => bounded(name.and_then(|n| get_ci(n, k)), &format!("name.{k}"))?,
+            Scim::Enterprise(k) => bounded(ent.and_then(|e| get_ci(e, k)), &format!("{ENTERPRISE_USER_SCHEMA}:{k}"))?,
+            Scim::WorkPhone => {
+                let v = bounded(phone.and_then(|p| get_ci(p, "value")), "phoneNumbers.value")?;
+                v.strip_prefix("tel:").unwrap_or(&v).to_string()
+            }
+            Scim::Address(_) => String::new(),
         };
+        a.text.push(value);
+    }
+    a.external_id = bounded(get_ci(body, "externalId"), "externalId")?;
+    if let Some(ad) = pick(get_ci(body, "addresses"), "addresses")? {
+        let mut addr = Address::default();
+        for p in attrs::ADDRESS {
+            if let Scim::Address(k) = p.scim {
+                p.set(&mut addr, &bounded(get_ci(ad, k), &format!("addresses.{k}"))?);
+            }
+        }
         a.address = (addr != Address::default()).then_some(addr);
     }
     a.active = match get_ci(body, "active") {
@@ -156,49 +144,43 @@ pub fn to_scim(u: &User, base: &str) -> Value {
         m.insert("externalId".into(), json!(u.external_id));
     }
     m.insert("userName".into(), json!(u.username));
-    let mut name = Map::new();
-    for (k, v) in [("givenName", &u.firstname), ("familyName", &u.lastname)] {
-        if !v.is_empty() {
-            name.insert(k.into(), json!(v));
+    m.insert("active".into(), json!(u.state != UserState::Suspended));
+    m.insert("emails".into(), json!([{ "value": u.email, "type": "work", "primary": true }]));
+    let (mut name, mut ent) = (Map::new(), Map::new());
+    for attr in attrs::TEXT {
+        let v = (attr.get)(u);
+        if v.is_empty() {
+            continue;
+        }
+        match attr.scim {
+            Scim::Top(k) => {
+                m.insert(k.into(), json!(v));
+            }
+            Scim::Name(k) => {
+                name.insert(k.into(), json!(v));
+            }
+            Scim::Enterprise(k) => {
+                ent.insert(k.into(), json!(v));
+            }
+            Scim::WorkPhone => {
+                m.insert("phoneNumbers".into(), json!([{ "value": v, "type": "work", "primary": true }]));
+            }
+            Scim::Address(_) => {}
         }
     }
     if !name.is_empty() {
         m.insert("name".into(), Value::Object(name));
     }
-    for (k, v) in [
-        ("displayName", &u.displayname),
-        ("title", &u.job_title),
-        ("userType", &u.employee_type),
-        ("locale", &u.location),
-    ] {
-        if !v.is_empty() {
-            m.insert(k.into(), json!(v));
-        }
-    }
-    m.insert("active".into(), json!(u.state != UserState::Suspended));
-    m.insert("emails".into(), json!([{ "value": u.email, "type": "work", "primary": true }]));
-    if !u.phone.is_empty() {
-        m.insert("phoneNumbers".into(), json!([{ "value": u.phone, "type": "work", "primary": true }]));
-    }
     if let Some(a) = &u.address {
-        m.insert(
-            "addresses".into(),
-            json!([{
-                "streetAddress": a.street, "locality": a.locality, "region": a.region,
-                "postalCode": a.postal_code, "country": a.country, "type": "work", "primary": true
-            }]),
-        );
-    }
-    let mut ent = Map::new();
-    for (k, v) in [
-        ("department", &u.department),
-        ("employeeNumber", &u.employee_identifier),
-        ("costCenter", &u.cost_center),
-        ("organization", &u.company),
-    ] {
-        if !v.is_empty() {
-            ent.insert(k.into(), json!(v));
+        let mut work = Map::new();
+        for p in attrs::ADDRESS {
+            if let Scim::Address(k) = p.scim {
+                work.insert(k.into(), json!((p.get)(a)));
+            }
         }
+        work.insert("type".into(), json!("work"));
+        work.insert("primary".into(), json!(true));
+        m.insert("addresses".into(), json!([work]));
     }
     if !ent.is_empty() {
         m.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(ent));
@@ -211,17 +193,43 @@ pub fn to_scim(u: &User, base: &str) -> Value {
 /// overwritten [C]; `username` and state are the caller's business).
 pub fn apply(u: &mut User, a: &Attrs) {
     u.email = a.email.as_str().into();
-    u.firstname = a.firstname.as_str().into();
-    u.lastname = a.lastname.as_str().into();
-    u.displayname = a.displayname.as_str().into();
-    u.job_title = a.job_title.as_str().into();
-    u.department = a.department.as_str().into();
-    u.employee_identifier = a.employee_identifier.as_str().into();
-    u.cost_center = a.cost_center.as_str().into();
-    u.company = a.company.as_str().into();
-    u.employee_type = a.employee_type.as_str().into();
-    u.location = a.location.as_str().into();
-    u.phone = a.phone.as_str().into();
+    for (attr, value) in attrs::TEXT.iter().zip(&a.text) {
+        attr.set(u, value);
+    }
     u.address = a.address.clone();
     u.external_id = a.external_id.as_str().into();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every attribute of the table travels through the SCIM User both ways:
+    /// what the inbound API shows is what it reads back, and the body
+    /// JumpCloud sends carries it at the same place.
+    #[test]
+    fn every_table_attribute_round_trips_through_scim() {
+        let mut u = User { username: "jane.doe".into(), email: "jane@example.com".into(), ..User::default() };
+        for (i, a) in attrs::TEXT.iter().enumerate() {
+            a.set(&mut u, &format!("+1-555-000-{i:04}"));
+        }
+        let mut addr = Address::default();
+        for (i, p) in attrs::ADDRESS.iter().enumerate() {
+            p.set(&mut addr, &format!("part-{i}"));
+        }
+        u.address = Some(addr);
+        let shown = to_scim(&u, "https://x/scim/v2");
+        let mut back = User::default();
+        apply(&mut back, &from_scim(&shown).unwrap());
+        for a in attrs::TEXT {
+            assert_eq!((a.get)(&back), (a.get)(&u), "{}", a.key);
+        }
+        assert_eq!(back.address, u.address);
+        let b = crate::knobs::Behaviour { username_from: crate::knobs::UsernameFrom::Username, ..Default::default() };
+        let sent = crate::provision::body::user(&u, &b, true, None);
+        let sent_back = from_scim(&sent).unwrap();
+        for (a, v) in attrs::TEXT.iter().zip(&sent_back.text) {
+            assert_eq!(v, (a.get)(&u), "{} as JumpCloud sends it", a.key);
+        }
+    }
 }

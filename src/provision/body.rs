@@ -3,6 +3,7 @@
 
 use super::{Behaviour, UsernameFrom};
 use crate::directory::User;
+use crate::directory::attrs::{self, Scim};
 use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA};
 use serde_json::{Map, Value, json};
 
@@ -36,46 +37,56 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
     m.insert("userName".into(), json!(user_name(user, b)));
     m.insert("externalId".into(), json!(user.id));
     m.insert("active".into(), json!(active));
-    m.insert("name".into(), json!({ "familyName": user.lastname, "givenName": user.firstname }));
-    let display = if user.displayname.is_empty() {
-        format!("{} {}", user.firstname, user.lastname).trim().to_string()
-    } else {
-        user.displayname.to_string()
-    };
-    if !display.is_empty() {
-        m.insert("displayName".into(), json!(display));
-    }
     m.insert("emails".into(), json!([{ "primary": true, "type": "work", "value": user.email }]));
-    let phones = if user.phone.is_empty() {
-        json!([])
-    } else {
-        json!([{ "primary": true, "type": "work", "value": tel_uri(&user.phone) }])
-    };
-    m.insert("phoneNumbers".into(), phones);
+    // Every attribute from the one table; `name`, `phoneNumbers` and
+    // `addresses` are always sent (cleared ones as `[]` [C]).
+    let (mut name, mut ent) = (Map::new(), Map::new());
+    m.insert("phoneNumbers".into(), json!([]));
+    for a in attrs::TEXT {
+        let value = (a.get)(user);
+        match a.scim {
+            Scim::Name(k) => {
+                name.insert(k.into(), json!(value));
+            }
+            // Without a display name, JumpCloud sends "First Last".
+            Scim::Top(k @ "displayName") => {
+                let display = if value.is_empty() {
+                    format!("{} {}", user.firstname, user.lastname).trim().to_string()
+                } else {
+                    value.to_string()
+                };
+                if !display.is_empty() {
+                    m.insert(k.into(), json!(display));
+                }
+            }
+            Scim::Top(k) if !value.is_empty() => {
+                m.insert(k.into(), json!(value));
+            }
+            Scim::Enterprise(k) if !value.is_empty() => {
+                ent.insert(k.into(), json!(value));
+            }
+            Scim::WorkPhone if !value.is_empty() => {
+                m.insert("phoneNumbers".into(), json!([{ "primary": true, "type": "work", "value": tel_uri(value) }]));
+            }
+            _ => {}
+        }
+    }
+    m.insert("name".into(), Value::Object(name));
     let addresses = match &user.address {
-        Some(a) => json!([{
-            "country": a.country, "locality": a.locality, "postalCode": a.postal_code,
-            "primary": true, "region": a.region, "streetAddress": a.street, "type": "work"
-        }]),
+        Some(addr) => {
+            let mut work = Map::new();
+            for p in attrs::ADDRESS {
+                if let Scim::Address(k) = p.scim {
+                    work.insert(k.into(), json!((p.get)(addr)));
+                }
+            }
+            work.insert("primary".into(), json!(true));
+            work.insert("type".into(), json!("work"));
+            json!([work])
+        }
         None => json!([]),
     };
     m.insert("addresses".into(), addresses);
-    for (key, value) in [("title", &user.job_title), ("userType", &user.employee_type), ("locale", &user.location)] {
-        if !value.is_empty() {
-            m.insert(key.into(), json!(value));
-        }
-    }
-    let mut ent = Map::new();
-    for (key, value) in [
-        ("department", &user.department),
-        ("employeeNumber", &user.employee_identifier),
-        ("costCenter", &user.cost_center),
-        ("organization", &user.company),
-    ] {
-        if !value.is_empty() {
-            ent.insert(key.into(), json!(value));
-        }
-    }
     if !ent.is_empty() {
         m.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(ent));
     }

@@ -125,17 +125,25 @@ struct UserForm {
 struct Field {
     name: &'static str,
     label: &'static str,
-    scim: &'static str,
+    scim: String,
     value: String,
 }
 
 fn fields(u: &User) -> Vec<Field> {
     use crate::directory::attrs;
     let a = u.address.clone().unwrap_or_default();
-    let text =
-        attrs::TEXT.iter().map(|x| Field { name: x.key, label: x.label, scim: x.scim, value: (x.get)(u).into() });
-    let address =
-        attrs::ADDRESS.iter().map(|p| Field { name: p.key, label: p.label, scim: p.scim, value: (p.get)(&a).into() });
+    let text = attrs::TEXT.iter().map(|x| Field {
+        name: x.key,
+        label: x.label,
+        scim: x.scim.path(),
+        value: (x.get)(u).into(),
+    });
+    let address = attrs::ADDRESS.iter().map(|p| Field {
+        name: p.key,
+        label: p.label,
+        scim: p.scim.path(),
+        value: (p.get)(&a).into(),
+    });
     text.chain(address).collect()
 }
 
