@@ -2,6 +2,7 @@
 //! masked, copied to the clipboard on request, rotatable) and the default
 //! state of users an identity source creates.
 
+use super::ConsoleError;
 use super::auth::Visitor;
 use super::state::ConsoleState;
 use super::views::{self, Flash};
@@ -18,7 +19,7 @@ use tera::Context;
 const TO: &str = "/settings/api";
 
 /// `GET /settings/api`.
-async fn page_view(state: &ConsoleState, v: &Visitor) -> Response {
+async fn page_view(state: &ConsoleState, v: &Visitor) -> Result<Response, ConsoleError> {
     let default_state = {
         let core = state.core().await;
         core.session.dir.settings.scim_default_state
@@ -31,7 +32,10 @@ async fn page_view(state: &ConsoleState, v: &Visitor) -> Response {
     views::page(state, v, "api.html", "api", "API Settings", ctx)
 }
 
-pub async fn page(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn page(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     page_view(&state, &v).await
 }
 

@@ -3,6 +3,7 @@
 //! state-changing request must carry that session's CSRF token and come from
 //! the console's own origin.
 
+use super::ConsoleError;
 use super::state::{ConsoleState, random_token};
 use super::views::{self, Flash};
 use crate::secret::same_secret;
@@ -296,9 +297,9 @@ pub async fn login_page(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
     Query(q): Query<LoginQuery>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     if state.config().admin_token.is_none() || v.authed {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     }
     let mut ctx = tera::Context::new();
     ctx.insert("csrf", &v.csrf);

@@ -1,6 +1,7 @@
 //! "Export as scenario": the console's actions as a YAML scenario that
 //! `jcsim run` replays to the same request sequence.
 
+use super::ConsoleError;
 use super::state::{ConsoleState, Core};
 use crate::provision::Behaviour;
 use crate::scenario::{Action, Expect, Outcome, Step};
@@ -59,13 +60,13 @@ struct ExportApp<'a> {
 /// The scenario: seed, non-default knobs, app and every recorded step. The
 /// directory starts empty: the console's state starts empty and every change
 /// since is a step.
-pub(crate) fn export_yaml(core: &Core, run_id: &str) -> String {
+pub(crate) fn export_yaml(core: &Core, run_id: &str) -> Result<String, ConsoleError> {
     let dir = &core.session.dir;
     let doc = Export {
         name: "Console session",
         description: format!("Exported from the jcsim console (run {run_id})."),
         seed: core.seed,
-        behaviour: non_default_knobs(&core.session.prov.behaviour),
+        behaviour: non_default_knobs(&core.session.prov.behaviour)?,
         app: ExportApp {
             name: &dir.app.name,
             test_user_email: &dir.app.test_user_email,
@@ -80,13 +81,17 @@ pub(crate) fn export_yaml(core: &Core, run_id: &str) -> String {
         out.push_str("# Note: Identity Management settings changed during the session; this\n");
         out.push_str("# export uses the final group-management toggle and behaviour knobs.\n");
     }
-    out.push_str(&to_yaml(&doc));
-    out
+    out.push_str(&to_yaml(&doc)?);
+    Ok(out)
 }
 
-fn non_default_knobs(b: &Behaviour) -> Map<String, Value> {
-    let cur = serde_json::to_value(b).unwrap_or_default();
-    let def = serde_json::to_value(Behaviour::default()).unwrap_or_default();
+fn failed(e: impl std::fmt::Display) -> ConsoleError {
+    ConsoleError::Render { what: "the scenario export", message: e.to_string() }
+}
+
+fn non_default_knobs(b: &Behaviour) -> Result<Map<String, Value>, ConsoleError> {
+    let cur = serde_json::to_value(b).map_err(failed)?;
+    let def = serde_json::to_value(Behaviour::default()).map_err(failed)?;
     let mut m = Map::new();
     if let (Some(cur), Some(def)) = (cur.as_object(), def.as_object()) {
         for (k, v) in cur {
@@ -95,12 +100,12 @@ fn non_default_knobs(b: &Behaviour) -> Map<String, Value> {
             }
         }
     }
-    m
+    Ok(m)
 }
 
 /// YAML by serde_yaml, with every `$` in a string doubled: scenarios expand
 /// `${VAR}`, and an exported value must read back as it was.
-fn to_yaml<T: Serialize>(doc: &T) -> String {
+fn to_yaml<T: Serialize>(doc: &T) -> Result<String, ConsoleError> {
     fn escape(v: &mut serde_yaml::Value) {
         match v {
             serde_yaml::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
@@ -110,26 +115,22 @@ fn to_yaml<T: Serialize>(doc: &T) -> String {
             _ => {}
         }
     }
-    match serde_yaml::to_value(doc) {
-        Ok(mut v) => {
-            escape(&mut v);
-            serde_yaml::to_string(&v).unwrap_or_default()
-        }
-        Err(_) => String::new(),
-    }
+    let mut v = serde_yaml::to_value(doc).map_err(failed)?;
+    escape(&mut v);
+    serde_yaml::to_string(&v).map_err(failed)
 }
 
 /// `GET /export.yaml`: download the scenario.
-pub async fn download(State(state): State<ConsoleState>) -> Response {
-    let yaml = state.export().await;
-    (
+pub async fn download(State(state): State<ConsoleState>) -> Result<Response, ConsoleError> {
+    let yaml = state.export().await?;
+    Ok((
         [
             (header::CONTENT_TYPE, "application/yaml; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"console-session.yaml\""),
         ],
         yaml,
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]
@@ -167,7 +168,7 @@ mod tests {
             app: ExportApp { name: "A \"quoted\" $HOME", test_user_email: "t@jumpcloud.com", group_management: true },
             steps: &steps,
         };
-        let out = to_yaml(&doc);
+        let out = to_yaml(&doc).unwrap();
         assert!(out.starts_with("name: x\ndescription: d\nseed: 3\napp:"), "keys in writing order:\n{out}");
         assert!(out.contains("$$HOME"), "{out}");
         let back = crate::lint::load_str(&out, "export.yaml").unwrap();

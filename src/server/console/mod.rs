@@ -48,6 +48,18 @@ pub enum ConsoleError {
     Engine(#[from] crate::engine::EngineError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot render {what}: {message}")]
+    Render { what: &'static str, message: String },
+}
+
+/// A request that failed on jcsim's side (not the admin's input, which gets
+/// a banner): logged, and answered 500 with the reason as plain text.
+impl axum::response::IntoResponse for ConsoleError {
+    fn into_response(self) -> axum::response::Response {
+        tracing::error!(error = %self, "console request failed");
+        let text = crate::term::one_line(&format!("jcsim console: {self}")).into_owned();
+        (axum::http::StatusCode::INTERNAL_SERVER_ERROR, text).into_response()
+    }
 }
 
 /// `jcsim serve` options.

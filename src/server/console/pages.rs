@@ -1,5 +1,6 @@
 //! Console pages (GET): small view models for the templates, never domain types.
 
+use super::ConsoleError;
 use super::auth::Visitor;
 use super::state::{AuthType, ConsoleState, Core};
 use super::views::page;
@@ -94,7 +95,10 @@ fn summary(core: &Core) -> Summary {
     }
 }
 
-pub async fn home(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn home(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     let mut ctx = Context::new();
     ctx.insert("s", &summary(&core));
@@ -102,7 +106,10 @@ pub async fn home(State(state): State<ConsoleState>, Extension(v): Extension<Vis
     page(&state, &v, "home.html", "home", "Get started", ctx)
 }
 
-pub async fn users(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn users(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     let rows: Vec<UserRow> = core.session.dir.users.iter().map(|u| user_row(&core, &u)).collect();
     drop(core);
@@ -157,7 +164,7 @@ pub async fn new_user(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
     Query(q): Query<NewUserQuery>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let user = if q.fake.is_some() {
         let core = state.core().await;
         let spec = super::actions::fake_user(&core);
@@ -188,7 +195,7 @@ pub async fn user(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     let Some(u) = core.session.dir.user_by_id(&id) else {
         drop(core);
@@ -216,7 +223,10 @@ pub async fn user(
     page(&state, &v, "user.html", "users", "User details", ctx)
 }
 
-pub async fn groups(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn groups(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     let rows = group_rows(&core);
     drop(core);
@@ -229,7 +239,7 @@ pub async fn group(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     let dir = &core.session.dir;
     let Some(g) = dir.group_by_id(&id) else {
@@ -249,7 +259,10 @@ pub async fn group(
     page(&state, &v, "group.html", "groups", "User Group details", ctx)
 }
 
-pub async fn apps(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn apps(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     let mut ctx = Context::new();
     ctx.insert("s", &summary(&core));
@@ -306,11 +319,11 @@ pub async fn app(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
     Query(q): Query<TabQuery>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let core = state.core().await;
     if !core.im.app_created {
         drop(core);
-        return axum::response::Redirect::to("/apps").into_response();
+        return Ok(axum::response::Redirect::to("/apps").into_response());
     }
     let dir = &core.session.dir;
     let described: std::collections::BTreeMap<String, String> =
@@ -356,26 +369,32 @@ pub async fn app(
     page(&state, &v, "app.html", "apps", "SSO Applications", ctx)
 }
 
-pub async fn insights(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn insights(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     page(&state, &v, "insights.html", "insights", "Directory Insights", Context::new())
 }
 
-pub async fn export(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
-    let yaml = state.export().await;
+pub async fn export(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
+    let yaml = state.export().await?;
     let mut ctx = Context::new();
     ctx.insert("yaml", &yaml);
     page(&state, &v, "export.html", "export", "Export as scenario", ctx)
 }
 
-fn not_found_page(state: &ConsoleState, v: &Visitor) -> Response {
-    let mut resp = page(state, v, "not_found.html", "", "Not found", Context::new());
+fn not_found_page(state: &ConsoleState, v: &Visitor) -> Result<Response, ConsoleError> {
+    let mut resp = page(state, v, "not_found.html", "", "Not found", Context::new())?;
     *resp.status_mut() = StatusCode::NOT_FOUND;
-    resp
+    Ok(resp)
 }
 
 pub async fn not_found(State(state): State<ConsoleState>, v: Option<Extension<Visitor>>) -> Response {
     match v {
-        Some(Extension(v)) => not_found_page(&state, &v),
+        Some(Extension(v)) => not_found_page(&state, &v).into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

@@ -2,6 +2,7 @@
 //! output files served read-only: a fixed list of names, safe content types,
 //! no path traversal, and `report.html` sandboxed into its own origin.
 
+use super::ConsoleError;
 use super::auth::Visitor;
 use super::state::ConsoleState;
 use super::views::page;
@@ -74,7 +75,10 @@ fn status(dir: &std::path::Path) -> (String, String, &'static str) {
     (scenario, started, st)
 }
 
-pub async fn list(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+pub async fn list(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
     let root = state.config().runs_dir.clone();
     let live = state.run_id().to_string();
     let rows = tokio::task::spawn_blocking(move || {
@@ -104,7 +108,7 @@ pub async fn list(State(state): State<ConsoleState>, Extension(v): Extension<Vis
         rows
     })
     .await
-    .unwrap_or_default();
+    .map_err(|e| ConsoleError::Render { what: "the runs list", message: e.to_string() })?;
     let mut ctx = Context::new();
     ctx.insert("runs", &rows);
     ctx.insert("runs_dir", &state.config().runs_dir.display().to_string());

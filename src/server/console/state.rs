@@ -272,7 +272,7 @@ impl ConsoleState {
     }
 
     /// The session's actions as a YAML scenario.
-    pub async fn export(&self) -> String {
+    pub async fn export(&self) -> Result<String, ConsoleError> {
         let core = self.core().await;
         super::export::export_yaml(&core, &self.inner.run_id)
     }

@@ -642,3 +642,15 @@ async fn exported_scenario_replays_to_the_same_request_sequence() {
     assert!(a.len() >= 15, "{a:#?}");
     assert_eq!(a, b, "{yaml}");
 }
+
+#[tokio::test]
+async fn a_failure_on_jcsims_side_is_a_logged_500_on_one_line() {
+    use axum::response::IntoResponse;
+    let e = ConsoleError::Render { what: "the runs list", message: "task panicked\nFORGED line".into() };
+    let resp = e.into_response();
+    assert_eq!(resp.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(text.starts_with("jcsim console: cannot render the runs list: task panicked"), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+}

@@ -1,9 +1,10 @@
 //! Templates compiled into the binary (autoescaped: every name ends in `.html`),
 //! the embedded CSS and JS, flash banners and the page frame.
 
+use super::ConsoleError;
 use super::auth::Visitor;
 use super::state::ConsoleState;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -66,19 +67,22 @@ impl Flash {
     }
 }
 
-/// Render a template; a rendering failure is logged and answered with 500.
-pub fn render(name: &str, ctx: &Context) -> Response {
-    match TEMPLATES.render(name, ctx) {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(template = name, error = ?e, "console template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error rendering the page").into_response()
-        }
-    }
+/// Render a template (a failure becomes a logged 500 through `ConsoleError`).
+pub fn render(name: &'static str, ctx: &Context) -> Result<Response, ConsoleError> {
+    let html =
+        TEMPLATES.render(name, ctx).map_err(|e| ConsoleError::Render { what: name, message: format!("{e:?}") })?;
+    Ok(Html(html).into_response())
 }
 
 /// Render a console page inside the frame: navigation, CSRF token, banner.
-pub fn page(state: &ConsoleState, v: &Visitor, name: &str, nav: &str, title: &str, mut ctx: Context) -> Response {
+pub fn page(
+    state: &ConsoleState,
+    v: &Visitor,
+    name: &'static str,
+    nav: &str,
+    title: &str,
+    mut ctx: Context,
+) -> Result<Response, ConsoleError> {
     ctx.insert("csrf", &v.csrf);
     ctx.insert("nav", nav);
     ctx.insert("title", title);

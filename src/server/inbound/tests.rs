@@ -610,7 +610,7 @@ mod http {
         assert_eq!(sent.first().map(String::as_str), Some("inbound_user_delete"));
         assert!(sent.contains(&"user_delete_provision".to_string()), "{sent:?}");
         // Export replays the inbound writes.
-        assert!(state.export().await.contains("inbound:"));
+        assert!(state.export().await.unwrap().contains("inbound:"));
     }
 
     #[tokio::test]
