@@ -251,4 +251,7 @@ pub struct SpArgs {
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub body_limit: usize,
+    /// Users and groups held at most; a create beyond gets 507.
+    #[arg(long, default_value_t = crate::sp::MAX_RESOURCES, value_name = "N")]
+    pub max_resources: usize,
 }

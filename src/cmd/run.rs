@@ -32,6 +32,9 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     };
     if let Some(TargetOverride { credentials: Some(c), .. }) = &target {
         crate::logging::register_secret(c.secret());
+        if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
+            eprintln!("{w}");
+        }
     }
     let namespace = match Namespace::parse(&args.namespace) {
         Ok(n) => n,
@@ -53,6 +56,18 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Invalid);
         }
     };
+    if target.is_none() {
+        let mut warned = std::collections::BTreeSet::new();
+        for s in &scenarios {
+            let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
+            if let Some(c) = auth.and_then(engine::scenario_credentials)
+                && let Some(w) = crate::secret::weak_warning(c.secret(), &s.source.file)
+                && warned.insert(c.secret().to_string())
+            {
+                eprintln!("{w}");
+            }
+        }
+    }
     let mut overrides = args.behaviour.clone();
     if let Some(n) = args.concurrency {
         overrides.push(format!("concurrency={n}"));

@@ -98,6 +98,16 @@ pub(super) async fn sp(args: SpArgs) -> anyhow::Result<Exit> {
             }
         }
     }
+    if !args.listen.ip().is_loopback() && args.token.is_none() {
+        eprintln!(
+            "error: refusing to listen on {} without --token (or JCSIM_SP_TOKEN): anyone who can reach it could read and change what it stores. Set a token, or listen on 127.0.0.1",
+            args.listen
+        );
+        return Ok(Exit::Invalid);
+    }
+    if let Some(w) = args.token.as_deref().and_then(|t| crate::secret::weak_warning(t, "--token")) {
+        eprintln!("{w}");
+    }
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
@@ -108,7 +118,13 @@ pub(super) async fn sp(args: SpArgs) -> anyhow::Result<Exit> {
         sp::SCIM_ROOT,
         if names.is_empty() { "none".to_string() } else { names.join(", ") }
     );
-    let config = SpConfig { token: args.token, quirks, seed: args.seed, body_limit: args.body_limit };
+    let config = SpConfig {
+        token: args.token,
+        quirks,
+        seed: args.seed,
+        body_limit: args.body_limit,
+        max_resources: args.max_resources,
+    };
     sp::serve(listener, config).await.context("serving the SP")?;
     Ok(Exit::Pass)
 }

@@ -45,7 +45,7 @@ pub(super) async fn run_step(
     policy: &Policy,
 ) -> Result<StepSummary, EngineError> {
     let started = Instant::now();
-    let title = ctx.recorder.redactor().text(&step.action.title());
+    let title = super::session::step_title(step, &ctx.recorder.redactor());
     record(
         ctx,
         Event::StepStarted(StepStarted {

@@ -1,7 +1,14 @@
-//! Secret redaction. Applied when an exchange is recorded, so no later output
+//! Secret redaction. Applied when an event is recorded, so no later output
 //! (report, HAR, terminal) can leak a token.
+//!
+//! It applies to wire data and what is built from it: URLs, headers,
+//! bodies, fault messages, check messages, reasons, the target. jcsim's own
+//! labels (scenario, file and step names, run ids, DI event names) are left
+//! as written, so a weak token such as `user` cannot turn `bind_user` into
+//! `bind_[REDACTED]`; the CLI warns about such tokens instead.
 
 use super::Event;
+use serde_json::Value;
 
 /// The text that replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
@@ -75,13 +82,81 @@ impl Redactor {
         out
     }
 
-    /// Mask credential headers of an exchange before it is serialized.
+    /// Redact an event in place before it is serialized: credential
+    /// headers structurally, secrets in every field that can carry wire data.
     pub fn event(&self, event: &mut Event) {
-        if let Event::Exchange(x) = event {
-            self.headers(&mut x.request.headers);
-            if let Some(resp) = x.response.as_mut() {
-                self.headers(&mut resp.headers);
+        match event {
+            Event::RunStarted(r) => self.in_place(&mut r.target),
+            Event::StepStarted(_) => {}
+            Event::Exchange(x) => {
+                self.headers(&mut x.request.headers);
+                self.in_place(&mut x.label);
+                self.in_place(&mut x.request.url);
+                self.header_values(&mut x.request.headers);
+                self.option_value(&mut x.request.body);
+                if let Some(resp) = x.response.as_mut() {
+                    self.headers(&mut resp.headers);
+                    self.header_values(&mut resp.headers);
+                    self.option_value(&mut resp.body);
+                    self.option(&mut resp.body_text);
+                }
+                if let Some(e) = x.error.as_mut() {
+                    self.in_place(&mut e.message);
+                }
             }
+            Event::Check(c) => {
+                self.in_place(&mut c.message);
+                self.option(&mut c.admin_sees);
+                self.option(&mut c.fix);
+                self.option_value(&mut c.expected);
+                self.option_value(&mut c.actual);
+            }
+            Event::StepFinished(s) => self.option(&mut s.reason),
+            Event::RunFinished(r) => self.option(&mut r.stop_reason),
+        }
+    }
+
+    /// Replace every secret in a JSON value's strings and keys.
+    pub fn value(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => self.in_place(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.value(i)),
+            Value::Object(map) => {
+                if map.keys().any(|k| self.text(k) != *k) {
+                    let old = std::mem::take(map);
+                    map.extend(old.into_iter().map(|(k, v)| (self.text(&k), v)));
+                }
+                map.values_mut().for_each(|v| self.value(v));
+            }
+            _ => {}
+        }
+    }
+
+    fn in_place(&self, s: &mut String) {
+        if !self.secrets.is_empty() {
+            let out = self.text(s);
+            if out != *s {
+                *s = out;
+            }
+        }
+    }
+
+    fn option(&self, s: &mut Option<String>) {
+        if let Some(s) = s {
+            self.in_place(s);
+        }
+    }
+
+    fn option_value(&self, v: &mut Option<Value>) {
+        if let (Some(v), false) = (v, self.secrets.is_empty()) {
+            self.value(v);
+        }
+    }
+
+    fn header_values(&self, headers: &mut [(String, String)]) {
+        for (name, value) in headers.iter_mut() {
+            self.in_place(name);
+            self.in_place(value);
         }
     }
 }

@@ -89,9 +89,8 @@ impl Recorder {
     fn write(&self, event: &mut Event) -> io::Result<String> {
         let redactor = self.redactor.read().unwrap_or_else(|p| p.into_inner());
         redactor.event(event);
-        let mut line = serde_json::to_string(&*event).map_err(io::Error::other)?;
-        line = redactor.text(&line);
         drop(redactor);
+        let mut line = serde_json::to_string(&*event).map_err(io::Error::other)?;
         let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(file) = guard.as_mut() {
             line.push('\n');

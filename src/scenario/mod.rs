@@ -70,6 +70,8 @@ pub fn read_file(path: &Path) -> Result<String, ScenarioErrors> {
 /// Parse scenario text and check its shape; `file` names it in errors.
 /// YAML errors end here; other problems wait in [`Parsed`].
 pub fn parse_str<'a>(text: &'a str, file: &'a str) -> Result<Parsed<'a>, ScenarioErrors> {
+    // A UTF-8 byte order mark (some Windows editors write one) is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > MAX_BYTES {
         return Err(ScenarioErrors::one(ScenarioError::plain(
             file,

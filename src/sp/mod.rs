@@ -42,11 +42,17 @@ pub struct SpConfig {
     pub seed: u64,
     /// Maximum request body size in bytes (413 above).
     pub body_limit: usize,
+    /// Users and groups held at most; a create beyond answers 507 (about
+    /// 4 KB a user: the default bounds memory near 4 GB).
+    pub max_resources: usize,
 }
+
+/// The default of [`SpConfig::max_resources`].
+pub const MAX_RESOURCES: usize = 1_000_000;
 
 impl Default for SpConfig {
     fn default() -> Self {
-        SpConfig { token: None, quirks: Vec::new(), seed: 0, body_limit: 1024 * 1024 }
+        SpConfig { token: None, quirks: Vec::new(), seed: 0, body_limit: 1024 * 1024, max_resources: MAX_RESOURCES }
     }
 }
 
@@ -84,7 +90,7 @@ impl SpState {
     pub fn new(config: SpConfig) -> Self {
         let numeric = config.has(&Quirk::NumericIds);
         let inner = Inner {
-            store: RwLock::new(Store::new(config.seed, numeric)),
+            store: RwLock::new(Store::new(config.seed, numeric, config.max_resources)),
             flaky_rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15)),
             window: Mutex::new((Instant::now(), 0)),
             config,

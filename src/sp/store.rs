@@ -91,6 +91,8 @@ pub struct Store {
     groups: Collection,
     next_seq: u64,
     ids: IdGen,
+    /// Users and groups held at most (507 beyond).
+    max_resources: usize,
 }
 
 fn fold(s: &str) -> String {
@@ -107,9 +109,9 @@ fn name_of(kind: Kind, attrs: &Value) -> String {
 
 impl Store {
     /// An empty store; ids come from a StdRng seeded with `seed`, or count up from 1.
-    pub fn new(seed: u64, numeric_ids: bool) -> Self {
+    pub fn new(seed: u64, numeric_ids: bool, max_resources: usize) -> Self {
         let ids = if numeric_ids { IdGen::Numeric([0, 0]) } else { IdGen::Uuid(Box::new(StdRng::seed_from_u64(seed))) };
-        Store { users: Collection::default(), groups: Collection::default(), next_seq: 0, ids }
+        Store { users: Collection::default(), groups: Collection::default(), next_seq: 0, ids, max_resources }
     }
 
     fn coll(&self, kind: Kind) -> &Collection {
@@ -194,6 +196,15 @@ impl Store {
 
     /// Adds a resource from normalised attributes; 409 on a duplicate name, 400 on unknown members.
     pub fn create(&mut self, kind: Kind, attrs: Map<String, Value>) -> Result<String, ScimError> {
+        if self.users.by_seq.len() + self.groups.by_seq.len() >= self.max_resources {
+            return Err(ScimError::new(
+                http::StatusCode::INSUFFICIENT_STORAGE,
+                format!(
+                    "the SP holds its maximum of {} users and groups (jcsim sp --max-resources)",
+                    self.max_resources
+                ),
+            ));
+        }
         self.check(kind, &attrs, None)?;
         let id = self.next_id(kind);
         let ts = now();

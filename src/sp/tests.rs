@@ -637,3 +637,19 @@ async fn scale_10k_users() {
     let rss = rss.lines().find(|l| l.starts_with("VmRSS")).unwrap_or("VmRSS: ?").to_string();
     println!("load {loaded:?}, 1000 lookups {:?}, {rss}", t.elapsed());
 }
+
+#[tokio::test]
+async fn a_create_beyond_the_resource_cap_is_507_and_the_store_stays_usable() {
+    let sp = Sp::new(SpConfig { max_resources: 2, ..SpConfig::default() });
+    let user = |n: &str| json!({"schemas": [USER_SCHEMA], "userName": n});
+    assert_eq!(sp.post("/Users", user("a")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        sp.post("/Groups", json!({"schemas": [GROUP_SCHEMA], "displayName": "G"})).await.status,
+        StatusCode::CREATED
+    );
+    let refused = sp.post("/Users", user("b")).await;
+    refused.assert_error(507, None);
+    assert!(refused.body["detail"].as_str().unwrap().contains("--max-resources"));
+    let list = sp.raw(Method::GET, "/Users", None, &[]).await;
+    assert_eq!(list.body["totalResults"], json!(1));
+}

@@ -96,3 +96,10 @@ fn an_oversized_scenario_is_refused_before_parsing() {
     let err = lint::load_str(&text, "big.yaml").expect_err("refused").to_string();
     assert!(err.contains("at most 8388608 are read"), "{err}");
 }
+
+#[test]
+fn a_byte_order_mark_is_not_content() {
+    let text = "\u{feff}name: bom\nsteps: [verify]\n";
+    let s = lint::load_str(text, "bom.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.name, "bom");
+}

@@ -502,3 +502,15 @@ fn a_token_in_the_target_query_is_masked_in_the_terminal() {
     assert!(text(&out).contains("▶ mini"), "{}", text(&out));
     assert!(!text(&out).contains(TOKEN), "the summary printed the token:\n{}", text(&out));
 }
+
+#[test]
+fn jcsim_sp_refuses_a_public_address_without_a_token() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jcsim"))
+        .args(["sp", "--listen", "0.0.0.0:0"])
+        .env_remove("JCSIM_SP_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to listen on 0.0.0.0:0 without --token"), "{stderr}");
+}

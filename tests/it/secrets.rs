@@ -64,3 +64,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A weak token is warned about, still masked in wire data, and leaves
+/// jcsim's own labels (step titles, run ids) readable.
+#[tokio::test]
+async fn a_weak_token_is_warned_about_and_labels_stay_readable() {
+    let server = fake_sp({
+        let mut s = FakeState::default();
+        s.any_token = true;
+        s
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("bind-user.yaml");
+    std::fs::write(
+        &scenario,
+        "name: user binding\ndirectory:\n  users: [{ username: a, email: a@example.com }]\nsteps:\n  - activate\n  - bind_user: a\n  - request: { method: POST, path: /Users, body: { userName: user } }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("runs");
+    let output = tokio::task::spawn_blocking({
+        let (scenario, out, uri) = (scenario.clone(), out.clone(), server.uri());
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_jcsim"))
+                .args(["run", scenario.to_str().unwrap(), "--target", &uri, "--token-env", "WEAK", "--out"])
+                .arg(&out)
+                .env("WEAK", "user")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning: the token from --token/--token-env is a common word"), "{stderr}");
+    assert!(stdout.contains("bind_user: a") && stdout.contains("user binding"), "{stdout}");
+    assert!(!stdout.contains("[REDACTED]"), "labels are not wire data:\n{stdout}");
+    let events = walk(&out).into_iter().find(|p| p.ends_with("events.jsonl")).unwrap();
+    assert!(events.to_string_lossy().contains("bind-user"), "run directory names stay readable");
+    let text = std::fs::read_to_string(&events).unwrap();
+    assert!(text.contains("\"title\":\"bind_user: a.jcs-"), "step titles are labels");
+    assert!(text.contains("\"run_id\":\"") && !text.contains("bind-[REDACTED]"));
+    assert!(text.contains("Bearer [REDACTED]"), "the header is still masked");
+    assert!(text.contains("\"body\":{\"[REDACTED]Name\":\"[REDACTED]\"}"), "wire data still masks the token");
+}
