@@ -25,11 +25,14 @@ pub struct Fix {
     pub rfc: String,
 }
 
-/// Group failed and warning checks by rule. Expectation checks (`expect.*`)
-/// and passing checks are left out.
+/// Group failed and warning checks by rule: the SP's root causes, each with
+/// what JumpCloud does and the fix. Passing checks, expectations
+/// (`expect.*`) and jcsim's own checks with no fix to give (`interrupted`,
+/// `directory`: not a rule, no advice) are left out.
 pub fn fix_summary(checks: &[Check]) -> Vec<Fix> {
     let mut by_rule: BTreeMap<&str, Fix> = BTreeMap::new();
-    for c in checks.iter().filter(|c| c.verdict != Verdict::Pass && !c.id.starts_with("expect.")) {
+    let advised = |c: &&Check| rule_by_id(&c.id).is_some() || c.admin_sees.is_some() || c.fix.is_some();
+    for c in checks.iter().filter(|c| c.verdict != Verdict::Pass && !c.id.starts_with("expect.")).filter(advised) {
         let entry = by_rule.entry(c.id.as_str()).or_insert_with(|| {
             let rule = rule_by_id(&c.id);
             Fix {
@@ -102,6 +105,8 @@ mod tests {
             check(2, "id-string", Verdict::Fail),
             check(2, "expect.outcome", Verdict::Fail),
             check(3, "echo-active", Verdict::Pass),
+            check(3, "interrupted", Verdict::Fail),
+            check(3, "directory", Verdict::Fail),
         ];
         let fixes = fix_summary(&checks);
         let order: Vec<(&str, usize, &[usize])> =

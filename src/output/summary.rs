@@ -117,8 +117,12 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
                 steps.join(", ")
             )?;
             writeln!(out, "      e.g. {}", l(&f.example))?;
-            writeln!(out, "      JumpCloud: {}", l(&f.jumpcloud))?;
-            writeln!(out, "      fix: {}", l(&f.fix))?;
+            if !f.jumpcloud.is_empty() {
+                writeln!(out, "      JumpCloud: {}", l(&f.jumpcloud))?;
+            }
+            if !f.fix.is_empty() {
+                writeln!(out, "      fix: {}", l(&f.fix))?;
+            }
         }
     }
     if !quiet {
