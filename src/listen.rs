@@ -1,7 +1,8 @@
 //! Serving HTTP with limits, for every jcsim server (`jcsim sp`, `jcsim
 //! serve`, `jcsim jumpcloud-api`, the embedded SP of a run): hyper's HTTP/1
 //! connection with its own header-read timeout (a client that never finishes
-//! its request head, or idles between requests, is closed), a cap on open
+//! its request head, or idles between requests, is closed), a body that
+//! stalls is cut off (the handler reading it gets an error), a cap on open
 //! connections (the next one waits in the listen backlog), and a graceful
 //! drain on shutdown.
 
@@ -21,6 +22,8 @@ use tower::ServiceExt;
 pub struct Limits {
     /// Time to send a request's head, and to start the next one on a kept-alive connection.
     pub header_read: Duration,
+    /// Longest wait for the next piece of a request body.
+    pub body_idle: Duration,
     /// Open connections at once.
     pub max_connections: usize,
     /// How long shutdown waits for requests in flight.
@@ -29,7 +32,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { header_read: Duration::from_secs(10), max_connections: 512, drain: Duration::from_secs(10) }
+        Limits {
+            header_read: Duration::from_secs(10),
+            body_idle: Duration::from_secs(10),
+            max_connections: 512,
+            drain: Duration::from_secs(10),
+        }
     }
 }
 
@@ -65,9 +73,11 @@ pub async fn serve(
         };
         // Handlers that need the client's address (login throttling) read it
         // as axum's `ConnectInfo`.
-        let app = app.clone().map_request(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-            req
+        let body_idle = limits.body_idle;
+        let app = app.clone().map_request(move |req: axum::extract::Request<hyper::body::Incoming>| {
+            let (mut parts, body) = req.into_parts();
+            parts.extensions.insert(axum::extract::ConnectInfo(peer));
+            axum::extract::Request::from_parts(parts, idle_limited(axum::body::Body::new(body), body_idle))
         });
         let service = TowerToHyperService::new(app);
         let conn = hyper::server::conn::http1::Builder::new()
@@ -89,6 +99,24 @@ pub async fn serve(
     Ok(())
 }
 
+/// `body`, cut off with an error when its next piece takes longer than
+/// `idle` (a client that sends headers, then trickles or stalls the body).
+fn idle_limited(body: axum::body::Body, idle: Duration) -> axum::body::Body {
+    use futures_util::StreamExt;
+    let chunks = futures_util::stream::unfold(Some(body.into_data_stream()), move |state| async move {
+        let mut chunks = state?;
+        match tokio::time::timeout(idle, chunks.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(chunks))),
+            Ok(None) => None,
+            Err(_) => {
+                let stalled = std::io::Error::new(std::io::ErrorKind::TimedOut, "the request body stalled");
+                Some((Err(axum::Error::new(stalled)), None))
+            }
+        }
+    });
+    axum::body::Body::from_stream(chunks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +125,9 @@ mod tests {
     async fn start(limits: Limits) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+        let app = Router::new()
+            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(serve(listener, app, limits, async {
             let _ = rx.await;
@@ -124,6 +154,26 @@ mod tests {
         let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
         assert!(closed.is_ok(), "the half-sent request was still open after 5 s");
         assert!(get(addr).await.starts_with("HTTP/1.1 200"), "the server still answers");
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_is_cut_off_and_a_whole_one_is_read() {
+        let limits = Limits { body_idle: Duration::from_millis(300), ..Limits::default() };
+        let (addr, _stop) = start(limits).await;
+        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc").await.unwrap();
+        let mut buf = Vec::new();
+        let answered = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
+        assert!(answered.is_ok(), "the stalled body was still being waited for after 5 s");
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+        let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+        ok.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        ok.read_to_string(&mut out).await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 200") && out.ends_with("3"), "{out}");
     }
 
     #[tokio::test]
