@@ -1,7 +1,7 @@
 //! The simulated JumpCloud organisation: users and their states, user groups,
 //! the SSO application with Identity Management, and bindings.
 
-pub mod attrs;
+pub(crate) mod attrs;
 mod generate;
 mod index;
 mod users;

@@ -4,21 +4,23 @@
 
 mod inbound;
 mod plan;
-pub mod preflight;
+pub(crate) mod preflight;
 mod session;
 mod steps;
 mod summary;
-pub mod sweep;
+pub(crate) mod sweep;
 mod target;
 mod transport;
 
-pub use plan::{PlannedRequest, preview};
+pub(crate) use plan::{PlannedRequest, preview};
 pub use session::Session;
-pub use steps::Policy;
-pub use summary::StepSummary;
+pub(crate) use steps::Policy;
+pub(crate) use summary::StepSummary;
 use summary::Tally;
-pub use target::{ResolvedTarget, TargetOverride, credentials as scenario_credentials};
-pub use transport::{Cancel, Ledger, Recording, StepLog};
+pub use target::TargetOverride;
+pub(crate) use target::{ResolvedTarget, credentials as scenario_credentials};
+pub use transport::Cancel;
+pub(crate) use transport::StepLog;
 
 use crate::client::{Client, ClientConfig};
 use crate::directory::Directory;
@@ -29,8 +31,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
 
-/// Process exit codes (defined with the run records: summary.json carries them).
-pub use crate::record::Exit;
+use crate::record::Exit;
 
 /// Options of one run, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -236,13 +237,13 @@ async fn run_steps(
 }
 
 /// Client settings for a target under a behaviour.
-pub fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
+pub(crate) fn client_config(b: &Behaviour, target: &ResolvedTarget) -> ClientConfig {
     ClientConfig { tls: target.tls.clone(), ..client_config_for(b, &target.base_url, target.credentials.clone()) }
 }
 
 /// Client settings for a base URL and credentials under a behaviour (the
 /// console builds its client from Identity Management settings).
-pub fn client_config_for(
+pub(crate) fn client_config_for(
     b: &Behaviour,
     base_url: &str,
     credentials: Option<crate::client::Credentials>,
@@ -272,6 +273,6 @@ fn run_id(s: &Scenario) -> String {
     format!("{stamp}-{slug}-{unique:04x}")
 }
 
-pub fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
 }

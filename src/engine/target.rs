@@ -31,7 +31,6 @@ pub struct ResolvedTarget {
     pub credentials: Option<Credentials>,
     /// `embedded` or `external`.
     pub kind: &'static str,
-    pub quirks: Vec<String>,
     /// How the SP's certificate is checked.
     pub tls: Tls,
     embedded: Option<RunningSp>,
@@ -58,7 +57,6 @@ pub(super) async fn resolve(
             base_url: o.base_url.clone(),
             credentials: o.credentials.clone().or(scenario_creds),
             kind: "external",
-            quirks: Vec::new(),
             tls: o.tls.clone(),
             embedded: None,
         });
@@ -68,13 +66,12 @@ pub(super) async fn resolve(
             base_url: url,
             credentials: scenario_creds,
             kind: "external",
-            quirks: Vec::new(),
             tls: Tls::default(),
             embedded: None,
         });
     }
-    let names = s.quirks().to_vec();
-    let quirks = names
+    let quirks = s
+        .quirks()
         .iter()
         .map(|q| q.parse::<Quirk>())
         .collect::<Result<Vec<_>, _>>()
@@ -86,7 +83,6 @@ pub(super) async fn resolve(
         base_url: running.base_url.clone(),
         credentials: Some(Credentials::Bearer(token)),
         kind: "embedded",
-        quirks: names,
         tls: Tls::default(),
         embedded: Some(running),
     })

@@ -118,11 +118,6 @@ pub fn user_patch(full: &Value) -> Value {
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "value": value }] })
 }
 
-/// A PATCH that sets only `active`.
-pub fn active_patch(active: bool) -> Value {
-    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "active", "value": active }] })
-}
-
 /// The activation test user, as captured from JumpCloud [C].
 pub fn test_user(email: &str, external_id: &str) -> Value {
     json!({

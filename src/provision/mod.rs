@@ -3,7 +3,7 @@
 //! the knobs. It performs no I/O itself: requests go through a [`Transport`].
 
 mod activate;
-pub mod body;
+pub(crate) mod body;
 mod ops;
 mod sync;
 mod verify;

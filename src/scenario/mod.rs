@@ -4,7 +4,7 @@
 //! point?) is checked one layer up, by `crate::lint` against the real
 //! directory. The only user of serde_yaml for reading.
 
-pub mod builtin;
+pub(crate) mod builtin;
 pub mod env;
 mod error;
 mod model;

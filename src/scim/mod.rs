@@ -1,11 +1,11 @@
 //! SCIM 2.0 vocabulary (RFC 7643/7644): schema URNs, the filter language and
 //! PATCH paths. Shared by the client side (what JumpCloud sends) and the embedded SP.
 
-pub mod base_url;
+pub(crate) mod base_url;
 mod error;
 pub use error::ScimError;
 pub mod filter;
-pub mod list;
+pub(crate) mod list;
 pub mod patch;
 pub mod url;
 
