@@ -4,6 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The default `user_agent`: jcsim names itself, as JumpCloud's is unknown.
+pub const DEFAULT_USER_AGENT: &str = concat!("jcsim/", env!("CARGO_PKG_VERSION"));
+
 /// How JumpCloud's behaviour is modelled where the evidence is incomplete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -29,6 +32,9 @@ pub struct Behaviour {
     pub test_group_name: String,
     /// [U] Content-Type and Accept of every request.
     pub content_type: String,
+    /// [U] The User-Agent header of every request. What JumpCloud sends is
+    /// unknown; some SPs branch on it (e.g. looking for Okta or Azure AD).
+    pub user_agent: String,
     /// [U] Per-request timeout in milliseconds.
     pub timeout_ms: u64,
     /// [U] Retries after the first attempt, for 5xx, 429 and connection errors.
@@ -58,6 +64,7 @@ impl Default for Behaviour {
             user_delete: UserDelete::Delete,
             test_group_name: "JumpCloud Test Group".to_string(),
             content_type: crate::scim::SCIM_MEDIA_TYPE.to_string(),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
             timeout_ms: 10_000,
             max_retries: 3,
             retry_backoff_ms: 250,

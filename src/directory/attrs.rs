@@ -28,6 +28,9 @@ pub struct Field<O, S> {
 pub enum Scim {
     /// A top-level string: `title`.
     Top(&'static str),
+    /// Read from an identity source's top-level string (the inbound API),
+    /// never sent by JumpCloud: its bodies carry a fixed `locale` [C].
+    Inbound(&'static str),
     /// A sub-attribute of `name`: `name.givenName`.
     Name(&'static str),
     /// An attribute of the enterprise extension.
@@ -43,6 +46,7 @@ impl Scim {
     pub fn path(self) -> String {
         match self {
             Scim::Top(k) => k.to_string(),
+            Scim::Inbound(k) => format!("{k} (inbound only)"),
             Scim::Name(k) => format!("name.{k}"),
             Scim::Enterprise(k) => format!("enterprise:{k}"),
             Scim::WorkPhone => "phoneNumbers[type=work]".to_string(),
@@ -86,7 +90,7 @@ fields! {
         cost_center, "Cost Center", Scim::Enterprise("costCenter");
         company, "Company", Scim::Enterprise("organization");
         employee_type, "Employee Type", Scim::Top("userType");
-        location, "Location", Scim::Top("locale");
+        location, "Location", Scim::Inbound("locale");
         phone, "Work Phone", Scim::WorkPhone;
     }
 }

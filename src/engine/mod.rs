@@ -252,7 +252,7 @@ pub(crate) fn client_config_for(
         base_url: base_url.to_string(),
         credentials,
         content_type: b.content_type.clone(),
-        user_agent: format!("jcsim/{}", env!("CARGO_PKG_VERSION")),
+        user_agent: b.user_agent.clone(),
         timeout: Duration::from_millis(b.timeout_ms),
         max_retries: b.max_retries,
         backoff: Duration::from_millis(b.retry_backoff_ms),

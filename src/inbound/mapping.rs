@@ -107,7 +107,7 @@ pub fn from_scim(body: &Value) -> Result<Attrs, ScimError> {
     let phone = pick(get_ci(body, "phoneNumbers"), "phoneNumbers")?;
     for attr in attrs::TEXT {
         let value = match attr.scim {
-            Scim::Top(k) => bounded(get_ci(body, k), k)?,
+            Scim::Top(k) | Scim::Inbound(k) => bounded(get_ci(body, k), k)?,
             Scim::Name(k) => bounded(name.and_then(|n| get_ci(n, k)), &format!("name.{k}"))?,
             Scim::Enterprise(k) => bounded(ent.and_then(|e| get_ci(e, k)), &format!("{ENTERPRISE_USER_SCHEMA}:{k}"))?,
             Scim::WorkPhone => {
@@ -153,7 +153,7 @@ pub fn to_scim(u: &User, base: &str) -> Value {
             continue;
         }
         match attr.scim {
-            Scim::Top(k) => {
+            Scim::Top(k) | Scim::Inbound(k) => {
                 m.insert(k.into(), json!(v));
             }
             Scim::Name(k) => {
@@ -229,7 +229,11 @@ mod tests {
         let sent = crate::provision::body::user(&u, &b, true, None);
         let sent_back = from_scim(&sent).unwrap();
         for (a, v) in attrs::TEXT.iter().zip(&sent_back.text) {
-            assert_eq!(v, (a.get)(&u), "{} as JumpCloud sends it", a.key);
+            if !matches!(a.scim, Scim::Inbound(_)) {
+                assert_eq!(v, (a.get)(&u), "{} as JumpCloud sends it", a.key);
+            }
         }
+        // JumpCloud sends a fixed locale, never the user's location [C].
+        assert_eq!((sent["locale"].as_str(), sent["preferredLanguage"].as_str()), (Some("en-US"), Some("en-US")));
     }
 }

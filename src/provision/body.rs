@@ -38,6 +38,9 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
     m.insert("externalId".into(), json!(user.id));
     m.insert("active".into(), json!(active));
     m.insert("emails".into(), json!([{ "primary": true, "type": "work", "value": user.email }]));
+    // Every captured user body carries these, whatever the user's location [C].
+    m.insert("locale".into(), json!("en-US"));
+    m.insert("preferredLanguage".into(), json!("en-US"));
     // Every attribute from the one table; `name`, `phoneNumbers` and
     // `addresses` are always sent (cleared ones as `[]` [C]).
     let (mut name, mut ent) = (Map::new(), Map::new());

@@ -6,7 +6,7 @@ use crate::helpers::{FakeState, fake_sp, golden, run_yaml, wire};
 const DIRECTORY: &str = r#"
 directory:
   users:
-    - { username: alice, email: alice@example.com, firstname: Alice, lastname: Liddell, job_title: Engineer, department: R&D, employee_identifier: E-1, cost_center: CC-7, company: Acme, employee_type: Full-time, location: en-US, phone: "+1-555-0100", address: { street: 1 Main St, locality: Boulder, region: CO, postal_code: "80301", country: US } }
+    - { username: alice, email: alice@example.com, firstname: Alice, lastname: Liddell, job_title: Engineer, department: R&D, employee_identifier: E-1, cost_center: CC-7, company: Acme, employee_type: Full-time, location: Boulder, phone: "+1-555-0100", address: { street: 1 Main St, locality: Boulder, region: CO, postal_code: "80301", country: US } }
     - { username: bob, email: bob@example.com, firstname: Bob, lastname: "O'Neil" }
     - { username: carol, email: carol@example.com, firstname: Carol, lastname: Danvers, state: staged }
   groups:
@@ -187,3 +187,4 @@ wire_case!(
     "  - request: { method: POST, path: /Users, body: { userName: raw@example.com }, headers: { X-Trace: t1 }, expect: { status: 201 } }\n"
 );
 wire_case!(content_type_knob, GM, "content_type: application/json", "  - test_connection\n");
+wire_case!(user_agent_knob, GM, "user_agent: \"Okta SCIM Client\"", "  - test_connection\n");
