@@ -4,7 +4,7 @@
 //! errors to exit codes. Modules form layers and only import lower ones
 //! (docs/architecture.md; `tests/it/layers.rs` enforces it): leaves (`record`, `scim`,
 //! `names`, …), then `knobs`, `check`, `client`, `sp`; `scenario`;
-//! `directory`; `provision`, `inbound`, `report`; `engine`; the front ends
+//! `directory`; `provision`, `inbound`, `report`; `engine` and `lint`; the front ends
 //! (`server`, `output`); `cli` and `cmd`.
 
 pub mod check;
