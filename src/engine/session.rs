@@ -85,7 +85,7 @@ impl Session {
     pub fn skip(&mut self, step: &Step, reason: &str) -> Result<StepSummary, EngineError> {
         let index = self.next_step;
         self.next_step += 1;
-        let title = step_title(step, &self.recorder.redactor());
+        let title = super::steps::step_title(step, &self.recorder.redactor());
         let reason = self.recorder.redactor().text(reason);
         self.record(Event::StepStarted(StepStarted {
             step: index,
@@ -189,16 +189,5 @@ impl Session {
             return Err(EngineError::Record { dir: self.dir_name(), source: std::io::Error::other(e.clone()) });
         }
         Ok((summary, log))
-    }
-}
-
-/// A step's title as recorded: a label as written (redaction is for wire
-/// data, `record::redact`), except a raw or inbound request's, whose title
-/// is its method and path.
-pub(super) fn step_title(step: &Step, redactor: &crate::record::Redactor) -> String {
-    let title = step.action.title();
-    match step.action {
-        crate::scenario::Action::Request(_) | crate::scenario::Action::Inbound(_) => redactor.text(&title),
-        _ => title,
     }
 }

@@ -45,7 +45,7 @@ pub(super) async fn run_step(
     policy: &Policy,
 ) -> Result<StepSummary, EngineError> {
     let started = Instant::now();
-    let title = super::session::step_title(step, &ctx.recorder.redactor());
+    let title = step_title(step, &ctx.recorder.redactor());
     record(
         ctx,
         Event::StepStarted(StepStarted {
@@ -392,6 +392,17 @@ fn simple(step: usize, id: &str, ok: bool, message: String) -> Check {
         exchange: None,
         expected: None,
         actual: None,
+    }
+}
+
+/// A step's title as recorded: a label as written (redaction is for wire
+/// data, `record::redact`), except a raw or inbound request's, whose title
+/// is its method and path.
+pub(super) fn step_title(step: &Step, redactor: &crate::record::Redactor) -> String {
+    let title = step.action.title();
+    match step.action {
+        crate::scenario::Action::Request(_) | crate::scenario::Action::Inbound(_) => redactor.text(&title),
+        _ => title,
     }
 }
 
