@@ -28,6 +28,8 @@ pub struct Behaviour {
     pub on_deactivate: OnDeactivate,
     /// [U] What deleting a JumpCloud user sends.
     pub user_delete: UserDelete,
+    /// [U] Whether a deleted user is first removed from its groups at the SP.
+    pub user_delete_groups: UserDeleteGroups,
     /// [U] Name of the activation test group.
     pub test_group_name: String,
     /// [U] Content-Type and Accept of every request.
@@ -62,6 +64,7 @@ impl Default for Behaviour {
             group_update_method: GroupUpdateMethod::Patch,
             on_deactivate: OnDeactivate::Nothing,
             user_delete: UserDelete::Delete,
+            user_delete_groups: UserDeleteGroups::None,
             test_group_name: "JumpCloud Test Group".to_string(),
             content_type: crate::scim::SCIM_MEDIA_TYPE.to_string(),
             user_agent: DEFAULT_USER_AGENT.to_string(),
@@ -204,4 +207,16 @@ pub enum UserDelete {
     Delete,
     /// A full PUT with `active:false`.
     Deactivate,
+}
+
+/// Group memberships of a user deleted with `user_delete: delete`. The
+/// evidence shows only the `DELETE` [I]; no source shows a PATCH before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserDeleteGroups {
+    /// Only the `DELETE`: the SP drops the user from its groups (RFC 7643
+    /// §4.2, members are references).
+    None,
+    /// A member-removal PATCH on each of the user's synced groups, then the `DELETE`.
+    RemoveFirst,
 }

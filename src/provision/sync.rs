@@ -4,7 +4,7 @@
 
 use super::body;
 use super::{Behaviour, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
-use super::{SentBody, UpdateMethod, UserDelete, first_resource, resource_id, send_ok};
+use super::{SentBody, UpdateMethod, UserDelete, UserDeleteGroups, first_resource, resource_id, send_ok};
 use crate::check::Finding;
 use crate::directory::{Directory, Group, JcId, User, UserState};
 use crate::scim::filter_string;
@@ -176,6 +176,16 @@ impl Provisioner {
                 Err(f) => findings.push(f),
             }
         }
+        // Members whose user was deleted in JumpCloud: left to the DELETE
+        // unless `user_delete_groups: remove_first`.
+        let leaving: std::collections::HashSet<String> =
+            match (self.behaviour.user_delete, self.behaviour.user_delete_groups) {
+                (UserDelete::Delete, UserDeleteGroups::None) => {
+                    let present = dir.users.id_index();
+                    self.users.iter().filter(|(id, _)| !present.contains(id)).map(|(_, l)| l.sp_id.clone()).collect()
+                }
+                _ => std::collections::HashSet::new(),
+            };
         let bound: Vec<&Group> = dir.bound_groups().collect();
         for group in bound {
             let result = match self.groups.get(&group.id) {
@@ -188,7 +198,7 @@ impl Provisioner {
                         self.provision_group(group, members, t).await
                     }
                 }
-                Some(link) => match self.group_change(group, link) {
+                Some(link) => match self.group_change(group, link, &leaving) {
                     Some(change) => self.update_group(group, change, t).await,
                     None => Ok(()),
                 },
@@ -201,8 +211,21 @@ impl Provisioner {
 
     /// What a linked group needs, worked out from borrowed state: a group of
     /// 100,000 members is not copied to find that one joined. `None`: nothing.
-    fn group_change(&self, group: &Group, link: &LinkedGroup) -> Option<GroupChange> {
-        let members: Vec<&str> = group.members.iter().filter_map(|m| self.sp_user_id(m)).collect();
+    /// `leaving`: SP ids of deleted users, whose removal the DELETE does.
+    fn group_change(
+        &self,
+        group: &Group,
+        link: &LinkedGroup,
+        leaving: &std::collections::HashSet<String>,
+    ) -> Option<GroupChange> {
+        let in_directory: Vec<&str> = group.members.iter().filter_map(|m| self.sp_user_id(m)).collect();
+        // A leaving member still counts as a member for the diff: its DELETE removes it.
+        let mut members = in_directory.clone();
+        if !leaving.is_empty() {
+            let wanted: std::collections::HashSet<&str> = members.iter().copied().collect();
+            let stays = |m: &&str| leaving.contains(*m) && !wanted.contains(m);
+            members.extend(link.members.iter().map(String::as_str).filter(stays));
+        }
         let renamed = link.display_name != group.name;
         let unchanged = members.len() == link.members.len() && members.iter().zip(&link.members).all(|(a, b)| a == b);
         if unchanged && !renamed {
@@ -229,7 +252,7 @@ impl Provisioner {
             renamed,
             added,
             removed,
-            all: put.then(|| members.iter().map(|m| m.to_string()).collect()),
+            all: put.then(|| in_directory.iter().map(|m| m.to_string()).collect()),
         })
     }
 
@@ -250,7 +273,7 @@ impl Provisioner {
                 let sp_id = resource_id(&found, &what)?;
                 let present: Vec<String> = member_ids(&existing);
                 let link = LinkedGroup { sp_id, display_name: group.name.clone(), members: present };
-                let change = self.group_change(group, &link);
+                let change = self.group_change(group, &link, &std::collections::HashSet::new());
                 self.groups.insert(group.id.clone(), link);
                 match change {
                     Some(change) => self.update_group(group, change, t).await,

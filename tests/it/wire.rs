@@ -142,6 +142,12 @@ wire_case!(
     "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n  - delete_user: bob\n"
 );
 wire_case!(
+    delete_user_remove_first,
+    GM,
+    "user_delete: delete, user_delete_groups: remove_first",
+    "  - activate\n  - bind_group: Engineering\n  - add_to_group: { user: bob, group: Engineering }\n  - delete_user: bob\n  - verify\n"
+);
+wire_case!(
     delete_user_deactivate,
     GM,
     "user_delete: deactivate",

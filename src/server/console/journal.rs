@@ -484,8 +484,11 @@ mod tests {
         // Whole but for its newline: the write happened, and is kept.
         std::fs::write(&journal, &full[..full.len() - 1]).unwrap();
         assert_eq!(loaded_json(&path), mem_json(&mem));
+        // Break the first line's closing brace: invalid JSON whatever the line holds.
         let mut corrupt = good.clone();
-        corrupt[good.len() / 2] = b'{';
+        let first_end = good.iter().position(|b| *b == b'\n').unwrap();
+        assert_eq!(corrupt[first_end - 1], b'}');
+        corrupt[first_end - 1] = b'x';
         corrupt.extend_from_slice(&full[good.len()..]);
         std::fs::write(&journal, &corrupt).unwrap();
         assert!(load(&path).is_err(), "a corrupt line that is not the last is not skipped silently");
