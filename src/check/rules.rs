@@ -225,6 +225,10 @@ catalogue! {
         "A provisioned resource can be read back",
         "JumpCloud believes the resource exists; its later updates fail.",
         "Serve GET /Users/{id} and /Groups/{id} for every id you returned, until JumpCloud deletes it.";
+    DeletedUserStillMember = "deleted-user-still-member", W, "RFC 7643 §4.2",
+        "A deleted user no longer appears in its groups",
+        "Whether JumpCloud removes a deleted user from its groups before the DELETE is unknown (knob `user_delete_groups`); if it does not, the group in the application keeps a member that no longer exists.",
+        "Drop a deleted user from every group's `members` (members are references). `--behaviour user_delete_groups=remove_first` shows the run with a removal PATCH first.";
     ReadbackActive = "readback-active", E, "RFC 7644 §3.5.1",
         "`active` at the SP matches what JumpCloud sent",
         "Suspended or unbound users can still sign in (or active users cannot).",

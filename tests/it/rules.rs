@@ -406,6 +406,21 @@ async fn response_too_large_fires_on_a_huge_answer_and_is_not_retried() {
     assert_eq!(ran.exchanges().len(), 1);
 }
 
+#[tokio::test]
+async fn deleted_user_still_member_is_a_warning_naming_the_knob() {
+    // The fake SP keeps a deleted user in its groups (no referential integrity).
+    let steps = "  - activate\n  - bind_group: G\n  - delete_user: alice\n  - verify\n";
+    let server = fake_sp(FakeState::default()).await;
+    let ran = run_yaml(&scenario(steps), &server.uri()).await;
+    assert_fired(&ran, "deleted-user-still-member", "still listed as members");
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "a warning: {:?}", ran.failed_check_ids());
+    assert!(!ran.checks().iter().any(|c| c.id == "readback-members"), "not an error of its own");
+    let server = fake_sp(FakeState::default()).await;
+    let yaml = scenario(steps).replace("behaviour: {", "behaviour: { user_delete_groups: remove_first,");
+    let ran = run_yaml(&yaml, &server.uri()).await;
+    assert!(!ran.checks().iter().any(|c| c.id == "deleted-user-still-member"), "removed first: nothing stale");
+}
+
 /// Every rule in the catalogue has a firing test in this file.
 #[test]
 fn every_rule_has_a_firing_test() {
