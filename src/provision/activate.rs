@@ -45,7 +45,10 @@ impl Provisioner {
                     Vec::new()
                 } else {
                     vec![connection_failed(
-                        Finding::error("test-connection-failed", "Test Connection: the answer is not a JSON object")
+                        crate::check::finding(
+                            RuleId::TestConnectionFailed,
+                            "Test Connection: the answer is not a JSON object",
+                        )
                             .exchange(reply.exchange),
                     )]
                 }
