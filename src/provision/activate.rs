@@ -49,7 +49,7 @@ impl Provisioner {
                             RuleId::TestConnectionFailed,
                             "Test Connection: the answer is not a JSON object",
                         )
-                            .exchange(reply.exchange),
+                        .exchange(reply.exchange),
                     )]
                 }
             }
