@@ -37,29 +37,8 @@ KEY="bench-$$-$RANDOM$RANDOM"
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT INT TERM
+. scripts/bench/common.sh
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_http() { # URL: up to 120 s (a large state file takes a moment to load)
-    for _ in $(seq 1 1200); do
-        if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    die "nothing answered at $1"
-}
 
 stop() { # PID: graceful (SIGINT), then forgotten
     kill -INT "$1" 2>/dev/null || true
@@ -70,14 +49,7 @@ stop() { # PID: graceful (SIGINT), then forgotten
 }
 
 # --- tools -------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        log "installing wrk from Debian"
-        apt-get install -y -qq wrk >/dev/null
-    else
-        die "wrk is required: sudo apt-get install wrk"
-    fi
-fi
+ensure_wrk
 
 if [ -n "${BENCH_JCSIM:-}" ]; then
     JCSIM=$BENCH_JCSIM
@@ -228,7 +200,7 @@ start_api() { # STATE_FILE_OR_EMPTY -> sets API_PID API_BASE
         "${args[@]}" >>"$DIR/jcsim-api.log" 2>&1 &
     API_PID=$!
     PIDS+=("$API_PID")
-    wait_http "http://127.0.0.1:$port/healthz"
+    wait_http 1200 "http://127.0.0.1:$port/healthz"
     API_BASE="http://127.0.0.1:$port/scim/v2"
 }
 
@@ -267,7 +239,7 @@ for n in $SIZES; do
         "$JCSIM" sp --listen "127.0.0.1:$port" --token "$KEY" >>"$DIR/jcsim-sp.log" 2>&1 &
         SP_PID=$!
         PIDS+=("$SP_PID")
-        wait_http "http://127.0.0.1:$port/healthz"
+        wait_http 1200 "http://127.0.0.1:$port/healthz"
         load "http://127.0.0.1:$port/scim/v2" "$n" "$DIR/sp-$n.ids" "Authorization: Bearer $KEY"
         result "peer: jcsim sp $n" "$(mix "http://127.0.0.1:$port/scim/v2" "$DIR/sp-$n.ids" Authorization "Bearer $KEY")"
         stop "$SP_PID"

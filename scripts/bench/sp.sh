@@ -23,40 +23,10 @@ TOKEN="bench-$$-$RANDOM"
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
 
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-}
-trap cleanup EXIT INT TERM
-
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_http() { # URL [header...]
-    local url=$1; shift
-    for _ in $(seq 1 100); do
-        if curl -fsS -o /dev/null "$@" "$url" 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    die "nothing answered at $url"
-}
+. scripts/bench/common.sh
 
 # --- tools -------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        log "installing wrk from Debian"
-        apt-get install -y -qq wrk >/dev/null
-    else
-        die "wrk is required: sudo apt-get install wrk"
-    fi
-fi
+ensure_wrk
 
 log "building jcsim (profile dist: fat LTO, as shipped)"
 cargo build --profile dist --quiet
@@ -74,7 +44,7 @@ JC_PORT=$(free_port)
 "$JCSIM" sp --listen "127.0.0.1:$JC_PORT" --token "$TOKEN" >"$DIR/jcsim.log" 2>&1 &
 JC_PID=$!
 PIDS+=("$JC_PID")
-wait_http "http://127.0.0.1:$JC_PORT/healthz"
+wait_http 100 "http://127.0.0.1:$JC_PORT/healthz"
 JC_BASE="http://127.0.0.1:$JC_PORT/scim/v2"
 
 PY_AUTH=()
