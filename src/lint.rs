@@ -153,7 +153,7 @@ impl Lint<'_> {
             }
             Action::Inbound(r) => {
                 let mut all_known = true;
-                for name in id_references(&r.path) {
+                for (_, name) in crate::scenario::id_refs(&r.path).refs {
                     all_known &= self.user(name, &format!("{base}.path"));
                 }
                 // A request expected to succeed changes the org as the API
@@ -231,18 +231,6 @@ impl Lint<'_> {
         self.push(path, unknown("group", name, &known));
         false
     }
-}
-
-/// The usernames in a path's closed `{id:USERNAME}` references.
-fn id_references(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find("{id:") {
-        let Some(len) = rest[start..].find('}') else { break };
-        out.push(&rest[start + 4..start + len]);
-        rest = &rest[start + len + 1..];
-    }
-    out
 }
 
 fn unknown(kind: &str, name: &str, known: &[String]) -> String {

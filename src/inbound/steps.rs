@@ -13,18 +13,16 @@ pub const IN_PROCESS_BASE: &str = "https://api.jumpcloud.com/scim/v2";
 /// written when there is no such user, which then answers 404).
 fn resolve_ids(path: &str, dir: &Directory) -> String {
     let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(start) = rest.find("{id:") {
-        let Some(len) = rest[start..].find('}') else { break };
-        let name = &rest[start + 4..start + len];
-        out.push_str(&rest[..start]);
+    let mut done = 0;
+    for (range, name) in crate::scenario::id_refs(path).refs {
+        out.push_str(&path[done..range.start]);
         match dir.user(name) {
             Ok(u) => out.push_str(&u.id),
-            Err(_) => out.push_str(&rest[start..=start + len]),
+            Err(_) => out.push_str(&path[range.clone()]),
         }
-        rest = &rest[start + len + 1..];
+        done = range.end;
     }
-    out.push_str(rest);
+    out.push_str(&path[done..]);
     out
 }
 

@@ -17,8 +17,8 @@ pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub use spans::{Pos, SpanIndex};
 pub use step::{
-    Action, Arg, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, STEPS, Step, StepDef, UpdateUser,
-    step_def, step_names,
+    Action, Arg, Expect, IdRefs, InboundRequest, Membership, Outcome, RawRequest, Rename, STEPS, Step, StepDef,
+    UpdateUser, id_refs, step_def, step_names,
 };
 
 use std::path::{Path, PathBuf};

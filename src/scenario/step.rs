@@ -387,6 +387,31 @@ pub struct InboundRequest {
     pub expect: Option<Expect>,
 }
 
+/// The `{id:USERNAME}` references of an inbound path, in order.
+#[derive(Debug, Default, PartialEq)]
+pub struct IdRefs<'a> {
+    /// Each closed reference: its byte range in the path (braces included) and the username.
+    pub refs: Vec<(std::ops::Range<usize>, &'a str)>,
+    /// A `{id:` is not closed with `}` (the references before it are listed).
+    pub unclosed: bool,
+}
+
+/// Find the `{id:USERNAME}` references of `path`: one parser for the shape
+/// check, the lint and the run.
+pub fn id_refs(path: &str) -> IdRefs<'_> {
+    let mut out = IdRefs::default();
+    let mut at = 0;
+    while let Some(start) = path[at..].find("{id:").map(|i| at + i) {
+        let Some(len) = path[start..].find('}') else {
+            out.unclosed = true;
+            break;
+        };
+        out.refs.push((start..start + len + 1, &path[start + 4..start + len]));
+        at = start + len + 1;
+    }
+    out
+}
+
 /// What a step is expected to produce. Absent: the step must pass.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -566,5 +591,23 @@ impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
             Arg::Request => Action::Request(RawRequest::deserialize(d)?),
             Arg::Inbound => Action::Inbound(InboundRequest::deserialize(d)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_refs;
+
+    #[test]
+    fn id_refs_finds_each_reference_and_an_unclosed_one() {
+        let path = "/Users/{id:alice}?x={id:bob}";
+        let found = id_refs(path);
+        let names: Vec<&str> = found.refs.iter().map(|(_, n)| *n).collect();
+        assert_eq!(names, ["alice", "bob"]);
+        assert_eq!(&path[found.refs[0].0.clone()], "{id:alice}");
+        assert!(!found.unclosed);
+        let open = id_refs("/Users/{id:alice}/{id:bob");
+        assert_eq!(open.refs.len(), 1);
+        assert!(open.unclosed);
     }
 }

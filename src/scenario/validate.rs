@@ -204,13 +204,8 @@ fn inbound(r: &super::step::InboundRequest, base: &str, spans: &SpanIndex, out: 
     if !r.path.starts_with('/') {
         out.push((spans.best(&format!("{base}.path")), "`path` is relative to `/scim/v2` and starts with `/`".into()));
     }
-    let mut rest = r.path.as_str();
-    while let Some(start) = rest.find("{id:") {
-        let Some(len) = rest[start..].find('}') else {
-            out.push((spans.best(&format!("{base}.path")), "`{id:` is not closed with `}`".into()));
-            break;
-        };
-        rest = &rest[start + len + 1..];
+    if super::step::id_refs(&r.path).unclosed {
+        out.push((spans.best(&format!("{base}.path")), "`{id:` is not closed with `}`".into()));
     }
     if r.body.as_ref().is_some_and(|b| !b.is_object()) {
         out.push((spans.best(&format!("{base}.body")), "`body` must be a JSON object (a SCIM resource)".into()));
