@@ -47,12 +47,14 @@ impl Provisioner {
             })
             .collect();
         self.run_jobs(dir, jobs, t, &mut findings).await;
+        // Linked users deleted from the directory: found once, used twice.
+        let present = dir.users.id_index();
+        let gone: Vec<JcId> = self.users.keys().filter(|id| !present.contains(id)).cloned().collect();
         if dir.app.group_management {
-            self.sync_groups(dir, t, &mut findings).await;
+            self.sync_groups(dir, &gone, t, &mut findings).await;
         }
-        // After the groups: a deleted user leaves its groups first [U], so SPs
-        // without referential integrity stay consistent.
-        self.sync_deleted_users(dir, t, &mut findings).await;
+        // After the groups (which they leave first with `user_delete_groups: remove_first`).
+        self.sync_deleted_users(dir, gone, t, &mut findings).await;
         let jobs: Vec<(usize, Job)> = dir
             .users
             .entries()
@@ -117,9 +119,13 @@ impl Provisioner {
         Ok(())
     }
 
-    async fn sync_deleted_users<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
-        let present = dir.users.id_index();
-        let gone: Vec<JcId> = self.users.keys().filter(|id| !present.contains(id)).cloned().collect();
+    async fn sync_deleted_users<T: Transport>(
+        &mut self,
+        dir: &Directory,
+        gone: Vec<JcId>,
+        t: &T,
+        findings: &mut Vec<Finding>,
+    ) {
         for jc_id in gone {
             let Some(link) = self.users.remove(&jc_id) else {
                 continue;
@@ -162,7 +168,14 @@ impl Provisioner {
         }
     }
 
-    async fn sync_groups<T: Transport>(&mut self, dir: &Directory, t: &T, findings: &mut Vec<Finding>) {
+    /// `gone_users`: linked users deleted from the directory.
+    async fn sync_groups<T: Transport>(
+        &mut self,
+        dir: &Directory,
+        gone_users: &[JcId],
+        t: &T,
+        findings: &mut Vec<Finding>,
+    ) {
         // Groups deleted in JumpCloud [C].
         let gone: Vec<JcId> = self.groups.keys().filter(|id| dir.group_by_id(id).is_none()).cloned().collect();
         for jc_id in gone {
@@ -181,8 +194,7 @@ impl Provisioner {
         let leaving: std::collections::HashSet<String> =
             match (self.behaviour.user_delete, self.behaviour.user_delete_groups) {
                 (UserDelete::Delete, UserDeleteGroups::None) => {
-                    let present = dir.users.id_index();
-                    self.users.iter().filter(|(id, _)| !present.contains(id)).map(|(_, l)| l.sp_id.clone()).collect()
+                    gone_users.iter().filter_map(|id| self.users.get(id)).map(|l| l.sp_id.clone()).collect()
                 }
                 _ => std::collections::HashSet::new(),
             };
