@@ -136,23 +136,25 @@ mod tests {
     }
 
     async fn get(addr: std::net::SocketAddr) -> String {
+        send(addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.expect("answered")
+    }
+
+    /// Send `raw` and read until the server closes; `None` if it has not within 5 s.
+    async fn send(addr: std::net::SocketAddr, raw: &[u8]) -> Option<String> {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.unwrap();
-        out
+        s.write_all(raw).await.unwrap();
+        let mut buf = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await.ok()?.ok()?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
     }
 
     #[tokio::test]
     async fn a_half_sent_request_is_closed_after_the_header_timeout() {
         let limits = Limits { header_read: Duration::from_millis(300), ..Limits::default() };
         let (addr, _stop) = start(limits).await;
-        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-        slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
-        let mut buf = Vec::new();
         // The server closes it (EOF, perhaps after a 408); never later than a few seconds.
-        let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
-        assert!(closed.is_ok(), "the half-sent request was still open after 5 s");
+        let closed = send(addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await;
+        assert!(closed.is_some(), "the half-sent request was still open after 5 s");
         assert!(get(addr).await.starts_with("HTTP/1.1 200"), "the server still answers");
     }
 
@@ -160,19 +162,11 @@ mod tests {
     async fn a_stalled_body_is_cut_off_and_a_whole_one_is_read() {
         let limits = Limits { body_idle: Duration::from_millis(300), ..Limits::default() };
         let (addr, _stop) = start(limits).await;
-        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-        slow.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc").await.unwrap();
-        let mut buf = Vec::new();
-        let answered = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
-        assert!(answered.is_ok(), "the stalled body was still being waited for after 5 s");
-        let text = String::from_utf8_lossy(&buf);
+        let stalled = send(addr, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc").await;
+        let text = stalled.expect("the stalled body was still being waited for after 5 s");
         assert!(text.starts_with("HTTP/1.1 400"), "{text}");
-        let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
-        ok.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc")
-            .await
-            .unwrap();
-        let mut out = String::new();
-        ok.read_to_string(&mut out).await.unwrap();
+        let whole = b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc";
+        let out = send(addr, whole).await.expect("answered");
         assert!(out.starts_with("HTTP/1.1 200") && out.ends_with("3"), "{out}");
     }
 

@@ -18,27 +18,7 @@ async fn token_never_reaches_disk_or_terminal() {
     )
     .unwrap();
     let out = dir.path().join("runs");
-    let output = tokio::task::spawn_blocking({
-        let (scenario, out, uri) = (scenario.clone(), out.clone(), server.uri());
-        move || {
-            Command::new(env!("CARGO_BIN_EXE_jcsim"))
-                .args([
-                    "run",
-                    scenario.to_str().unwrap(),
-                    "--target",
-                    &uri,
-                    "--token-env",
-                    "LEAK_TOKEN",
-                    "--out",
-                    out.to_str().unwrap(),
-                ])
-                .env("LEAK_TOKEN", TOKEN)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let output = run_with_token(&scenario, &out, &server.uri(), TOKEN).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -54,6 +34,19 @@ async fn token_never_reaches_disk_or_terminal() {
     let events =
         std::fs::read_to_string(walk(&out).into_iter().find(|p| p.ends_with("events.jsonl")).unwrap()).unwrap();
     assert!(events.contains("Bearer [REDACTED]"));
+}
+
+/// `jcsim run SCENARIO --target URI --token-env T --out OUT` with `token` in T.
+async fn run_with_token(
+    scenario: &std::path::Path,
+    out: &std::path::Path,
+    uri: &str,
+    token: &str,
+) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcsim"));
+    cmd.arg("run").arg(scenario).args(["--target", uri, "--token-env", "SCIM_TEST_TOKEN", "--out"]).arg(out);
+    cmd.env("SCIM_TEST_TOKEN", token);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap()
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -83,19 +76,7 @@ async fn a_weak_token_is_warned_about_and_labels_stay_readable() {
     )
     .unwrap();
     let out = dir.path().join("runs");
-    let output = tokio::task::spawn_blocking({
-        let (scenario, out, uri) = (scenario.clone(), out.clone(), server.uri());
-        move || {
-            Command::new(env!("CARGO_BIN_EXE_jcsim"))
-                .args(["run", scenario.to_str().unwrap(), "--target", &uri, "--token-env", "WEAK", "--out"])
-                .arg(&out)
-                .env("WEAK", "user")
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let output = run_with_token(&scenario, &out, &server.uri(), "user").await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("warning: the token from --token/--token-env is a common word"), "{stderr}");
