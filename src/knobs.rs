@@ -1,5 +1,8 @@
 //! Behaviour knobs: every JumpCloud rule tagged [I] inferred or [U] unknown in
 //! JUMPCLOUD.md is a knob whose default is our best reading, switchable per scenario.
+//! [`KNOBS`] is the one source of each knob's evidence status and plausible
+//! values: the JSON Schema, the docs' knob table, the console and `jcsim compat`
+//! read it.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -11,46 +14,46 @@ pub const DEFAULT_USER_AGENT: &str = concat!("jcsim/", env!("CARGO_PKG_VERSION")
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 #[schemars(
-    description = "How JumpCloud's behaviour is modelled where the evidence is incomplete. Each knob is tagged [C] confirmed, [I] inferred or [U] unknown (jcsim's choice); defaults follow JumpCloud. `--behaviour KNOB=VALUE` overrides a knob for a whole run."
+    description = "How JumpCloud's behaviour is modelled where the evidence is incomplete. Each knob is tagged [C] confirmed, [I] inferred, [U] unknown (jcsim's choice) or [jcsim] (a jcsim setting); defaults follow JumpCloud. `--behaviour KNOB=VALUE` overrides a knob for a whole run."
 )]
 pub struct Behaviour {
-    /// [U] The request behind Test Connection.
+    /// The request behind Test Connection.
     pub test_connection: TestConnection,
-    /// [I] Source of `userName`.
+    /// Source of `userName`.
     pub username_from: UsernameFrom,
-    /// [C] default `put`; `patch` sends a PatchOp replace instead.
+    /// How a user update is sent: a full PUT (captured), or a PATCH.
     pub update_method: UpdateMethod,
-    /// [I] The form of a group member removal.
+    /// The form of a group member removal.
     pub member_removal: MemberRemoval,
-    /// [I] How a group rename is sent.
+    /// How a group rename is sent.
     pub group_update_method: GroupUpdateMethod,
-    /// [U] What deactivating Identity Management sends.
+    /// What deactivating Identity Management sends.
     pub on_deactivate: OnDeactivate,
-    /// [U] What deleting a JumpCloud user sends.
+    /// What deleting a JumpCloud user sends.
     pub user_delete: UserDelete,
-    /// [U] Whether a deleted user is first removed from its groups at the SP.
+    /// Whether a deleted user is first removed from its groups at the SP.
     pub user_delete_groups: UserDeleteGroups,
-    /// [U] Name of the activation test group.
+    /// Name of the activation test group.
     pub test_group_name: String,
-    /// [U] Content-Type and Accept of every request.
+    /// Content-Type and Accept of every request.
     pub content_type: String,
-    /// [U] The User-Agent header of every request. What JumpCloud sends is
+    /// The User-Agent header of every request. What JumpCloud sends is
     /// unknown; some SPs branch on it (e.g. looking for Okta or Azure AD).
     pub user_agent: String,
-    /// [U] Per-request timeout in milliseconds.
+    /// Per-request timeout in milliseconds.
     pub timeout_ms: u64,
-    /// [U] Retries after the first attempt, for 5xx, 429 and connection errors.
+    /// Retries after the first attempt, for 5xx, 429 and connection errors.
     pub max_retries: u32,
-    /// [U] First backoff delay in milliseconds; doubled on each retry.
+    /// First backoff delay in milliseconds; doubled on each retry.
     pub retry_backoff_ms: u64,
-    /// [U] Longest `Retry-After` honoured, in seconds; longer waits are capped.
+    /// Longest `Retry-After` honoured, in seconds; longer waits are capped.
     pub max_retry_after_s: u64,
     /// jcsim's threshold for the `slow-response` finding, in milliseconds.
     pub slow_response_ms: u64,
-    /// [U] Users synced in parallel (each user's own requests stay in order;
+    /// Users synced in parallel (each user's own requests stay in order;
     /// groups are pushed after their members exist).
     pub concurrency: usize,
-    /// [U] At most this many requests per second (0: as fast as the SP answers).
+    /// At most this many requests per second (0: as fast as the SP answers).
     pub pace: f64,
 }
 
@@ -117,6 +120,122 @@ impl Behaviour {
     }
 }
 
+/// How strong the evidence behind a knob's default is (JUMPCLOUD.md's tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// [C] JumpCloud's documentation or captured request bodies.
+    Confirmed,
+    /// [I] Our best reading of the evidence.
+    Inferred,
+    /// [U] No evidence either way: jcsim's choice.
+    Unknown,
+    /// A jcsim setting, not a JumpCloud behaviour.
+    Jcsim,
+}
+
+impl Evidence {
+    /// The word the docs' knob table starts its status column with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Confirmed => "confirmed",
+            Evidence::Inferred => "inferred",
+            Evidence::Unknown => "unknown",
+            Evidence::Jcsim => "jcsim",
+        }
+    }
+
+    /// The tag of JUMPCLOUD.md and of the schema descriptions.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Evidence::Confirmed => "C",
+            Evidence::Inferred => "I",
+            Evidence::Unknown => "U",
+            Evidence::Jcsim => "jcsim",
+        }
+    }
+}
+
+/// One knob: its name (the `behaviour:` key), evidence and values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Knob {
+    pub name: &'static str,
+    /// A short label, for the console and the compat table.
+    pub label: &'static str,
+    pub status: Evidence,
+    /// Every value of an enumerated knob, the default first; empty for a free-form one.
+    pub values: &'static [&'static str],
+    /// The plausible request forms `jcsim compat` tries, the default first;
+    /// empty when the knob does not change what goes on the wire.
+    pub forms: &'static [&'static str],
+    /// Shown in the console's Identity Management panel.
+    pub console: bool,
+}
+
+const fn knob(
+    name: &'static str,
+    label: &'static str,
+    status: Evidence,
+    values: &'static [&'static str],
+    forms: &'static [&'static str],
+    console: bool,
+) -> Knob {
+    Knob { name, label, status, values, forms, console }
+}
+
+use Evidence::{Confirmed as C, Inferred as I, Jcsim as J, Unknown as U};
+
+/// Every knob, in `Behaviour`'s field order: the one source of statuses and
+/// plausible values. A test checks it against `Behaviour`, the schema and
+/// docs/knobs.md.
+pub const KNOBS: &[Knob] = &[
+    knob("test_connection", "Test Connection request", U, TEST_CONNECTION, TEST_CONNECTION, true),
+    knob("username_from", "userName source", I, &["email", "username"], &["email", "username"], true),
+    knob("update_method", "User update", C, UPDATE_METHOD, UPDATE_METHOD, true),
+    knob(
+        "member_removal",
+        "Group member removal",
+        I,
+        &["value_array", "filter_path"],
+        &["value_array", "filter_path"],
+        true,
+    ),
+    knob("group_update_method", "Group rename", I, &["patch", "put"], &["patch", "put"], true),
+    knob("on_deactivate", "On Deactivate", C, &["nothing", "deprovision_users"], &[], true),
+    knob("user_delete", "User delete", I, &["delete", "deactivate"], &["delete", "deactivate"], true),
+    knob("user_delete_groups", "Deleted user's groups", U, &["none", "remove_first"], &[], true),
+    knob("test_group_name", "Activation test group name", U, &[], &[], true),
+    knob("content_type", "Content-Type and Accept", U, &[], &["application/scim+json", "application/json"], false),
+    knob("user_agent", "User-Agent", U, &[], &[], false),
+    knob("timeout_ms", "Request timeout (ms)", U, &[], &[], true),
+    knob("max_retries", "Retries on 5xx / 429", U, &[], &[], true),
+    knob("retry_backoff_ms", "First retry delay (ms)", U, &[], &[], false),
+    knob("max_retry_after_s", "Longest Retry-After (s)", U, &[], &[], false),
+    knob("slow_response_ms", "slow-response threshold (ms)", J, &[], &[], false),
+    knob("concurrency", "Users synced in parallel", U, &[], &[], false),
+    knob("pace", "Requests per second", U, &[], &[], false),
+];
+
+const TEST_CONNECTION: &[&str] = &["users_list", "service_provider_config", "users_filter"];
+const UPDATE_METHOD: &[&str] = &["put", "patch", "patch_per_attribute"];
+
+/// The table entry of a knob.
+pub fn knob_info(name: &str) -> Option<&'static Knob> {
+    KNOBS.iter().find(|k| k.name == name)
+}
+
+/// The knobs whose request form `jcsim compat` tries.
+pub fn wire_knobs() -> impl Iterator<Item = &'static Knob> {
+    KNOBS.iter().filter(|k| !k.forms.is_empty())
+}
+
+impl Behaviour {
+    /// The value a knob has, as written in scenarios.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.describe().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
 /// The state of users created through JumpCloud's SCIM API (inbound).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -141,6 +260,47 @@ mod tests {
         assert!(err.contains("did you mean `member_removal`"), "{err}");
         assert!(Behaviour::default().with_override("member_removal=bogus").is_err());
         assert!(Behaviour::default().with_override("nonsense").is_err());
+    }
+
+    #[test]
+    fn the_docs_knob_table_states_each_status_from_the_code() {
+        let docs = include_str!("../docs/knobs.md");
+        let mut seen = Vec::new();
+        for line in docs.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let name = cells[0].trim_matches('`');
+            let Some(knob) = knob_info(name) else { continue };
+            let status = cells.last().copied().unwrap_or_default();
+            assert!(
+                status.starts_with(knob.status.as_str()),
+                "docs/knobs.md says `{status}` for {name}; src/knobs.rs says {}",
+                knob.status.as_str()
+            );
+            seen.push(name);
+        }
+        let missing: Vec<&str> = KNOBS.iter().map(|k| k.name).filter(|n| !seen.contains(n)).collect();
+        assert!(missing.is_empty(), "docs/knobs.md has no row for {missing:?}");
+    }
+
+    #[test]
+    fn the_knob_table_covers_every_field_with_valid_values() {
+        let fields: Vec<String> = Behaviour::default().describe().into_iter().map(|(k, _)| k).collect();
+        let mut names: Vec<&str> = KNOBS.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        assert_eq!(fields, names, "KNOBS lists every Behaviour field");
+        let defaults = Behaviour::default();
+        for k in KNOBS {
+            for v in k.values.iter().chain(k.forms) {
+                let b = defaults.with_override(&format!("{}={v}", k.name));
+                assert!(b.is_ok(), "{}={v}: {b:?}", k.name);
+            }
+            if let Some(first) = k.values.first().or(k.forms.first()) {
+                assert_eq!(defaults.get(k.name).as_deref(), Some(*first), "{}: the default comes first", k.name);
+            }
+            if !k.values.is_empty() && !k.forms.is_empty() {
+                assert!(k.forms.iter().all(|f| k.values.contains(f)), "{}", k.name);
+            }
+        }
     }
 }
 
@@ -171,6 +331,8 @@ pub enum UpdateMethod {
     Put,
     /// One PatchOp `replace` with every attribute.
     Patch,
+    /// One PatchOp `replace` per changed attribute path (`name.givenName`, `active`, …).
+    PatchPerAttribute,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

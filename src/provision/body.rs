@@ -121,6 +121,54 @@ pub fn user_patch(full: &Value) -> Value {
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "value": value }] })
 }
 
+/// The same update as one `replace` per changed attribute path
+/// (`name.givenName`, `active`, `urn:…:User:department`), as JumpCloud-labelled
+/// test data shows [U]. Multi-valued attributes are replaced whole. Without
+/// the previous document (a linked or restored user) every path is sent.
+pub fn user_patch_per_attribute(previous: Option<&Value>, full: &Value) -> Value {
+    let before = previous.map(attribute_paths).unwrap_or_default();
+    let after = attribute_paths(full);
+    let mut ops: Vec<Value> = after
+        .iter()
+        .filter(|(path, value)| before.iter().find(|(p, _)| p == path).is_none_or(|(_, v)| v != value))
+        .map(|(path, value)| json!({ "op": "replace", "path": path, "value": value }))
+        .collect();
+    ops.extend(
+        before
+            .iter()
+            .filter(|(path, _)| !after.iter().any(|(p, _)| p == path))
+            .map(|(path, _)| json!({ "op": "remove", "path": path })),
+    );
+    if ops.is_empty() {
+        // Nothing differs from what was sent: say every path again.
+        ops = after.iter().map(|(path, value)| json!({ "op": "replace", "path": path, "value": value })).collect();
+    }
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": ops })
+}
+
+/// Every attribute path of a user document and its value: top-level
+/// attributes, sub-attributes of complex ones (`name.givenName`) and of the
+/// enterprise extension (`urn:…:User:department`).
+fn attribute_paths(doc: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let Some(map) = doc.as_object() else {
+        return out;
+    };
+    for (key, value) in map {
+        if key == "schemas" || key == "id" {
+            continue;
+        }
+        match value.as_object() {
+            Some(sub) => {
+                let sep = if key.starts_with("urn:") { ':' } else { '.' };
+                out.extend(sub.iter().map(|(k, v)| (format!("{key}{sep}{k}"), v.clone())));
+            }
+            None => out.push((key.clone(), value.clone())),
+        }
+    }
+    out
+}
+
 /// The activation test user, as captured from JumpCloud [C].
 pub fn test_user(email: &str, external_id: &str) -> Value {
     json!({
@@ -289,6 +337,26 @@ mod tests {
         assert_eq!(body["addresses"], json!([]));
         assert_eq!(body["id"], json!("9"));
         assert!(body.get(ENTERPRISE_USER_SCHEMA).is_none());
+    }
+
+    #[test]
+    fn per_attribute_patches_replace_only_changed_paths() {
+        let before = json!({"schemas": [USER_SCHEMA], "id": "7", "userName": "a@x.test", "active": true,
+            "name": {"givenName": "Ann", "familyName": "Lee"}, "emails": [{"value": "a@x.test"}],
+            (ENTERPRISE_USER_SCHEMA): {"department": "Sales"}});
+        let mut after = before.clone();
+        after["name"]["familyName"] = json!("Ng");
+        after["active"] = json!(false);
+        after[ENTERPRISE_USER_SCHEMA]["department"] = json!("Ops");
+        let patch = user_patch_per_attribute(Some(&before), &after);
+        let ops = patch["Operations"].as_array().unwrap();
+        let paths: Vec<&str> = ops.iter().map(|o| o["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["active", "name.familyName", format!("{ENTERPRISE_USER_SCHEMA}:department").as_str()]);
+        assert!(ops.iter().all(|o| o["op"] == "replace"));
+        assert_eq!(ops[1]["value"], "Ng");
+        // Without the previous document, every path goes out.
+        let all = user_patch_per_attribute(None, &after);
+        assert_eq!(all["Operations"].as_array().unwrap().len(), 6);
     }
 
     #[test]

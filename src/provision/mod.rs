@@ -26,6 +26,16 @@ pub struct LinkedUser {
     /// The last full representation sent (without `id`): what JumpCloud believes the SP holds.
     pub sent: SentBody,
     pub active: bool,
+    /// The last document sent, kept only under `update_method:
+    /// patch_per_attribute` (which sends the changed paths) and never persisted.
+    #[serde(skip)]
+    pub doc: Option<Box<Value>>,
+}
+
+impl LinkedUser {
+    pub fn new(sp_id: String, sent: SentBody, active: bool) -> LinkedUser {
+        LinkedUser { sp_id, sent, active, doc: None }
+    }
 }
 
 /// What JumpCloud remembers of the last full representation it sent a user:
@@ -323,7 +333,7 @@ mod sent_body_tests {
     #[test]
     fn sent_body_persists_and_compares_by_content() {
         let v = json!({"userName": "ann@x.test", "displayName": "Ann", "active": true, "name": {"givenName": "Ann"}});
-        let link = LinkedUser { sp_id: "7".into(), sent: SentBody::new(&v), active: true };
+        let link = LinkedUser::new("7".into(), SentBody::new(&v), true);
         let text = serde_json::to_string_pretty(&link).unwrap();
         let back: LinkedUser = serde_json::from_str(&text).unwrap();
         assert_eq!(back, link);

@@ -449,7 +449,7 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
                 Ok(id) => id,
                 Err(f) => return (None, Some(f)),
             };
-            let link = LinkedUser { sp_id, sent: SentBody::default(), active: true };
+            let link = LinkedUser::new(sp_id, SentBody::default(), true);
             match update(b, user, link.clone(), active, t).await {
                 Ok(l) => (Some(l), None),
                 Err(f) => (Some(link), Some(f)),
@@ -459,11 +459,12 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
             let what = format!("create user {user_name}");
             let full = body::user(user, b, active, None);
             let sent = SentBody::new(&full);
+            let doc = keep_doc(b, &full);
             let create =
                 ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}")).body(full);
             let result = send_ok(t, create, &what).await.and_then(|reply| resource_id(&reply, &what));
             match result {
-                Ok(sp_id) => (Some(LinkedUser { sp_id, sent, active }), None),
+                Ok(sp_id) => (Some(LinkedUser { doc, ..LinkedUser::new(sp_id, sent, active) }), None),
                 Err(f) => (None, Some(f)),
             }
         }
@@ -490,9 +491,18 @@ async fn update<T: Transport>(
     let op = match b.update_method {
         UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full),
         UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
+        UpdateMethod::PatchPerAttribute => ScimOp::new(insight, Method::Patch, &path, &label)
+            .body(body::user_patch_per_attribute(link.doc.as_deref(), &full)),
     };
     send_ok(t, op, &label).await?;
-    Ok(LinkedUser { sp_id: link.sp_id, sent: SentBody::new(&body::user(user, b, active, None)), active })
+    let sent = body::user(user, b, active, None);
+    Ok(LinkedUser { doc: keep_doc(b, &sent), ..LinkedUser::new(link.sp_id, SentBody::new(&sent), active) })
+}
+
+/// The document to remember for the next update's changed paths (only
+/// `update_method: patch_per_attribute` needs it).
+fn keep_doc(b: &Behaviour, sent: &serde_json::Value) -> Option<Box<serde_json::Value>> {
+    (b.update_method == UpdateMethod::PatchPerAttribute).then(|| Box::new(sent.clone()))
 }
 
 /// Member ids of a SCIM group representation, as strings.
@@ -541,7 +551,7 @@ mod tests {
         let mut prov = Provisioner::new(Behaviour { user_delete: UserDelete::Deactivate, ..Behaviour::default() }, 1);
         let user = dir.delete_user("ann").unwrap();
         let sent = SentBody::new(&body::user(&user, &prov.behaviour, true, None));
-        prov.users.insert(user.id.clone(), LinkedUser { sp_id: "sp-1".into(), sent, active: true });
+        prov.users.insert(user.id.clone(), LinkedUser::new("sp-1".into(), sent, true));
         if !keep_deleted_user {
             dir.deleted.clear(); // state persisted before deleted users were kept
         }

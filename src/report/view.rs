@@ -32,7 +32,8 @@ pub(crate) struct ReportPage {
     pub notes: Vec<String>,
     pub fixes: Vec<crate::check::Fix>,
     pub counts: Counts,
-    pub knobs: Vec<(String, String)>,
+    /// Knob, value and evidence tag (`C`, `I`, `U`, `jcsim`; empty for a knob this jcsim does not know).
+    pub knobs: Vec<(String, String, &'static str)>,
     /// The run-unique tag carried by every name the run created at the SP.
     pub namespace: Option<String>,
     /// TLS certificates were not verified (`--insecure`).
@@ -178,7 +179,12 @@ pub(crate) fn page(run: &Run) -> ReportPage {
         notes: run.notes(),
         fixes: run.fixes(),
         counts: counts(run),
-        knobs: header.map_or_else(Vec::new, |h| h.behaviour.clone()),
+        knobs: header.map_or_else(Vec::new, |h| {
+            h.behaviour
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone(), crate::knobs::knob_info(k).map_or("", |i| i.status.tag())))
+                .collect()
+        }),
         namespace: header.and_then(|h| h.namespace.clone()),
         insecure: header.is_some_and(|h| h.insecure),
         steps: run

@@ -279,19 +279,6 @@ struct Knob {
     options: Vec<&'static str>,
 }
 
-const KNOBS: &[(&str, &str, &str, &[&str])] = &[
-    ("test_connection", "Test Connection request", "U", &["users_list", "service_provider_config", "users_filter"]),
-    ("username_from", "userName source", "I", &["email", "username"]),
-    ("update_method", "User update", "C", &["put", "patch"]),
-    ("member_removal", "Group member removal", "I", &["value_array", "filter_path"]),
-    ("group_update_method", "Group rename", "I", &["patch", "put"]),
-    ("on_deactivate", "On Deactivate", "U", &["nothing", "deprovision_users"]),
-    ("user_delete", "User delete", "U", &["delete", "deactivate"]),
-    ("test_group_name", "Activation test group name", "U", &[]),
-    ("timeout_ms", "Request timeout (ms)", "U", &[]),
-    ("max_retries", "Retries on 5xx / 429", "U", &[]),
-];
-
 #[derive(Serialize)]
 struct AppView {
     name: String,
@@ -328,14 +315,15 @@ pub async fn app(
     let dir = &core.session.dir;
     let described: std::collections::BTreeMap<String, String> =
         core.session.prov.behaviour.describe().into_iter().collect();
-    let knobs: Vec<Knob> = KNOBS
+    let knobs: Vec<Knob> = crate::knobs::KNOBS
         .iter()
-        .map(|(name, label, tag, options)| Knob {
-            name,
-            label,
-            tag,
-            value: described.get(*name).cloned().unwrap_or_default(),
-            options: options.to_vec(),
+        .filter(|k| k.console)
+        .map(|k| Knob {
+            name: k.name,
+            label: k.label,
+            tag: k.status.tag(),
+            value: described.get(k.name).cloned().unwrap_or_default(),
+            options: k.values.to_vec(),
         })
         .collect();
     let view = AppView {

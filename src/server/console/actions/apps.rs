@@ -90,47 +90,20 @@ pub struct ImForm {
     test_user_email: String,
     #[serde(default)]
     group_management: Option<String>,
-    // Behaviour knobs (Advanced).
-    #[serde(default)]
-    test_connection: Option<String>,
-    #[serde(default)]
-    username_from: Option<String>,
-    #[serde(default)]
-    update_method: Option<String>,
-    #[serde(default)]
-    member_removal: Option<String>,
-    #[serde(default)]
-    group_update_method: Option<String>,
-    #[serde(default)]
-    on_deactivate: Option<String>,
-    #[serde(default)]
-    user_delete: Option<String>,
-    #[serde(default)]
-    test_group_name: Option<String>,
-    #[serde(default)]
-    timeout_ms: Option<String>,
-    #[serde(default)]
-    max_retries: Option<String>,
+    /// Behaviour knobs (Advanced): every field named like a console knob
+    /// of [`crate::knobs::KNOBS`].
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, String>,
 }
 
 impl ImForm {
     fn knobs(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("test_connection", &self.test_connection),
-            ("username_from", &self.username_from),
-            ("update_method", &self.update_method),
-            ("member_removal", &self.member_removal),
-            ("group_update_method", &self.group_update_method),
-            ("on_deactivate", &self.on_deactivate),
-            ("user_delete", &self.user_delete),
-            ("test_group_name", &self.test_group_name),
-            ("timeout_ms", &self.timeout_ms),
-            ("max_retries", &self.max_retries),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v.trim())))
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
+        crate::knobs::KNOBS
+            .iter()
+            .filter(|k| k.console)
+            .filter_map(|k| self.rest.get(k.name).map(|v| (k.name, v.trim())))
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
     }
 }
 
