@@ -184,6 +184,10 @@ catalogue! {
         "The SP rejected a request JumpCloud sends",
         "Provisioning error in JumpCloud for this user or group; it is not synced.",
         "Accept the request as JumpCloud sends it (see the request body in the timeline).";
+    CompatRisk = "compat-risk", W, "JumpCloud",
+        "The SP refuses a request form JumpCloud may send",
+        "Where JumpCloud's form is inferred or unknown, the SP may work or fail depending on the form JumpCloud really sends; when no form works, provisioning fails for this user or group.",
+        "Accept every plausible form of the request (docs/knobs.md); `jcsim compat` shows which ones the SP takes.";
     ErrorFormat = "error-format", W, "RFC 7644 §3.12",
         "Errors use the SCIM Error format with `status` as a string",
         "JumpCloud shows a generic error instead of the SP's detail; the admin cannot tell what went wrong.",

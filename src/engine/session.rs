@@ -39,6 +39,9 @@ pub struct Session {
     pub namespace: Option<crate::names::Tag>,
     /// Tagged names this session created (see [`Recording::created_names`]).
     created_names: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Retry a refused unconfirmed request form in the knob's other forms
+    /// (`compat-risk`); `jcsim compat` turns it off.
+    pub probe_forms: bool,
 }
 
 impl Session {
@@ -59,6 +62,7 @@ impl Session {
             track_created: false,
             namespace: None,
             created_names: Default::default(),
+            probe_forms: true,
         }
     }
 
@@ -144,6 +148,7 @@ impl Session {
             ledger: None,
             expected_refusal: None,
             created_names: None,
+            probe_forms: false,
         };
         super::steps::cleanup_step(index, &ledger, &ctx, self.started).await.map(Some)
     }
@@ -181,6 +186,7 @@ impl Session {
             ledger: self.track_created.then_some(&self.ledger),
             expected_refusal: step.expect.as_ref().and_then(|e| e.status).filter(|s| *s >= 400),
             created_names: self.namespace.is_some().then_some(&self.created_names),
+            probe_forms: self.probe_forms,
         };
         let summary = run_step(index, step, &mut self.dir, &mut self.prov, &ctx, self.started, &self.policy).await?;
         let log = ctx.log();

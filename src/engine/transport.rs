@@ -41,6 +41,9 @@ pub struct Recording<'a> {
     /// to tell a conflict with an earlier run's leftover from one with its own
     /// resource. Absent when the run is not namespaced.
     pub created_names: Option<&'a Mutex<HashSet<String>>>,
+    /// Retry a refused unconfirmed form in the knob's other forms (see
+    /// [`Transport::probes_forms`]).
+    pub probe_forms: bool,
 }
 
 /// The users and groups a run created at the SP (a 2xx answer to a POST with
@@ -307,6 +310,14 @@ impl Pacer {
 }
 
 impl Transport for Recording<'_> {
+    fn probes_forms(&self) -> bool {
+        self.probe_forms
+    }
+
+    fn note(&self, finding: Finding) {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).findings.push(finding);
+    }
+
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
         self.pacer.wait().await;
         if self.cancel.is_cancelled() {

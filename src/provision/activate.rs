@@ -12,7 +12,7 @@ impl Provisioner {
     /// Identity Management → Test Connection [U: knob `test_connection`].
     pub async fn test_connection<T: Transport>(&mut self, dir: &Directory, t: &T) -> Vec<Finding> {
         let what = "Test Connection";
-        let op = match self.behaviour.test_connection {
+        let op_for = |form: TestConnection| match form {
             TestConnection::UsersList => {
                 ScimOp::new(Insight::TestConnection, Method::Get, "/Users", "Test Connection: list one user")
                     .query("startIndex", "1")
@@ -35,11 +35,19 @@ impl Provisioner {
                 .query("filter", &filter)
             }
         };
-        let reply = match send_ok(t, op, what).await {
-            Ok(r) => r,
+        let b = &self.behaviour;
+        let sent = super::probe::send_form(t, b, "test_connection", op_for(b.test_connection), what, |form| {
+            Some(op_for(b.with_override(&format!("test_connection={form}")).ok()?.test_connection))
+        })
+        .await;
+        let (reply, form) = match sent {
+            Ok((r, form)) => (
+                r,
+                b.with_override(&format!("test_connection={form}")).map_or(b.test_connection, |b| b.test_connection),
+            ),
             Err(f) => return vec![connection_failed(f)],
         };
-        match self.behaviour.test_connection {
+        match form {
             TestConnection::ServiceProviderConfig => {
                 if reply.body.as_ref().is_some_and(|b| b.is_object()) {
                     Vec::new()
@@ -156,7 +164,7 @@ impl Provisioner {
         let reply = send_ok(t, create, "Activate: create test group").await?;
         let sp_id = resource_id(&reply, "Activate: create test group")?;
         let path = format!("/Groups/{sp_id}");
-        let update = match self.behaviour.group_update_method {
+        let op_for = |form: GroupUpdateMethod| match form {
             GroupUpdateMethod::Patch => {
                 ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group")
                     .body(body::rename(&name))
@@ -166,7 +174,12 @@ impl Provisioner {
                     .body_text(body::group_put(&sp_id, &name, &[]))
             }
         };
-        send_ok(t, update, "Activate: update test group").await?;
+        let b = &self.behaviour;
+        let op = op_for(b.group_update_method);
+        super::probe::send_form(t, b, "group_update_method", op, "Activate: update test group", |form| {
+            Some(op_for(b.with_override(&format!("group_update_method={form}")).ok()?.group_update_method))
+        })
+        .await?;
         let delete = ScimOp::new(Insight::GroupDelete, Method::Delete, &path, "Activate: delete the test group");
         send_ok(t, delete, "Activate: delete test group").await?;
         Ok(())

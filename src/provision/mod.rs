@@ -5,6 +5,7 @@
 mod activate;
 pub(crate) mod body;
 mod ops;
+mod probe;
 mod sync;
 mod verify;
 

@@ -145,6 +145,19 @@ pub struct Fault {
 /// Sends operations. The engine's implementation records every attempt.
 pub trait Transport: Sync {
     fn send(&self, op: ScimOp) -> impl Future<Output = Result<Reply, Fault>> + Send;
+
+    /// Whether a request in an unconfirmed form that the SP rejects is
+    /// retried in the knob's other forms (see `probe::send_form`). `jcsim
+    /// compat` turns it off to see each form's own answer.
+    fn probes_forms(&self) -> bool {
+        false
+    }
+
+    /// Keep a finding about a request that still succeeded (a `compat-risk`
+    /// warning after an accepted alternative form).
+    fn note(&self, finding: crate::check::Finding) {
+        let _ = finding;
+    }
 }
 
 /// Cut `s` to at most `max` characters, marking the cut.

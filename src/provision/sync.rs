@@ -132,28 +132,36 @@ impl Provisioner {
             };
             let path = format!("/Users/{}", link.sp_id);
             let user_name = link.sent.user_name().map_or_else(|| link.sp_id.clone(), str::to_string);
-            let result = match self.behaviour.user_delete {
+            // The user's last representation, inactive: rebuilt from the
+            // deleted user (JumpCloud keeps it until deprovisioned).
+            let op_for = |form: UserDelete| match form {
                 UserDelete::Delete => {
-                    let op = ScimOp::new(Insight::UserDelete, Method::Delete, &path, format!("delete {user_name}"));
-                    send_ok(t, op, &format!("delete user {user_name}")).await.map(|_| true)
+                    ScimOp::new(Insight::UserDelete, Method::Delete, &path, format!("delete {user_name}"))
                 }
                 UserDelete::Deactivate => {
-                    // The user's last representation, inactive: rebuilt from the
-                    // deleted user (JumpCloud keeps it until deprovisioned).
                     let sent = match dir.deleted_user(&jc_id) {
                         Some(user) => body::user(user, &self.behaviour, false, Some(&link.sp_id)),
                         None => body::deleted_user(&user_name, &link.sp_id),
                     };
-                    let op = ScimOp::new(
+                    ScimOp::new(
                         Insight::UserDeprovision,
                         Method::Put,
                         &path,
                         format!("deactivate deleted user {user_name}"),
                     )
-                    .body(sent);
-                    send_ok(t, op, &format!("deactivate user {user_name}")).await.map(|_| false)
+                    .body(sent)
                 }
             };
+            let what = match self.behaviour.user_delete {
+                UserDelete::Delete => format!("delete user {user_name}"),
+                UserDelete::Deactivate => format!("deactivate user {user_name}"),
+            };
+            let b = &self.behaviour;
+            let result = super::probe::send_form(t, b, "user_delete", op_for(b.user_delete), &what, |form| {
+                Some(op_for(b.with_override(&format!("user_delete={form}")).ok()?.user_delete))
+            })
+            .await
+            .map(|(_, form)| form == "delete");
             match result {
                 Ok(true) => {
                     self.deleted_users.push(link.sp_id.clone());
@@ -314,7 +322,13 @@ impl Provisioner {
                 &group.name,
                 &all,
             ));
-            send_ok(t, op, &label).await?;
+            // A pure rename says the same as a PATCH replace of `displayName`.
+            let pure_rename = change.renamed && change.added.is_empty() && change.removed.is_empty();
+            super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
+                (form == "patch" && pure_rename).then_some(())?;
+                Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name)))
+            })
+            .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
                 link.display_name = group.name.clone();
                 link.members = all;
@@ -324,7 +338,15 @@ impl Provisioner {
         if change.renamed {
             let label = format!("rename group {} to {}", change.old_name, group.name);
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name));
-            send_ok(t, op, &label).await?;
+            // Only a pure rename has a PUT form that says the same thing.
+            let members = self.groups.get(&group.id).map(|l| l.members.clone()).unwrap_or_default();
+            let put = (change.added.is_empty() && change.removed.is_empty())
+                .then(|| body::group_put(&change.sp_id, &group.name, &members));
+            super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
+                (form == "put").then_some(())?;
+                Some(ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(put.clone()?))
+            })
+            .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
                 link.display_name = group.name.clone();
             }
@@ -342,7 +364,15 @@ impl Provisioner {
             let label = format!("remove {} member(s) from {}", change.removed.len(), group.name);
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                 .body(body::remove_members(&change.removed, self.behaviour.member_removal));
-            send_ok(t, op, &label).await?;
+            let removed = &change.removed;
+            super::probe::send_form(t, &self.behaviour, "member_removal", op, &label, |form| {
+                let form = self.behaviour.with_override(&format!("member_removal={form}")).ok()?.member_removal;
+                Some(
+                    ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
+                        .body(body::remove_members(removed, form)),
+                )
+            })
+            .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
                 let gone: std::collections::HashSet<&String> = change.removed.iter().collect();
                 link.members.retain(|m| !gone.contains(m));
@@ -488,13 +518,16 @@ async fn update<T: Transport>(
     };
     let path = format!("/Users/{}", link.sp_id);
     let full = body::user(user, b, active, Some(&link.sp_id));
-    let op = match b.update_method {
-        UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full),
+    let op_for = |method: UpdateMethod| match method {
+        UpdateMethod::Put => ScimOp::new(insight, Method::Put, &path, &label).body(full.clone()),
         UpdateMethod::Patch => ScimOp::new(insight, Method::Patch, &path, &label).body(body::user_patch(&full)),
         UpdateMethod::PatchPerAttribute => ScimOp::new(insight, Method::Patch, &path, &label)
             .body(body::user_patch_per_attribute(link.doc.as_deref(), &full)),
     };
-    send_ok(t, op, &label).await?;
+    super::probe::send_form(t, b, "update_method", op_for(b.update_method), &label, |form| {
+        Some(op_for(b.with_override(&format!("update_method={form}")).ok()?.update_method))
+    })
+    .await?;
     let sent = body::user(user, b, active, None);
     Ok(LinkedUser { doc: keep_doc(b, &sent), ..LinkedUser::new(link.sp_id, SentBody::new(&sent), active) })
 }

@@ -263,9 +263,30 @@ fn immutable(key: &str) -> bool {
     key == "id" || key == "meta" || key.starts_with("meta.")
 }
 
-fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: Map<String, Value>) -> Res {
-    let ops = patch::parse_request(&Value::Object(body))?;
+fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, mut body: Map<String, Value>) -> Res {
     let config = st.config();
+    if config.has(&Quirk::NoPatch) {
+        let mut res =
+            ScimError::new(StatusCode::METHOD_NOT_ALLOWED, "PATCH is not supported; send a PUT").into_response();
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, PUT, DELETE"));
+        return Ok(res);
+    }
+    let only = config.quirks.iter().find_map(|q| match q {
+        Quirk::OnlyMemberRemoval(form) => Some(*form),
+        _ => None,
+    });
+    if let (Kind::Group, Some(only)) = (kind, only) {
+        refuse_other_removal_form(&body, only)?;
+    }
+    let ignore_replace = kind == Kind::User && config.has(&Quirk::IgnorePatchReplace);
+    if ignore_replace && let Some(Value::Array(ops)) = body.get_mut("Operations") {
+        ops.retain(|op| !op.get("op").and_then(Value::as_str).is_some_and(|o| o.eq_ignore_ascii_case("replace")));
+    }
+    let ops = if ignore_replace && body.get("Operations").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+        Vec::new()
+    } else {
+        patch::parse_request(&Value::Object(body))?
+    };
     let mut store = st.write();
     let r = lookup(&store, kind, id)?;
     check_if_match(h, r)?;
@@ -302,6 +323,35 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: M
     let r = lookup(&store, kind, id)?;
     // An unchanged resource may be read again: let it keep a rendering.
     Ok(resource_response(StatusCode::OK, &rendered(st, kind, r, base, !changed), kind, r, base, false))
+}
+
+/// `only_member_removal`: a member removal in the other form is refused
+/// with the 400 an RFC-strict server gives.
+fn refuse_other_removal_form(body: &Map<String, Value>, only: crate::sp::quirks::RemovalForm) -> Result<(), ScimError> {
+    use crate::sp::quirks::RemovalForm;
+    let Some(Value::Array(ops)) = body.get("Operations") else {
+        return Ok(());
+    };
+    for op in ops {
+        if !op.get("op").and_then(Value::as_str).is_some_and(|o| o.eq_ignore_ascii_case("remove")) {
+            continue;
+        }
+        let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
+        let form = if path.eq_ignore_ascii_case("members") {
+            RemovalForm::ValueArray
+        } else if path.to_ascii_lowercase().starts_with("members[") {
+            RemovalForm::FilterPath
+        } else {
+            continue;
+        };
+        if form != only {
+            return Err(ScimError::bad_request(
+                if form == RemovalForm::ValueArray { "noTarget" } else { "invalidFilter" },
+                format!("member removal must use the {} form", only.as_str()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `attrs == r.attrs()`, without cloning the stored document.

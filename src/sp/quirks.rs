@@ -30,6 +30,31 @@ pub enum Quirk {
     Flaky(f64),
     /// More than this many requests per second get 429.
     RateLimit(u32),
+    /// Group member removals are accepted in one form only (`value_array`
+    /// or `filter_path`); the other answers 400.
+    OnlyMemberRemoval(RemovalForm),
+    /// User PATCH `replace` operations succeed but change nothing.
+    IgnorePatchReplace,
+    /// PATCH answers 405: updates must be PUTs.
+    NoPatch,
+}
+
+/// A form of group member removal (the `only_member_removal` quirk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalForm {
+    /// `{"op":"remove","path":"members","value":[{"value":id}]}`
+    ValueArray,
+    /// `{"op":"remove","path":"members[value eq \"id\"]"}`
+    FilterPath,
+}
+
+impl RemovalForm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovalForm::ValueArray => "value_array",
+            RemovalForm::FilterPath => "filter_path",
+        }
+    }
 }
 
 /// Every quirk name accepted by [`Quirk::from_str`].
@@ -46,6 +71,9 @@ pub const QUIRK_NAMES: &[&str] = &[
     "slow",
     "flaky",
     "rate_limit",
+    "only_member_removal",
+    "ignore_patch_replace",
+    "no_patch",
 ];
 
 /// Why a quirk string was rejected.
@@ -87,6 +115,9 @@ impl Quirk {
             Quirk::Slow(_) => "slow",
             Quirk::Flaky(_) => "flaky",
             Quirk::RateLimit(_) => "rate_limit",
+            Quirk::OnlyMemberRemoval(_) => "only_member_removal",
+            Quirk::IgnorePatchReplace => "ignore_patch_replace",
+            Quirk::NoPatch => "no_patch",
         }
     }
 }
@@ -124,6 +155,13 @@ impl FromStr for Quirk {
             "no_user_delete" => flag(Quirk::NoUserDelete),
             "soft_delete_groups" => flag(Quirk::SoftDeleteGroups),
             "application_json" => flag(Quirk::ApplicationJson),
+            "ignore_patch_replace" => flag(Quirk::IgnorePatchReplace),
+            "no_patch" => flag(Quirk::NoPatch),
+            "only_member_removal" => match needs("filter_path")? {
+                "value_array" => Ok(Quirk::OnlyMemberRemoval(RemovalForm::ValueArray)),
+                "filter_path" => Ok(Quirk::OnlyMemberRemoval(RemovalForm::FilterPath)),
+                _ => Err(bad("expects value_array or filter_path".into())),
+            },
             "domain_allowlist" => {
                 let domains: Vec<String> = needs("jumpcloud.com,acme.com")?
                     .split(',')
@@ -169,6 +207,7 @@ impl fmt::Display for Quirk {
             Quirk::Slow(ms) => write!(f, "={ms}"),
             Quirk::Flaky(rate) => write!(f, "={rate}"),
             Quirk::RateLimit(rps) => write!(f, "={rps}"),
+            Quirk::OnlyMemberRemoval(form) => write!(f, "={}", form.as_str()),
             _ => Ok(()),
         }
     }
@@ -206,6 +245,9 @@ mod tests {
             "slow=200",
             "flaky=0.2",
             "rate_limit=50",
+            "only_member_removal=filter_path",
+            "ignore_patch_replace",
+            "no_patch",
         ];
         for s in all {
             let q: Quirk = s.parse().unwrap();

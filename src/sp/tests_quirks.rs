@@ -177,3 +177,64 @@ async fn rate_limit() {
     r.assert_error(429, None);
     assert_eq!(r.header("retry-after"), "1");
 }
+
+#[tokio::test]
+async fn only_member_removal() {
+    for (only, refused, accepted) in
+        [("filter_path", "value_array", "filter_path"), ("value_array", "filter_path", "value_array")]
+    {
+        let sp = Sp::with_quirks(&[&format!("only_member_removal={only}")]);
+        let (a, b) = (sp.user("a@x.com").await, sp.user("b@x.com").await);
+        let g = sp.group("G", &[&a, &b]).await;
+        let path = format!("/Groups/{g}");
+        let form = |name: &str, id: &str| match name {
+            "value_array" => json!([{"op": "remove", "path": "members", "value": [{"value": id}]}]),
+            _ => json!([{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]),
+        };
+        let r = sp.patch(&path, form(refused, &a)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{only}: {refused} is refused");
+        assert!(r.body["detail"].as_str().unwrap().contains(only), "{}", r.body);
+        assert_eq!(member_ids(&sp.get(&path).await.body), [a.clone(), b.clone()]);
+        let r = sp.patch(&path, form(accepted, &a)).await;
+        assert_eq!(r.status, StatusCode::OK, "{only}: {accepted} works");
+        assert_eq!(member_ids(&sp.get(&path).await.body), [b.clone()]);
+    }
+    let sp = Sp::with_quirks(&[]);
+    let (a, b) = (sp.user("a@x.com").await, sp.user("b@x.com").await);
+    let g = sp.group("G", &[&a, &b]).await;
+    let r =
+        sp.patch(&format!("/Groups/{g}"), json!([{"op": "remove", "path": "members", "value": [{"value": a}]}])).await;
+    assert_eq!(r.status, StatusCode::OK, "without the quirk both forms work");
+}
+
+#[tokio::test]
+async fn ignore_patch_replace() {
+    let sp = Sp::with_quirks(&["ignore_patch_replace"]);
+    let id = sp.user("a@x.com").await;
+    let path = format!("/Users/{id}");
+    let r = sp.patch(&path, json!([{"op": "replace", "path": "title", "value": "Boss"}])).await;
+    assert_eq!(r.status, StatusCode::OK, "acknowledged");
+    assert_eq!(sp.get(&path).await.body["title"], Value::Null, "and ignored");
+    let r = sp.patch(&path, json!([{"op": "add", "path": "title", "value": "Boss"}])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(sp.get(&path).await.body["title"], "Boss", "other ops still work");
+    let sp = Sp::with_quirks(&[]);
+    let id = sp.user("a@x.com").await;
+    sp.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": "Boss"}])).await;
+    assert_eq!(sp.get(&format!("/Users/{id}")).await.body["title"], "Boss", "without the quirk it applies");
+}
+
+#[tokio::test]
+async fn no_patch() {
+    let sp = Sp::with_quirks(&["no_patch"]);
+    let id = sp.user("a@x.com").await;
+    let r = sp.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "title", "value": "Boss"}])).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let g = sp.group("G", &[]).await;
+    let r = sp.patch(&format!("/Groups/{g}"), json!([{"op": "replace", "path": "displayName", "value": "H"}])).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = sp
+        .req(Method::PUT, &format!("/Groups/{g}"), Some(json!({"schemas": [GROUP_SCHEMA], "displayName": "H"})))
+        .await;
+    assert_eq!((r.status, r.body["displayName"].as_str()), (StatusCode::OK, Some("H")), "PUT works");
+}

@@ -1,0 +1,125 @@
+//! Knob-aware sending. Where a request's form comes from an inferred or
+//! unknown knob and the SP rejects it, the same operation is retried in the
+//! knob's other plausible forms, labelled as probes. The SP's answers become
+//! a `compat-risk` finding: a warning when another form works (the model
+//! follows it, as the SP now holds the change), an error when none does.
+
+use super::{Behaviour, Reply, ScimOp, Transport, fault_finding, http_failure};
+use crate::check::{Finding, RuleId, Severity};
+use crate::knobs::{Evidence, knob_info};
+
+/// The status codes with which SPs refuse a request form they do not
+/// understand (400, 405, 422, 501) or crash on it (500). Auth, missing
+/// resources, conflicts and rate limits say nothing about the form.
+fn form_refused(status: u16) -> bool {
+    matches!(status, 400 | 405 | 415 | 422 | 500 | 501)
+}
+
+/// Send `op`, built in the current form of `knob`. `alternative(form)`
+/// builds the same operation in another form (`None`: not expressible).
+/// Returns the reply and the form that got it.
+pub(crate) async fn send_form<T: Transport>(
+    t: &T,
+    b: &Behaviour,
+    knob: &'static str,
+    op: ScimOp,
+    what: &str,
+    alternative: impl Fn(&str) -> Option<ScimOp>,
+) -> Result<(Reply, String), Finding> {
+    let (method, path, label) = (op.method, op.path.clone(), op.label.clone());
+    let current = b.get(knob).unwrap_or_default();
+    let reply = match t.send(op).await {
+        Ok(r) if r.is_success() => return Ok((r, current)),
+        Ok(r) => r,
+        Err(f) => return Err(fault_finding(&f, what)),
+    };
+    let Some(info) = knob_info(knob) else {
+        return Err(http_failure(&reply, what, method, &path));
+    };
+    let confirmed = info.status == Evidence::Confirmed && info.forms.first() == Some(&current.as_str());
+    if !t.probes_forms() || confirmed || !form_refused(reply.status) || !info.forms.contains(&current.as_str()) {
+        return Err(http_failure(&reply, what, method, &path));
+    }
+    let mut refused = Vec::new();
+    for form in info.forms.iter().copied().filter(|f| *f != current) {
+        let Some(mut probe) = alternative(form) else {
+            continue;
+        };
+        probe.label = format!("probe {knob}={form}: {label}");
+        probe.expects_refusal = true;
+        match t.send(probe).await {
+            Ok(r) if r.is_success() => {
+                let warning = compat_risk(knob, &current, &reply, &refused, Some(form), what);
+                t.note(warning);
+                return Ok((r, form.to_string()));
+            }
+            Ok(r) => refused.push(format!("`{form}`: HTTP {}{}", r.status, detail(&r))),
+            Err(f) => refused.push(format!("`{form}`: no response ({})", f.kind)),
+        }
+    }
+    Err(compat_risk(knob, &current, &reply, &refused, None, what))
+}
+
+fn detail(r: &Reply) -> String {
+    let d = r.detail();
+    if d.is_empty() { String::new() } else { format!(" ({})", super::truncate(&d, 160)) }
+}
+
+/// The `compat-risk` finding for a rejected form: which form JumpCloud is
+/// believed to send, its evidence, and which alternatives the SP took.
+fn compat_risk(
+    knob: &str,
+    current: &str,
+    reply: &Reply,
+    refused: &[String],
+    accepted: Option<&str>,
+    what: &str,
+) -> Finding {
+    let info = knob_info(knob);
+    let status = info.map_or("unknown", |i| i.status.as_str());
+    let default = info.and_then(|i| i.forms.first()).copied().unwrap_or(current);
+    let believed = if current == default {
+        format!("`{current}` is jcsim's default, the form JumpCloud is believed to send ({status})")
+    } else {
+        format!("`{current}` was chosen for this run; JumpCloud is believed to send `{default}` ({status})")
+    };
+    let others = if refused.is_empty() { String::new() } else { format!("; refused: {}", refused.join(", ")) };
+    let outcome = match accepted {
+        Some(form) => format!("the SP accepts `{form}`{others}"),
+        None => format!("the SP accepts no other form{others}"),
+    };
+    let mut f = crate::check::finding(
+        RuleId::CompatRisk,
+        format!(
+            "{what}: `{knob}`: the SP refused the `{current}` form with HTTP {}{}. {believed}; {outcome}",
+            reply.status,
+            detail(reply)
+        ),
+    )
+    .exchange(reply.exchange);
+    if accepted.is_none() {
+        f.severity = Severity::Error;
+    }
+    f.fix(fix(knob))
+}
+
+/// How to make an SP robust to a knob's forms.
+fn fix(knob: &str) -> String {
+    let how = match knob {
+        "member_removal" => {
+            "accept both member removals: RFC 7644 §3.5.2.2 selects members with a path filter (`members[value eq \"id\"]`), many IdPs send a value array (`path: members` with `value: [{value: id}]`)"
+        }
+        "update_method" => {
+            "accept a full PUT and PATCH replace operations, with and without a path (RFC 7644 §3.5.1, §3.5.2.3)"
+        }
+        "group_update_method" => "accept a group rename as a PATCH replace of `displayName` and as a full PUT",
+        "user_delete" => "accept `DELETE /Users/{id}` and a PUT with `active: false`",
+        "test_connection" => {
+            "answer `GET /Users?startIndex=1&count=1`, `GET /Users?filter=…` and `GET /ServiceProviderConfig`"
+        }
+        _ => "accept every form listed for this knob in docs/knobs.md",
+    };
+    format!(
+        "JumpCloud's form is not confirmed, so {how}. `jcsim compat` tries every form; `--behaviour {knob}=FORM` runs the suite with one."
+    )
+}
