@@ -62,6 +62,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ScenariosCommand,
     },
+    /// Try every plausible form of each request whose JumpCloud form is not
+    /// confirmed (member removal, user update, group rename, Test Connection,
+    /// userName source, content type, user delete) on fresh resources, read
+    /// each back, and print which forms the SP accepts, ignores or rejects.
+    /// Exit 0 when every knob is robust, 1 otherwise.
+    Compat(CompatArgs),
     /// Remove every user and group at an SP whose name carries a jcsim
     /// namespace tag (leftovers of runs with --keep or cut short). Untagged
     /// resources are never touched.
@@ -230,6 +236,37 @@ pub struct RunArgs {
     pub quiet: bool,
     /// `human`: the readable summary; `json`: one JSON document on stdout
     /// (every run's summary.json and the exit code).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CompatArgs {
+    /// The SP under test; without --target, the embedded SP (with --quirk).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// A quirk of the embedded SP (repeatable), e.g. `only_member_removal=filter_path`.
+    #[arg(long = "quirk", value_name = "NAME", conflicts_with = "target")]
+    pub quirks: Vec<String>,
+    /// Set a knob that is not tried (timeouts, retries, …), e.g. `--behaviour timeout_ms=3000`.
+    #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
+    pub behaviour: Vec<String>,
+    /// Tag every name created at an external SP: `auto` (a fresh tag), `none`, or a fixed TAG.
+    #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
+    pub namespace: String,
+    /// Keep what was created at an external SP (no cleanup phase).
+    #[arg(long)]
+    pub keep: bool,
+    /// Skip the preflight check of an external target.
+    #[arg(long)]
+    pub no_preflight: bool,
+    /// Directory for the run record (events.jsonl, report.html with the matrix at the top).
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed for ids.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// `human`: the table; `json`: `{"knobs": {KNOB: {FORM: outcome, "status", "verdict", …}}, …}`.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }

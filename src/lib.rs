@@ -5,12 +5,13 @@
 //! (docs/architecture.md; `tests/it/layers.rs` enforces it): leaves (`record`, `scim`,
 //! `names`, …), then `knobs`, `check`, `client`, `sp`; `scenario`;
 //! `directory`; `provision`, `inbound`, `report`; `engine` and `lint`; the front ends
-//! (`server`, `output`); `cli` and `cmd`.
+//! (`server`, `output`, `compat`); `cli` and `cmd`.
 
 pub mod check;
 pub mod cli;
 pub mod client;
 pub mod cmd;
+pub mod compat;
 pub mod directory;
 pub mod engine;
 pub(crate) mod healthcheck;

@@ -1,6 +1,7 @@
 //! The commands behind `jcsim`'s subcommands: `cli` parses, these run.
 
 pub mod cleanup;
+pub mod compat;
 pub mod run;
 pub mod scenarios;
 mod serve;
@@ -66,6 +67,7 @@ pub fn main(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Scenarios { command } => scenarios::main(command),
         Command::Cleanup(args) => current_thread()?.block_on(cleanup::main(args)),
+        Command::Compat(args) => current_thread()?.block_on(compat::main(args)),
     }
 }
 

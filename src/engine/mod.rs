@@ -18,7 +18,7 @@ pub(crate) use steps::Policy;
 pub(crate) use summary::StepSummary;
 use summary::Tally;
 pub use target::TargetOverride;
-pub(crate) use target::{ResolvedTarget, credentials as scenario_credentials};
+pub(crate) use target::{ResolvedTarget, credentials as scenario_credentials, resolve as resolve_target};
 pub use transport::Cancel;
 pub(crate) use transport::StepLog;
 
@@ -76,7 +76,7 @@ impl Namespace {
         }
     }
 
-    fn tag(&self) -> Option<crate::scenario::namespace::Tag> {
+    pub(crate) fn tag(&self) -> Option<crate::scenario::namespace::Tag> {
         match self {
             Namespace::None => None,
             Namespace::Auto => Some(crate::scenario::namespace::Tag::random()),

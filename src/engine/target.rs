@@ -46,7 +46,7 @@ impl ResolvedTarget {
     }
 }
 
-pub(super) async fn resolve(
+pub(crate) async fn resolve(
     s: &Scenario,
     over: Option<&TargetOverride>,
     seed: u64,

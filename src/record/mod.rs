@@ -22,6 +22,98 @@ pub enum Event {
     Check(Check),
     StepFinished(StepFinished),
     RunFinished(RunFinished),
+    /// `jcsim compat`'s matrix, recorded before `run_finished`.
+    Compat(CompatMatrix),
+}
+
+/// `jcsim compat`'s result: for each knob whose request form is not
+/// confirmed, what the SP did with each plausible form.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CompatMatrix {
+    pub knobs: Vec<KnobCompat>,
+}
+
+/// One knob's row of the compat matrix.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KnobCompat {
+    pub knob: String,
+    /// Evidence behind the default: `confirmed`, `inferred` or `unknown`.
+    pub status: String,
+    /// jcsim's default: the form JumpCloud is believed to send.
+    pub default: String,
+    pub verdict: CompatVerdict,
+    /// The verdict in words (which forms work, which fail).
+    pub summary: String,
+    pub forms: Vec<FormCompat>,
+}
+
+/// What the SP did with one form.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FormCompat {
+    pub form: String,
+    pub outcome: FormOutcome,
+    /// The SP's refusal, the read-back difference, or why it was not exercised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The steps of the record that exercised it.
+    #[serde(default)]
+    pub steps: Vec<usize>,
+}
+
+/// What the SP did with one request form.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FormOutcome {
+    /// A 2xx answer, and the read-back shows the change.
+    #[serde(rename = "accepted")]
+    Accepted,
+    /// A 2xx answer, but the read-back shows no change.
+    #[serde(rename = "ignored")]
+    Ignored,
+    /// A 4xx/5xx answer (or none).
+    #[serde(rename = "rejected")]
+    Rejected,
+    /// The setup before it failed, so the form was not tried.
+    #[serde(rename = "not exercised")]
+    NotExercised,
+}
+
+impl FormOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormOutcome::Accepted => "accepted",
+            FormOutcome::Ignored => "ignored",
+            FormOutcome::Rejected => "rejected",
+            FormOutcome::NotExercised => "not exercised",
+        }
+    }
+}
+
+/// A knob's verdict: whether the SP works whichever form JumpCloud sends.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum CompatVerdict {
+    /// Every plausible form works.
+    #[serde(rename = "robust")]
+    Robust,
+    /// Some forms work and some do not.
+    #[serde(rename = "at risk")]
+    AtRisk,
+    /// No form works.
+    #[serde(rename = "broken")]
+    Broken,
+    /// No form could be tried.
+    #[serde(rename = "not exercised")]
+    NotExercised,
+}
+
+impl CompatVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompatVerdict::Robust => "robust",
+            CompatVerdict::AtRisk => "at risk",
+            CompatVerdict::Broken => "broken",
+            CompatVerdict::NotExercised => "not exercised",
+        }
+    }
 }
 
 /// Header of a run.

@@ -113,6 +113,14 @@ impl Redactor {
             }
             Event::StepFinished(s) => self.option(&mut s.reason),
             Event::RunFinished(r) => self.option(&mut r.stop_reason),
+            Event::Compat(m) => {
+                for k in &mut m.knobs {
+                    self.in_place(&mut k.summary);
+                    for f in &mut k.forms {
+                        self.option(&mut f.detail);
+                    }
+                }
+            }
         }
     }
 

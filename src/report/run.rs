@@ -26,6 +26,8 @@ pub(crate) struct Run {
     /// judged, and never counted as a step.
     pub cleanup: Option<StepRun>,
     pub finished: Option<RunFinished>,
+    /// `jcsim compat`'s matrix, when this run is one.
+    pub compat: Option<crate::record::CompatMatrix>,
     /// The first unreadable lines of events.jsonl: (1-based line, error).
     pub bad_lines: Vec<(usize, String)>,
     /// How many lines could not be read in all.
@@ -250,7 +252,7 @@ impl Run {
         let mut steps: BTreeMap<usize, StepRun> = BTreeMap::new();
         let mut digest = DefaultHasher::new();
         let (mut lines, mut last_step, mut grouped) = (0, 0, true);
-        let (mut header, mut finished) = (None, None);
+        let (mut header, mut finished, mut compat) = (None, None, None);
         let mut bad: Vec<(usize, String)> = Vec::new();
         let mut bad_count = 0;
         self.scan(usize::MAX, |n, line, event| {
@@ -286,8 +288,10 @@ impl Run {
                     entry(&mut steps, index).finished = Some(f);
                 }
                 Event::RunFinished(f) => finished = Some(f),
+                Event::Compat(m) => compat = Some(m),
             }
         })?;
+        self.compat = compat;
         self.header = header;
         self.finished = finished;
         let cleanup_index = steps.values().rev().find(|s| s.is_cleanup()).map(|s| s.index);
@@ -501,7 +505,7 @@ fn step_of(e: &Event) -> Option<usize> {
         Event::Exchange(x) => Some(x.step),
         Event::Check(c) => Some(c.step),
         Event::StepFinished(f) => Some(f.step),
-        Event::RunStarted(_) | Event::RunFinished(_) => None,
+        Event::RunStarted(_) | Event::RunFinished(_) | Event::Compat(_) => None,
     }
 }
 

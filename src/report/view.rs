@@ -43,6 +43,8 @@ pub(crate) struct ReportPage {
     pub not_run_chips: usize,
     /// The cleanup phase's title, when the run has one.
     pub cleanup: Option<String>,
+    /// `jcsim compat`'s matrix, shown above everything else.
+    pub compat: Option<crate::record::CompatMatrix>,
 }
 
 #[derive(Debug, Serialize, Default, PartialEq)]
@@ -194,6 +196,7 @@ pub(crate) fn page(run: &Run) -> ReportPage {
             .collect(),
         not_run_chips: run.not_run().min(100),
         cleanup: run.cleanup.as_ref().map(StepRun::title),
+        compat: run.compat.clone(),
     }
 }
 

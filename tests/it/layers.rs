@@ -21,8 +21,9 @@ const LAYERS: &[&[&str]] = &[
     // Sessions, runs, preflight, cleanup; loading a scenario (the lint
     // dry-runs it against the directory and the inbound API).
     &["engine", "lint"],
-    // Front ends: the console and inbound HTTP servers, terminal output, the schema.
-    &["server", "output", "schema"],
+    // Front ends: the console and inbound HTTP servers, terminal output, the schema,
+    // `jcsim compat` (drives engine sessions, loads probe scenarios with lint).
+    &["server", "output", "schema", "compat"],
     // The command line: clap types, then the commands.
     &["cli"],
     &["cmd"],

@@ -26,9 +26,14 @@ struct SpProcess {
 
 impl SpProcess {
     fn start() -> SpProcess {
+        SpProcess::with_quirks(&[])
+    }
+
+    fn with_quirks(quirks: &[&str]) -> SpProcess {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_jcsim"))
             .args(["sp", "--listen", &format!("127.0.0.1:{port}"), "--token", TOKEN])
+            .args(quirks.iter().flat_map(|q| ["--quirk", q]))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -513,4 +518,41 @@ fn jcsim_sp_refuses_a_public_address_without_a_token() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("refusing to listen on 0.0.0.0:0 without --token"), "{stderr}");
+}
+
+/// `jcsim compat` against an SP in its own process that takes only the
+/// filter-path removal: member_removal is at risk, the JSON says which form
+/// works, the exit code is 1, and nothing is left at the SP.
+#[test]
+fn compat_against_an_external_sp_reports_the_matrix_and_cleans_up() {
+    let sp = SpProcess::with_quirks(&["only_member_removal=filter_path"]);
+    let out = tempfile::tempdir().unwrap();
+    let ran = jcsim()
+        .args(["compat", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--format", "json", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1), "{}", String::from_utf8_lossy(&ran.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    let mr = &v["knobs"]["member_removal"];
+    assert_eq!(
+        (mr["value_array"].as_str(), mr["filter_path"].as_str(), mr["status"].as_str(), mr["verdict"].as_str()),
+        (Some("rejected"), Some("accepted"), Some("inferred"), Some("at risk"))
+    );
+    assert!(mr["details"]["value_array"].as_str().unwrap().contains("HTTP 400"), "{mr}");
+    for knob in
+        ["test_connection", "username_from", "update_method", "group_update_method", "user_delete", "content_type"]
+    {
+        assert_eq!(v["knobs"][knob]["verdict"], "robust", "{knob}: {}", v["knobs"][knob]);
+    }
+    assert_eq!(sp.counts(), (0, 0), "compat deletes what it created");
+    let dir = std::path::PathBuf::from(v["run_dir"].as_str().unwrap());
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    assert!(!events.contains(TOKEN), "the token never reaches the record");
+    assert!(events.contains("\"type\":\"compat\""), "the matrix is recorded");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let matrix = html.find("Request forms JumpCloud may send").expect("the matrix is in the report");
+    assert!(matrix < html.find("id=\"timeline\"").unwrap(), "above the timeline");
+    // Names carried the run's tag.
+    assert!(events.contains("jcs-"), "namespaced names");
 }

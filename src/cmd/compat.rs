@@ -1,0 +1,100 @@
+//! `jcsim compat`: preflight an external target, run every form probe,
+//! render the record and print the matrix.
+
+use crate::cli::CompatArgs;
+use crate::compat::{self, CompatOptions};
+use crate::engine::{Namespace, preflight};
+use crate::output::Format;
+use crate::record::Exit;
+use std::time::Duration;
+
+pub async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        Ok(Exit::Invalid)
+    };
+    let target = match super::run::target_override(&args.target) {
+        Ok(t) => t,
+        Err(msg) => return fail(msg),
+    };
+    if let Some(c) = target.as_ref().and_then(|t| t.credentials.as_ref()) {
+        crate::logging::register_secret(c.secret());
+        if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
+            eprintln!("{w}");
+        }
+    }
+    let namespace = match Namespace::parse(&args.namespace) {
+        Ok(n) => n,
+        Err(msg) => return fail(format!("--namespace {msg}")),
+    };
+    for q in &args.quirks {
+        if let Err(e) = q.parse::<crate::sp::Quirk>() {
+            return fail(format!("--quirk {e}"));
+        }
+    }
+    let mut behaviour = crate::knobs::Behaviour::default();
+    for spec in &args.behaviour {
+        match behaviour.with_override(spec) {
+            Ok(b) => behaviour = b,
+            Err(msg) => return fail(format!("--behaviour {msg}")),
+        }
+    }
+    if let (Some(t), false) = (&target, args.no_preflight) {
+        let cfg = t.client_config(&behaviour);
+        let found = preflight::check(&cfg, Duration::from_secs(5)).await;
+        let redactor = cfg.credentials.as_ref().map(|c| crate::record::Redactor::new().secret(c.secret()));
+        let shown = |text: String| redactor.as_ref().map_or_else(|| text.clone(), |r| r.text(&text));
+        for w in &found.warnings {
+            eprintln!("{}", shown(format!("warning: --target {}: {w}", t.base_url)));
+        }
+        if let Some(p) = found.problem {
+            eprintln!(
+                "{}",
+                shown(format!(
+                    "preflight: --target {}: {p}\n  (nothing was run; --no-preflight skips this check)",
+                    t.base_url
+                ))
+            );
+            return Ok(Exit::Unreachable);
+        }
+    }
+    let opts = CompatOptions {
+        out_dir: args.out.clone(),
+        target,
+        quirks: args.quirks.clone(),
+        behaviour,
+        seed: args.seed,
+        namespace,
+        cleanup: !args.keep,
+        cancel: crate::engine::Cancel::default(),
+    };
+    tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
+    let ran = match compat::run(&opts).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Unreachable);
+        }
+    };
+    let html = match crate::report::write_outputs(&ran.dir) {
+        Ok(o) => o.html,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Unreachable);
+        }
+    };
+    match args.format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&compat::matrix_json(&ran.matrix, ran.exit, &ran.dir))?;
+            text.push('\n');
+            super::print_stdout(text.as_bytes())?;
+        }
+        Format::Human => {
+            let mut text = compat::matrix_text(&ran.matrix);
+            let verdict = if ran.exit == Exit::Pass { "every knob is robust" } else { "not every knob is robust" };
+            text.push_str(&format!("\n{verdict} · {}\n", html.display()));
+            super::print_stdout(text.as_bytes())?;
+        }
+    }
+    Ok(ran.exit)
+}

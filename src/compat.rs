@@ -1,0 +1,424 @@
+//! `jcsim compat`: for every knob whose request form is not confirmed and
+//! that changes what goes on the wire ([`crate::knobs::wire_knobs`]), send
+//! each plausible form on its own freshly created (and, at an external SP,
+//! namespaced and cleaned-up) users and groups, read the result back, and
+//! judge each form `accepted`, `ignored`, `rejected` or `not exercised`.
+//!
+//! The run is recorded like `jcsim run` records a scenario (one step per
+//! admin action, `events.jsonl`), with the matrix as a `compat` event that
+//! the report shows at the top. Form probing (`compat-risk`) is off: each
+//! form's own answer is the point.
+
+use crate::client::Client;
+use crate::directory::Directory;
+use crate::engine::{EngineError, Namespace, Session, StepSummary, TargetOverride};
+use crate::knobs::{Behaviour, Knob};
+use crate::provision::Provisioner;
+use crate::record::{CompatMatrix, CompatVerdict, Event, FormCompat, FormOutcome, KnobCompat, Verdict};
+use crate::record::{Exit, Recorder, Redactor, RunFinished, RunStarted};
+use crate::scenario::Step;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+/// Options of `jcsim compat`.
+#[derive(Debug, Clone, Default)]
+pub struct CompatOptions {
+    /// Parent directory of the run directory.
+    pub out_dir: PathBuf,
+    /// The SP under test; `None`: the embedded SP with `quirks`.
+    pub target: Option<TargetOverride>,
+    /// Quirks of the embedded SP.
+    pub quirks: Vec<String>,
+    /// Knobs that are not tried (timeouts, retries, …) come from here.
+    pub behaviour: Behaviour,
+    pub seed: u64,
+    pub namespace: Namespace,
+    /// Delete what was created at an external SP at the end.
+    pub cleanup: bool,
+    pub cancel: crate::engine::Cancel,
+}
+
+/// The outcome: the run directory (render it with `report::write_outputs`)
+/// and the matrix.
+#[derive(Debug)]
+pub struct CompatRun {
+    pub dir: PathBuf,
+    pub matrix: CompatMatrix,
+    pub exit: Exit,
+}
+
+/// How one knob is exercised: steps that set the stage, the step whose
+/// requests take the knob's form, and whether a read-back follows.
+/// `{a}`, `{b}` and `{g}` are the probe's two users and its group.
+struct Probe {
+    setup: &'static [&'static str],
+    exercise: &'static str,
+    read_back: bool,
+}
+
+fn probe(knob: &str) -> Option<Probe> {
+    let p = |setup, exercise, read_back| Some(Probe { setup, exercise, read_back });
+    match knob {
+        "test_connection" => p(&[], "test_connection", false),
+        "username_from" => p(&[], "bind_user: {a}", true),
+        "update_method" => {
+            p(&["bind_user: {a}"], "update_user: { user: {a}, set: { lastname: Changed, job_title: Probe } }", true)
+        }
+        "member_removal" => p(
+            &["bind_user: {a}", "bind_user: {b}", "bind_group: \"{g}\""],
+            "remove_from_group: { user: {b}, group: \"{g}\" }",
+            true,
+        ),
+        "group_update_method" => {
+            p(&["bind_group: \"{g}\""], "rename_group: { group: \"{g}\", to: \"{g} renamed\" }", true)
+        }
+        "content_type" => p(&[], "bind_user: {a}", true),
+        "user_delete" => p(&["bind_user: {a}"], "delete_user: {a}", true),
+        _ => None,
+    }
+}
+
+/// The knobs `jcsim compat` tries, in table order.
+pub fn knobs() -> Vec<&'static Knob> {
+    crate::knobs::wire_knobs().filter(|k| probe(k.name).is_some()).collect()
+}
+
+/// The probe's scenario: two users, one group holding both, and the steps.
+fn probe_yaml(n: usize, knob: &Knob, form: &str, p: &Probe) -> String {
+    let (a, b, g) = (format!("cmp{n}a"), format!("cmp{n}b"), format!("compat {} {form}", knob.name));
+    let fill = |s: &str| s.replace("{a}", &a).replace("{b}", &b).replace("{g}", &g);
+    let mut steps: Vec<String> = p.setup.iter().map(|s| fill(s)).collect();
+    steps.push(fill(p.exercise));
+    if p.read_back {
+        steps.push("verify".into());
+    }
+    let steps: String = steps.iter().map(|s| format!("  - {s}\n")).collect();
+    format!(
+        "name: \"compat {knob} = {form}\"\n\
+         directory:\n  users:\n\
+         \x20   - {{ username: {a}, email: {a}@example.com, firstname: Ada, lastname: Probe{n} }}\n\
+         \x20   - {{ username: {b}, email: {b}@example.com, firstname: Bo, lastname: Probe{n} }}\n\
+         \x20 groups:\n    - {{ name: \"{g}\", members: [{a}, {b}] }}\n\
+         app: {{ test_user_email: cmp{n}t@example.com, group_management: true }}\n\
+         steps:\n{steps}",
+        knob = knob.name
+    )
+}
+
+/// Run every probe against the target and record the run.
+pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
+    let quirks: Vec<String> = opts.quirks.iter().map(|q| serde_json::Value::from(q.as_str()).to_string()).collect();
+    let base_text = format!(
+        "name: Request forms JumpCloud may send\ntarget: {{ embedded: {{ quirks: [{}] }} }}\nsteps: [verify]\n",
+        quirks.join(", ")
+    );
+    let base = crate::scenario::parse_str(&base_text, "compat")
+        .and_then(|p| p.finish(Vec::new()))
+        .map_err(|e| EngineError::Setup(e.to_string()))?;
+    let target = crate::engine::resolve_target(&base, opts.target.as_ref(), opts.seed).await?;
+    let external = target.kind == "external";
+    let tag = if external { opts.namespace.tag() } else { None };
+
+    let run_id = run_id();
+    let run_dir = opts.out_dir.join(&run_id);
+    let mut redactor = Redactor::new();
+    if let Some(c) = &target.credentials {
+        redactor = redactor.header(c.header_name()).secret(c.secret());
+    }
+    let recorder = Recorder::create(&run_dir, redactor)
+        .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    let client = |b: &Behaviour| {
+        Client::new(crate::engine::client_config(b, &target)).map_err(|e| EngineError::Setup(e.to_string()))
+    };
+    let dir = Directory::from_scenario(&base, opts.seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+    let mut session =
+        Session::new(dir, Provisioner::new(opts.behaviour.clone(), opts.seed), client(&opts.behaviour)?, recorder);
+    session.cancel = opts.cancel.clone();
+    session.track_created = external && opts.cleanup;
+    session.namespace = tag.clone();
+    session.probe_forms = false;
+
+    let knobs = knobs();
+    let planned: usize = knobs
+        .iter()
+        .filter_map(|k| probe(k.name).map(|p| (k, p)))
+        .map(|(k, p)| k.forms.len() * (p.setup.len() + 1 + usize::from(p.read_back)))
+        .sum();
+    session.record(Event::RunStarted(RunStarted {
+        run_id: run_id.clone(),
+        scenario: base.name.clone(),
+        file: "compat".into(),
+        target: target.base_url.clone(),
+        target_kind: target.kind.to_string(),
+        seed: opts.seed,
+        started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        behaviour: opts.behaviour.describe(),
+        steps: planned,
+        namespace: tag.as_ref().map(|t| t.as_str().to_string()),
+        insecure: target.tls.insecure,
+    }))?;
+
+    let mut matrix = CompatMatrix::default();
+    let mut results: Vec<StepSummary> = Vec::new();
+    let mut n = 0;
+    for knob in &knobs {
+        let Some(p) = probe(knob.name) else { continue };
+        let mut forms = Vec::new();
+        for form in knob.forms {
+            n += 1;
+            if opts.cancel.is_cancelled() {
+                forms.push(FormCompat {
+                    form: form.to_string(),
+                    outcome: FormOutcome::NotExercised,
+                    detail: Some("interrupted".into()),
+                    steps: Vec::new(),
+                });
+                continue;
+            }
+            let behaviour = opts
+                .behaviour
+                .with_override(&format!("{}={form}", knob.name))
+                .map_err(|e| EngineError::Setup(format!("knob table: {e}")))?;
+            let text = probe_yaml(n, knob, form, &p);
+            let mut scenario = crate::lint::load_str(&text, "compat")
+                .map_err(|e| EngineError::Setup(format!("probe scenario: {e}")))?;
+            if let Some(t) = &tag {
+                scenario = crate::scenario::namespace::apply(&scenario, t);
+            }
+            session.dir =
+                Directory::from_scenario(&scenario, opts.seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+            // Activation is not what is tried: the integration starts active.
+            session.dir.app.active = true;
+            session.prov = Provisioner::new(behaviour.clone(), opts.seed);
+            session.set_client(client(&behaviour)?);
+            let mut ran = Vec::new();
+            for step in &scenario.steps {
+                ran.push(run_step(&mut session, step).await?);
+            }
+            let first = ran.first().map(|s| s.index);
+            let (setup, rest) = ran.split_at(p.setup.len().min(ran.len()));
+            let (outcome, detail) = classify(setup, rest.first(), rest.get(1));
+            forms.push(FormCompat {
+                form: form.to_string(),
+                outcome,
+                detail,
+                steps: first.map_or_else(Vec::new, |f| (f..f + ran.len()).collect()),
+            });
+            results.extend(ran);
+        }
+        let (verdict, summary) = verdict(&forms);
+        matrix.knobs.push(KnobCompat {
+            knob: knob.name.to_string(),
+            status: knob.status.as_str().to_string(),
+            default: knob.forms.first().copied().unwrap_or_default().to_string(),
+            verdict,
+            summary,
+            forms,
+        });
+    }
+    if session.track_created {
+        session.cleanup().await?;
+    }
+    let robust = matrix.knobs.iter().all(|k| k.verdict == CompatVerdict::Robust);
+    let exit = if opts.cancel.is_cancelled() {
+        Exit::Interrupted
+    } else if robust {
+        Exit::Pass
+    } else {
+        Exit::Fail
+    };
+    session.record(Event::Compat(matrix.clone()))?;
+    let count = |v: Verdict| results.iter().filter(|s| s.verdict == v).count();
+    session.record(Event::RunFinished(RunFinished {
+        verdict: if exit == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
+        steps_passed: count(Verdict::Pass) + count(Verdict::Warn),
+        steps_failed: count(Verdict::Fail),
+        steps_skipped: planned.saturating_sub(results.len()),
+        exchanges: session.recorder().exchanges(),
+        duration_ms: crate::engine::ms(session.started().elapsed()),
+        stopped_early: opts.cancel.is_cancelled(),
+        stop_reason: opts.cancel.is_cancelled().then(|| "interrupted (SIGINT/SIGTERM)".to_string()),
+        exit_code: exit,
+        interrupted: opts.cancel.is_cancelled(),
+    }))?;
+    drop(session);
+    target.shutdown().await;
+    Ok(CompatRun { dir: run_dir, matrix, exit })
+}
+
+async fn run_step(session: &mut Session, step: &Step) -> Result<StepSummary, EngineError> {
+    Ok(session.step(step).await?.0)
+}
+
+/// Findings that mean "the SP answered 2xx but did not do it".
+fn is_drift(id: &str) -> bool {
+    id.starts_with("echo-") || id.starts_with("readback-") || id == "delete-then-404"
+}
+
+/// One form's outcome from its steps: the setup, the exercise, the read-back.
+fn classify(
+    setup: &[StepSummary],
+    exercise: Option<&StepSummary>,
+    read_back: Option<&StepSummary>,
+) -> (FormOutcome, Option<String>) {
+    let first_problem = |s: &StepSummary| {
+        s.checks
+            .iter()
+            .find(|c| c.verdict == Verdict::Fail)
+            .or_else(|| s.checks.iter().find(|c| c.verdict == Verdict::Warn))
+            .cloned()
+    };
+    if let Some(s) = setup.iter().find(|s| s.verdict == Verdict::Fail) {
+        let why = first_problem(s).map_or_else(|| s.reason.clone().unwrap_or_default(), |c| c.message);
+        return (FormOutcome::NotExercised, Some(format!("setup step {} failed: {why}", s.index + 1)));
+    }
+    let Some(exercise) = exercise else {
+        return (FormOutcome::NotExercised, Some("not run".into()));
+    };
+    if let Some(c) = first_problem(exercise)
+        && (c.verdict == Verdict::Fail || is_drift(&c.id))
+    {
+        let outcome = if is_drift(&c.id) { FormOutcome::Ignored } else { FormOutcome::Rejected };
+        return (outcome, Some(c.message));
+    }
+    if let Some(c) = read_back.and_then(first_problem).filter(|c| c.verdict == Verdict::Fail || is_drift(&c.id))
+    {
+        return (FormOutcome::Ignored, Some(c.message));
+    }
+    (FormOutcome::Accepted, None)
+}
+
+/// A knob's verdict from its forms (the default first).
+fn verdict(forms: &[FormCompat]) -> (CompatVerdict, String) {
+    let names = |o: fn(FormOutcome) -> bool| -> Vec<String> {
+        forms.iter().filter(|f| o(f.outcome)).map(|f| format!("`{}`", f.form)).collect()
+    };
+    let works = names(|o| o == FormOutcome::Accepted);
+    let fails = names(|o| matches!(o, FormOutcome::Rejected | FormOutcome::Ignored));
+    let untried = names(|o| o == FormOutcome::NotExercised);
+    let default_works = forms.first().is_some_and(|f| f.outcome == FormOutcome::Accepted);
+    let untried_note =
+        if untried.is_empty() { String::new() } else { format!("; not exercised: {}", untried.join(", ")) };
+    if works.is_empty() && fails.is_empty() {
+        return (CompatVerdict::NotExercised, "no form could be tried".to_string());
+    }
+    if fails.is_empty() && untried.is_empty() {
+        return (CompatVerdict::Robust, "every form works".to_string());
+    }
+    if works.is_empty() {
+        return (CompatVerdict::Broken, format!("no form works: {}{untried_note}", fails.join(", ")));
+    }
+    let default = forms.first().map_or("", |f| f.form.as_str());
+    let list = |v: &[String]| match v {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [] => String::new(),
+    };
+    let summary = if default_works {
+        format!(
+            "the default `{default}` works; {} {}{untried_note}",
+            list(&fails),
+            if fails.len() == 1 { "does not" } else { "do not" }
+        )
+    } else {
+        format!(
+            "the default `{default}` does not work; {} {}{untried_note}",
+            list(&works),
+            if works.len() == 1 { "does" } else { "do" }
+        )
+    };
+    (CompatVerdict::AtRisk, summary)
+}
+
+/// `<UTC timestamp>-compat-<4 hex>`, like a scenario run's id.
+fn run_id() -> String {
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{stamp}-compat-{:04x}", (nanos ^ std::process::id().rotate_left(16)) & 0xffff)
+}
+
+/// The matrix as `jcsim compat --format json` prints it:
+/// `{"knobs": {"member_removal": {"value_array": "rejected", …, "status": …, "verdict": …}}}`.
+pub fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Path) -> serde_json::Value {
+    let mut knobs = serde_json::Map::new();
+    for k in &m.knobs {
+        let mut row = serde_json::Map::new();
+        for f in &k.forms {
+            row.insert(f.form.clone(), f.outcome.as_str().into());
+        }
+        row.insert("status".into(), k.status.clone().into());
+        row.insert("default".into(), k.default.clone().into());
+        row.insert("verdict".into(), k.verdict.as_str().into());
+        row.insert("summary".into(), k.summary.clone().into());
+        let details: serde_json::Map<String, serde_json::Value> =
+            k.forms.iter().filter_map(|f| f.detail.clone().map(|d| (f.form.clone(), d.into()))).collect();
+        if !details.is_empty() {
+            row.insert("details".into(), details.into());
+        }
+        knobs.insert(k.knob.clone(), row.into());
+    }
+    serde_json::json!({
+        "knobs": knobs,
+        "exit_code": exit.code(),
+        "run_dir": run_dir.display().to_string(),
+    })
+}
+
+/// The matrix as a terminal table.
+pub fn matrix_text(m: &CompatMatrix) -> String {
+    let mut out = String::new();
+    let width = m.knobs.iter().map(|k| k.knob.len()).max().unwrap_or(0).max(4);
+    out.push_str(&format!("{:width$}  {:9}  {:13}  forms (default first)\n", "knob", "evidence", "verdict"));
+    for k in &m.knobs {
+        let forms: Vec<String> = k.forms.iter().map(|f| format!("{}: {}", f.form, f.outcome.as_str())).collect();
+        out.push_str(&format!("{:width$}  {:9}  {:13}  {}\n", k.knob, k.status, k.verdict.as_str(), forms.join(", ")));
+        for f in k.forms.iter().filter(|f| f.outcome != FormOutcome::Accepted) {
+            if let Some(d) = &f.detail {
+                out.push_str(&format!("{:width$}    {}: {}\n", "", f.form, crate::provision::truncate(d, 200)));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(name: &str, outcome: FormOutcome) -> FormCompat {
+        FormCompat { form: name.into(), outcome, detail: None, steps: Vec::new() }
+    }
+
+    #[test]
+    fn verdicts_follow_the_forms() {
+        use FormOutcome::*;
+        let v = |fs: &[(&str, FormOutcome)]| verdict(&fs.iter().map(|(n, o)| form(n, *o)).collect::<Vec<_>>());
+        assert_eq!(v(&[("a", Accepted), ("b", Accepted)]).0, CompatVerdict::Robust);
+        let (at_risk, why) = v(&[("a", Rejected), ("b", Accepted)]);
+        assert_eq!(at_risk, CompatVerdict::AtRisk);
+        assert_eq!(why, "the default `a` does not work; `b` does");
+        let (at_risk, why) = v(&[("a", Accepted), ("b", Ignored)]);
+        assert_eq!(at_risk, CompatVerdict::AtRisk);
+        assert_eq!(why, "the default `a` works; `b` does not");
+        let (_, why) = v(&[("a", Accepted), ("b", Rejected), ("c", Ignored)]);
+        assert_eq!(why, "the default `a` works; `b` and `c` do not");
+        assert_eq!(v(&[("a", Rejected), ("b", Ignored)]).0, CompatVerdict::Broken);
+        assert_eq!(v(&[("a", NotExercised), ("b", NotExercised)]).0, CompatVerdict::NotExercised);
+        assert_eq!(v(&[("a", Accepted), ("b", NotExercised)]).0, CompatVerdict::AtRisk, "untried is not robust");
+    }
+
+    #[test]
+    fn every_wire_knob_has_a_probe_and_every_probe_scenario_loads() {
+        assert_eq!(knobs().len(), crate::knobs::wire_knobs().count(), "a wire knob without a probe");
+        for (n, k) in knobs().iter().enumerate() {
+            let p = probe(k.name).unwrap();
+            for form in k.forms {
+                let s = crate::lint::load_str(&probe_yaml(n, k, form, &p), "compat")
+                    .unwrap_or_else(|e| panic!("{}={form}: {e}", k.name));
+                assert_eq!(s.steps.len(), p.setup.len() + 1 + usize::from(p.read_back));
+            }
+        }
+    }
+}
