@@ -204,6 +204,10 @@ pub struct RunArgs {
     /// `--behaviour member_removal=filter_path`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
     pub behaviour: Vec<String>,
+    /// Apply a vendor's JumpCloud app settings to every scenario (the app
+    /// name and the group management toggle): dialpad, keepnet, testmu, workos.
+    #[arg(long, value_name = "VENDOR")]
+    pub profile: Option<String>,
     /// Sync this many users in parallel (shorthand for `--behaviour concurrency=N`).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,

@@ -282,8 +282,7 @@ fn classify(
         let outcome = if is_drift(&c.id) { FormOutcome::Ignored } else { FormOutcome::Rejected };
         return (outcome, Some(c.message));
     }
-    if let Some(c) = read_back.and_then(first_problem).filter(|c| c.verdict == Verdict::Fail || is_drift(&c.id))
-    {
+    if let Some(c) = read_back.and_then(first_problem).filter(|c| c.verdict == Verdict::Fail || is_drift(&c.id)) {
         return (FormOutcome::Ignored, Some(c.message));
     }
     (FormOutcome::Accepted, None)

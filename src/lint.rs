@@ -42,8 +42,18 @@ pub fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
 pub fn lint(s: &Scenario, spans: &SpanIndex) -> Problems {
     let mut l = Lint { dir: Directory::empty(s, 0), spans, out: Problems::new() };
     l.org(s);
+    let quirks: Vec<&str> = s.quirks().iter().map(|q| q.split('=').next().unwrap_or(q).trim()).collect();
     for (i, step) in s.steps.iter().enumerate() {
         l.step(&format!("steps[{i}].{}", step.action.name()), &step.action);
+        if let Some(q) = step.expect.as_ref().and_then(|e| e.needs_quirk.as_deref())
+            && !quirks.contains(&q)
+        {
+            let known = if quirks.is_empty() { "it has none".to_string() } else { quirks.join(", ") };
+            l.push(
+                &format!("steps[{i}].expect.needs_quirk"),
+                format!("needs_quirk `{q}` is not a quirk of this scenario's embedded SP ({known})"),
+            );
+        }
     }
     l.out
 }

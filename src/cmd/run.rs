@@ -68,12 +68,22 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             }
         }
     }
+    let profile = match args.profile.as_deref().map(crate::scenario::profile::find).transpose() {
+        Ok(p) => p,
+        Err(msg) => return fail(format!("error: --profile {msg}")),
+    };
+    let mut profile_skips = std::collections::HashMap::new();
     let mut overrides = args.behaviour.clone();
     if let Some(n) = args.concurrency {
         overrides.push(format!("concurrency={n}"));
     }
     for s in &mut scenarios {
         register_scenario_secrets(s);
+        if let Some(p) = profile
+            && let Err(why) = crate::scenario::profile::apply(s, p)
+        {
+            profile_skips.insert(s.source.file.clone(), why);
+        }
         for spec in &overrides {
             match s.behaviour.with_override(spec) {
                 Ok(b) => s.behaviour = b,
@@ -101,6 +111,15 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         cleanup: !args.keep,
     };
     let mut out = output(scenarios.len());
+    if let Some(p) = profile {
+        out.note(&format!(
+            "profile {}: app \"{}\", group management {}: {}",
+            p.name,
+            p.app_name,
+            if p.group_management { "on" } else { "off" },
+            p.note
+        ));
+    }
     if !args.no_preflight {
         for (cfg, origin) in external_targets(&scenarios, &opts) {
             let found = preflight::check(&cfg, PREFLIGHT_TIMEOUT).await;
@@ -128,7 +147,7 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             out.skipped(s, "interrupted".to_string())?;
             continue;
         }
-        if let Some(why) = skip_reason(s, &opts) {
+        if let Some(why) = profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, &opts)) {
             out.skipped(s, why)?;
             continue;
         }
@@ -203,10 +222,12 @@ fn register_scenario_secrets(s: &Scenario) {
 }
 
 /// Scenarios that demonstrate embedded-SP quirks mean nothing against another
-/// SP, so `--target` skips them.
+/// SP, so `--target` skips them. A scenario whose quirks emulate a vendor
+/// (`emulates:`) still runs: its app settings apply to any SP, and the engine
+/// skips only the expectations marked `needs_quirk`.
 fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
     let quirks = s.quirks();
-    (opts.target.is_some() && !quirks.is_empty())
+    (opts.target.is_some() && !quirks.is_empty() && s.emulates().is_none())
         .then(|| format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", ")))
 }
 

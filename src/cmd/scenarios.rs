@@ -17,9 +17,12 @@ pub fn main(command: ScenariosCommand) -> anyhow::Result<Exit> {
             };
             let mut text = Vec::new();
             for s in &all {
-                let runs = match s.quirks() {
-                    [] => "any SP".to_string(),
-                    q => format!("embedded SP only (quirks: {})", q.join(", ")),
+                let runs = match (s.quirks(), s.emulates()) {
+                    ([], _) => "any SP".to_string(),
+                    (q, Some(vendor)) => {
+                        format!("any SP (emulates {vendor} on the embedded SP with quirks: {})", q.join(", "))
+                    }
+                    (q, None) => format!("embedded SP only (quirks: {})", q.join(", ")),
                 };
                 let file = s.source.file.strip_prefix(builtin::PREFIX).unwrap_or(&s.source.file);
                 writeln!(text, "{file:<44} {:<48} {:>2} steps  {runs}", s.name, s.steps.len())?;

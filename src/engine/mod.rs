@@ -26,7 +26,7 @@ use crate::client::{Client, ClientConfig};
 use crate::directory::Directory;
 use crate::provision::{Behaviour, Provisioner};
 use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{Action, Scenario, Step};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use thiserror::Error;
@@ -152,7 +152,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
     }))?;
 
     let mut tally = Tally { total_steps: scenario.steps.len(), ..Tally::default() };
-    let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, &mut tally).await?;
+    let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, external, &mut tally).await?;
     if session.track_created {
         session.cleanup().await?;
     }
@@ -186,6 +186,7 @@ async fn run_steps(
     session: &mut Session,
     opts: &RunOptions,
     base_url: &str,
+    external: bool,
     summary: &mut Tally,
 ) -> Result<Option<String>, EngineError> {
     const INTERRUPTED: &str = "interrupted (SIGINT/SIGTERM): in-flight requests finished, nothing more was sent";
@@ -212,7 +213,37 @@ async fn run_steps(
             summary.steps.push(session.skip(step, reason)?);
             continue;
         }
-        let (result, log) = session.step(step).await?;
+        // Against another SP, an expectation that relies on an embedded-SP
+        // quirk is skipped (named in an info check); the step still runs.
+        let emulated = external.then(|| step.expect.as_ref().and_then(|e| e.needs_quirk.clone())).flatten();
+        let stripped;
+        let step = match &emulated {
+            Some(_) => {
+                stripped = Step { expect: None, ..step.clone() };
+                &stripped
+            }
+            None => step,
+        };
+        let (mut result, log) = session.step(step).await?;
+        if let Some(quirk) = emulated {
+            let check = crate::record::Check {
+                step: result.index,
+                id: crate::record::EXPECTATION_SKIPPED.into(),
+                verdict: Verdict::Info,
+                message: format!(
+                    "expectation not checked: it needs the embedded SP's `{quirk}` quirk{}, and this run targets another SP",
+                    scenario.emulates().map(|v| format!(" (emulating {v})")).unwrap_or_default()
+                ),
+                admin_sees: None,
+                fix: None,
+                exchange: None,
+                expected: None,
+                actual: None,
+            };
+            if let Event::Check(c) = session.record(Event::Check(check))? {
+                result.checks.push(c);
+            }
+        }
         let (failed, number, title) = (result.verdict == Verdict::Fail, result.index + 1, result.title.clone());
         let action_failed = result.action_failed;
         summary.steps.push(result);

@@ -411,7 +411,7 @@ mod tests {
     use super::*;
 
     fn expect(outcome: Option<Outcome>, status: Option<u16>) -> Expect {
-        Expect { outcome, status, reason_contains: None, findings: Vec::new() }
+        Expect { outcome, status, ..Expect::default() }
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub enum Event {
     Compat(CompatMatrix),
 }
 
+/// The id of the info check that names an expectation not checked against
+/// another SP because it needs an embedded-SP quirk (`needs_quirk`).
+pub const EXPECTATION_SKIPPED: &str = "expectation-skipped";
+
 /// `jcsim compat`'s result: for each knob whose request form is not
 /// confirmed, what the SP did with each plausible form.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -9,6 +9,7 @@ pub mod env;
 mod error;
 mod model;
 pub mod namespace;
+pub mod profile;
 mod spans;
 mod step;
 mod validate;

@@ -54,6 +54,11 @@ impl Scenario {
     pub fn quirks(&self) -> &[String] {
         self.target.as_ref().and_then(|t| t.embedded.as_ref()).map_or(&[], |e| e.quirks.as_slice())
     }
+
+    /// The vendor SP the embedded quirks emulate (`target.embedded.emulates`).
+    pub fn emulates(&self) -> Option<&str> {
+        self.target.as_ref().and_then(|t| t.embedded.as_ref()).and_then(|e| e.emulates.as_deref())
+    }
 }
 
 /// A waived rule and why.
@@ -118,6 +123,13 @@ pub struct Embedded {
     /// Quirk names, e.g. `numeric_ids` or `slow=50`.
     #[serde(default, deserialize_with = "expand_vec")]
     pub quirks: Vec<String>,
+    /// The vendor SP these quirks emulate (e.g. `Dialpad`). Against
+    /// `--target`, such a scenario still runs with its app settings; only the
+    /// expectations marked `needs_quirk` are skipped, and named. Without it,
+    /// a scenario with quirks is a quirk demonstration and is not run
+    /// against `--target`.
+    #[serde(default)]
+    pub emulates: Option<String>,
 }
 
 /// The initial JumpCloud directory.

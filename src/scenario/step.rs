@@ -429,6 +429,11 @@ pub struct Expect {
     /// do not fail the step.
     #[serde(default)]
     pub findings: Vec<String>,
+    /// The expectation holds only with this quirk of the embedded SP (e.g.
+    /// `domain_allowlist`). Against `--target` it is skipped, and named; the
+    /// step still runs and is judged like a step without `expect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs_quirk: Option<String>,
 }
 
 /// Expected step outcome.

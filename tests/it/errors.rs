@@ -69,6 +69,7 @@ invalid_fixtures! {
     invalid_23_inbound_bad_key: "23-inbound-bad-key",
     invalid_24_inbound_misspelled_step: "24-inbound-misspelled-step",
     invalid_25_inbound_create_refused: "25-inbound-create-refused",
+    invalid_26_needs_quirk_unknown: "26-needs-quirk-unknown",
 }
 
 #[test]

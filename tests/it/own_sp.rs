@@ -556,3 +556,61 @@ fn compat_against_an_external_sp_reports_the_matrix_and_cleans_up() {
     // Names carried the run's tag.
     assert!(events.contains("jcs-"), "namespaced names");
 }
+
+/// Vendor scenarios against another SP: the app settings apply, only the
+/// expectations that need the emulation are skipped, and each is named.
+#[test]
+fn vendor_scenarios_run_against_a_target_with_only_emulated_expectations_skipped() {
+    let sp = SpProcess::start();
+    let out = tempfile::tempdir().unwrap();
+    let vendors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/vendors");
+    let ran = jcsim()
+        .args(["run", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--out"])
+        .arg(out.path())
+        .arg(&vendors)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert_eq!(ran.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&ran.stderr));
+    assert!(stdout.contains("5 scenarios: 5 passed, 0 failed, 0 skipped"), "{stdout}");
+    for (quirk, vendor) in [("domain_allowlist", "Dialpad"), ("soft_delete_groups", "TestMu AI")] {
+        let named = format!("it needs the embedded SP's `{quirk}` quirk (emulating {vendor})");
+        assert!(stdout.contains(&named), "{named} missing:\n{stdout}");
+    }
+    assert_eq!(sp.counts(), (0, 0));
+}
+
+/// `--profile dialpad` turns group management off for the suite: no group
+/// is ever sent, and scenarios whose expectations need groups are skipped
+/// with the reason.
+#[test]
+fn the_dialpad_profile_sends_no_groups() {
+    let sp = SpProcess::start();
+    let out = tempfile::tempdir().unwrap();
+    let lifecycle = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lifecycle");
+    let ran = jcsim()
+        .args(["run", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--profile", "dialpad", "--out"])
+        .arg(out.path())
+        .arg(&lifecycle)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert_eq!(ran.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&ran.stderr));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(stderr.contains("profile dialpad: app \"Dialpad\", group management off"), "{stderr}");
+    let mut groups_sent = 0;
+    let mut runs = 0;
+    for entry in std::fs::read_dir(out.path()).unwrap() {
+        let events = entry.unwrap().path().join("events.jsonl");
+        if let Ok(text) = std::fs::read_to_string(&events) {
+            runs += 1;
+            groups_sent +=
+                text.lines().filter(|l| l.contains("\"type\":\"exchange\"") && l.contains("/Groups")).count();
+        }
+    }
+    assert!(runs >= 10, "the lifecycle suite ran ({runs} runs)");
+    assert_eq!(groups_sent, 0, "group management off: nothing is sent to /Groups");
+    let err = jcsim().args(["run", "--profile", "dialpd"]).output().unwrap();
+    assert_eq!(err.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("did you mean `dialpad`"), "{err:?}");
+}
