@@ -9,9 +9,15 @@
 #
 # scim2-server rejects `remove` operations that carry a `value` array (the
 # form JumpCloud is inferred to send, knob member_removal=value_array), so the
-# suite runs twice:
+# suite runs three ways:
 #   1. against scim2-server with that policy relaxed, with JumpCloud defaults;
-#   2. against stock scim2-server with --behaviour member_removal=filter_path.
+#   2. against stock scim2-server with --behaviour member_removal=filter_path;
+#   3. against stock scim2-server with JumpCloud defaults: the refused removal
+#      is retried as a probe, the suite passes with compat-risk warnings that
+#      name the accepted form, and fails under --strict.
+# Then `jcsim compat` against a fresh scim2-server must report member_removal
+# at risk (value_array rejected, filter_path accepted) and every other knob
+# robust, and against SCIMMY it prints its matrix; both leave nothing behind.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -124,6 +130,61 @@ scim2() {
 
 scim2 jumpcloud-defaults "$venv/bin/python" "$work/lenient-server.py" --
 scim2 filter-path "$venv/bin/scim2-server" -- --behaviour member_removal=filter_path
+scim2 stock-defaults "$venv/bin/scim2-server" --
+risky=$(grep -l '"id":"compat-risk".*the SP accepts `filter_path`' "$work"/runs-stock-defaults-1/*/events.jsonl | wc -l)
+if [ "$risky" -gt 0 ]; then
+  echo "interop: stock-defaults: $risky run(s) carry compat-risk warnings naming the accepted form (filter_path)"
+else
+  echo "interop: stock-defaults: no compat-risk warning naming filter_path"; status=1
+fi
+
+# fresh_scim2 NAME: a stock scim2-server on a free port; prints its base URL.
+fresh_scim2() {
+  local port; port=$(free_port)
+  "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$port" --bearer-token "$SCIM_TOKEN" >"$work/$1-server.log" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$port/v2/ServiceProviderConfig" >&2
+  echo "http://127.0.0.1:$port/v2"
+}
+
+base=$(fresh_scim2 strict)
+if "$jcsim" run --target "$base" --token-env SCIM_TOKEN --out "$work/runs-strict" --quiet --strict \
+  "$root/scenarios/lifecycle" >"$work/strict.out" 2>&1; then
+  echo "interop: --strict against stock scim2-server passed, but compat-risk warnings must fail it"; status=1
+else
+  echo "interop: --strict against stock scim2-server: $(tail -1 "$work/strict.out") (compat-risk fails it, as it should)"
+fi
+
+# compat NAME BASE CHECK-PY: `jcsim compat` as JSON, checked by CHECK-PY.
+compat() {
+  local name=$1 base=$2 check=$3 code=0
+  "$jcsim" compat --target "$base" --token-env SCIM_TOKEN --out "$work/runs-compat-$name" --format json \
+    >"$work/compat-$name.json" 2>"$work/compat-$name.err" || code=$?
+  echo "interop: compat $name: exit $code"
+  python3 - "$work/compat-$name.json" "$code" <<PY || status=1
+import json, sys
+m = json.load(open(sys.argv[1]))["knobs"]
+code = int(sys.argv[2])
+for knob, row in m.items():
+    forms = ", ".join(f"{k}: {v}" for k, v in row.items() if k not in ("status", "default", "verdict", "summary", "details"))
+    print(f"interop:   {knob:20} {row['verdict']:13} {forms}")
+$check
+PY
+  local users groups
+  users=$(count "$base" Users); groups=$(count "$base" Groups)
+  if [ "$users" != 0 ] || [ "$groups" != 0 ]; then
+    echo "interop: compat $name: $users user(s) and $groups group(s) left at the SP"; status=1
+  fi
+}
+
+compat scim2 "$(fresh_scim2 compat)" '
+mr = m["member_removal"]
+assert (mr["value_array"], mr["filter_path"], mr["verdict"]) == ("rejected", "accepted", "at risk"), mr
+others = {k: r["verdict"] for k, r in m.items() if k != "member_removal"}
+assert all(v == "robust" for v in others.values()), others
+assert code == 1, code
+print("interop: compat scim2: member_removal at risk (value_array rejected, filter_path accepted), the rest robust")
+'
 
 # SCIMMY (npm): an independent implementation (JavaScript, other authors).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -139,6 +200,10 @@ pids+=($!)
 base=$(scripts/second-sp.sh base "$port")
 wait_401 "$base/Users"
 suite scimmy "$base"
+compat scimmy "$base" '
+assert all(r["verdict"] in ("robust", "at risk", "broken") for r in m.values()), m
+assert code == (0 if all(r["verdict"] == "robust" for r in m.values()) else 1), code
+'
 
 # An SP whose only bug is in activation: stock SCIMMY answers 400 to the
 # activation's minimal PUT (`"emails": null`). Exactly the scenarios that
