@@ -155,10 +155,12 @@ impl Recording<'_> {
         event: &str,
         label: &str,
     ) -> Result<crate::client::Answer, crate::client::NoAnswer> {
-        self.client.send(req, |a| self.record(a, event, label, false)).await
+        self.client.send(req, |a| self.record(a, event, label, false, false)).await
     }
 
-    fn record(&self, a: Attempt, event: &str, label: &str, expects_refusal: bool) -> Recorded {
+    /// `probe`: another request form tried by `compat-risk`; the response
+    /// rules judge JumpCloud's own traffic only.
+    fn record(&self, a: Attempt, event: &str, label: &str, expects_refusal: bool, probe: bool) -> Recorded {
         let id = self.recorder.next_exchange_id();
         let start_ms = a.started.saturating_duration_since(self.run_start).as_millis() as u64;
         {
@@ -195,7 +197,7 @@ impl Recording<'_> {
             ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
         }
         let leftover = self.created_names.and_then(|names| note_name(names, &ex));
-        let findings = inspect(&ex, self.inspect);
+        let findings = if probe { Vec::new() } else { inspect(&ex, self.inspect) };
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.findings.extend(findings);
@@ -337,7 +339,7 @@ impl Transport for Recording<'_> {
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
             raw_when_large: op.raw_when_large,
         };
-        let (event, label, refusal) = (op.insight.name(), op.label.as_str(), op.expects_refusal);
+        let (event, label, refusal, probe) = (op.insight.name(), op.label.as_str(), op.expects_refusal, op.probe);
         let mut location = None;
         let sent = self.client.send(req, |a| {
             location = a
@@ -345,7 +347,7 @@ impl Transport for Recording<'_> {
                 .as_ref()
                 .filter(|r| (300..400).contains(&r.status))
                 .and_then(|r| r.header("location").map(str::to_string));
-            self.record(a, event, label, refusal)
+            self.record(a, event, label, refusal, probe)
         });
         match sent.await {
             Ok(a) => Ok(Reply { status: a.status, body: a.body, raw: a.raw, exchange: a.exchange, location }),

@@ -50,6 +50,9 @@ pub struct ScimOp {
     /// The request is meant to be refused (a probe, a read of something
     /// deleted): a 4xx answer is recorded as expected, not as a failure.
     pub expects_refusal: bool,
+    /// A probe of another request form (`compat-risk`), not JumpCloud
+    /// traffic: recorded, but the per-exchange response rules skip it.
+    pub probe: bool,
 }
 
 impl ScimOp {
@@ -64,6 +67,7 @@ impl ScimOp {
             wrong_credentials: false,
             raw_when_large: false,
             expects_refusal: false,
+            probe: false,
         }
     }
 

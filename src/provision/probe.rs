@@ -47,6 +47,7 @@ pub(crate) async fn send_form<T: Transport>(
         };
         probe.label = format!("probe {knob}={form}: {label}");
         probe.expects_refusal = true;
+        probe.probe = true;
         match t.send(probe).await {
             Ok(r) if r.is_success() => {
                 let warning = compat_risk(knob, &current, &reply, &refused, Some(form), what);
@@ -122,4 +123,77 @@ fn fix(knob: &str) -> String {
     format!(
         "JumpCloud's form is not confirmed, so {how}. `jcsim compat` tries every form; `--behaviour {knob}=FORM` runs the suite with one."
     )
+}
+
+/// Where a write was ignored: the knob whose form it took, the read-back
+/// that showed it (`what`, its exchange) and the resource's path.
+pub(crate) struct Ignored<'a> {
+    pub knob: &'static str,
+    pub what: &'a str,
+    pub path: &'a str,
+    pub exchange: u64,
+}
+
+/// A write in an unconfirmed form that the SP answered with 2xx but did not
+/// apply (the read-back differs): send the same change in each other form of
+/// `knob` (labelled as a probe), read the resource at `path` again, and
+/// `applied` tells whether it now holds the change. `Some(compat-risk
+/// warning)` when another form took; `None` (the read-back finding stands)
+/// when none did or the knob's form is confirmed.
+pub(crate) async fn retry_ignored<T: Transport>(
+    t: &T,
+    b: &Behaviour,
+    at: Ignored<'_>,
+    alternative: impl Fn(&str) -> Option<ScimOp>,
+    applied: impl Fn(&serde_json::Value) -> bool,
+) -> Option<Finding> {
+    let Ignored { knob, what, path, exchange } = at;
+    let info = knob_info(knob)?;
+    let current = b.get(knob).unwrap_or_default();
+    let confirmed = info.status == Evidence::Confirmed && info.forms.first() == Some(&current.as_str());
+    if confirmed || !info.forms.contains(&current.as_str()) {
+        return None;
+    }
+    let mut ignored = Vec::new();
+    for form in info.forms.iter().copied().filter(|f| *f != current) {
+        let Some(mut probe) = alternative(form) else { continue };
+        probe.label = format!("probe {knob}={form}: {}", probe.label);
+        probe.expects_refusal = true;
+        probe.probe = true;
+        match t.send(probe).await {
+            Ok(r) if r.is_success() => {}
+            Ok(r) => {
+                ignored.push(format!("`{form}`: HTTP {}{}", r.status, detail(&r)));
+                continue;
+            }
+            Err(f) => {
+                ignored.push(format!("`{form}`: no response ({})", f.kind));
+                continue;
+            }
+        }
+        let read = ScimOp::new(
+            crate::record::Insight::Verify,
+            super::Method::Get,
+            path,
+            format!("probe {knob}={form}: read back"),
+        );
+        match t.send(read).await {
+            Ok(r) if r.is_success() && r.body.as_ref().is_some_and(&applied) => {
+                let status = info.status.as_str();
+                let others =
+                    if ignored.is_empty() { String::new() } else { format!("; also tried: {}", ignored.join(", ")) };
+                let f = crate::check::finding(
+                    RuleId::CompatRisk,
+                    format!(
+                        "{what}: `{knob}`: the SP acknowledged the `{current}` form but did not apply it (the read-back differs); JumpCloud is believed to send `{}` ({status}); the SP applies `{form}`{others}",
+                        info.forms.first().copied().unwrap_or_default()
+                    ),
+                )
+                .exchange(exchange);
+                return Some(f.fix(fix(knob)));
+            }
+            _ => ignored.push(format!("`{form}`: acknowledged, not applied either")),
+        }
+    }
+    None
 }

@@ -2,6 +2,7 @@
 //! and compare it with what JumpCloud believes it sent; then two conformance
 //! probes (a wrong token must be refused, userName lookups ignore case).
 
+use super::probe::Ignored;
 use super::sync::member_ids;
 use super::{Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
 use crate::check::Finding;
@@ -53,7 +54,7 @@ impl Provisioner {
         }
         let deleted: BTreeSet<&str> = self.deleted_users.iter().map(String::as_str).collect();
         for link in self.groups.values().filter(|l| scope.has_group(&l.sp_id)) {
-            verify_group(t, link, &deleted, &mut out).await;
+            verify_group(t, &self.behaviour, link, &deleted, &mut out).await;
         }
         for sp_id in self.deleted_groups.iter().filter(|id| scope.has_group(id)) {
             gone(t, &format!("/Groups/{sp_id}"), &format!("group {sp_id}"), &mut out).await;
@@ -181,7 +182,13 @@ pub const LARGE_GROUP: usize = 1000;
 /// `deleted`: SP ids of users JumpCloud deleted; one still listed as a
 /// member is reported on its own (whether JumpCloud removes memberships
 /// before the DELETE is unknown: knob `user_delete_groups`).
-async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, deleted: &BTreeSet<&str>, out: &mut Vec<Finding>) {
+async fn verify_group<T: Transport>(
+    t: &T,
+    b: &super::Behaviour,
+    link: &LinkedGroup,
+    deleted: &BTreeSet<&str>,
+    out: &mut Vec<Finding>,
+) {
     let path = format!("/Groups/{}", link.sp_id);
     let label = format!("read back group {}", link.display_name);
     let mut op = ScimOp::new(Insight::Verify, Method::Get, &path, &label);
@@ -195,7 +202,31 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, deleted: &BTreeSe
         Read::Value(v) => (v.get("displayName").and_then(Value::as_str).unwrap_or("").to_string(), member_ids(v)),
         Read::Group(g) => (g.display_name.clone(), g.members.iter().filter_map(MemberRef::id).collect()),
     };
-    let actual_name = actual_name.as_str();
+    let mut actual_name = actual_name.as_str();
+    // A rename the SP acknowledged and ignored: does another form take?
+    if actual_name != link.display_name && t.probes_forms() {
+        let put = super::body::group_put(&link.sp_id, &link.display_name, &actual_ids);
+        let retried = super::probe::retry_ignored(
+            t,
+            b,
+            Ignored { knob: "group_update_method", what: &label, path: &path, exchange },
+            |form| {
+                let op =
+                    ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("rename to {}", link.display_name));
+                match form {
+                    "patch" => Some(op.body(super::body::rename(&link.display_name))),
+                    "put" => Some(ScimOp { method: Method::Put, ..op }.body_text(put.clone())),
+                    _ => None,
+                }
+            },
+            |v| v.get("displayName").and_then(Value::as_str) == Some(link.display_name.as_str()),
+        )
+        .await;
+        if let Some(warning) = retried {
+            out.push(warning);
+            actual_name = &link.display_name;
+        }
+    }
     if actual_name != link.display_name {
         out.push(
             finding(
@@ -219,6 +250,32 @@ async fn verify_group<T: Transport>(t: &T, link: &LinkedGroup, deleted: &BTreeSe
             .exchange(exchange),
         );
         actual.retain(|id| !stale.contains(id));
+    }
+    // Members JumpCloud removed that the SP acknowledged and kept: does
+    // another removal form take?
+    let kept: Vec<String> = actual.difference(&expected).map(|s| s.to_string()).collect();
+    if !kept.is_empty() && kept.len() <= DIFF_IN_FULL && t.probes_forms() {
+        let retried = super::probe::retry_ignored(
+            t,
+            b,
+            Ignored { knob: "member_removal", what: &label, path: &path, exchange },
+            |form| {
+                let form = b.with_override(&format!("member_removal={form}")).ok()?.member_removal;
+                Some(
+                    ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("remove {} member(s)", kept.len()))
+                        .body(super::body::remove_members(&kept, form)),
+                )
+            },
+            |v| {
+                let now = member_ids(v);
+                !kept.iter().any(|k| now.contains(k))
+            },
+        )
+        .await;
+        if let Some(warning) = retried {
+            out.push(warning);
+            actual.retain(|id| !kept.iter().any(|k| k == id));
+        }
     }
     if expected != actual {
         let missing: Vec<&str> = expected.difference(&actual).copied().collect();

@@ -271,6 +271,12 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, mut bod
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, PUT, DELETE"));
         return Ok(res);
     }
+    let original =
+        if kind == Kind::Group && config.quirks.iter().any(|q| matches!(q, Quirk::IgnoreMemberRemove(Some(_)))) {
+            body.clone()
+        } else {
+            Map::new()
+        };
     let only = config.quirks.iter().find_map(|q| match q {
         Quirk::OnlyMemberRemoval(form) => Some(*form),
         _ => None,
@@ -305,7 +311,12 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, mut bod
     };
     doc.remove("id");
     let mut attrs = prepare(st, kind, doc)?;
-    let member_quirk = kind == Kind::Group && config.has(&Quirk::IgnoreMemberRemove);
+    let member_quirk = kind == Kind::Group
+        && config.quirks.iter().any(|q| match q {
+            Quirk::IgnoreMemberRemove(None) => true,
+            Quirk::IgnoreMemberRemove(Some(form)) => removal_forms(&original).contains(form),
+            _ => false,
+        });
     if member_quirk || has_write_quirks(st, kind) {
         let old = r.attrs();
         apply_write_quirks(st, kind, &old, &mut attrs);
@@ -325,33 +336,38 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, mut bod
     Ok(resource_response(StatusCode::OK, &rendered(st, kind, r, base, !changed), kind, r, base, false))
 }
 
+/// The member-removal forms a PatchOp body uses.
+fn removal_forms(body: &Map<String, Value>) -> Vec<crate::sp::quirks::RemovalForm> {
+    use crate::sp::quirks::RemovalForm;
+    let Some(Value::Array(ops)) = body.get("Operations") else {
+        return Vec::new();
+    };
+    ops.iter()
+        .filter(|op| op.get("op").and_then(Value::as_str).is_some_and(|o| o.eq_ignore_ascii_case("remove")))
+        .filter_map(|op| {
+            let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
+            if path.eq_ignore_ascii_case("members") {
+                Some(RemovalForm::ValueArray)
+            } else if path.to_ascii_lowercase().starts_with("members[") {
+                Some(RemovalForm::FilterPath)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// `only_member_removal`: a member removal in the other form is refused
 /// with the 400 an RFC-strict server gives.
 fn refuse_other_removal_form(body: &Map<String, Value>, only: crate::sp::quirks::RemovalForm) -> Result<(), ScimError> {
     use crate::sp::quirks::RemovalForm;
-    let Some(Value::Array(ops)) = body.get("Operations") else {
-        return Ok(());
-    };
-    for op in ops {
-        if !op.get("op").and_then(Value::as_str).is_some_and(|o| o.eq_ignore_ascii_case("remove")) {
-            continue;
-        }
-        let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
-        let form = if path.eq_ignore_ascii_case("members") {
-            RemovalForm::ValueArray
-        } else if path.to_ascii_lowercase().starts_with("members[") {
-            RemovalForm::FilterPath
-        } else {
-            continue;
-        };
-        if form != only {
-            return Err(ScimError::bad_request(
-                if form == RemovalForm::ValueArray { "noTarget" } else { "invalidFilter" },
-                format!("member removal must use the {} form", only.as_str()),
-            ));
-        }
+    match removal_forms(body).into_iter().find(|f| *f != only) {
+        Some(form) => Err(ScimError::bad_request(
+            if form == RemovalForm::ValueArray { "noTarget" } else { "invalidFilter" },
+            format!("member removal must use the {} form", only.as_str()),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// `attrs == r.attrs()`, without cloning the stored document.

@@ -8,8 +8,9 @@ use std::str::FromStr;
 pub enum Quirk {
     /// Successful PATCH answers 204 with no body.
     PatchReturns204,
-    /// PATCH ops that remove group members succeed but change nothing.
-    IgnoreMemberRemove,
+    /// PATCH ops that remove group members succeed but change nothing: in
+    /// every form, or only in the given one (`ignore_member_remove=value_array`).
+    IgnoreMemberRemove(Option<RemovalForm>),
     /// Renaming a group succeeds but keeps the old name.
     IgnoreRename,
     /// Setting `active: false` on a user succeeds but the user stays active.
@@ -104,7 +105,7 @@ impl Quirk {
     pub fn name(&self) -> &'static str {
         match self {
             Quirk::PatchReturns204 => "patch_returns_204",
-            Quirk::IgnoreMemberRemove => "ignore_member_remove",
+            Quirk::IgnoreMemberRemove(_) => "ignore_member_remove",
             Quirk::IgnoreRename => "ignore_rename",
             Quirk::IgnoreDeactivate => "ignore_deactivate",
             Quirk::NumericIds => "numeric_ids",
@@ -148,7 +149,12 @@ impl FromStr for Quirk {
         };
         match lower.as_str() {
             "patch_returns_204" => flag(Quirk::PatchReturns204),
-            "ignore_member_remove" => flag(Quirk::IgnoreMemberRemove),
+            "ignore_member_remove" => match value {
+                None => Ok(Quirk::IgnoreMemberRemove(None)),
+                Some("value_array") => Ok(Quirk::IgnoreMemberRemove(Some(RemovalForm::ValueArray))),
+                Some("filter_path") => Ok(Quirk::IgnoreMemberRemove(Some(RemovalForm::FilterPath))),
+                Some(_) => Err(bad("takes no value, or value_array or filter_path".into())),
+            },
             "ignore_rename" => flag(Quirk::IgnoreRename),
             "ignore_deactivate" => flag(Quirk::IgnoreDeactivate),
             "numeric_ids" => flag(Quirk::NumericIds),
@@ -207,7 +213,7 @@ impl fmt::Display for Quirk {
             Quirk::Slow(ms) => write!(f, "={ms}"),
             Quirk::Flaky(rate) => write!(f, "={rate}"),
             Quirk::RateLimit(rps) => write!(f, "={rps}"),
-            Quirk::OnlyMemberRemoval(form) => write!(f, "={}", form.as_str()),
+            Quirk::OnlyMemberRemoval(form) | Quirk::IgnoreMemberRemove(Some(form)) => write!(f, "={}", form.as_str()),
             _ => Ok(()),
         }
     }
@@ -246,6 +252,7 @@ mod tests {
             "flaky=0.2",
             "rate_limit=50",
             "only_member_removal=filter_path",
+            "ignore_member_remove=value_array",
             "ignore_patch_replace",
             "no_patch",
         ];
@@ -254,7 +261,7 @@ mod tests {
             assert_eq!(q.to_string(), s);
             assert!(QUIRK_NAMES.contains(&q.name()));
         }
-        assert_eq!(all.len(), QUIRK_NAMES.len());
+        assert_eq!(all.len(), QUIRK_NAMES.len() + 1, "ignore_member_remove twice: with and without a form");
     }
 
     #[test]

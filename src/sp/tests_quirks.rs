@@ -238,3 +238,17 @@ async fn no_patch() {
         .await;
     assert_eq!((r.status, r.body["displayName"].as_str()), (StatusCode::OK, Some("H")), "PUT works");
 }
+
+#[tokio::test]
+async fn ignore_member_remove_in_one_form() {
+    let sp = Sp::with_quirks(&["ignore_member_remove=value_array"]);
+    let (a, b) = (sp.user("a@x.com").await, sp.user("b@x.com").await);
+    let g = sp.group("G", &[&a, &b]).await;
+    let path = format!("/Groups/{g}");
+    let r = sp.patch(&path, json!([{"op": "remove", "path": "members", "value": [{"value": a}]}])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(member_ids(&sp.get(&path).await.body), [a.clone(), b.clone()], "the value array is ignored");
+    let r = sp.patch(&path, json!([{"op": "remove", "path": format!("members[value eq \"{a}\"]")}])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(member_ids(&sp.get(&path).await.body), [b.as_str()], "the filter path is applied");
+}

@@ -53,6 +53,14 @@ async fn one_refused_removal_form_is_at_risk() {
 }
 
 #[tokio::test]
+async fn an_ignored_removal_form_is_at_risk() {
+    let (ran, _out) = run(&["ignore_member_remove=value_array"]).await;
+    assert_eq!(outcome(&ran, "member_removal", "value_array"), FormOutcome::Ignored);
+    assert_eq!(outcome(&ran, "member_removal", "filter_path"), FormOutcome::Accepted);
+    assert_eq!(row(&ran, "member_removal").verdict, CompatVerdict::AtRisk);
+}
+
+#[tokio::test]
 async fn ignored_patch_replace_is_at_risk_with_the_forms_ignored() {
     let (ran, _out) = run(&["ignore_patch_replace"]).await;
     assert_eq!(outcome(&ran, "update_method", "put"), FormOutcome::Accepted);

@@ -83,6 +83,11 @@ quirk_scenario!(quirk_application_json, "scenarios/quirks/application-json.yaml"
 quirk_scenario!(quirk_slow, "scenarios/quirks/slow.yaml", ["slow-response"]);
 quirk_scenario!(quirk_flaky, "scenarios/quirks/flaky.yaml", ["server-error"]);
 quirk_scenario!(quirk_rate_limit, "scenarios/quirks/rate-limit.yaml", ["rate-limited"]);
+quirk_scenario!(
+    quirk_ignore_value_array_removal,
+    "scenarios/quirks/ignore-value-array-removal.yaml",
+    ["echo-members", "compat-risk"]
+);
 quirk_scenario!(quirk_only_filter_path_removal, "scenarios/quirks/only-filter-path-removal.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_no_patch, "scenarios/quirks/no-patch.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_ignore_patch_replace, "scenarios/quirks/ignore-patch-replace.yaml", ["readback-user"]);
