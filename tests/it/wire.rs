@@ -194,3 +194,54 @@ wire_case!(
 );
 wire_case!(content_type_knob, GM, "content_type: application/json", "  - test_connection\n");
 wire_case!(user_agent_knob, GM, "user_agent: \"Okta SCIM Client\"", "  - test_connection\n");
+
+/// `capture` (a public JumpCloud body with placeholders) and `sent` have the
+/// same keys at every level, the same array lengths and the same values,
+/// apart from the placeholders: `<test email>`, `<jumpcloud id>` (24 hex),
+/// `<sp id>` (the SP's id).
+fn same_as_capture(capture: &serde_json::Value, sent: &serde_json::Value, email: &str, sp_id: &str, at: &str) {
+    use serde_json::Value;
+    match (capture, sent) {
+        (Value::Object(c), Value::Object(s)) => {
+            let (ck, sk): (Vec<&String>, Vec<&String>) = (c.keys().collect(), s.keys().collect());
+            assert_eq!(ck, sk, "{at}: keys differ");
+            for (k, v) in c {
+                same_as_capture(v, &s[k], email, sp_id, &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(c), Value::Array(s)) => {
+            assert_eq!(c.len(), s.len(), "{at}: array lengths differ");
+            for (i, (cv, sv)) in c.iter().zip(s).enumerate() {
+                same_as_capture(cv, sv, email, sp_id, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::String(p), Value::String(v)) if p == "<test email>" => assert_eq!(v, email, "{at}"),
+        (Value::String(p), Value::String(v)) if p == "<sp id>" => assert_eq!(v, sp_id, "{at}"),
+        (Value::String(p), Value::String(v)) if p == "<jumpcloud id>" => {
+            assert!(v.len() == 24 && v.chars().all(|c| c.is_ascii_hexdigit()), "{at}: {v} is not a JumpCloud id");
+        }
+        (c, s) => assert_eq!(c, s, "{at}"),
+    }
+}
+
+/// Activation's create and minimal PUT, as they leave jcsim, equal the
+/// public capture bodies key for key (tests/fixtures/captures).
+#[tokio::test]
+async fn activation_bodies_equal_the_public_captures() {
+    let server = fake_sp(FakeState::default()).await;
+    let yaml =
+        format!("name: capture\nseed: 7\napp: {{ group_management: false }}\n{DIRECTORY}\nsteps:\n  - activate\n");
+    let ran = run_yaml(&yaml, &server.uri()).await;
+    assert_eq!(ran.summary.exit_code, jcsim::record::Exit::Pass);
+    let sent = wire(&server).await;
+    let sent = sent.as_array().expect("the wire is a list of requests");
+    let fixture = |name: &str| -> serde_json::Value {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captures").join(name);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let create = sent.iter().find(|r| r["method"] == "POST" && r["path"] == "/Users").expect("the test user's POST");
+    let put = sent.iter().find(|r| r["method"] == "PUT").expect("the minimal PUT");
+    let sp_id = put["path"].as_str().unwrap().trim_start_matches("/Users/");
+    same_as_capture(&fixture("activation-create.json"), &create["body"], "jc-test@jumpcloud.com", sp_id, "create");
+    same_as_capture(&fixture("activation-minimal-put.json"), &put["body"], "jc-test@jumpcloud.com", sp_id, "put");
+}
