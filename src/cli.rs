@@ -63,9 +63,10 @@ pub enum Command {
         command: ScenariosCommand,
     },
     /// Try every plausible form of each request whose JumpCloud form is not
-    /// confirmed (member removal, user update, group rename, Test Connection,
-    /// userName source, content type, user delete) on fresh resources, read
-    /// each back, and print which forms the SP accepts, ignores or rejects.
+    /// confirmed (member removal, user update, group rename and create, user
+    /// lookup, deprovision and delete, Test Connection, userName source,
+    /// content type) on fresh resources, read each back, and print which
+    /// forms the SP accepts, ignores or rejects.
     /// Exit 0 when every knob is robust, 1 otherwise.
     Compat(CompatArgs),
     /// Remove every user and group at an SP whose name carries a jcsim

@@ -27,6 +27,12 @@ pub struct Behaviour {
     pub member_removal: MemberRemoval,
     /// How a group rename is sent.
     pub group_update_method: GroupUpdateMethod,
+    /// The filter of the lookup before a user is created.
+    pub user_lookup: UserLookup,
+    /// How a deprovisioned user (unbound, suspended, uncovered) is made inactive.
+    pub deprovision_method: DeprovisionMethod,
+    /// How a group is created with its members.
+    pub group_create: GroupCreate,
     /// What deactivating Identity Management sends.
     pub on_deactivate: OnDeactivate,
     /// What deleting a JumpCloud user sends.
@@ -35,6 +41,8 @@ pub struct Behaviour {
     pub user_delete_groups: UserDeleteGroups,
     /// Name of the activation test group.
     pub test_group_name: String,
+    /// What the activation test group's update changes.
+    pub test_group_update: TestGroupUpdate,
     /// Content-Type and Accept of every request.
     pub content_type: String,
     /// The User-Agent header of every request. What JumpCloud sends is
@@ -65,10 +73,14 @@ impl Default for Behaviour {
             update_method: UpdateMethod::Put,
             member_removal: MemberRemoval::ValueArray,
             group_update_method: GroupUpdateMethod::Patch,
+            user_lookup: UserLookup::UserName,
+            deprovision_method: DeprovisionMethod::Update,
+            group_create: GroupCreate::WithMembers,
             on_deactivate: OnDeactivate::Nothing,
             user_delete: UserDelete::Delete,
             user_delete_groups: UserDeleteGroups::None,
             test_group_name: "JumpCloud Test Group".to_string(),
+            test_group_update: TestGroupUpdate::SameName,
             content_type: crate::scim::SCIM_MEDIA_TYPE.to_string(),
             user_agent: DEFAULT_USER_AGENT.to_string(),
             timeout_ms: 10_000,
@@ -201,10 +213,14 @@ pub const KNOBS: &[Knob] = &[
         true,
     ),
     knob("group_update_method", "Group rename", I, &["patch", "put"], &["patch", "put"], true),
+    knob("user_lookup", "User lookup filter", I, USER_LOOKUP, USER_LOOKUP, true),
+    knob("deprovision_method", "Deprovision form", I, DEPROVISION, DEPROVISION, true),
+    knob("group_create", "Group create", I, GROUP_CREATE, GROUP_CREATE, true),
     knob("on_deactivate", "On Deactivate", C, &["nothing", "deprovision_users"], &[], true),
     knob("user_delete", "User delete", I, &["delete", "deactivate"], &["delete", "deactivate"], true),
     knob("user_delete_groups", "Deleted user's groups", U, &["none", "remove_first"], &[], true),
     knob("test_group_name", "Activation test group name", U, &[], &[], true),
+    knob("test_group_update", "Activation test group update", U, &["same_name", "rename"], &[], true),
     knob("content_type", "Content-Type and Accept", U, &[], &["application/scim+json", "application/json"], false),
     knob("user_agent", "User-Agent", U, &[], &[], false),
     knob("timeout_ms", "Request timeout (ms)", U, &[], &[], true),
@@ -218,6 +234,9 @@ pub const KNOBS: &[Knob] = &[
 
 const TEST_CONNECTION: &[&str] = &["users_list", "service_provider_config", "users_filter"];
 const UPDATE_METHOD: &[&str] = &["put", "patch", "patch_per_attribute"];
+const USER_LOOKUP: &[&str] = &["user_name", "email", "external_id"];
+const DEPROVISION: &[&str] = &["update", "patch_active"];
+const GROUP_CREATE: &[&str] = &["with_members", "then_add"];
 
 /// The table entry of a knob.
 pub fn knob_info(name: &str) -> Option<&'static Knob> {
@@ -351,6 +370,44 @@ pub enum GroupUpdateMethod {
     Patch,
     /// A full PUT of the group.
     Put,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TestGroupUpdate {
+    /// `displayName` replaced with the name it already has.
+    SameName,
+    /// `displayName` replaced with `<name> (updated)`: a change the SP must store.
+    Rename,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserLookup {
+    /// `GET /Users?filter=userName eq "<userName>"`
+    UserName,
+    /// `GET /Users?filter=emails[value eq "<email>"]`
+    Email,
+    /// `GET /Users?filter=externalId eq "<JumpCloud user id>"`
+    ExternalId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeprovisionMethod {
+    /// The update form (`update_method`) carrying `active: false`.
+    Update,
+    /// A PatchOp `replace` of `active` alone: `{"op":"replace","path":"active","value":false}`.
+    PatchActive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupCreate {
+    /// `POST /Groups` carrying the members.
+    WithMembers,
+    /// `POST /Groups` without members, then a PATCH `add` of the members.
+    ThenAdd,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1,7 +1,9 @@
 //! Test Connection, Activate (the test user and test group cycle) and Deactivate.
 
 use super::body;
-use super::{GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, Transport};
+use super::{
+    GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, TestGroupUpdate, Transport,
+};
 use super::{first_resource, resource_id, send_ok};
 use crate::check::Finding;
 use crate::check::RuleId;
@@ -164,14 +166,19 @@ impl Provisioner {
         let reply = send_ok(t, create, "Activate: create test group").await?;
         let sp_id = resource_id(&reply, "Activate: create test group")?;
         let path = format!("/Groups/{sp_id}");
+        // The update's bodies are unknown [U]: knob `test_group_update`.
+        let updated = match self.behaviour.test_group_update {
+            TestGroupUpdate::SameName => name.clone(),
+            TestGroupUpdate::Rename => format!("{name} (updated)"),
+        };
         let op_for = |form: GroupUpdateMethod| match form {
             GroupUpdateMethod::Patch => {
                 ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group")
-                    .body(body::rename(&name))
+                    .body(body::rename(&updated))
             }
             GroupUpdateMethod::Put => {
                 ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
-                    .body_text(body::group_put(&sp_id, &name, &[]))
+                    .body_text(body::group_put(&sp_id, &updated, &[]))
             }
         };
         let b = &self.behaviour;

@@ -111,6 +111,11 @@ pub fn tel_uri(phone: &str) -> String {
     format!("tel:{digits}")
 }
 
+/// Deprovisioning as a PATCH of `active` alone (`deprovision_method: patch_active`).
+pub fn deactivate_patch() -> Value {
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "active", "value": false }] })
+}
+
 /// The same update as a PATCH: one `replace` without a path carrying every attribute.
 pub fn user_patch(full: &Value) -> Value {
     let mut value = full.clone();

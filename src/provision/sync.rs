@@ -4,6 +4,7 @@
 
 use super::body;
 use super::{Behaviour, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
+use super::{DeprovisionMethod, GroupCreate, UserLookup};
 use super::{SentBody, UpdateMethod, UserDelete, UserDeleteGroups, first_resource, resource_id, send_ok};
 use crate::check::Finding;
 use crate::directory::{Directory, Group, JcId, User, UserState};
@@ -302,11 +303,27 @@ impl Provisioner {
             }
             None => {
                 let label = format!("create group {}", group.name);
+                let then_add = self.behaviour.group_create == GroupCreate::ThenAdd;
+                let first: &[String] = if then_add { &[] } else { &members };
                 let op = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", &label)
-                    .body_text(body::group(&group.name, &members));
+                    .body_text(body::group(&group.name, first));
                 let reply = send_ok(t, op, &label).await?;
                 let sp_id = resource_id(&reply, &label)?;
-                self.groups.insert(group.id.clone(), LinkedGroup { sp_id, display_name: group.name.clone(), members });
+                let path = format!("/Groups/{sp_id}");
+                self.groups.insert(
+                    group.id.clone(),
+                    LinkedGroup { sp_id, display_name: group.name.clone(), members: first.to_vec() },
+                );
+                if then_add {
+                    // `group_create: then_add`: the members follow in a PATCH.
+                    let label = format!("add {} member(s) to {}", members.len(), group.name);
+                    let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
+                        .body_text(body::add_members(&members));
+                    send_ok(t, op, &label).await?;
+                    if let Some(link) = self.groups.get_mut(&group.id) {
+                        link.members = members;
+                    }
+                }
                 Ok(())
             }
         }
@@ -464,10 +481,20 @@ async fn user_job_inner<T: Transport>(
 /// Lookup-before-create [C]: a hit links and updates the existing user, a miss creates it.
 async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult {
     let user_name = body::user_name(user, b);
-    let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}"))
-        .query("filter", &format!("userName eq {}", filter_string(&user_name)));
+    let lookup = |form: UserLookup| {
+        let filter = match form {
+            UserLookup::UserName => format!("userName eq {}", filter_string(&user_name)),
+            UserLookup::Email => format!("emails[value eq {}]", filter_string(&user.email)),
+            UserLookup::ExternalId => format!("externalId eq {}", filter_string(&user.id)),
+        };
+        ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}")).query("filter", &filter)
+    };
     let what = format!("look up user {user_name}");
-    let found = match send_ok(t, lookup, &what).await.and_then(|reply| Ok((first_resource(&reply, &what)?, reply))) {
+    let sent = super::probe::send_form(t, b, "user_lookup", lookup(b.user_lookup), &what, |form| {
+        Some(lookup(b.with_override(&format!("user_lookup={form}")).ok()?.user_lookup))
+    })
+    .await;
+    let found = match sent.and_then(|(reply, _)| Ok((first_resource(&reply, &what)?, reply))) {
         Ok(f) => f,
         Err(f) => return (None, Some(f)),
     };
@@ -524,10 +551,24 @@ async fn update<T: Transport>(
         UpdateMethod::PatchPerAttribute => ScimOp::new(insight, Method::Patch, &path, &label)
             .body(body::user_patch_per_attribute(link.doc.as_deref(), &full)),
     };
-    super::probe::send_form(t, b, "update_method", op_for(b.update_method), &label, |form| {
-        Some(op_for(b.with_override(&format!("update_method={form}")).ok()?.update_method))
-    })
-    .await?;
+    if link.active && !active {
+        // Deprovisioning: `deprovision_method` picks the form.
+        let deprovision = |form: DeprovisionMethod| match form {
+            DeprovisionMethod::Update => op_for(b.update_method),
+            DeprovisionMethod::PatchActive => {
+                ScimOp::new(insight, Method::Patch, &path, &label).body(body::deactivate_patch())
+            }
+        };
+        super::probe::send_form(t, b, "deprovision_method", deprovision(b.deprovision_method), &label, |form| {
+            Some(deprovision(b.with_override(&format!("deprovision_method={form}")).ok()?.deprovision_method))
+        })
+        .await?;
+    } else {
+        super::probe::send_form(t, b, "update_method", op_for(b.update_method), &label, |form| {
+            Some(op_for(b.with_override(&format!("update_method={form}")).ok()?.update_method))
+        })
+        .await?;
+    }
     let sent = body::user(user, b, active, None);
     Ok(LinkedUser { doc: keep_doc(b, &sent), ..LinkedUser::new(link.sp_id, SentBody::new(&sent), active) })
 }

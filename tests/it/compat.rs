@@ -29,7 +29,7 @@ fn outcome(ran: &compat::CompatRun, knob: &str, form: &str) -> FormOutcome {
 async fn a_bug_free_sp_is_robust_for_every_knob() {
     let (ran, _out) = run(&[]).await;
     assert_eq!(ran.exit, Exit::Pass);
-    assert_eq!(ran.matrix.knobs.len(), 7);
+    assert_eq!(ran.matrix.knobs.len(), 10, "every wire knob");
     for k in &ran.matrix.knobs {
         assert_eq!(k.verdict, CompatVerdict::Robust, "{k:?}");
         assert!(k.forms.len() >= 2, "{}: every plausible form is tried", k.knob);

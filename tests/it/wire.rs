@@ -50,6 +50,7 @@ wire_case!(test_connection_users_filter, GM, "test_connection: users_filter", " 
 wire_case!(activate_with_group_management, GM, "", "  - activate\n");
 wire_case!(activate_without_group_management, "group_management: false", "", "  - activate\n");
 wire_case!(activate_group_update_put, GM, "group_update_method: put", "  - activate\n");
+wire_case!(activate_test_group_rename, GM, "test_group_update: rename", "  - activate\n");
 wire_case!(
     activate_custom_test_email,
     "group_management: false",
@@ -129,6 +130,21 @@ wire_case!(
     "update_method: patch",
     "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: CTO } }\n"
 );
+wire_case!(
+    update_user_patch_per_attribute,
+    GM,
+    "update_method: patch_per_attribute",
+    "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: CTO, lastname: Hargreaves } }\n"
+);
+wire_case!(bind_user_lookup_email, GM, "user_lookup: email", "  - activate\n  - bind_user: bob\n");
+wire_case!(bind_user_lookup_external_id, GM, "user_lookup: external_id", "  - activate\n  - bind_user: bob\n");
+wire_case!(
+    suspend_user_patch_active,
+    GM,
+    "deprovision_method: patch_active",
+    "  - activate\n  - bind_user: bob\n  - suspend_user: bob\n"
+);
+wire_case!(bind_group_then_add, GM, "group_create: then_add", "  - activate\n  - bind_group: Engineering\n");
 wire_case!(
     update_unbound_user_sends_nothing,
     GM,
