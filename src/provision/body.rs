@@ -30,7 +30,9 @@ pub fn desired_active_state(state: crate::directory::UserState, password_expired
 /// are sent as `[]` [C].
 pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Value {
     let mut m = Map::new();
-    m.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]));
+    // The captured full PUT lists the enterprise extension first (the test
+    // user's create, below, lists the core schema first).
+    m.insert("schemas".into(), json!([ENTERPRISE_USER_SCHEMA, USER_SCHEMA]));
     if let Some(id) = sp_id {
         m.insert("id".into(), json!(id));
     }
