@@ -654,3 +654,94 @@ async fn a_failure_on_jcsims_side_is_a_logged_500_on_one_line() {
     assert!(text.starts_with("jcsim console: cannot render the runs list: task panicked"), "{text}");
     assert!(!text.contains('\n'), "{text}");
 }
+
+/// "First on the built-in SP, then on yours": saving another Base URL and
+/// token on an active app drops the id map, re-activates, and provisions
+/// every bound user and group to the new SP from scratch; no id of the old
+/// SP is ever sent to the new one.
+#[tokio::test]
+async fn a_new_target_on_an_active_app_provisions_everything_there_from_scratch() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    for _ in 0..2 {
+        assert_eq!(banner(&b.post("/users/generate", &[]).await), "User created");
+    }
+    let users = ids(&b.get("/users").await.body, "href=\"/users/");
+    let p = b.post("/groups", &[("name", "Engineering")]).await;
+    let group = ids(&p.body, "href=\"/groups/")[0].clone();
+    for u in &users {
+        b.post(&format!("/groups/{group}/members/add"), &[("user", u)]).await;
+    }
+    b.post("/apps", &[("name", "Acme")]).await;
+    let first = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let im = |base: &str, token: &str, email: &str| {
+        vec![
+            ("base_url".to_string(), base.to_string()),
+            ("auth_type".to_string(), "bearer".to_string()),
+            ("token_key".to_string(), token.to_string()),
+            ("test_user_email".to_string(), email.to_string()),
+            ("group_management".to_string(), "on".to_string()),
+        ]
+    };
+    fn form(v: &[(String, String)]) -> Vec<(&str, &str)> {
+        v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+    }
+    let one = im(&first, SP_TOKEN, "jc-test@jumpcloud.com");
+    assert_eq!(banner(&b.post("/apps/app/im/activate", &form(&one)).await), "Identity Management activated");
+    assert_eq!(
+        banner(&b.post("/apps/app/groups/bind", &[("group", &group)]).await),
+        "User group bound to the application"
+    );
+    let old_ids: Vec<String> = {
+        let core = l.state.core().await;
+        core.session
+            .prov
+            .users
+            .values()
+            .map(|u| u.sp_id.clone())
+            .chain(core.session.prov.groups.values().map(|g| g.sp_id.clone()))
+            .collect()
+    };
+    assert_eq!(old_ids.len(), 3, "two users and the group at the first SP");
+
+    let second_token = "second-sp-token-7d2c4e9a1b";
+    let second =
+        crate::sp::spawn(crate::sp::SpConfig { token: Some(second_token.into()), seed: 99, ..Default::default() })
+            .await
+            .unwrap();
+    let two = im(&second.base_url, second_token, "jc-test-2@jumpcloud.com");
+    let preview = b.post_raw("/apps/app/im/save?preview=1", b.form(&form(&two), true), &[]).await;
+    let plan: Value = serde_json::from_str(&preview.body).unwrap();
+    let plan: Vec<String> = plan["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {}", p["method"].as_str().unwrap(), p["path"].as_str().unwrap()))
+        .collect();
+    let plan = plan.join(", ");
+    assert!(plan.contains("POST /Groups"), "the plan creates the group anew: {plan}");
+    for old in &old_ids {
+        assert!(!plan.contains(old.as_str()), "the plan names an id of the first SP: {plan}");
+    }
+    let p = b.post("/apps/app/im/save", &form(&two)).await;
+    assert_eq!(banner(&p), "Identity Management activated", "{}", p.body);
+    assert!(p.body.contains("The SP changed: JumpCloud dropped its 3 link(s)"), "{}", p.body);
+    assert_eq!(second.state.users().len(), 2, "every bound user reached the new SP");
+    let groups = second.state.groups();
+    assert_eq!(groups.len(), 1, "and the bound group");
+    assert_eq!(groups[0]["members"].as_array().map(Vec::len), Some(2));
+
+    // A later change goes to the new SP's ids only.
+    assert_eq!(
+        banner(&b.post(&format!("/groups/{group}/rename"), &[("name", "Platform")]).await),
+        "User group renamed"
+    );
+    assert_eq!(second.state.groups()[0]["displayName"], "Platform");
+    let events =
+        std::fs::read_to_string(walk(l.dir.path()).into_iter().find(|p| p.ends_with("events.jsonl")).unwrap()).unwrap();
+    for line in events.lines().filter(|l| l.contains(&second.base_url)) {
+        for old in &old_ids {
+            assert!(!line.contains(old.as_str()), "an id of the first SP reached the second: {line}");
+        }
+    }
+}

@@ -111,6 +111,22 @@ impl ImForm {
 struct Applied {
     connection_changed: bool,
     email: String,
+    /// The SP changed: the id map was dropped (this many links).
+    target_changed: bool,
+    forgot: usize,
+}
+
+/// Drop JumpCloud's links to the SP's users and groups (the target changed):
+/// the next activation provisions every bound user and group from scratch,
+/// and no old SP id is ever sent to the new SP. Returns how many were dropped.
+fn forget_links(core: &mut Core) -> usize {
+    let prov = &mut core.session.prov;
+    let n = prov.users.len() + prov.groups.len();
+    prov.users.clear();
+    prov.groups.clear();
+    prov.deleted_users.clear();
+    prov.deleted_groups.clear();
+    n
 }
 
 /// Validate and apply the form's settings. The token is registered for
@@ -135,6 +151,11 @@ fn apply_im(core: &mut Core, f: &ImForm) -> Result<Applied, String> {
     }
     let gm = f.group_management.is_some();
     let token = f.token_key.trim();
+    // Another SP (a new Base URL, or a new token: another tenant of it):
+    // JumpCloud's links to the old SP's users and groups mean nothing there.
+    let target_changed = core.im.app_created
+        && !core.im.base_url.is_empty()
+        && (base_url != core.im.base_url || (!token.is_empty() && core.token.as_deref() != Some(token)));
     let connection_changed = base_url != core.im.base_url
         || auth_type != core.im.auth_type
         || (auth_type == AuthType::ApiKey && header_name != core.im.header_name)
@@ -161,7 +182,8 @@ fn apply_im(core: &mut Core, f: &ImForm) -> Result<Applied, String> {
     core.session.dir.app.test_user_email = email.clone();
     core.session.prov.behaviour = behaviour;
     core.rebuild_client().map_err(|e| e.to_string())?;
-    Ok(Applied { connection_changed, email })
+    let forgot = if target_changed { forget_links(core) } else { 0 };
+    Ok(Applied { connection_changed, email, forgot, target_changed })
 }
 
 /// Preview with the form's plan-relevant settings, then restore them.
@@ -179,7 +201,17 @@ async fn preview_im(core: &mut Core, f: &ImForm, action: Action) -> Response {
         }
     }
     core.session.prov.behaviour = b;
+    // Another SP: the plan is the one from scratch (links set aside, then restored).
+    let other_sp = !core.im.base_url.is_empty() && f.base_url.trim() != core.im.base_url;
+    let links = other_sp.then(|| {
+        let p = &mut core.session.prov;
+        (std::mem::take(&mut p.users), std::mem::take(&mut p.groups))
+    });
     let plan = preview(&core.session, &action).await;
+    if let Some((users, groups)) = links {
+        core.session.prov.users = users;
+        core.session.prov.groups = groups;
+    }
     core.session.dir.app.group_management = saved.0;
     core.session.dir.app.test_user_email = saved.1;
     core.session.prov.behaviour = saved.2;
@@ -233,6 +265,10 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         ImButton::Activate => Action::Activate { test_user_email: Some(applied.email.clone()) },
         // Save: a settings change on an active integration re-runs the test [C].
         _ if was_active && applied.connection_changed => {
+            if applied.target_changed {
+                // Until the activation passes, JumpCloud sends nothing to either SP.
+                core.session.dir.app.active = false;
+            }
             if last_email.as_deref() == Some(applied.email.as_str()) {
                 let mut detail = "Any settings change on an active integration needs a fresh test email: JumpCloud runs the activation test again.".to_string();
                 if let Err(e) = core.save() {
@@ -246,17 +282,29 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         _ => {
             let saved = core.save();
             drop(core);
-            let flash = match saved {
+            let mut flash = match saved {
                 Ok(()) => Flash::ok("Application saved", None),
                 Err(e) => Flash::err("Application not saved", Some(e.to_string())),
             };
+            if applied.target_changed && applied.forgot > 0 {
+                flash.notes.push(format!(
+                    "The SP changed: JumpCloud dropped its {} link(s) to the old SP's users and groups; the next activation provisions them to the new SP from scratch.",
+                    applied.forgot
+                ));
+            }
             return back(state, v, IM_TAB, flash);
         }
     };
     if matches!(action, Action::Activate { .. }) {
         core.im.last_activation_email = Some(applied.email);
     }
-    let flash = step_flash(&mut core, action).await;
+    let mut flash = step_flash(&mut core, action).await;
+    if applied.target_changed {
+        flash.notes.insert(0, format!(
+            "The SP changed: JumpCloud dropped its {} link(s) to the old SP's users and groups; activation provisions every bound user and group to the new SP from scratch.",
+            applied.forgot
+        ));
+    }
     drop(core);
     back(state, v, IM_TAB, flash)
 }
