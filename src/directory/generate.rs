@@ -185,7 +185,7 @@ impl Batch {
             displayname: format_compact!("{first} {last}"),
             firstname: first.into(),
             lastname: last.into(),
-            job_title: Profession().fake_with_rng::<String, _>(rng).into(),
+            job_title: title_case(&Profession().fake_with_rng::<String, _>(rng)).into(),
             department: DEPARTMENTS[idx].into(),
             employee_identifier: format_compact!("E{:06}", rng.random_range(0..1_000_000u32)),
             cost_center: format_compact!("CC-{}", rng.random_range(100..1000u32)),
@@ -201,7 +201,7 @@ impl Batch {
                 ),
                 locality: CityName().fake_with_rng::<String, _>(rng).into(),
                 region: StateAbbr().fake_with_rng::<String, _>(rng).into(),
-                postal_code: ZipCode().fake_with_rng::<String, _>(rng).into(),
+                postal_code: us_zip(&ZipCode().fake_with_rng::<String, _>(rng)).into(),
                 country: "US".into(),
             }),
             state: self.state,
@@ -349,5 +349,33 @@ mod tests {
             naive.insert(name.clone());
             assert_eq!(fast, name);
         }
+    }
+}
+
+/// "chief executive officer" → "Chief Executive Officer": a job title as an HR system writes it.
+fn title_case(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A US ZIP code has five digits (the faker sometimes gives three or four, or ZIP+4).
+fn us_zip(s: &str) -> String {
+    let digits: String = s.chars().take_while(char::is_ascii_digit).take(5).collect();
+    format!("{digits:0>5}")
+}
+
+#[cfg(test)]
+mod format_tests {
+    #[test]
+    fn titles_are_capitalised_and_zip_codes_have_five_digits() {
+        assert_eq!(super::title_case("chief executive officer"), "Chief Executive Officer");
+        assert_eq!(super::us_zip("802"), "00802");
+        assert_eq!(super::us_zip("80301-1234"), "80301");
+        assert_eq!(super::us_zip("80301"), "80301");
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A step in scenario form (`{"bind_group": "Engineering"}`), with
 /// `expect: {outcome: fail}` when it failed in the console. `None` for
@@ -44,10 +44,10 @@ struct Export<'a> {
     name: &'a str,
     description: String,
     seed: u64,
-    #[serde(skip_serializing_if = "Map::is_empty")]
-    behaviour: Map<String, Value>,
+    #[serde(skip_serializing_if = "serde_yaml::Mapping::is_empty")]
+    behaviour: serde_yaml::Mapping,
     app: ExportApp<'a>,
-    steps: &'a [Value],
+    steps: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -72,7 +72,7 @@ pub(crate) fn export_yaml(core: &Core, run_id: &str) -> Result<String, ConsoleEr
             test_user_email: &dir.app.test_user_email,
             group_management: dir.app.group_management,
         },
-        steps: &core.history,
+        steps: with_verify(&core.history),
     };
     let mut out = String::new();
     out.push_str("# A jcsim scenario exported from the console: `jcsim run FILE` replays it\n");
@@ -89,18 +89,27 @@ fn failed(e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Render { what: "the scenario export", message: e.to_string() }
 }
 
-fn non_default_knobs(b: &Behaviour) -> Result<Map<String, Value>, ConsoleError> {
+/// Knobs that differ from the defaults, in the knob table's order.
+fn non_default_knobs(b: &Behaviour) -> Result<serde_yaml::Mapping, ConsoleError> {
     let cur = serde_json::to_value(b).map_err(failed)?;
     let def = serde_json::to_value(Behaviour::default()).map_err(failed)?;
-    let mut m = Map::new();
-    if let (Some(cur), Some(def)) = (cur.as_object(), def.as_object()) {
-        for (k, v) in cur {
-            if def.get(k) != Some(v) {
-                m.insert(k.clone(), v.clone());
-            }
+    let mut m = serde_yaml::Mapping::new();
+    for knob in crate::knobs::KNOBS {
+        if let Some(v) = cur.get(knob.name).filter(|v| def.get(knob.name) != Some(*v)) {
+            m.insert(knob.name.into(), serde_yaml::to_value(v).map_err(failed)?);
         }
     }
     Ok(m)
+}
+
+/// The session's steps, ending with a `verify` (the read-back a CI run wants
+/// last) unless the session already ended with one.
+fn with_verify(history: &[Value]) -> Vec<Value> {
+    let mut steps = history.to_vec();
+    if steps.last() != Some(&Value::String("verify".into())) {
+        steps.push(Value::String("verify".into()));
+    }
+    steps
 }
 
 /// YAML by serde_yaml, with every `$` in a string doubled: scenarios expand
@@ -164,9 +173,9 @@ mod tests {
             name: "x",
             description: "d".into(),
             seed: 3,
-            behaviour: Map::new(),
+            behaviour: serde_yaml::Mapping::new(),
             app: ExportApp { name: "A \"quoted\" $HOME", test_user_email: "t@jumpcloud.com", group_management: true },
-            steps: &steps,
+            steps: steps.to_vec(),
         };
         let out = to_yaml(&doc).unwrap();
         assert!(out.starts_with("name: x\ndescription: d\nseed: 3\napp:"), "keys in writing order:\n{out}");

@@ -88,6 +88,13 @@
     });
   });
 
+  // ---- Identity Management: the header name only matters for an API key ----
+  var authType = document.getElementById("auth_type");
+  var headerField = document.getElementById("header_name_field");
+  if (authType && headerField) {
+    authType.addEventListener("change", function () { headerField.hidden = authType.value !== "api_key"; });
+  }
+
   // ---- API Settings: copy the key to the clipboard without showing it ----
   var copyKey = document.getElementById("copy-api-key");
   if (copyKey) {
