@@ -72,6 +72,16 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
     Ok(outputs)
 }
 
+/// `report.html` of a run directory, rendered from its `events.jsonl` into
+/// memory and nothing written (the console's live session, on demand).
+pub fn render_report(run_dir: &Path) -> Result<Vec<u8>, ReportError> {
+    let run = Run::load(run_dir)?;
+    let mut out = Vec::new();
+    html::write_report(&run, &mut out)
+        .map_err(|e| ReportError::Render { what: "report.html", message: e.to_string() })?;
+    Ok(out)
+}
+
 /// Write `index.html` into `out_dir`, linking every run's `report.html` with a
 /// relative link, with its scenario, status, counts, duration and failures.
 pub fn write_index(out_dir: &Path, run_dirs: &[PathBuf]) -> Result<PathBuf, ReportError> {

@@ -39,6 +39,23 @@ struct RunRow {
     status: &'static str,
     live: bool,
     files: Vec<&'static str>,
+    steps: usize,
+    steps_failed: usize,
+    exchanges: usize,
+    /// The first failed check's message.
+    first_failure: Option<String>,
+}
+
+/// What the Runs table shows of one run, read from its events in one pass.
+#[derive(Default)]
+struct RunInfo {
+    scenario: String,
+    started_at: String,
+    status: &'static str,
+    steps: usize,
+    steps_failed: usize,
+    exchanges: usize,
+    first_failure: Option<String>,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -48,31 +65,39 @@ fn valid_id(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// First and last event of a run, read without loading the whole file.
-fn status(dir: &std::path::Path) -> (String, String, &'static str) {
+/// The header, verdict, step and exchange counts and the first failure of a
+/// run, in one pass over its events (only the lines that matter are parsed).
+fn status(dir: &std::path::Path) -> RunInfo {
+    let mut info = RunInfo { status: "incomplete", ..RunInfo::default() };
     let Ok(f) = std::fs::File::open(dir.join("events.jsonl")) else {
-        return (String::new(), String::new(), "no events");
+        return RunInfo { status: "no events", ..info };
     };
-    let mut first = None;
-    let mut last = None;
-    for line in BufReader::new(f).lines().map_while(Result::ok) {
-        if first.is_none() {
-            first = serde_json::from_str::<Event>(&line).ok();
+    for (n, line) in BufReader::new(f).lines().map_while(Result::ok).enumerate() {
+        if line.contains("\"type\":\"exchange\"") {
+            info.exchanges += 1;
+            continue;
         }
-        if line.contains("\"run_finished\"") {
-            last = serde_json::from_str::<Event>(&line).ok();
+        let interesting = n == 0
+            || line.contains("\"type\":\"step_finished\"")
+            || line.contains("\"type\":\"run_finished\"")
+            || (info.first_failure.is_none()
+                && line.contains("\"type\":\"check\"")
+                && line.contains("\"verdict\":\"fail\""));
+        if !interesting {
+            continue;
+        }
+        match serde_json::from_str::<Event>(&line) {
+            Ok(Event::RunStarted(r)) => (info.scenario, info.started_at) = (r.scenario, r.started_at),
+            Ok(Event::StepFinished(f)) => {
+                info.steps += 1;
+                info.steps_failed += usize::from(f.verdict == Verdict::Fail);
+            }
+            Ok(Event::Check(c)) if c.verdict == Verdict::Fail => info.first_failure = Some(c.message),
+            Ok(Event::RunFinished(r)) => info.status = if r.verdict == Verdict::Fail { "failed" } else { "passed" },
+            _ => {}
         }
     }
-    let (scenario, started) = match first {
-        Some(Event::RunStarted(r)) => (r.scenario, r.started_at),
-        _ => (String::new(), String::new()),
-    };
-    let st = match last {
-        Some(Event::RunFinished(r)) if r.verdict == Verdict::Fail => "failed",
-        Some(Event::RunFinished(_)) => "passed",
-        _ => "incomplete",
-    };
-    (scenario, started, st)
+    info
 }
 
 pub async fn list(
@@ -92,15 +117,25 @@ pub async fn list(
                 continue;
             }
             let dir = e.path();
-            let (scenario, started_at, st) = status(&dir);
-            let files = FILES.iter().map(|(f, _)| *f).filter(|f| dir.join(f).is_file()).collect();
+            let info = status(&dir);
+            // report.html is rendered on demand when a run has events but no report (the console session).
+            let has_events = dir.join("events.jsonl").is_file();
+            let files = FILES
+                .iter()
+                .map(|(f, _)| *f)
+                .filter(|f| dir.join(f).is_file() || (*f == "report.html" && has_events))
+                .collect();
             rows.push(RunRow {
                 live: id == live,
-                status: if id == live { "live" } else { st },
+                status: if id == live { "live" } else { info.status },
                 id,
-                scenario,
-                started_at,
+                scenario: info.scenario,
+                started_at: info.started_at,
                 files,
+                steps: info.steps,
+                steps_failed: info.steps_failed,
+                exchanges: info.exchanges,
+                first_failure: info.first_failure,
             });
         }
         rows.sort_by(|a, b| b.id.cmp(&a.id));
@@ -126,10 +161,20 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
     }
     let root = state.config().runs_dir.clone();
     let path = root.join(&id).join(name);
+    // The live session's report (and any run's without one) is rendered from its events on demand.
+    let on_demand = *name == "report.html" && (id == state.run_id() || !path.is_file());
     let read = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
+        let dir = root.join(&id);
         // Refuse symlinks that leave the runs directory.
-        let real = path.canonicalize()?;
         let root = root.canonicalize()?;
+        if on_demand {
+            let events = dir.join("events.jsonl").canonicalize()?;
+            if !events.starts_with(&root) {
+                return Ok(None);
+            }
+            return Ok(crate::report::render_report(&dir).ok());
+        }
+        let real = path.canonicalize()?;
         if !real.starts_with(&root) || std::fs::metadata(&real)?.len() > MAX_FILE {
             return Ok(None);
         }

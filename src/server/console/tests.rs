@@ -780,3 +780,36 @@ async fn the_users_page_reads_like_an_admin_console() {
         assert!(zip.len() == 5 && zip.chars().all(|c| c.is_ascii_digit()), "{zip}");
     }
 }
+
+/// The console session's report is rendered on demand (it has only
+/// events.jsonl), linked from every banner, and the Runs table shows each
+/// run's verdict, steps, exchanges and first failure.
+#[tokio::test]
+async fn the_session_report_renders_on_demand_and_runs_show_counts() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    demo(&b, SP_TOKEN).await;
+    let id = l.state.run_id().to_string();
+    assert!(!l.state.run_dir().join("report.html").exists(), "nothing is written ahead");
+    let p = b.post("/users/generate", &[]).await;
+    assert!(p.body.contains(&format!("href=\"/runs/{id}/report.html\"")), "the banner links the report");
+    let r = b.get(&format!("/runs/{id}/report.html")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Identity Management") || r.body.contains("activate"), "a report of the session");
+    assert!(!r.body.contains(SP_TOKEN), "redacted like any report");
+    let runs = b.get("/runs").await.body;
+    assert!(runs.contains("<th>Exchanges</th>") && runs.contains("<th>First failure</th>"), "{runs}");
+    // A finished run with a failure: verdict, counts and the first failure.
+    let dir = l.dir.path().join("runs");
+    let scenario = crate::lint::load_str(
+        "name: failing\nsteps:\n  - request: { method: GET, path: /Nope, expect: { status: 200 } }\n",
+        "f.yaml",
+    )
+    .unwrap();
+    let ran = run_scenario(&scenario, &RunOptions { out_dir: dir, ..RunOptions::default() }).await.unwrap();
+    crate::report::write_outputs(&ran).unwrap();
+    let runs = b.get("/runs").await.body;
+    assert!(runs.contains(">failed<"), "{runs}");
+    assert!(runs.contains("(1 failed)"), "{runs}");
+    assert!(runs.contains("expected HTTP 200"), "the first failure is shown: {runs}");
+}
