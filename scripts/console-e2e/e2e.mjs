@@ -143,6 +143,10 @@ try {
   const tl = await page.locator("#timeline").innerText();
   assert(tl.includes("rename_group") && tl.includes("suspend_user") && tl.includes("deactivate_app"), "step titles in timeline");
   assert(!tl.includes(spToken), "token in timeline");
+  const head = await page.locator('#timeline .ex[data-event="user_create_provision"] .ex-h').first().innerText();
+  assert(/\d\d:\d\d:\d\d\.\d{3}/.test(head), "a wall-clock time on each event: " + head);
+  assert(/\d+\.\d ms/.test(head), "latency to a tenth of a millisecond: " + head);
+  assert(head.includes("initiator: JumpCloud"), "the initiator: " + head);
   await shot(page, "13-insights");
   await page.locator('#timeline .ex[data-event="group_create_provision"] .ex-h').first().click();
   const detail = await page.locator('#timeline .ex[data-event="group_create_provision"] .ex-d').first().innerText();

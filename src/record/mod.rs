@@ -7,7 +7,7 @@ mod writer;
 
 pub use insight::Insight;
 pub use redact::{REDACTED, Redactor};
-pub use writer::{EventLog, Recorder, parse_event, read_events};
+pub use writer::{EventIndex, EventLog, Recorder, parse_event, read_events};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -124,6 +124,65 @@ pub struct EventLog {
     pub bad_lines: Vec<(usize, String)>,
 }
 
+/// Byte offsets into a growing (append-only) `events.jsonl`, one per
+/// [`EventIndex::EVERY`] lines, so a poll for the lines after index N reads
+/// only from the nearest checkpoint: its cost follows the new events, not the
+/// file's length.
+#[derive(Debug, Default)]
+pub struct EventIndex {
+    /// `offsets[k]`: where line `k * EVERY` starts.
+    offsets: Vec<u64>,
+    /// Complete lines seen so far, and where the next one starts.
+    lines: usize,
+    end: u64,
+}
+
+impl EventIndex {
+    pub const EVERY: usize = 256;
+
+    /// Up to `limit` events from line `after` on (0-based, counting every
+    /// complete line; torn, blank or foreign lines are skipped but counted),
+    /// and the line index to ask for next. A last line still being written
+    /// is left for the next call.
+    pub fn read(&mut self, path: &Path, after: usize, limit: usize) -> io::Result<(Vec<Event>, usize)> {
+        use std::io::{BufRead, Seek, SeekFrom};
+        let (mut line, mut pos) = if after >= self.lines {
+            (self.lines, self.end)
+        } else {
+            let k = (after / Self::EVERY).min(self.offsets.len().saturating_sub(1));
+            (k * Self::EVERY, self.offsets.get(k).copied().unwrap_or(0))
+        };
+        let mut file = BufReader::new(File::open(path)?);
+        file.seek(SeekFrom::Start(pos))?;
+        let mut events = Vec::new();
+        let mut buf = Vec::new();
+        loop {
+            if events.len() >= limit {
+                break;
+            }
+            buf.clear();
+            let n = file.read_until(b'\n', &mut buf)?;
+            if n == 0 || buf.last() != Some(&b'\n') {
+                break; // the end, or a line still being written
+            }
+            if line % Self::EVERY == 0 && self.offsets.len() == line / Self::EVERY {
+                self.offsets.push(pos);
+            }
+            if line >= after
+                && let Ok(ev) = parse_event(buf.trim_ascii())
+            {
+                events.push(ev);
+            }
+            pos += n as u64;
+            line += 1;
+            if line > self.lines {
+                (self.lines, self.end) = (line, pos);
+            }
+        }
+        Ok((events, line.max(after)))
+    }
+}
+
 /// Read every complete event of an `events.jsonl`. A torn or foreign line is
 /// reported, not fatal.
 pub fn read_events(path: &Path) -> io::Result<EventLog> {
@@ -146,6 +205,43 @@ pub fn read_events(path: &Path) -> io::Result<EventLog> {
 mod tests {
     use super::*;
     use crate::record::{Check, Verdict};
+
+    #[test]
+    fn the_event_index_reads_from_any_line_and_leaves_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let line = |i: usize| {
+            let ev = Event::Check(Check {
+                step: i,
+                id: "x".into(),
+                verdict: Verdict::Pass,
+                message: format!("m{i}"),
+                admin_sees: None,
+                fix: None,
+                exchange: None,
+                expected: None,
+                actual: None,
+            });
+            serde_json::to_string(&ev).unwrap() + "\n"
+        };
+        let text: String = (0..1000).map(line).collect();
+        std::fs::write(&path, format!("{text}{}", &line(1000)[..20])).unwrap();
+        let step = |e: &Event| match e {
+            Event::Check(c) => c.step,
+            _ => usize::MAX,
+        };
+        let mut ix = EventIndex::default();
+        let (first, next) = ix.read(&path, 0, 10).unwrap();
+        assert_eq!((first.iter().map(step).collect::<Vec<_>>(), next), ((0..10).collect(), 10));
+        let (all, next) = ix.read(&path, 10, 5000).unwrap();
+        assert_eq!((all.len(), next), (990, 1000), "the torn last line waits");
+        let (mid, next) = ix.read(&path, 700, 3).unwrap();
+        assert_eq!((mid.iter().map(step).collect::<Vec<_>>(), next), (vec![700, 701, 702], 703), "from a checkpoint");
+        std::fs::write(&path, format!("{text}{}", line(1000))).unwrap();
+        let (tail, next) = ix.read(&path, 1000, 10).unwrap();
+        assert_eq!((tail.iter().map(step).collect::<Vec<_>>(), next), (vec![1000], 1001), "completed later");
+        assert_eq!(ix.read(&path, 5000, 10).unwrap(), (Vec::new(), 5000), "beyond the end: nothing, same index");
+    }
 
     #[test]
     fn records_are_redacted_and_read_back() {

@@ -2,7 +2,6 @@
 //! its (already redacted) `events.jsonl`, for the live timeline to poll.
 
 use super::state::ConsoleState;
-use crate::record::read_events;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Deserialize;
@@ -14,16 +13,16 @@ pub struct After {
     after: usize,
 }
 
-/// `GET /api/events?after=N`: events from index N on, and the next index.
+/// `GET /api/events?after=N`: the session's events from line N on (at most
+/// 500), and the line to ask for next. Each poll reads only what is new
+/// (see `record::EventIndex`), so its cost does not grow with the session.
 pub async fn events(State(state): State<ConsoleState>, Query(q): Query<After>) -> Response {
-    let path = state.run_dir().join("events.jsonl");
-    let log = match tokio::task::spawn_blocking(move || read_events(&path)).await {
-        Ok(Ok(log)) => log,
+    let reader = state.clone();
+    let read = tokio::task::spawn_blocking(move || reader.session_events(q.after, 500)).await;
+    let (events, next) = match read {
+        Ok(Ok(r)) => r,
         _ => return Json(json!({"events": [], "next": q.after})).into_response(),
     };
-    let total = log.events.len();
-    let events: Vec<_> = log.events.into_iter().skip(q.after).take(500).collect();
-    let next = (q.after + events.len()).min(total.max(q.after));
     Json(json!({
         "run_id": state.run_id(),
         "events": events,

@@ -132,6 +132,8 @@ struct Inner {
     pub(super) sessions: super::auth::Sessions,
     /// The admin API key (rotatable) and where it came from.
     api_key: std::sync::RwLock<(String, &'static str)>,
+    /// Where Directory Insights' polls resume in the session's events.jsonl.
+    events_index: std::sync::Mutex<crate::record::EventIndex>,
 }
 
 /// Shared console state. Cheap to clone.
@@ -216,6 +218,7 @@ impl ConsoleState {
         core.save()?;
         Ok(ConsoleState {
             inner: Arc::new(Inner {
+                events_index: Default::default(),
                 core: tokio::sync::Mutex::new(core),
                 sessions: super::auth::Sessions::default(),
                 config,
@@ -261,6 +264,13 @@ impl ConsoleState {
 
     pub fn run_dir(&self) -> &Path {
         &self.inner.run_dir
+    }
+
+    /// Up to `limit` events of the session from line `after` on, and the next
+    /// line index; reads only from the nearest checkpoint (blocking I/O).
+    pub fn session_events(&self, after: usize, limit: usize) -> std::io::Result<(Vec<Event>, usize)> {
+        let path = self.run_dir().join("events.jsonl");
+        self.inner.events_index.lock().unwrap_or_else(|p| p.into_inner()).read(&path, after, limit)
     }
 
     pub(super) fn sessions(&self) -> &super::auth::Sessions {

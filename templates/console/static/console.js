@@ -122,6 +122,7 @@
   var timeline = document.getElementById("timeline");
   if (!timeline) return;
   var next = 0;
+  var runStart = null;
   var steps = {};
   var fEvent = document.getElementById("f-event");
   var fText = document.getElementById("f-text");
@@ -172,7 +173,11 @@
     row.dataset.search = (x.event + " " + x.label + " " + x.request.method + " " + x.request.url + " " + status).toLowerCase();
     var h = el("button", "ex-h");
     h.type = "button";
+    // When (wall clock, from the run's start), what, who started it.
+    var at = runStart !== null && x.timing ? new Date(runStart + x.timing.start_ms) : null;
+    h.appendChild(el("time", "muted small", at ? at.toLocaleTimeString([], { hour12: false }) + "." + String(at.getMilliseconds()).padStart(3, "0") : ""));
     h.appendChild(el("span", "ev", x.event));
+    h.appendChild(el("span", "muted small", inbound ? "initiator: identity source" : "initiator: JumpCloud"));
     if (inbound) h.appendChild(el("span", "lane", "identity source → JumpCloud"));
     h.appendChild(el("span", "m", x.request.method));
     h.appendChild(el("span", "st " + (ok ? "ok" : "bad"), status));
@@ -180,7 +185,7 @@
     var p = el("span", "p", path);
     p.title = x.label;
     h.appendChild(p);
-    h.appendChild(el("span", "muted small", (x.timing ? Math.round(x.timing.duration_ms) : 0) + " ms"));
+    h.appendChild(el("span", "muted small", (x.timing ? x.timing.duration_ms.toFixed(1) : "0.0") + " ms"));
     var d = el("div", "ex-d");
     d.hidden = true;
     h.addEventListener("click", function () {
@@ -203,6 +208,11 @@
 
   function handle(e) {
     switch (e.type) {
+      case "run_started": {
+        var t = Date.parse(e.started_at);
+        runStart = isNaN(t) ? null : t;
+        break;
+      }
       case "step_started": {
         var s = stepBlock(e.step);
         s.title.textContent = e.title;
