@@ -113,6 +113,17 @@ impl SpState {
         self.snapshot(Kind::Group)
     }
 
+    /// Delete every group and user (the console's Reset).
+    pub fn clear(&self) {
+        let mut store = self.write();
+        for kind in [Kind::Group, Kind::User] {
+            let ids: Vec<String> = store.iter(kind).map(|r| r.id.clone()).collect();
+            for id in ids {
+                store.delete(kind, &id);
+            }
+        }
+    }
+
     fn snapshot(&self, kind: Kind) -> Vec<serde_json::Value> {
         let store = self.read();
         let numeric = self.numeric_ids();

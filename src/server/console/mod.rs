@@ -96,6 +96,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/users", get(pages::users).post(actions::create_user))
         .route("/users/new", get(pages::new_user))
         .route("/users/generate", post(actions::generate_user))
+        .route("/demo", post(actions::demo_org))
+        .route("/reset", post(actions::reset))
         .route("/users/{id}", get(pages::user).post(actions::update_user))
         .route("/users/{id}/state", post(actions::user_state))
         .route("/users/{id}/delete", post(actions::delete_user))

@@ -51,6 +51,16 @@ pub enum AuthType {
     ApiKey,
 }
 
+/// What the console's Reset clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResetScope {
+    /// Users and groups (and the embedded SP's data).
+    Org,
+    /// The application and its Identity Management settings and links.
+    App,
+    All,
+}
+
 /// The app's settings the console keeps beside the directory's `App`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImSettings {
@@ -373,6 +383,43 @@ impl Core {
             history: &self.history,
         };
         store.commit(users, &snapshot)
+    }
+
+    /// Reset: the organisation (users and groups), the app (settings, Identity
+    /// Management and JumpCloud's links) or both, and the session's history.
+    /// Only jcsim's state changes, with the embedded SP's data when the
+    /// organisation goes; nothing is sent to any SP. The state file gets a
+    /// whole new snapshot.
+    pub fn reset(&mut self, scope: ResetScope, sp: &SpState, self_url: &str) -> Result<(), ConsoleError> {
+        let (org, app) = match scope {
+            ResetScope::Org => (true, false),
+            ResetScope::App => (false, true),
+            ResetScope::All => (true, true),
+        };
+        let fresh = Directory::from_scenario(&empty_scenario(self.seed), self.seed)
+            .map_err(|e| ConsoleError::Render { what: "the reset", message: e.to_string() })?;
+        let kept_app = self.session.dir.app.clone();
+        if org {
+            self.session.dir = fresh.clone();
+            self.session.dir.app =
+                crate::directory::App { bound_users: Default::default(), bound_groups: Default::default(), ..kept_app };
+            sp.clear();
+        }
+        if app {
+            self.session.dir.app = fresh.app;
+            self.im = ImSettings::new(self_url);
+            self.session.prov = Provisioner::new(Behaviour::default(), self.seed);
+        } else {
+            // The links name users and groups that no longer exist here.
+            let behaviour = self.session.prov.behaviour.clone();
+            self.session.prov = Provisioner::new(behaviour, self.seed);
+        }
+        self.rebuild_client().map_err(|e| ConsoleError::Render { what: "the reset", message: e.to_string() })?;
+        self.history.clear();
+        if self.store.is_some() {
+            self.session.dir.users.track_changes();
+        }
+        self.close_state()
     }
 
     /// Write the whole state as the snapshot, without a journal.

@@ -813,3 +813,57 @@ async fn the_session_report_renders_on_demand_and_runs_show_counts() {
     assert!(runs.contains("(1 failed)"), "{runs}");
     assert!(runs.contains("expected HTTP 200"), "the first failure is shown: {runs}");
 }
+
+/// The demo kit: one click loads a realistic company (every change a step,
+/// so export replays it); Reset wants a typed confirmation, then starts
+/// the organisation, the app or both over, the embedded SP's data included.
+#[tokio::test]
+async fn demo_org_in_one_click_and_reset_with_confirmation() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let p = b.post("/demo", &[]).await;
+    assert_eq!(banner(&p), "Demo organisation created", "{}", p.body);
+    {
+        let core = l.state.core().await;
+        let dir = &core.session.dir;
+        assert_eq!(dir.users.iter().count(), crate::server::console::actions::DEMO_PEOPLE);
+        assert!(dir.groups.len() >= 3, "department groups");
+        for g in &dir.groups {
+            assert!(!g.members.is_empty(), "{} has members", g.name);
+        }
+        for u in dir.users.iter() {
+            assert!(u.job_title.chars().next().is_some_and(char::is_uppercase), "{}", u.job_title);
+        }
+    }
+    let users = ids(&b.get("/users").await.body, "href=\"/users/");
+    let group = ids(&b.get("/groups").await.body, "href=\"/groups/")[0].clone();
+    b.post("/apps", &[("name", "Acme")]).await;
+    let base_url = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let im = [
+        ("base_url", base_url.as_str()),
+        ("auth_type", "bearer"),
+        ("token_key", SP_TOKEN),
+        ("test_user_email", "jc-test@jumpcloud.com"),
+        ("group_management", "on"),
+    ];
+    assert_eq!(banner(&b.post("/apps/app/im/activate", &im).await), "Identity Management activated");
+    b.post("/apps/app/groups/bind", &[("group", &group)]).await;
+    assert!(!l.state.sp().users().is_empty(), "provisioned to the embedded SP");
+
+    let p = b.post("/reset", &[("what", "org"), ("confirm", "please")]).await;
+    assert_eq!(banner(&p), "Nothing reset");
+    assert_eq!(ids(&b.get("/users").await.body, "href=\"/users/").len(), users.len(), "nothing changed");
+    let p = b.post("/reset", &[("what", "org"), ("confirm", "RESET")]).await;
+    assert_eq!(banner(&p), "Organisation reset");
+    assert!(ids(&b.get("/users").await.body, "href=\"/users/").is_empty());
+    assert!(l.state.sp().users().is_empty() && l.state.sp().groups().is_empty(), "the embedded SP starts over too");
+    {
+        let core = l.state.core().await;
+        assert!(core.im.app_created && core.session.dir.app.active, "the app stays");
+        assert!(core.session.prov.users.is_empty() && core.history.is_empty(), "no stale links, a new history");
+    }
+    let p = b.post("/reset", &[("what", "all"), ("confirm", "RESET")]).await;
+    assert_eq!(banner(&p), "Organisation and application reset");
+    let core = l.state.core().await;
+    assert!(!core.im.app_created && !core.session.dir.app.active);
+}

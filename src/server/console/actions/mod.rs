@@ -19,10 +19,12 @@ use std::collections::BTreeSet;
 
 mod apps;
 mod groups;
+mod org;
 mod users;
 
 pub use apps::*;
 pub use groups::*;
+pub use org::*;
 pub use users::*;
 
 #[derive(Deserialize, Default)]
