@@ -98,6 +98,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/users/generate", post(actions::generate_user))
         .route("/demo", post(actions::demo_org))
         .route("/reset", post(actions::reset))
+        .route("/load", post(actions::load))
         .route("/users/{id}", get(pages::user).post(actions::update_user))
         .route("/users/{id}/state", post(actions::user_state))
         .route("/users/{id}/delete", post(actions::delete_user))

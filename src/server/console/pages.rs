@@ -103,6 +103,8 @@ pub async fn home(
     let mut ctx = Context::new();
     ctx.insert("s", &summary(&core));
     drop(core);
+    let builtin: Vec<&str> = crate::scenario::builtin::FILES.iter().map(|(p, _)| *p).collect();
+    ctx.insert("builtin", &builtin);
     page(&state, &v, "home.html", "home", "Get started", ctx)
 }
 

@@ -867,3 +867,29 @@ async fn demo_org_in_one_click_and_reset_with_confirmation() {
     let core = l.state.core().await;
     assert!(!core.im.app_created && !core.session.dir.app.active);
 }
+
+/// Load a scenario: a built-in one with its steps run (Insights follows), or
+/// pasted YAML; a bad one is refused with its file:line:col error and the
+/// state is left as it was.
+#[tokio::test]
+async fn a_scenario_loads_into_the_console_and_its_steps_run() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let home = b.get("/").await.body;
+    assert!(home.contains("05-bind-group.yaml</option>"), "built-in scenarios are offered");
+    let p = b.post("/load", &[("builtin", "lifecycle/05-bind-group.yaml"), ("run", "on")]).await;
+    assert!(banner(&p).starts_with("Scenario loaded: "), "{}", p.body);
+    assert!(p.body.contains("0 failed"), "{}", p.body);
+    assert!(!l.state.sp().groups().is_empty(), "its steps ran against the embedded SP");
+    let bad = "name: bad\nsteps:\n  - bind_user: nobody\n";
+    let p = b.post("/load", &[("yaml", bad)]).await;
+    assert_eq!(banner(&p), "The scenario was not loaded");
+    assert!(p.body.contains("pasted.yaml:3:"), "the position of the error: {}", p.body);
+    assert!(!l.state.sp().groups().is_empty(), "a refused load changes nothing");
+    let ok = "name: pasted\ndirectory:\n  users:\n    - { username: ann, email: ann@acme.com }\nsteps: [verify]\n";
+    let p = b.post("/load", &[("yaml", ok)]).await;
+    assert_eq!(banner(&p), "Scenario loaded: pasted", "{}", p.body);
+    let core = l.state.core().await;
+    assert_eq!(core.session.dir.users.iter().count(), 1);
+    assert!(!core.history.is_empty(), "each change is a step: export replays it");
+}

@@ -99,3 +99,115 @@ pub async fn reset(
     };
     back(&state, &v, "/", flash)
 }
+
+#[derive(Deserialize)]
+pub struct LoadForm {
+    /// A built-in scenario's path (`lifecycle/05-bind-group.yaml`), or empty.
+    #[serde(default)]
+    builtin: String,
+    /// Or a scenario's YAML, pasted.
+    #[serde(default)]
+    yaml: String,
+    /// Also run the scenario's steps (Directory Insights follows them).
+    #[serde(default)]
+    run: Option<String>,
+}
+
+/// `POST /load`: start over from a scenario (a built-in one or pasted YAML):
+/// its users, groups and memberships, its app settings, knobs and bindings
+/// become the console's state, each change an ordinary step; with `run`, its
+/// steps follow. The console keeps its own SP settings (the scenario's
+/// `target` is not used).
+pub async fn load(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Form(f): Form<LoadForm>,
+) -> Response {
+    let (text, file) = match f.builtin.trim() {
+        "" => (f.yaml.clone(), "pasted.yaml".to_string()),
+        path => match crate::scenario::builtin::FILES.iter().find(|(p, _)| *p == path) {
+            Some((p, text)) => (text.to_string(), format!("{}{p}", crate::scenario::builtin::PREFIX)),
+            None => return back(&state, &v, "/", Flash::err("No such built-in scenario", Some(path.to_string()))),
+        },
+    };
+    let scenario = match crate::lint::load_str(&text, &file) {
+        Ok(s) => s,
+        Err(e) => return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string()))),
+    };
+    let mut core = state.core().await;
+    let self_url = state.config().self_url.clone();
+    if let Err(e) = core.reset(ResetScope::All, state.sp(), &self_url) {
+        drop(core);
+        return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string())));
+    }
+    core.session.prov.behaviour = scenario.behaviour.clone();
+    core.im.app_created = true;
+    core.session.dir.app.name = scenario.app.name.clone();
+    core.session.dir.app.test_user_email = scenario.app.test_user_email.clone();
+    core.session.dir.app.group_management = scenario.app.group_management;
+    // The org as a run builds it (generated blocks included), replayed as steps.
+    let seed = scenario.seed.unwrap_or(core.seed);
+    let org = match crate::directory::Directory::from_scenario(&scenario, seed) {
+        Ok(d) => d,
+        Err(e) => {
+            drop(core);
+            return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string())));
+        }
+    };
+    let mut setup: Vec<Action> = org
+        .groups
+        .iter()
+        .map(|g| Action::CreateGroup(GroupSpec { name: g.name.clone(), members: Vec::new() }))
+        .collect();
+    setup.extend(org.users.iter().map(|u| Action::CreateUser(Box::new(attrs::spec_of(&u)))));
+    for g in &org.groups {
+        setup.extend(g.members.iter().filter_map(|id| org.user_by_id(id)).map(|u| {
+            Action::AddToGroup(crate::scenario::Membership { user: u.username.to_string(), group: g.name.clone() })
+        }));
+    }
+    setup.extend(scenario.app.users.iter().map(|u| Action::BindUser(u.clone())));
+    setup.extend(scenario.app.groups.iter().map(|g| Action::BindGroup(g.clone())));
+    let (people, teams) = (org.users.iter().count(), org.groups.len());
+    let mut failed = None;
+    for action in setup {
+        let flash = step_flash(&mut core, action).await;
+        if flash.kind == "error" {
+            failed.get_or_insert(flash);
+        }
+    }
+    let mut ran = 0;
+    let mut step_failures = 0;
+    if f.run.is_some() && failed.is_none() {
+        for step in &scenario.steps {
+            match core.run_step(step.clone(), |_, _| true).await {
+                Ok((summary, _, _)) => {
+                    ran += 1;
+                    step_failures += usize::from(summary.verdict == crate::record::Verdict::Fail);
+                }
+                Err(e) => {
+                    failed.get_or_insert(Flash::err("A step could not be recorded", Some(e.to_string())));
+                    break;
+                }
+            }
+        }
+    }
+    let saved = core.save();
+    drop(core);
+    let flash = failed.unwrap_or_else(|| {
+        let mut detail = format!(
+            "{people} user(s), {teams} group(s), app \"{}\" (group management {}).",
+            scenario.app.name,
+            if scenario.app.group_management { "on" } else { "off" }
+        );
+        if f.run.is_some() {
+            detail.push_str(&format!(" Ran {ran} step(s), {step_failures} failed: see Directory Insights."));
+        } else {
+            detail.push_str(" Its steps were not run; configure Identity Management to continue by hand.");
+        }
+        if let Err(e) = saved {
+            detail.push_str(&format!(" The state was not saved: {e}"));
+        }
+        Flash::ok(format!("Scenario loaded: {}", scenario.name), Some(detail))
+    });
+    back(&state, &v, if f.run.is_some() { "/insights" } else { "/users" }, flash)
+}
