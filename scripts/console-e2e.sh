@@ -25,8 +25,9 @@ jcsim="$target_dir/debug/jcsim"
 
 work=$(mktemp -d)
 pid=""
+pid2=""
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  for p in $pid $pid2; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,11 +43,23 @@ for _ in $(seq 1 100); do
 done
 curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" || { cat "$work/serve.log"; echo "console-e2e: jcsim serve did not start" >&2; exit 1; }
 
+# A second SP in its own process (another seed: its ids differ from the
+# embedded SP's): the demo switches the app's Base URL to it.
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sp2_token="e2e2-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+"$jcsim" sp --listen "127.0.0.1:$port2" --token "$sp2_token" --seed 99 >"$work/sp2.log" 2>&1 &
+pid2=$!
+for _ in $(seq 1 100); do
+  if curl -s -o /dev/null "http://127.0.0.1:$port2/scim/v2/ServiceProviderConfig"; then break; fi
+  sleep 0.1
+done
+
 JCSIM_URL="http://127.0.0.1:$port" JCSIM_SP_TOKEN="$sp_token" SHOTS="$shots" \
+  SECOND_SP_URL="http://127.0.0.1:$port2/scim/v2" SECOND_SP_TOKEN="$sp2_token" \
   node scripts/console-e2e/e2e.mjs
 
-# The token never reaches disk.
-if grep -rq "$sp_token" "$work"; then
+# The tokens never reach disk.
+if grep -rq -e "$sp_token" -e "$sp2_token" "$work"; then
   echo "console-e2e: the SP token was written to disk" >&2
   exit 1
 fi

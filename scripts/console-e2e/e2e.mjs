@@ -5,6 +5,8 @@ import { chromium } from "playwright-core";
 const base = process.env.JCSIM_URL;
 const spToken = process.env.JCSIM_SP_TOKEN;
 const shots = process.env.SHOTS;
+const secondSp = process.env.SECOND_SP_URL;
+const secondToken = process.env.SECOND_SP_TOKEN;
 const XSS = '</script><script>document.title="pwned"</script>';
 
 function assert(cond, msg) {
@@ -20,6 +22,12 @@ async function banner(page, expected) {
   const text = await page.locator("#banner .banner-title").innerText();
   assert(text.includes(expected), `banner "${text}" should contain "${expected}"`);
   console.log(`  banner: ${text}`);
+}
+
+async function second(path) {
+  const r = await fetch(`${secondSp}${path}`, { headers: { Authorization: `Bearer ${secondToken}` } });
+  assert(r.ok, `second SP: GET ${path} -> ${r.status}`);
+  return r.json();
 }
 
 async function sp(path) {
@@ -177,6 +185,88 @@ try {
   assert(users.totalResults === 2, "2 users provisioned, got " + users.totalResults);
   const inactive = users.Resources.filter((u) => u.active === false);
   assert(inactive.length === 1, "one user deprovisioned (active:false)");
+
+  console.log("13. demo kit: reset, demo org in one click");
+  await page.goto(base + "/");
+  await page.selectOption("#reset-what", "all");
+  await page.fill("#reset-confirm", "RESET");
+  await page.click("#reset-button");
+  await banner(page, "Organisation and application reset");
+  await page.click("#demo-org");
+  await banner(page, "Demo organisation created");
+  const people = await page.locator("#users-table tbody tr").count();
+  assert(people === 30, "30 people, got " + people);
+  await shot(page, "17-demo-org");
+
+  console.log("14. activate on the embedded SP, bind a department");
+  await page.click("#nav-apps");
+  await page.click("#create-app");
+  await banner(page, "Application saved");
+  await page.fill("#token_key", spToken);
+  await page.check("#group_management");
+  await page.fill("#test_user_email", "kit-1@jumpcloud.com");
+  await page.click("#activate");
+  await banner(page, "Identity Management activated");
+  await page.click("#tab-groups");
+  const dept = await page.locator("#app-groups-table button[data-group]").first().getAttribute("data-group");
+  await page.click(`#app-groups-table button[data-group="${dept}"]`);
+  await banner(page, "bound to the application");
+  const firstIds = (await sp("/Users")).Resources.map((u) => u.id).concat((await sp("/Groups")).Resources.map((g) => g.id));
+  assert(firstIds.length > 1, "provisioned to the embedded SP");
+
+  console.log("15. switch the Base URL to a second SP: re-activation provisions everything there");
+  await page.goto(base + "/apps/app?tab=identity");
+  await page.fill("#base_url", secondSp);
+  await page.fill("#token_key", secondToken);
+  await page.fill("#test_user_email", "kit-2@jumpcloud.com");
+  await page.click("#save-im");
+  await banner(page, "Identity Management activated");
+  assert((await page.locator("#banner").innerText()).includes("The SP changed"), "the banner says the SP changed");
+  assert(!(await page.locator("#header_name").isVisible()), "the API key header field is hidden while Bearer is selected");
+  await shot(page, "18-second-sp");
+  const users2 = await second("/Users");
+  const groups2 = await second("/Groups");
+  assert(groups2.totalResults === 1 && groups2.Resources[0].displayName === dept, "the bound group at the second SP");
+  assert(users2.totalResults === groups2.Resources[0].members.length && users2.totalResults > 0, "every member at the second SP");
+
+  console.log("16. rename; no request to the second SP carries an id of the first");
+  await page.click("#nav-groups");
+  await page.click(`#groups-table >> text=${dept}`);
+  await page.fill("#rename", dept + " Team");
+  await page.click("#rename-group");
+  await banner(page, "User group renamed");
+  assert((await second("/Groups")).Resources[0].displayName === dept + " Team", "the rename reached the second SP");
+  const reportLink = await page.locator('#banner a[href$="/report.html"]').getAttribute("href");
+  const events = await (await fetch(base + reportLink.replace("report.html", "events.jsonl"))).text();
+  const host = new URL(secondSp).host;
+  const toSecond = events.split("\n").filter((l) => l.includes(host));
+  assert(toSecond.length > 0, "requests to the second SP are recorded");
+  for (const line of toSecond) {
+    for (const id of firstIds) assert(!line.includes(id), "an id of the first SP reached the second: " + id);
+  }
+
+  console.log("17. the session report, then reset");
+  await page.goto(base + reportLink);
+  assert((await page.content()).includes("bind_group"), "the session report shows the session's steps");
+  await shot(page, "19-session-report");
+  await page.goto(base + "/");
+  await page.selectOption("#reset-what", "all");
+  await page.fill("#reset-confirm", "RESET");
+  await page.click("#reset-button");
+  await banner(page, "Organisation and application reset");
+  await shot(page, "20-reset");
+
+  console.log("18. load an uploaded scenario and run its steps");
+  await page.setInputFiles("#load-file", {
+    name: "uploaded.yaml",
+    mimeType: "text/yaml",
+    buffer: Buffer.from("name: Uploaded\ndirectory:\n  users:\n    - { username: ann, email: ann@acme.com, firstname: Ann, lastname: Lee }\napp: { test_user_email: up@jumpcloud.com }\nsteps:\n  - test_connection\n"),
+  });
+  await page.waitForFunction(() => document.getElementById("load-yaml").value.includes("Uploaded"));
+  await page.check("#load-run");
+  await page.click("#load-button");
+  await banner(page, "Scenario loaded: Uploaded");
+  await shot(page, "21-scenario-loaded");
 
   const csp = problems.filter((p) => /Content Security Policy|Refused/.test(p));
   assert(csp.length === 0, "CSP violations: " + csp.join("; "));

@@ -95,6 +95,20 @@
     authType.addEventListener("change", function () { headerField.hidden = authType.value !== "api_key"; });
   }
 
+  // ---- Load a scenario: an uploaded file is read into the YAML box ----
+  var loadFile = document.getElementById("load-file");
+  var loadYaml = document.getElementById("load-yaml");
+  if (loadFile && loadYaml) {
+    loadFile.addEventListener("change", function () {
+      var f = loadFile.files && loadFile.files[0];
+      if (!f) return;
+      f.text().then(function (t) {
+        loadYaml.value = t;
+        document.getElementById("load-builtin").value = "";
+      });
+    });
+  }
+
   // ---- API Settings: copy the key to the clipboard without showing it ----
   var copyKey = document.getElementById("copy-api-key");
   if (copyKey) {
