@@ -89,6 +89,7 @@ suite() {
   local name=$1 base=$2; shift 2
   local verdicts=()
   for n in 1 2; do
+    rm -rf "$work/runs-$name-$n"   # counts below are of this run only
     echo "interop: $name (run $n): jcsim run --target $base --token-env SCIM_TOKEN $*"
     if "$jcsim" run --target "$base" --token-env SCIM_TOKEN --out "$work/runs-$name-$n" --quiet "$@" \
       >"$work/$name-$n.out" 2>&1; then
