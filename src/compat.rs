@@ -16,7 +16,6 @@ use crate::knobs::{Behaviour, Knob};
 use crate::provision::Provisioner;
 use crate::record::{CompatMatrix, CompatVerdict, Event, FormCompat, FormOutcome, KnobCompat, Verdict};
 use crate::record::{Exit, Recorder, Redactor, RunFinished, RunStarted};
-use crate::scenario::Step;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -130,7 +129,8 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     let external = target.kind == "external";
     let tag = if external { opts.namespace.tag() } else { None };
 
-    let run_id = run_id();
+    // `<UTC timestamp>-compat-<4 hex>`: the base scenario's file is `compat`.
+    let run_id = crate::engine::run_id(&base);
     let run_dir = opts.out_dir.join(&run_id);
     let mut redactor = Redactor::new();
     if let Some(c) = &target.credentials {
@@ -209,7 +209,7 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
                 if p.relink && i == p.setup.len() {
                     session.prov = Provisioner::new(behaviour.clone(), seed);
                 }
-                ran.push(run_step(&mut session, step).await?);
+                ran.push(session.step(step).await?.0);
             }
             let first = ran.first().map(|s| s.index);
             let (setup, rest) = ran.split_at(p.setup.len().min(ran.len()));
@@ -260,10 +260,6 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     drop(session);
     target.shutdown().await;
     Ok(CompatRun { dir: run_dir, matrix, exit })
-}
-
-async fn run_step(session: &mut Session, step: &Step) -> Result<StepSummary, EngineError> {
-    Ok(session.step(step).await?.0)
 }
 
 /// Findings that mean "the SP answered 2xx but did not do it".
@@ -346,14 +342,6 @@ fn verdict(forms: &[FormCompat]) -> (CompatVerdict, String) {
         )
     };
     (CompatVerdict::AtRisk, summary)
-}
-
-/// `<UTC timestamp>-compat-<4 hex>`, like a scenario run's id.
-fn run_id() -> String {
-    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("{stamp}-compat-{:04x}", (nanos ^ std::process::id().rotate_left(16)) & 0xffff)
 }
 
 /// The matrix as `jcsim compat --format json` prints it:

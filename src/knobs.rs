@@ -248,6 +248,12 @@ pub fn wire_knobs() -> impl Iterator<Item = &'static Knob> {
     KNOBS.iter().filter(|k| !k.forms.is_empty())
 }
 
+/// A knob's value as written in scenarios (`"filter_path"`) as its enum
+/// (`MemberRemoval::FilterPath`), without touching a `Behaviour`.
+pub fn form<T: serde::de::DeserializeOwned>(value: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).ok()
+}
+
 impl Behaviour {
     /// The value a knob has, as written in scenarios.
     pub fn get(&self, name: &str) -> Option<String> {
@@ -279,6 +285,16 @@ mod tests {
         assert!(err.contains("did you mean `member_removal`"), "{err}");
         assert!(Behaviour::default().with_override("member_removal=bogus").is_err());
         assert!(Behaviour::default().with_override("nonsense").is_err());
+    }
+
+    #[test]
+    fn a_form_name_parses_to_its_enum() {
+        assert_eq!(form::<MemberRemoval>("filter_path"), Some(MemberRemoval::FilterPath));
+        assert_eq!(form::<UpdateMethod>("patch_per_attribute"), Some(UpdateMethod::PatchPerAttribute));
+        assert_eq!(form::<MemberRemoval>("filter-path"), None);
+        for k in KNOBS.iter().filter(|k| k.name == "user_lookup") {
+            assert!(k.forms.iter().all(|f| form::<UserLookup>(f).is_some()));
+        }
     }
 
     #[test]

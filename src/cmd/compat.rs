@@ -3,10 +3,9 @@
 
 use crate::cli::CompatArgs;
 use crate::compat::{self, CompatOptions};
-use crate::engine::{Namespace, preflight};
+use crate::engine::Namespace;
 use crate::output::Format;
 use crate::record::Exit;
-use std::time::Duration;
 
 pub async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
     let fail = |message: String| {
@@ -40,21 +39,13 @@ pub async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
         }
     }
     if let (Some(t), false) = (&target, args.no_preflight) {
-        let cfg = t.client_config(&behaviour);
-        let found = preflight::check(&cfg, Duration::from_secs(5)).await;
-        let redactor = cfg.credentials.as_ref().map(|c| crate::record::Redactor::new().secret(c.secret()));
-        let shown = |text: String| redactor.as_ref().map_or_else(|| text.clone(), |r| r.text(&text));
-        for w in &found.warnings {
-            eprintln!("{}", shown(format!("warning: --target {}: {w}", t.base_url)));
+        let (warnings, problem) =
+            super::run::preflight_target(&t.client_config(&behaviour), &format!("--target {}", t.base_url)).await;
+        for w in warnings {
+            eprintln!("{w}");
         }
-        if let Some(p) = found.problem {
-            eprintln!(
-                "{}",
-                shown(format!(
-                    "preflight: --target {}: {p}\n  (nothing was run; --no-preflight skips this check)",
-                    t.base_url
-                ))
-            );
+        if let Some(p) = problem {
+            eprintln!("{p}");
             return Ok(Exit::Unreachable);
         }
     }

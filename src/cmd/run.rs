@@ -122,18 +122,12 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     }
     if !args.no_preflight {
         for (cfg, origin) in external_targets(&scenarios, &opts) {
-            let found = preflight::check(&cfg, PREFLIGHT_TIMEOUT).await;
-            // A token can sit in the target's query string: masked here as in the records.
-            let redactor = cfg.credentials.as_ref().map(|c| crate::record::Redactor::new().secret(c.secret()));
-            let shown = |text: String| redactor.as_ref().map_or_else(|| text.clone(), |r| r.text(&text));
-            for w in &found.warnings {
-                out.note(&shown(format!("warning: {origin}: {w}")));
+            let (warnings, problem) = preflight_target(&cfg, &origin).await;
+            for w in &warnings {
+                out.note(w);
             }
-            if let Some(p) = found.problem {
-                out.error(
-                    None,
-                    &shown(format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)")),
-                );
+            if let Some(p) = problem {
+                out.error(None, &p);
                 out.finish(Exit::Unreachable)?;
                 return Ok(Exit::Unreachable);
             }
@@ -179,6 +173,20 @@ pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     out.closing(started.elapsed())?;
     out.finish(worst)?;
     Ok(worst)
+}
+
+/// Preflight one external target: its warnings, and the problem that stops
+/// the command, as printed (a token in the target's query string is masked,
+/// as in the records).
+pub(crate) async fn preflight_target(cfg: &crate::client::ClientConfig, origin: &str) -> (Vec<String>, Option<String>) {
+    let found = preflight::check(cfg, PREFLIGHT_TIMEOUT).await;
+    let redactor = cfg.credentials.as_ref().map(|c| crate::record::Redactor::new().secret(c.secret()));
+    let shown = |text: String| redactor.as_ref().map_or_else(|| text.clone(), |r| r.text(&text));
+    let warnings = found.warnings.iter().map(|w| shown(format!("warning: {origin}: {w}"))).collect();
+    let problem = found
+        .problem
+        .map(|p| shown(format!("preflight: {origin}: {p}\n  (nothing was run; --no-preflight skips this check)")));
+    (warnings, problem)
 }
 
 /// Each external target the scenarios will talk to, once, with where it

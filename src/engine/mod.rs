@@ -293,7 +293,7 @@ pub(crate) fn client_config_for(
 }
 
 /// `<UTC timestamp>-<file stem>-<4 hex>`: sortable, readable and unique.
-fn run_id(s: &Scenario) -> String {
+pub(crate) fn run_id(s: &Scenario) -> String {
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();

@@ -39,14 +39,11 @@ impl Provisioner {
         };
         let b = &self.behaviour;
         let sent = super::probe::send_form(t, b, "test_connection", op_for(b.test_connection), what, |form| {
-            Some(op_for(b.with_override(&format!("test_connection={form}")).ok()?.test_connection))
+            Some(op_for(crate::knobs::form(form)?))
         })
         .await;
         let (reply, form) = match sent {
-            Ok((r, form)) => (
-                r,
-                b.with_override(&format!("test_connection={form}")).map_or(b.test_connection, |b| b.test_connection),
-            ),
+            Ok((r, other)) => (r, other.and_then(crate::knobs::form).unwrap_or(b.test_connection)),
             Err(f) => return vec![connection_failed(f)],
         };
         match form {
@@ -184,7 +181,7 @@ impl Provisioner {
         let b = &self.behaviour;
         let op = op_for(b.group_update_method);
         super::probe::send_form(t, b, "group_update_method", op, "Activate: update test group", |form| {
-            Some(op_for(b.with_override(&format!("group_update_method={form}")).ok()?.group_update_method))
+            Some(op_for(crate::knobs::form(form)?))
         })
         .await?;
         let delete = ScimOp::new(Insight::GroupDelete, Method::Delete, &path, "Activate: delete the test group");

@@ -17,7 +17,8 @@ fn form_refused(status: u16) -> bool {
 
 /// Send `op`, built in the current form of `knob`. `alternative(form)`
 /// builds the same operation in another form (`None`: not expressible).
-/// Returns the reply and the form that got it.
+/// Returns the reply and, when another form got it, that form. The success
+/// path (every request of a healthy sync) costs nothing beyond the send.
 pub(crate) async fn send_form<T: Transport>(
     t: &T,
     b: &Behaviour,
@@ -25,14 +26,14 @@ pub(crate) async fn send_form<T: Transport>(
     op: ScimOp,
     what: &str,
     alternative: impl Fn(&str) -> Option<ScimOp>,
-) -> Result<(Reply, String), Finding> {
+) -> Result<(Reply, Option<&'static str>), Finding> {
     let (method, path, label) = (op.method, op.path.clone(), op.label.clone());
-    let current = b.get(knob).unwrap_or_default();
     let reply = match t.send(op).await {
-        Ok(r) if r.is_success() => return Ok((r, current)),
+        Ok(r) if r.is_success() => return Ok((r, None)),
         Ok(r) => r,
         Err(f) => return Err(fault_finding(&f, what)),
     };
+    let current = b.get(knob).unwrap_or_default();
     let Some(info) = knob_info(knob) else {
         return Err(http_failure(&reply, what, method, &path));
     };
@@ -52,7 +53,7 @@ pub(crate) async fn send_form<T: Transport>(
             Ok(r) if r.is_success() => {
                 let warning = compat_risk(knob, &current, &reply, &refused, Some(form), what);
                 t.note(warning);
-                return Ok((r, form.to_string()));
+                return Ok((r, Some(form)));
             }
             Ok(r) => refused.push(format!("`{form}`: HTTP {}{}", r.status, detail(&r))),
             Err(f) => refused.push(format!("`{form}`: no response ({})", f.kind)),

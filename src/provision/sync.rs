@@ -159,10 +159,10 @@ impl Provisioner {
             };
             let b = &self.behaviour;
             let result = super::probe::send_form(t, b, "user_delete", op_for(b.user_delete), &what, |form| {
-                Some(op_for(b.with_override(&format!("user_delete={form}")).ok()?.user_delete))
+                Some(op_for(crate::knobs::form(form)?))
             })
             .await
-            .map(|(_, form)| form == "delete");
+            .map(|(_, other)| other.and_then(crate::knobs::form).unwrap_or(b.user_delete) == UserDelete::Delete);
             match result {
                 Ok(true) => {
                     self.deleted_users.push(link.sp_id.clone());
@@ -383,7 +383,7 @@ impl Provisioner {
                 .body(body::remove_members(&change.removed, self.behaviour.member_removal));
             let removed = &change.removed;
             super::probe::send_form(t, &self.behaviour, "member_removal", op, &label, |form| {
-                let form = self.behaviour.with_override(&format!("member_removal={form}")).ok()?.member_removal;
+                let form = crate::knobs::form(form)?;
                 Some(
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                         .body(body::remove_members(removed, form)),
@@ -491,7 +491,7 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
     };
     let what = format!("look up user {user_name}");
     let sent = super::probe::send_form(t, b, "user_lookup", lookup(b.user_lookup), &what, |form| {
-        Some(lookup(b.with_override(&format!("user_lookup={form}")).ok()?.user_lookup))
+        Some(lookup(crate::knobs::form(form)?))
     })
     .await;
     let found = match sent.and_then(|(reply, _)| Ok((first_resource(&reply, &what)?, reply))) {
@@ -560,12 +560,12 @@ async fn update<T: Transport>(
             }
         };
         super::probe::send_form(t, b, "deprovision_method", deprovision(b.deprovision_method), &label, |form| {
-            Some(deprovision(b.with_override(&format!("deprovision_method={form}")).ok()?.deprovision_method))
+            Some(deprovision(crate::knobs::form(form)?))
         })
         .await?;
     } else {
         super::probe::send_form(t, b, "update_method", op_for(b.update_method), &label, |form| {
-            Some(op_for(b.with_override(&format!("update_method={form}")).ok()?.update_method))
+            Some(op_for(crate::knobs::form(form)?))
         })
         .await?;
     }

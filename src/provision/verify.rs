@@ -260,7 +260,7 @@ async fn verify_group<T: Transport>(
             b,
             Ignored { knob: "member_removal", what: &label, path: &path, exchange },
             |form| {
-                let form = b.with_override(&format!("member_removal={form}")).ok()?.member_removal;
+                let form = crate::knobs::form(form)?;
                 Some(
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("remove {} member(s)", kept.len()))
                         .body(super::body::remove_members(&kept, form)),
