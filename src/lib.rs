@@ -14,6 +14,7 @@ pub mod cmd;
 pub mod compat;
 pub mod directory;
 pub mod engine;
+pub mod fidelity;
 pub(crate) mod healthcheck;
 pub(crate) mod inbound;
 pub(crate) mod knobs;

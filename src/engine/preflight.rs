@@ -61,7 +61,8 @@ pub async fn check(cfg: &ClientConfig, timeout: Duration) -> Outcome {
 async fn probe(cfg: &ClientConfig, base: &str, timeout: Duration) -> Result<Probe, String> {
     let cfg = ClientConfig { base_url: base.to_string(), timeout, max_retries: 0, ..cfg.clone() };
     let client = Client::new(cfg).map_err(|e| e.to_string())?;
-    let req = OutRequest::new("GET", "/Users?startIndex=1&count=1");
+    let mut req = OutRequest::new("GET", "/Users?startIndex=1&count=1");
+    req.headers.push((crate::record::PURPOSE_HEADER.to_string(), "preflight".to_string()));
     let mut seen: Option<(Option<RecordedResponse>, Option<TransportFault>)> = None;
     let _ = client
         .send(req, |a| {

@@ -5,11 +5,15 @@ use crate::check::Finding;
 use crate::check::{InspectOptions, inspect};
 use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded};
 use crate::provision::{Fault, Reply, ScimOp, Transport};
-use crate::record::{Event, Exchange, Recorder, Timing};
+use crate::record::{Event, Exchange, PURPOSE_HEADER, Recorder, Timing};
 use crate::scim::url::encode_query;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// The [`PURPOSE_HEADER`] value of a request in another knob form than the
+/// run's (`compat-risk`): JumpCloud sends one form, jcsim tries the others.
+pub const FORM_PROBE: &str = "form-probe";
 
 /// Per-step recording context.
 pub struct Recording<'a> {
@@ -151,10 +155,14 @@ impl Recording<'_> {
     /// Send a raw request, recording each attempt under `event`.
     pub async fn request(
         &self,
-        req: OutRequest,
+        mut req: OutRequest,
         event: &str,
         label: &str,
     ) -> Result<crate::client::Answer, crate::client::NoAnswer> {
+        if let Some(p) = crate::record::Insight::from_name(event).and_then(crate::record::Insight::purpose) {
+            // First, so a header the step names itself wins.
+            req.headers.insert(0, (PURPOSE_HEADER.to_string(), p.to_string()));
+        }
         self.client.send(req, |a| self.record(a, event, label, false, false)).await
     }
 
@@ -331,10 +339,12 @@ impl Transport for Recording<'_> {
         }
         let path_and_query =
             if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
+        // jcsim's own requests say so; JumpCloud's traffic carries no such header.
+        let purpose = if op.probe { Some(FORM_PROBE) } else { op.insight.purpose() };
         let req = OutRequest {
             method: op.method.as_str().to_string(),
             path_and_query,
-            headers: Vec::new(),
+            headers: purpose.map(|p| (PURPOSE_HEADER.to_string(), p.to_string())).into_iter().collect(),
             body: op.body,
             auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
             raw_when_large: op.raw_when_large,

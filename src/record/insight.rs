@@ -54,9 +54,41 @@ insights! {
     /// Discovery endpoints of the inbound API.
     InboundDiscovery = "inbound_discovery",
     InboundOther = "inbound_other",
+    /// A request captured by `jcsim proxy` whose shape matches no event.
+    Unclassified = "unclassified",
 }
 
+/// The header that marks a request jcsim sends for its own purposes (a
+/// read-back, a probe, cleanup, a raw `request` step, another knob form):
+/// JumpCloud never sends these, so `jcsim proxy` and `jcsim compare` tell
+/// them from JumpCloud's traffic by it.
+pub const PURPOSE_HEADER: &str = "Jcsim-Purpose";
+
 impl Insight {
+    /// Look an event up by its name.
+    pub fn from_name(name: &str) -> Option<Insight> {
+        Insight::ALL.iter().copied().find(|i| i.name() == name)
+    }
+
+    /// The [`PURPOSE_HEADER`] value of a request recorded under this event,
+    /// when it is jcsim's own.
+    pub fn purpose(self) -> Option<&'static str> {
+        match self {
+            Insight::Verify => Some("verify"),
+            Insight::Probe => Some("probe"),
+            Insight::Raw => Some("request"),
+            Insight::Cleanup => Some("cleanup"),
+            _ => None,
+        }
+    }
+
+    /// The event of a request that carried [`PURPOSE_HEADER`] with `value`.
+    pub fn from_purpose(value: &str) -> Option<Insight> {
+        [Insight::Verify, Insight::Probe, Insight::Raw, Insight::Cleanup]
+            .into_iter()
+            .find(|i| i.purpose().is_some_and(|p| p.eq_ignore_ascii_case(value.trim())))
+    }
+
     /// An inbound API event that changes the directory.
     pub fn is_inbound_write(self) -> bool {
         matches!(self, Insight::InboundUserCreate | Insight::InboundUserUpdate | Insight::InboundUserDelete)
@@ -71,5 +103,18 @@ mod tests {
     fn names_are_unique() {
         let names: std::collections::BTreeSet<&str> = Insight::ALL.iter().map(|i| i.name()).collect();
         assert_eq!(names.len(), Insight::ALL.len());
+    }
+
+    #[test]
+    fn purposes_round_trip_and_only_jcsim_events_have_one() {
+        for i in Insight::ALL {
+            match i.purpose() {
+                Some(p) => assert_eq!(Insight::from_purpose(p), Some(*i)),
+                None => assert!(!i.name().starts_with("jcsim_"), "{i:?}"),
+            }
+        }
+        assert_eq!(Insight::from_purpose(" Verify "), Some(Insight::Verify));
+        assert_eq!(Insight::from_purpose("form"), None);
+        assert_eq!(Insight::from_name("user_create_provision"), Some(Insight::UserCreate));
     }
 }

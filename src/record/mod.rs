@@ -5,7 +5,7 @@ mod insight;
 mod redact;
 mod writer;
 
-pub use insight::Insight;
+pub use insight::{Insight, PURPOSE_HEADER};
 pub use redact::{REDACTED, Redactor};
 pub use writer::{EventIndex, EventLog, Recorder, parse_event, read_events};
 

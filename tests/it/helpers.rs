@@ -254,7 +254,7 @@ pub async fn wire(server: &MockServer) -> Value {
         reqs.iter()
             .map(|r| {
                 let mut headers = BTreeMap::new();
-                for name in ["accept", "content-type", "authorization", "user-agent"] {
+                for name in ["accept", "content-type", "authorization", "user-agent", "jcsim-purpose"] {
                     if let Some(v) = r.headers.get(name) {
                         let v = v.to_str().unwrap_or("").to_string();
                         let v = if name == "user-agent" {

@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["directory"],
     // What JumpCloud sends (outbound) and how its own API answers (inbound);
     // the report renders recorded runs.
-    &["provision", "inbound", "report"],
+    &["provision", "inbound", "report", "fidelity"],
     // Sessions, runs, preflight, cleanup; loading a scenario (the lint
     // dry-runs it against the directory and the inbound API).
     &["engine", "lint"],

@@ -1,0 +1,269 @@
+//! The behaviour-knob values a recording shows: for each request, which
+//! knob forms it was sent in (`member_removal: filter_path` for a removal by
+//! filter path). Read across the whole sequence, because some forms show
+//! only in order (`group_create: then_add` is an empty create followed by a
+//! member add). The knob names and values are `knobs::KNOBS`'s.
+
+use super::classify::{classify, operations, query_of, resource};
+use super::{header, is_jcsim_own};
+use crate::record::{Exchange, Insight};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Knobs every request shows (its headers): they explain a difference in
+/// those headers, not a request one side lacks.
+pub const ON_EVERY_REQUEST: &[&str] = &["content_type", "user_agent"];
+
+/// A knob and the value a request shows for it.
+pub type Seen = (&'static str, String);
+
+/// The knob values each exchange shows, in order. jcsim's own requests
+/// ([`is_jcsim_own`]) show none.
+pub fn evidence(xs: &[&Exchange]) -> Vec<Vec<Seen>> {
+    let mut empty_groups: HashSet<String> = HashSet::new();
+    let mut test_users: HashSet<String> = HashSet::new();
+    xs.iter()
+        .map(|x| {
+            if is_jcsim_own(x) {
+                return Vec::new();
+            }
+            one(x, &mut empty_groups, &mut test_users)
+        })
+        .collect()
+}
+
+fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSet<String>) -> Vec<Seen> {
+    let r = &x.request;
+    let body = r.body.as_ref();
+    let event = classify(&r.method, &r.url, &r.headers, body);
+    let id = resource(&r.url).and_then(|(_, id)| id);
+    let created = x.response.as_ref().filter(|res| (200..300).contains(&res.status)).and_then(|res| {
+        let id = res.body.as_ref()?.get("id")?;
+        Some(id.as_str().map_or_else(|| id.to_string(), str::to_string))
+    });
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut see = |knob: &'static str, value: &str| seen.push((knob, value.to_string()));
+    if !r.headers.is_empty() {
+        if body.is_some()
+            && let Some(ct) = header(&r.headers, "content-type")
+        {
+            see("content_type", ct);
+        }
+        if let Some(ua) = header(&r.headers, "user-agent") {
+            see("user_agent", ua);
+        }
+    }
+    match event {
+        Insight::TestConnection => match resource(&r.url) {
+            Some(("ServiceProviderConfig", _)) => see("test_connection", "service_provider_config"),
+            Some(("Users", None)) => see("test_connection", "users_list"),
+            _ => {}
+        },
+        Insight::UserLookup => {
+            let filter = query_of(&r.url).into_iter().find(|(k, _)| k.eq_ignore_ascii_case("filter"));
+            if let Some((_, f)) = filter {
+                let attr = f.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+                match attr.as_str() {
+                    "username" => see("user_lookup", "user_name"),
+                    "externalid" => see("user_lookup", "external_id"),
+                    a if a.starts_with("emails") => see("user_lookup", "email"),
+                    _ => {}
+                }
+            }
+        }
+        Insight::UserCreate => {
+            if let Some(b) = body {
+                if is_test_user(b) {
+                    test_users.extend(created);
+                } else if let Some(user_name) = b.get("userName").and_then(Value::as_str) {
+                    let email = primary_email(b);
+                    see("username_from", if email == Some(user_name) { "email" } else { "username" });
+                }
+            }
+        }
+        Insight::UserUpdate | Insight::UserDeprovision => {
+            let form = update_form(&r.method, body);
+            if event == Insight::UserDeprovision && form == Some("patch_active") {
+                see("deprovision_method", "patch_active");
+            } else if let Some(form) = form {
+                see("update_method", form);
+                if event == Insight::UserDeprovision {
+                    see("deprovision_method", "update");
+                }
+            }
+        }
+        Insight::UserDelete if !id.as_ref().is_some_and(|id| test_users.contains(id)) => {
+            see("user_delete", "delete");
+        }
+        Insight::GroupCreate => {
+            let members = body.and_then(|b| b.get("members")).and_then(Value::as_array);
+            match members {
+                Some(m) if !m.is_empty() => see("group_create", "with_members"),
+                _ => empty_groups.extend(created),
+            }
+        }
+        Insight::GroupUpdate => {
+            let first_update = id.as_ref().is_some_and(|id| empty_groups.remove(id));
+            if r.method.eq_ignore_ascii_case("PUT") {
+                see("group_update_method", "put");
+            }
+            for op in body.map(operations).unwrap_or_default() {
+                let name = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+                let path = op.get("path").and_then(Value::as_str).unwrap_or("");
+                let lower = path.to_ascii_lowercase();
+                match name.as_str() {
+                    "remove" if lower == "members" => see("member_removal", "value_array"),
+                    "remove" if lower.starts_with("members[") => see("member_removal", "filter_path"),
+                    "replace" if lower == "displayname" => see("group_update_method", "patch"),
+                    "add" if lower == "members" && first_update => see("group_create", "then_add"),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    dedup(seen)
+}
+
+/// The form of a user update: a PUT, one pathless PATCH replace, a PATCH
+/// of `active` alone, or a PATCH per attribute.
+fn update_form(method: &str, body: Option<&Value>) -> Option<&'static str> {
+    if method.eq_ignore_ascii_case("PUT") {
+        return Some("put");
+    }
+    let ops = operations(body?);
+    let paths: Vec<&str> = ops.iter().filter_map(|op| op.get("path").and_then(Value::as_str)).collect();
+    match (ops.len(), paths.len()) {
+        (0, _) => None,
+        (_, 0) => Some("patch"),
+        (1, 1) if paths[0].eq_ignore_ascii_case("active") => Some("patch_active"),
+        _ => Some("patch_per_attribute"),
+    }
+}
+
+/// The activation's test user: JumpCloud fills its names with placeholders.
+fn is_test_user(b: &Value) -> bool {
+    b.get("displayName").and_then(Value::as_str) == Some("displayname")
+        && b.pointer("/name/givenName").and_then(Value::as_str) == Some("firstname")
+}
+
+fn primary_email(b: &Value) -> Option<&str> {
+    let emails = b.get("emails")?.as_array()?;
+    let primary = emails.iter().find(|e| e.get("primary") == Some(&Value::Bool(true))).or(emails.first())?;
+    primary.get("value")?.as_str()
+}
+
+fn dedup(mut seen: Vec<Seen>) -> Vec<Seen> {
+    let mut out: Vec<Seen> = Vec::with_capacity(seen.len());
+    for s in seen.drain(..) {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::record::{RecordedRequest, RecordedResponse, Timing};
+    use serde_json::json;
+
+    pub(crate) fn x(method: &str, url: &str, body: Option<Value>, answer: Option<Value>) -> Exchange {
+        Exchange {
+            id: 1,
+            step: 0,
+            line: 0,
+            event: String::new(),
+            label: String::new(),
+            attempt: 1,
+            request: RecordedRequest {
+                method: method.into(),
+                url: url.into(),
+                headers: vec![("Content-Type".into(), "application/scim+json".into())],
+                body,
+            },
+            response: Some(RecordedResponse { status: 201, headers: vec![], body: answer, body_text: None }),
+            error: None,
+            timing: Timing { start_ms: 0, duration_ms: 0.0 },
+            expects_refusal: false,
+        }
+    }
+
+    fn seen(xs: &[Exchange]) -> Vec<Vec<String>> {
+        let refs: Vec<&Exchange> = xs.iter().collect();
+        evidence(&refs)
+            .into_iter()
+            .map(|v| v.into_iter().filter(|(k, _)| *k != "content_type").map(|(k, v)| format!("{k}={v}")).collect())
+            .collect()
+    }
+
+    #[test]
+    fn each_knob_form_is_read_from_its_request() {
+        let remove = |path: &str, value: Option<Value>| {
+            let mut op = json!({ "op": "remove", "path": path });
+            if let Some(v) = value {
+                op["value"] = v;
+            }
+            json!({ "Operations": [op] })
+        };
+        let xs = [
+            x("GET", "/ServiceProviderConfig", None, None),
+            x("GET", "/Users?filter=emails%5Bvalue%20eq%20%22a%40x%22%5D", None, None),
+            x(
+                "POST",
+                "/Users",
+                Some(json!({ "userName": "alice", "emails": [{ "value": "a@x", "primary": true }] })),
+                None,
+            ),
+            x("PUT", "/Users/1", Some(json!({ "active": true })), None),
+            x(
+                "PATCH",
+                "/Users/1",
+                Some(json!({ "Operations": [{ "op": "replace", "path": "active", "value": false }] })),
+                None,
+            ),
+            x("PATCH", "/Groups/g", Some(remove("members[value eq \"1\"]", None)), None),
+            x("PATCH", "/Groups/g", Some(remove("members", Some(json!([{ "value": "1" }])))), None),
+            x("POST", "/Groups", Some(json!({ "displayName": "E", "members": [] })), Some(json!({ "id": "g2" }))),
+            x(
+                "PATCH",
+                "/Groups/g2",
+                Some(json!({ "Operations": [{ "op": "add", "path": "members", "value": [] }] })),
+                None,
+            ),
+            x("DELETE", "/Users/1", None, None),
+        ];
+        assert_eq!(
+            seen(&xs),
+            vec![
+                vec!["test_connection=service_provider_config"],
+                vec!["user_lookup=email"],
+                vec!["username_from=username"],
+                vec!["update_method=put"],
+                vec!["deprovision_method=patch_active"],
+                vec!["member_removal=filter_path"],
+                vec!["member_removal=value_array"],
+                vec![],
+                vec!["group_create=then_add"],
+                vec!["user_delete=delete"],
+            ]
+        );
+    }
+
+    #[test]
+    fn the_test_user_and_jcsim_own_requests_show_nothing() {
+        let test_user =
+            json!({ "userName": "t@jc", "displayName": "displayname", "name": { "givenName": "firstname" } });
+        let mut own = x("GET", "/Users/1", None, None);
+        own.request.headers.push(("Jcsim-Purpose".into(), "verify".into()));
+        let xs = [
+            x("POST", "/Users", Some(test_user), Some(json!({ "id": "t1" }))),
+            x("DELETE", "/Users/t1", None, None),
+            own,
+        ];
+        let all: Vec<&Exchange> = xs.iter().collect();
+        assert_eq!(evidence(&all)[2], vec![]);
+        assert_eq!(seen(&xs), vec![Vec::<String>::new(), vec![], vec![]]);
+    }
+}

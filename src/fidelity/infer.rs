@@ -1,0 +1,146 @@
+//! `jcsim infer`: the value each behaviour knob shows in a recording, and a
+//! `behaviour:` block that makes the simulator send the same.
+
+use super::Entry;
+use super::evidence::evidence;
+use crate::knobs::{Evidence, KNOBS};
+use serde::Serialize;
+
+/// Knobs read from the wire besides those `jcsim compat` tries.
+const ALSO_READ: &[&str] = &["user_agent"];
+
+/// What a recording shows for one knob.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KnobSeen {
+    pub knob: &'static str,
+    /// Evidence behind jcsim's default (`confirmed`, `inferred`, `unknown`).
+    pub status: Evidence,
+    /// Each value seen with its count, most seen first.
+    pub seen: Vec<(String, usize)>,
+}
+
+impl KnobSeen {
+    /// The value to simulate: the most seen one.
+    pub fn value(&self) -> Option<&str> {
+        self.seen.first().map(|(v, _)| v.as_str())
+    }
+}
+
+/// Every wire knob, in `KNOBS` order, with what the recording shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inference {
+    pub knobs: Vec<KnobSeen>,
+    /// JumpCloud requests read (jcsim's own and retries left out).
+    pub requests: usize,
+}
+
+/// Read a recording's knobs.
+pub fn infer(entries: &[Entry]) -> Inference {
+    let xs: Vec<&crate::record::Exchange> =
+        entries.iter().map(|e| &e.exchange).filter(|x| super::is_first_attempt(x) && !super::is_jcsim_own(x)).collect();
+    let all = evidence(&xs);
+    let knobs = KNOBS
+        .iter()
+        .filter(|k| !k.forms.is_empty() || ALSO_READ.contains(&k.name))
+        .map(|k| {
+            let mut seen: Vec<(String, usize)> = Vec::new();
+            for (knob, value) in all.iter().flatten() {
+                if *knob != k.name {
+                    continue;
+                }
+                match seen.iter_mut().find(|(v, _)| v == value) {
+                    Some((_, n)) => *n += 1,
+                    None => seen.push((value.clone(), 1)),
+                }
+            }
+            // Most seen first; ties keep the order of first appearance.
+            seen.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+            KnobSeen { knob: k.name, status: k.status, seen }
+        })
+        .collect();
+    Inference { knobs, requests: xs.len() }
+}
+
+impl Inference {
+    /// One line per knob (`member_removal: filter_path (seen 3×)`), then the
+    /// `behaviour:` block.
+    pub fn render(&self) -> String {
+        let mut out = format!("{} JumpCloud request(s) read\n\n", self.requests);
+        for k in &self.knobs {
+            let seen = |(v, n): &(String, usize)| format!("{v} (seen {n}×)");
+            let line = match k.seen.as_slice() {
+                [] => "not exercised".to_string(),
+                [one] => seen(one),
+                many => format!("mixed: {}", many.iter().map(seen).collect::<Vec<_>>().join(", ")),
+            };
+            out.push_str(&format!("{}: {line}\n", k.knob));
+        }
+        out.push('\n');
+        out.push_str(&self.behaviour_yaml());
+        out
+    }
+
+    /// The `behaviour:` block of a scenario that sends what was seen.
+    pub fn behaviour_yaml(&self) -> String {
+        let seen: Vec<&KnobSeen> = self.knobs.iter().filter(|k| k.value().is_some()).collect();
+        if seen.is_empty() {
+            return "# no knob was exercised: nothing to set\n".to_string();
+        }
+        let mut out = String::from("behaviour:\n");
+        for k in seen {
+            let value = k.value().unwrap_or_default();
+            // A JSON string is a valid YAML scalar, whatever it holds.
+            let scalar = if is_plain(value) { value.to_string() } else { serde_json::Value::from(value).to_string() };
+            let note = if k.seen.len() > 1 { "  # mixed: the most seen" } else { "" };
+            out.push_str(&format!("  {}: {scalar}{note}\n", k.knob));
+        }
+        out
+    }
+}
+
+/// A value YAML reads back as the same string without quotes.
+fn is_plain(v: &str) -> bool {
+    !v.is_empty() && v.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fidelity::evidence::tests::x;
+    use serde_json::json;
+
+    fn entry(x: crate::record::Exchange) -> Entry {
+        Entry { exchange: x, action: String::new() }
+    }
+
+    #[test]
+    fn the_most_seen_value_is_inferred_and_mixtures_are_named() {
+        let remove = |path: &str| json!({ "Operations": [{ "op": "remove", "path": path }] });
+        let mut retry = x("PATCH", "/Groups/g", Some(remove("members")), None);
+        retry.attempt = 2;
+        let entries = vec![
+            entry(x("PATCH", "/Groups/g", Some(remove("members[value eq \"1\"]")), None)),
+            entry(x("PATCH", "/Groups/g", Some(remove("members[value eq \"2\"]")), None)),
+            entry(x("PATCH", "/Groups/g", Some(remove("members")), None)),
+            entry(retry),
+        ];
+        let inf = infer(&entries);
+        assert_eq!(inf.requests, 3, "the retry is left out");
+        let text = inf.render();
+        assert!(text.contains("member_removal: mixed: filter_path (seen 2×), value_array (seen 1×)\n"), "{text}");
+        assert!(text.contains("update_method: not exercised\n"), "{text}");
+        let block = "behaviour:\n  member_removal: filter_path  # mixed: the most seen\n  content_type: \"application/scim+json\"\n";
+        assert!(text.ends_with(block), "{text}");
+        let yaml = inf.behaviour_yaml();
+        let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(parsed["behaviour"]["member_removal"], "filter_path");
+    }
+
+    #[test]
+    fn nothing_exercised_gives_no_block() {
+        let inf = infer(&[]);
+        assert!(inf.knobs.iter().all(|k| k.seen.is_empty()));
+        assert!(inf.render().contains("test_connection: not exercised"));
+        assert!(inf.behaviour_yaml().starts_with('#'));
+    }
+}
