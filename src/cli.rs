@@ -73,6 +73,16 @@ pub enum Command {
     /// namespace tag (leftovers of runs with --keep or cut short). Untagged
     /// resources are never touched.
     Cleanup(CleanupArgs),
+    /// A recording reverse proxy: put it between a real JumpCloud tenant and
+    /// the SP (JumpCloud's Base URL points at the proxy). Every request is
+    /// forwarded unchanged and recorded like a run; Ctrl-C writes the report.
+    Proxy(ProxyArgs),
+    /// Compare two recordings request by request (a capture and a
+    /// simulation, or two runs). Exit 0 when equivalent, 1 when not.
+    Compare(CompareArgs),
+    /// Read a recording's behaviour knobs: the form each request was sent in,
+    /// and a `behaviour:` block that makes the simulator send the same.
+    Infer(InferArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +282,59 @@ pub struct CompatArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// `human`: the table; `json`: `{"knobs": {KNOB: {FORM: outcome, "status", "verdict", …}}, …}`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Address to listen on (loopback unless you give another).
+    #[arg(long, default_value = "127.0.0.1:8180")]
+    pub listen: std::net::SocketAddr,
+    /// The SP's SCIM base URL: requests to the proxy's `/X` go to `URL/X`.
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Directory for the capture's run directory.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Longest wait for the upstream's answer, and then for each piece of it.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// A pause at least this long starts a new step (one admin action sends a burst).
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub gap: std::time::Duration,
+    /// Also mask this header in the record (repeatable), e.g. an API-key header.
+    #[arg(long = "redact-header", value_name = "NAME")]
+    pub redact_headers: Vec<String>,
+    /// Largest request body forwarded, in bytes; a larger one gets 413.
+    #[arg(long, default_value_t = crate::client::MAX_BODY_BYTES, value_name = "BYTES")]
+    pub body_limit: usize,
+    /// Trust this CA (PEM) for an https upstream.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Do not verify the upstream's certificate.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A run directory (or a directory of runs, read in start order), e.g. a capture.
+    pub a: PathBuf,
+    /// The run (or runs) to compare it with, e.g. a simulation.
+    pub b: PathBuf,
+    /// A holds only part of the traffic: B's requests without a counterpart
+    /// in A are listed, not differences.
+    #[arg(long)]
+    pub subset: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// A run directory (or a directory of runs), e.g. a capture.
+    pub run: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }

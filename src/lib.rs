@@ -24,6 +24,7 @@ pub mod logging;
 pub(crate) mod names;
 pub(crate) mod output;
 pub mod provision;
+pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod scenario;

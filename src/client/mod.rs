@@ -8,7 +8,9 @@ use serde_json::Value;
 use std::time::{Duration, Instant, SystemTime};
 use thiserror::Error;
 
+mod forward;
 mod skim;
+pub use forward::{Forwarder, Tee, Upstream, is_hop_by_hop};
 pub use skim::Skim;
 
 /// Bodies larger than this are not read further; the reply is classified as too large.

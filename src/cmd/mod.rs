@@ -2,6 +2,8 @@
 
 pub mod cleanup;
 pub mod compat;
+pub mod fidelity;
+pub mod proxy;
 pub mod run;
 pub mod scenarios;
 mod serve;
@@ -68,6 +70,12 @@ pub fn main(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scenarios { command } => scenarios::main(command),
         Command::Cleanup(args) => current_thread()?.block_on(cleanup::main(args)),
         Command::Compat(args) => current_thread()?.block_on(compat::main(args)),
+        Command::Proxy(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(proxy::main(args))
+        }
+        Command::Compare(args) => Ok(fidelity::compare(&args)),
+        Command::Infer(args) => Ok(fidelity::infer(&args)),
     }
 }
 

@@ -294,9 +294,15 @@ pub(crate) fn client_config_for(
 
 /// `<UTC timestamp>-<file stem>-<4 hex>`: sortable, readable and unique.
 pub(crate) fn run_id(s: &Scenario) -> String {
+    let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();
+    run_id_for(&stem)
+}
+
+/// A run id (and run directory name): the time, a slug of `stem`, and a
+/// few random bits so two runs in the same second do not collide.
+pub(crate) fn run_id_for(stem: &str) -> String {
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();
     let slug: String =
         stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);

@@ -22,8 +22,9 @@ const LAYERS: &[&[&str]] = &[
     // dry-runs it against the directory and the inbound API).
     &["engine", "lint"],
     // Front ends: the console and inbound HTTP servers, terminal output, the schema,
-    // `jcsim compat` (drives engine sessions, loads probe scenarios with lint).
-    &["server", "output", "schema", "compat"],
+    // `jcsim compat` (drives engine sessions, loads probe scenarios with lint),
+    // `jcsim proxy` (records JumpCloud's traffic to an SP).
+    &["server", "output", "schema", "compat", "proxy"],
     // The command line: clap types, then the commands.
     &["cli"],
     &["cmd"],

@@ -1,0 +1,420 @@
+//! `jcsim proxy`: a recording reverse proxy between a real JumpCloud tenant
+//! and an SP. Every request is forwarded unchanged to the upstream SCIM base
+//! and its answer streamed back unchanged; each exchange is recorded like a
+//! run's (`events.jsonl`, so the report, HAR and summary render from it),
+//! labelled with the Directory Insights event its shape matches, checked by
+//! the per-exchange response rules, and redacted: credential headers are
+//! masked and the token each one carries is scrubbed from every field, so it
+//! never reaches disk.
+//!
+//! Requests are grouped into steps by pauses (`gap`): one admin action in
+//! JumpCloud sends a burst of requests. When the upstream cannot be reached
+//! the client gets a SCIM error (502, or 504 after the timeout) and the
+//! fault is recorded.
+
+use crate::check::{InspectOptions, Severity, inspect};
+use crate::client::{Forwarder, Tee, Tls, Upstream, is_hop_by_hop};
+use crate::record::{
+    Check, Event, Exchange, Exit, FaultKind, RecordedRequest, RecordedResponse, Recorder, Redactor, RunFinished,
+    RunStarted, StepFinished, StepStarted, Timing, TransportFault, Verdict,
+};
+use crate::scim::ScimError;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How the proxy runs.
+#[derive(Debug, Clone)]
+pub struct ProxyOptions {
+    /// The SP's SCIM base, without a trailing `/`.
+    pub upstream: String,
+    /// Longest wait for the upstream's answer, and then for each piece of it.
+    pub timeout: Duration,
+    pub tls: Tls,
+    /// Headers to mask besides `Authorization` and the usual credential headers.
+    pub redact_headers: Vec<String>,
+    /// Largest request body accepted; a larger one gets 413 and is not forwarded.
+    pub body_limit: usize,
+    /// A pause at least this long starts a new step.
+    pub gap: Duration,
+    /// Where `events.jsonl` is written.
+    pub run_dir: PathBuf,
+    pub run_id: String,
+}
+
+/// What a finished capture recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    pub run_dir: PathBuf,
+    pub exchanges: u64,
+    pub exit: Exit,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error("--upstream: {0}")]
+    Upstream(String),
+    #[error("recording to {0}: {1}")]
+    Record(String, std::io::Error),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The steps (bursts) of a capture.
+#[derive(Debug, Default)]
+struct Steps {
+    /// The open step and when its last request arrived.
+    open: Option<(usize, Instant, Instant)>,
+    next: usize,
+    /// Steps with a failed check, with the first reason.
+    failed: HashMap<usize, String>,
+    passed: usize,
+    failed_count: usize,
+}
+
+struct Capture {
+    forwarder: Forwarder,
+    recorder: Recorder,
+    started: Instant,
+    opts: ProxyOptions,
+    steps: Mutex<Steps>,
+    /// Recording failed (disk full): the proxy still forwards.
+    record_error: Mutex<Option<String>>,
+}
+
+/// Serve the proxy on `listener` until `shutdown`, then finish the record.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    opts: ProxyOptions,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Captured, ProxyError> {
+    let forwarder =
+        Forwarder::new(&opts.upstream, opts.timeout, &opts.tls).map_err(|e| ProxyError::Upstream(e.to_string()))?;
+    let mut redactor = Redactor::new();
+    for h in &opts.redact_headers {
+        redactor = redactor.header(h);
+    }
+    let recorder = Recorder::create(&opts.run_dir, redactor)
+        .map_err(|e| ProxyError::Record(opts.run_dir.display().to_string(), e))?;
+    let header = Event::RunStarted(RunStarted {
+        run_id: opts.run_id.clone(),
+        scenario: "proxy capture".to_string(),
+        file: String::new(),
+        target: opts.upstream.clone(),
+        target_kind: "capture".to_string(),
+        seed: 0,
+        started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        behaviour: Vec::new(),
+        steps: 0,
+        namespace: None,
+        insecure: opts.tls.insecure,
+    });
+    recorder.record(header).map_err(|e| ProxyError::Record(opts.run_dir.display().to_string(), e))?;
+    let capture = Arc::new(Capture {
+        forwarder,
+        recorder,
+        started: Instant::now(),
+        opts,
+        steps: Mutex::new(Steps::default()),
+        record_error: Mutex::new(None),
+    });
+    let app = axum::Router::new().fallback(forward).with_state(capture.clone());
+    crate::listen::serve(listener, app, crate::listen::Limits::default(), shutdown).await.map_err(ProxyError::Serve)?;
+    Ok(capture.finish())
+}
+
+impl Capture {
+    fn record(&self, event: Event) {
+        if let Err(e) = self.recorder.record(event) {
+            let mut err = self.record_error.lock().unwrap_or_else(|p| p.into_inner());
+            if err.is_none() {
+                tracing::error!(error = %e, "recording failed; requests are still forwarded");
+                *err = Some(e.to_string());
+            }
+        }
+    }
+
+    fn at_ms(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.started).as_millis() as u64
+    }
+
+    /// The step a request arriving now belongs to: the open one, or a new
+    /// one after a pause of at least `gap`.
+    fn step_for(&self, now: Instant) -> usize {
+        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((index, _, last)) = steps.open.as_mut()
+            && now.saturating_duration_since(*last) < self.opts.gap
+        {
+            *last = now;
+            return *index;
+        }
+        self.close(&mut steps);
+        let index = steps.next;
+        steps.next += 1;
+        steps.open = Some((index, now, now));
+        let clock = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        self.record(Event::StepStarted(StepStarted {
+            step: index,
+            action: "capture".to_string(),
+            title: format!("requests from {clock}"),
+            line: 0,
+            col: 0,
+            at_ms: self.at_ms(now),
+            phase: None,
+        }));
+        index
+    }
+
+    fn close(&self, steps: &mut Steps) {
+        let Some((index, first, last)) = steps.open.take() else { return };
+        let reason = steps.failed.get(&index).cloned();
+        if reason.is_some() {
+            steps.failed_count += 1;
+        } else {
+            steps.passed += 1;
+        }
+        self.record(Event::StepFinished(StepFinished {
+            step: index,
+            verdict: if reason.is_some() { Verdict::Fail } else { Verdict::Pass },
+            duration_ms: last.saturating_duration_since(first).as_secs_f64() * 1000.0,
+            reason,
+        }));
+    }
+
+    /// Record an exchange and the checks of its answer.
+    fn finish_exchange(&self, x: Exchange) {
+        let mut findings = inspect(&x, InspectOptions { slow_ms: self.opts.timeout.as_millis() as f64 / 2.0 });
+        if let Some(fault) = &x.error {
+            let f = crate::provision::Fault { kind: fault.kind, message: fault.message.clone(), exchange: x.id };
+            findings.push(crate::provision::fault_finding(&f, &format!("{} {}", x.request.method, x.label)));
+        }
+        let step = x.step;
+        self.record(Event::Exchange(x));
+        for f in findings {
+            let verdict = match f.severity {
+                Severity::Error => Verdict::Fail,
+                Severity::Warning => Verdict::Warn,
+                Severity::Info => Verdict::Info,
+            };
+            if verdict == Verdict::Fail {
+                let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+                steps.failed.entry(step).or_insert_with(|| f.message.clone());
+            }
+            self.record(Event::Check(Check {
+                step,
+                id: f.id.clone(),
+                verdict,
+                message: f.message.clone(),
+                admin_sees: f.admin_sees.clone(),
+                fix: f.fix.clone(),
+                exchange: f.exchange,
+                expected: f.expected.clone(),
+                actual: f.actual.clone(),
+            }));
+        }
+    }
+
+    fn finish(&self) -> Captured {
+        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        self.close(&mut steps);
+        let exit = if steps.failed_count > 0 { Exit::Fail } else { Exit::Pass };
+        let finished = Event::RunFinished(RunFinished {
+            verdict: if exit == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
+            steps_passed: steps.passed,
+            steps_failed: steps.failed_count,
+            steps_skipped: 0,
+            exchanges: self.recorder.exchanges(),
+            duration_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            stopped_early: false,
+            stop_reason: None,
+            exit_code: exit,
+            interrupted: false,
+        });
+        drop(steps);
+        self.record(finished);
+        Captured { run_dir: self.opts.run_dir.clone(), exchanges: self.recorder.exchanges(), exit }
+    }
+
+    /// Learn the credentials a request carries, so they are scrubbed from
+    /// every recorded field, not only from their header.
+    fn learn_secrets(&self, headers: &[(String, String)]) {
+        let redactor = self.recorder.redactor();
+        for (name, value) in headers.iter().filter(|(n, _)| redactor.is_secret_header(n)) {
+            let secret = value.split_once(' ').map_or(value.as_str(), |(_, token)| token).trim();
+            if !secret.is_empty() && !redactor.text(secret).contains(crate::record::REDACTED) {
+                self.recorder.add_secret(name, secret);
+            }
+        }
+    }
+}
+
+/// An exchange being recorded.
+struct Pending {
+    capture: Arc<Capture>,
+    exchange: Option<Exchange>,
+    started: Instant,
+    tee: Tee,
+}
+
+impl Pending {
+    fn done(&mut self, error: Option<TransportFault>) {
+        let Some(mut x) = self.exchange.take() else { return };
+        if let Some(r) = x.response.as_mut() {
+            let (body, text) = self.tee.recorded();
+            r.body = body;
+            r.body_text = text;
+        }
+        x.error = error;
+        x.timing.duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        self.capture.finish_exchange(x);
+    }
+}
+
+impl Drop for Pending {
+    /// The client went away before the answer ended.
+    fn drop(&mut self) {
+        if self.exchange.is_some() {
+            let sent = self.tee.len();
+            self.done(Some(TransportFault {
+                kind: FaultKind::Reset,
+                message: format!("the client closed the connection after {sent} byte(s) of the answer"),
+            }));
+        }
+    }
+}
+
+async fn forward(State(capture): State<Arc<Capture>>, req: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_string();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    capture.learn_secrets(&headers);
+    let step = capture.step_for(started);
+    let id = capture.recorder.next_exchange_id();
+    let url = capture.forwarder.url(&path_and_query);
+    let read = read_body(body, capture.opts.body_limit).await;
+    let (bytes, body_fault) = match read {
+        Ok(b) => (b, None),
+        Err(f) => (bytes::Bytes::new(), Some(f)),
+    };
+    let recorded_body = (!bytes.is_empty()).then(|| {
+        let mut tee = Tee::default();
+        tee.feed(&bytes);
+        match tee.recorded() {
+            (Some(v), _) => v,
+            (None, text) => serde_json::Value::String(text.unwrap_or_default()),
+        }
+    });
+    let event = crate::fidelity::classify::classify(&method, &url, &headers, recorded_body.as_ref());
+    let label = format!("captured {}", crate::fidelity::classify::path_of(&path_and_query));
+    let exchange = Exchange {
+        id,
+        step,
+        line: 0,
+        event: event.name().to_string(),
+        label,
+        attempt: 1,
+        request: RecordedRequest { method: method.clone(), url, headers: headers.clone(), body: recorded_body },
+        response: None,
+        error: None,
+        timing: Timing { start_ms: capture.at_ms(started), duration_ms: 0.0 },
+        expects_refusal: false,
+    };
+    let mut pending = Pending { capture: capture.clone(), exchange: Some(exchange), started, tee: Tee::default() };
+    if let Some((status, fault)) = body_fault {
+        let detail = fault.message.clone();
+        pending.done(Some(fault));
+        return scim_error(status, detail);
+    }
+    let upstream = capture.forwarder.send(&method, &path_and_query, &headers, bytes).await;
+    match upstream {
+        Ok(up) => stream_back(up, pending),
+        Err(fault) => {
+            let status = if fault.kind == FaultKind::Timeout {
+                axum::http::StatusCode::GATEWAY_TIMEOUT
+            } else {
+                axum::http::StatusCode::BAD_GATEWAY
+            };
+            let detail = format!("jcsim proxy: the upstream did not answer ({}: {})", fault.kind, fault.message);
+            pending.done(Some(fault));
+            scim_error(status, detail)
+        }
+    }
+}
+
+/// Read a request body up to `limit` bytes.
+async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, (axum::http::StatusCode, TransportFault)> {
+    let mut stream = body.into_data_stream();
+    let mut out = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            let message = format!("the request body did not arrive whole ({e}); not forwarded");
+            (axum::http::StatusCode::BAD_REQUEST, TransportFault { kind: FaultKind::Body, message })
+        })?;
+        if out.len() + chunk.len() > limit {
+            let message = format!("the request body exceeds {limit} bytes (--body-limit); not forwarded");
+            return Err((
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                TransportFault { kind: FaultKind::TooLarge, message },
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
+/// The upstream's answer, streamed back as it arrives and recorded when it ends.
+fn stream_back(up: Upstream, mut pending: Pending) -> Response {
+    let mut builder = Response::builder().status(up.status);
+    let connection = up.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("connection")).map(|(_, v)| v.clone());
+    for (k, v) in &up.headers {
+        let keep = k.eq_ignore_ascii_case("content-length") || !is_hop_by_hop(k, connection.as_deref());
+        if keep {
+            builder = builder.header(k, v);
+        }
+    }
+    if let Some(x) = pending.exchange.as_mut() {
+        x.response =
+            Some(RecordedResponse { status: up.status, headers: up.headers.clone(), body: None, body_text: None });
+    }
+    let stream = futures_util::stream::unfold(Some((up, pending)), |state| async move {
+        let (mut up, mut pending) = state?;
+        match up.chunk().await {
+            Ok(Some(chunk)) => {
+                pending.tee.feed(&chunk);
+                Some((Ok::<_, std::io::Error>(chunk), Some((up, pending))))
+            }
+            Ok(None) => {
+                pending.done(None);
+                None
+            }
+            Err(fault) => {
+                let message = fault.message.clone();
+                pending.done(Some(fault));
+                // Cut the client's connection: the answer is incomplete.
+                Some((Err(std::io::Error::other(message)), None))
+            }
+        }
+    });
+    builder
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|e| scim_error(axum::http::StatusCode::BAD_GATEWAY, format!("jcsim proxy: {e}")))
+}
+
+fn scim_error(status: axum::http::StatusCode, detail: String) -> Response {
+    let err = ScimError::new(status, detail);
+    let body = serde_json::to_vec(&err.body()).unwrap_or_default();
+    (status, [(axum::http::header::CONTENT_TYPE, crate::scim::SCIM_MEDIA_TYPE)], body).into_response()
+}
