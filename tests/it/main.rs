@@ -11,6 +11,7 @@ mod helpers;
 mod layers;
 mod own_sp;
 mod props;
+mod proxy;
 mod rules;
 mod secrets;
 mod wire;
