@@ -7,6 +7,7 @@ mod ecosystem;
 mod errors;
 mod fault_injection;
 mod faults;
+mod fidelity;
 mod helpers;
 mod layers;
 mod own_sp;
