@@ -18,6 +18,9 @@
 # Then `jcsim compat` against a fresh scim2-server must report member_removal
 # at risk (value_array rejected, filter_path accepted) and every other knob
 # robust, and against SCIMMY it prints its matrix; both leave nothing behind.
+# `jcsim proxy` runs in front of both: the lifecycle suite through it and
+# directly must agree, and `jcsim compare` must find the capture equivalent
+# to the direct run (`proxied` below).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -156,6 +159,67 @@ else
   echo "interop: --strict against stock scim2-server: $(tail -1 "$work/strict.out") (compat-risk fails it, as it should)"
 fi
 
+# wait_port PORT: poll until something listens (a bare TCP connect, so a
+# proxy records no request; bounded: 20 s).
+wait_port() {
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "interop: port $1 did not open" >&2
+  return 1
+}
+
+# proxied NAME BASE [jcsim run args...]: the lifecycle suite through `jcsim
+# proxy` in front of BASE, then directly. Both runs must give the same
+# verdicts, `jcsim compare` must find the capture and the direct run
+# equivalent (exit 0), `jcsim infer` must read the run's member-removal form,
+# and the token must reach no file of the capture.
+proxied() {
+  local name=$1 base=$2; shift 2
+  local dir="$work/proxy-$name" port; port=$(free_port)
+  rm -rf "$dir"; mkdir -p "$dir"
+  "$jcsim" proxy --listen "127.0.0.1:$port" --upstream "$base" --out "$dir/capture" >"$dir/proxy.out" 2>"$dir/proxy.err" &
+  local proxy=$!; pids+=($proxy)
+  wait_port "$port"
+  local v1 v2
+  "$jcsim" run "$root/scenarios/lifecycle" --target "http://127.0.0.1:$port" --token-env SCIM_TOKEN \
+    --out "$dir/via" --quiet "$@" >"$dir/via.out" 2>&1 || true
+  "$jcsim" run "$root/scenarios/lifecycle" --target "$base" --token-env SCIM_TOKEN \
+    --out "$dir/direct" --quiet "$@" >"$dir/direct.out" 2>&1 || true
+  kill -INT "$proxy"; wait "$proxy" || { echo "interop: proxy $name: jcsim proxy did not stop cleanly"; cat "$dir/proxy.err"; status=1; }
+  v1=$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$dir/via.out" | sed 's/:.*//' | sort)
+  v2=$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$dir/direct.out" | sed 's/:.*//' | sort)
+  if [ -z "$v1" ] || [ "$v1" != "$v2" ]; then
+    echo "interop: proxy $name: verdicts through the proxy differ from the direct run's"
+    diff <(echo "$v1") <(echo "$v2") || true; status=1
+  else
+    echo "interop: proxy $name: through the proxy as directly: $(tail -1 "$dir/via.out")"
+  fi
+  if "$jcsim" compare "$dir/capture" "$dir/direct" >"$dir/compare.out" 2>&1; then
+    echo "interop: proxy $name: compare: $(sed -n 3p "$dir/compare.out")"
+  else
+    echo "interop: proxy $name: compare found differences"; cat "$dir/compare.out"; status=1
+  fi
+  "$jcsim" infer "$dir/capture" >"$dir/infer.out"
+  local form; form=$(sed -n 's/^member_removal: \([a-z_]*\) (seen.*/\1/p' "$dir/infer.out")
+  local want=value_array
+  case " $* " in *member_removal=filter_path*) want=filter_path ;; esac
+  if [ "$form" = "$want" ]; then
+    echo "interop: proxy $name: infer: member_removal: $form"
+  else
+    echo "interop: proxy $name: infer read member_removal as '$form', not $want"; cat "$dir/infer.out"; status=1
+  fi
+  if grep -rqF "$SCIM_TOKEN" "$dir/capture"; then
+    echo "interop: proxy $name: the token reached the capture"; status=1
+  fi
+}
+
+base=$(fresh_scim2 proxied-defaults)
+proxied scim2-defaults "$base"
+base=$(fresh_scim2 proxied-filter-path)
+proxied scim2-filter-path "$base" --behaviour member_removal=filter_path
+
 # compat NAME BASE CHECK-PY: `jcsim compat` as JSON, checked by CHECK-PY.
 compat() {
   local name=$1 base=$2 check=$3 code=0
@@ -201,6 +265,7 @@ pids+=($!)
 base=$(scripts/second-sp.sh base "$port")
 wait_401 "$base/Users"
 suite scimmy "$base"
+proxied scimmy "$base"
 compat scimmy "$base" '
 assert all(r["verdict"] in ("robust", "at risk", "broken") for r in m.values()), m
 assert code == (0 if all(r["verdict"] == "robust" for r in m.values()) else 1), code
