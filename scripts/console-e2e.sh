@@ -26,8 +26,9 @@ jcsim="$target_dir/debug/jcsim"
 work=$(mktemp -d)
 pid=""
 pid2=""
+pid3=""
 cleanup() {
-  for p in $pid $pid2; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in $pid $pid2 $pid3; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,11 +55,22 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# `jcsim proxy` in front of the second SP, recording into the console's runs
+# directory: the console's Directory Insights follows the capture live.
+port3=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$jcsim" proxy --listen "127.0.0.1:$port3" --upstream "http://127.0.0.1:$port2/scim/v2" --out "$work/runs" \
+  >"$work/proxy.out" 2>"$work/proxy.err" &
+pid3=$!
+
 JCSIM_URL="http://127.0.0.1:$port" JCSIM_SP_TOKEN="$sp_token" SHOTS="$shots" \
+  PROXY_URL="http://127.0.0.1:$port3" \
   SECOND_SP_URL="http://127.0.0.1:$port2/scim/v2" SECOND_SP_TOKEN="$sp2_token" \
   node scripts/console-e2e/e2e.mjs
 
-# The tokens never reach disk.
+kill -INT "$pid3"; wait "$pid3" || { cat "$work/proxy.err"; echo "console-e2e: jcsim proxy did not stop cleanly" >&2; exit 1; }
+pid3=""
+
+# The tokens never reach disk (the proxy's capture included).
 if grep -rq -e "$sp_token" -e "$sp2_token" "$work"; then
   echo "console-e2e: the SP token was written to disk" >&2
   exit 1

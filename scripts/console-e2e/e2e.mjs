@@ -268,6 +268,28 @@ try {
   await banner(page, "Scenario loaded: Uploaded");
   await shot(page, "21-scenario-loaded");
 
+  console.log("19. follow a jcsim proxy capture in Directory Insights");
+  const proxied = await fetch(process.env.PROXY_URL + "/Users", {
+    method: "POST",
+    headers: { Authorization: "Bearer " + process.env.SECOND_SP_TOKEN, "Content-Type": "application/scim+json" },
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "captured@acme.com" }),
+  });
+  assert(proxied.status === 201, "a create through the proxy: HTTP " + proxied.status);
+  await page.goto(base + "/runs");
+  const follow = page.locator('a[href*="/insights?run="][href*="-proxy-"]').first();
+  await follow.click();
+  await page.waitForSelector('#timeline .ex[data-event="user_create_provision"]', { timeout: 10000 });
+  const status = await page.locator("#live-status").innerText();
+  assert(status.startsWith("Following "), "the page says which run it follows: " + status);
+  const captured = await page.locator("#timeline").innerText();
+  assert(captured.includes("requests from") && !captured.includes(process.env.SECOND_SP_TOKEN), "the capture's step, no token");
+  // A second request shows up without reloading the page.
+  await fetch(process.env.PROXY_URL + "/Users?filter=" + encodeURIComponent('userName eq "captured@acme.com"'), {
+    headers: { Authorization: "Bearer " + process.env.SECOND_SP_TOKEN },
+  });
+  await page.waitForSelector('#timeline .ex[data-event="user_lookup_provision"]', { timeout: 10000 });
+  await shot(page, "22-insights-following-a-capture");
+
   const csp = problems.filter((p) => /Content Security Policy|Refused/.test(p));
   assert(csp.length === 0, "CSP violations: " + csp.join("; "));
   console.log("console e2e: PASS");

@@ -19,7 +19,8 @@ fn capture(file: &str) -> serde_json::Value {
 #[test]
 fn the_activation_corpus_holds_the_public_capture_bodies() {
     let xs = corpus("activation");
-    let bodies: Vec<_> = xs.iter().map(|e| (e.exchange.request.method.as_str(), e.exchange.request.body.clone())).collect();
+    let bodies: Vec<_> =
+        xs.iter().map(|e| (e.exchange.request.method.as_str(), e.exchange.request.body.clone())).collect();
     assert_eq!(
         bodies,
         [

@@ -58,7 +58,7 @@ struct RunInfo {
     first_failure: Option<String>,
 }
 
-fn valid_id(id: &str) -> bool {
+pub(super) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 200
         && !id.starts_with('.')

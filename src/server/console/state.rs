@@ -144,6 +144,9 @@ struct Inner {
     api_key: std::sync::RwLock<(String, &'static str)>,
     /// Where Directory Insights' polls resume in the session's events.jsonl.
     events_index: std::sync::Mutex<crate::record::EventIndex>,
+    /// Indexes of other runs followed in Directory Insights (a `jcsim proxy`
+    /// capture recording into the runs directory), by run id; a few at most.
+    run_indexes: std::sync::Mutex<std::collections::HashMap<String, crate::record::EventIndex>>,
 }
 
 /// Shared console state. Cheap to clone.
@@ -229,6 +232,7 @@ impl ConsoleState {
         Ok(ConsoleState {
             inner: Arc::new(Inner {
                 events_index: Default::default(),
+                run_indexes: Default::default(),
                 core: tokio::sync::Mutex::new(core),
                 sessions: super::auth::Sessions::default(),
                 config,
@@ -281,6 +285,17 @@ impl ConsoleState {
     pub fn session_events(&self, after: usize, limit: usize) -> std::io::Result<(Vec<Event>, usize)> {
         let path = self.run_dir().join("events.jsonl");
         self.inner.events_index.lock().unwrap_or_else(|p| p.into_inner()).read(&path, after, limit)
+    }
+
+    /// The events of another run in the runs directory from line `after` on
+    /// (`id` already checked to be a plain directory name).
+    pub fn run_events(&self, id: &str, after: usize, limit: usize) -> std::io::Result<(Vec<Event>, usize)> {
+        let path = self.config().runs_dir.join(id).join("events.jsonl");
+        let mut indexes = self.inner.run_indexes.lock().unwrap_or_else(|p| p.into_inner());
+        if indexes.len() >= 16 && !indexes.contains_key(id) {
+            indexes.clear();
+        }
+        indexes.entry(id.to_string()).or_default().read(&path, after, limit)
     }
 
     pub(super) fn sessions(&self) -> &super::auth::Sessions {

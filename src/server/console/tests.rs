@@ -575,6 +575,45 @@ async fn run_files_are_served_read_only_without_traversal() {
 }
 
 #[tokio::test]
+async fn insights_follow_a_capture_recording_into_the_runs_directory() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let dir = l.dir.path().join("runs").join("20261130T000000Z-proxy-abcd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = |event: &str, step: usize| {
+        format!(
+            "{{\"type\":\"exchange\",\"id\":{step},\"step\":0,\"line\":0,\"event\":\"{event}\",\"label\":\"captured /Users\",\"attempt\":1,\"request\":{{\"method\":\"POST\",\"url\":\"http://sp/Users\",\"headers\":[],\"body\":null}},\"response\":null,\"error\":null,\"timing\":{{\"start_ms\":0,\"duration_ms\":1.0}}}}\n"
+        )
+    };
+    let head = "{\"type\":\"step_started\",\"step\":0,\"action\":\"capture\",\"title\":\"requests from now\",\"line\":0,\"col\":0,\"at_ms\":0}\n";
+    std::fs::write(dir.join("events.jsonl"), format!("{head}{}", line("user_create_provision", 1))).unwrap();
+    let poll = |after: usize| {
+        let b = &b;
+        async move {
+            let r = b.get(&format!("/api/events?after={after}&run=20261130T000000Z-proxy-abcd")).await;
+            assert_eq!(r.status, StatusCode::OK);
+            serde_json::from_str::<Value>(&r.body).unwrap()
+        }
+    };
+    let first = poll(0).await;
+    assert_eq!(first["run_id"], "20261130T000000Z-proxy-abcd");
+    assert_eq!(first["events"].as_array().unwrap().len(), 2);
+    assert_eq!(first["events"][1]["event"], "user_create_provision");
+    // The capture grows: the next poll brings only the new line.
+    let mut f = std::fs::OpenOptions::new().append(true).open(dir.join("events.jsonl")).unwrap();
+    std::io::Write::write_all(&mut f, line("user_delete_provision", 2).as_bytes()).unwrap();
+    let next = poll(first["next"].as_u64().unwrap() as usize).await;
+    let events = next["events"].as_array().unwrap();
+    assert_eq!((events.len(), &events[0]["event"]), (1, &Value::from("user_delete_provision")));
+    // The session's own feed is untouched, and names outside the runs directory are refused.
+    let session: Value = serde_json::from_str(&b.get("/api/events").await.body).unwrap();
+    assert_ne!(session["run_id"], "20261130T000000Z-proxy-abcd");
+    assert_eq!(b.get("/api/events?run=..%2Fstate.json").await.status, StatusCode::NOT_FOUND);
+    let list = b.get("/runs").await.body;
+    assert!(list.contains("/insights?run=20261130T000000Z-proxy-abcd"), "{list}");
+}
+
+#[tokio::test]
 async fn state_survives_a_restart_without_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let l = live_with(dir, None).await;

@@ -275,14 +275,19 @@
   }
   [fEvent, fText, fFailed].forEach(function (f) { f.addEventListener("input", applyFilters); f.addEventListener("change", applyFilters); });
 
+  // `/insights?run=ID` follows another run (a `jcsim proxy` capture) instead of the session.
+  var run = new URLSearchParams(window.location.search).get("run");
+  var followed = run ? "&run=" + encodeURIComponent(run) : "";
+  if (run) live.dataset.run = run;
+
   function poll() {
-    fetch("/api/events?after=" + next, { credentials: "same-origin" })
+    fetch("/api/events?after=" + next + followed, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (data) {
         (data.events || []).forEach(handle);
         next = data.next;
         applyFilters();
-        live.textContent = "Live · updated " + new Date().toLocaleTimeString();
+        live.textContent = (run ? "Following " + run + " · " : "Live · ") + "updated " + new Date().toLocaleTimeString();
       })
       .catch(function () { live.textContent = "Reconnecting…"; })
       .then(function () { setTimeout(poll, 1000); });
