@@ -195,7 +195,9 @@ impl Capture {
         let mut findings = if crate::fidelity::is_jcsim_own(&x) {
             Vec::new()
         } else {
-            inspect(&x, InspectOptions { slow_ms: self.opts.timeout.as_millis() as f64 / 2.0 })
+            // jcsim's default `slow-response` threshold, as in runs.
+            let slow_ms = crate::knobs::Behaviour::default().slow_response_ms as f64;
+            inspect(&x, InspectOptions { slow_ms })
         };
         if let Some(fault) = &x.error {
             let f = crate::provision::Fault { kind: fault.kind, message: fault.message.clone(), exchange: x.id };
