@@ -309,6 +309,10 @@ pub struct ProxyArgs {
     /// Largest request body forwarded, in bytes; a larger one gets 413.
     #[arg(long, default_value_t = crate::client::MAX_BODY_BYTES, value_name = "BYTES")]
     pub body_limit: usize,
+    /// Forward Accept-Encoding too (by default it is dropped, so the SP's
+    /// answers are recorded readable, not compressed).
+    #[arg(long)]
+    pub keep_accept_encoding: bool,
     /// Trust this CA (PEM) for an https upstream.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,

@@ -43,6 +43,10 @@ pub struct ProxyOptions {
     pub body_limit: usize,
     /// A pause at least this long starts a new step.
     pub gap: Duration,
+    /// Forward `Accept-Encoding` too. Off by default: the SP then answers
+    /// uncompressed, so its answers are recorded readable (the request is
+    /// still recorded with the header as the client sent it).
+    pub keep_accept_encoding: bool,
     /// Where `events.jsonl` is written.
     pub run_dir: PathBuf,
     pub run_id: String,
@@ -352,8 +356,18 @@ async fn forward(State(capture): State<Arc<Capture>>, req: Request) -> Response 
         pending.done(Some(fault));
         return scim_error(status, detail);
     }
-    let upstream = capture.forwarder.send(&method, &path_and_query, &headers, bytes).await;
+    let forwarded: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| capture.opts.keep_accept_encoding || !k.eq_ignore_ascii_case("accept-encoding"))
+        .cloned()
+        .collect();
+    let upstream = capture.forwarder.send(&method, &path_and_query, &forwarded, bytes).await;
     match upstream {
+        Ok(up) if method == "HEAD" => {
+            // A HEAD answer has no body, whatever its Content-Length says.
+            pending.length = Some(0);
+            stream_back(up, pending)
+        }
         Ok(up) => stream_back(up, pending),
         Err(fault) => {
             let status = if fault.kind == FaultKind::Timeout {
@@ -399,11 +413,12 @@ fn stream_back(up: Upstream, mut pending: Pending) -> Response {
             builder = builder.header(k, v);
         }
     }
-    pending.length = up
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok());
+    pending.length = pending.length.or_else(|| {
+        up.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse().ok())
+    });
     if let Some(x) = pending.exchange.as_mut() {
         x.response =
             Some(RecordedResponse { status: up.status, headers: up.headers.clone(), body: None, body_text: None });

@@ -46,6 +46,7 @@ pub async fn main(args: ProxyArgs) -> anyhow::Result<Exit> {
         redact_headers: args.redact_headers.clone(),
         body_limit: args.body_limit,
         gap: args.gap,
+        keep_accept_encoding: args.keep_accept_encoding,
         run_dir,
         run_id,
     };

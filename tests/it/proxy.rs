@@ -35,6 +35,7 @@ impl Proxy {
             redact_headers: vec!["X-Vendor-Key".into()],
             body_limit: 1024 * 1024,
             gap: Duration::from_secs(2),
+            keep_accept_encoding: false,
             run_dir: dir.path().join("capture"),
             run_id: "capture".into(),
         };
@@ -96,6 +97,7 @@ async fn requests_and_answers_pass_unchanged_and_the_record_is_redacted() {
         .header("Authorization", format!("Bearer {SECRET}"))
         .header("Content-Type", "application/scim+json")
         .header("X-Vendor-Key", "vendor-key-0a1b2c")
+        .header("Accept-Encoding", "gzip")
         .body(body)
         .send()
         .await
@@ -108,12 +110,17 @@ async fn requests_and_answers_pass_unchanged_and_the_record_is_redacted() {
     assert_eq!((got.url.path(), got.url.query()), ("/scim/v2/Users", Some("trace=1")));
     assert_eq!(got.headers["authorization"], format!("Bearer {SECRET}").as_str(), "credentials are forwarded");
     assert_eq!(got.headers["x-vendor-key"], "vendor-key-0a1b2c");
+    assert!(
+        got.headers.get("accept-encoding").is_none(),
+        "answers are asked for uncompressed, to be recorded readable"
+    );
     assert_eq!(got.body, body.as_bytes());
 
     let (captured, xs, _, files) = proxy.finish().await;
     assert_eq!(captured.exchanges, 1);
     assert_eq!(xs[0].event, "user_create_provision");
     assert_eq!(xs[0].request.url, format!("{}/scim/v2/Users?trace=1", sp.uri()));
+    assert!(xs[0].request.headers.iter().any(|(k, v)| k == "accept-encoding" && v == "gzip"), "recorded as sent");
     assert_eq!(xs[0].response.as_ref().unwrap().status, 201);
     assert!(xs[0].error.is_none(), "{:?}", xs[0].error);
     assert_eq!(xs[0].response.as_ref().unwrap().body.as_ref().unwrap()["echo"], "Bearer [REDACTED]");
