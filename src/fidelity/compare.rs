@@ -231,11 +231,15 @@ impl Comparison {
         };
         out.push_str(&format!(
             "A: {} ({} JumpCloud request(s), {} left out)\n",
-            self.a.name, self.a.requests, self.a.left_out
+            t(&self.a.name),
+            self.a.requests,
+            self.a.left_out
         ));
         out.push_str(&format!(
             "B: {} ({} JumpCloud request(s), {} left out)\n",
-            self.b.name, self.b.requests, self.b.left_out
+            t(&self.b.name),
+            self.b.requests,
+            self.b.left_out
         ));
         out.push_str(&format!("{} request(s) aligned: {verdict}\n", self.aligned));
         for (n, d) in self.differences.iter().enumerate() {
@@ -243,8 +247,9 @@ impl Comparison {
                 s.as_ref().map_or_else(
                     || "-".to_string(),
                     |at| {
-                        let action = if at.action.is_empty() { String::new() } else { format!(" in {}", at.action) };
-                        format!("#{} {}{action}", at.exchange, at.request)
+                        let action =
+                            if at.action.is_empty() { String::new() } else { format!(" in {}", t(&at.action)) };
+                        format!("#{} {}{action}", at.exchange, t(&at.request))
                     },
                 )
             };
@@ -255,7 +260,7 @@ impl Comparison {
             };
             out.push_str(&format!("\n{}. {} {what}\n   A: {}\n   B: {}\n", n + 1, d.event, side(&d.a), side(&d.b)));
             for det in &d.details {
-                out.push_str(&format!("   {}: A {} | B {}\n", det.at, det.a, det.b));
+                out.push_str(&format!("   {}: A {} | B {}\n", t(&det.at), t(&det.a), t(&det.b)));
             }
             for k in &d.knobs {
                 out.push_str(&format!("   explained by knob {}: {}\n", k.knob, knob_sides(k)));
@@ -277,8 +282,14 @@ impl Comparison {
     }
 }
 
+/// Text from a recording (JSON keys, paths, header values, titles), kept on
+/// one line and unable to drive the terminal.
+fn t(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::term::one_line(s)
+}
+
 fn knob_sides(k: &KnobNote) -> String {
-    let side = |v: &[String]| if v.is_empty() { "not shown".to_string() } else { v.join(", ") };
+    let side = |v: &[String]| if v.is_empty() { "not shown".to_string() } else { t(&v.join(", ")).into_owned() };
     format!("A {}, B {}", side(&k.a), side(&k.b))
 }
 
@@ -363,6 +374,16 @@ mod tests {
         assert_eq!(partial.not_in_a.len(), 2);
         let reversed = compare("b", &b, "a", &a, Options { subset: true });
         assert!(!reversed.equivalent, "A's own requests must all be found in B");
+    }
+
+    #[test]
+    fn text_from_a_recording_cannot_drive_the_terminal() {
+        let mut a = create("a@x", "1");
+        a.request.body.as_mut().unwrap()["evil\u{1b}[2J\nPASS"] = json!(1);
+        let c = compare("a", &entries(vec![a]), "b", &entries(vec![create("a@x", "1")]), Options::default());
+        let text = c.render();
+        assert!(!text.contains('\u{1b}') && !text.contains("\nPASS"), "{text:?}");
+        assert!(text.contains("body.evil\u{FFFD}[2J⏎PASS: A number | B absent"), "{text}");
     }
 
     #[test]

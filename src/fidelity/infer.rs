@@ -67,7 +67,7 @@ impl Inference {
     pub fn render(&self) -> String {
         let mut out = format!("{} JumpCloud request(s) read\n\n", self.requests);
         for k in &self.knobs {
-            let seen = |(v, n): &(String, usize)| format!("{v} (seen {n}×)");
+            let seen = |(v, n): &(String, usize)| format!("{} (seen {n}×)", crate::term::one_line(v));
             let line = match k.seen.as_slice() {
                 [] => "not exercised".to_string(),
                 [one] => seen(one),
