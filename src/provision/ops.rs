@@ -5,7 +5,7 @@ pub use crate::client::Body;
 use serde_json::Value;
 use std::future::Future;
 
-pub use crate::record::Insight;
+pub(crate) use crate::record::Insight;
 
 /// HTTP methods JumpCloud uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

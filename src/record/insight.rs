@@ -12,10 +12,11 @@ macro_rules! insights {
 
         impl Insight {
             /// Every event, in table order.
-            pub const ALL: &[Insight] = &[$(Insight::$variant,)*];
+            #[cfg(test)]
+            pub(crate) const ALL: &[Insight] = &[$(Insight::$variant,)*];
 
             /// The name shown in Directory Insights and in the timeline.
-            pub const fn name(self) -> &'static str {
+            pub(crate) const fn name(self) -> &'static str {
                 match self {
                     $(Insight::$variant => $name,)*
                 }
@@ -58,7 +59,7 @@ insights! {
 
 impl Insight {
     /// An inbound API event that changes the directory.
-    pub fn is_inbound_write(self) -> bool {
+    pub(crate) fn is_inbound_write(self) -> bool {
         matches!(self, Insight::InboundUserCreate | Insight::InboundUserUpdate | Insight::InboundUserDelete)
     }
 }
