@@ -1,9 +1,9 @@
 //! The commands behind `jcsim`'s subcommands: `cli` parses, these run.
 
-pub mod cleanup;
-pub mod compat;
-pub mod run;
-pub mod scenarios;
+pub(crate) mod cleanup;
+pub(crate) mod compat;
+pub(crate) mod run;
+pub(crate) mod scenarios;
 mod serve;
 
 use crate::cli::{Cli, Command, ReportArgs};
