@@ -170,7 +170,7 @@ impl Evidence {
 
 /// One knob: its name (the `behaviour:` key), evidence and values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Knob {
+pub(crate) struct Knob {
     pub(crate) name: &'static str,
     /// A short label, for the console and the compat table.
     pub(crate) label: &'static str,
@@ -264,7 +264,7 @@ impl Behaviour {
 /// The state of users created through JumpCloud's SCIM API (inbound).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ScimDefaultState {
+pub(crate) enum ScimDefaultState {
     /// jcsim's default (our choice): new users wait for an admin to activate them.
     #[default]
     Staged,

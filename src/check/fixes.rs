@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// One root cause of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Fix {
+pub(crate) struct Fix {
     pub(crate) rule: String,
     /// `error` (fails the run) or `warning`.
     pub(crate) severity: String,

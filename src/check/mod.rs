@@ -6,7 +6,7 @@ mod fixes;
 mod inspect;
 mod rules;
 
-pub use finding::Finding;
+pub(crate) use finding::Finding;
 pub(crate) use finding::Severity;
 pub(crate) use fixes::{Fix, fix_summary};
 pub use inspect::{InspectOptions, inspect};

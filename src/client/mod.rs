@@ -51,7 +51,7 @@ impl Credentials {
 
 /// Client settings.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
+pub(crate) struct ClientConfig {
     /// SCIM root without a trailing `/`.
     pub(crate) base_url: String,
     pub(crate) credentials: Option<Credentials>,
@@ -194,7 +194,7 @@ pub(crate) enum ClientError {
 
 /// The SCIM client of one run.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     cfg: ClientConfig,
 }

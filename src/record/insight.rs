@@ -6,7 +6,7 @@ macro_rules! insights {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
         /// A Directory Insights event (or jcsim's name for a request without one).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Insight {
+        pub(crate) enum Insight {
             $($(#[$doc])* $variant,)*
         }
 

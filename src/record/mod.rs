@@ -5,7 +5,7 @@ mod insight;
 mod redact;
 mod writer;
 
-pub use insight::Insight;
+pub(crate) use insight::Insight;
 pub(crate) use redact::{REDACTED, Redactor};
 pub(crate) use writer::{EventIndex, parse_event};
 pub use writer::{EventLog, Recorder, read_events};

@@ -14,7 +14,7 @@ pub struct Pos {
 
 /// Node and key positions by path.
 #[derive(Debug, Default)]
-pub struct SpanIndex {
+pub(crate) struct SpanIndex {
     nodes: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
     /// Scalars that reference the environment, for pointing at an unset variable.

@@ -196,7 +196,7 @@ pub(crate) const STEP_KEYS: &[&str] = &["expect"];
 
 /// One step of a scenario.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub(crate) struct Step {
     pub(crate) action: Action,
     pub(crate) expect: Option<Expect>,
     /// 1-based position of the step in the scenario file (set by the loader).
