@@ -11,11 +11,11 @@ use std::time::Duration;
 #[command(name = "jcsim", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run scenarios (files or directories). Without a target, each runs
     /// against the embedded SP started in-process.
     Run(RunArgs),
@@ -86,7 +86,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ScenariosCommand {
+pub(crate) enum ScenariosCommand {
     /// Print the built-in scenarios, in suite order.
     List,
     /// Write the built-in scenarios as editable files below DIR.
@@ -100,194 +100,194 @@ pub enum ScenariosCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct CleanupArgs {
+pub(crate) struct CleanupArgs {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Only resources carrying this tag (e.g. `jcs-4f1a2b`); default: every jcsim tag.
     #[arg(long, value_name = "TAG")]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Delete without asking.
     #[arg(long, short)]
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 /// The SP under test and how to reach it.
 #[derive(Debug, Clone, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// SCIM base URL of the SP under test (no trailing `/`).
     #[arg(long, value_name = "URL")]
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Read the token from this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with = "token")]
-    pub token_env: Option<String>,
+    pub(crate) token_env: Option<String>,
     /// The token (prefer --token-env: command lines are visible to other users).
     #[arg(long, env = "JCSIM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Send the token in this header ("SCIM API Key") instead of `Authorization: Bearer`.
     #[arg(long, value_name = "NAME")]
-    pub auth_header: Option<String>,
+    pub(crate) auth_header: Option<String>,
     /// Also trust the CA certificates in this PEM file (a private CA).
     #[arg(long, value_name = "FILE")]
-    pub cacert: Option<PathBuf>,
+    pub(crate) cacert: Option<PathBuf>,
     /// Do not verify the SP's TLS certificate (recorded in summary.json and the report).
     #[arg(long)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct JumpcloudApiArgs {
+pub(crate) struct JumpcloudApiArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8081")]
-    pub listen: std::net::SocketAddr,
+    pub(crate) listen: std::net::SocketAddr,
     /// Read the admin API key (the `x-api-key` header) from this environment variable.
     #[arg(long, value_name = "VAR")]
-    pub api_key_env: String,
+    pub(crate) api_key_env: String,
     /// State file (JSON) shared with `jcsim serve --state`: directory, app
     /// settings and id map. The API key is never written to it.
     #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
+    pub(crate) state: Option<PathBuf>,
     /// Directory of run records; the API's session is recorded there.
     #[arg(long, default_value = "runs", value_name = "DIR")]
-    pub runs: PathBuf,
+    pub(crate) runs: PathBuf,
     /// Seed of a fresh state (ids).
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// A run directory, or a directory of run directories.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Also write one combined JUnit file.
     #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
     /// Also write one combined HAR file.
     #[arg(long, value_name = "FILE")]
-    pub har: Option<PathBuf>,
+    pub(crate) har: Option<PathBuf>,
     /// Also write an HTML copy (the report, or an index for several runs).
     #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    pub(crate) html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address to listen on. A non-loopback address needs --admin-token-env.
     #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
+    pub(crate) listen: std::net::SocketAddr,
     /// State file (JSON): directory, app settings and id map survive restarts.
     /// The token is never written to it.
     #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
+    pub(crate) state: Option<PathBuf>,
     /// Directory of run records; the console session is recorded there too.
     #[arg(long, default_value = "runs", value_name = "DIR")]
-    pub runs: PathBuf,
+    pub(crate) runs: PathBuf,
     /// Require a login with the admin token read from this environment variable.
     #[arg(long, value_name = "VAR")]
-    pub admin_token_env: Option<String>,
+    pub(crate) admin_token_env: Option<String>,
     /// Seed of a fresh state (ids and fake data).
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Read the admin API key of JumpCloud's SCIM API (/scim/v2) from this
     /// environment variable; otherwise one is generated (API Settings copies it).
     #[arg(long, value_name = "VAR")]
-    pub api_key_env: Option<String>,
+    pub(crate) api_key_env: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenario files or directories (searched recursively for *.yaml, *.yml).
     /// None: the built-in suite (`jcsim scenarios list`).
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// The SP under test (`--target` overrides every scenario's target).
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// Tag every name a run creates at an external SP: `auto` (a fresh tag
     /// per scenario run, the default), `none`, or a fixed TAG.
     #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// Keep what a run created at an external SP (no cleanup phase).
     #[arg(long)]
-    pub keep: bool,
+    pub(crate) keep: bool,
     /// Skip the preflight check of an external target.
     #[arg(long)]
-    pub no_preflight: bool,
+    pub(crate) no_preflight: bool,
     /// Override a behaviour knob in every scenario (repeatable), e.g.
     /// `--behaviour member_removal=filter_path`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
-    pub behaviour: Vec<String>,
+    pub(crate) behaviour: Vec<String>,
     /// Apply a vendor's JumpCloud app settings to every scenario (the app
     /// name and the group management toggle): dialpad, keepnet, testmu, workos.
     #[arg(long, value_name = "VENDOR")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     /// Sync this many users in parallel (shorthand for `--behaviour concurrency=N`).
     #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
+    pub(crate) concurrency: Option<usize>,
     /// Directory for run records.
     #[arg(long, default_value = "runs", value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Also write one JUnit file covering every scenario (CI test reports).
     #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
     /// Also write one HAR 1.2 file with every exchange (browser devtools).
     #[arg(long, value_name = "FILE")]
-    pub har: Option<PathBuf>,
+    pub(crate) har: Option<PathBuf>,
     /// Also write an HTML copy: the report for one scenario, an index for several.
     #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    pub(crate) html: Option<PathBuf>,
     /// Seed for generated data (overrides the scenario's `seed`).
     #[arg(long)]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Stop at the first failed step (and skip the remaining scenarios).
     #[arg(long)]
-    pub fail_fast: bool,
+    pub(crate) fail_fast: bool,
     /// Warnings fail the run too (default: only errors do).
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// After every step, read back the users and groups it touched and report drift.
     #[arg(long)]
-    pub verify_each: bool,
+    pub(crate) verify_each: bool,
     /// Print only failures and one line per scenario (and no progress bar).
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// `human`: the readable summary; `json`: one JSON document on stdout
     /// (every run's summary.json and the exit code).
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
-pub struct CompatArgs {
+pub(crate) struct CompatArgs {
     /// The SP under test; without --target, the embedded SP (with --quirk).
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub(crate) target: TargetArgs,
     /// A quirk of the embedded SP (repeatable), e.g. `only_member_removal=filter_path`.
     #[arg(long = "quirk", value_name = "NAME", conflicts_with = "target")]
-    pub quirks: Vec<String>,
+    pub(crate) quirks: Vec<String>,
     /// Set a knob that is not tried (timeouts, retries, …), e.g. `--behaviour timeout_ms=3000`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
-    pub behaviour: Vec<String>,
+    pub(crate) behaviour: Vec<String>,
     /// Tag every name created at an external SP: `auto` (a fresh tag), `none`, or a fixed TAG.
     #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// Keep what was created at an external SP (no cleanup phase).
     #[arg(long)]
-    pub keep: bool,
+    pub(crate) keep: bool,
     /// Skip the preflight check of an external target.
     #[arg(long)]
-    pub no_preflight: bool,
+    pub(crate) no_preflight: bool,
     /// Directory for the run record (events.jsonl, report.html with the matrix at the top).
     #[arg(long, default_value = "runs", value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Seed for ids.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// `human`: the table; `json`: `{"knobs": {KNOB: {FORM: outcome, "status", "verdict", …}}, …}`.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
-pub struct ProxyArgs {
+pub(crate) struct ProxyArgs {
     /// Address to listen on (loopback unless you give another).
     #[arg(long, default_value = "127.0.0.1:8180")]
     pub listen: std::net::SocketAddr,
@@ -322,7 +322,7 @@ pub struct ProxyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// A run directory (or a directory of runs, read in start order), e.g. a capture.
     pub a: PathBuf,
     /// The run (or runs) to compare it with, e.g. a simulation.
@@ -336,7 +336,7 @@ pub struct CompareArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct InferArgs {
+pub(crate) struct InferArgs {
     /// A run directory (or a directory of runs), e.g. a capture.
     pub run: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -344,23 +344,23 @@ pub struct InferArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SpArgs {
+pub(crate) struct SpArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:9000")]
-    pub listen: std::net::SocketAddr,
+    pub(crate) listen: std::net::SocketAddr,
     /// Require this bearer token.
     #[arg(long, env = "JCSIM_SP_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Enable a quirk (repeatable), e.g. `numeric_ids` or `slow=200`.
     #[arg(long = "quirk", value_name = "NAME")]
-    pub quirks: Vec<String>,
+    pub(crate) quirks: Vec<String>,
     /// Seed for generated ids.
     #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
-    pub body_limit: usize,
+    pub(crate) body_limit: usize,
     /// Users and groups held at most; a create beyond gets 507.
     #[arg(long, default_value_t = crate::sp::MAX_RESOURCES, value_name = "N")]
-    pub max_resources: usize,
+    pub(crate) max_resources: usize,
 }

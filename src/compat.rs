@@ -41,7 +41,7 @@ pub struct CompatOptions {
 /// and the matrix.
 #[derive(Debug)]
 pub struct CompatRun {
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     pub matrix: CompatMatrix,
     pub exit: Exit,
 }
@@ -89,7 +89,7 @@ fn probe(knob: &str) -> Option<Probe> {
 }
 
 /// The knobs `jcsim compat` tries, in table order.
-pub fn knobs() -> Vec<&'static Knob> {
+pub(crate) fn knobs() -> Vec<&'static Knob> {
     crate::knobs::wire_knobs().filter(|k| probe(k.name).is_some()).collect()
 }
 
@@ -346,7 +346,7 @@ fn verdict(forms: &[FormCompat]) -> (CompatVerdict, String) {
 
 /// The matrix as `jcsim compat --format json` prints it:
 /// `{"knobs": {"member_removal": {"value_array": "rejected", …, "status": …, "verdict": …}}}`.
-pub fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Path) -> serde_json::Value {
+pub(crate) fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Path) -> serde_json::Value {
     let mut knobs = serde_json::Map::new();
     for k in &m.knobs {
         let mut row = serde_json::Map::new();
@@ -372,7 +372,7 @@ pub fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Path) -> s
 }
 
 /// The matrix as a terminal table.
-pub fn matrix_text(m: &CompatMatrix) -> String {
+pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
     let mut out = String::new();
     let width = m.knobs.iter().map(|k| k.knob.len()).max().unwrap_or(0).max(4);
     out.push_str(&format!("{:width$}  {:9}  {:13}  forms (default first)\n", "knob", "evidence", "verdict"));

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The default `user_agent`: jcsim names itself, as JumpCloud's is unknown.
-pub const DEFAULT_USER_AGENT: &str = concat!("jcsim/", env!("CARGO_PKG_VERSION"));
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!("jcsim/", env!("CARGO_PKG_VERSION"));
 
 /// How JumpCloud's behaviour is modelled where the evidence is incomplete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -18,51 +18,51 @@ pub const DEFAULT_USER_AGENT: &str = concat!("jcsim/", env!("CARGO_PKG_VERSION")
 )]
 pub struct Behaviour {
     /// The request behind Test Connection.
-    pub test_connection: TestConnection,
+    pub(crate) test_connection: TestConnection,
     /// Source of `userName`.
-    pub username_from: UsernameFrom,
+    pub(crate) username_from: UsernameFrom,
     /// How a user update is sent: a full PUT (captured), or a PATCH.
-    pub update_method: UpdateMethod,
+    pub(crate) update_method: UpdateMethod,
     /// The form of a group member removal.
-    pub member_removal: MemberRemoval,
+    pub(crate) member_removal: MemberRemoval,
     /// How a group rename is sent.
-    pub group_update_method: GroupUpdateMethod,
+    pub(crate) group_update_method: GroupUpdateMethod,
     /// The filter of the lookup before a user is created.
-    pub user_lookup: UserLookup,
+    pub(crate) user_lookup: UserLookup,
     /// How a deprovisioned user (unbound, suspended, uncovered) is made inactive.
-    pub deprovision_method: DeprovisionMethod,
+    pub(crate) deprovision_method: DeprovisionMethod,
     /// How a group is created with its members.
-    pub group_create: GroupCreate,
+    pub(crate) group_create: GroupCreate,
     /// What deactivating Identity Management sends.
-    pub on_deactivate: OnDeactivate,
+    pub(crate) on_deactivate: OnDeactivate,
     /// What deleting a JumpCloud user sends.
-    pub user_delete: UserDelete,
+    pub(crate) user_delete: UserDelete,
     /// Whether a deleted user is first removed from its groups at the SP.
-    pub user_delete_groups: UserDeleteGroups,
+    pub(crate) user_delete_groups: UserDeleteGroups,
     /// Name of the activation test group.
-    pub test_group_name: String,
+    pub(crate) test_group_name: String,
     /// What the activation test group's update changes.
-    pub test_group_update: TestGroupUpdate,
+    pub(crate) test_group_update: TestGroupUpdate,
     /// Content-Type and Accept of every request.
-    pub content_type: String,
+    pub(crate) content_type: String,
     /// The User-Agent header of every request. What JumpCloud sends is
     /// unknown; some SPs branch on it (e.g. looking for Okta or Azure AD).
-    pub user_agent: String,
+    pub(crate) user_agent: String,
     /// Per-request timeout in milliseconds.
-    pub timeout_ms: u64,
+    pub(crate) timeout_ms: u64,
     /// Retries after the first attempt, for 5xx, 429 and connection errors.
-    pub max_retries: u32,
+    pub(crate) max_retries: u32,
     /// First backoff delay in milliseconds; doubled on each retry.
-    pub retry_backoff_ms: u64,
+    pub(crate) retry_backoff_ms: u64,
     /// Longest `Retry-After` honoured, in seconds; longer waits are capped.
-    pub max_retry_after_s: u64,
+    pub(crate) max_retry_after_s: u64,
     /// jcsim's threshold for the `slow-response` finding, in milliseconds.
-    pub slow_response_ms: u64,
+    pub(crate) slow_response_ms: u64,
     /// Users synced in parallel (each user's own requests stay in order;
     /// groups are pushed after their members exist).
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// At most this many requests per second (0: as fast as the SP answers).
-    pub pace: f64,
+    pub(crate) pace: f64,
 }
 
 impl Default for Behaviour {
@@ -96,7 +96,7 @@ impl Default for Behaviour {
 
 impl Behaviour {
     /// Apply a `knob=value` override (from `--behaviour`).
-    pub fn with_override(&self, spec: &str) -> Result<Behaviour, String> {
+    pub(crate) fn with_override(&self, spec: &str) -> Result<Behaviour, String> {
         let (key, value) = spec
             .split_once('=')
             .ok_or_else(|| format!("`{spec}`: write KNOB=VALUE, e.g. member_removal=filter_path"))?;
@@ -116,7 +116,7 @@ impl Behaviour {
     }
 
     /// The knobs as `name=value` pairs, for run headers.
-    pub fn describe(&self) -> Vec<(String, String)> {
+    pub(crate) fn describe(&self) -> Vec<(String, String)> {
         let v = serde_json::to_value(self).unwrap_or_default();
         let mut out = Vec::new();
         if let Some(map) = v.as_object() {
@@ -135,7 +135,7 @@ impl Behaviour {
 /// How strong the evidence behind a knob's default is (JUMPCLOUD.md's tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// [C] JumpCloud's documentation or captured request bodies.
     Confirmed,
     /// [I] Our best reading of the evidence.
@@ -148,7 +148,7 @@ pub enum Evidence {
 
 impl Evidence {
     /// The word the docs' knob table starts its status column with.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Evidence::Confirmed => "confirmed",
             Evidence::Inferred => "inferred",
@@ -158,7 +158,7 @@ impl Evidence {
     }
 
     /// The tag of JUMPCLOUD.md and of the schema descriptions.
-    pub fn tag(self) -> &'static str {
+    pub(crate) fn tag(self) -> &'static str {
         match self {
             Evidence::Confirmed => "C",
             Evidence::Inferred => "I",
@@ -170,18 +170,18 @@ impl Evidence {
 
 /// One knob: its name (the `behaviour:` key), evidence and values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Knob {
-    pub name: &'static str,
+pub(crate) struct Knob {
+    pub(crate) name: &'static str,
     /// A short label, for the console and the compat table.
-    pub label: &'static str,
-    pub status: Evidence,
+    pub(crate) label: &'static str,
+    pub(crate) status: Evidence,
     /// Every value of an enumerated knob, the default first; empty for a free-form one.
-    pub values: &'static [&'static str],
+    pub(crate) values: &'static [&'static str],
     /// The plausible request forms `jcsim compat` tries, the default first;
     /// empty when the knob does not change what goes on the wire.
-    pub forms: &'static [&'static str],
+    pub(crate) forms: &'static [&'static str],
     /// Shown in the console's Identity Management panel.
-    pub console: bool,
+    pub(crate) console: bool,
 }
 
 const fn knob(
@@ -200,7 +200,7 @@ use Evidence::{Confirmed as C, Inferred as I, Jcsim as J, Unknown as U};
 /// Every knob, in `Behaviour`'s field order: the one source of statuses and
 /// plausible values. A test checks it against `Behaviour`, the schema and
 /// docs/knobs.md.
-pub const KNOBS: &[Knob] = &[
+pub(crate) const KNOBS: &[Knob] = &[
     knob("test_connection", "Test Connection request", U, TEST_CONNECTION, TEST_CONNECTION, true),
     knob("username_from", "userName source", I, &["email", "username"], &["email", "username"], true),
     knob("update_method", "User update", C, UPDATE_METHOD, UPDATE_METHOD, true),
@@ -239,24 +239,24 @@ const DEPROVISION: &[&str] = &["update", "patch_active"];
 const GROUP_CREATE: &[&str] = &["with_members", "then_add"];
 
 /// The table entry of a knob.
-pub fn knob_info(name: &str) -> Option<&'static Knob> {
+pub(crate) fn knob_info(name: &str) -> Option<&'static Knob> {
     KNOBS.iter().find(|k| k.name == name)
 }
 
 /// The knobs whose request form `jcsim compat` tries.
-pub fn wire_knobs() -> impl Iterator<Item = &'static Knob> {
+pub(crate) fn wire_knobs() -> impl Iterator<Item = &'static Knob> {
     KNOBS.iter().filter(|k| !k.forms.is_empty())
 }
 
 /// A knob's value as written in scenarios (`"filter_path"`) as its enum
 /// (`MemberRemoval::FilterPath`), without touching a `Behaviour`.
-pub fn form<T: serde::de::DeserializeOwned>(value: &str) -> Option<T> {
+pub(crate) fn form<T: serde::de::DeserializeOwned>(value: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(value.to_string())).ok()
 }
 
 impl Behaviour {
     /// The value a knob has, as written in scenarios.
-    pub fn get(&self, name: &str) -> Option<String> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.describe().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 }
@@ -264,7 +264,7 @@ impl Behaviour {
 /// The state of users created through JumpCloud's SCIM API (inbound).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ScimDefaultState {
+pub(crate) enum ScimDefaultState {
     /// jcsim's default (our choice): new users wait for an admin to activate them.
     #[default]
     Staged,
@@ -341,7 +341,7 @@ mod tests {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum TestConnection {
+pub(crate) enum TestConnection {
     /// `GET /Users?startIndex=1&count=1`
     UsersList,
     /// `GET /ServiceProviderConfig`
@@ -352,7 +352,7 @@ pub enum TestConnection {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum UsernameFrom {
+pub(crate) enum UsernameFrom {
     /// `userName` is the user's email.
     Email,
     /// `userName` is the JumpCloud username.
@@ -361,7 +361,7 @@ pub enum UsernameFrom {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum UpdateMethod {
+pub(crate) enum UpdateMethod {
     /// A full PUT carrying the SP's `id`.
     Put,
     /// One PatchOp `replace` with every attribute.
@@ -372,7 +372,7 @@ pub enum UpdateMethod {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum MemberRemoval {
+pub(crate) enum MemberRemoval {
     /// `{"op":"remove","path":"members","value":[{"value":"<id>"}]}`
     ValueArray,
     /// `{"op":"remove","path":"members[value eq \"<id>\"]"}`
@@ -381,7 +381,7 @@ pub enum MemberRemoval {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum GroupUpdateMethod {
+pub(crate) enum GroupUpdateMethod {
     /// PatchOp `replace` on `displayName`.
     Patch,
     /// A full PUT of the group.
@@ -390,7 +390,7 @@ pub enum GroupUpdateMethod {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum TestGroupUpdate {
+pub(crate) enum TestGroupUpdate {
     /// `displayName` replaced with the name it already has.
     SameName,
     /// `displayName` replaced with `<name> (updated)`: a change the SP must store.
@@ -399,7 +399,7 @@ pub enum TestGroupUpdate {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum UserLookup {
+pub(crate) enum UserLookup {
     /// `GET /Users?filter=userName eq "<userName>"`
     UserName,
     /// `GET /Users?filter=emails[value eq "<email>"]`
@@ -410,7 +410,7 @@ pub enum UserLookup {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum DeprovisionMethod {
+pub(crate) enum DeprovisionMethod {
     /// The update form (`update_method`) carrying `active: false`.
     Update,
     /// A PatchOp `replace` of `active` alone: `{"op":"replace","path":"active","value":false}`.
@@ -419,7 +419,7 @@ pub enum DeprovisionMethod {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum GroupCreate {
+pub(crate) enum GroupCreate {
     /// `POST /Groups` carrying the members.
     WithMembers,
     /// `POST /Groups` without members, then a PATCH `add` of the members.
@@ -428,7 +428,7 @@ pub enum GroupCreate {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum OnDeactivate {
+pub(crate) enum OnDeactivate {
     /// Provisioning stops; nothing is sent and SP users stay as they are.
     Nothing,
     /// Every provisioned user is made inactive before provisioning stops.
@@ -437,7 +437,7 @@ pub enum OnDeactivate {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum UserDelete {
+pub(crate) enum UserDelete {
     /// `DELETE /Users/{id}`
     Delete,
     /// A full PUT with `active:false`.
@@ -448,7 +448,7 @@ pub enum UserDelete {
 /// evidence shows only the `DELETE` [I]; no source shows a PATCH before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum UserDeleteGroups {
+pub(crate) enum UserDeleteGroups {
     /// Only the `DELETE`: the SP drops the user from its groups (RFC 7643
     /// §4.2, members are references).
     None,

@@ -28,7 +28,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
 }
 
 /// Every built-in scenario, loaded, in suite order.
-pub fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
+pub(crate) fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
     let files = scenario::builtin::FILES;
     let mut out = Vec::with_capacity(files.len());
     for (path, text) in files {
@@ -39,7 +39,7 @@ pub fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
 
 /// The problems of `s` that only the org shows: names that do not exist at
 /// a step, or exist twice.
-pub fn lint(s: &Scenario, spans: &SpanIndex) -> Problems {
+pub(crate) fn lint(s: &Scenario, spans: &SpanIndex) -> Problems {
     let mut l = Lint { dir: Directory::empty(s, 0), spans, out: Problems::new() };
     l.org(s);
     let quirks: Vec<&str> = s.quirks().iter().map(|q| q.split('=').next().unwrap_or(q).trim()).collect();

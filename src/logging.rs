@@ -14,13 +14,13 @@ use tracing_subscriber::fmt::MakeWriter;
 static SECRETS: LazyLock<RwLock<Redactor>> = LazyLock::new(|| RwLock::new(Redactor::new()));
 
 /// Mask `secret` in every later log line.
-pub fn register_secret(secret: &str) {
+pub(crate) fn register_secret(secret: &str) {
     let mut r = SECRETS.write().unwrap_or_else(|e| e.into_inner());
     *r = r.clone().secret(secret);
 }
 
 /// `text` with every registered secret masked.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     SECRETS.read().unwrap_or_else(|e| e.into_inner()).text(text)
 }
 
@@ -33,7 +33,7 @@ pub fn init() {
 
 /// A `MakeWriter` for stderr that redacts each event before writing it.
 #[derive(Clone, Copy)]
-pub struct RedactingStderr;
+pub(crate) struct RedactingStderr;
 
 impl<'a> MakeWriter<'a> for RedactingStderr {
     type Writer = EventWriter<std::io::Stderr>;
@@ -46,13 +46,13 @@ impl<'a> MakeWriter<'a> for RedactingStderr {
 /// Buffers one formatted event and writes it, redacted, when dropped (the fmt
 /// layer makes one writer per event), so a secret split across `write` calls
 /// is still masked.
-pub struct EventWriter<W: Write> {
+pub(crate) struct EventWriter<W: Write> {
     buf: Vec<u8>,
     inner: W,
 }
 
 impl<W: Write> EventWriter<W> {
-    pub fn new(inner: W) -> Self {
+    pub(crate) fn new(inner: W) -> Self {
         EventWriter { buf: Vec::new(), inner }
     }
 

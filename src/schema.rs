@@ -13,7 +13,7 @@ pub const COMMITTED_PATH: &str = "schema/scenario.schema.json";
 /// The schema of a scenario file, in JSON Schema draft 7: Red Hat's YAML
 /// language server (VS Code) supports draft 7 and below, and every JetBrains
 /// IDE and validator reads it.
-pub fn scenario_schema() -> Schema {
+pub(crate) fn scenario_schema() -> Schema {
     let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<Scenario>().to_value();
     drop_null_defaults(&mut schema);
     tag_knobs(&mut schema);

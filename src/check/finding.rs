@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Severity of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Provisioning broke: the step fails.
     Error,
     /// Worth knowing; the step still passes (fails under --strict).
@@ -19,17 +19,17 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub id: String,
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     pub message: String,
-    pub admin_sees: Option<String>,
-    pub fix: Option<String>,
-    pub exchange: Option<u64>,
-    pub expected: Option<Value>,
-    pub actual: Option<Value>,
+    pub(crate) admin_sees: Option<String>,
+    pub(crate) fix: Option<String>,
+    pub(crate) exchange: Option<u64>,
+    pub(crate) expected: Option<Value>,
+    pub(crate) actual: Option<Value>,
 }
 
 impl Finding {
-    pub fn error(id: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn error(id: &str, message: impl Into<String>) -> Self {
         Finding {
             id: id.to_string(),
             severity: Severity::Error,
@@ -42,32 +42,31 @@ impl Finding {
         }
     }
 
-    pub fn warning(id: &str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, ..Finding::error(id, message) }
-    }
-
-    pub fn info(id: &str, message: impl Into<String>) -> Finding {
-        Finding { severity: Severity::Info, ..Finding::error(id, message) }
-    }
-
-    pub fn admin(mut self, sees: impl Into<String>) -> Self {
+    pub(crate) fn admin(mut self, sees: impl Into<String>) -> Self {
         self.admin_sees = Some(sees.into());
         self
     }
 
-    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+    pub(crate) fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
     }
 
-    pub fn exchange(mut self, id: u64) -> Self {
+    pub(crate) fn exchange(mut self, id: u64) -> Self {
         self.exchange = Some(id);
         self
     }
 
-    pub fn diff(mut self, expected: Value, actual: Value) -> Self {
+    pub(crate) fn diff(mut self, expected: Value, actual: Value) -> Self {
         self.expected = Some(expected);
         self.actual = Some(actual);
         self
+    }
+}
+
+#[cfg(test)]
+impl Finding {
+    pub(crate) fn warning(id: &str, message: impl Into<String>) -> Self {
+        Finding { severity: Severity::Warning, ..Finding::error(id, message) }
     }
 }

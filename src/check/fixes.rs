@@ -9,27 +9,27 @@ use std::collections::BTreeMap;
 
 /// One root cause of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Fix {
-    pub rule: String,
+pub(crate) struct Fix {
+    pub(crate) rule: String,
     /// `error` (fails the run) or `warning`.
-    pub severity: String,
-    pub title: String,
-    pub occurrences: usize,
+    pub(crate) severity: String,
+    pub(crate) title: String,
+    pub(crate) occurrences: usize,
     /// Indexes of the affected steps: zero-based in memory (the terminal adds
     /// one); `summary.json` writes them from 1, like every other output.
-    pub steps: Vec<usize>,
+    pub(crate) steps: Vec<usize>,
     /// The first occurrence's message.
-    pub example: String,
-    pub jumpcloud: String,
-    pub fix: String,
-    pub rfc: String,
+    pub(crate) example: String,
+    pub(crate) jumpcloud: String,
+    pub(crate) fix: String,
+    pub(crate) rfc: String,
 }
 
 /// Group failed and warning checks by rule: the SP's root causes, each with
 /// what JumpCloud does and the fix. Passing checks, expectations
 /// (`expect.*`) and jcsim's own checks with no fix to give (`interrupted`,
 /// `directory`: not a rule, no advice) are left out.
-pub fn fix_summary(checks: &[Check]) -> Vec<Fix> {
+pub(crate) fn fix_summary(checks: &[Check]) -> Vec<Fix> {
     let mut by_rule: BTreeMap<&str, Fix> = BTreeMap::new();
     let advised = |c: &&Check| rule_by_id(&c.id).is_some() || c.admin_sees.is_some() || c.fix.is_some();
     for c in checks.iter().filter(|c| c.verdict != Verdict::Pass && !c.id.starts_with("expect.")).filter(advised) {

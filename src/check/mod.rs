@@ -6,7 +6,9 @@ mod fixes;
 mod inspect;
 mod rules;
 
-pub use finding::{Finding, Severity};
-pub use fixes::{Fix, fix_summary};
+pub(crate) use finding::Finding;
+pub(crate) use finding::Severity;
+pub(crate) use fixes::{Fix, fix_summary};
 pub use inspect::{InspectOptions, inspect};
-pub use rules::{RULES, Rule, RuleId, finding, rule_by_id};
+pub use rules::{RULES, Rule, rule_by_id};
+pub(crate) use rules::{RuleId, finding};

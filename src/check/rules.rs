@@ -7,14 +7,14 @@ use super::{Finding, Severity};
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Rule {
     pub id: &'static str,
-    pub title: &'static str,
+    pub(crate) title: &'static str,
     /// RFC 7643/7644 section, or "JumpCloud" for JumpCloud-specific behaviour.
-    pub rfc: &'static str,
+    pub(crate) rfc: &'static str,
     #[serde(serialize_with = "severity_name")]
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// What JumpCloud does and what the JumpCloud admin sees.
-    pub jumpcloud: &'static str,
-    pub fix: &'static str,
+    pub(crate) jumpcloud: &'static str,
+    pub(crate) fix: &'static str,
 }
 
 fn severity_name<S: serde::Serializer>(s: &Severity, ser: S) -> Result<S::Ok, S::Error> {
@@ -44,20 +44,20 @@ macro_rules! catalogue {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $severity:ident, $rfc:literal, $title:literal, $jumpcloud:literal, $fix:literal; )*) => {
         /// A rule of the catalogue.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum RuleId {
+        pub(crate) enum RuleId {
             $( $variant, )*
         }
 
         impl RuleId {
             /// The id as written in scenarios, events and `jcsim rules`.
-            pub const fn as_str(self) -> &'static str {
+            pub(crate) const fn as_str(self) -> &'static str {
                 match self {
                     $( RuleId::$variant => $id, )*
                 }
             }
 
             /// The rule's entry in [`RULES`].
-            pub fn rule(self) -> &'static Rule {
+            pub(crate) fn rule(self) -> &'static Rule {
                 &RULES[self as usize]
             }
         }
@@ -261,7 +261,7 @@ pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
 }
 
 /// A finding for rule `id`, with the catalogue's severity, JumpCloud symptom and fix.
-pub fn finding(id: RuleId, message: impl Into<String>) -> Finding {
+pub(crate) fn finding(id: RuleId, message: impl Into<String>) -> Finding {
     let r = id.rule();
     Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix)
 }

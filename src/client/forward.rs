@@ -138,10 +138,6 @@ impl Tee {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The body as recorded: parsed JSON, or text (capped, with a marker
     /// saying how much was cut).
     pub fn recorded(&self) -> (Option<Value>, Option<String>) {

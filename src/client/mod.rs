@@ -10,19 +10,19 @@ use thiserror::Error;
 
 mod forward;
 mod skim;
-pub use forward::{Forwarder, Tee, Upstream, is_hop_by_hop};
+pub(crate) use forward::{Forwarder, Tee, Upstream, is_hop_by_hop};
 pub use skim::Skim;
 
 /// Bodies larger than this are not read further; the reply is classified as too large.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// The answer to a write (POST, PUT, PATCH, DELETE) larger than
 /// [`MAX_RECORDED_JSON`] is read up to this size without being held: only its
 /// top-level attributes are kept ([`Skim`]), for the model.
-pub const MAX_SKIM_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_SKIM_BYTES: usize = 256 * 1024 * 1024;
 /// Non-JSON bodies are recorded up to this many bytes.
-pub const MAX_RECORDED_TEXT: usize = 64 * 1024;
+pub(crate) const MAX_RECORDED_TEXT: usize = 64 * 1024;
 /// JSON bodies larger than this are recorded as capped text with a marker.
-pub const MAX_RECORDED_JSON: usize = 1024 * 1024;
+pub(crate) const MAX_RECORDED_JSON: usize = 1024 * 1024;
 
 /// How JumpCloud authenticates to the SP [C].
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +35,7 @@ pub enum Credentials {
 
 impl Credentials {
     /// The secret value, for redaction.
-    pub fn secret(&self) -> &str {
+    pub(crate) fn secret(&self) -> &str {
         match self {
             Credentials::Bearer(t) => t,
             Credentials::Header { value, .. } => value,
@@ -43,7 +43,7 @@ impl Credentials {
     }
 
     /// The header the secret travels in.
-    pub fn header_name(&self) -> &str {
+    pub(crate) fn header_name(&self) -> &str {
         match self {
             Credentials::Bearer(_) => "Authorization",
             Credentials::Header { name, .. } => name,
@@ -53,46 +53,46 @@ impl Credentials {
 
 /// Client settings.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
+pub(crate) struct ClientConfig {
     /// SCIM root without a trailing `/`.
-    pub base_url: String,
-    pub credentials: Option<Credentials>,
-    pub content_type: String,
-    pub user_agent: String,
-    pub timeout: Duration,
-    pub max_retries: u32,
-    pub backoff: Duration,
-    pub max_retry_after: Duration,
+    pub(crate) base_url: String,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) content_type: String,
+    pub(crate) user_agent: String,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) backoff: Duration,
+    pub(crate) max_retry_after: Duration,
     /// How the SP's certificate is checked.
-    pub tls: Tls,
+    pub(crate) tls: Tls,
 }
 
 /// TLS trust beyond the platform's roots: `--cacert` and `--insecure`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tls {
     /// Extra trusted roots (PEM, one or more certificates), e.g. a private CA.
-    pub ca_pem: Option<Vec<u8>>,
+    pub(crate) ca_pem: Option<Vec<u8>>,
     /// Accept any certificate (recorded in the run and shown in the report).
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 /// A request relative to the base URL.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OutRequest {
-    pub method: String,
+pub(crate) struct OutRequest {
+    pub(crate) method: String,
     /// Path starting with `/`, with any query already encoded.
-    pub path_and_query: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Body>,
-    pub auth: AuthMode,
+    pub(crate) path_and_query: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Body>,
+    pub(crate) auth: AuthMode,
     /// A JSON answer over [`MAX_RECORDED_JSON`] is handed back as text
     /// ([`Answer::raw`]), not parsed into a value.
-    pub raw_when_large: bool,
+    pub(crate) raw_when_large: bool,
 }
 
 impl OutRequest {
     /// A bodiless request with the configured credentials.
-    pub fn new(method: &str, path_and_query: &str) -> OutRequest {
+    pub(crate) fn new(method: &str, path_and_query: &str) -> OutRequest {
         OutRequest {
             method: method.to_string(),
             path_and_query: path_and_query.to_string(),
@@ -107,14 +107,14 @@ impl OutRequest {
 /// A request body: a JSON value, or JSON text built without one (a large
 /// group's member list would be 100,000 maps as values).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Body {
+pub(crate) enum Body {
     Json(Value),
     Text(Vec<u8>),
 }
 
 impl Body {
     /// The body as a value, whichever form it was given in.
-    pub fn to_value(&self) -> Option<Value> {
+    pub(crate) fn to_value(&self) -> Option<Value> {
         match self {
             Body::Json(v) => Some(v.clone()),
             Body::Text(t) => serde_json::from_slice(t).ok(),
@@ -124,7 +124,7 @@ impl Body {
 
 /// Which credentials a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AuthMode {
+pub(crate) enum AuthMode {
     /// The configured credentials.
     #[default]
     Configured,
@@ -135,37 +135,37 @@ pub enum AuthMode {
 }
 
 /// The token sent by [`AuthMode::Wrong`].
-pub const WRONG_TOKEN: &str = "jcsim-probe-wrong-token";
+pub(crate) const WRONG_TOKEN: &str = "jcsim-probe-wrong-token";
 
 /// One attempt, for the recorder.
 #[derive(Debug, Clone)]
-pub struct Attempt {
-    pub attempt: u32,
-    pub request: RecordedRequest,
-    pub response: Option<RecordedResponse>,
-    pub error: Option<TransportFault>,
-    pub started: Instant,
-    pub duration: Duration,
+pub(crate) struct Attempt {
+    pub(crate) attempt: u32,
+    pub(crate) request: RecordedRequest,
+    pub(crate) response: Option<RecordedResponse>,
+    pub(crate) error: Option<TransportFault>,
+    pub(crate) started: Instant,
+    pub(crate) duration: Duration,
 }
 
 /// The final answer after retries.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub status: u16,
-    pub body: Option<Value>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Option<Value>,
     /// The body's text, under [`OutRequest::raw_when_large`].
-    pub raw: Option<Vec<u8>>,
+    pub(crate) raw: Option<Vec<u8>>,
     /// Exchange id of the final attempt.
-    pub exchange: u64,
+    pub(crate) exchange: u64,
 }
 
 /// What the recorder hands back after recording an attempt: its id, and the
 /// bodies it was given, so they are moved rather than copied.
 #[derive(Debug, Default)]
-pub struct Recorded {
-    pub id: u64,
-    pub request_body: Option<Value>,
-    pub response_body: Option<Value>,
+pub(crate) struct Recorded {
+    pub(crate) id: u64,
+    pub(crate) request_body: Option<Value>,
+    pub(crate) response_body: Option<Value>,
 }
 
 /// One HTTP answer as read.
@@ -183,26 +183,26 @@ struct Reply {
 
 /// No HTTP response after the last attempt.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NoAnswer {
-    pub fault: TransportFault,
-    pub exchange: u64,
+pub(crate) struct NoAnswer {
+    pub(crate) fault: TransportFault,
+    pub(crate) exchange: u64,
 }
 
 #[derive(Debug, Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     #[error("cannot build the HTTP client: {0}")]
     Build(String),
 }
 
 /// The SCIM client of one run.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     cfg: ClientConfig,
 }
 
 impl Client {
-    pub fn new(cfg: ClientConfig) -> Result<Client, ClientError> {
+    pub(crate) fn new(cfg: ClientConfig) -> Result<Client, ClientError> {
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
@@ -225,13 +225,17 @@ impl Client {
         Ok(Client { http, cfg })
     }
 
-    pub fn config(&self) -> &ClientConfig {
+    pub(crate) fn config(&self) -> &ClientConfig {
         &self.cfg
     }
 
     /// Send `req`, retrying as configured. `record` is called once per attempt
     /// and returns the exchange id it recorded, handing the bodies back.
-    pub async fn send(&self, req: OutRequest, mut record: impl FnMut(Attempt) -> Recorded) -> Result<Answer, NoAnswer> {
+    pub(crate) async fn send(
+        &self,
+        req: OutRequest,
+        mut record: impl FnMut(Attempt) -> Recorded,
+    ) -> Result<Answer, NoAnswer> {
         let url = format!("{}{}", self.cfg.base_url, req.path_and_query);
         let headers = self.headers(&req);
         let (body_bytes, value) = match req.body {
@@ -423,7 +427,7 @@ impl Client {
 }
 
 /// `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -478,7 +482,7 @@ fn fault(kind: FaultKind, message: String) -> TransportFault {
 /// as [`classify`] records it). Preflight explains it; the model files it
 /// under `target-tls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsFailure {
+pub(crate) enum TlsFailure {
     /// `https://` to a server that answered in plain HTTP.
     PlainHttpServer,
     /// The server's certificate is not trusted.
@@ -488,7 +492,7 @@ pub enum TlsFailure {
 }
 
 /// The TLS failure a fault message describes, if any.
-pub fn tls_failure(message: &str) -> Option<TlsFailure> {
+pub(crate) fn tls_failure(message: &str) -> Option<TlsFailure> {
     let has = |keys: &[&str]| keys.iter().any(|k| message.contains(k));
     if has(&["InvalidContentType", "corrupt message", "wrong version number"]) {
         Some(TlsFailure::PlainHttpServer)

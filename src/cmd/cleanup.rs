@@ -8,7 +8,7 @@ use crate::record::Exit;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-pub async fn main(args: CleanupArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn main(args: CleanupArgs) -> anyhow::Result<Exit> {
     let target = match super::run::target_override(&args.target) {
         Ok(Some(t)) => t,
         Ok(None) => {

@@ -7,7 +7,7 @@ use crate::engine::Namespace;
 use crate::output::Format;
 use crate::record::Exit;
 
-pub async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
     let fail = |message: String| {
         eprintln!("error: {message}");
         Ok(Exit::Invalid)

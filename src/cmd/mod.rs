@@ -1,11 +1,11 @@
 //! The commands behind `jcsim`'s subcommands: `cli` parses, these run.
 
-pub mod cleanup;
-pub mod compat;
-pub mod fidelity;
-pub mod proxy;
-pub mod run;
-pub mod scenarios;
+pub(crate) mod cleanup;
+pub(crate) mod compat;
+pub(crate) mod fidelity;
+pub(crate) mod proxy;
+pub(crate) mod run;
+pub(crate) mod scenarios;
 mod serve;
 
 use crate::cli::{Cli, Command, ReportArgs};

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// How long preflight waits for each answer.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn main(args: RunArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let term = Term::detect(args.quiet);
     let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());

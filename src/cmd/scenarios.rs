@@ -5,7 +5,7 @@ use crate::record::Exit;
 use crate::scenario::builtin;
 use std::io::Write;
 
-pub fn main(command: ScenariosCommand) -> anyhow::Result<Exit> {
+pub(crate) fn main(command: ScenariosCommand) -> anyhow::Result<Exit> {
     match command {
         ScenariosCommand::List => {
             let all = match crate::lint::builtin() {

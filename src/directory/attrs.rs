@@ -11,21 +11,21 @@ use super::{Address, User};
 use crate::scenario::{AddressSpec, UserSpec};
 
 /// A text field of `O` (a [`User`] or an [`Address`]) and of its spec `S`.
-pub struct Field<O, S> {
-    pub key: &'static str,
-    pub label: &'static str,
+pub(crate) struct Field<O, S> {
+    pub(crate) key: &'static str,
+    pub(crate) label: &'static str,
     /// Where it sits in a SCIM User.
-    pub scim: Scim,
-    pub get: fn(&O) -> &str,
+    pub(crate) scim: Scim,
+    pub(crate) get: fn(&O) -> &str,
     set: fn(&mut O) -> &mut super::Text,
-    pub spec: fn(&S) -> &Option<String>,
+    pub(crate) spec: fn(&S) -> &Option<String>,
     spec_mut: fn(&mut S) -> &mut Option<String>,
 }
 
 /// Where an attribute sits in a SCIM User (RFC 7643 §4.1, and the
 /// enterprise extension §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scim {
+pub(crate) enum Scim {
     /// A top-level string: `title`.
     Top(&'static str),
     /// Read from an identity source's top-level string (the inbound API),
@@ -43,7 +43,7 @@ pub enum Scim {
 
 impl Scim {
     /// How the console shows it: `name.givenName`, `enterprise:department`.
-    pub fn path(self) -> String {
+    pub(crate) fn path(self) -> String {
         match self {
             Scim::Top(k) => k.to_string(),
             Scim::Inbound(k) => format!("{k} (inbound only)"),
@@ -56,15 +56,15 @@ impl Scim {
 }
 
 /// A free-text attribute of a user.
-pub type Attr = Field<User, UserSpec>;
+pub(crate) type Attr = Field<User, UserSpec>;
 /// A part of the work address.
-pub type AddressPart = Field<Address, AddressSpec>;
+pub(crate) type AddressPart = Field<Address, AddressSpec>;
 
 /// A table of fields, one line each: `field, "Label", "scim.path";`.
 macro_rules! fields {
     ($(#[$doc:meta])* $table:ident: $ty:ty { $($field:ident, $label:literal, $scim:expr;)* }) => {
         $(#[$doc])*
-        pub const $table: &[$ty] = &[$(
+        pub(crate) const $table: &[$ty] = &[$(
             Field {
                 key: stringify!($field),
                 label: $label,
@@ -107,17 +107,17 @@ fields! {
 }
 
 impl<O, S> Field<O, S> {
-    pub fn set(&self, o: &mut O, value: &str) {
+    pub(crate) fn set(&self, o: &mut O, value: &str) {
         *(self.set)(o) = value.into();
     }
 
-    pub fn set_spec(&self, s: &mut S, value: Option<String>) {
+    pub(crate) fn set_spec(&self, s: &mut S, value: Option<String>) {
         *(self.spec_mut)(s) = value;
     }
 }
 
 /// The address a spec describes; one with every part empty clears it.
-pub fn address_from(spec: &AddressSpec) -> Option<Address> {
+pub(crate) fn address_from(spec: &AddressSpec) -> Option<Address> {
     let mut a = Address::default();
     for p in ADDRESS {
         p.set(&mut a, (p.spec)(spec).as_deref().unwrap_or_default());
@@ -126,7 +126,7 @@ pub fn address_from(spec: &AddressSpec) -> Option<Address> {
 }
 
 /// A spec with every attribute of `u` that is not empty (not its state).
-pub fn spec_of(u: &User) -> UserSpec {
+pub(crate) fn spec_of(u: &User) -> UserSpec {
     let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
     let mut s = UserSpec { username: some(&u.username), email: some(&u.email), ..UserSpec::default() };
     for a in TEXT {

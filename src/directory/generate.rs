@@ -215,7 +215,7 @@ impl Batch {
 
 /// Generate `n` users with emails at `domain`, avoiding usernames in `taken`
 /// (the console's one-click user; a scenario's blocks stay virtual).
-pub fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet<String>) -> Vec<User> {
+pub(crate) fn generate_users(rng: &mut StdRng, n: usize, domain: &str, taken: &BTreeSet<String>) -> Vec<User> {
     let batch = Batch::new(rng.random(), n, domain, UserState::Activated, taken.iter().map(String::as_str));
     (0..batch.len()).map(|i| batch.user(i)).collect()
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 /// What a user is looked up by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     Id,
     Username,
     Email,

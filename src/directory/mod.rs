@@ -12,24 +12,24 @@ use rand::{RngExt, SeedableRng};
 use std::collections::BTreeSet;
 use thiserror::Error;
 
-pub use crate::names::{check_email, check_username};
-pub use generate::generate_users;
-pub use index::Key;
+pub(crate) use crate::names::{check_email, check_username};
+pub(crate) use generate::generate_users;
+pub(crate) use index::Key;
 use std::borrow::Cow;
-pub use users::{Entry, UserChange, UserMut, Users};
+pub(crate) use users::{UserChange, UserMut, Users};
 
 /// Text of a user attribute. Most attributes are short: up to 24 bytes are
 /// held inline, without a heap allocation, which halves the memory of a large
 /// org (100,000 users: about 125 MB as `String`s, 56 MB as `Text`).
-pub type Text = compact_str::CompactString;
+pub(crate) type Text = compact_str::CompactString;
 
 /// A JumpCloud object id: 24 lowercase hex characters, held inline.
-pub type JcId = Text;
+pub(crate) type JcId = Text;
 
 /// JumpCloud user states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum UserState {
+pub(crate) enum UserState {
     #[default]
     Activated,
     Staged,
@@ -38,63 +38,63 @@ pub enum UserState {
 
 /// A JumpCloud user.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct User {
-    pub id: JcId,
-    pub username: Text,
-    pub email: Text,
-    pub firstname: Text,
-    pub lastname: Text,
-    pub displayname: Text,
-    pub job_title: Text,
-    pub department: Text,
-    pub employee_identifier: Text,
-    pub cost_center: Text,
-    pub company: Text,
-    pub employee_type: Text,
-    pub location: Text,
-    pub phone: Text,
-    pub address: Option<Address>,
-    pub state: UserState,
-    pub password_expired: bool,
+pub(crate) struct User {
+    pub(crate) id: JcId,
+    pub(crate) username: Text,
+    pub(crate) email: Text,
+    pub(crate) firstname: Text,
+    pub(crate) lastname: Text,
+    pub(crate) displayname: Text,
+    pub(crate) job_title: Text,
+    pub(crate) department: Text,
+    pub(crate) employee_identifier: Text,
+    pub(crate) cost_center: Text,
+    pub(crate) company: Text,
+    pub(crate) employee_type: Text,
+    pub(crate) location: Text,
+    pub(crate) phone: Text,
+    pub(crate) address: Option<Address>,
+    pub(crate) state: UserState,
+    pub(crate) password_expired: bool,
     /// The user was created through JumpCloud's SCIM API (an identity source)
     /// and has not set a password yet [C]; no activation email was sent.
     #[serde(default)]
-    pub password_pending: bool,
+    pub(crate) password_pending: bool,
     /// The identity source's own id for the user (`externalId` of the inbound
     /// SCIM API). Outbound, JumpCloud sends its own id as `externalId`.
     #[serde(default)]
-    pub external_id: Text,
+    pub(crate) external_id: Text,
 }
 
 /// A work address.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Address {
-    pub street: Text,
-    pub locality: Text,
-    pub region: Text,
-    pub postal_code: Text,
-    pub country: Text,
+pub(crate) struct Address {
+    pub(crate) street: Text,
+    pub(crate) locality: Text,
+    pub(crate) region: Text,
+    pub(crate) postal_code: Text,
+    pub(crate) country: Text,
 }
 
 /// A JumpCloud user group.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Group {
-    pub id: JcId,
-    pub name: String,
+pub(crate) struct Group {
+    pub(crate) id: JcId,
+    pub(crate) name: String,
     /// Member user ids, in the order they joined.
-    pub members: Vec<JcId>,
+    pub(crate) members: Vec<JcId>,
 }
 
 /// The SSO application and its Identity Management integration.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct App {
-    pub name: String,
-    pub test_user_email: String,
-    pub group_management: bool,
+pub(crate) struct App {
+    pub(crate) name: String,
+    pub(crate) test_user_email: String,
+    pub(crate) group_management: bool,
     /// Identity Management is activated (provisioning runs).
-    pub active: bool,
-    pub bound_users: BTreeSet<JcId>,
-    pub bound_groups: BTreeSet<JcId>,
+    pub(crate) active: bool,
+    pub(crate) bound_users: BTreeSet<JcId>,
+    pub(crate) bound_groups: BTreeSet<JcId>,
 }
 
 /// Errors from directory changes. The scenario validator catches most of
@@ -113,28 +113,28 @@ pub enum DirectoryError {
     Invalid(String),
 }
 
-pub use crate::knobs::ScimDefaultState;
+pub(crate) use crate::knobs::ScimDefaultState;
 
 /// Organization settings.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct OrgSettings {
+pub(crate) struct OrgSettings {
     /// "Default user state for SCIM API": the state of users an identity source creates.
     #[serde(default)]
-    pub scim_default_state: ScimDefaultState,
+    pub(crate) scim_default_state: ScimDefaultState,
 }
 
 /// The whole simulated org.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Directory {
-    pub users: Users,
-    pub groups: Vec<Group>,
-    pub app: App,
+    pub(crate) users: Users,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) app: App,
     #[serde(default)]
-    pub settings: OrgSettings,
+    pub(crate) settings: OrgSettings,
     /// Users deleted from the org, as they were when deleted: a deleted
     /// user's final PUT (`user_delete: deactivate`) is rebuilt from them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub deleted: Vec<User>,
+    pub(crate) deleted: Vec<User>,
     ids: IdGen,
 }
 
@@ -187,7 +187,7 @@ impl Directory {
     }
 
     /// The scenario's org before any user or group: the app and the settings.
-    pub fn empty(s: &Scenario, seed: u64) -> Directory {
+    pub(crate) fn empty(s: &Scenario, seed: u64) -> Directory {
         Directory {
             users: Users::default(),
             groups: Vec::new(),
@@ -208,47 +208,47 @@ impl Directory {
     }
 
     /// The id generator, as the state journal keeps it.
-    pub fn id_gen(&self) -> &IdGen {
+    pub(crate) fn id_gen(&self) -> &IdGen {
         &self.ids
     }
 
     /// Restore the id generator (state journal replay).
-    pub fn set_id_gen(&mut self, ids: IdGen) {
+    pub(crate) fn set_id_gen(&mut self, ids: IdGen) {
         self.ids = ids;
     }
 
     /// A fresh JumpCloud-style id from the directory's seeded generator.
-    pub fn new_id(&mut self) -> JcId {
+    pub(crate) fn new_id(&mut self) -> JcId {
         self.ids.next_id()
     }
 
-    pub fn user(&self, username: &str) -> Result<Cow<'_, User>, DirectoryError> {
+    pub(crate) fn user(&self, username: &str) -> Result<Cow<'_, User>, DirectoryError> {
         self.users
             .position_by_username(username)
             .and_then(|p| self.users.at(p))
             .ok_or_else(|| DirectoryError::NoUser(username.into()))
     }
 
-    pub fn user_by_id(&self, id: &str) -> Option<Cow<'_, User>> {
+    pub(crate) fn user_by_id(&self, id: &str) -> Option<Cow<'_, User>> {
         self.users.position_by_id(id).and_then(|p| self.users.at(p))
     }
 
     /// A user deleted from the org, by JumpCloud id (the latest, if the id recurs).
-    pub fn deleted_user(&self, id: &str) -> Option<&User> {
+    pub(crate) fn deleted_user(&self, id: &str) -> Option<&User> {
         self.deleted.iter().rev().find(|u| u.id == id)
     }
 
-    pub fn group(&self, name: &str) -> Result<&Group, DirectoryError> {
+    pub(crate) fn group(&self, name: &str) -> Result<&Group, DirectoryError> {
         self.groups.iter().find(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))
     }
 
-    pub fn group_by_id(&self, id: &str) -> Option<&Group> {
+    pub(crate) fn group_by_id(&self, id: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.id == id)
     }
 
     /// A user by JumpCloud id, for changes that are not keyed by username
     /// (the inbound SCIM API renames users and sets inbound-only fields).
-    pub fn user_by_id_mut(&mut self, id: &str) -> Option<UserMut<'_>> {
+    pub(crate) fn user_by_id_mut(&mut self, id: &str) -> Option<UserMut<'_>> {
         let pos = self.users.position_by_id(id)?;
         self.users.get_mut(pos)
     }
@@ -267,7 +267,7 @@ impl Directory {
     }
 
     /// Add a user from a spec; joins the spec's `groups`.
-    pub fn create_user(&mut self, spec: &UserSpec) -> Result<JcId, DirectoryError> {
+    pub(crate) fn create_user(&mut self, spec: &UserSpec) -> Result<JcId, DirectoryError> {
         let username =
             spec.username.clone().ok_or_else(|| DirectoryError::Invalid("a user needs a username".into()))?;
         let email = spec.email.clone().ok_or_else(|| DirectoryError::Invalid("a user needs an email".into()))?;
@@ -288,7 +288,7 @@ impl Directory {
     }
 
     /// Overwrite the attributes given in `set`.
-    pub fn update_user(&mut self, username: &str, set: &UserSpec) -> Result<(), DirectoryError> {
+    pub(crate) fn update_user(&mut self, username: &str, set: &UserSpec) -> Result<(), DirectoryError> {
         if let Some(email) = &set.email {
             check_email(email).map_err(DirectoryError::Invalid)?;
         }
@@ -301,7 +301,7 @@ impl Directory {
     }
 
     /// Remove a user from the org, its groups and the app.
-    pub fn delete_user(&mut self, username: &str) -> Result<User, DirectoryError> {
+    pub(crate) fn delete_user(&mut self, username: &str) -> Result<User, DirectoryError> {
         let user = self
             .users
             .position_by_username(username)
@@ -315,12 +315,12 @@ impl Directory {
         Ok(user)
     }
 
-    pub fn set_state(&mut self, username: &str, state: UserState) -> Result<(), DirectoryError> {
+    pub(crate) fn set_state(&mut self, username: &str, state: UserState) -> Result<(), DirectoryError> {
         self.user_mut(username)?.state = state;
         Ok(())
     }
 
-    pub fn create_group(&mut self, name: &str) -> Result<JcId, DirectoryError> {
+    pub(crate) fn create_group(&mut self, name: &str) -> Result<JcId, DirectoryError> {
         if self.groups.iter().any(|g| g.name == name) {
             return Err(DirectoryError::GroupExists(name.into()));
         }
@@ -337,7 +337,7 @@ impl Directory {
         Ok(())
     }
 
-    pub fn delete_group(&mut self, name: &str) -> Result<Group, DirectoryError> {
+    pub(crate) fn delete_group(&mut self, name: &str) -> Result<Group, DirectoryError> {
         let pos =
             self.groups.iter().position(|g| g.name == name).ok_or_else(|| DirectoryError::NoGroup(name.into()))?;
         let group = self.groups.remove(pos);
@@ -345,7 +345,7 @@ impl Directory {
         Ok(group)
     }
 
-    pub fn add_member(&mut self, username: &str, group: &str) -> Result<(), DirectoryError> {
+    pub(crate) fn add_member(&mut self, username: &str, group: &str) -> Result<(), DirectoryError> {
         let uid = self.user(username)?.id.clone();
         let g = self.group_mut(group)?;
         if !g.members.contains(&uid) {
@@ -360,13 +360,13 @@ impl Directory {
         Ok(())
     }
 
-    pub fn bind_user(&mut self, username: &str) -> Result<(), DirectoryError> {
+    pub(crate) fn bind_user(&mut self, username: &str) -> Result<(), DirectoryError> {
         let id = self.user(username)?.id.clone();
         self.app.bound_users.insert(id);
         Ok(())
     }
 
-    pub fn unbind_user(&mut self, username: &str) -> Result<(), DirectoryError> {
+    pub(crate) fn unbind_user(&mut self, username: &str) -> Result<(), DirectoryError> {
         let id = self.user(username)?.id.clone();
         self.app.bound_users.remove(&id);
         Ok(())
@@ -378,7 +378,7 @@ impl Directory {
         Ok(())
     }
 
-    pub fn unbind_group(&mut self, name: &str) -> Result<(), DirectoryError> {
+    pub(crate) fn unbind_group(&mut self, name: &str) -> Result<(), DirectoryError> {
         let id = self.group(name)?.id.clone();
         self.app.bound_groups.remove(&id);
         Ok(())
@@ -387,7 +387,7 @@ impl Directory {
     /// The user is bound to the app directly or through a bound group [C].
     /// Every bound user id (directly or through a bound group), in one pass:
     /// a sync asks for every user, and asking `is_bound` per user is quadratic.
-    pub fn bound_user_ids(&self) -> std::collections::HashSet<&str> {
+    pub(crate) fn bound_user_ids(&self) -> std::collections::HashSet<&str> {
         let mut out: std::collections::HashSet<&str> = self.app.bound_users.iter().map(Text::as_str).collect();
         for g in self.bound_groups() {
             out.extend(g.members.iter().map(Text::as_str));
@@ -395,7 +395,7 @@ impl Directory {
         out
     }
 
-    pub fn is_bound(&self, user_id: &str) -> bool {
+    pub(crate) fn is_bound(&self, user_id: &str) -> bool {
         self.app.bound_users.contains(user_id)
             || self
                 .groups
@@ -404,7 +404,7 @@ impl Directory {
     }
 
     /// Bound groups, in directory order.
-    pub fn bound_groups(&self) -> impl Iterator<Item = &Group> {
+    pub(crate) fn bound_groups(&self) -> impl Iterator<Item = &Group> {
         self.groups.iter().filter(|g| self.app.bound_groups.contains(&g.id))
     }
 }
@@ -412,18 +412,18 @@ impl Directory {
 /// Deterministic JumpCloud-style ids: a seed and a counter through splitmix64.
 /// Cheap to clone, so a directory can be copied to preview an action.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct IdGen {
+pub(crate) struct IdGen {
     seed: u64,
     counter: u64,
 }
 
 impl IdGen {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         IdGen { seed, counter: 0 }
     }
 
     /// The next 24-hex-character id.
-    pub fn next_id(&mut self) -> JcId {
+    pub(crate) fn next_id(&mut self) -> JcId {
         self.counter += 1;
         let hi = splitmix64(self.seed ^ self.counter.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let lo = splitmix64(hi) as u32;
@@ -449,7 +449,7 @@ impl From<UserStateSpec> for UserState {
 }
 
 /// Overwrite `user`'s attributes with those `spec` gives.
-pub fn apply_attrs(user: &mut User, spec: &UserSpec) {
+pub(crate) fn apply_attrs(user: &mut User, spec: &UserSpec) {
     for a in attrs::TEXT {
         if let Some(v) = (a.spec)(spec) {
             a.set(user, v);

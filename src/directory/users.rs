@@ -23,18 +23,18 @@ enum Slot {
 }
 
 /// What a sync needs to know of a user before it builds the user.
-pub struct Entry {
-    pub pos: usize,
-    pub id: JcId,
-    pub state: UserState,
-    pub password_expired: bool,
+pub(crate) struct Entry {
+    pub(crate) pos: usize,
+    pub(crate) id: JcId,
+    pub(crate) state: UserState,
+    pub(crate) password_expired: bool,
 }
 
 /// One user's change, as the state journal keeps it: by id, so it applies
 /// to a directory loaded from a snapshot whatever the positions there.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum UserChange {
+pub(crate) enum UserChange {
     /// The user is now this (created, or changed).
     Put(Box<User>),
     /// The user with this id is gone.
@@ -44,7 +44,7 @@ pub enum UserChange {
 /// The org's users. Reads hand out `Cow<User>`: borrowed when the user is
 /// stored, owned when it was rebuilt from its batch.
 #[derive(Debug, Clone, Default)]
-pub struct Users {
+pub(crate) struct Users {
     slots: Vec<Slot>,
     /// Generated blocks and the position of their first user.
     batches: Vec<(Batch, usize)>,
@@ -70,16 +70,12 @@ fn field(u: &User, key: Key) -> &str {
 }
 
 impl Users {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.live
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.live == 0
-    }
-
     /// The user at `pos`, if there is one.
-    pub fn at(&self, pos: usize) -> Option<Cow<'_, User>> {
+    pub(crate) fn at(&self, pos: usize) -> Option<Cow<'_, User>> {
         match self.slots.get(pos)? {
             Slot::Gen(b, i) => Some(Cow::Owned(self.batches[*b as usize].0.user(*i as usize))),
             Slot::Own(u) => Some(Cow::Borrowed(u)),
@@ -88,17 +84,17 @@ impl Users {
     }
 
     /// Every user, in directory order.
-    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, User>> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Cow<'_, User>> + '_ {
         (0..self.slots.len()).filter_map(|p| self.at(p))
     }
 
     /// Every user's position, in directory order, without building the users.
-    pub fn positions(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn positions(&self) -> impl Iterator<Item = usize> + '_ {
         self.slots.iter().enumerate().filter(|(_, s)| !matches!(s, Slot::Gone)).map(|(p, _)| p)
     }
 
     /// Every user's position, id and state, without building the users.
-    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
         self.slots.iter().enumerate().filter_map(|(pos, slot)| match slot {
             Slot::Gen(b, i) => {
                 let batch = &self.batches[*b as usize].0;
@@ -110,7 +106,7 @@ impl Users {
     }
 
     /// Every username, without building the users.
-    pub fn usernames(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
+    pub(crate) fn usernames(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
         (0..self.slots.len()).filter_map(|p| self.value(Key::Username, p))
     }
 
@@ -137,7 +133,7 @@ impl Users {
     /// Positions of the users whose `key` equals `value` ignoring case (an
     /// id: exactly), in directory order. Indexed: built on first use, about
     /// 1 µs a generated user, then a lookup.
-    pub fn find(&self, key: Key, value: &str) -> Vec<usize> {
+    pub(crate) fn find(&self, key: Key, value: &str) -> Vec<usize> {
         if key == Key::Id {
             return self.position_by_id(value).into_iter().collect();
         }
@@ -148,7 +144,7 @@ impl Users {
     }
 
     /// The position of the user with id `id`.
-    pub fn position_by_id(&self, id: &str) -> Option<usize> {
+    pub(crate) fn position_by_id(&self, id: &str) -> Option<usize> {
         // A generated id names its position; the others are indexed.
         match self.generated_position(id) {
             Some(pos) => match &self.slots[pos] {
@@ -170,7 +166,7 @@ impl Users {
     }
 
     /// The position of the user named exactly `username`.
-    pub fn position_by_username(&self, username: &str) -> Option<usize> {
+    pub(crate) fn position_by_username(&self, username: &str) -> Option<usize> {
         self.index
             .candidates(Key::Username, username, || self.build(Key::Username))
             .find(|&p| self.value(Key::Username, p).is_some_and(|v| v == username))
@@ -178,7 +174,7 @@ impl Users {
 
     /// The user at `pos`, to change: a generated user is stored from now on.
     /// The index follows the change when the returned guard is dropped.
-    pub fn get_mut(&mut self, pos: usize) -> Option<UserMut<'_>> {
+    pub(crate) fn get_mut(&mut self, pos: usize) -> Option<UserMut<'_>> {
         let slot = self.slots.get_mut(pos)?;
         let was_generated = matches!(slot, Slot::Gen(..));
         if let Slot::Gen(b, i) = *slot {
@@ -197,7 +193,7 @@ impl Users {
         Some(UserMut { user, pos, before, index: &mut self.index })
     }
 
-    pub fn push(&mut self, user: User) {
+    pub(crate) fn push(&mut self, user: User) {
         let pos = self.slots.len();
         for key in Key::ALL {
             self.index.insert(key, field(&user, key), pos);
@@ -210,7 +206,7 @@ impl Users {
     }
 
     /// Remove the user at `pos`.
-    pub fn remove(&mut self, pos: usize) -> Option<User> {
+    pub(crate) fn remove(&mut self, pos: usize) -> Option<User> {
         let stored = matches!(self.slots.get(pos), Some(Slot::Own(_)));
         let user = self.at(pos)?.into_owned();
         for key in Key::ALL.into_iter().filter(|&k| stored || k != Key::Id) {
@@ -226,7 +222,7 @@ impl Users {
 
     /// Append a block of `n` generated users in `state`, whose usernames avoid
     /// every current one. Returns their positions.
-    pub fn generate(
+    pub(crate) fn generate(
         &mut self,
         seed: u64,
         n: usize,
@@ -249,14 +245,14 @@ impl Users {
     }
 
     /// Collect changes from now on, for [`Users::take_changes`].
-    pub fn track_changes(&mut self) {
+    pub(crate) fn track_changes(&mut self) {
         self.changes.get_or_insert_with(Vec::new);
     }
 
     /// What changed since the last call (or since tracking started), in
     /// order: `None` when a change cannot be told user by user (a generated
     /// block was added), so the whole list must be saved.
-    pub fn take_changes(&mut self) -> Option<Vec<UserChange>> {
+    pub(crate) fn take_changes(&mut self) -> Option<Vec<UserChange>> {
         let raw = self.changes.as_mut().map(std::mem::take).unwrap_or_default();
         if std::mem::take(&mut self.untracked) {
             return None;
@@ -276,7 +272,7 @@ impl Users {
 
     /// Apply a change from the journal: a user is replaced where it is (by
     /// id) or appended; a removed user that is not there is no error.
-    pub fn apply(&mut self, change: UserChange) {
+    pub(crate) fn apply(&mut self, change: UserChange) {
         match change {
             UserChange::Put(user) => match self.position_by_id(&user.id) {
                 Some(pos) => {
@@ -296,7 +292,7 @@ impl Users {
 
     /// Tells whether a user id is in the org, for many ids: stored users are
     /// hashed, generated ones found from their id.
-    pub fn id_index(&self) -> IdIndex<'_> {
+    pub(crate) fn id_index(&self) -> IdIndex<'_> {
         let stored = self
             .slots
             .iter()
@@ -309,7 +305,7 @@ impl Users {
     }
 
     /// The id of the user at `pos`.
-    pub fn id_at(&self, pos: usize) -> Option<JcId> {
+    pub(crate) fn id_at(&self, pos: usize) -> Option<JcId> {
         match self.slots.get(pos)? {
             Slot::Gen(b, i) => Some(self.batches[*b as usize].0.id(*i as usize)),
             Slot::Own(u) => Some(u.id.clone()),
@@ -320,7 +316,7 @@ impl Users {
 
 /// A stored user being changed (from [`Users::get_mut`]). When it is
 /// dropped, the index follows a changed id, username, email or externalId.
-pub struct UserMut<'a> {
+pub(crate) struct UserMut<'a> {
     user: &'a mut User,
     pos: usize,
     /// The indexed values before the change.
@@ -354,13 +350,13 @@ impl Drop for UserMut<'_> {
 }
 
 /// Membership by id, without building a set of every id.
-pub struct IdIndex<'a> {
+pub(crate) struct IdIndex<'a> {
     users: &'a Users,
     stored: HashSet<&'a str>,
 }
 
 impl IdIndex<'_> {
-    pub fn contains(&self, id: &str) -> bool {
+    pub(crate) fn contains(&self, id: &str) -> bool {
         self.stored.contains(id)
             || self.users.generated_position(id).is_some_and(|pos| matches!(self.users.slots[pos], Slot::Gen(..)))
     }
@@ -393,6 +389,13 @@ impl FromIterator<User> for Users {
 /// Ids of users, for group membership: `JcId`.
 pub(super) fn ids(users: &Users, range: std::ops::Range<usize>) -> impl Iterator<Item = JcId> + '_ {
     range.filter_map(|p| users.id_at(p))
+}
+
+#[cfg(test)]
+impl Users {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.live == 0
+    }
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ pub(super) async fn apply<T: Transport>(
 impl Recording<'_> {
     /// Record an inbound request and JumpCloud's answer as an exchange. The
     /// SP's response rules do not apply: this is JumpCloud answering.
-    pub fn record_inbound(&self, req: &ApiRequest, h: &Handled, started: Instant) {
+    pub(crate) fn record_inbound(&self, req: &ApiRequest, h: &Handled, started: Instant) {
         let id = self.recorder.next_exchange_id();
         let mut req_headers = vec![("x-api-key".to_string(), crate::record::REDACTED.to_string())];
         if req.body.is_some() {

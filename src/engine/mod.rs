@@ -13,13 +13,13 @@ mod target;
 mod transport;
 
 pub(crate) use plan::{PlannedRequest, preview};
-pub use session::Session;
+pub(crate) use session::Session;
 pub(crate) use steps::Policy;
 pub(crate) use summary::StepSummary;
 use summary::Tally;
 pub use target::TargetOverride;
 pub(crate) use target::{ResolvedTarget, credentials as scenario_credentials, resolve as resolve_target};
-pub use transport::Cancel;
+pub(crate) use transport::Cancel;
 pub(crate) use transport::StepLog;
 
 use crate::client::{Client, ClientConfig};
@@ -68,7 +68,7 @@ pub enum Namespace {
 
 impl Namespace {
     /// `auto`, `none` or a tag.
-    pub fn parse(s: &str) -> Result<Namespace, String> {
+    pub(crate) fn parse(s: &str) -> Result<Namespace, String> {
         match s {
             "auto" => Ok(Namespace::Auto),
             "none" => Ok(Namespace::None),

@@ -13,17 +13,17 @@ use std::sync::Mutex;
 
 /// One request of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlannedRequest {
-    pub method: String,
+pub(crate) struct PlannedRequest {
+    pub(crate) method: String,
     /// Path and query; ids the SP has not assigned yet read `{new-N}`.
-    pub path: String,
+    pub(crate) path: String,
     /// Directory Insights event.
-    pub event: String,
-    pub label: String,
+    pub(crate) event: String,
+    pub(crate) label: String,
 }
 
 /// The requests `action` would send from the session's current state.
-pub async fn preview(session: &Session, action: &Action) -> Vec<PlannedRequest> {
+pub(crate) async fn preview(session: &Session, action: &Action) -> Vec<PlannedRequest> {
     if let Action::Request(r) = action {
         return vec![PlannedRequest {
             method: r.method.to_ascii_uppercase(),

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 /// Why a target cannot be tested, with the fix.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// What is wrong, in one sentence.
-    pub cause: String,
+    pub(crate) cause: String,
     /// What to change: a flag or a URL.
-    pub fix: String,
+    pub(crate) fix: String,
 }
 
 impl std::fmt::Display for Problem {
@@ -27,9 +27,9 @@ impl std::fmt::Display for Problem {
 
 /// What preflight found: a problem that stops the run, or notes.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcome {
-    pub problem: Option<Problem>,
-    pub warnings: Vec<String>,
+pub(crate) struct Outcome {
+    pub(crate) problem: Option<Problem>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The answer to one probe, as preflight needs it.
@@ -40,7 +40,7 @@ enum Probe {
 
 /// Test an external target as Test Connection would (`GET /Users?startIndex=1&count=1`).
 /// `token_flag` names where the token came from, for advice (`--token-env SCIM_TOKEN`).
-pub async fn check(cfg: &ClientConfig, timeout: Duration) -> Outcome {
+pub(crate) async fn check(cfg: &ClientConfig, timeout: Duration) -> Outcome {
     let mut out = Outcome::default();
     if cfg.credentials.is_none() {
         out.warnings.push(

@@ -14,38 +14,38 @@ use crate::record::{Event, Recorder, StepFinished, StepStarted, Verdict};
 use crate::scenario::Step;
 use std::time::Instant;
 
-pub struct Session {
-    pub dir: Directory,
-    pub prov: Provisioner,
+pub(crate) struct Session {
+    pub(crate) dir: Directory,
+    pub(crate) prov: Provisioner,
     client: Client,
     recorder: Recorder,
     started: Instant,
     next_step: usize,
     /// Some exchange of this session got an HTTP response.
-    pub any_response: bool,
+    pub(crate) any_response: bool,
     /// Strictness, waivers and read-back after each step.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     pacer: Pacer,
     /// Shared with the signal handler.
-    pub cancel: Cancel,
+    pub(crate) cancel: Cancel,
     /// SCIM root of JumpCloud's own API as identity sources see it (recorded
     /// in `inbound` exchanges); `jcsim serve` sets its own URL.
-    pub inbound_base: String,
+    pub(crate) inbound_base: String,
     /// What this session created at the SP and has not deleted.
     ledger: std::sync::Mutex<Ledger>,
     /// Keep the ledger: a cleanup phase will run (an external target without `--keep`).
-    pub track_created: bool,
+    pub(crate) track_created: bool,
     /// The run tag on every name this session creates (external targets).
-    pub namespace: Option<crate::names::Tag>,
+    pub(crate) namespace: Option<crate::names::Tag>,
     /// Tagged names this session created (see [`Recording::created_names`]).
     created_names: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Retry a refused unconfirmed request form in the knob's other forms
     /// (`compat-risk`); `jcsim compat` turns it off.
-    pub probe_forms: bool,
+    pub(crate) probe_forms: bool,
 }
 
 impl Session {
-    pub fn new(dir: Directory, prov: Provisioner, client: Client, recorder: Recorder) -> Session {
+    pub(crate) fn new(dir: Directory, prov: Provisioner, client: Client, recorder: Recorder) -> Session {
         Session {
             dir,
             prov,
@@ -67,26 +67,22 @@ impl Session {
     }
 
     /// Send at most `pace` requests per second from now on (0: unpaced).
-    pub fn set_pace(&mut self, pace: f64) {
+    pub(crate) fn set_pace(&mut self, pace: f64) {
         self.pacer = Pacer::new(pace);
     }
 
     /// Use another client from now on (the console's target changed).
-    pub fn set_client(&mut self, client: Client) {
+    pub(crate) fn set_client(&mut self, client: Client) {
         self.client = client;
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn recorder(&self) -> &Recorder {
+    pub(crate) fn recorder(&self) -> &Recorder {
         &self.recorder
     }
 
     /// Record a step that is not run, and why: started and finished at once,
     /// verdict `skip`, no exchanges.
-    pub fn skip(&mut self, step: &Step, reason: &str) -> Result<StepSummary, EngineError> {
+    pub(crate) fn skip(&mut self, step: &Step, reason: &str) -> Result<StepSummary, EngineError> {
         let index = self.next_step;
         self.next_step += 1;
         let title = super::steps::step_title(step, &self.recorder.redactor());
@@ -109,12 +105,10 @@ impl Session {
         Ok(StepSummary {
             index,
             title,
-            line: step.line,
             verdict: Verdict::Skip,
             reason: Some(reason),
             checks: Vec::new(),
             exchanges: 0,
-            duration: std::time::Duration::ZERO,
             action_failed: false,
         })
     }
@@ -124,7 +118,7 @@ impl Session {
     /// never judged: a failed delete is a note. Runs even after Ctrl-C (the
     /// cancel flag is not consulted); a second Ctrl-C exits at once.
     /// `None` when the session created nothing.
-    pub async fn cleanup(&mut self) -> Result<Option<StepSummary>, EngineError> {
+    pub(crate) async fn cleanup(&mut self) -> Result<Option<StepSummary>, EngineError> {
         let ledger = std::mem::take(&mut *self.ledger.lock().unwrap_or_else(|p| p.into_inner()));
         if ledger.is_empty() {
             return Ok(None);
@@ -154,12 +148,12 @@ impl Session {
     }
 
     /// When the session started.
-    pub fn started(&self) -> Instant {
+    pub(crate) fn started(&self) -> Instant {
         self.started
     }
 
     /// Record an event that is not part of a step.
-    pub fn record(&self, event: Event) -> Result<Event, EngineError> {
+    pub(crate) fn record(&self, event: Event) -> Result<Event, EngineError> {
         self.recorder.record_redacted(event).map_err(|e| EngineError::Record { dir: self.dir_name(), source: e })
     }
 
@@ -168,7 +162,7 @@ impl Session {
     }
 
     /// Run one step: apply it, send what JumpCloud sends, judge and record it.
-    pub async fn step(&mut self, step: &Step) -> Result<(StepSummary, StepLog), EngineError> {
+    pub(crate) async fn step(&mut self, step: &Step) -> Result<(StepSummary, StepLog), EngineError> {
         let index = self.next_step;
         self.next_step += 1;
         let ctx = Recording {

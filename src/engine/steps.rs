@@ -115,12 +115,10 @@ pub(super) async fn run_step(
     Ok(StepSummary {
         index,
         title,
-        line: step.line,
         verdict: judged.verdict,
         reason: judged.reason,
         checks: judged.checks,
         exchanges: log.exchanges,
-        duration,
         action_failed: judged.action_failed,
     })
 }
@@ -188,12 +186,10 @@ pub(super) async fn cleanup_step(
     Ok(StepSummary {
         index,
         title,
-        line: 0,
         verdict: Verdict::Info,
         reason: None,
         checks: vec![check],
         exchanges: log.exchanges,
-        duration,
         action_failed: false,
     })
 }
@@ -275,13 +271,13 @@ struct Judged {
 
 /// How findings are judged beyond the step's own expectation.
 #[derive(Debug, Clone, Default)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Warnings fail the step.
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Rule ids waived by the scenario, with the reason shown in reports.
-    pub waivers: Vec<(String, String)>,
+    pub(crate) waivers: Vec<(String, String)>,
     /// Read back the resources each step touched (`--verify-each`).
-    pub verify_each: bool,
+    pub(crate) verify_each: bool,
 }
 
 /// Turn findings into checks and apply the step's expectation and the policy.

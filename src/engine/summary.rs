@@ -3,47 +3,44 @@
 //! machines is `report::Summary`, rebuilt from the record.
 
 use crate::record::{Check, Exit, Verdict};
-use std::time::Duration;
 
 /// One step's result.
 #[derive(Debug, Clone)]
-pub struct StepSummary {
-    pub index: usize,
-    pub title: String,
-    pub line: usize,
-    pub verdict: Verdict,
-    pub reason: Option<String>,
-    pub checks: Vec<Check>,
-    pub exchanges: u64,
-    pub duration: Duration,
+pub(crate) struct StepSummary {
+    pub(crate) index: usize,
+    pub(crate) title: String,
+    pub(crate) verdict: Verdict,
+    pub(crate) reason: Option<String>,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) exchanges: u64,
     /// The action itself failed (an error finding), whether or not the step
     /// expected it: after a failed Test Connection or Activate, JumpCloud
     /// sends nothing more.
-    pub action_failed: bool,
+    pub(crate) action_failed: bool,
 }
 
 /// What the run loop has seen so far.
 #[derive(Debug, Default)]
 pub(super) struct Tally {
-    pub steps: Vec<StepSummary>,
-    pub total_steps: usize,
-    pub unreachable: bool,
+    pub(crate) steps: Vec<StepSummary>,
+    pub(crate) total_steps: usize,
+    pub(crate) unreachable: bool,
     /// Stopped by SIGINT/SIGTERM.
-    pub interrupted: bool,
+    pub(crate) interrupted: bool,
 }
 
 impl Tally {
-    pub fn count(&self, v: Verdict) -> usize {
+    pub(crate) fn count(&self, v: Verdict) -> usize {
         self.steps.iter().filter(|s| s.verdict == v).count()
     }
 
     /// Steps not run (an earlier failure made them meaningless), and steps
     /// never reached.
-    pub fn skipped(&self) -> usize {
+    pub(crate) fn skipped(&self) -> usize {
         self.count(Verdict::Skip) + self.total_steps.saturating_sub(self.steps.len())
     }
 
-    pub fn exit_code(&self) -> Exit {
+    pub(crate) fn exit_code(&self) -> Exit {
         if self.interrupted {
             Exit::Interrupted
         } else if self.unreachable {

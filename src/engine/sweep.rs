@@ -8,18 +8,18 @@ use serde_json::Value;
 
 /// A tagged resource at the SP.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tagged {
+pub(crate) struct Tagged {
     /// `Users` or `Groups`.
-    pub collection: &'static str,
-    pub id: String,
+    pub(crate) collection: &'static str,
+    pub(crate) id: String,
     /// userName or displayName.
-    pub name: String,
-    pub tag: String,
+    pub(crate) name: String,
+    pub(crate) tag: String,
 }
 
 impl Tagged {
     /// `user` or `group`.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         if self.collection == "Users" { "user" } else { "group" }
     }
 }
@@ -28,7 +28,7 @@ impl Tagged {
 const MAX_PAGES: usize = 500;
 
 /// Every tagged user and group, groups first; only `only` when given.
-pub async fn find(client: &Client, only: Option<&str>) -> Result<Vec<Tagged>, String> {
+pub(crate) async fn find(client: &Client, only: Option<&str>) -> Result<Vec<Tagged>, String> {
     let mut out = Vec::new();
     for (collection, name_attr) in [("Groups", "displayName"), ("Users", "userName")] {
         let mut start = 1usize;
@@ -59,7 +59,7 @@ pub async fn find(client: &Client, only: Option<&str>) -> Result<Vec<Tagged>, St
 }
 
 /// Delete each resource; returns the ones that could not be deleted, with why.
-pub async fn delete(client: &Client, resources: &[Tagged]) -> Vec<(Tagged, String)> {
+pub(crate) async fn delete(client: &Client, resources: &[Tagged]) -> Vec<(Tagged, String)> {
     let mut failed = Vec::new();
     for r in resources {
         let req = OutRequest::new("DELETE", &format!("/{}/{}", r.collection, r.id));

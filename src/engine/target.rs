@@ -17,7 +17,7 @@ pub struct TargetOverride {
 
 impl TargetOverride {
     /// Client settings for this target under `b`, TLS included (preflight, `jcsim cleanup`).
-    pub fn client_config(&self, b: &crate::provision::Behaviour) -> crate::client::ClientConfig {
+    pub(crate) fn client_config(&self, b: &crate::provision::Behaviour) -> crate::client::ClientConfig {
         crate::client::ClientConfig {
             tls: self.tls.clone(),
             ..super::client_config_for(b, &self.base_url, self.credentials.clone())
@@ -26,19 +26,19 @@ impl TargetOverride {
 }
 
 /// The SP of one run.
-pub struct ResolvedTarget {
-    pub base_url: String,
-    pub credentials: Option<Credentials>,
+pub(crate) struct ResolvedTarget {
+    pub(crate) base_url: String,
+    pub(crate) credentials: Option<Credentials>,
     /// `embedded` or `external`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// How the SP's certificate is checked.
-    pub tls: Tls,
+    pub(crate) tls: Tls,
     embedded: Option<RunningSp>,
 }
 
 impl ResolvedTarget {
     /// Stop the embedded SP, if one was started.
-    pub async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         if let Some(sp) = self.embedded {
             // Bounded: a client that keeps a connection open must not hang the run.
             let _ = tokio::time::timeout(std::time::Duration::from_secs(2), sp.shutdown()).await;
@@ -95,7 +95,7 @@ fn embedded_token() -> String {
     format!("jcsim-{:032x}", rng.random::<u128>())
 }
 
-pub fn credentials(a: &Auth) -> Option<Credentials> {
+pub(crate) fn credentials(a: &Auth) -> Option<Credentials> {
     match (&a.bearer, &a.header, &a.value) {
         (Some(t), _, _) => Some(Credentials::Bearer(t.clone())),
         (None, Some(name), Some(value)) => Some(Credentials::Header { name: name.clone(), value: value.clone() }),

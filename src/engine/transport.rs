@@ -16,38 +16,38 @@ use std::time::Instant;
 pub const FORM_PROBE: &str = "form-probe";
 
 /// Per-step recording context.
-pub struct Recording<'a> {
-    pub client: &'a Client,
-    pub recorder: &'a Recorder,
-    pub run_start: Instant,
-    pub step: usize,
+pub(crate) struct Recording<'a> {
+    pub(crate) client: &'a Client,
+    pub(crate) recorder: &'a Recorder,
+    pub(crate) run_start: Instant,
+    pub(crate) step: usize,
     /// The step's line in the scenario file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Options of the per-exchange response rules.
-    pub inspect: InspectOptions,
+    pub(crate) inspect: InspectOptions,
     /// The run's request pace (`pace` knob).
-    pub pacer: &'a Pacer,
+    pub(crate) pacer: &'a Pacer,
     /// Set on SIGINT/SIGTERM: no new request is sent.
-    pub cancel: &'a Cancel,
+    pub(crate) cancel: &'a Cancel,
     /// What happened in this step, for expectations and the summary.
-    pub log: Mutex<StepLog>,
+    pub(crate) log: Mutex<StepLog>,
     /// SCIM root of JumpCloud's own API, as recorded for `inbound` exchanges.
-    pub inbound_base: &'a str,
+    pub(crate) inbound_base: &'a str,
     /// Note the users and groups each write reaches (`--verify-each` reads them back).
-    pub track_touched: bool,
+    pub(crate) track_touched: bool,
     /// What the run created at the SP and has not deleted (cleanup removes it).
     /// Absent when nothing will be cleaned up (the embedded SP, `--keep`).
-    pub ledger: Option<&'a Mutex<Ledger>>,
+    pub(crate) ledger: Option<&'a Mutex<Ledger>>,
     /// The refusal status the step expects (`expect: { status: 409 }`): an
     /// answer with it is marked as expected, not styled as a failure.
-    pub expected_refusal: Option<u16>,
+    pub(crate) expected_refusal: Option<u16>,
     /// Tagged names this session created at the SP (`userName`, `displayName`),
     /// to tell a conflict with an earlier run's leftover from one with its own
     /// resource. Absent when the run is not namespaced.
-    pub created_names: Option<&'a Mutex<HashSet<String>>>,
+    pub(crate) created_names: Option<&'a Mutex<HashSet<String>>>,
     /// Retry a refused unconfirmed form in the knob's other forms (see
     /// [`Transport::probes_forms`]).
-    pub probe_forms: bool,
+    pub(crate) probe_forms: bool,
 }
 
 /// The users and groups a run created at the SP (a 2xx answer to a POST with
@@ -55,7 +55,7 @@ pub struct Recording<'a> {
 /// Cleanup deletes exactly these, in creation order, never anything the run
 /// did not create. Noting is constant time: a bulk run creates 100,000 users.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     /// Id → creation sequence number, per collection.
     users: HashMap<String, u64>,
     groups: HashMap<String, u64>,
@@ -63,17 +63,17 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.users.is_empty() && self.groups.is_empty()
     }
 
     /// Created users' SP ids, in creation order.
-    pub fn users(&self) -> Vec<&str> {
+    pub(crate) fn users(&self) -> Vec<&str> {
         in_order(&self.users)
     }
 
     /// Created groups' SP ids, in creation order.
-    pub fn groups(&self) -> Vec<&str> {
+    pub(crate) fn groups(&self) -> Vec<&str> {
         in_order(&self.groups)
     }
 
@@ -130,30 +130,30 @@ fn created_id(x: &Exchange) -> Option<String> {
 
 /// Facts about the exchanges of one step.
 #[derive(Debug, Default, Clone)]
-pub struct StepLog {
-    pub exchanges: u64,
-    pub last_status: Option<u16>,
+pub(crate) struct StepLog {
+    pub(crate) exchanges: u64,
+    pub(crate) last_status: Option<u16>,
     /// At least one HTTP response arrived.
-    pub any_response: bool,
+    pub(crate) any_response: bool,
     /// At least one attempt failed to connect.
-    pub connect_failed: bool,
+    pub(crate) connect_failed: bool,
     /// Recording to disk failed (the run must stop).
-    pub record_error: Option<String>,
+    pub(crate) record_error: Option<String>,
     /// What the response rules found, per exchange.
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
     /// SP ids of users and groups this step wrote to (for `--verify-each`).
-    pub touched_users: BTreeSet<String>,
-    pub touched_groups: BTreeSet<String>,
+    pub(crate) touched_users: BTreeSet<String>,
+    pub(crate) touched_groups: BTreeSet<String>,
     /// JumpCloud's answer to an `inbound` step's request.
-    pub inbound: Option<crate::inbound::ApiResponse>,
+    pub(crate) inbound: Option<crate::inbound::ApiResponse>,
     /// Creates answered 409 for a tagged name this session did not create:
     /// (exchange id, name), a leftover of an earlier run.
-    pub leftovers: Vec<(u64, String)>,
+    pub(crate) leftovers: Vec<(u64, String)>,
 }
 
 impl Recording<'_> {
     /// Send a raw request, recording each attempt under `event`.
-    pub async fn request(
+    pub(crate) async fn request(
         &self,
         mut req: OutRequest,
         event: &str,
@@ -228,7 +228,7 @@ impl Recording<'_> {
         }
     }
 
-    pub fn log(&self) -> StepLog {
+    pub(crate) fn log(&self) -> StepLog {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
@@ -284,30 +284,30 @@ fn touch(log: &mut StepLog, x: &Exchange) {
 pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 impl Cancel {
-    pub fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
 /// Spaces requests out to at most `pace` per second across the whole run.
 #[derive(Debug)]
-pub struct Pacer {
+pub(crate) struct Pacer {
     interval: Option<std::time::Duration>,
     next: Mutex<Instant>,
 }
 
 impl Pacer {
-    pub fn new(pace: f64) -> Pacer {
+    pub(crate) fn new(pace: f64) -> Pacer {
         let interval = (pace > 0.0 && pace.is_finite()).then(|| std::time::Duration::from_secs_f64(1.0 / pace));
         Pacer { interval, next: Mutex::new(Instant::now()) }
     }
 
     /// Wait for this request's slot.
-    pub async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         let Some(interval) = self.interval else { return };
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());

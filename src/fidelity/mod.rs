@@ -6,10 +6,10 @@
 //! recorded exchanges: `jcsim proxy`, `jcsim compare` and `jcsim infer` read
 //! and write the files.
 
-pub mod classify;
+pub(crate) mod classify;
 pub mod compare;
-pub mod evidence;
-pub mod infer;
+pub(crate) mod evidence;
+pub(crate) mod infer;
 pub mod shape;
 
 use crate::record::{Event, Exchange, PURPOSE_HEADER};
@@ -46,16 +46,16 @@ pub fn entries(events: impl IntoIterator<Item = Event>) -> Vec<Entry> {
 
 /// A request jcsim sent for itself (a read-back, a probe, cleanup, a
 /// preflight, another knob form): it carries [`PURPOSE_HEADER`].
-pub fn is_jcsim_own(x: &Exchange) -> bool {
+pub(crate) fn is_jcsim_own(x: &Exchange) -> bool {
     header(&x.request.headers, PURPOSE_HEADER).is_some()
 }
 
 /// Only the first attempt of each request: a retry repeats it.
-pub fn is_first_attempt(x: &Exchange) -> bool {
+pub(crate) fn is_first_attempt(x: &Exchange) -> bool {
     x.attempt <= 1
 }
 
 /// A header's value, by case-insensitive name.
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// The shape of a JSON value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Shape {
+pub(crate) enum Shape {
     Null,
     Boolean,
     Number,
@@ -24,8 +24,6 @@ pub enum Shape {
     /// The distinct shapes of the elements, sorted; empty for `[]`.
     Array(Vec<Shape>),
     Object(BTreeMap<String, Shape>),
-    /// A body that was not JSON.
-    Text,
 }
 
 /// Keys whose string values an SP dispatches on.
@@ -76,14 +74,13 @@ impl Shape {
                     .collect();
                 format!("{{{}}}", keys.join(", "))
             }
-            Shape::Text => "text (not JSON)".into(),
         }
     }
 }
 
 /// Replace every double-quoted string in a filter or PATCH path with `"…"`
 /// (`members[value eq "42"]` → `members[value eq "…"]`).
-pub fn normalise_literals(s: &str) -> String {
+pub(crate) fn normalise_literals(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -111,7 +108,7 @@ const HEADERS: &[(&str, bool)] =
 
 /// What an SP sees of one request, normalised.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RequestShape {
+pub(crate) struct RequestShape {
     /// The Directory Insights event it most likely is ([`classify`]).
     #[serde(serialize_with = "insight_name")]
     pub event: Insight,
@@ -172,7 +169,7 @@ pub struct Detail {
 }
 
 /// Every difference between two request shapes.
-pub fn differences(a: &RequestShape, b: &RequestShape) -> Vec<Detail> {
+pub(crate) fn differences(a: &RequestShape, b: &RequestShape) -> Vec<Detail> {
     let mut out = Vec::new();
     let mut push = |at: &str, x: String, y: String| {
         if x != y {

@@ -114,7 +114,7 @@ impl Provisioner {
             // The minimal PUT carries "emails": null [C]; a 400 here is almost always that null.
             if f.message.contains("HTTP 400") {
                 let msg = format!("{} (the request carries \"emails\": null)", f.message);
-                activation_failed(Finding { id: "put-null".into(), message: msg, ..f })
+                activation_failed(Finding { id: RuleId::PutNull.as_str().into(), message: msg, ..f })
             } else {
                 activation_failed(f)
             }
@@ -231,7 +231,8 @@ fn activation_failed(f: Finding) -> Finding {
     if CONFIGURATION.contains(&f.id.as_str()) {
         return f;
     }
-    let id = if SPECIFIC.contains(&f.id.as_str()) { f.id.clone() } else { "activation-failed".to_string() };
+    let id =
+        if SPECIFIC.contains(&f.id.as_str()) { f.id.clone() } else { RuleId::ActivationFailed.as_str().to_string() };
     let fix = crate::check::rule_by_id(&id).map(|r| r.fix.to_string());
     Finding { id, fix: fix.or(f.fix.clone()), ..f }
         .admin(format!("Activation fails and the integration stays inactive. {cause}").trim().to_string())

@@ -8,7 +8,7 @@ use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SC
 use serde_json::{Map, Value, json};
 
 /// `userName` for a user under the `username_from` knob.
-pub fn user_name(user: &User, b: &Behaviour) -> String {
+pub(crate) fn user_name(user: &User, b: &Behaviour) -> String {
     match b.username_from {
         UsernameFrom::Email => user.email.to_string(),
         UsernameFrom::Username => user.username.to_string(),
@@ -16,19 +16,19 @@ pub fn user_name(user: &User, b: &Behaviour) -> String {
 }
 
 /// `active` is `!suspended && !passwordExpired` [C]; unbound users are deprovisioned.
-pub fn desired_active(user: &User, bound: bool) -> bool {
+pub(crate) fn desired_active(user: &User, bound: bool) -> bool {
     desired_active_state(user.state, user.password_expired, bound)
 }
 
 /// [`desired_active`] from the user's state alone.
-pub fn desired_active_state(state: crate::directory::UserState, password_expired: bool, bound: bool) -> bool {
+pub(crate) fn desired_active_state(state: crate::directory::UserState, password_expired: bool, bound: bool) -> bool {
     bound && state == crate::directory::UserState::Activated && !password_expired
 }
 
 /// The full user representation (create and full-replace PUT). `sp_id` is set
 /// for updates, which carry the SP's id [C]. Cleared multi-valued attributes
 /// are sent as `[]` [C].
-pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Value {
+pub(crate) fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Value {
     let mut m = Map::new();
     // The captured full PUT lists the enterprise extension first (the test
     // user's create, below, lists the core schema first).
@@ -100,12 +100,12 @@ pub fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>) -> Va
 
 /// The final PUT for a deleted user that is no longer in the directory (state
 /// persisted by an older jcsim): what is still known of it, inactive.
-pub fn deleted_user(user_name: &str, sp_id: &str) -> Value {
+pub(crate) fn deleted_user(user_name: &str, sp_id: &str) -> Value {
     json!({ "schemas": [USER_SCHEMA], "id": sp_id, "userName": user_name, "active": false })
 }
 
 /// A work phone as a `tel:` URI (RFC 3966), as JumpCloud sends it.
-pub fn tel_uri(phone: &str) -> String {
+pub(crate) fn tel_uri(phone: &str) -> String {
     if phone.starts_with("tel:") {
         return phone.to_string();
     }
@@ -114,12 +114,12 @@ pub fn tel_uri(phone: &str) -> String {
 }
 
 /// Deprovisioning as a PATCH of `active` alone (`deprovision_method: patch_active`).
-pub fn deactivate_patch() -> Value {
+pub(crate) fn deactivate_patch() -> Value {
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "active", "value": false }] })
 }
 
 /// The same update as a PATCH: one `replace` without a path carrying every attribute.
-pub fn user_patch(full: &Value) -> Value {
+pub(crate) fn user_patch(full: &Value) -> Value {
     let mut value = full.clone();
     if let Some(m) = value.as_object_mut() {
         m.remove("schemas");
@@ -132,7 +132,7 @@ pub fn user_patch(full: &Value) -> Value {
 /// (`name.givenName`, `active`, `urn:…:User:department`), as JumpCloud-labelled
 /// test data shows [U]. Multi-valued attributes are replaced whole. Without
 /// the previous document (a linked or restored user) every path is sent.
-pub fn user_patch_per_attribute(previous: Option<&Value>, full: &Value) -> Value {
+pub(crate) fn user_patch_per_attribute(previous: Option<&Value>, full: &Value) -> Value {
     let before = previous.map(attribute_paths).unwrap_or_default();
     let after = attribute_paths(full);
     let mut ops: Vec<Value> = after
@@ -177,7 +177,7 @@ fn attribute_paths(doc: &Value) -> Vec<(String, Value)> {
 }
 
 /// The activation test user, as captured from JumpCloud [C].
-pub fn test_user(email: &str, external_id: &str) -> Value {
+pub(crate) fn test_user(email: &str, external_id: &str) -> Value {
     json!({
         "active": true,
         "addresses": [{"country": "US", "locality": "locality", "postalCode": "80027", "primary": true,
@@ -195,7 +195,7 @@ pub fn test_user(email: &str, external_id: &str) -> Value {
 }
 
 /// The minimal full-replace PUT of the test user, with an explicit `null` [C].
-pub fn test_user_put(email: &str, sp_id: &str, active: bool) -> Value {
+pub(crate) fn test_user_put(email: &str, sp_id: &str, active: bool) -> Value {
     json!({
         "active": active,
         "emails": null,
@@ -258,23 +258,23 @@ fn text(doc: &impl serde::Serialize, members: &[String]) -> Vec<u8> {
 }
 
 /// A group create body [I], as JSON text.
-pub fn group(name: &str, members: &[String]) -> Vec<u8> {
+pub(crate) fn group(name: &str, members: &[String]) -> Vec<u8> {
     text(&GroupDoc { display_name: name, id: None, members: Members(members), schemas: [GROUP_SCHEMA] }, members)
 }
 
 /// A full-replace group PUT, as JSON text.
-pub fn group_put(sp_id: &str, name: &str, members: &[String]) -> Vec<u8> {
+pub(crate) fn group_put(sp_id: &str, name: &str, members: &[String]) -> Vec<u8> {
     text(&GroupDoc { display_name: name, id: Some(sp_id), members: Members(members), schemas: [GROUP_SCHEMA] }, members)
 }
 
 /// PATCH adding members [I], as JSON text.
-pub fn add_members(ids: &[String]) -> Vec<u8> {
+pub(crate) fn add_members(ids: &[String]) -> Vec<u8> {
     let op = AddOp { op: "add", path: "members", value: Members(ids) };
     text(&AddMembers { operations: [op], schemas: [PATCH_OP_SCHEMA] }, ids)
 }
 
 /// PATCH removing members, in the form chosen by `member_removal`.
-pub fn remove_members(ids: &[String], form: super::MemberRemoval) -> Value {
+pub(crate) fn remove_members(ids: &[String], form: super::MemberRemoval) -> Value {
     let ops: Vec<Value> = match form {
         super::MemberRemoval::ValueArray => {
             vec![json!({ "op": "remove", "path": "members", "value": member_values(ids) })]
@@ -290,7 +290,7 @@ pub fn remove_members(ids: &[String], form: super::MemberRemoval) -> Value {
 }
 
 /// PATCH renaming a group [I].
-pub fn rename(name: &str) -> Value {
+pub(crate) fn rename(name: &str) -> Value {
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "displayName", "value": name }] })
 }
 

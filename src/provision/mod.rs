@@ -11,7 +11,8 @@ mod verify;
 
 use crate::check::Finding;
 use crate::check::RuleId;
-pub use crate::knobs::*;
+pub use crate::knobs::Behaviour;
+pub(crate) use crate::knobs::*;
 pub use ops::*;
 pub use verify::{LARGE_GROUP, Scope};
 
@@ -22,19 +23,19 @@ use std::num::NonZeroU64;
 
 /// A user JumpCloud has linked to an SP user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LinkedUser {
-    pub sp_id: String,
+pub(crate) struct LinkedUser {
+    pub(crate) sp_id: String,
     /// The last full representation sent (without `id`): what JumpCloud believes the SP holds.
-    pub sent: SentBody,
-    pub active: bool,
+    pub(crate) sent: SentBody,
+    pub(crate) active: bool,
     /// The last document sent, kept only under `update_method:
     /// patch_per_attribute` (which sends the changed paths) and never persisted.
     #[serde(skip)]
-    pub doc: Option<Box<Value>>,
+    pub(crate) doc: Option<Box<Value>>,
 }
 
 impl LinkedUser {
-    pub fn new(sp_id: String, sent: SentBody, active: bool) -> LinkedUser {
+    pub(crate) fn new(sp_id: String, sent: SentBody, active: bool) -> LinkedUser {
         LinkedUser { sp_id, sent, active, doc: None }
     }
 }
@@ -46,7 +47,7 @@ impl LinkedUser {
 /// document as text. The whole document is a function of the directory
 /// user, so it is rebuilt when needed (a deleted user's final PUT).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SentBody {
+pub(crate) struct SentBody {
     /// FNV-1a of the compact JSON text; `None` until something was sent.
     fingerprint: Option<NonZeroU64>,
     /// `userName` then `displayName`, as sent, in one allocation.
@@ -70,7 +71,7 @@ impl Default for SentBody {
 }
 
 impl SentBody {
-    pub fn new(v: &Value) -> SentBody {
+    pub(crate) fn new(v: &Value) -> SentBody {
         let text = |k: &str| v.get(k).and_then(Value::as_str);
         SentBody::from_parts(Some(fingerprint(v)), text("userName"), text("displayName"))
     }
@@ -92,17 +93,17 @@ impl SentBody {
     }
 
     /// `userName` as sent.
-    pub fn user_name(&self) -> Option<&str> {
+    pub(crate) fn user_name(&self) -> Option<&str> {
         (self.user_len != ABSENT).then(|| &self.names[..self.user_end()])
     }
 
     /// `displayName` as sent.
-    pub fn display_name(&self) -> Option<&str> {
+    pub(crate) fn display_name(&self) -> Option<&str> {
         self.display.then(|| &self.names[self.user_end()..])
     }
 
     /// True when `v` is the document sent.
-    pub fn same_as(&self, v: &Value) -> bool {
+    pub(crate) fn same_as(&self, v: &Value) -> bool {
         self.fingerprint == Some(nonzero(fingerprint(v)))
     }
 }
@@ -165,23 +166,23 @@ impl<'de> serde::Deserialize<'de> for SentBody {
 
 /// A group JumpCloud has linked to an SP group.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LinkedGroup {
-    pub sp_id: String,
-    pub display_name: String,
+pub(crate) struct LinkedGroup {
+    pub(crate) sp_id: String,
+    pub(crate) display_name: String,
     /// SP ids of the members JumpCloud believes the group has.
-    pub members: Vec<String>,
+    pub(crate) members: Vec<String>,
 }
 
 /// The provisioning state of one application's Identity Management.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Provisioner {
-    pub behaviour: Behaviour,
-    pub users: BTreeMap<JcId, LinkedUser>,
-    pub groups: BTreeMap<JcId, LinkedGroup>,
+    pub(crate) behaviour: Behaviour,
+    pub(crate) users: BTreeMap<JcId, LinkedUser>,
+    pub(crate) groups: BTreeMap<JcId, LinkedGroup>,
     /// SP users JumpCloud deleted (expected to answer 404).
-    pub deleted_users: Vec<String>,
+    pub(crate) deleted_users: Vec<String>,
     /// SP groups JumpCloud deleted (expected to answer 404).
-    pub deleted_groups: Vec<String>,
+    pub(crate) deleted_groups: Vec<String>,
     /// Seed-derived ids for test users.
     ids: crate::directory::IdGen,
 }
@@ -200,7 +201,7 @@ impl Provisioner {
     }
 
     /// The SP id JumpCloud holds for a JumpCloud user.
-    pub fn sp_user_id(&self, jc: &str) -> Option<&str> {
+    pub(crate) fn sp_user_id(&self, jc: &str) -> Option<&str> {
         self.users.get(jc).map(|l| l.sp_id.as_str())
     }
 }
@@ -279,7 +280,7 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
 }
 
 /// A finding for a request that got no HTTP response.
-pub fn fault_finding(f: &Fault, what: &str) -> Finding {
+pub(crate) fn fault_finding(f: &Fault, what: &str) -> Finding {
     if f.kind == crate::record::FaultKind::Interrupted {
         return Finding::error("interrupted", f.message.clone());
     }

@@ -1,15 +1,15 @@
 //! The vocabulary between the behaviour model and the wire: operations,
 //! replies, the transport seam, and findings.
 
-pub use crate::client::Body;
+pub(crate) use crate::client::Body;
 use serde_json::Value;
 use std::future::Future;
 
-pub use crate::record::Insight;
+pub(crate) use crate::record::Insight;
 
 /// HTTP methods JumpCloud uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     Get,
     Post,
     Put,
@@ -18,7 +18,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
@@ -32,31 +32,31 @@ impl Method {
 /// One SCIM request JumpCloud would send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimOp {
-    pub insight: Insight,
+    pub(crate) insight: Insight,
     /// Why it is sent, for the timeline (`look up alice@example.com`).
-    pub label: String,
-    pub method: Method,
+    pub(crate) label: String,
+    pub(crate) method: Method,
     /// Path below the base URL, starting with `/`.
-    pub path: String,
+    pub(crate) path: String,
     /// Query parameters, in order, not yet encoded.
-    pub query: Vec<(String, String)>,
-    pub body: Option<Body>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Option<Body>,
     /// Send a wrong token instead of the configured one (jcsim's auth probe).
-    pub wrong_credentials: bool,
+    pub(crate) wrong_credentials: bool,
     /// A JSON answer over 1 MiB comes back as its text ([`Reply::raw`]) for
     /// the model to read with a typed parser, not as a value (a group of
     /// 100,000 members is ~70 MB as values).
-    pub raw_when_large: bool,
+    pub(crate) raw_when_large: bool,
     /// The request is meant to be refused (a probe, a read of something
     /// deleted): a 4xx answer is recorded as expected, not as a failure.
-    pub expects_refusal: bool,
+    pub(crate) expects_refusal: bool,
     /// A probe of another request form (`compat-risk`), not JumpCloud
     /// traffic: recorded, but the per-exchange response rules skip it.
-    pub probe: bool,
+    pub(crate) probe: bool,
 }
 
 impl ScimOp {
-    pub fn new(insight: Insight, method: Method, path: impl Into<String>, label: impl Into<String>) -> Self {
+    pub(crate) fn new(insight: Insight, method: Method, path: impl Into<String>, label: impl Into<String>) -> Self {
         ScimOp {
             insight,
             label: label.into(),
@@ -72,36 +72,36 @@ impl ScimOp {
     }
 
     /// See [`ScimOp::expects_refusal`].
-    pub fn expects_refusal(mut self) -> Self {
+    pub(crate) fn expects_refusal(mut self) -> Self {
         self.expects_refusal = true;
         self
     }
 
     /// See [`ScimOp::raw_when_large`].
-    pub fn raw_when_large(mut self) -> Self {
+    pub(crate) fn raw_when_large(mut self) -> Self {
         self.raw_when_large = true;
         self
     }
 
     /// Send a wrong token (the `auth-401` probe).
-    pub fn wrong_credentials(mut self) -> Self {
+    pub(crate) fn wrong_credentials(mut self) -> Self {
         self.wrong_credentials = true;
         self.expects_refusal = true;
         self
     }
 
-    pub fn body(mut self, body: Value) -> Self {
+    pub(crate) fn body(mut self, body: Value) -> Self {
         self.body = Some(Body::Json(body));
         self
     }
 
     /// A body given as JSON text, for bodies too large to build as a value.
-    pub fn body_text(mut self, text: Vec<u8>) -> Self {
+    pub(crate) fn body_text(mut self, text: Vec<u8>) -> Self {
         self.body = Some(Body::Text(text));
         self
     }
 
-    pub fn query(mut self, key: &str, value: &str) -> Self {
+    pub(crate) fn query(mut self, key: &str, value: &str) -> Self {
         self.query.push((key.to_string(), value.to_string()));
         self
     }
@@ -122,12 +122,12 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// The SCIM error `detail` (or the whole body) for messages.
-    pub fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         match &self.body {
             Some(b) => match b.get("detail").and_then(Value::as_str) {
                 Some(d) => d.to_string(),
@@ -165,7 +165,7 @@ pub trait Transport: Sync {
 }
 
 /// Cut `s` to at most `max` characters, marking the cut.
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {

@@ -129,10 +129,10 @@ fn fix(knob: &str) -> String {
 /// Where a write was ignored: the knob whose form it took, the read-back
 /// that showed it (`what`, its exchange) and the resource's path.
 pub(crate) struct Ignored<'a> {
-    pub knob: &'static str,
-    pub what: &'a str,
-    pub path: &'a str,
-    pub exchange: u64,
+    pub(crate) knob: &'static str,
+    pub(crate) what: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) exchange: u64,
 }
 
 /// A write in an unconfirmed form that the SP answered with 2xx but did not

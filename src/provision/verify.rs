@@ -16,10 +16,10 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     /// SP ids; `None` means all.
-    pub users: Option<BTreeSet<String>>,
-    pub groups: Option<BTreeSet<String>>,
+    pub(crate) users: Option<BTreeSet<String>>,
+    pub(crate) groups: Option<BTreeSet<String>>,
     /// Run the conformance probes too.
-    pub probes: bool,
+    pub(crate) probes: bool,
 }
 
 impl Scope {

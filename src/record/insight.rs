@@ -90,7 +90,7 @@ impl Insight {
     }
 
     /// An inbound API event that changes the directory.
-    pub fn is_inbound_write(self) -> bool {
+    pub(crate) fn is_inbound_write(self) -> bool {
         matches!(self, Insight::InboundUserCreate | Insight::InboundUserUpdate | Insight::InboundUserDelete)
     }
 }

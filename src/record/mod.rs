@@ -6,8 +6,9 @@ mod redact;
 mod writer;
 
 pub use insight::{Insight, PURPOSE_HEADER};
-pub use redact::{REDACTED, Redactor};
-pub use writer::{EventIndex, EventLog, Recorder, parse_event, read_events};
+pub(crate) use redact::{REDACTED, Redactor};
+pub(crate) use writer::{EventIndex, parse_event};
+pub use writer::{EventLog, Recorder, read_events};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,7 +29,7 @@ pub enum Event {
 
 /// The id of the info check that names an expectation not checked against
 /// another SP because it needs an embedded-SP quirk (`needs_quirk`).
-pub const EXPECTATION_SKIPPED: &str = "expectation-skipped";
+pub(crate) const EXPECTATION_SKIPPED: &str = "expectation-skipped";
 
 /// `jcsim compat`'s result: for each knob whose request form is not
 /// confirmed, what the SP did with each plausible form.
@@ -44,7 +45,7 @@ pub struct KnobCompat {
     /// Evidence behind the default: `confirmed`, `inferred` or `unknown`.
     pub status: String,
     /// jcsim's default: the form JumpCloud is believed to send.
-    pub default: String,
+    pub(crate) default: String,
     pub verdict: CompatVerdict,
     /// The verdict in words (which forms work, which fail).
     pub summary: String,
@@ -82,7 +83,7 @@ pub enum FormOutcome {
 }
 
 impl FormOutcome {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FormOutcome::Accepted => "accepted",
             FormOutcome::Ignored => "ignored",
@@ -110,7 +111,7 @@ pub enum CompatVerdict {
 }
 
 impl CompatVerdict {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CompatVerdict::Robust => "robust",
             CompatVerdict::AtRisk => "at risk",
@@ -123,56 +124,56 @@ impl CompatVerdict {
 /// Header of a run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunStarted {
-    pub run_id: String,
-    pub scenario: String,
+    pub(crate) run_id: String,
+    pub(crate) scenario: String,
     /// Path of the scenario file as given on the command line.
-    pub file: String,
+    pub(crate) file: String,
     /// Base URL of the SP (never carries credentials).
-    pub target: String,
+    pub(crate) target: String,
     /// `embedded` or `external`.
-    pub target_kind: String,
-    pub seed: u64,
+    pub(crate) target_kind: String,
+    pub(crate) seed: u64,
     /// RFC 3339 wall-clock start.
-    pub started_at: String,
-    pub jcsim_version: String,
+    pub(crate) started_at: String,
+    pub(crate) jcsim_version: String,
     /// Effective behaviour knobs, as `name=value` pairs.
     #[serde(default)]
-    pub behaviour: Vec<(String, String)>,
+    pub(crate) behaviour: Vec<(String, String)>,
     /// Number of steps in the scenario.
-    pub steps: usize,
+    pub(crate) steps: usize,
     /// The run-unique tag carried by every name this run created at the SP
     /// (`--namespace`); absent when names are sent as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// TLS certificates were not verified (`--insecure`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 /// A scenario step begins.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StepStarted {
     /// Zero-based step index.
-    pub step: usize,
+    pub(crate) step: usize,
     /// Action name as written in the scenario (`bind_group`).
-    pub action: String,
+    pub(crate) action: String,
     /// One-line human summary (`bind_group: Engineering`).
-    pub title: String,
+    pub(crate) title: String,
     /// 1-based line and column of the step in the scenario file.
-    pub line: usize,
-    pub col: usize,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
     /// Milliseconds since the run started.
-    pub at_ms: u64,
+    pub(crate) at_ms: u64,
     /// Absent for a scenario step; `cleanup` for the phase that removes what
     /// the run created at the SP (shown, never judged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<Phase>,
+    pub(crate) phase: Option<Phase>,
 }
 
 /// A part of a run that is not a scenario step.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Deleting the users and groups the run created at an external SP.
     Cleanup,
 }
@@ -225,7 +226,7 @@ pub struct RecordedResponse {
 
 impl RecordedResponse {
     /// A header's value, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
@@ -301,7 +302,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The verdict's name as serialized (`pass`, `fail`, `warn`, `skip`, `info`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
@@ -328,41 +329,41 @@ pub struct Check {
     pub fix: Option<String>,
     /// The exchange the check is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exchange: Option<u64>,
+    pub(crate) exchange: Option<u64>,
     /// Expected versus actual, for read-back differences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<Value>,
+    pub(crate) expected: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actual: Option<Value>,
+    pub(crate) actual: Option<Value>,
 }
 
 /// A step ends.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StepFinished {
-    pub step: usize,
-    pub verdict: Verdict,
-    pub duration_ms: f64,
+    pub(crate) step: usize,
+    pub(crate) verdict: Verdict,
+    pub(crate) duration_ms: f64,
     /// Why the step failed, in one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// The footer of a run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunFinished {
-    pub verdict: Verdict,
-    pub steps_passed: usize,
-    pub steps_failed: usize,
+    pub(crate) verdict: Verdict,
+    pub(crate) steps_passed: usize,
+    pub(crate) steps_failed: usize,
     /// Steps not run because an earlier failure made them meaningless.
     #[serde(default, skip_serializing_if = "is_zero")]
-    pub steps_skipped: usize,
+    pub(crate) steps_skipped: usize,
     pub exchanges: u64,
-    pub duration_ms: f64,
+    pub(crate) duration_ms: f64,
     /// The run stopped early (fail-fast, unreachable target or interrupt).
     pub stopped_early: bool,
     /// Why it stopped early.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_reason: Option<String>,
+    pub(crate) stop_reason: Option<String>,
     pub exit_code: Exit,
     /// Stopped by SIGINT/SIGTERM: in-flight exchanges finished, nothing new was sent.
     #[serde(default)]

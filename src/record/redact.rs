@@ -11,7 +11,7 @@ use super::Event;
 use serde_json::Value;
 
 /// The text that replaces a secret.
-pub const REDACTED: &str = "[REDACTED]";
+pub(crate) const REDACTED: &str = "[REDACTED]";
 
 /// Secrets shorter than this are only redacted structurally (by header name):
 /// masking every occurrence of a two-letter string would garble the record.
@@ -19,7 +19,7 @@ const MIN_SECRET_LEN: usize = 4;
 
 /// Knows which header names carry credentials and which values are secret.
 #[derive(Debug, Clone, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     headers: Vec<String>,
     /// Each secret with its JSON-escaped form, longest first.
     secrets: Vec<(String, String)>,
@@ -28,13 +28,13 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor that masks `Authorization`, `Proxy-Authorization`, `Cookie`,
     /// `Set-Cookie` and `X-Api-Key` headers.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let headers = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"];
         Redactor { headers: headers.iter().map(|h| h.to_string()).collect(), secrets: Vec::new() }
     }
 
     /// Also mask the header `name` (case-insensitive), e.g. a custom API-key header.
-    pub fn header(mut self, name: &str) -> Self {
+    pub(crate) fn header(mut self, name: &str) -> Self {
         let name = name.to_ascii_lowercase();
         if !self.headers.contains(&name) {
             self.headers.push(name);
@@ -43,7 +43,7 @@ impl Redactor {
     }
 
     /// Also mask every occurrence of `value`.
-    pub fn secret(mut self, value: &str) -> Self {
+    pub(crate) fn secret(mut self, value: &str) -> Self {
         if value.len() >= MIN_SECRET_LEN && !self.secrets.iter().any(|(s, _)| s == value) {
             let escaped = serde_json::to_string(value).unwrap_or_default();
             let escaped = escaped.trim_matches('"').to_string();
@@ -55,12 +55,12 @@ impl Redactor {
     }
 
     /// True when `name` is a credential-bearing header.
-    pub fn is_secret_header(&self, name: &str) -> bool {
+    pub(crate) fn is_secret_header(&self, name: &str) -> bool {
         self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// Mask credential headers in place.
-    pub fn headers(&self, headers: &mut [(String, String)]) {
+    pub(crate) fn headers(&self, headers: &mut [(String, String)]) {
         for (name, value) in headers.iter_mut() {
             if self.is_secret_header(name) {
                 *value = mask_header_value(value);
@@ -69,7 +69,7 @@ impl Redactor {
     }
 
     /// Replace every secret in `text`, in its raw and its JSON-escaped form.
-    pub fn text(&self, text: &str) -> String {
+    pub(crate) fn text(&self, text: &str) -> String {
         let mut out = text.to_string();
         for (secret, escaped) in &self.secrets {
             if out.contains(secret.as_str()) {
@@ -84,7 +84,7 @@ impl Redactor {
 
     /// Redact an event in place before it is serialized: credential
     /// headers structurally, secrets in every field that can carry wire data.
-    pub fn event(&self, event: &mut Event) {
+    pub(crate) fn event(&self, event: &mut Event) {
         match event {
             Event::RunStarted(r) => self.in_place(&mut r.target),
             Event::StepStarted(_) => {}
@@ -125,7 +125,7 @@ impl Redactor {
     }
 
     /// Replace every secret in a JSON value's strings and keys.
-    pub fn value(&self, v: &mut Value) {
+    pub(crate) fn value(&self, v: &mut Value) {
         match v {
             Value::String(s) => self.in_place(s),
             Value::Array(items) => items.iter_mut().for_each(|i| self.value(i)),

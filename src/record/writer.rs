@@ -19,7 +19,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// Create (truncate) `events.jsonl` in `dir`.
-    pub fn create(dir: &Path, redactor: Redactor) -> io::Result<Recorder> {
+    pub(crate) fn create(dir: &Path, redactor: Redactor) -> io::Result<Recorder> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("events.jsonl");
         let file = OpenOptions::new().create(true).write(true).truncate(true).open(&path)?;
@@ -31,57 +31,47 @@ impl Recorder {
         })
     }
 
-    /// A recorder that keeps nothing (dry runs and unit tests).
-    pub fn discard(redactor: Redactor) -> Recorder {
-        Recorder {
-            path: None,
-            file: Mutex::new(None),
-            redactor: RwLock::new(redactor),
-            next_exchange: AtomicU64::new(1),
-        }
-    }
-
     /// Path of `events.jsonl`, if recording to disk.
-    pub fn path(&self) -> Option<&Path> {
+    pub(crate) fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
     /// A copy of the redactor applied to every event.
-    pub fn redactor(&self) -> Redactor {
+    pub(crate) fn redactor(&self) -> Redactor {
         self.redactor.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Also redact `secret` (and the header it travels in) from now on, e.g.
     /// after the console's Token Key changes.
-    pub fn add_secret(&self, header: &str, secret: &str) {
+    pub(crate) fn add_secret(&self, header: &str, secret: &str) {
         let mut r = self.redactor.write().unwrap_or_else(|p| p.into_inner());
         *r = r.clone().header(header).secret(secret);
     }
 
     /// Allocate the next exchange id.
-    pub fn next_exchange_id(&self) -> u64 {
+    pub(crate) fn next_exchange_id(&self) -> u64 {
         self.next_exchange.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Number of exchange ids handed out so far.
-    pub fn exchanges(&self) -> u64 {
+    pub(crate) fn exchanges(&self) -> u64 {
         self.next_exchange.load(Ordering::Relaxed) - 1
     }
 
     /// Redact and append one event.
-    pub fn record(&self, mut event: Event) -> io::Result<()> {
+    pub(crate) fn record(&self, mut event: Event) -> io::Result<()> {
         self.record_mut(&mut event)
     }
 
     /// Redact (in place: credential headers are masked) and append one event;
     /// the caller keeps it, to reuse what it holds.
-    pub fn record_mut(&self, event: &mut Event) -> io::Result<()> {
+    pub(crate) fn record_mut(&self, event: &mut Event) -> io::Result<()> {
         self.write(event).map(|_| ())
     }
 
     /// Redact and append one event, and return its redacted form (for callers
     /// that show it, such as the terminal summary).
-    pub fn record_redacted(&self, mut event: Event) -> io::Result<Event> {
+    pub(crate) fn record_redacted(&self, mut event: Event) -> io::Result<Event> {
         let line = self.write(&mut event)?;
         serde_json::from_str(&line).map_err(io::Error::other)
     }
@@ -107,7 +97,7 @@ impl Recorder {
 /// straight into [`Exchange`](super::Exchange) (their `type` key is passed
 /// over) instead of through serde's buffering of internally tagged enums,
 /// which costs twice as much.
-pub fn parse_event(line: &[u8]) -> serde_json::Result<Event> {
+pub(crate) fn parse_event(line: &[u8]) -> serde_json::Result<Event> {
     if line.starts_with(br#"{"type":"exchange","#)
         && let Ok(x) = serde_json::from_slice::<super::Exchange>(line)
     {
@@ -129,7 +119,7 @@ pub struct EventLog {
 /// only from the nearest checkpoint: its cost follows the new events, not the
 /// file's length.
 #[derive(Debug, Default)]
-pub struct EventIndex {
+pub(crate) struct EventIndex {
     /// `offsets[k]`: where line `k * EVERY` starts.
     offsets: Vec<u64>,
     /// Complete lines seen so far, and where the next one starts.
@@ -138,13 +128,13 @@ pub struct EventIndex {
 }
 
 impl EventIndex {
-    pub const EVERY: usize = 256;
+    pub(crate) const EVERY: usize = 256;
 
     /// Up to `limit` events from line `after` on (0-based, counting every
     /// complete line; torn, blank or foreign lines are skipped but counted),
     /// and the line index to ask for next. A last line still being written
     /// is left for the next call.
-    pub fn read(&mut self, path: &Path, after: usize, limit: usize) -> io::Result<(Vec<Event>, usize)> {
+    pub(crate) fn read(&mut self, path: &Path, after: usize, limit: usize) -> io::Result<(Vec<Event>, usize)> {
         use std::io::{BufRead, Seek, SeekFrom};
         let (mut line, mut pos) = if after >= self.lines {
             (self.lines, self.end)
@@ -199,6 +189,19 @@ pub fn read_events(path: &Path) -> io::Result<EventLog> {
         }
     }
     Ok(log)
+}
+
+#[cfg(test)]
+impl Recorder {
+    /// A recorder that keeps nothing (unit tests).
+    pub(crate) fn discard(redactor: Redactor) -> Recorder {
+        Recorder {
+            path: None,
+            file: Mutex::new(None),
+            redactor: RwLock::new(redactor),
+            next_exchange: AtomicU64::new(1),
+        }
+    }
 }
 
 #[cfg(test)]

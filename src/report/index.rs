@@ -8,38 +8,38 @@ use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct IndexPage {
-    pub title: String,
-    pub runs: Vec<IndexRow>,
-    pub passed: usize,
-    pub failed: usize,
-    pub status: &'static str,
+    pub(crate) title: String,
+    pub(crate) runs: Vec<IndexRow>,
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) status: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct IndexRow {
-    pub href: String,
-    pub scenario: String,
-    pub file: String,
-    pub run_id: String,
-    pub status: &'static str,
-    pub started_at: String,
-    pub duration: String,
-    pub counts: super::view::Counts,
-    pub stop_reason: Option<String>,
-    pub failures: Vec<Failure>,
+    pub(crate) href: String,
+    pub(crate) scenario: String,
+    pub(crate) file: String,
+    pub(crate) run_id: String,
+    pub(crate) status: &'static str,
+    pub(crate) started_at: String,
+    pub(crate) duration: String,
+    pub(crate) counts: super::view::Counts,
+    pub(crate) stop_reason: Option<String>,
+    pub(crate) failures: Vec<Failure>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Failure {
-    pub n: usize,
-    pub title: String,
-    pub line: usize,
-    pub reason: String,
-    pub fix: Option<String>,
+    pub(crate) n: usize,
+    pub(crate) title: String,
+    pub(crate) line: usize,
+    pub(crate) reason: String,
+    pub(crate) fix: Option<String>,
 }
 
 impl IndexPage {
-    pub fn new(runs: &[Run], dir: &Path) -> IndexPage {
+    pub(crate) fn new(runs: &[Run], dir: &Path) -> IndexPage {
         let rows: Vec<IndexRow> = runs.iter().map(|r| row(r, dir)).collect();
         let passed = rows.iter().filter(|r| r.status == "pass").count();
         IndexPage {

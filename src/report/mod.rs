@@ -30,9 +30,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outputs {
     pub html: PathBuf,
-    pub junit: PathBuf,
-    pub har: PathBuf,
-    pub summary: PathBuf,
+    pub(crate) junit: PathBuf,
+    pub(crate) har: PathBuf,
+    pub(crate) summary: PathBuf,
     /// The run's one summary: the terminal, `--format json` and
     /// `summary.json` all show this.
     pub result: Summary,
@@ -74,7 +74,7 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
 
 /// `report.html` of a run directory, rendered from its `events.jsonl` into
 /// memory and nothing written (the console's live session, on demand).
-pub fn render_report(run_dir: &Path) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn render_report(run_dir: &Path) -> Result<Vec<u8>, ReportError> {
     let run = Run::load(run_dir)?;
     let mut out = Vec::new();
     html::write_report(&run, &mut out)
@@ -96,7 +96,7 @@ pub fn write_index(out_dir: &Path, run_dirs: &[PathBuf]) -> Result<PathBuf, Repo
 /// own report when there is one run; for several, an index page (as
 /// [`write_index`], links relative to the file's directory) that also lists
 /// each run's failures, so it is useful even when copied alone.
-pub fn write_combined(
+pub(crate) fn write_combined(
     run_dirs: &[PathBuf],
     junit: Option<&Path>,
     har: Option<&Path>,
@@ -123,7 +123,7 @@ pub fn write_combined(
 
 /// Run directories at `path`: `path` itself when it holds `events.jsonl`,
 /// else its direct subdirectories that do, sorted by name (run ids sort by time).
-pub fn find_run_dirs(path: &Path) -> Result<Vec<PathBuf>, ReportError> {
+pub(crate) fn find_run_dirs(path: &Path) -> Result<Vec<PathBuf>, ReportError> {
     if path.join("events.jsonl").is_file() {
         return Ok(vec![path.to_path_buf()]);
     }

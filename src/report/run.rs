@@ -17,25 +17,25 @@ use std::path::{Path, PathBuf};
 /// A recorded run, assembled from its events.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Run {
-    pub dir: PathBuf,
-    pub header: Option<RunStarted>,
+    pub(crate) dir: PathBuf,
+    pub(crate) header: Option<RunStarted>,
     /// Scenario steps that started (or left any trace), in index order. The
     /// cleanup phase is not among them: it is [`Run::cleanup`].
-    pub steps: Vec<StepRun>,
+    pub(crate) steps: Vec<StepRun>,
     /// The cleanup phase (`phase: cleanup`): shown after the steps, never
     /// judged, and never counted as a step.
-    pub cleanup: Option<StepRun>,
-    pub finished: Option<RunFinished>,
+    pub(crate) cleanup: Option<StepRun>,
+    pub(crate) finished: Option<RunFinished>,
     /// `jcsim compat`'s matrix, when this run is one.
-    pub compat: Option<crate::record::CompatMatrix>,
+    pub(crate) compat: Option<crate::record::CompatMatrix>,
     /// The first unreadable lines of events.jsonl: (1-based line, error).
-    pub bad_lines: Vec<(usize, String)>,
+    pub(crate) bad_lines: Vec<(usize, String)>,
     /// How many lines could not be read in all.
-    pub bad_count: usize,
+    pub(crate) bad_count: usize,
     /// Number of lines in the file, to tell a torn last line from a foreign one.
-    pub lines: usize,
+    pub(crate) lines: usize,
     /// Hash of every line read: the report's script nonce derives from it.
-    pub digest: u64,
+    pub(crate) digest: u64,
     /// The events.jsonl the exchanges are read again from.
     source: PathBuf,
     /// Exchanges appear in the file in ascending step order, so one pass
@@ -46,38 +46,38 @@ pub(crate) struct Run {
 /// One step and everything recorded under it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StepRun {
-    pub index: usize,
-    pub started: Option<StepStarted>,
-    pub x: XStats,
-    pub checks: Vec<Check>,
-    pub finished: Option<StepFinished>,
+    pub(crate) index: usize,
+    pub(crate) started: Option<StepStarted>,
+    pub(crate) x: XStats,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) finished: Option<StepFinished>,
 }
 
 /// What the outputs need to know about a step's exchanges without reading them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct XStats {
-    pub count: u64,
+    pub(crate) count: u64,
     /// Attempts after the first.
-    pub retries: u64,
+    pub(crate) retries: u64,
     /// Attempts that got no HTTP response.
-    pub no_response: u64,
+    pub(crate) no_response: u64,
     /// Start of the first exchange, in ms since run start.
-    pub first_start: Option<f64>,
+    pub(crate) first_start: Option<f64>,
     /// End of the latest exchange, in ms since run start.
-    pub last_end: f64,
+    pub(crate) last_end: f64,
     /// The first [`MAX_FAILED`] exchanges that failed (see [`exchange_failed`]).
-    pub failed: Vec<FailedExchange>,
+    pub(crate) failed: Vec<FailedExchange>,
 }
 
 /// One line about a failed exchange, for JUnit.
 #[derive(Debug, Clone)]
 pub(crate) struct FailedExchange {
-    pub id: u64,
-    pub method: String,
-    pub url: String,
+    pub(crate) id: u64,
+    pub(crate) method: String,
+    pub(crate) url: String,
     /// `409`, or `no response (timeout: …)`.
-    pub status: String,
-    pub event: String,
+    pub(crate) status: String,
+    pub(crate) event: String,
 }
 
 /// Failed exchanges listed per step.
@@ -125,7 +125,7 @@ pub(crate) enum StepState {
 
 impl StepState {
     /// The verdict's name (see [`Verdict::as_str`]), or `incomplete`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             StepState::Pass => Verdict::Pass,
             StepState::Fail => Verdict::Fail,
@@ -149,7 +149,7 @@ pub(crate) enum RunStatus {
 }
 
 impl RunStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RunStatus::Pass => "pass",
             RunStatus::Fail => "fail",
@@ -160,7 +160,7 @@ impl RunStatus {
 }
 
 impl StepRun {
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         match &self.started {
             Some(s) => s.title.clone(),
             None => format!("step {}", self.index + 1),
@@ -168,15 +168,15 @@ impl StepRun {
     }
 
     /// The cleanup phase rather than a scenario step.
-    pub fn is_cleanup(&self) -> bool {
+    pub(crate) fn is_cleanup(&self) -> bool {
         self.started.as_ref().is_some_and(|s| s.phase == Some(Phase::Cleanup))
     }
 
-    pub fn line(&self) -> usize {
+    pub(crate) fn line(&self) -> usize {
         self.started.as_ref().map_or(0, |s| s.line)
     }
 
-    pub fn state(&self) -> StepState {
+    pub(crate) fn state(&self) -> StepState {
         match self.finished.as_ref().map(|f| f.verdict) {
             Some(Verdict::Pass) => StepState::Pass,
             Some(Verdict::Fail) => StepState::Fail,
@@ -188,7 +188,7 @@ impl StepRun {
     }
 
     /// Milliseconds since run start when the step began.
-    pub fn start_ms(&self) -> f64 {
+    pub(crate) fn start_ms(&self) -> f64 {
         match &self.started {
             Some(s) => s.at_ms as f64,
             None => self.x.first_start.unwrap_or(0.0),
@@ -196,7 +196,7 @@ impl StepRun {
     }
 
     /// Duration in ms: recorded, or (cut short) up to the end of its last exchange.
-    pub fn duration_ms(&self) -> f64 {
+    pub(crate) fn duration_ms(&self) -> f64 {
         if let Some(f) = &self.finished {
             return clean(f.duration_ms);
         }
@@ -204,7 +204,7 @@ impl StepRun {
     }
 
     /// Why the step failed, in one line.
-    pub fn reason(&self) -> Option<String> {
+    pub(crate) fn reason(&self) -> Option<String> {
         match &self.finished {
             Some(f) => f.reason.clone(),
             None => Some("the run ended before this step finished".to_string()),
@@ -234,13 +234,13 @@ pub(crate) fn clean(ms: f64) -> f64 {
 
 impl Run {
     /// Findings grouped by root cause (see `check::fix_summary`).
-    pub fn fixes(&self) -> Vec<crate::check::Fix> {
+    pub(crate) fn fixes(&self) -> Vec<crate::check::Fix> {
         let checks: Vec<Check> = self.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
         crate::check::fix_summary(&checks)
     }
 
     /// Read and assemble `run_dir/events.jsonl`, one line at a time.
-    pub fn load(run_dir: &Path) -> Result<Run, ReportError> {
+    pub(crate) fn load(run_dir: &Path) -> Result<Run, ReportError> {
         let path = run_dir.join("events.jsonl");
         let mut run = Run { dir: run_dir.to_path_buf(), source: path.clone(), ..Run::default() };
         run.assemble().map_err(|source| ReportError::Read { path, source })?;
@@ -347,7 +347,7 @@ impl Run {
     /// cleanup phase's last, reading the file again. Only the lines seen when
     /// the run was loaded are read, so a file that grew since gives the same
     /// exchanges as the counters.
-    pub fn for_each_exchange(
+    pub(crate) fn for_each_exchange(
         &self,
         mut f: impl FnMut(&StepRun, &Exchange) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
@@ -381,7 +381,7 @@ impl Run {
     }
 
     /// The scenario steps, then the cleanup phase when the run has one.
-    pub fn phases(&self) -> impl Iterator<Item = &StepRun> {
+    pub(crate) fn phases(&self) -> impl Iterator<Item = &StepRun> {
         self.steps.iter().chain(self.cleanup.as_ref())
     }
 
@@ -393,15 +393,15 @@ impl Run {
         }
     }
 
-    pub fn scenario(&self) -> String {
+    pub(crate) fn scenario(&self) -> String {
         self.header.as_ref().map_or_else(|| "(unknown scenario)".to_string(), |h| h.scenario.clone())
     }
 
-    pub fn file(&self) -> String {
+    pub(crate) fn file(&self) -> String {
         self.header.as_ref().map_or_else(String::new, |h| h.file.clone())
     }
 
-    pub fn run_id(&self) -> String {
+    pub(crate) fn run_id(&self) -> String {
         match &self.header {
             Some(h) => h.run_id.clone(),
             None => self.dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
@@ -409,49 +409,49 @@ impl Run {
     }
 
     /// The target base URL, without any `user:password@`.
-    pub fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         self.header.as_ref().map_or_else(String::new, |h| strip_userinfo(&h.target))
     }
 
-    pub fn incomplete(&self) -> bool {
+    pub(crate) fn incomplete(&self) -> bool {
         self.finished.is_none()
     }
 
     /// Steps in the scenario (from the header), at least the ones seen.
-    pub fn total_steps(&self) -> usize {
+    pub(crate) fn total_steps(&self) -> usize {
         let declared = self.header.as_ref().map_or(0, |h| h.steps.min(MAX_STEPS));
         declared.max(self.steps.len())
     }
 
     /// Steps that never started (the run was cut short before them).
-    pub fn not_run(&self) -> usize {
+    pub(crate) fn not_run(&self) -> usize {
         self.total_steps().saturating_sub(self.steps.len())
     }
 
     /// Steps skipped: recorded as `skip` (an earlier failure made them
     /// meaningless) or never started.
-    pub fn skipped(&self) -> usize {
+    pub(crate) fn skipped(&self) -> usize {
         self.count(StepState::Skip) + self.not_run()
     }
 
-    pub fn count(&self, state: StepState) -> usize {
+    pub(crate) fn count(&self, state: StepState) -> usize {
         self.steps.iter().filter(|s| s.state() == state).count()
     }
 
     /// Exchanges recorded, the cleanup phase's included (as `run_finished` counts them).
-    pub fn exchange_count(&self) -> u64 {
+    pub(crate) fn exchange_count(&self) -> u64 {
         self.phases().map(|s| s.x.count).sum()
     }
 
     /// Run duration in ms: recorded, or (cut short) up to the last thing seen.
-    pub fn duration_ms(&self) -> f64 {
+    pub(crate) fn duration_ms(&self) -> f64 {
         if let Some(f) = &self.finished {
             return clean(f.duration_ms);
         }
         self.phases().map(|s| s.start_ms() + s.duration_ms()).fold(0.0, f64::max)
     }
 
-    pub fn status(&self) -> RunStatus {
+    pub(crate) fn status(&self) -> RunStatus {
         match &self.finished {
             None => RunStatus::Incomplete,
             Some(f) if f.exit_code == crate::record::Exit::Unreachable => RunStatus::Unreachable,
@@ -462,19 +462,19 @@ impl Run {
 
     /// The process exit code of this run: recorded, or 3 (internal error) when
     /// the run never finished.
-    pub fn exit_code(&self) -> crate::record::Exit {
+    pub(crate) fn exit_code(&self) -> crate::record::Exit {
         match &self.finished {
             Some(f) => f.exit_code,
             None => crate::record::Exit::Unreachable,
         }
     }
 
-    pub fn stop_reason(&self) -> Option<String> {
+    pub(crate) fn stop_reason(&self) -> Option<String> {
         self.finished.as_ref().and_then(|f| f.stop_reason.clone())
     }
 
     /// Human notes about the record itself (cut short, unreadable lines).
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if self.header.is_none() {
             notes.push("events.jsonl has no run_started event: scenario details are unknown.".to_string());

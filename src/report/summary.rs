@@ -16,10 +16,10 @@ use std::path::PathBuf;
 pub struct StepResult {
     /// The step's number, from 1 (step 1 is the scenario's first step), as
     /// the terminal, `junit.xml` and `report.html#s-N` number it.
-    pub step: usize,
+    pub(crate) step: usize,
     pub title: String,
     /// Line of the step in the scenario file (0 when unknown).
-    pub line: usize,
+    pub(crate) line: usize,
     /// `pass`, `fail`, `warn` or `skip` (not run: an earlier failure made it
     /// meaningless, see `reason`). A step the run never finished counts as `fail`.
     pub verdict: Verdict,
@@ -27,69 +27,69 @@ pub struct StepResult {
     pub reason: Option<String>,
     /// The step's checks; their `step` is this step's number (from 1).
     pub checks: Vec<Check>,
-    pub exchanges: u64,
+    pub(crate) exchanges: u64,
     /// Milliseconds.
-    pub duration: f64,
+    pub(crate) duration: f64,
 }
 
 /// The cleanup phase: what the run did to remove what it created at the SP.
 /// Shown, never judged: it counts in no step total and sets no verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CleanupResult {
-    pub title: String,
+    pub(crate) title: String,
     /// DELETE requests sent (attempts included).
-    pub exchanges: u64,
+    pub(crate) exchanges: u64,
     /// Milliseconds.
-    pub duration: f64,
+    pub(crate) duration: f64,
     /// What was removed, or what is left to remove by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// The content of `summary.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
-    pub scenario: String,
-    pub file: String,
-    pub run_id: String,
+    pub(crate) scenario: String,
+    pub(crate) file: String,
+    pub(crate) run_id: String,
     pub run_dir: PathBuf,
-    pub target: String,
-    pub target_kind: String,
+    pub(crate) target: String,
+    pub(crate) target_kind: String,
     /// The run-unique tag carried by every name the run created at the SP
     /// (absent when names were sent as written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// TLS certificates were not verified (`--insecure`).
     #[serde(default)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
     pub steps: Vec<StepResult>,
     /// Exchanges in the run, the cleanup phase's included.
-    pub exchanges: u64,
+    pub(crate) exchanges: u64,
     /// Milliseconds.
-    pub duration: f64,
-    pub unreachable: bool,
+    pub(crate) duration: f64,
+    pub(crate) unreachable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_reason: Option<String>,
+    pub(crate) stop_reason: Option<String>,
     /// Steps in the scenario (the cleanup phase is not one).
-    pub total_steps: usize,
+    pub(crate) total_steps: usize,
     /// `pass` when `exit_code` is 0, else `fail`.
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
     /// 0 pass, 1 a step failed, 3 unreachable target or a run cut short.
     pub exit_code: Exit,
-    pub passed: usize,
+    pub(crate) passed: usize,
     pub failed: usize,
     /// Steps not run: recorded as `skip`, or never started (the run was cut short).
     #[serde(default)]
-    pub skipped: usize,
+    pub(crate) skipped: usize,
     /// The record ends without `run_finished` (jcsim was stopped mid-run).
-    pub incomplete: bool,
+    pub(crate) incomplete: bool,
     /// Findings grouped by root cause, most important first; `steps` holds
     /// step numbers from 1.
     #[serde(default)]
-    pub fixes: Vec<crate::check::Fix>,
+    pub(crate) fixes: Vec<crate::check::Fix>,
     /// The cleanup phase, when the run removed what it created at the SP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cleanup: Option<CleanupResult>,
+    pub(crate) cleanup: Option<CleanupResult>,
 }
 
 impl Summary {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// Payloads that must stay inert in every output.
-pub const XSS: &[&str] = &[
+pub(crate) const XSS: &[&str] = &[
     "</script><script>document.title=\"pwned\"</script>",
     "<img src=x onerror=\"document.title='pwned'\">",
     "\u{2028}\u{2029}<!--<svg onload=alert(1)>",

@@ -16,107 +16,107 @@ use std::io::Write;
 /// [`write_details`].
 #[derive(Debug, Serialize)]
 pub(crate) struct ReportPage {
-    pub scenario: String,
-    pub file: String,
-    pub run_id: String,
-    pub target: String,
-    pub target_kind: String,
-    pub seed: String,
-    pub started_at: String,
-    pub duration: String,
-    pub version: String,
+    pub(crate) scenario: String,
+    pub(crate) file: String,
+    pub(crate) run_id: String,
+    pub(crate) target: String,
+    pub(crate) target_kind: String,
+    pub(crate) seed: String,
+    pub(crate) started_at: String,
+    pub(crate) duration: String,
+    pub(crate) version: String,
     /// `pass`, `fail`, `unreachable` or `incomplete` (a CSS class too).
-    pub status: &'static str,
-    pub exit_code: crate::record::Exit,
-    pub stop_reason: Option<String>,
-    pub notes: Vec<String>,
-    pub fixes: Vec<crate::check::Fix>,
-    pub counts: Counts,
+    pub(crate) status: &'static str,
+    pub(crate) exit_code: crate::record::Exit,
+    pub(crate) stop_reason: Option<String>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) fixes: Vec<crate::check::Fix>,
+    pub(crate) counts: Counts,
     /// Knob, value and evidence tag (`C`, `I`, `U`, `jcsim`; empty for a knob this jcsim does not know).
-    pub knobs: Vec<(String, String, &'static str)>,
+    pub(crate) knobs: Vec<(String, String, &'static str)>,
     /// The run-unique tag carried by every name the run created at the SP.
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// TLS certificates were not verified (`--insecure`).
-    pub insecure: bool,
-    pub steps: Vec<StepChip>,
+    pub(crate) insecure: bool,
+    pub(crate) steps: Vec<StepChip>,
     /// Placeholder chips for steps that never started (capped).
-    pub not_run_chips: usize,
+    pub(crate) not_run_chips: usize,
     /// The cleanup phase's title, when the run has one.
-    pub cleanup: Option<String>,
+    pub(crate) cleanup: Option<String>,
     /// `jcsim compat`'s matrix, shown above everything else.
-    pub compat: Option<crate::record::CompatMatrix>,
+    pub(crate) compat: Option<crate::record::CompatMatrix>,
 }
 
 #[derive(Debug, Serialize, Default, PartialEq)]
 pub(crate) struct Counts {
-    pub total_steps: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub warned: usize,
-    pub incomplete: usize,
+    pub(crate) total_steps: usize,
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) warned: usize,
+    pub(crate) incomplete: usize,
     /// Steps recorded as skipped plus steps that never started.
-    pub skipped: usize,
+    pub(crate) skipped: usize,
     /// Exchanges, the cleanup phase's included.
-    pub exchanges: u64,
-    pub retries: u64,
-    pub no_response: u64,
-    pub checks_failed: usize,
-    pub checks_warned: usize,
+    pub(crate) exchanges: u64,
+    pub(crate) retries: u64,
+    pub(crate) no_response: u64,
+    pub(crate) checks_failed: usize,
+    pub(crate) checks_warned: usize,
 }
 
 /// One square of the step strip in the header.
 #[derive(Debug, Serialize)]
 pub(crate) struct StepChip {
-    pub n: usize,
-    pub title: String,
-    pub state: &'static str,
+    pub(crate) n: usize,
+    pub(crate) title: String,
+    pub(crate) state: &'static str,
 }
 
 /// The timeline, embedded once as JSON: `{"x": [XRow...], ...Data}`, the rows
 /// (one per exchange, in step then record order) streamed first.
 #[derive(Debug, Serialize)]
 pub(crate) struct Data {
-    pub file: String,
+    pub(crate) file: String,
     /// Common URL prefix stripped from `x[].path`.
-    pub base: String,
+    pub(crate) base: String,
     /// Run duration in ms.
-    pub dur: f64,
+    pub(crate) dur: f64,
     /// Interned Directory Insights event names (`XRow.2` indexes it).
-    pub events: Vec<String>,
-    pub steps: Vec<StepData>,
+    pub(crate) events: Vec<String>,
+    pub(crate) steps: Vec<StepData>,
     /// The cleanup phase, shown after the steps and never judged; its rows
     /// follow the last step's in `x`.
-    pub cleanup: Option<StepData>,
+    pub(crate) cleanup: Option<StepData>,
     /// Steps of the scenario that never started (the record was cut short).
-    pub not_run: usize,
+    pub(crate) not_run: usize,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct StepData {
-    pub i: usize,
-    pub t: String,
-    pub a: String,
-    pub ln: usize,
-    pub at: f64,
-    pub d: f64,
-    pub v: &'static str,
-    pub r: Option<String>,
+    pub(crate) i: usize,
+    pub(crate) t: String,
+    pub(crate) a: String,
+    pub(crate) ln: usize,
+    pub(crate) at: f64,
+    pub(crate) d: f64,
+    pub(crate) v: &'static str,
+    pub(crate) r: Option<String>,
     /// Range of this step's rows in `x`.
-    pub x0: usize,
-    pub x1: usize,
-    pub c: Vec<CheckData>,
+    pub(crate) x0: usize,
+    pub(crate) x1: usize,
+    pub(crate) c: Vec<CheckData>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
 pub(crate) struct CheckData {
-    pub id: String,
-    pub v: &'static str,
-    pub m: String,
-    pub admin: Option<String>,
-    pub fix: Option<String>,
-    pub x: Option<u64>,
+    pub(crate) id: String,
+    pub(crate) v: &'static str,
+    pub(crate) m: String,
+    pub(crate) admin: Option<String>,
+    pub(crate) fix: Option<String>,
+    pub(crate) x: Option<u64>,
     /// Expected (`-`) against actual (`+`), compared by value (see [`diff_values`]).
-    pub diff: Option<Vec<DiffLine>>,
+    pub(crate) diff: Option<Vec<DiffLine>>,
 }
 
 /// `[id, step, event, label, attempt, method, path, status (0 = none), start_ms, duration_ms, error kind, flags]`

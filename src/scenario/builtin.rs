@@ -6,11 +6,11 @@ use std::path::Path;
 include!(concat!(env!("OUT_DIR"), "/builtin_scenarios.rs"));
 
 /// The prefix naming a built-in scenario in reports (`builtin:lifecycle/02-activate.yaml`).
-pub const PREFIX: &str = "builtin:";
+pub(crate) const PREFIX: &str = "builtin:";
 
 /// Write every built-in scenario below `dir`, as `dir/<path>`. Existing files
 /// are left alone unless `force`; returns the paths written.
-pub fn export(dir: &Path, force: bool) -> std::io::Result<Vec<std::path::PathBuf>> {
+pub(crate) fn export(dir: &Path, force: bool) -> std::io::Result<Vec<std::path::PathBuf>> {
     if !force {
         let clashes: Vec<String> =
             FILES.iter().map(|(p, _)| dir.join(p)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();

@@ -23,7 +23,7 @@ pub fn with_vars<T>(vars: HashMap<String, String>, f: impl FnOnce() -> T) -> T {
 
 /// Take the `(name, value)` pairs substituted since the last call. The loader
 /// uses them to keep substituted values (often tokens) out of error messages.
-pub fn take_used() -> Vec<(String, String)> {
+pub(crate) fn take_used() -> Vec<(String, String)> {
     USED.with(|u| std::mem::take(&mut *u.borrow_mut()))
 }
 
@@ -36,7 +36,7 @@ fn lookup(name: &str) -> Option<String> {
 }
 
 /// Expand every `${VAR}` / `${VAR:-default}` in `input`. `$$` is a literal `$`.
-pub fn expand_str(input: &str) -> Result<String, String> {
+pub(crate) fn expand_str(input: &str) -> Result<String, String> {
     if !input.contains('$') {
         return Ok(input.to_string());
     }
@@ -83,13 +83,13 @@ pub fn expand_str(input: &str) -> Result<String, String> {
 }
 
 /// `deserialize_with` for `String` fields.
-pub fn expand<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn expand<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let s = String::deserialize(d)?;
     expand_str(&s).map_err(D::Error::custom)
 }
 
 /// `deserialize_with` for `Option<String>` fields.
-pub fn expand_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn expand_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     match Option::<String>::deserialize(d)? {
         Some(s) => expand_str(&s).map(Some).map_err(D::Error::custom),
         None => Ok(None),
@@ -97,7 +97,7 @@ pub fn expand_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 }
 
 /// `deserialize_with` for `Vec<String>` fields.
-pub fn expand_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn expand_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let v = Vec::<String>::deserialize(d)?;
     v.iter().map(|s| expand_str(s)).collect::<Result<_, _>>().map_err(D::Error::custom)
 }

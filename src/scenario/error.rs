@@ -7,7 +7,7 @@ use std::fmt;
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioError {
-    pub file: String,
+    pub(crate) file: String,
     /// Absent for problems with the file as a whole (unreadable, missing).
     pub pos: Option<Pos>,
     pub message: String,
@@ -20,7 +20,7 @@ pub struct ScenarioError {
 pub struct ScenarioErrors(pub Vec<ScenarioError>);
 
 impl ScenarioErrors {
-    pub fn one(e: ScenarioError) -> Self {
+    pub(crate) fn one(e: ScenarioError) -> Self {
         ScenarioErrors(vec![e])
     }
 }
@@ -41,13 +41,13 @@ impl fmt::Display for ScenarioErrors {
 
 impl ScenarioError {
     /// A problem without a position.
-    pub fn plain(file: &str, message: String) -> Self {
+    pub(crate) fn plain(file: &str, message: String) -> Self {
         ScenarioError { file: file.to_string(), pos: None, message, source_line: None }
     }
 
     /// A problem at `pos` in `text`. Substituted environment values are masked
     /// in the message, because they are often tokens.
-    pub fn at(file: &str, text: &str, pos: Pos, message: String, used: &[(String, String)]) -> Self {
+    pub(crate) fn at(file: &str, text: &str, pos: Pos, message: String, used: &[(String, String)]) -> Self {
         // YAML breaks lines at \r\n, \r and \n; positions count all three.
         let source_line =
             text.replace("\r\n", "\n").split(['\r', '\n']).nth(pos.line.saturating_sub(1)).map(str::to_string);

@@ -9,22 +9,21 @@ pub mod env;
 mod error;
 mod model;
 pub mod namespace;
-pub mod profile;
+pub(crate) mod profile;
 mod spans;
 mod step;
 mod validate;
 
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
-pub use spans::{Pos, SpanIndex};
-pub use step::{
-    Action, Arg, Expect, IdRefs, InboundRequest, Membership, Outcome, RawRequest, Rename, STEPS, Step, StepDef,
-    UpdateUser, id_refs, step_def, step_names,
+pub(crate) use spans::{Pos, SpanIndex};
+pub(crate) use step::{
+    Action, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, Step, UpdateUser, id_refs,
 };
 
 use std::path::{Path, PathBuf};
 
-pub use crate::suggest::suggest;
+pub(crate) use crate::suggest::suggest;
 
 /// The largest scenario file read (a directory of 100,000 users is one line:
 /// `generate: 100000`).
@@ -34,9 +33,9 @@ pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// far. Loading finishes above this layer: `crate::lint` dry-runs the
 /// scenario's steps against the real directory and adds what that finds,
 /// then [`Parsed::finish`] reports every problem at once, in file order.
-pub struct Parsed<'a> {
-    pub scenario: Scenario,
-    pub spans: SpanIndex,
+pub(crate) struct Parsed<'a> {
+    pub(crate) scenario: Scenario,
+    pub(crate) spans: SpanIndex,
     text: &'a str,
     file: &'a str,
     /// Environment values substituted into the text (masked in messages).
@@ -46,7 +45,7 @@ pub struct Parsed<'a> {
 
 impl Parsed<'_> {
     /// The scenario, or every problem found (`more` adds the lint's).
-    pub fn finish(self, more: Vec<(Pos, String)>) -> Result<Scenario, ScenarioErrors> {
+    pub(crate) fn finish(self, more: Vec<(Pos, String)>) -> Result<Scenario, ScenarioErrors> {
         let mut problems = self.problems;
         problems.extend(more);
         if problems.is_empty() {
@@ -62,7 +61,7 @@ impl Parsed<'_> {
 }
 
 /// Read a scenario file for [`parse_str`].
-pub fn read_file(path: &Path) -> Result<String, ScenarioErrors> {
+pub(crate) fn read_file(path: &Path) -> Result<String, ScenarioErrors> {
     std::fs::read_to_string(path).map_err(|e| {
         ScenarioErrors::one(ScenarioError::plain(&path.display().to_string(), format!("cannot read scenario: {e}")))
     })
@@ -70,7 +69,7 @@ pub fn read_file(path: &Path) -> Result<String, ScenarioErrors> {
 
 /// Parse scenario text and check its shape; `file` names it in errors.
 /// YAML errors end here; other problems wait in [`Parsed`].
-pub fn parse_str<'a>(text: &'a str, file: &'a str) -> Result<Parsed<'a>, ScenarioErrors> {
+pub(crate) fn parse_str<'a>(text: &'a str, file: &'a str) -> Result<Parsed<'a>, ScenarioErrors> {
     // A UTF-8 byte order mark (some Windows editors write one) is not content.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > MAX_BYTES {

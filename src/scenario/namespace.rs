@@ -13,13 +13,14 @@ use super::step::{Action, Expect};
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub use crate::names::{TAG_PREFIX, Tag, tag_of};
+pub use crate::names::Tag;
+pub(crate) use crate::names::tag_of;
 
 /// The scenario with every name it creates tagged, and every reference to
 /// those names rewritten to match. Raw `request` and `inbound` paths, bodies
 /// and `reason_contains` texts have each known name replaced where it stands
 /// as a whole token.
-pub fn apply(s: &Scenario, tag: &Tag) -> Scenario {
+pub(crate) fn apply(s: &Scenario, tag: &Tag) -> Scenario {
     let map = Names::collect(s, tag);
     let mut out = s.clone();
     out.namespace = Some(tag.clone());

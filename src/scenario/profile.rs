@@ -6,19 +6,19 @@ use super::Scenario;
 
 /// One vendor's app settings, from its JumpCloud setup guide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Profile {
+pub(crate) struct Profile {
     /// The `--profile` value.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The application's display name.
-    pub app_name: &'static str,
+    pub(crate) app_name: &'static str,
     /// "Enable management of User Groups and Group Membership".
-    pub group_management: bool,
+    pub(crate) group_management: bool,
     /// What the setting means for the run.
-    pub note: &'static str,
+    pub(crate) note: &'static str,
 }
 
 /// Every profile (`--profile` accepts these names).
-pub const PROFILES: &[Profile] = &[
+pub(crate) const PROFILES: &[Profile] = &[
     Profile {
         name: "dialpad",
         app_name: "Dialpad",
@@ -46,7 +46,7 @@ pub const PROFILES: &[Profile] = &[
 ];
 
 /// The profile called `name`.
-pub fn find(name: &str) -> Result<&'static Profile, String> {
+pub(crate) fn find(name: &str) -> Result<&'static Profile, String> {
     PROFILES.iter().find(|p| p.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
         let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
         let hint = crate::suggest::suggest(name, names.iter().copied())
@@ -59,7 +59,7 @@ pub fn find(name: &str) -> Result<&'static Profile, String> {
 /// Apply a profile's app settings to a scenario. A scenario written for
 /// group management on, whose steps expect something, is not meaningful with
 /// it off: returns why it should be skipped instead.
-pub fn apply(s: &mut Scenario, p: &Profile) -> Result<(), String> {
+pub(crate) fn apply(s: &mut Scenario, p: &Profile) -> Result<(), String> {
     if s.app.group_management && !p.group_management && s.steps.iter().any(|step| step.expect.is_some()) {
         return Err(format!("its expectations assume group management on, which the {} profile turns off", p.name));
     }

@@ -14,18 +14,18 @@ pub struct Pos {
 
 /// Node and key positions by path.
 #[derive(Debug, Default)]
-pub struct SpanIndex {
+pub(crate) struct SpanIndex {
     nodes: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
     /// Scalars that reference the environment, for pointing at an unset variable.
     env_refs: Vec<(Pos, String)>,
     /// Where nesting first went deeper than [`MAX_DEPTH`]; indexing stopped there.
-    pub too_deep: Option<Pos>,
+    pub(crate) too_deep: Option<Pos>,
 }
 
 /// The deepest nesting of mappings and sequences a scenario may have. Real
 /// scenarios stay under 10; the bound keeps parsing linear in the input.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 enum Frame {
     Map { path: String, key: Option<String> },
@@ -34,7 +34,7 @@ enum Frame {
 
 impl SpanIndex {
     /// Index `text`. A YAML syntax error stops indexing; serde_yaml reports it.
-    pub fn build(text: &str) -> SpanIndex {
+    pub(crate) fn build(text: &str) -> SpanIndex {
         let mut idx = SpanIndex::default();
         let mut stack: Vec<Frame> = Vec::new();
         let mut parser = Parser::new_from_str(text);
@@ -92,17 +92,17 @@ impl SpanIndex {
     }
 
     /// Where the node at `path` starts.
-    pub fn node(&self, path: &str) -> Option<Pos> {
+    pub(crate) fn node(&self, path: &str) -> Option<Pos> {
         self.nodes.get(path).copied()
     }
 
     /// Where the key introducing `path` is.
-    pub fn key(&self, path: &str) -> Option<Pos> {
+    pub(crate) fn key(&self, path: &str) -> Option<Pos> {
         self.keys.get(path).copied()
     }
 
     /// The key or node at `path`, else the nearest ancestor that is known.
-    pub fn best(&self, path: &str) -> Pos {
+    pub(crate) fn best(&self, path: &str) -> Pos {
         let mut p = path.to_string();
         loop {
             if let Some(pos) = self.node(&p).or_else(|| self.key(&p)) {
@@ -116,12 +116,12 @@ impl SpanIndex {
     }
 
     /// The first scalar whose text contains `needle`.
-    pub fn scalar_containing(&self, needle: &str) -> Option<Pos> {
+    pub(crate) fn scalar_containing(&self, needle: &str) -> Option<Pos> {
         self.env_refs.iter().find(|(_, v)| v.contains(needle)).map(|(p, _)| *p)
     }
 
     /// Keys named `name` on `line`, for pointing at an unknown field.
-    pub fn key_on_line(&self, name: &str, line: usize) -> Option<Pos> {
+    pub(crate) fn key_on_line(&self, name: &str, line: usize) -> Option<Pos> {
         self.keys
             .iter()
             .filter(|(path, pos)| pos.line == line && last_segment(path) == name)

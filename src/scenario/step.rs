@@ -15,7 +15,7 @@ mod schema;
 
 /// How a step's value is written, and the action it makes.
 #[derive(Clone, Copy)]
-pub enum Arg {
+pub(crate) enum Arg {
     /// No value: `- verify`.
     Unit(fn() -> Action),
     /// No value, or `{ test_user_email }`: `- activate`.
@@ -42,13 +42,13 @@ pub enum Arg {
 
 /// One step name: how it is written, an example, and what it does. The
 /// deserializer, the JSON Schema, errors and suggestions all read [`STEPS`].
-pub struct StepDef {
-    pub name: &'static str,
-    pub arg: Arg,
+pub(crate) struct StepDef {
+    pub(crate) name: &'static str,
+    pub(crate) arg: Arg,
     /// A correct way to write it, quoted by errors.
-    pub example: &'static str,
+    pub(crate) example: &'static str,
     /// What it does (editor hovers; docs/scenarios.md "Steps").
-    pub description: &'static str,
+    pub(crate) description: &'static str,
 }
 
 const fn step(name: &'static str, arg: Arg, example: &'static str, description: &'static str) -> StepDef {
@@ -57,7 +57,7 @@ const fn step(name: &'static str, arg: Arg, example: &'static str, description: 
 
 /// Every step, in the order the docs list them. Adding a step is an
 /// [`Action`] variant, its `name()` arm, and one entry here.
-pub const STEPS: &[StepDef] = &[
+pub(crate) const STEPS: &[StepDef] = &[
     step(
         "test_connection",
         Arg::Unit(|| Action::TestConnection),
@@ -182,31 +182,31 @@ pub const STEPS: &[StepDef] = &[
 ];
 
 /// The step called `name`.
-pub fn step_def(name: &str) -> Option<&'static StepDef> {
+pub(crate) fn step_def(name: &str) -> Option<&'static StepDef> {
     STEPS.iter().find(|d| d.name == name)
 }
 
 /// Every step name.
-pub fn step_names() -> impl Iterator<Item = &'static str> + Clone {
+pub(crate) fn step_names() -> impl Iterator<Item = &'static str> + Clone {
     STEPS.iter().map(|d| d.name)
 }
 
 /// Keys allowed beside the action key of a step.
-pub const STEP_KEYS: &[&str] = &["expect"];
+pub(crate) const STEP_KEYS: &[&str] = &["expect"];
 
 /// One step of a scenario.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    pub action: Action,
-    pub expect: Option<Expect>,
+pub(crate) struct Step {
+    pub(crate) action: Action,
+    pub(crate) expect: Option<Expect>,
     /// 1-based position of the step in the scenario file (set by the loader).
-    pub line: usize,
-    pub col: usize,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
 }
 
 /// An admin action in the simulated JumpCloud console.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Identity Management → Test Connection.
     TestConnection,
     /// Identity Management → Activate (test user and test group cycle).
@@ -242,7 +242,7 @@ pub enum Action {
 
 impl Action {
     /// The step name as written in a scenario.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Action::TestConnection => "test_connection",
             Action::Activate { .. } => "activate",
@@ -269,7 +269,7 @@ impl Action {
     }
 
     /// A one-line summary such as `bind_group: Engineering`.
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         let arg = match self {
             Action::TestConnection | Action::DeactivateApp | Action::Verify => {
                 return self.name().to_string();
@@ -302,37 +302,37 @@ impl Action {
 /// `update_user: { user: alice, set: { job_title: CTO } }`
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateUser {
+pub(crate) struct UpdateUser {
     /// The user's `username`.
     #[serde(deserialize_with = "expand")]
-    pub user: String,
+    pub(crate) user: String,
     /// Attributes to change (user attributes only: not `username`,
     /// `generate`, `email_domain` or `groups`).
-    pub set: UserSpec,
+    pub(crate) set: UserSpec,
 }
 
 /// `rename_group: { group: Engineering, to: Platform }`
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Rename {
+pub(crate) struct Rename {
     /// The group's current name.
     #[serde(deserialize_with = "expand")]
-    pub group: String,
+    pub(crate) group: String,
     /// The new name.
     #[serde(deserialize_with = "expand")]
-    pub to: String,
+    pub(crate) to: String,
 }
 
 /// `add_to_group: { user: bob, group: Engineering }`
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Membership {
+pub(crate) struct Membership {
     /// The user's `username`.
     #[serde(deserialize_with = "expand")]
-    pub user: String,
+    pub(crate) user: String,
     /// The group's name.
     #[serde(deserialize_with = "expand")]
-    pub group: String,
+    pub(crate) group: String,
 }
 
 /// `activate: { test_user_email: other@jumpcloud.com }`
@@ -348,57 +348,57 @@ struct ActivateArgs {
 /// A raw request relative to the SCIM base URL.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawRequest {
+pub(crate) struct RawRequest {
     /// HTTP method, e.g. `GET`.
     #[serde(deserialize_with = "expand")]
-    pub method: String,
+    pub(crate) method: String,
     /// Path after the base URL, with an optional query string (`/Users?count=1`).
     #[serde(deserialize_with = "expand")]
-    pub path: String,
+    pub(crate) path: String,
     /// Extra request headers.
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub(crate) headers: BTreeMap<String, String>,
     /// JSON request body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<serde_json::Value>,
+    pub(crate) body: Option<serde_json::Value>,
     /// Send without the target's credentials (to test 401 handling).
     #[serde(default)]
-    pub no_auth: bool,
+    pub(crate) no_auth: bool,
     /// What the request is expected to produce (or put `expect:` beside `request`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Expect>,
+    pub(crate) expect: Option<Expect>,
 }
 
 /// A request of an identity source to JumpCloud's SCIM API (`/scim/v2`),
 /// applied in-process by the same handler as `jcsim serve`'s `/scim/v2`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct InboundRequest {
+pub(crate) struct InboundRequest {
     #[serde(deserialize_with = "expand")]
-    pub method: String,
+    pub(crate) method: String,
     /// Path below `/scim/v2`, with an optional query (`/Users?filter=…`).
     /// `{id:USERNAME}` stands for that user's JumpCloud id.
     #[serde(deserialize_with = "expand")]
-    pub path: String,
+    pub(crate) path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<serde_json::Value>,
+    pub(crate) body: Option<serde_json::Value>,
     /// `status` is the inbound API's answer (not the SP's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Expect>,
+    pub(crate) expect: Option<Expect>,
 }
 
 /// The `{id:USERNAME}` references of an inbound path, in order.
 #[derive(Debug, Default, PartialEq)]
-pub struct IdRefs<'a> {
+pub(crate) struct IdRefs<'a> {
     /// Each closed reference: its byte range in the path (braces included) and the username.
-    pub refs: Vec<(std::ops::Range<usize>, &'a str)>,
+    pub(crate) refs: Vec<(std::ops::Range<usize>, &'a str)>,
     /// A `{id:` is not closed with `}` (the references before it are listed).
-    pub unclosed: bool,
+    pub(crate) unclosed: bool,
 }
 
 /// Find the `{id:USERNAME}` references of `path`: one parser for the shape
 /// check, the lint and the run.
-pub fn id_refs(path: &str) -> IdRefs<'_> {
+pub(crate) fn id_refs(path: &str) -> IdRefs<'_> {
     let mut out = IdRefs::default();
     let mut at = 0;
     while let Some(start) = path[at..].find("{id:").map(|i| at + i) {
@@ -415,31 +415,31 @@ pub fn id_refs(path: &str) -> IdRefs<'_> {
 /// What a step is expected to produce. Absent: the step must pass.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// `pass` (default) or `fail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Outcome>,
+    pub(crate) outcome: Option<Outcome>,
     /// HTTP status of the step's last response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// A substring of the failure reason (with `outcome: fail`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason_contains: Option<String>,
+    pub(crate) reason_contains: Option<String>,
     /// Rule ids (see `jcsim rules`) the step must report. Expected findings
     /// do not fail the step.
     #[serde(default)]
-    pub findings: Vec<String>,
+    pub(crate) findings: Vec<String>,
     /// The expectation holds only with this quirk of the embedded SP (e.g.
     /// `domain_allowlist`). Against `--target` it is skipped, and named; the
     /// step still runs and is judged like a step without `expect`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub needs_quirk: Option<String>,
+    pub(crate) needs_quirk: Option<String>,
 }
 
 /// Expected step outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The step must pass (the default).
     Pass,
     /// The step must fail; it passes only if it fails.
@@ -553,7 +553,7 @@ impl<'de> Visitor<'de> for StepVisitor {
 }
 
 /// The error for an unknown step name.
-pub fn unknown_step(name: &str) -> String {
+pub(crate) fn unknown_step(name: &str) -> String {
     let mut msg = format!("unknown step `{name}`");
     if let Some(s) = super::suggest(name, step_names().chain(STEP_KEYS.iter().copied())) {
         msg.push_str(&format!(", did you mean `{s}`?"));

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 /// Why a Base URL is refused. The message names the setting `{0}`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum BaseUrlError {
+pub(crate) enum BaseUrlError {
     #[error("{0} `{1}` must start with http:// or https://")]
     Scheme(&'static str, String),
     #[error("remove the trailing `/` from {0}: JumpCloud appends `/Users` and `/Groups` itself")]
@@ -19,7 +19,7 @@ pub enum BaseUrlError {
 }
 
 /// Check `url` as the Base URL named `setting` (`base_url`, `--target`).
-pub fn check(setting: &'static str, url: &str) -> Result<(), BaseUrlError> {
+pub(crate) fn check(setting: &'static str, url: &str) -> Result<(), BaseUrlError> {
     let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
         return Err(BaseUrlError::Scheme(setting, redact_userinfo(url)));
     };
@@ -34,7 +34,7 @@ pub fn check(setting: &'static str, url: &str) -> Result<(), BaseUrlError> {
 }
 
 /// `url` with any `user:password@` replaced, safe to print.
-pub fn redact_userinfo(url: &str) -> String {
+pub(crate) fn redact_userinfo(url: &str) -> String {
     let (scheme, rest) = match url.find("://") {
         Some(i) => (&url[..i + 3], &url[i + 3..]),
         None => ("", url),

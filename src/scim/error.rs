@@ -8,43 +8,43 @@ use serde_json::json;
 
 /// An error answered as SCIM Error JSON. `detail` is safe to show to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScimError {
+pub(crate) struct ScimError {
     /// HTTP status.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// RFC 7644 `scimType`, for 400 and 409.
-    pub scim_type: Option<&'static str>,
+    pub(crate) scim_type: Option<&'static str>,
     /// Human-readable detail.
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 impl ScimError {
     /// Any status with a detail.
-    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self { status, scim_type: None, detail: detail.into() }
     }
 
     /// 400 with a scimType.
-    pub fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
         Self { status: StatusCode::BAD_REQUEST, scim_type: Some(scim_type), detail: detail.into() }
     }
 
     /// 400 invalidValue.
-    pub fn invalid_value(detail: impl Into<String>) -> Self {
+    pub(crate) fn invalid_value(detail: impl Into<String>) -> Self {
         Self::bad_request("invalidValue", detail)
     }
 
     /// 404 for a resource id.
-    pub fn not_found(kind: &str, id: &str) -> Self {
+    pub(crate) fn not_found(kind: &str, id: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, format!("{kind} '{id}' not found"))
     }
 
     /// 409 uniqueness.
-    pub fn conflict(detail: impl Into<String>) -> Self {
+    pub(crate) fn conflict(detail: impl Into<String>) -> Self {
         Self { status: StatusCode::CONFLICT, scim_type: Some("uniqueness"), detail: detail.into() }
     }
 
     /// The generic error for a bare status (used to replace non-SCIM error bodies).
-    pub fn for_status(status: StatusCode) -> Self {
+    pub(crate) fn for_status(status: StatusCode) -> Self {
         let detail = match status {
             StatusCode::NOT_FOUND => "no such endpoint",
             StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this endpoint",
@@ -61,7 +61,7 @@ impl ScimError {
     }
 
     /// The JSON body.
-    pub fn body(&self) -> serde_json::Value {
+    pub(crate) fn body(&self) -> serde_json::Value {
         let mut body = json!({
             "schemas": [ERROR_SCHEMA],
             "status": self.status.as_u16().to_string(),

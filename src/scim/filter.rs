@@ -21,7 +21,7 @@ pub const MAX_LEN: usize = 16 * 1024;
 #[error("{message} at position {position}")]
 pub struct FilterError {
     /// What is wrong, without the position.
-    pub message: String,
+    pub(crate) message: String,
     /// 1-based character column where the problem starts.
     pub position: usize,
 }
@@ -54,7 +54,7 @@ impl AttrPath {
     }
 
     /// The lowercase dotted key used for case rules (`emails.value`), without URN.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match &self.sub {
             Some(sub) => format!("{}.{}", self.name, sub).to_ascii_lowercase(),
             None => self.name.to_ascii_lowercase(),
@@ -62,7 +62,7 @@ impl AttrPath {
     }
 
     /// True when the schema prefix (if any) names a core resource schema.
-    pub fn is_core(&self) -> bool {
+    pub(crate) fn is_core(&self) -> bool {
         self.schema
             .as_deref()
             .is_none_or(|s| s.eq_ignore_ascii_case(super::USER_SCHEMA) || s.eq_ignore_ascii_case(super::GROUP_SCHEMA))

@@ -13,26 +13,26 @@ fn get_ci_map<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 }
 
 /// Page size when the client sends no `count`.
-pub const DEFAULT_COUNT: usize = 100;
+pub(crate) const DEFAULT_COUNT: usize = 100;
 /// Largest page (advertised as `filter.maxResults`).
-pub const MAX_RESULTS: usize = 1000;
+pub(crate) const MAX_RESULTS: usize = 1000;
 
 /// Parsed list parameters, from a query string or a SearchRequest body.
 #[derive(Debug, Default)]
-pub struct ListQuery {
-    pub filter: Option<Filter>,
-    pub start: usize,
-    pub count: usize,
-    pub sort_by: Option<AttrPath>,
-    pub descending: bool,
-    pub projection: Projection,
+pub(crate) struct ListQuery {
+    pub(crate) filter: Option<Filter>,
+    pub(crate) start: usize,
+    pub(crate) count: usize,
+    pub(crate) sort_by: Option<AttrPath>,
+    pub(crate) descending: bool,
+    pub(crate) projection: Projection,
 }
 
 /// `attributes` / `excludedAttributes`.
 #[derive(Debug, Default)]
-pub struct Projection {
-    pub attributes: Vec<AttrPath>,
-    pub excluded: Vec<AttrPath>,
+pub(crate) struct Projection {
+    pub(crate) attributes: Vec<AttrPath>,
+    pub(crate) excluded: Vec<AttrPath>,
 }
 
 fn paths(name: &str, list: &str) -> Result<Vec<AttrPath>, ScimError> {
@@ -45,12 +45,12 @@ fn paths(name: &str, list: &str) -> Result<Vec<AttrPath>, ScimError> {
 
 impl Projection {
     /// True when neither list is given: resources are returned whole.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.attributes.is_empty() && self.excluded.is_empty()
     }
 
     /// From query pairs (names case-insensitive).
-    pub fn from_query(pairs: &[(String, String)]) -> Result<Self, ScimError> {
+    pub(crate) fn from_query(pairs: &[(String, String)]) -> Result<Self, ScimError> {
         let mut p = Projection::default();
         for (k, v) in pairs {
             if k.eq_ignore_ascii_case("attributes") {
@@ -76,7 +76,7 @@ fn int(name: &str, v: Option<&Value>) -> Result<Option<i64>, ScimError> {
 
 impl ListQuery {
     /// From GET query parameters.
-    pub fn from_query(pairs: &[(String, String)]) -> Result<Self, ScimError> {
+    pub(crate) fn from_query(pairs: &[(String, String)]) -> Result<Self, ScimError> {
         let mut body = Map::new();
         for (k, v) in pairs {
             body.insert(k.clone(), Value::String(v.clone()));
@@ -87,7 +87,7 @@ impl ListQuery {
     }
 
     /// From a `POST …/.search` SearchRequest body.
-    pub fn from_search(body: &Map<String, Value>) -> Result<Self, ScimError> {
+    pub(crate) fn from_search(body: &Map<String, Value>) -> Result<Self, ScimError> {
         let ok = get_ci_map(body, "schemas")
             .and_then(Value::as_array)
             .is_some_and(|s| s.iter().any(|s| s.as_str() == Some(SEARCH_REQUEST_SCHEMA)));
@@ -151,7 +151,7 @@ impl ListQuery {
 }
 
 /// [`get_ci`] on a map: the exact key first, else the first key equal ignoring ASCII case.
-pub fn sort_key(doc: &Value, path: &AttrPath) -> Option<Value> {
+pub(crate) fn sort_key(doc: &Value, path: &AttrPath) -> Option<Value> {
     let container = match &path.schema {
         Some(urn) if !path.is_core() => get_ci(doc, urn)?,
         _ => doc,
@@ -169,7 +169,7 @@ pub fn sort_key(doc: &Value, path: &AttrPath) -> Option<Value> {
 }
 
 /// Missing values sort last in either order.
-pub fn compare_keys(a: Option<&Value>, b: Option<&Value>, exact: bool, descending: bool) -> Ordering {
+pub(crate) fn compare_keys(a: Option<&Value>, b: Option<&Value>, exact: bool, descending: bool) -> Ordering {
     let (a, b) = match (a, b) {
         (None, None) => return Ordering::Equal,
         (None, _) => return Ordering::Greater,
@@ -187,7 +187,7 @@ pub fn compare_keys(a: Option<&Value>, b: Option<&Value>, exact: bool, descendin
 }
 
 /// Applies `attributes` / `excludedAttributes`; `id` and `schemas` are always returned.
-pub fn project(doc: Value, p: &Projection) -> Value {
+pub(crate) fn project(doc: Value, p: &Projection) -> Value {
     let Value::Object(src) = doc else { return doc };
     let mut out = if p.attributes.is_empty() {
         src.clone()

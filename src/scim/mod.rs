@@ -3,7 +3,7 @@
 
 pub(crate) mod base_url;
 mod error;
-pub use error::ScimError;
+pub(crate) use error::ScimError;
 pub mod filter;
 pub(crate) mod list;
 pub mod patch;
@@ -12,7 +12,7 @@ pub mod url;
 /// Core User schema URN.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// Enterprise User extension URN.
-pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// Core Group schema URN.
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// PATCH request message URN.
@@ -22,12 +22,12 @@ pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Li
 /// Error message URN.
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// SearchRequest message URN.
-pub const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+pub(crate) const SEARCH_REQUEST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 /// The SCIM media type.
-pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+pub(crate) const SCIM_MEDIA_TYPE: &str = "application/scim+json";
 
 /// A SCIM filter string literal: `"` + value with `\` and `"` escaped + `"`.
-pub fn filter_string(value: &str) -> String {
+pub(crate) fn filter_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {

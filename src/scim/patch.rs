@@ -47,11 +47,11 @@ impl PatchError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchPath {
     /// The attribute (with optional URN and sub-attribute when there is no filter).
-    pub attr: AttrPath,
+    pub(crate) attr: AttrPath,
     /// Value selection filter, for multi-valued attributes.
-    pub filter: Option<Filter>,
+    pub(crate) filter: Option<Filter>,
     /// Sub-attribute after the filter.
-    pub sub: Option<String>,
+    pub(crate) sub: Option<String>,
 }
 
 /// Parses a PATCH path.
@@ -63,7 +63,7 @@ pub fn parse_path(input: &str) -> Result<PatchPath, PatchError> {
 
 /// The three PATCH operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
+pub(crate) enum OpKind {
     /// `add`
     Add,
     /// `remove`
@@ -76,23 +76,23 @@ pub enum OpKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchOperation {
     /// The operation (names are case-insensitive on the wire).
-    pub op: OpKind,
+    pub(crate) op: OpKind,
     /// Target path; absent means the value holds attributes of the resource.
-    pub path: Option<PatchPath>,
+    pub(crate) path: Option<PatchPath>,
     /// The value, if sent.
-    pub value: Option<Value>,
+    pub(crate) value: Option<Value>,
 }
 
 /// Operations one PATCH may carry.
-pub const MAX_OPERATIONS: usize = 10_000;
+pub(crate) const MAX_OPERATIONS: usize = 10_000;
 /// Elements of multi-valued attributes one PATCH may scan for its filtered
 /// paths (`emails[type eq "work"]` scans every email once per operation).
-pub const MAX_SCANNED: usize = 10_000_000;
+pub(crate) const MAX_SCANNED: usize = 10_000_000;
 
 /// Why a PATCH costs too much to apply, if it does: the number of operations,
 /// or the elements its filtered paths scan in `resource`. Checked before
 /// applying, so one request cannot hold a store for long.
-pub fn too_costly(resource: &Value, ops: &[PatchOperation]) -> Option<String> {
+pub(crate) fn too_costly(resource: &Value, ops: &[PatchOperation]) -> Option<String> {
     if ops.len() > MAX_OPERATIONS {
         return Some(format!("{} operations in one PATCH; at most {MAX_OPERATIONS}", ops.len()));
     }

@@ -9,7 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 const RESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// One path segment or query component, percent-encoded.
-pub fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     utf8_percent_encode(s, RESERVED).to_string()
 }
 
@@ -19,12 +19,12 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
 }
 
 /// A query string's pairs, decoded.
-pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// One query component, decoded.
-pub fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     let plus_as_space = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus_as_space).decode_utf8_lossy().into_owned()
 }

@@ -17,7 +17,7 @@ const RT_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 
 /// `GET /ServiceProviderConfig`.
-pub async fn service_provider_config(State(st): State<SpState>, Base(base): Base) -> Json<Value> {
+pub(crate) async fn service_provider_config(State(st): State<SpState>, Base(base): Base) -> Json<Value> {
     let auth: Vec<Value> = match st.config().token {
         Some(_) => vec![json!({
             "type": "oauthbearertoken",
@@ -72,12 +72,12 @@ fn list_response(resources: Vec<Value>) -> Json<Value> {
 }
 
 /// `GET /ResourceTypes`.
-pub async fn resource_types(Base(base): Base) -> Json<Value> {
+pub(crate) async fn resource_types(Base(base): Base) -> Json<Value> {
     list_response(["User", "Group"].iter().filter_map(|n| resource_type_doc(n, &base)).collect())
 }
 
 /// `GET /ResourceTypes/{name}`.
-pub async fn resource_type(Base(base): Base, Path(name): Path<String>) -> Result<Json<Value>, ScimError> {
+pub(crate) async fn resource_type(Base(base): Base, Path(name): Path<String>) -> Result<Json<Value>, ScimError> {
     resource_type_doc(&name, &base)
         .map(Json)
         .ok_or_else(|| ScimError::new(StatusCode::NOT_FOUND, format!("resource type '{name}' not found")))
@@ -127,14 +127,14 @@ fn schema_doc(urn: &str, base: &str) -> Option<Value> {
 }
 
 /// `GET /Schemas`.
-pub async fn schemas(Base(base): Base) -> Json<Value> {
+pub(crate) async fn schemas(Base(base): Base) -> Json<Value> {
     list_response(
         [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA].iter().filter_map(|u| schema_doc(u, &base)).collect(),
     )
 }
 
 /// `GET /Schemas/{urn}`.
-pub async fn schema(Base(base): Base, Path(urn): Path<String>) -> Result<Json<Value>, ScimError> {
+pub(crate) async fn schema(Base(base): Base, Path(urn): Path<String>) -> Result<Json<Value>, ScimError> {
     schema_doc(&urn, &base)
         .map(Json)
         .ok_or_else(|| ScimError::new(StatusCode::NOT_FOUND, format!("schema '{urn}' not found")))

@@ -19,16 +19,16 @@ type Res = Result<Response, ScimError>;
 
 macro_rules! kind_handlers {
     ($kind:expr, $list:ident, $search:ident, $create:ident, $get:ident, $put:ident, $patch:ident, $delete:ident) => {
-        pub async fn $list(State(st): State<SpState>, Base(base): Base, QueryPairs(q): QueryPairs) -> Res {
+        pub(crate) async fn $list(State(st): State<SpState>, Base(base): Base, QueryPairs(q): QueryPairs) -> Res {
             list(&st, &[$kind], &base, ListQuery::from_query(&q)?)
         }
-        pub async fn $search(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
+        pub(crate) async fn $search(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
             list(&st, &[$kind], &base, ListQuery::from_search(&body)?)
         }
-        pub async fn $create(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
+        pub(crate) async fn $create(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
             create(&st, $kind, &base, body)
         }
-        pub async fn $get(
+        pub(crate) async fn $get(
             State(st): State<SpState>,
             Base(base): Base,
             Path(id): Path<String>,
@@ -37,7 +37,7 @@ macro_rules! kind_handlers {
         ) -> Res {
             get_one(&st, $kind, &base, &id, &h, &q)
         }
-        pub async fn $put(
+        pub(crate) async fn $put(
             State(st): State<SpState>,
             Base(base): Base,
             Path(id): Path<String>,
@@ -46,7 +46,7 @@ macro_rules! kind_handlers {
         ) -> Res {
             put(&st, $kind, &base, &id, &h, body)
         }
-        pub async fn $patch(
+        pub(crate) async fn $patch(
             State(st): State<SpState>,
             Base(base): Base,
             Path(id): Path<String>,
@@ -55,7 +55,7 @@ macro_rules! kind_handlers {
         ) -> Res {
             patch(&st, $kind, &base, &id, &h, body)
         }
-        pub async fn $delete(State(st): State<SpState>, Path(id): Path<String>, h: Conditions) -> Res {
+        pub(crate) async fn $delete(State(st): State<SpState>, Path(id): Path<String>, h: Conditions) -> Res {
             delete(&st, $kind, &id, &h)
         }
     };
@@ -65,7 +65,7 @@ kind_handlers!(Kind::User, list_users, search_users, create_user, get_user, put_
 kind_handlers!(Kind::Group, list_groups, search_groups, create_group, get_group, put_group, patch_group, delete_group);
 
 /// `POST /.search` over users and groups.
-pub async fn search_all(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
+pub(crate) async fn search_all(State(st): State<SpState>, Base(base): Base, ScimBody(body): ScimBody) -> Res {
     list(&st, &[Kind::User, Kind::Group], &base, ListQuery::from_search(&body)?)
 }
 

@@ -20,7 +20,7 @@ use tower::{Layer, Service};
 /// The SCIM root as the client sees it (`http://host/scim/v2`), for `location` and `$ref`.
 /// Computed from the request when a handler asks for it.
 #[derive(Debug, Clone)]
-pub struct Base(pub String);
+pub(crate) struct Base(pub String);
 
 impl axum::extract::FromRequestParts<SpState> for Base {
     type Rejection = ScimError;
@@ -34,7 +34,7 @@ impl axum::extract::FromRequestParts<SpState> for Base {
 /// gives (form-urlencoded: `+` is a space, `%XX` decoded, invalid UTF-8 replaced,
 /// empty `&&` segments skipped, a missing `=` means an empty value), without
 /// going through serde.
-pub struct QueryPairs(pub Vec<(String, String)>);
+pub(crate) struct QueryPairs(pub Vec<(String, String)>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
     type Rejection = Infallible;
@@ -44,7 +44,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
     }
 }
 
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|seq| !seq.is_empty())
@@ -88,9 +88,9 @@ fn form_decode(s: &str) -> String {
 /// The conditional-request headers (`If-Match`, `If-None-Match`), the only
 /// request headers the handlers read; cheaper than extracting the whole `HeaderMap`.
 #[derive(Debug, Clone, Default)]
-pub struct Conditions {
-    pub if_match: Option<HeaderValue>,
-    pub if_none_match: Option<HeaderValue>,
+pub(crate) struct Conditions {
+    pub(crate) if_match: Option<HeaderValue>,
+    pub(crate) if_none_match: Option<HeaderValue>,
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Conditions {
@@ -138,8 +138,8 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// One hand-written service instead of stacked `from_fn` layers: no boxed
 /// future or boxed `Next` per step, and no state clones on the hot path.
 #[derive(Clone)]
-pub struct ScimLayer {
-    pub state: SpState,
+pub(crate) struct ScimLayer {
+    pub(crate) state: SpState,
 }
 
 impl<S> Layer<S> for ScimLayer {
@@ -152,7 +152,7 @@ impl<S> Layer<S> for ScimLayer {
 }
 
 #[derive(Clone)]
-pub struct ScimService<S> {
+pub(crate) struct ScimService<S> {
     inner: S,
     state: SpState,
 }
@@ -187,7 +187,7 @@ where
 }
 
 /// Response future of [`ScimService`].
-pub struct ScimFuture<F> {
+pub(crate) struct ScimFuture<F> {
     stage: Stage<F>,
     slow: Option<u64>,
     application_json: bool,
@@ -308,18 +308,18 @@ fn check_auth(st: &SpState, req: &Request) -> Result<(), Box<Response>> {
 }
 
 /// Fallback for unknown paths.
-pub async fn not_found() -> ScimError {
+pub(crate) async fn not_found() -> ScimError {
     ScimError::for_status(StatusCode::NOT_FOUND)
 }
 
 /// Fallback for a known path with the wrong method.
-pub async fn method_not_allowed() -> ScimError {
+pub(crate) async fn method_not_allowed() -> ScimError {
     ScimError::for_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
 /// A JSON object request body. Rejections: 415 for a non-JSON Content-Type,
 /// 413 over the body limit, 400 invalidSyntax for anything unparsable.
-pub struct ScimBody(pub Map<String, Value>);
+pub(crate) struct ScimBody(pub Map<String, Value>);
 
 impl FromRequest<SpState> for ScimBody {
     type Rejection = ScimError;

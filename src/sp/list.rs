@@ -5,7 +5,7 @@
 use super::render::{Item, ListResponse, Rendered};
 use super::store::{Kind, Resource, Store};
 use crate::scim::filter::{CompareOp, Filter, Literal, default_case_exact};
-pub use crate::scim::list::{ListQuery, MAX_RESULTS, Projection, project};
+pub(crate) use crate::scim::list::{ListQuery, MAX_RESULTS, Projection, project};
 use crate::scim::list::{compare_keys, sort_key};
 use serde_json::Value;
 
@@ -36,7 +36,13 @@ fn candidates<'s>(store: &'s Store, kind: Kind, f: Option<&Filter>) -> Vec<&'s R
 }
 
 /// Runs a list/search over `kinds` and returns the ListResponse (borrowing the store).
-pub fn run<'s>(store: &'s Store, kinds: &[Kind], q: &ListQuery, base: &'s str, numeric_ids: bool) -> ListResponse<'s> {
+pub(crate) fn run<'s>(
+    store: &'s Store,
+    kinds: &[Kind],
+    q: &ListQuery,
+    base: &'s str,
+    numeric_ids: bool,
+) -> ListResponse<'s> {
     let mut hits: Vec<(Kind, &Resource)> = Vec::new();
     for &kind in kinds {
         hits.extend(candidates(store, kind, q.filter.as_ref()).into_iter().map(|r| (kind, r)));

@@ -17,8 +17,7 @@ mod tests_quirks;
 #[cfg(test)]
 mod tests_render;
 
-pub use crate::scim::ScimError;
-pub use quirks::{QUIRK_NAMES, Quirk, QuirkError};
+pub(crate) use quirks::Quirk;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -29,26 +28,26 @@ use std::time::Instant;
 use store::{Kind, Store};
 
 /// The base path used by [`app`] and by [`SpState::users`] snapshots.
-pub const SCIM_ROOT: &str = "/scim/v2";
+pub(crate) const SCIM_ROOT: &str = "/scim/v2";
 
 /// Configuration of the embedded SP.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpConfig {
     /// Bearer token required on every SCIM request; `None` disables auth.
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     /// Misbehaviours to switch on.
-    pub quirks: Vec<Quirk>,
+    pub(crate) quirks: Vec<Quirk>,
     /// Seed for ids and for the `flaky` quirk.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Maximum request body size in bytes (413 above).
-    pub body_limit: usize,
+    pub(crate) body_limit: usize,
     /// Users and groups held at most; a create beyond answers 507 (about
     /// 4 KB a user: the default bounds memory near 4 GB).
-    pub max_resources: usize,
+    pub(crate) max_resources: usize,
 }
 
 /// The default of [`SpConfig::max_resources`].
-pub const MAX_RESOURCES: usize = 1_000_000;
+pub(crate) const MAX_RESOURCES: usize = 1_000_000;
 
 impl Default for SpConfig {
     fn default() -> Self {
@@ -58,12 +57,12 @@ impl Default for SpConfig {
 
 impl SpConfig {
     /// The first quirk for which `f` returns something.
-    pub fn quirk<T>(&self, f: impl Fn(&Quirk) -> Option<T>) -> Option<T> {
+    pub(crate) fn quirk<T>(&self, f: impl Fn(&Quirk) -> Option<T>) -> Option<T> {
         self.quirks.iter().find_map(f)
     }
 
     /// True when `quirk` (a value-less quirk) is on.
-    pub fn has(&self, quirk: &Quirk) -> bool {
+    pub(crate) fn has(&self, quirk: &Quirk) -> bool {
         self.quirks.contains(quirk)
     }
 }
@@ -99,7 +98,7 @@ impl SpState {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &SpConfig {
+    pub(crate) fn config(&self) -> &SpConfig {
         &self.inner.config
     }
 
@@ -109,12 +108,13 @@ impl SpState {
     }
 
     /// Every group as GET would return it (locations relative to [`SCIM_ROOT`]).
-    pub fn groups(&self) -> Vec<serde_json::Value> {
+    #[cfg(test)]
+    pub(crate) fn groups(&self) -> Vec<serde_json::Value> {
         self.snapshot(Kind::Group)
     }
 
     /// Delete every group and user (the console's Reset).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut store = self.write();
         for kind in [Kind::Group, Kind::User] {
             let ids: Vec<String> = store.iter(kind).map(|r| r.id.clone()).collect();
@@ -206,7 +206,7 @@ pub struct RunningSp {
     /// The bound address.
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT/scim/v2`.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// The SP's state, for inspection.
     pub state: SpState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -252,7 +252,7 @@ pub async fn spawn(config: SpConfig) -> std::io::Result<RunningSp> {
 }
 
 /// Serves [`app`] on `listener` until ctrl-c or SIGTERM, then drains gracefully.
-pub async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
+pub(crate) async fn serve(listener: tokio::net::TcpListener, config: SpConfig) -> std::io::Result<()> {
     let app = app(SpState::new(config));
     crate::listen::serve(listener, app, crate::listen::Limits::default(), crate::signal::shutdown()).await
 }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 /// One quirk: a way real service providers deviate from the happy path.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Quirk {
+pub(crate) enum Quirk {
     /// Successful PATCH answers 204 with no body.
     PatchReturns204,
     /// PATCH ops that remove group members succeed but change nothing: in
@@ -42,7 +42,7 @@ pub enum Quirk {
 
 /// A form of group member removal (the `only_member_removal` quirk).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RemovalForm {
+pub(crate) enum RemovalForm {
     /// `{"op":"remove","path":"members","value":[{"value":id}]}`
     ValueArray,
     /// `{"op":"remove","path":"members[value eq \"id\"]"}`
@@ -50,7 +50,7 @@ pub enum RemovalForm {
 }
 
 impl RemovalForm {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RemovalForm::ValueArray => "value_array",
             RemovalForm::FilterPath => "filter_path",
@@ -59,7 +59,7 @@ impl RemovalForm {
 }
 
 /// Every quirk name accepted by [`Quirk::from_str`].
-pub const QUIRK_NAMES: &[&str] = &[
+pub(crate) const QUIRK_NAMES: &[&str] = &[
     "patch_returns_204",
     "ignore_member_remove",
     "ignore_rename",
@@ -79,7 +79,7 @@ pub const QUIRK_NAMES: &[&str] = &[
 
 /// Why a quirk string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QuirkError {
+pub(crate) enum QuirkError {
     /// The name is not one of [`QUIRK_NAMES`].
     #[error("unknown quirk '{name}'{suggestion}; valid quirks: {valid}")]
     Unknown {
@@ -102,7 +102,7 @@ pub enum QuirkError {
 
 impl Quirk {
     /// The quirk's name, without value.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Quirk::PatchReturns204 => "patch_returns_204",
             Quirk::IgnoreMemberRemove(_) => "ignore_member_remove",

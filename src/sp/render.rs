@@ -23,18 +23,18 @@ use std::io::Write;
 /// With `cache`, the JSON is written from the resource's [`Template`], made
 /// on first use; the store drops it whenever the resource changes. Responses
 /// to writes pass `cache: false` so that only resources that are read carry one.
-pub struct Rendered<'a> {
-    pub kind: Kind,
-    pub r: &'a Resource,
-    pub base: &'a str,
-    pub numeric_ids: bool,
-    pub cache: bool,
+pub(crate) struct Rendered<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) r: &'a Resource,
+    pub(crate) base: &'a str,
+    pub(crate) numeric_ids: bool,
+    pub(crate) cache: bool,
 }
 
 /// A resource's rendered JSON with the base URL (the only per-request part)
 /// cut out: the base goes at each offset in `holes`.
 #[derive(Debug, Clone)]
-pub struct Template {
+pub(crate) struct Template {
     kind: Kind,
     numeric_ids: bool,
     bytes: Box<[u8]>,
@@ -61,20 +61,20 @@ impl Template {
 }
 
 /// One ListResponse entry: rendered straight from the store, or a projected `Value`.
-pub enum Item<'a> {
+pub(crate) enum Item<'a> {
     Resource(Rendered<'a>),
     Value(Value),
 }
 
 /// A ListResponse over one page of items.
-pub struct ListResponse<'a> {
-    pub resources: Vec<Item<'a>>,
-    pub start_index: usize,
-    pub total_results: usize,
+pub(crate) struct ListResponse<'a> {
+    pub(crate) resources: Vec<Item<'a>>,
+    pub(crate) start_index: usize,
+    pub(crate) total_results: usize,
 }
 
 /// Something that writes itself as JSON.
-pub trait WriteJson {
+pub(crate) trait WriteJson {
     fn write_json(&self, out: &mut Vec<u8>);
 }
 
@@ -115,7 +115,7 @@ fn number(out: &mut Vec<u8>, n: impl serde::Serialize) {
 }
 
 /// Any `Value`, as `serde_json::to_writer` writes it.
-pub fn value(out: &mut Vec<u8>, v: &Value) {
+pub(crate) fn value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
@@ -317,7 +317,7 @@ thread_local! {
 
 /// The JSON bytes of `v`, in an exactly sized buffer (built in a reused
 /// per-thread scratch buffer, so one allocation per response).
-pub fn to_json(v: &impl WriteJson) -> Vec<u8> {
+pub(crate) fn to_json(v: &impl WriteJson) -> Vec<u8> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
@@ -337,7 +337,7 @@ pub fn to_json(v: &impl WriteJson) -> Vec<u8> {
 }
 
 /// A JSON response with `status` (the SCIM layer sets the final Content-Type).
-pub fn json_response(status: StatusCode, v: &impl WriteJson) -> Response {
+pub(crate) fn json_response(status: StatusCode, v: &impl WriteJson) -> Response {
     let mut res = Response::new(Body::from(to_json(v)));
     *res.status_mut() = status;
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_MEDIA_TYPE));

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// Attribute data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ty {
+pub(crate) enum Ty {
     String,
     Boolean,
     Reference,
@@ -16,7 +16,7 @@ pub enum Ty {
 }
 
 impl Ty {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Ty::String => "string",
             Ty::Boolean => "boolean",
@@ -29,17 +29,17 @@ impl Ty {
 
 /// An attribute definition, as advertised under /Schemas.
 #[derive(Debug, Clone, Copy)]
-pub struct Attr {
-    pub name: &'static str,
-    pub ty: Ty,
-    pub multi: bool,
-    pub required: bool,
-    pub case_exact: bool,
-    pub mutability: &'static str,
-    pub uniqueness: &'static str,
-    pub sub: &'static [Attr],
-    pub canonical: &'static [&'static str],
-    pub refs: &'static [&'static str],
+pub(crate) struct Attr {
+    pub(crate) name: &'static str,
+    pub(crate) ty: Ty,
+    pub(crate) multi: bool,
+    pub(crate) required: bool,
+    pub(crate) case_exact: bool,
+    pub(crate) mutability: &'static str,
+    pub(crate) uniqueness: &'static str,
+    pub(crate) sub: &'static [Attr],
+    pub(crate) canonical: &'static [&'static str],
+    pub(crate) refs: &'static [&'static str],
 }
 
 const fn a(name: &'static str) -> Attr {
@@ -122,7 +122,7 @@ const ADDRESS: [Attr; 8] = [
 ];
 
 /// Core User attributes (RFC 7643 §4.1), minus `password` and `groups`, which jcsim does not implement.
-pub const USER_ATTRS: &[Attr] = &[
+pub(crate) const USER_ATTRS: &[Attr] = &[
     a("userName").required(),
     a("name").complex(&NAME),
     a("displayName"),
@@ -148,7 +148,7 @@ const MANAGER: [Attr; 3] =
     [a("value").exact(), a("$ref").refs(&["User"]).exact(), a("displayName").mutability("readOnly")];
 
 /// Enterprise User extension attributes (RFC 7643 §4.3).
-pub const ENTERPRISE_ATTRS: &[Attr] = &[
+pub(crate) const ENTERPRISE_ATTRS: &[Attr] = &[
     a("employeeNumber"),
     a("costCenter"),
     a("organization"),
@@ -165,7 +165,7 @@ const MEMBERS: [Attr; 4] = [
 ];
 
 /// Group attributes (RFC 7643 §4.2); members are users only.
-pub const GROUP_ATTRS: &[Attr] = &[a("displayName").required(), a("members").multi(&MEMBERS)];
+pub(crate) const GROUP_ATTRS: &[Attr] = &[a("displayName").required(), a("members").multi(&MEMBERS)];
 
 /// `externalId`, common to both resource types (RFC 7643 §3.1).
 const EXTERNAL_ID: Attr = a("externalId").exact();
@@ -177,7 +177,11 @@ fn find<'a>(defs: &'a [Attr], name: &str) -> Option<&'a Attr> {
 /// Normalises a User or Group body into stored attributes (no id/meta/schemas).
 /// With `extension`, the enterprise extension object is accepted too.
 /// Takes the body by value so that kept values move instead of being copied.
-pub fn normalize(input: Map<String, Value>, defs: &[Attr], extension: bool) -> Result<Map<String, Value>, ScimError> {
+pub(crate) fn normalize(
+    input: Map<String, Value>,
+    defs: &[Attr],
+    extension: bool,
+) -> Result<Map<String, Value>, ScimError> {
     let out = normalize_attrs(input, defs, extension)?;
     for def in defs.iter().filter(|d| d.required) {
         if !matches!(out.get(def.name), Some(Value::String(s)) if !s.trim().is_empty()) {

@@ -12,14 +12,14 @@ use std::time::SystemTime;
 
 /// The two resource types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     User,
     Group,
 }
 
 impl Kind {
     /// Endpoint segment: `Users` / `Groups`.
-    pub fn endpoint(self) -> &'static str {
+    pub(crate) fn endpoint(self) -> &'static str {
         match self {
             Kind::User => "Users",
             Kind::Group => "Groups",
@@ -27,7 +27,7 @@ impl Kind {
     }
 
     /// `meta.resourceType`: `User` / `Group`.
-    pub fn resource_type(self) -> &'static str {
+    pub(crate) fn resource_type(self) -> &'static str {
         match self {
             Kind::User => "User",
             Kind::Group => "Group",
@@ -35,7 +35,7 @@ impl Kind {
     }
 
     /// The attribute that must be unique (case-insensitively).
-    pub fn name_attr(self) -> &'static str {
+    pub(crate) fn name_attr(self) -> &'static str {
         match self {
             Kind::User => "userName",
             Kind::Group => "displayName",
@@ -46,11 +46,11 @@ impl Kind {
 /// A stored resource. `doc` holds the attributes plus `id` and `meta` (without
 /// `location`), so filters evaluate on it without copying.
 #[derive(Debug, Clone)]
-pub struct Resource {
-    pub id: String,
-    pub version: u64,
+pub(crate) struct Resource {
+    pub(crate) id: String,
+    pub(crate) version: u64,
     /// Always a JSON object.
-    pub doc: Value,
+    pub(crate) doc: Value,
     /// The rendered JSON minus the base URL, filled in by the first read
     /// (see [`super::render`]). Only the store changes `doc`, and it starts a
     /// new resource (empty cache) when it does.
@@ -59,12 +59,12 @@ pub struct Resource {
 
 impl Resource {
     /// The weak ETag, also `meta.version`.
-    pub fn etag(&self) -> String {
+    pub(crate) fn etag(&self) -> String {
         format!("W/\"{}\"", self.version)
     }
 
     /// The client-settable attributes (no `id`/`meta`).
-    pub fn attrs(&self) -> Map<String, Value> {
+    pub(crate) fn attrs(&self) -> Map<String, Value> {
         let mut attrs = self.doc.as_object().cloned().unwrap_or_default();
         attrs.remove("id");
         attrs.remove("meta");
@@ -86,7 +86,7 @@ enum IdGen {
 }
 
 /// Users and groups.
-pub struct Store {
+pub(crate) struct Store {
     users: Collection,
     groups: Collection,
     next_seq: u64,
@@ -109,7 +109,7 @@ fn name_of(kind: Kind, attrs: &Value) -> String {
 
 impl Store {
     /// An empty store; ids come from a StdRng seeded with `seed`, or count up from 1.
-    pub fn new(seed: u64, numeric_ids: bool, max_resources: usize) -> Self {
+    pub(crate) fn new(seed: u64, numeric_ids: bool, max_resources: usize) -> Self {
         let ids = if numeric_ids { IdGen::Numeric([0, 0]) } else { IdGen::Uuid(Box::new(StdRng::seed_from_u64(seed))) };
         Store { users: Collection::default(), groups: Collection::default(), next_seq: 0, ids, max_resources }
     }
@@ -155,13 +155,13 @@ impl Store {
     }
 
     /// A resource by id.
-    pub fn get(&self, kind: Kind, id: &str) -> Option<&Resource> {
+    pub(crate) fn get(&self, kind: Kind, id: &str) -> Option<&Resource> {
         let c = self.coll(kind);
         c.by_id.get(id).and_then(|seq| c.by_seq.get(seq))
     }
 
     /// A resource by its unique name (userName / displayName), case-insensitively.
-    pub fn find_by_name(&self, kind: Kind, name: &str) -> Option<&Resource> {
+    pub(crate) fn find_by_name(&self, kind: Kind, name: &str) -> Option<&Resource> {
         let c = self.coll(kind);
         // Lowercase ASCII is its own fold: skip the allocation.
         let seq = if name.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// All resources of a kind, in creation order.
-    pub fn iter(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
+    pub(crate) fn iter(&self, kind: Kind) -> impl Iterator<Item = &Resource> {
         self.coll(kind).by_seq.values()
     }
 
@@ -195,7 +195,7 @@ impl Store {
     }
 
     /// Adds a resource from normalised attributes; 409 on a duplicate name, 400 on unknown members.
-    pub fn create(&mut self, kind: Kind, attrs: Map<String, Value>) -> Result<String, ScimError> {
+    pub(crate) fn create(&mut self, kind: Kind, attrs: Map<String, Value>) -> Result<String, ScimError> {
         if self.users.by_seq.len() + self.groups.by_seq.len() >= self.max_resources {
             return Err(ScimError::new(
                 http::StatusCode::INSUFFICIENT_STORAGE,
@@ -221,7 +221,7 @@ impl Store {
     }
 
     /// Replaces the attributes of an existing resource, bumping its version.
-    pub fn update(&mut self, kind: Kind, id: &str, attrs: Map<String, Value>) -> Result<(), ScimError> {
+    pub(crate) fn update(&mut self, kind: Kind, id: &str, attrs: Map<String, Value>) -> Result<(), ScimError> {
         self.check(kind, &attrs, Some(id))?;
         let c = self.coll_mut(kind);
         let seq = *c.by_id.get(id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
@@ -243,7 +243,7 @@ impl Store {
     }
 
     /// Removes a resource; deleting a user also removes it from every group.
-    pub fn delete(&mut self, kind: Kind, id: &str) -> bool {
+    pub(crate) fn delete(&mut self, kind: Kind, id: &str) -> bool {
         let c = self.coll_mut(kind);
         let Some(seq) = c.by_id.remove(id) else {
             return false;
@@ -274,7 +274,7 @@ impl Store {
     }
 
     /// SCIM JSON for a resource. `base` is the SCIM root used for `location` and `$ref`.
-    pub fn render(&self, kind: Kind, r: &Resource, base: &str, numeric_ids: bool) -> Value {
+    pub(crate) fn render(&self, kind: Kind, r: &Resource, base: &str, numeric_ids: bool) -> Value {
         let mut doc = r.doc.as_object().cloned().unwrap_or_default();
         let id_value = |id: &str| match id.parse::<u64>() {
             Ok(n) if numeric_ids => json!(n),
@@ -306,7 +306,7 @@ impl Store {
 }
 
 /// Removes members whose value satisfies `pred`; drops `members` when it becomes empty.
-pub fn remove_members(attrs: &mut Map<String, Value>, pred: impl Fn(&Value) -> bool) {
+pub(crate) fn remove_members(attrs: &mut Map<String, Value>, pred: impl Fn(&Value) -> bool) {
     if let Some(Value::Array(ms)) = attrs.get_mut("members") {
         ms.retain(|m| !pred(&m["value"]));
         if ms.is_empty() {

@@ -10,18 +10,18 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub(super) struct Resp {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Value,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Resp {
-    pub fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     #[track_caller]
-    pub fn assert_error(&self, status: u16, scim_type: Option<&str>) {
+    pub(crate) fn assert_error(&self, status: u16, scim_type: Option<&str>) {
         assert_eq!(self.status.as_u16(), status, "{}", self.body);
         assert_eq!(self.body["schemas"], json!([ERROR_SCHEMA]));
         assert_eq!(self.body["status"], json!(status.to_string()));
@@ -31,21 +31,21 @@ impl Resp {
 }
 
 pub(super) struct Sp {
-    pub state: SpState,
+    pub(crate) state: SpState,
     app: Router,
 }
 
 impl Sp {
-    pub fn new(config: SpConfig) -> Self {
+    pub(crate) fn new(config: SpConfig) -> Self {
         let state = SpState::new(config);
         Sp { app: app(state.clone()), state }
     }
 
-    pub fn with_quirks(quirks: &[&str]) -> Self {
+    pub(crate) fn with_quirks(quirks: &[&str]) -> Self {
         Sp::new(SpConfig { quirks: quirks.iter().map(|q| q.parse().unwrap()).collect(), ..SpConfig::default() })
     }
 
-    pub async fn raw(&self, method: Method, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
+    pub(crate) async fn raw(&self, method: Method, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Resp {
         let mut req = Request::builder().method(method).uri(format!("/scim/v2{path}"));
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -63,30 +63,30 @@ impl Sp {
         Resp { status, headers, body }
     }
 
-    pub async fn req(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
+    pub(crate) async fn req(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
         let body = body.map(|b| b.to_string());
         self.raw(method, path, body.as_deref(), &[("content-type", "application/scim+json")]).await
     }
 
-    pub async fn get(&self, path: &str) -> Resp {
+    pub(crate) async fn get(&self, path: &str) -> Resp {
         self.req(Method::GET, path, None).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Resp {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Resp {
         self.req(Method::POST, path, Some(body)).await
     }
 
-    pub async fn patch(&self, path: &str, ops: Value) -> Resp {
+    pub(crate) async fn patch(&self, path: &str, ops: Value) -> Resp {
         self.req(Method::PATCH, path, Some(json!({"schemas": [PATCH_OP_SCHEMA], "Operations": ops}))).await
     }
 
-    pub async fn user(&self, name: &str) -> String {
+    pub(crate) async fn user(&self, name: &str) -> String {
         let r = self.post("/Users", user_body(name)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         id_str(&r.body["id"])
     }
 
-    pub async fn group(&self, name: &str, members: &[&str]) -> String {
+    pub(crate) async fn group(&self, name: &str, members: &[&str]) -> String {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
         let r = self.post("/Groups", json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": members})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

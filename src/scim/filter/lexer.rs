@@ -32,9 +32,9 @@ impl fmt::Display for Tok {
 
 #[derive(Debug, Clone)]
 pub(super) struct Token {
-    pub tok: Tok,
+    pub(crate) tok: Tok,
     /// 1-based character column.
-    pub pos: usize,
+    pub(crate) pos: usize,
 }
 
 fn is_word_char(c: char) -> bool {
