@@ -201,16 +201,8 @@ pub(crate) struct RunArgs {
     /// The SP under test (`--target` overrides every scenario's target).
     #[command(flatten)]
     pub(crate) target: TargetArgs,
-    /// Tag every name a run creates at an external SP: `auto` (a fresh tag
-    /// per scenario run, the default), `none`, or a fixed TAG.
-    #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
-    pub(crate) namespace: String,
-    /// Keep what a run created at an external SP (no cleanup phase).
-    #[arg(long)]
-    pub(crate) keep: bool,
-    /// Skip the preflight check of an external target.
-    #[arg(long)]
-    pub(crate) no_preflight: bool,
+    #[command(flatten)]
+    pub(crate) external: ExternalArgs,
     /// Override a behaviour knob in every scenario (repeatable), e.g.
     /// `--behaviour member_removal=filter_path`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
@@ -255,6 +247,21 @@ pub(crate) struct RunArgs {
     pub(crate) format: Format,
 }
 
+/// How `run` and `compat` treat an external SP: isolation, cleanup, preflight.
+#[derive(Debug, Args)]
+pub(crate) struct ExternalArgs {
+    /// Tag every name created at an external SP: `auto` (a fresh tag per
+    /// scenario run, the default), `none`, or a fixed TAG.
+    #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
+    pub(crate) namespace: String,
+    /// Keep what was created at an external SP (no cleanup phase).
+    #[arg(long)]
+    pub(crate) keep: bool,
+    /// Skip the preflight check of an external target.
+    #[arg(long)]
+    pub(crate) no_preflight: bool,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct CompatArgs {
     /// The SP under test; without --target, the embedded SP (with --quirk).
@@ -266,15 +273,8 @@ pub(crate) struct CompatArgs {
     /// Set a knob that is not tried (timeouts, retries, …), e.g. `--behaviour timeout_ms=3000`.
     #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
     pub(crate) behaviour: Vec<String>,
-    /// Tag every name created at an external SP: `auto` (a fresh tag), `none`, or a fixed TAG.
-    #[arg(long, value_name = "auto|none|TAG", default_value = "auto")]
-    pub(crate) namespace: String,
-    /// Keep what was created at an external SP (no cleanup phase).
-    #[arg(long)]
-    pub(crate) keep: bool,
-    /// Skip the preflight check of an external target.
-    #[arg(long)]
-    pub(crate) no_preflight: bool,
+    #[command(flatten)]
+    pub(crate) external: ExternalArgs,
     /// Directory for the run record (events.jsonl, report.html with the matrix at the top).
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub(crate) out: PathBuf,

@@ -22,7 +22,7 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
             eprintln!("{w}");
         }
     }
-    let namespace = match Namespace::parse(&args.namespace) {
+    let namespace = match Namespace::parse(&args.external.namespace) {
         Ok(n) => n,
         Err(msg) => return fail(format!("--namespace {msg}")),
     };
@@ -38,7 +38,7 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
             Err(msg) => return fail(format!("--behaviour {msg}")),
         }
     }
-    if let (Some(t), false) = (&target, args.no_preflight) {
+    if let (Some(t), false) = (&target, args.external.no_preflight) {
         let (warnings, problem) =
             super::run::preflight_target(&t.client_config(&behaviour), &format!("--target {}", t.base_url)).await;
         for w in warnings {
@@ -56,7 +56,7 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
         behaviour,
         seed: args.seed,
         namespace,
-        cleanup: !args.keep,
+        cleanup: !args.external.keep,
         cancel: crate::engine::Cancel::default(),
     };
     tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));

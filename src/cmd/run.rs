@@ -36,7 +36,7 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             eprintln!("{w}");
         }
     }
-    let namespace = match Namespace::parse(&args.namespace) {
+    let namespace = match Namespace::parse(&args.external.namespace) {
         Ok(n) => n,
         Err(msg) => return fail(format!("error: --namespace {msg}")),
     };
@@ -108,7 +108,7 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         verify_each: args.verify_each,
         cancel: engine::Cancel::default(),
         namespace,
-        cleanup: !args.keep,
+        cleanup: !args.external.keep,
     };
     let mut out = output(scenarios.len());
     if let Some(p) = profile {
@@ -120,7 +120,7 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             p.note
         ));
     }
-    if !args.no_preflight {
+    if !args.external.no_preflight {
         for (cfg, origin) in external_targets(&scenarios, &opts) {
             let (warnings, problem) = preflight_target(&cfg, &origin).await;
             for w in &warnings {
