@@ -311,7 +311,8 @@ async fn forward(State(capture): State<Arc<Capture>>, req: Request) -> Response 
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let path_and_query = capture.forwarder.below_base(path_and_query).to_string();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()

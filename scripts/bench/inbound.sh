@@ -7,7 +7,7 @@
 # Usage: scripts/bench/inbound.sh        (from the repository root)
 # Env:   BENCH_SIZES ("1000 50000")  BENCH_SECONDS (10 per run)
 #        BENCH_CONNECTIONS (8)  BENCH_THREADS (2)  BENCH_DIR (target/bench-inbound)
-#        BENCH_PROFILE (release; "dist" builds with fat LTO, as shipped)
+#        BENCH_PROFILE (dist, as shipped; "release" builds faster, jcsim unoptimised)
 #        BENCH_PEER (1; 0 skips `jcsim sp`)
 #        BENCH_JCSIM (a jcsim binary to measure instead of building one)
 #
@@ -30,7 +30,7 @@ SIZES=${BENCH_SIZES:-"1000 50000"}
 SECONDS_PER=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-8}
 THREADS=${BENCH_THREADS:-2}
-PROFILE=${BENCH_PROFILE:-release}
+PROFILE=${BENCH_PROFILE:-dist}
 PEER=${BENCH_PEER:-1}
 DIR=${BENCH_DIR:-target/bench-inbound}
 KEY="bench-$$-$RANDOM$RANDOM"

@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 . scripts/bench/common.sh
 
 polls=${1:-200}
-cargo build --release -q
-jcsim=${CARGO_TARGET_DIR:-target}/release/jcsim
+cargo build --profile dist -q
+jcsim=${CARGO_TARGET_DIR:-target}/dist/jcsim
 work=$(mktemp -d)
 PIDS+=()
 

@@ -35,6 +35,8 @@ pub fn is_hop_by_hop(name: &str, connection: Option<&str>) -> bool {
 pub struct Forwarder {
     http: reqwest::Client,
     base: String,
+    /// The path of `base` (`/scim/v2`), empty when it has none.
+    base_path: String,
     timeout: Duration,
 }
 
@@ -64,12 +66,30 @@ impl Forwarder {
             }
         }
         let http = http.build().map_err(|e| ClientError::Build(e.to_string()))?;
-        Ok(Forwarder { http, base: base.trim_end_matches('/').to_string(), timeout })
+        let base = base.trim_end_matches('/').to_string();
+        let base_path =
+            reqwest::Url::parse(&base).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default();
+        Ok(Forwarder { http, base, base_path, timeout })
     }
 
     /// The upstream URL of a path below the base.
     pub fn url(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.base)
+    }
+
+    /// A request path with the base's own path taken off its front, so that
+    /// `/scim/v2/Users` and `/Users` both mean `BASE/Users` when the base is
+    /// `https://sp/scim/v2`: a JumpCloud Base URL set to the proxy with or
+    /// without that path reaches the same resource.
+    pub fn below_base<'a>(&self, path_and_query: &'a str) -> &'a str {
+        if self.base_path.is_empty() {
+            return path_and_query;
+        }
+        match path_and_query.strip_prefix(self.base_path.as_str()) {
+            Some("") => "/",
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => path_and_query,
+        }
     }
 
     /// Forward one request; the headers are passed on as given, hop-by-hop
@@ -158,6 +178,18 @@ mod tests {
         assert!(is_hop_by_hop("x-trace", Some("keep-alive, X-Trace")));
         assert!(!is_hop_by_hop("Authorization", Some("close")));
         assert!(!is_hop_by_hop("Content-Type", None));
+    }
+
+    #[test]
+    fn the_base_path_is_taken_off_a_request_that_repeats_it() {
+        let f = Forwarder::new("https://sp.example/scim/v2/", Duration::from_secs(1), &Tls::default()).unwrap();
+        assert_eq!(f.below_base("/scim/v2/Users?filter=x"), "/Users?filter=x");
+        assert_eq!(f.below_base("/scim/v2"), "/");
+        assert_eq!(f.below_base("/Users/1"), "/Users/1");
+        assert_eq!(f.below_base("/scim/v2x/Users"), "/scim/v2x/Users");
+        assert_eq!(f.url(f.below_base("/scim/v2/Groups")), "https://sp.example/scim/v2/Groups");
+        let root = Forwarder::new("https://sp.example", Duration::from_secs(1), &Tls::default()).unwrap();
+        assert_eq!(root.below_base("/scim/v2/Users"), "/scim/v2/Users");
     }
 
     #[test]

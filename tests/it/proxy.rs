@@ -130,6 +130,34 @@ async fn requests_and_answers_pass_unchanged_and_the_record_is_redacted() {
 }
 
 #[tokio::test]
+async fn a_base_url_that_repeats_the_upstream_path_reaches_the_same_resource() {
+    let sp = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#,
+            "application/scim+json",
+        ))
+        .mount(&sp)
+        .await;
+    let proxy = Proxy::start(&format!("{}/scim/v2", sp.uri()), Duration::from_secs(5)).await;
+    for p in ["/Users?count=1", "/scim/v2/Users?count=1"] {
+        let res = client().get(format!("{}{p}", proxy.url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{p}");
+    }
+    let got = sp.received_requests().await.unwrap();
+    assert!(
+        got.iter().all(|r| r.url.path() == "/scim/v2/Users"),
+        "{:?}",
+        got.iter().map(|r| r.url.path()).collect::<Vec<_>>()
+    );
+    let (_, xs, _, _) = proxy.finish().await;
+    assert_eq!(xs.len(), 2);
+    assert_eq!(xs[0].event, xs[1].event, "both are the same request to the SP");
+    assert_eq!(xs[0].label, xs[1].label);
+}
+
+#[tokio::test]
 async fn an_upstream_that_refuses_gets_a_502_scim_error_and_is_recorded() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let upstream = format!("http://{}/scim/v2", closed.local_addr().unwrap());
