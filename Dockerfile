@@ -5,7 +5,8 @@
 #   docker run --rm -v "$PWD/scenarios:/scenarios" -e SCIM_TOKEN jcsim \
 #       run /scenarios --target https://sp.example.com/scim/v2 --token-env SCIM_TOKEN --out /tmp/runs
 #
-# The build runs exactly what CI runs on the host: `cargo build --profile dist --locked`.
+# The build is the shipped profile, `cargo build --profile dist --locked`
+# (fat LTO; docs/performance.md, "Build profiles").
 
 # ---- builder -----------------------------------------------------------------
 FROM rust:1.95-slim-bookworm AS builder
