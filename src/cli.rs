@@ -235,6 +235,10 @@ pub(crate) struct RunArgs {
     /// Warnings fail the run too (default: only errors do).
     #[arg(long)]
     pub(crate) strict: bool,
+    /// After a failed Test Connection or activation, run the remaining steps
+    /// as if it had succeeded, so every other SP bug shows in one run.
+    #[arg(long)]
+    pub(crate) keep_going: bool,
     /// After every step, read back the users and groups it touched and report drift.
     #[arg(long)]
     pub(crate) verify_each: bool,

@@ -56,34 +56,45 @@ struct Probe {
     /// JumpCloud forgets its links after the setup (a new app meeting users
     /// that already exist at the SP), so the exercise must find them.
     relink: bool,
+    /// The rules that judge the form: what the exercise is meant to change.
+    /// Anything else the read-back finds is an SP defect elsewhere.
+    judged: &'static [&'static str],
 }
 
+const USER_READBACK: &[&str] = &["readback-user", "readback-missing", "readback-active", "echo-active"];
+
 fn probe(knob: &str) -> Option<Probe> {
-    let p = |setup, exercise, read_back| Some(Probe { setup, exercise, read_back, relink: false });
+    let p = |setup, exercise, judged| Some(Probe { setup, exercise, read_back: true, relink: false, judged });
     match knob {
-        "test_connection" => p(&[], "test_connection", false),
-        "username_from" => p(&[], "bind_user: {a}", true),
-        "update_method" => {
-            p(&["bind_user: {a}"], "update_user: { user: {a}, set: { lastname: Changed, job_title: Probe } }", true)
-        }
+        "test_connection" => Some(Probe { read_back: false, ..p(&[], "test_connection", &[])? }),
+        "username_from" => p(&[], "bind_user: {a}", USER_READBACK),
+        "update_method" => p(
+            &["bind_user: {a}"],
+            "update_user: { user: {a}, set: { lastname: Changed, job_title: Probe } }",
+            USER_READBACK,
+        ),
         "member_removal" => p(
             &["bind_user: {a}", "bind_user: {b}", "bind_group: \"{g}\""],
             "remove_from_group: { user: {b}, group: \"{g}\" }",
-            true,
+            &["readback-members", "echo-members"],
         ),
-        "group_update_method" => {
-            p(&["bind_group: \"{g}\""], "rename_group: { group: \"{g}\", to: \"{g} renamed\" }", true)
-        }
-        "content_type" => p(&[], "bind_user: {a}", true),
-        "user_delete" => p(&["bind_user: {a}"], "delete_user: {a}", true),
+        "group_update_method" => p(
+            &["bind_group: \"{g}\""],
+            "rename_group: { group: \"{g}\", to: \"{g} renamed\" }",
+            &["readback-group-name", "echo-group-name"],
+        ),
+        "content_type" => p(&[], "bind_user: {a}", USER_READBACK),
+        "user_delete" => p(&["bind_user: {a}"], "delete_user: {a}", &["delete-then-404", "readback-active"]),
         "user_lookup" => Some(Probe {
-            setup: &["bind_user: {a}"],
-            exercise: "update_user: { user: {a}, set: { job_title: Found } }",
-            read_back: true,
             relink: true,
+            ..p(&["bind_user: {a}"], "update_user: { user: {a}, set: { job_title: Found } }", USER_READBACK)?
         }),
-        "deprovision_method" => p(&["bind_user: {a}"], "suspend_user: {a}", true),
-        "group_create" => p(&["bind_user: {a}", "bind_user: {b}"], "bind_group: \"{g}\"", true),
+        "deprovision_method" => p(&["bind_user: {a}"], "suspend_user: {a}", &["readback-active", "echo-active"]),
+        "group_create" => p(
+            &["bind_user: {a}", "bind_user: {b}"],
+            "bind_group: \"{g}\"",
+            &["readback-members", "echo-members", "create-drops-members"],
+        ),
         _ => None,
     }
 }
@@ -191,6 +202,8 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
                 .behaviour
                 .with_override(&format!("{}={form}", knob.name))
                 .map_err(|e| EngineError::Setup(format!("knob table: {e}")))?;
+            // The setup sends the default forms: only the exercise sends the one under test.
+            let setup_behaviour = opts.behaviour.clone();
             let text = probe_yaml(n, knob, form, &p);
             let mut scenario = crate::lint::load_str(&text, "compat")
                 .map_err(|e| EngineError::Setup(format!("probe scenario: {e}")))?;
@@ -202,18 +215,40 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
             session.dir = Directory::from_scenario(&scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
             // Activation is not what is tried: the integration starts active.
             session.dir.app.active = true;
-            session.prov = Provisioner::new(behaviour.clone(), seed);
-            session.set_client(client(&behaviour)?);
+            session.prov = Provisioner::new(setup_behaviour.clone(), seed);
+            session.set_client(client(&setup_behaviour)?);
             let mut ran = Vec::new();
             for (i, step) in scenario.steps.iter().enumerate() {
-                if p.relink && i == p.setup.len() {
-                    session.prov = Provisioner::new(behaviour.clone(), seed);
+                if i == p.setup.len() {
+                    if p.relink {
+                        session.prov = Provisioner::new(behaviour.clone(), seed);
+                    } else {
+                        session.prov.behaviour = behaviour.clone();
+                    }
+                    session.set_client(client(&behaviour)?);
                 }
-                ran.push(session.step(step).await?.0);
+                let done = session.step(step).await?.0;
+                let blocked = i < p.setup.len() && blocking(&done).is_some();
+                ran.push(done);
+                if blocked {
+                    break;
+                }
             }
             let first = ran.first().map(|s| s.index);
             let (setup, rest) = ran.split_at(p.setup.len().min(ran.len()));
-            let (outcome, detail) = classify(setup, rest.first(), rest.get(1));
+            let judged = classify(setup, rest.first(), rest.get(1), p.judged);
+            let (outcome, detail) = (judged.outcome, judged.detail);
+            for d in judged.defects {
+                match matrix.defects.iter_mut().find(|x| x.rule == d.id) {
+                    Some(x) => x.count += 1,
+                    None => matrix.defects.push(crate::record::CompatDefect {
+                        rule: d.id.clone(),
+                        message: d.message.clone(),
+                        during: format!("{}={form}", knob.name),
+                        count: 1,
+                    }),
+                }
+            }
             forms.push(FormCompat {
                 form: form.to_string(),
                 outcome,
@@ -235,7 +270,8 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     if session.track_created {
         session.cleanup().await?;
     }
-    let robust = matrix.knobs.iter().all(|k| k.verdict == CompatVerdict::Robust);
+    // An SP defect met around the forms fails the command too: it is a bug.
+    let robust = matrix.knobs.iter().all(|k| k.verdict == CompatVerdict::Robust) && matrix.defects.is_empty();
     let exit = if opts.cancel.is_cancelled() {
         Exit::Interrupted
     } else if robust {
@@ -264,43 +300,93 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
 
 /// Findings that mean "the SP answered 2xx but did not do it".
 fn is_drift(id: &str) -> bool {
-    id.starts_with("echo-") || id.starts_with("readback-") || id == "delete-then-404"
+    id.starts_with("echo-") || id.starts_with("readback-") || id == "delete-then-404" || id == "create-drops-members"
 }
 
-/// One form's outcome from its steps: the setup, the exercise, the read-back.
+/// How one form fared, and the SP defects met around it.
+struct Judged {
+    outcome: FormOutcome,
+    detail: Option<String>,
+    /// Errors that say nothing about the form (another request's defect).
+    defects: Vec<crate::record::Check>,
+}
+
+/// One form's outcome from its steps: the setup, the exercise, the
+/// read-back. Only the exercise's own answers and the read-back rules in
+/// `judged` decide it; a failed setup leaves it untested, with the reason.
 fn classify(
     setup: &[StepSummary],
     exercise: Option<&StepSummary>,
     read_back: Option<&StepSummary>,
-) -> (FormOutcome, Option<String>) {
-    let first_problem = |s: &StepSummary| {
-        s.checks
-            .iter()
-            .find(|c| c.verdict == Verdict::Fail)
-            .or_else(|| s.checks.iter().find(|c| c.verdict == Verdict::Warn))
-            .cloned()
-    };
-    if let Some(s) = setup.iter().find(|s| s.verdict == Verdict::Fail) {
-        let why = first_problem(s).map_or_else(|| s.reason.clone().unwrap_or_default(), |c| c.message);
-        return (FormOutcome::NotExercised, Some(format!("setup step {} failed: {why}", s.index + 1)));
+    judged: &[&str],
+) -> Judged {
+    let errors = |s: &StepSummary| s.checks.iter().filter(|c| c.verdict == Verdict::Fail).cloned().collect::<Vec<_>>();
+    let mut defects: Vec<crate::record::Check> = setup.iter().flat_map(errors).collect();
+    if let Some((s, why)) = setup.iter().find_map(|s| blocking(s).map(|why| (s, why))) {
+        return Judged {
+            outcome: FormOutcome::NotExercised,
+            detail: Some(format!("untested: setup step {} (`{}`) failed: {why}", s.index + 1, s.title)),
+            defects,
+        };
     }
     let Some(exercise) = exercise else {
-        return (FormOutcome::NotExercised, Some("not run".into()));
+        return Judged { outcome: FormOutcome::NotExercised, detail: Some("not run".into()), defects };
     };
-    if let Some(c) = first_problem(exercise)
-        && (c.verdict == Verdict::Fail || is_drift(&c.id))
-    {
+    if exercise.exchanges == 0 && exercise.verdict != Verdict::Fail {
+        let why = "untested: the setup left nothing for the form to change (see the SP defects above)";
+        return Judged { outcome: FormOutcome::NotExercised, detail: Some(why.into()), defects };
+    }
+    let (mut outcome, mut detail) = (FormOutcome::Accepted, None);
+    for c in errors(exercise).into_iter().chain(
+        exercise.checks.iter().filter(|c| c.verdict == Verdict::Warn && judged.contains(&c.id.as_str())).cloned(),
+    ) {
+        if outcome != FormOutcome::Accepted {
+            break;
+        }
+        if is_drift(&c.id) && !judged.contains(&c.id.as_str()) {
+            defects.push(c);
+            continue;
+        }
         // A create refused with 409 after a lookup: the lookup answered but
         // did not find the user that exists.
         let missed = c.message.starts_with("create user") && c.message.contains("HTTP 409");
-        let outcome = if is_drift(&c.id) || missed { FormOutcome::Ignored } else { FormOutcome::Rejected };
-        return (outcome, Some(c.message));
+        outcome = if is_drift(&c.id) || missed { FormOutcome::Ignored } else { FormOutcome::Rejected };
+        detail = Some(if missed {
+            format!("the lookup in this form found nothing, so the create that followed met a conflict: {}", c.message)
+        } else {
+            c.message
+        });
     }
-    if let Some(c) = read_back.and_then(first_problem).filter(|c| c.verdict == Verdict::Fail || is_drift(&c.id)) {
-        return (FormOutcome::Ignored, Some(c.message));
+    if let Some(r) = read_back {
+        for c in r.checks.iter().filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Warn)) {
+            if judged.contains(&c.id.as_str()) {
+                if outcome == FormOutcome::Accepted {
+                    (outcome, detail) = (FormOutcome::Ignored, Some(c.message.clone()));
+                }
+            } else if c.verdict == Verdict::Fail {
+                defects.push(c.clone());
+            }
+        }
     }
-    (FormOutcome::Accepted, None)
+    Judged { outcome, detail, defects }
 }
+
+/// Why a failed setup step stops its probe, or `None` when it does not: a
+/// group create that dropped its members is a defect of its own (reported
+/// once), and the probe goes on with the members jcsim then added.
+fn blocking(s: &StepSummary) -> Option<String> {
+    if s.verdict != Verdict::Fail {
+        return None;
+    }
+    let errs: Vec<&crate::record::Check> = s.checks.iter().filter(|c| c.verdict == Verdict::Fail).collect();
+    let repaired = |c: &&crate::record::Check| c.id == "create-drops-members" && c.message.contains(TAKES_THEN_ADD);
+    if !errs.is_empty() && errs.iter().all(repaired) {
+        return None;
+    }
+    Some(errs.first().map_or_else(|| s.reason.clone().unwrap_or_default(), |c| format!("{}: {}", c.id, c.message)))
+}
+
+use crate::provision::TAKES_THEN_ADD;
 
 /// A knob's verdict from its forms (the default first).
 fn verdict(forms: &[FormCompat]) -> (CompatVerdict, String) {
@@ -311,10 +397,9 @@ fn verdict(forms: &[FormCompat]) -> (CompatVerdict, String) {
     let fails = names(|o| matches!(o, FormOutcome::Rejected | FormOutcome::Ignored));
     let untried = names(|o| o == FormOutcome::NotExercised);
     let default_works = forms.first().is_some_and(|f| f.outcome == FormOutcome::Accepted);
-    let untried_note =
-        if untried.is_empty() { String::new() } else { format!("; not exercised: {}", untried.join(", ")) };
+    let untried_note = if untried.is_empty() { String::new() } else { format!("; untested: {}", untried.join(", ")) };
     if works.is_empty() && fails.is_empty() {
-        return (CompatVerdict::NotExercised, "no form could be tried".to_string());
+        return (CompatVerdict::NotExercised, "no form could be judged".to_string());
     }
     if fails.is_empty() && untried.is_empty() {
         return (CompatVerdict::Robust, "every form works".to_string());
@@ -366,14 +451,33 @@ pub(crate) fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Pat
     }
     serde_json::json!({
         "knobs": knobs,
+        "defects": m.defects,
         "exit_code": exit.code(),
         "run_dir": run_dir.display().to_string(),
     })
 }
 
-/// The matrix as a terminal table.
+/// The matrix as a terminal table, after the SP defects met outside the
+/// forms under test (each once).
 pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
     let mut out = String::new();
+    let l = crate::term::one_line;
+    if !m.defects.is_empty() {
+        out.push_str(&format!(
+            "SP defects met outside the forms under test ({}; they judge no form):\n",
+            m.defects.len()
+        ));
+        for d in &m.defects {
+            out.push_str(&format!(
+                "  {}: {} (first met in {}, {})\n",
+                d.rule,
+                l(&crate::provision::truncate(&d.message, 200)),
+                d.during,
+                crate::term::plural(d.count as u64, "probe")
+            ));
+        }
+        out.push('\n');
+    }
     let width = m.knobs.iter().map(|k| k.knob.len()).max().unwrap_or(0).max(4);
     out.push_str(&format!("{:width$}  {:9}  {:13}  forms (default first)\n", "knob", "evidence", "verdict"));
     for k in &m.knobs {
@@ -381,7 +485,7 @@ pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
         out.push_str(&format!("{:width$}  {:9}  {:13}  {}\n", k.knob, k.status, k.verdict.as_str(), forms.join(", ")));
         for f in k.forms.iter().filter(|f| f.outcome != FormOutcome::Accepted) {
             if let Some(d) = &f.detail {
-                out.push_str(&format!("{:width$}    {}: {}\n", "", f.form, crate::provision::truncate(d, 200)));
+                out.push_str(&format!("{:width$}    {}: {}\n", "", f.form, l(&crate::provision::truncate(d, 200))));
             }
         }
     }

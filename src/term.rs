@@ -194,6 +194,11 @@ impl Drop for Progress {
     }
 }
 
+/// `1 exchange`, `2 exchanges`: a count and its noun, singular for one.
+pub(crate) fn plural(n: u64, noun: &str) -> String {
+    if n == 1 { format!("{n} {noun}") } else { format!("{n} {noun}s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,26 +23,45 @@ pub(crate) struct Fix {
     pub(crate) jumpcloud: String,
     pub(crate) fix: String,
     pub(crate) rfc: String,
+    /// The kind of step whose requests showed it (`activate`, `bind_group`,
+    /// `verify`…): with the rule, what makes two findings one root cause.
+    #[serde(default)]
+    pub(crate) action: String,
+}
+
+impl Fix {
+    /// The root cause's key across scenarios: rule and step kind.
+    pub(crate) fn key(&self) -> (&str, &str) {
+        (&self.rule, &self.action)
+    }
+}
+
+/// Info findings of a run: rule id and occurrences, for a one-line footer
+/// (an info never gets a fix entry).
+pub(crate) fn notes(checks: &[Check]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for c in checks.iter().filter(|c| c.verdict == Verdict::Info && rule_by_id(&c.id).is_some()) {
+        *out.entry(c.id.clone()).or_insert(0) += 1;
+    }
+    out
 }
 
 /// Group failed and warning checks by rule: the SP's root causes, each with
 /// what JumpCloud does and the fix. Passing checks, expectations
 /// (`expect.*`) and jcsim's own checks with no fix to give (`interrupted`,
 /// `directory`: not a rule, no advice) are left out.
-pub(crate) fn fix_summary(checks: &[Check]) -> Vec<Fix> {
-    let mut by_rule: BTreeMap<&str, Fix> = BTreeMap::new();
+pub(crate) fn fix_summary<'a>(checks: &[Check], action_of: impl Fn(usize) -> &'a str) -> Vec<Fix> {
+    let mut by_rule: BTreeMap<(&str, &str), Fix> = BTreeMap::new();
     let advised = |c: &&Check| rule_by_id(&c.id).is_some() || c.admin_sees.is_some() || c.fix.is_some();
-    for c in checks.iter().filter(|c| c.verdict != Verdict::Pass && !c.id.starts_with("expect.")).filter(advised) {
-        let entry = by_rule.entry(c.id.as_str()).or_insert_with(|| {
+    let judged = |c: &&Check| !matches!(c.verdict, Verdict::Pass | Verdict::Info) && !c.id.starts_with("expect.");
+    for c in checks.iter().filter(judged).filter(advised) {
+        let action = action_of(c.step);
+        let entry = by_rule.entry((c.id.as_str(), action)).or_insert_with(|| {
             let rule = rule_by_id(&c.id);
             Fix {
+                action: action.to_string(),
                 rule: c.id.clone(),
-                severity: match c.verdict {
-                    Verdict::Fail => "error",
-                    Verdict::Info => "info",
-                    _ => "warning",
-                }
-                .to_string(),
+                severity: if c.verdict == Verdict::Fail { "error" } else { "warning" }.to_string(),
                 title: rule.map_or(c.id.clone(), |r| r.title.to_string()),
                 occurrences: 0,
                 steps: Vec::new(),
@@ -55,8 +74,6 @@ pub(crate) fn fix_summary(checks: &[Check]) -> Vec<Fix> {
         entry.occurrences += 1;
         if c.verdict == Verdict::Fail {
             entry.severity = "error".to_string();
-        } else if c.verdict == Verdict::Warn && entry.severity == "info" {
-            entry.severity = "warning".to_string();
         }
         if !entry.steps.contains(&c.step) {
             entry.steps.push(c.step);
@@ -108,11 +125,26 @@ mod tests {
             check(3, "interrupted", Verdict::Fail),
             check(3, "directory", Verdict::Fail),
         ];
-        let fixes = fix_summary(&checks);
+        let fixes = fix_summary(&checks, |_| "verify");
         let order: Vec<(&str, usize, &[usize])> =
             fixes.iter().map(|f| (f.rule.as_str(), f.occurrences, f.steps.as_slice())).collect();
         assert_eq!(order, vec![("id-string", 1, &[2][..]), ("content-type", 3, &[0, 1][..])]);
         assert!(fixes[0].fix.contains("JSON string"));
         assert_eq!(fixes[1].severity, "warning");
+    }
+
+    #[test]
+    fn one_rule_in_two_kinds_of_step_is_two_causes_and_infos_are_notes() {
+        let checks = vec![
+            check(1, "server-error", Verdict::Warn),
+            check(2, "server-error", Verdict::Warn),
+            check(3, "server-error", Verdict::Warn),
+            check(3, "patch-no-content", Verdict::Info),
+        ];
+        let fixes = fix_summary(&checks, |step| if step == 1 { "activate" } else { "rename_group" });
+        let keys: Vec<(&str, &str)> = fixes.iter().map(Fix::key).collect();
+        assert_eq!(keys, vec![("server-error", "rename_group"), ("server-error", "activate")]);
+        assert_eq!(notes(&checks).get("patch-no-content"), Some(&1));
+        assert!(fixes.iter().all(|f| f.rule != "patch-no-content"), "an info is never a fix entry");
     }
 }

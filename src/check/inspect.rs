@@ -32,7 +32,14 @@ pub fn inspect(x: &Exchange, opts: InspectOptions) -> Vec<Finding> {
             format!("{what} after {:.0} ms (threshold {:.0} ms)", x.timing.duration_ms, opts.slow_ms),
         ));
     }
-    if status >= 500 {
+    if status == 501 || status == 505 {
+        // Not a failure of the moment: the SP says it cannot do this at all.
+        out.push(
+            finding(RuleId::ServerError, format!("{what}: the SP does not implement this request"))
+                .admin("Provisioning error: the SP does not implement this request; retrying will not help.")
+                .fix("Implement the request as JumpCloud sends it (see its body in the timeline), or accept another form JumpCloud may send."),
+        );
+    } else if status >= 500 {
         out.push(finding(RuleId::ServerError, format!("{what} (attempt {})", x.attempt)));
     }
     if status == 429 {

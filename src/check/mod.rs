@@ -8,7 +8,7 @@ mod rules;
 
 pub(crate) use finding::Finding;
 pub(crate) use finding::Severity;
-pub(crate) use fixes::{Fix, fix_summary};
+pub(crate) use fixes::{Fix, fix_summary, notes};
 pub use inspect::{InspectOptions, inspect};
 pub use rules::{RULES, Rule, rule_by_id};
 pub(crate) use rules::{RuleId, finding};

@@ -150,7 +150,19 @@ catalogue! {
         "userName matching is case-insensitive",
         "A lookup that misses because of case makes JumpCloud POST a duplicate, which the SP then rejects with 409: the user is never linked.",
         "Compare userName case-insensitively in filters (caseExact is false for userName).";
+    ListStartIndex = "list-start-index", W, "RFC 7644 §3.4.2.4",
+        "Lists honour startIndex",
+        "JumpCloud's lookups read one page; a client that pages (jcsim cleanup, other identity providers) sees the first page again and again and never reaches the rest.",
+        "Return the page that starts at startIndex (1-based) and echo it in the ListResponse's startIndex.";
     // Writes.
+    CreateDropsMembers = "create-drops-members", E, "RFC 7644 §3.3",
+        "A group create stores the members it carries",
+        "The group appears in the application without its members: bound users get no access through it until a later membership change.",
+        "Store `members` from POST /Groups (or answer 4xx if the SP cannot); `group_create: then_add` sends them in a PATCH after an empty create.";
+    Create5xxStored = "create-5xx-stored", E, "RFC 7644 §3.3, §3.12",
+        "A create that answers 5xx stores nothing",
+        "The provisioning event fails although the user or group exists at the SP; JumpCloud's next attempt meets a conflict.",
+        "Answer 201 with the resource once it is stored; on an error after storing, roll the write back before answering 5xx.";
     PutNull = "put-null", E, "RFC 7644 §3.5.1",
         "An explicit null in a PUT is accepted as \"clear\"",
         "JumpCloud's activation update sends \"emails\": null; rejecting it fails activation.",

@@ -262,7 +262,7 @@ impl Client {
                 Ok(reply) => {
                     let status = reply.status;
                     let retry =
-                        (retries_left && (status == 429 || status >= 500)).then(|| self.delay(attempt, &reply.headers));
+                        (retries_left && retryable(&req.method, status)).then(|| self.delay(attempt, &reply.headers));
                     // The model sees the whole body; the record keeps the capped text of a large one.
                     let (recorded, model_body) =
                         if reply.text.is_some() { (None, reply.body) } else { (reply.body, None) };
@@ -426,6 +426,20 @@ impl Client {
     }
 }
 
+/// Whether an answer is worth resending. 429 and 503 say the request was
+/// not handled (RFC 6585 §4, RFC 9110 §15.6.4): always. Another 5xx may be
+/// transient, but after a POST the SP may have stored the resource before
+/// failing, so the caller looks it up instead. 501 and 505 say the SP
+/// cannot do it at all, and no other 4xx changes on a second try.
+fn retryable(method: &str, status: u16) -> bool {
+    match status {
+        429 | 503 => true,
+        501 | 505 => false,
+        500..=599 => method != "POST",
+        _ => false,
+    }
+}
+
 /// `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
@@ -533,6 +547,14 @@ fn classify(e: reqwest::Error) -> TransportFault {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_transient_answers_are_resent() {
+        assert!(retryable("GET", 503) && retryable("PATCH", 500) && retryable("POST", 429) && retryable("POST", 503));
+        assert!(!retryable("PATCH", 501) && !retryable("GET", 505));
+        assert!(!retryable("POST", 500) && !retryable("POST", 502), "a POST may have been stored");
+        assert!(!retryable("GET", 400) && !retryable("PUT", 409) && !retryable("GET", 404));
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

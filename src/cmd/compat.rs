@@ -82,7 +82,12 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
         }
         Format::Human => {
             let mut text = compat::matrix_text(&ran.matrix);
-            let verdict = if ran.exit == Exit::Pass { "every knob is robust" } else { "not every knob is robust" };
+            let robust = ran.matrix.knobs.iter().all(|k| k.verdict == crate::record::CompatVerdict::Robust);
+            let mut verdict = if robust { "every knob is robust" } else { "not every knob is robust" }.to_string();
+            if !ran.matrix.defects.is_empty() {
+                let n = ran.matrix.defects.len() as u64;
+                verdict.push_str(&format!("; {} met outside them (above)", crate::term::plural(n, "SP defect")));
+            }
             text.push_str(&format!("\n{verdict} · {}\n", html.display()));
             super::print_stdout(text.as_bytes())?;
         }

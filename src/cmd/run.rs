@@ -109,6 +109,7 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         cancel: engine::Cancel::default(),
         namespace,
         cleanup: !args.external.keep,
+        keep_going: args.keep_going,
     };
     let mut out = output(scenarios.len());
     if let Some(p) = profile {

@@ -52,6 +52,9 @@ pub struct RunOptions {
     pub namespace: Namespace,
     /// Delete what the run created at an external SP when it ends.
     pub cleanup: bool,
+    /// After a failed Test Connection or activation, go on as if it had
+    /// succeeded; each step beyond it carries a `beyond-failed-setup` note.
+    pub keep_going: bool,
 }
 
 /// `--namespace`: the tag carried by every name a run creates at an external SP.
@@ -209,10 +212,17 @@ async fn run_steps(
             Action::Activate { .. } => inactive.as_ref().is_none_or(|(after_activate, _)| *after_activate),
             _ => false,
         };
-        if let (Some((_, reason)), false) = (&inactive, retries_setup) {
-            summary.steps.push(session.skip(step, reason)?);
-            continue;
-        }
+        let beyond = match (&inactive, retries_setup) {
+            (Some((after_activate, _)), false) if opts.keep_going => Some(format!(
+                "beyond a failed {}: JumpCloud would not send this (--keep-going)",
+                if *after_activate { "activation" } else { "Test Connection" }
+            )),
+            (Some((_, reason)), false) => {
+                summary.steps.push(session.skip(step, reason)?);
+                continue;
+            }
+            _ => None,
+        };
         // Against another SP, an expectation that relies on an embedded-SP
         // quirk is skipped (named in an info check); the step still runs.
         let emulated = external.then(|| step.expect.as_ref().and_then(|e| e.needs_quirk.clone())).flatten();
@@ -225,21 +235,31 @@ async fn run_steps(
             None => step,
         };
         let (mut result, log) = session.step(step).await?;
+        let note = |id: &str, message: String| crate::record::Check {
+            step: result.index,
+            id: id.into(),
+            verdict: Verdict::Info,
+            message,
+            admin_sees: None,
+            fix: None,
+            exchange: None,
+            expected: None,
+            actual: None,
+        };
+        let mut notes = Vec::new();
         if let Some(quirk) = emulated {
-            let check = crate::record::Check {
-                step: result.index,
-                id: crate::record::EXPECTATION_SKIPPED.into(),
-                verdict: Verdict::Info,
-                message: format!(
+            notes.push(note(
+                crate::record::EXPECTATION_SKIPPED,
+                format!(
                     "expectation not checked: it needs the embedded SP's `{quirk}` quirk{}, and this run targets another SP",
                     scenario.emulates().map(|v| format!(" (emulating {v})")).unwrap_or_default()
                 ),
-                admin_sees: None,
-                fix: None,
-                exchange: None,
-                expected: None,
-                actual: None,
-            };
+            ));
+        }
+        if let Some(why) = beyond {
+            notes.push(note(crate::record::BEYOND_FAILED_SETUP, why));
+        }
+        for check in notes {
             if let Event::Check(c) = session.record(Event::Check(check))? {
                 result.checks.push(c);
             }
@@ -256,12 +276,18 @@ async fn run_steps(
         } else if failed && opts.fail_fast {
             stop_reason = Some("--fail-fast: stopped after the first failed step".to_string());
         } else if retries_setup {
+            let after_activate = matches!(step.action, Action::Activate { .. });
+            // An activation whose test cycle passed leaves the integration
+            // active even when syncing a bound user failed after it.
+            let action_failed = action_failed && !(after_activate && session.dir.app.active);
             inactive = action_failed.then(|| {
-                let reason = format!(
-                    "step {number} `{title}` failed, so the integration is not active and JumpCloud sends nothing for this action"
-                );
-                (matches!(step.action, Action::Activate { .. }), reason)
+                let reason = format!("step {number} `{title}` failed, so {}", crate::record::INACTIVE_SKIP);
+                (after_activate, reason)
             });
+            if action_failed && opts.keep_going && after_activate {
+                // As if the activation had succeeded: later steps sync.
+                session.dir.app.active = true;
+            }
         }
     }
     Ok(stop_reason)

@@ -90,7 +90,9 @@ impl Ledger {
         let Some(status) = x.response.as_ref().map(|r| r.status) else { return };
         let (prev, last) = path_tail(x);
         match x.request.method.as_str() {
-            "POST" if (200..300).contains(&status) => {
+            // Only a 201 says the run created it: an SP that upserts answers
+            // 200 with a resource that may have existed before the run.
+            "POST" if status == 201 => {
                 let (Some(id), next) = (created_id(x), self.next) else { return };
                 if let Some(list) = self.collection(last) {
                     list.entry(id).or_insert(next);
@@ -99,7 +101,7 @@ impl Ledger {
             }
             "DELETE" if (200..300).contains(&status) || status == 404 => {
                 if let Some(list) = self.collection(prev) {
-                    list.remove(last);
+                    list.remove(&crate::scim::url::decode_segment(last));
                 }
             }
             _ => {}
@@ -149,6 +151,9 @@ pub(crate) struct StepLog {
     /// Creates answered 409 for a tagged name this session did not create:
     /// (exchange id, name), a leftover of an earlier run.
     pub(crate) leftovers: Vec<(u64, String)>,
+    /// Rules already reported per request (method, URL), so a retried
+    /// request's later attempts add no second finding of the same rule.
+    pub(crate) attempt_rules: HashMap<(String, String), Vec<String>>,
 }
 
 impl Recording<'_> {
@@ -205,23 +210,41 @@ impl Recording<'_> {
             ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
         }
         let leftover = self.created_names.and_then(|names| note_name(names, &ex));
-        let findings = if probe { Vec::new() } else { inspect(&ex, self.inspect) };
+        let mut findings = if probe { Vec::new() } else { inspect(&ex, self.inspect) };
         {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            // One finding per rule per request, however many attempts it took.
+            let key = (ex.request.method.clone(), ex.request.url.clone());
+            if ex.attempt <= 1 {
+                log.attempt_rules.remove(&key);
+            } else if let Some(seen) = log.attempt_rules.get(&key) {
+                findings.retain(|f| !seen.contains(&f.id));
+            }
+            if !findings.is_empty() {
+                log.attempt_rules.entry(key).or_default().extend(findings.iter().map(|f| f.id.clone()));
+            }
             log.findings.extend(findings);
             log.leftovers.extend(leftover);
             if self.track_touched {
                 touch(&mut log, &ex);
             }
         }
+        // Redaction is for what is written: the model and every later check
+        // read the bytes the SP sent. A copy is kept only when a secret occurs
+        // in a body (a weak token such as `user` occurs everywhere).
+        let kept = self
+            .recorder
+            .redacts_bodies(&ex)
+            .then(|| (ex.request.body.clone(), ex.response.as_ref().and_then(|r| r.body.clone())));
         let mut event = Event::Exchange(ex);
         if let Err(e) = self.recorder.record_mut(&mut event) {
             let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
             log.record_error.get_or_insert(e.to_string());
         }
         // The bodies go back to the client and the model: moved, not copied.
-        match event {
-            Event::Exchange(ex) => {
+        match (event, kept) {
+            (_, Some((request_body, response_body))) => Recorded { id, request_body, response_body },
+            (Event::Exchange(ex), None) => {
                 Recorded { id, request_body: ex.request.body, response_body: ex.response.and_then(|r| r.body) }
             }
             _ => Recorded { id, ..Recorded::default() },
@@ -393,13 +416,17 @@ mod tests {
         for id in ["u3", "u1", "u2"] {
             l.note(&x("POST", "http://h/scim/v2/Users", 201, Some(serde_json::json!({ "id": id }))));
         }
-        l.note(&x("POST", "http://h/scim/v2/Groups", 200, Some(serde_json::json!({ "id": 7 }))));
+        l.note(&x("POST", "http://h/scim/v2/Groups", 201, Some(serde_json::json!({ "id": 7 }))));
+        l.note(&x("POST", "http://h/scim/v2/Users", 200, Some(serde_json::json!({ "id": "upserted" }))));
         l.note(&x("POST", "http://h/scim/v2/Users", 409, Some(serde_json::json!({ "id": "taken" }))));
         l.note(&x("POST", "http://h/scim/v2/Users/.search", 200, Some(serde_json::json!({ "id": "s" }))));
         l.note(&x("DELETE", "http://h/scim/v2/Users/u1", 204, None));
         l.note(&x("DELETE", "http://h/scim/v2/Users/u2", 500, None));
-        assert_eq!(l.users(), vec!["u3", "u2"]);
+        assert_eq!(l.users(), vec!["u3", "u2"], "a 200 to a POST may be an existing user: not created");
         assert_eq!(l.groups(), vec!["7"]);
+        l.note(&x("POST", "http://h/scim/v2/Users", 201, Some(serde_json::json!({ "id": "a/b" }))));
+        l.note(&x("DELETE", "http://h/scim/v2/Users/a%2Fb", 204, None));
+        assert_eq!(l.users(), vec!["u3", "u2"], "the delete's path segment is decoded");
         l.note(&x("DELETE", "http://h/scim/v2/Groups/7?x=1", 404, None));
         assert!(l.groups().is_empty(), "a 404 means it is gone");
         assert!(!l.is_empty());

@@ -35,6 +35,8 @@ pub struct JsonReport {
     pub errors: Vec<ErrorEntry>,
     /// Scenario counts of the whole run.
     pub totals: Totals,
+    /// The run's root causes: rule, severity, scenarios, steps, example, fix.
+    pub root_causes: Vec<crate::report::RootCause>,
 }
 
 /// The closing line's numbers.
@@ -72,6 +74,14 @@ pub struct RunOutput<W: Write> {
     progress: Progress,
     report: JsonReport,
     out: W,
+    /// Root causes explained so far (one explanation each per run).
+    explained: summary::Explained,
+    causes: crate::report::RootCauses,
+    notes: std::collections::BTreeMap<String, usize>,
+    /// Scenarios whose steps stopped at a failed Test Connection or activation.
+    stopped_at_setup: usize,
+    /// Skipped scenarios whose reason was printed already: reason → names.
+    skips: Vec<(String, Vec<String>)>,
 }
 
 impl<W: Write> RunOutput<W> {
@@ -84,6 +94,11 @@ impl<W: Write> RunOutput<W> {
             term,
             report: JsonReport { jcsim_version: env!("CARGO_PKG_VERSION"), ..JsonReport::default() },
             out,
+            explained: summary::Explained::new(total > 1),
+            causes: crate::report::RootCauses::default(),
+            notes: std::collections::BTreeMap::new(),
+            stopped_at_setup: 0,
+            skips: Vec::new(),
         }
     }
 
@@ -97,9 +112,19 @@ impl<W: Write> RunOutput<W> {
     pub fn skipped(&mut self, s: &Scenario, reason: String) -> std::io::Result<()> {
         self.progress.done();
         if self.format == Format::Human {
-            let l = crate::term::one_line;
-            let line = format!("SKIP {} ({}): {}\n", l(&s.name), l(&s.source.file), l(&reason));
-            self.print(&line)?;
+            // The first scenario skipped for a reason says why; the others
+            // are named on one line at the end.
+            // Alike: the same words before any parenthesis (the quirk names differ).
+            let kind = reason.split(" (").next().unwrap_or(&reason).to_string();
+            match self.skips.iter_mut().find(|(r, _)| *r == kind) {
+                Some((_, names)) => names.push(s.source.file.clone()),
+                None => {
+                    let l = crate::term::one_line;
+                    let line = format!("SKIP {} ({}): {}\n", l(&s.name), l(&s.source.file), l(&reason));
+                    self.skips.push((kind, Vec::new()));
+                    self.print(&line)?;
+                }
+            }
         }
         self.report.skipped.push(Skipped { scenario: s.name.clone(), file: s.source.file.clone(), reason });
         self.report.totals.skipped += 1;
@@ -116,19 +141,64 @@ impl<W: Write> RunOutput<W> {
         let t = &mut self.report.totals;
         t.scenarios = t.passed + t.failed + t.skipped;
         t.duration_ms = elapsed.as_millis() as u64;
+        self.report.root_causes = self.causes.sorted();
         if self.format != Format::Human || t.scenarios < 2 {
             return Ok(());
         }
-        let line = format!(
-            "{} scenarios: {} passed, {} failed, {} skipped · {} exchanges · {:.1} s\n",
+        let l = crate::term::one_line;
+        let mut text = String::new();
+        for (reason, names) in self.skips.iter().filter(|(_, n)| !n.is_empty()) {
+            let names: Vec<String> = names.iter().map(|n| l(n).into_owned()).collect();
+            text.push_str(&format!(
+                "SKIP {} more for the same reason ({}): {}\n",
+                names.len(),
+                l(reason),
+                names.join(", ")
+            ));
+        }
+        if !self.causes.is_empty() {
+            let causes = &self.report.root_causes;
+            text.push_str(&format!("\nRoot causes ({}):\n", causes.len()));
+            for (n, c) in causes.iter().enumerate() {
+                text.push_str(&format!(
+                    " {}. [{}] {} in {} — {} ({}, {})\n",
+                    n + 1,
+                    c.severity,
+                    c.rule,
+                    if c.action.is_empty() { "the run" } else { &c.action },
+                    c.title,
+                    crate::term::plural(c.scenarios as u64, "scenario"),
+                    crate::term::plural(c.steps as u64, "step"),
+                ));
+                text.push_str(&format!("    e.g. {} ({}: {})\n", l(&c.example), l(&c.example_at), c.report));
+                if !c.jumpcloud.is_empty() {
+                    text.push_str(&format!("    JumpCloud admin sees: {}\n", l(&c.jumpcloud)));
+                }
+                if !c.fix.is_empty() {
+                    text.push_str(&format!("    fix: {}\n", l(&c.fix)));
+                }
+            }
+        }
+        if !self.notes.is_empty() {
+            text.push_str(&format!("{}\n", summary::notes_line(&self.notes)));
+        }
+        let t = &self.report.totals;
+        text.push_str(&format!(
+            "\n{} scenarios: {} passed, {} failed, {} skipped · {} · {:.1} s\n",
             t.scenarios,
             t.passed,
             t.failed,
             t.skipped,
-            t.exchanges,
+            crate::term::plural(t.exchanges, "exchange"),
             elapsed.as_secs_f64()
-        );
-        self.print(&line)
+        ));
+        if self.stopped_at_setup > 0 {
+            text.push_str(&format!(
+                "{} stopped at a failed Test Connection or activation; --keep-going runs the rest\n",
+                crate::term::plural(self.stopped_at_setup as u64, "scenario"),
+            ));
+        }
+        self.print(&text)
     }
 
     /// A scenario ran to completion.
@@ -140,10 +210,18 @@ impl<W: Write> RunOutput<W> {
             self.report.totals.failed += 1;
         }
         self.report.totals.exchanges += summary.exchanges;
+        self.causes.add(&summary.scenario, &summary.run_dir, &summary.fixes);
+        for (rule, n) in &summary.notes {
+            *self.notes.entry(rule.clone()).or_insert(0) += n;
+        }
+        let inactive = |r: &Option<String>| r.as_deref().is_some_and(|r| r.ends_with(crate::record::INACTIVE_SKIP));
+        if summary.steps.iter().any(|st| st.verdict == crate::record::Verdict::Skip && inactive(&st.reason)) {
+            self.stopped_at_setup += 1;
+        }
         match self.format {
             Format::Human => {
                 let mut text = Vec::new();
-                summary::print_summary(summary, self.quiet, &mut text)?;
+                summary::print_summary_in(summary, self.quiet, &mut self.explained, &mut text)?;
                 self.print(&String::from_utf8_lossy(&text))
             }
             Format::Json => {

@@ -9,8 +9,36 @@ use std::io::Write;
 /// Findings alike for the terminal: rule, verdict, admin symptom and fix.
 type AlikeKey<'a> = (&'a str, u8, &'a Option<String>, &'a Option<String>);
 
+/// What the terminal has explained so far in this `jcsim run`: a root cause
+/// (rule and step kind) is explained once, with what the admin sees and the
+/// fix; a repeat is one line that points to the first.
+#[derive(Debug, Default)]
+pub(crate) struct Explained {
+    /// Several scenarios run: the root causes come once at the end, not
+    /// in a fix summary per scenario.
+    pub(crate) multi: bool,
+    first: HashMap<(String, String), String>,
+}
+
+impl Explained {
+    pub(crate) fn new(multi: bool) -> Self {
+        Explained { multi, first: HashMap::new() }
+    }
+}
+
 /// Print a readable summary: every step in full, or (quiet) only failures.
+#[cfg(test)]
 pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    print_summary_in(s, quiet, &mut Explained::default(), out)
+}
+
+/// [`print_summary`] within a run of several scenarios.
+pub(crate) fn print_summary_in(
+    s: &Summary,
+    quiet: bool,
+    explained: &mut Explained,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     // Every text below may come from the SP or a scenario: one line each.
     use crate::term::one_line as l;
     let mark = |v: Verdict| match v {
@@ -23,22 +51,29 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
     if !quiet {
         writeln!(out, "▶ {} ({}) → {} [{}]", l(&s.scenario), l(&s.file), l(&s.target), s.target_kind)?;
     }
-    let mut last_skip_reason: Option<&str> = None;
-    for step in &s.steps {
+    let mut last_beyond: Option<&str> = None;
+    let mut i = 0;
+    while i < s.steps.len() {
+        let step = &s.steps[i];
+        i += 1;
         if quiet && step.verdict != Verdict::Fail {
             continue;
         }
         if quiet {
             writeln!(out, "✗ {} › step {} `{}` (line {})", l(&s.scenario), step.step, l(&step.title), step.line)?;
         } else if step.verdict == Verdict::Skip {
-            writeln!(out, "  {} {:>2}. {:<48} skipped", mark(step.verdict), step.step, l(&step.title))?;
-            // The reason once for a run of steps skipped for the same reason.
-            if step.reason.as_deref() != last_skip_reason {
-                if let Some(r) = &step.reason {
-                    writeln!(out, "         {}", l(r))?;
-                }
-                last_skip_reason = step.reason.as_deref();
+            // A run of steps skipped for one reason is one line.
+            let same =
+                s.steps[i..].iter().take_while(|n| n.verdict == Verdict::Skip && n.reason == step.reason).count();
+            let why = step.reason.as_deref().map(|r| format!(": {}", l(r))).unwrap_or_default();
+            if same == 0 {
+                writeln!(out, "  {} {:>2}. {} skipped{why}", mark(step.verdict), step.step, l(&step.title))?;
+            } else {
+                let last = s.steps[i + same - 1].step;
+                let range = format!("{}–{}.", step.step, last);
+                writeln!(out, "  {} {range:>6} {} steps skipped{why}", mark(step.verdict), same + 1)?;
             }
+            i += same;
             continue;
         } else {
             exchanges_line(
@@ -50,7 +85,17 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
                 step.duration,
             )?;
         }
-        last_skip_reason = None;
+        // A quirk demonstration's step that caught what it expected says so.
+        let mut caught: Vec<&str> = step
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Pass && c.message.starts_with(crate::record::EXPECTED_FINDING))
+            .map(|c| c.id.as_str())
+            .collect();
+        caught.dedup();
+        if !caught.is_empty() && !quiet {
+            writeln!(out, "       ✓ caught as expected: {}", caught.join(", "))?;
+        }
         // Findings of one rule with the same advice are printed once, with a count
         // (a flaky SP's fourteen retried 503s are one problem).
         // Linear: a bulk step can carry tens of thousands of checks.
@@ -58,8 +103,9 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
         let mut seen: HashMap<AlikeKey<'_>, usize> = HashMap::new();
         let shown = |c: &&Check| match c.verdict {
             Verdict::Pass => false,
-            // Notes come once per run, except the one that says what was not checked.
-            Verdict::Info => c.id == crate::record::EXPECTATION_SKIPPED,
+            // Notes come once per run, except those that say what was not
+            // checked or why a step ran at all.
+            Verdict::Info => c.id == crate::record::EXPECTATION_SKIPPED || c.id == crate::record::BEYOND_FAILED_SETUP,
             _ => true,
         };
         for c in step.checks.iter().filter(shown) {
@@ -73,6 +119,28 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
             }
         }
         for (c, alike) in groups {
+            if c.id == crate::record::BEYOND_FAILED_SETUP {
+                // Once for a run of such steps.
+                if last_beyond != Some(c.message.as_str()) {
+                    writeln!(out, "       {} {}", mark(c.verdict), l(&c.message))?;
+                }
+                last_beyond = Some(c.message.as_str());
+                continue;
+            }
+            let more = if alike > 1 { format!(" (and {} more like it)", alike - 1) } else { String::new() };
+            let key = (c.id.clone(), step.action.clone());
+            let explainable = c.admin_sees.is_some() || c.fix.is_some();
+            if let (true, Some(first)) = (explainable, explained.first.get(&key)) {
+                writeln!(
+                    out,
+                    "       {} {}: {}{more} · same cause as {}",
+                    mark(c.verdict),
+                    l(&c.id),
+                    l(&c.message),
+                    l(first)
+                )?;
+                continue;
+            }
             writeln!(out, "       {} {}: {}", mark(c.verdict), l(&c.id), l(&c.message))?;
             if alike > 1 {
                 writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
@@ -83,10 +151,21 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
             if let Some(f) = &c.fix {
                 writeln!(out, "         fix: {}", l(f))?;
             }
+            if explainable {
+                explained.first.insert(key, format!("{}, step {}", s.scenario, step.step));
+            }
         }
     }
-    if let (Some(c), false) = (&s.cleanup, quiet) {
+    // Several scenarios: the cleanup phase shows only when it left something.
+    let left_something =
+        |c: &crate::report::CleanupResult| c.note.as_deref().is_some_and(|n| n.starts_with("could not"));
+    if let (Some(c), false) = (&s.cleanup, quiet)
+        && (!explained.multi || left_something(c))
+    {
         exchanges_line(out, mark(Verdict::Info), "  ·", &c.title, c.exchanges, c.duration)?;
+        if left_something(c) {
+            writeln!(out, "         {}", l(c.note.as_deref().unwrap_or_default()))?;
+        }
     }
     let status = match s.exit_code {
         Exit::Pass => "PASS",
@@ -98,8 +177,8 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
         line.push_str(&format!(", {} skipped", s.skipped));
     }
     line.push_str(&format!(
-        " · {} exchanges · {:.2}s · {}",
-        s.exchanges,
+        " · {} · {:.2}s · {}",
+        crate::term::plural(s.exchanges, "exchange"),
         s.duration / 1000.0,
         s.run_dir.join("report.html").display()
     ));
@@ -107,9 +186,10 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
         line.push_str(&format!("\n  stopped: {}", l(r)));
     }
     writeln!(out, "{}{line}", if quiet { "" } else { "  " })?;
+    // Several scenarios: the root causes come once, at the end of the run.
     // Quiet runs show the fix summary only when the scenario failed.
-    if !s.fixes.is_empty() && (!quiet || s.exit_code != Exit::Pass) {
-        writeln!(out, "  Fix summary ({} root cause{}):", s.fixes.len(), if s.fixes.len() == 1 { "" } else { "s" })?;
+    if !explained.multi && !s.fixes.is_empty() && (!quiet || s.exit_code != Exit::Pass) {
+        writeln!(out, "  Fix summary ({}):", crate::term::plural(s.fixes.len() as u64, "root cause"))?;
         for (n, f) in s.fixes.iter().enumerate() {
             let steps: Vec<String> = f.steps.iter().map(ToString::to_string).collect();
             writeln!(
@@ -131,10 +211,20 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
             }
         }
     }
-    if !quiet {
+    if !explained.multi && !s.notes.is_empty() && !quiet {
+        writeln!(out, "  {}", notes_line(&s.notes))?;
+    }
+    if !quiet && !explained.multi {
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// `notes: patch-no-content ×17, … (jcsim rules ID explains each)`: infos,
+/// never a fix entry.
+pub(crate) fn notes_line(notes: &std::collections::BTreeMap<String, usize>) -> String {
+    let items: Vec<String> = notes.iter().map(|(rule, n)| format!("{rule} ×{n}")).collect();
+    format!("notes: {} (`jcsim rules ID` explains each; never a failure)", items.join(", "))
 }
 
 /// A step's line: mark, number, title, exchanges and milliseconds.
@@ -192,6 +282,8 @@ mod tests {
             exit_code: if failed > 0 { Exit::Fail } else { Exit::Pass },
             incomplete: false,
             fixes: Vec::new(),
+            root_causes: Vec::new(),
+            notes: Default::default(),
             cleanup: None,
         }
     }
@@ -200,6 +292,7 @@ mod tests {
         StepResult {
             step: index + 1,
             title: format!("step{index}"),
+            action: "verify".into(),
             line: index + 1,
             verdict,
             reason: reason.map(str::to_string),
@@ -256,7 +349,7 @@ mod tests {
         let mut out = Vec::new();
         print_summary(&s, false, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.matches(" skipped\n").count(), 2, "{text}");
+        assert!(text.contains(&format!("  -   2–3. 2 steps skipped: {why}\n")), "a run of skips is one line: {text}");
         assert_eq!(text.matches(why).count(), 1, "{text}");
         assert!(text.contains("0 passed, 1 failed, 2 skipped"), "{text}");
         assert_eq!(s.exit_code, Exit::Fail);

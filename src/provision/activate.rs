@@ -91,20 +91,14 @@ impl Provisioner {
         let external_id = self.ids.next_id();
         let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", "Activate: create the test user")
             .body(body::test_user(email, &external_id));
-        let reply = match t.send(create).await {
-            Ok(r) if r.status == 409 => return Err(test_email_taken(email, r.exchange)),
-            Ok(r) if !r.is_success() => {
-                return Err(activation_failed(super::http_failure(
-                    &r,
-                    "Activate: create test user",
-                    Method::Post,
-                    "/Users",
-                )));
-            }
-            Ok(r) => r,
-            Err(f) => {
-                return Err(activation_failed(super::fault_finding(&f, "Activate: create test user")));
-            }
+        let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", "Activate: look up the test user")
+            .query("filter", &format!("userName eq {}", crate::scim::filter_string(email)));
+        let reply = match super::create(t, create, lookup, "Activate: create test user").await {
+            Ok((r, None)) => r,
+            // A 5xx after which the test user exists: the activation fails on it.
+            Ok((_, Some(f))) => return Err(activation_failed(f)),
+            Err(c) if c.status == Some(409) => return Err(test_email_taken(email, c.finding.exchange.unwrap_or(0))),
+            Err(c) => return Err(activation_failed(c.finding)),
         };
         let sp_id = resource_id(&reply, "Activate: create test user").map_err(activation_failed)?;
         let path = format!("/Users/{sp_id}");
@@ -160,7 +154,12 @@ impl Provisioner {
         let name = self.behaviour.test_group_name.clone();
         let create = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", "Activate: create the test group")
             .body_text(body::group(&name, &[]));
-        let reply = send_ok(t, create, "Activate: create test group").await?;
+        let lookup = ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", "Activate: look up the test group")
+            .query("filter", &format!("displayName eq {}", crate::scim::filter_string(&name)));
+        let reply = match super::create(t, create, lookup, "Activate: create test group").await? {
+            (r, None) => r,
+            (_, Some(f)) => return Err(f),
+        };
         let sp_id = resource_id(&reply, "Activate: create test group")?;
         let path = format!("/Groups/{sp_id}");
         // The update's bodies are unknown [U]: knob `test_group_update`.

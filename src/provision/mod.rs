@@ -171,6 +171,19 @@ pub(crate) struct LinkedGroup {
     pub(crate) display_name: String,
     /// SP ids of the members JumpCloud believes the group has.
     pub(crate) members: Vec<String>,
+    /// The last request that set `members` (`written_by`), named by a
+    /// read-back that finds them different.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) members_by: Option<String>,
+}
+
+/// How `create-drops-members` says the SP took the members in the other
+/// form, so the group holds them after all (`jcsim compat` goes on).
+pub const TAKES_THEN_ADD: &str = "it takes them in a PATCH add after the create (`group_create: then_add`)";
+
+/// How a read-back names the request that should have set a value.
+pub(crate) fn written_by(method: &str, path: &str, label: &str, exchange: u64) -> String {
+    format!("{method} {path} `{label}` (exchange #{exchange})")
 }
 
 /// The provisioning state of one application's Identity Management.
@@ -215,6 +228,64 @@ pub(crate) async fn send_ok<T: Transport>(t: &T, op: ScimOp, what: &str) -> Resu
         Ok(r) if r.is_success() => Ok(r),
         Ok(r) => Err(http_failure(&r, what, method, &path)),
         Err(f) => Err(fault_finding(&f, what)),
+    }
+}
+
+/// Send a create and return the new resource's reply. A 5xx is not resent
+/// blindly (the client never retries a POST after a 5xx): the SP may have
+/// stored the resource before failing, and a second POST would meet 409.
+/// `lookup` looks for it first. Found: it is linked, and the 5xx is the
+/// finding (`create-5xx-stored`). Not found: the create is sent once more.
+pub(crate) async fn create<T: Transport>(
+    t: &T,
+    op: ScimOp,
+    lookup: ScimOp,
+    what: &str,
+) -> Result<(Reply, Option<Finding>), CreateFailed> {
+    let (method, path, again) = (op.method, op.path.clone(), op.clone());
+    let fail = |r: &Reply| CreateFailed { status: Some(r.status), finding: http_failure(r, what, method, &path) };
+    let fault = |f: &Fault| CreateFailed { status: None, finding: fault_finding(f, what) };
+    let first = t.send(op).await.map_err(|f| fault(&f))?;
+    if first.is_success() {
+        return Ok((first, None));
+    }
+    if first.status < 500 {
+        return Err(fail(&first));
+    }
+    let found = match t.send(lookup).await {
+        Ok(r) if r.is_success() => first_resource(&r, what).ok().flatten().map(|hit| Reply { body: Some(hit), ..r }),
+        _ => None,
+    };
+    if let Some(found) = found {
+        let detail = first.detail();
+        let detail = if detail.is_empty() { String::new() } else { format!(" ({detail})") };
+        let finding = crate::check::finding(
+            RuleId::Create5xxStored,
+            format!(
+                "{what}: SP answered HTTP {}{detail}, yet the lookup that followed found it stored; linked to it",
+                first.status
+            ),
+        )
+        .exchange(first.exchange);
+        return Ok((found, Some(finding)));
+    }
+    match t.send(again).await {
+        Ok(r) if r.is_success() => Ok((r, None)),
+        Ok(r) => Err(fail(&r)),
+        Err(f) => Err(fault(&f)),
+    }
+}
+
+/// A create that did not succeed: the SP's last status (none when it did
+/// not answer) and the finding.
+pub(crate) struct CreateFailed {
+    pub(crate) status: Option<u16>,
+    pub(crate) finding: Finding,
+}
+
+impl From<CreateFailed> for Finding {
+    fn from(c: CreateFailed) -> Finding {
+        c.finding
     }
 }
 

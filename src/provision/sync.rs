@@ -293,7 +293,7 @@ impl Provisioner {
                 let found = super::Reply { body: Some(existing.clone()), ..reply };
                 let sp_id = resource_id(&found, &what)?;
                 let present: Vec<String> = member_ids(&existing);
-                let link = LinkedGroup { sp_id, display_name: group.name.clone(), members: present };
+                let link = LinkedGroup { sp_id, display_name: group.name.clone(), members: present, members_by: None };
                 let change = self.group_change(group, &link, &std::collections::HashSet::new());
                 self.groups.insert(group.id.clone(), link);
                 match change {
@@ -307,26 +307,93 @@ impl Provisioner {
                 let first: &[String] = if then_add { &[] } else { &members };
                 let op = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", &label)
                     .body_text(body::group(&group.name, first));
-                let reply = send_ok(t, op, &label).await?;
+                let again =
+                    ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", format!("look up group {}", group.name))
+                        .query("filter", &format!("displayName eq {}", filter_string(&group.name)));
+                let (reply, note) = super::create(t, op, again, &label).await?;
+                if let Some(note) = note {
+                    t.note(note);
+                }
                 let sp_id = resource_id(&reply, &label)?;
                 let path = format!("/Groups/{sp_id}");
+                let by = super::written_by("POST", "/Groups", &label, reply.exchange);
                 self.groups.insert(
                     group.id.clone(),
-                    LinkedGroup { sp_id, display_name: group.name.clone(), members: first.to_vec() },
+                    LinkedGroup {
+                        sp_id,
+                        display_name: group.name.clone(),
+                        members: first.to_vec(),
+                        members_by: Some(by),
+                    },
                 );
+                let dropped = dropped_members(&reply, first);
+                if !dropped.is_empty() {
+                    // Blame the create, at the step that sent it.
+                    return Err(self
+                        .create_dropped_members(group, &path, &dropped, first.len(), reply.exchange, t)
+                        .await);
+                }
                 if then_add {
                     // `group_create: then_add`: the members follow in a PATCH.
                     let label = format!("add {} member(s) to {}", members.len(), group.name);
                     let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                         .body_text(body::add_members(&members));
-                    send_ok(t, op, &label).await?;
+                    let reply = send_ok(t, op, &label).await?;
                     if let Some(link) = self.groups.get_mut(&group.id) {
                         link.members = members;
+                        link.members_by = Some(super::written_by("PATCH", &path, &label, reply.exchange));
                     }
                 }
                 Ok(())
             }
         }
+    }
+
+    /// A `POST /Groups` answered without members it carried: the create's
+    /// finding, naming the `group_create` knob and whether the SP takes the
+    /// members in the other form (a PATCH add after the create, sent as a
+    /// probe). When it does, the model follows the SP, as `compat-risk` does.
+    async fn create_dropped_members<T: Transport>(
+        &mut self,
+        group: &Group,
+        path: &str,
+        dropped: &[String],
+        sent: usize,
+        exchange: u64,
+        t: &T,
+    ) -> Finding {
+        let label = format!("probe group_create=then_add: add {} member(s) to {}", dropped.len(), group.name);
+        let mut probe =
+            ScimOp::new(Insight::GroupUpdate, Method::Patch, path, &label).body_text(body::add_members(dropped));
+        probe.expects_refusal = true;
+        probe.probe = true;
+        let other = match t.send(probe).await {
+            Ok(r) if r.is_success() => {
+                if let Some(link) = self.groups.get_mut(&group.id) {
+                    link.members.retain(|m| !dropped.contains(m));
+                    link.members.extend(dropped.iter().cloned());
+                    link.members_by = Some(super::written_by("PATCH", path, &label, r.exchange));
+                }
+                super::TAKES_THEN_ADD.to_string()
+            }
+            Ok(r) => {
+                if let Some(link) = self.groups.get_mut(&group.id) {
+                    link.members.retain(|m| !dropped.contains(m));
+                }
+                format!("a PATCH add after the create (`group_create: then_add`) was refused too (HTTP {})", r.status)
+            }
+            Err(f) => format!("a PATCH add after the create (`group_create: then_add`) got no answer ({})", f.kind),
+        };
+        crate::check::finding(
+            crate::check::RuleId::CreateDropsMembers,
+            format!(
+                "create group {}: POST /Groups carried {sent} member(s), the SP's answer lacks {} of them \
+                 (knob `group_create: with_members`); {other}",
+                group.name,
+                dropped.len()
+            ),
+        )
+        .exchange(exchange)
     }
 
     /// Send a linked group's change; the link follows each request that succeeds.
@@ -341,14 +408,19 @@ impl Provisioner {
             ));
             // A pure rename says the same as a PATCH replace of `displayName`.
             let pure_rename = change.renamed && change.added.is_empty() && change.removed.is_empty();
-            super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
-                (form == "patch" && pure_rename).then_some(())?;
-                Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name)))
-            })
-            .await?;
+            let (reply, form) =
+                super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
+                    (form == "patch" && pure_rename).then_some(())?;
+                    Some(
+                        ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name)),
+                    )
+                })
+                .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
                 link.display_name = group.name.clone();
                 link.members = all;
+                let method = if form.is_some() { "PATCH" } else { "PUT" };
+                link.members_by = Some(super::written_by(method, &path, &label, reply.exchange));
             }
             return Ok(());
         }
@@ -372,9 +444,10 @@ impl Provisioner {
             let label = format!("add {} member(s) to {}", change.added.len(), group.name);
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                 .body_text(body::add_members(&change.added));
-            send_ok(t, op, &label).await?;
+            let reply = send_ok(t, op, &label).await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
                 link.members.extend(change.added);
+                link.members_by = Some(super::written_by("PATCH", &path, &label, reply.exchange));
             }
         }
         if !change.removed.is_empty() {
@@ -382,7 +455,7 @@ impl Provisioner {
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                 .body(body::remove_members(&change.removed, self.behaviour.member_removal));
             let removed = &change.removed;
-            super::probe::send_form(t, &self.behaviour, "member_removal", op, &label, |form| {
+            let (reply, _) = super::probe::send_form(t, &self.behaviour, "member_removal", op, &label, |form| {
                 let form = crate::knobs::form(form)?;
                 Some(
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
@@ -393,6 +466,7 @@ impl Provisioner {
             if let Some(link) = self.groups.get_mut(&group.id) {
                 let gone: std::collections::HashSet<&String> = change.removed.iter().collect();
                 link.members.retain(|m| !gone.contains(m));
+                link.members_by = Some(super::written_by("PATCH", &path, &label, reply.exchange));
             }
         }
         Ok(())
@@ -519,9 +593,12 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
             let doc = keep_doc(b, &full);
             let create =
                 ScimOp::new(Insight::UserCreate, Method::Post, "/Users", format!("create {user_name}")).body(full);
-            let result = send_ok(t, create, &what).await.and_then(|reply| resource_id(&reply, &what));
+            let result = super::create(t, create, lookup(b.user_lookup), &what)
+                .await
+                .map_err(Finding::from)
+                .and_then(|(reply, note)| Ok((resource_id(&reply, &what)?, note)));
             match result {
-                Ok(sp_id) => (Some(LinkedUser { doc, ..LinkedUser::new(sp_id, sent, active) }), None),
+                Ok((sp_id, note)) => (Some(LinkedUser { doc, ..LinkedUser::new(sp_id, sent, active) }), note),
                 Err(f) => (None, Some(f)),
             }
         }
@@ -577,6 +654,17 @@ async fn update<T: Transport>(
 /// `update_method: patch_per_attribute` needs it).
 fn keep_doc(b: &Behaviour, sent: &serde_json::Value) -> Option<Box<serde_json::Value>> {
     (b.update_method == UpdateMethod::PatchPerAttribute).then(|| Box::new(sent.clone()))
+}
+
+/// The members sent in a group create that its answer lacks. An answer
+/// without a `members` attribute says nothing (RFC 7644 §3.3 lets the SP
+/// return what it stores; `members` may be left out as a large attribute).
+fn dropped_members(reply: &super::Reply, sent: &[String]) -> Vec<String> {
+    let Some(body) = reply.body.as_ref().filter(|b| !sent.is_empty() && b.get("members").is_some()) else {
+        return Vec::new();
+    };
+    let got: std::collections::HashSet<String> = member_ids(body).into_iter().collect();
+    sent.iter().filter(|m| !got.contains(*m)).cloned().collect()
 }
 
 /// Member ids of a SCIM group representation, as strings.

@@ -81,6 +81,9 @@ async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Find
                     .exchange(r.exchange),
             );
         }
+        if present.len() >= 2 {
+            paging(t, out).await;
+        }
         let Some(link) = present.iter().find(|l| user_name(l).chars().any(|c| c.is_ascii_lowercase())) else {
             return;
         };
@@ -108,6 +111,36 @@ async fn probes<T: Transport>(t: &T, present: &[&LinkedUser], out: &mut Vec<Find
                 );
             }
         }
+    }
+}
+
+/// Pages of one user at startIndex 1 and 2 must hold different users when
+/// the SP holds two or more (RFC 7644 §3.4.2.4).
+async fn paging<T: Transport>(t: &T, out: &mut Vec<Finding>) {
+    let mut ids = Vec::new();
+    for start in ["1", "2"] {
+        let op =
+            ScimOp::new(Insight::Probe, Method::Get, "/Users", format!("probe: page of 1 user at startIndex {start}"))
+                .query("startIndex", start)
+                .query("count", "1");
+        let Ok(r) = t.send(op).await else { return };
+        let first =
+            r.body.as_ref().and_then(|b| b.get("Resources")).and_then(Value::as_array).and_then(|rs| rs.first());
+        match first.and_then(|u| u.get("id")) {
+            Some(id) if r.is_success() => ids.push((id_string(id), r.exchange)),
+            _ => return,
+        }
+    }
+    if let [(a, _), (b, exchange)] = ids.as_slice()
+        && a == b
+    {
+        out.push(
+            finding(
+                RuleId::ListStartIndex,
+                format!("GET /Users?startIndex=2&count=1 answered the same user ({a}) as startIndex=1"),
+            )
+            .exchange(*exchange),
+        );
     }
 }
 
@@ -156,7 +189,21 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
     }
     if let Some(expected) = link.sent.display_name() {
         let actual = body.get("displayName").and_then(Value::as_str).unwrap_or("");
-        if actual != expected {
+        if body.get("displayName").is_none() {
+            // Not stored at all: an optional attribute the SP does not
+            // support (RFC 7643 §4.1.1), not a stale value. Worth knowing,
+            // provisioning still works.
+            out.push(Finding {
+                severity: crate::check::Severity::Warning,
+                ..finding(
+                    RuleId::ReadbackUser,
+                    format!("user {user_name}: the SP returns no displayName (JumpCloud sent {})", Value::from(expected)),
+                )
+                .admin("The user's display name in the application is not the one JumpCloud sends.")
+                .fix("Store displayName from the user's create and updates, or list it as unsupported in /Schemas if the application has no such field.")
+                .exchange(exchange)
+            });
+        } else if actual != expected {
             out.push(
                 finding(
                     RuleId::ReadbackUser,
@@ -290,19 +337,25 @@ async fn verify_group<T: Transport>(
                 json!({"members": actual.len(), "unexpected": first(&extra, DIFF_IN_FULL)}),
             )
         };
-        out.push(
-            finding(
-                RuleId::ReadbackMembers,
-                format!(
-                    "group {}: members differ (missing {}, unexpected {})",
-                    link.display_name,
-                    listed(&missing),
-                    listed(&extra)
-                ),
-            )
-            .diff(want, got)
-            .exchange(exchange),
-        );
+        let mut f = finding(
+            RuleId::ReadbackMembers,
+            format!(
+                "group {}: members differ (missing {}, unexpected {})",
+                link.display_name,
+                listed(&missing),
+                listed(&extra)
+            ),
+        )
+        .diff(want, got)
+        .exchange(exchange);
+        // Name the request that should have set them, not a generic one.
+        if let Some(by) = &link.members_by {
+            f.message.push_str(&format!("; last set by {by}"));
+            f = f.fix(format!(
+                "Store `members` exactly as the request that last set them asked ({by}): see its body in the timeline."
+            ));
+        }
+        out.push(f);
     }
 }
 
@@ -450,7 +503,10 @@ mod tests {
     fn linked(members: usize) -> Provisioner {
         let mut prov = Provisioner::new(Behaviour::default(), 1);
         let members = (0..members).map(|i| format!("u{i}")).collect();
-        prov.groups.insert("g".into(), LinkedGroup { sp_id: "sp-g".into(), display_name: "All".into(), members });
+        prov.groups.insert(
+            "g".into(),
+            LinkedGroup { sp_id: "sp-g".into(), display_name: "All".into(), members, members_by: None },
+        );
         prov
     }
 

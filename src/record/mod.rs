@@ -31,11 +31,38 @@ pub enum Event {
 /// another SP because it needs an embedded-SP quirk (`needs_quirk`).
 pub(crate) const EXPECTATION_SKIPPED: &str = "expectation-skipped";
 
+/// How the message of a finding a step expected starts (the check passes).
+pub(crate) const EXPECTED_FINDING: &str = "expected finding: ";
+
+/// The id of the info check on a step that ran only because of
+/// `--keep-going`: JumpCloud would not send it after the failed setup step.
+pub(crate) const BEYOND_FAILED_SETUP: &str = "beyond-failed-setup";
+
+/// The end of a skip reason after a failed Test Connection or activation
+/// (the closing line counts the scenarios it stopped).
+pub(crate) const INACTIVE_SKIP: &str = "the integration is not active and JumpCloud sends nothing for this action";
+
 /// `jcsim compat`'s result: for each knob whose request form is not
 /// confirmed, what the SP did with each plausible form.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct CompatMatrix {
     pub knobs: Vec<KnobCompat>,
+    /// SP defects met outside the forms under test (in a probe's setup or
+    /// read-back), each rule once: they judge no form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub defects: Vec<CompatDefect>,
+}
+
+/// An SP defect `jcsim compat` met while setting up or reading back a probe.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompatDefect {
+    pub rule: String,
+    /// The first occurrence's message.
+    pub message: String,
+    /// Where it was first met: `knob=form`.
+    pub during: String,
+    /// Probes that met it.
+    pub count: usize,
 }
 
 /// One knob's row of the compat matrix.
@@ -77,8 +104,9 @@ pub enum FormOutcome {
     /// A 4xx/5xx answer (or none).
     #[serde(rename = "rejected")]
     Rejected,
-    /// The setup before it failed, so the form was not tried.
-    #[serde(rename = "not exercised")]
+    /// Not judged: the setup before it failed (an SP defect elsewhere, named
+    /// in the detail), or the run was interrupted.
+    #[serde(rename = "untested", alias = "not exercised")]
     NotExercised,
 }
 
@@ -88,7 +116,7 @@ impl FormOutcome {
             FormOutcome::Accepted => "accepted",
             FormOutcome::Ignored => "ignored",
             FormOutcome::Rejected => "rejected",
-            FormOutcome::NotExercised => "not exercised",
+            FormOutcome::NotExercised => "untested",
         }
     }
 }
@@ -105,8 +133,8 @@ pub enum CompatVerdict {
     /// No form works.
     #[serde(rename = "broken")]
     Broken,
-    /// No form could be tried.
-    #[serde(rename = "not exercised")]
+    /// No form could be judged.
+    #[serde(rename = "untested", alias = "not exercised")]
     NotExercised,
 }
 
@@ -116,7 +144,7 @@ impl CompatVerdict {
             CompatVerdict::Robust => "robust",
             CompatVerdict::AtRisk => "at risk",
             CompatVerdict::Broken => "broken",
-            CompatVerdict::NotExercised => "not exercised",
+            CompatVerdict::NotExercised => "untested",
         }
     }
 }

@@ -124,6 +124,20 @@ impl Redactor {
         }
     }
 
+    /// True when redaction would change `v` (a secret occurs in a string or key).
+    pub(crate) fn touches(&self, v: &Value) -> bool {
+        if self.secrets.is_empty() {
+            return false;
+        }
+        let has = |s: &str| self.secrets.iter().any(|(secret, _)| s.contains(secret.as_str()));
+        match v {
+            Value::String(s) => has(s),
+            Value::Array(items) => items.iter().any(|i| self.touches(i)),
+            Value::Object(map) => map.iter().any(|(k, v)| has(k) || self.touches(v)),
+            _ => false,
+        }
+    }
+
     /// Replace every secret in a JSON value's strings and keys.
     pub(crate) fn value(&self, v: &mut Value) {
         match v {

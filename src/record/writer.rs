@@ -41,6 +41,14 @@ impl Recorder {
         self.redactor.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// True when recording would redact something in `x`'s bodies: the
+    /// caller keeps its own copy, so no check reads redacted data.
+    pub(crate) fn redacts_bodies(&self, x: &super::Exchange) -> bool {
+        let r = self.redactor.read().unwrap_or_else(|p| p.into_inner());
+        x.request.body.as_ref().is_some_and(|b| r.touches(b))
+            || x.response.as_ref().and_then(|resp| resp.body.as_ref()).is_some_and(|b| r.touches(b))
+    }
+
     /// Also redact `secret` (and the header it travels in) from now on, e.g.
     /// after the console's Token Key changes.
     pub(crate) fn add_secret(&self, header: &str, secret: &str) {

@@ -13,6 +13,17 @@ pub(crate) struct IndexPage {
     pub(crate) passed: usize,
     pub(crate) failed: usize,
     pub(crate) status: &'static str,
+    /// Root causes across the runs, each once, errors first.
+    pub(crate) causes: Vec<IndexCause>,
+}
+
+/// A root cause as the index shows it, with a relative link to its example.
+#[derive(Debug, Serialize)]
+pub(crate) struct IndexCause {
+    pub(crate) n: usize,
+    #[serde(flatten)]
+    pub(crate) cause: super::RootCause,
+    pub(crate) href: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -35,19 +46,37 @@ pub(crate) struct Failure {
     pub(crate) title: String,
     pub(crate) line: usize,
     pub(crate) reason: String,
-    pub(crate) fix: Option<String>,
+    /// The failing rule: the root-cause table above explains it once.
+    pub(crate) rule: Option<String>,
 }
 
 impl IndexPage {
     pub(crate) fn new(runs: &[Run], dir: &Path) -> IndexPage {
         let rows: Vec<IndexRow> = runs.iter().map(|r| row(r, dir)).collect();
         let passed = rows.iter().filter(|r| r.status == "pass").count();
+        let mut causes = super::RootCauses::default();
+        for r in runs {
+            let mut fixes = r.fixes();
+            fixes.iter_mut().for_each(|f| f.steps.iter_mut().for_each(|s| *s += 1));
+            causes.add(&r.scenario(), &r.dir, &fixes);
+        }
+        let causes = causes
+            .sorted()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (file, anchor) = c.report.split_once('#').unwrap_or((c.report.as_str(), ""));
+                let href = format!("{}#{anchor}", relative_href(dir, Path::new(file)));
+                IndexCause { n: i + 1, cause: c.clone(), href }
+            })
+            .collect();
         IndexPage {
             title: format!("jcsim · {} run{}", rows.len(), if rows.len() == 1 { "" } else { "s" }),
             failed: rows.len() - passed,
             passed,
             status: if passed == rows.len() { "pass" } else { "fail" },
             runs: rows,
+            causes,
         }
     }
 }
@@ -63,7 +92,7 @@ fn row(run: &Run, dir: &Path) -> IndexRow {
             title: s.title(),
             line: s.line(),
             reason: s.reason().unwrap_or_else(|| "failed".into()),
-            fix: s.checks.iter().filter(|c| c.verdict == Verdict::Fail).find_map(|c| c.fix.clone()),
+            rule: s.checks.iter().find(|c| c.verdict == Verdict::Fail).map(|c| c.id.clone()),
         })
         .collect();
     IndexRow {

@@ -20,7 +20,8 @@ mod view;
 #[cfg(test)]
 mod tests;
 
-pub use summary::{CleanupResult, StepResult, Summary};
+pub(crate) use summary::RootCauses;
+pub use summary::{CleanupResult, RootCause, StepResult, Summary};
 
 use run::Run;
 use std::path::{Path, PathBuf};

@@ -236,7 +236,18 @@ impl Run {
     /// Findings grouped by root cause (see `check::fix_summary`).
     pub(crate) fn fixes(&self) -> Vec<crate::check::Fix> {
         let checks: Vec<Check> = self.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
-        crate::check::fix_summary(&checks)
+        crate::check::fix_summary(&checks, |step| self.action(step))
+    }
+
+    /// Info findings by rule (see `check::notes`).
+    pub(crate) fn info_notes(&self) -> BTreeMap<String, usize> {
+        let checks: Vec<Check> = self.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
+        crate::check::notes(&checks)
+    }
+
+    /// The action name of step `index` (`activate`, `verify`…), or "".
+    pub(crate) fn action(&self, index: usize) -> &str {
+        self.steps.iter().find(|s| s.index == index).and_then(|s| s.started.as_ref()).map_or("", |s| s.action.as_str())
     }
 
     /// Read and assemble `run_dir/events.jsonl`, one line at a time.

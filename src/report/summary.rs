@@ -18,6 +18,9 @@ pub struct StepResult {
     /// the terminal, `junit.xml` and `report.html#s-N` number it.
     pub(crate) step: usize,
     pub title: String,
+    /// The step's kind (`activate`, `bind_group`, `verify`…).
+    #[serde(default)]
+    pub(crate) action: String,
     /// Line of the step in the scenario file (0 when unknown).
     pub(crate) line: usize,
     /// `pass`, `fail`, `warn` or `skip` (not run: an earlier failure made it
@@ -87,6 +90,13 @@ pub struct Summary {
     /// step numbers from 1.
     #[serde(default)]
     pub(crate) fixes: Vec<crate::check::Fix>,
+    /// The same causes in the run-wide form (`jcsim run --format json`'s
+    /// `root_causes`): rule, severity, scenarios, steps, example, fix.
+    #[serde(default)]
+    pub(crate) root_causes: Vec<RootCause>,
+    /// Info findings by rule and count: notes, never fix entries.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub(crate) notes: std::collections::BTreeMap<String, usize>,
     /// The cleanup phase, when the run removed what it created at the SP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) cleanup: Option<CleanupResult>,
@@ -122,6 +132,13 @@ impl Summary {
             verdict: if exit_code == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
             exit_code,
             incomplete: run.incomplete(),
+            root_causes: {
+                let mut causes = RootCauses::default();
+                // Relative to summary.json's own directory.
+                causes.add(&run.scenario(), std::path::Path::new(""), &fixes);
+                causes.sorted()
+            },
+            notes: run.info_notes(),
             fixes,
             cleanup: run.cleanup.as_ref().map(|c| CleanupResult {
                 title: c.title(),
@@ -149,6 +166,7 @@ fn step_result(s: &StepRun) -> StepResult {
     StepResult {
         step: s.index + 1,
         title: s.title(),
+        action: s.started.as_ref().map_or_else(String::new, |st| st.action.clone()),
         line: s.line(),
         verdict,
         reason: s.reason(),
@@ -160,4 +178,80 @@ fn step_result(s: &StepRun) -> StepResult {
 
 pub(crate) fn round3(ms: f64) -> f64 {
     (ms * 1000.0).round() / 1000.0
+}
+
+/// One root cause across the scenarios of a run: a rule met in one kind of
+/// step (`put-null` in `activate`), however many scenarios and steps show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RootCause {
+    pub(crate) rule: String,
+    /// `error` or `warning`.
+    pub(crate) severity: String,
+    pub(crate) title: String,
+    /// The kind of step whose requests show it.
+    pub(crate) action: String,
+    /// Scenarios, and steps in all, that show it.
+    pub(crate) scenarios: usize,
+    pub(crate) steps: usize,
+    /// The first example's message, and where it is: scenario and step.
+    pub(crate) example: String,
+    pub(crate) example_at: String,
+    /// The first example's report, `RUN_DIR/report.html#s-N`.
+    pub(crate) report: String,
+    /// What the JumpCloud admin sees.
+    pub(crate) jumpcloud: String,
+    pub(crate) fix: String,
+    pub(crate) rfc: String,
+}
+
+/// Root causes gathered scenario by scenario, in the order first met.
+#[derive(Debug, Default)]
+pub(crate) struct RootCauses {
+    list: Vec<RootCause>,
+    index: std::collections::HashMap<(String, String), usize>,
+}
+
+impl RootCauses {
+    /// Add one scenario's fix summary (`Summary::fixes`, steps from 1).
+    pub(crate) fn add(&mut self, scenario: &str, run_dir: &std::path::Path, fixes: &[crate::check::Fix]) {
+        for f in fixes {
+            let key = (f.key().0.to_string(), f.key().1.to_string());
+            if let Some(&i) = self.index.get(&key) {
+                let c = &mut self.list[i];
+                c.scenarios += 1;
+                c.steps += f.steps.len();
+                if f.severity == "error" {
+                    c.severity = f.severity.clone();
+                }
+                continue;
+            }
+            let step = f.steps.first().copied().unwrap_or(1);
+            self.index.insert(key, self.list.len());
+            self.list.push(RootCause {
+                rule: f.rule.clone(),
+                severity: f.severity.clone(),
+                title: f.title.clone(),
+                action: f.action.clone(),
+                scenarios: 1,
+                steps: f.steps.len(),
+                example: f.example.clone(),
+                example_at: format!("{scenario}, step {step}"),
+                report: format!("{}#s-{step}", run_dir.join("report.html").display()),
+                jumpcloud: f.jumpcloud.clone(),
+                fix: f.fix.clone(),
+                rfc: f.rfc.clone(),
+            });
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Errors first, then by how many scenarios show it, then in the order met.
+    pub(crate) fn sorted(&self) -> Vec<RootCause> {
+        let mut v = self.list.clone();
+        v.sort_by_key(|c| (c.severity != "error", std::cmp::Reverse(c.scenarios)));
+        v
+    }
 }

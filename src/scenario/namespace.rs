@@ -14,7 +14,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 pub use crate::names::Tag;
-pub(crate) use crate::names::tag_of;
+#[cfg(test)]
+use crate::names::tag_of;
 
 /// The scenario with every name it creates tagged, and every reference to
 /// those names rewritten to match. Raw `request` and `inbound` paths, bodies

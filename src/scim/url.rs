@@ -13,6 +13,22 @@ pub(crate) fn encode(s: &str) -> String {
     utf8_percent_encode(s, RESERVED).to_string()
 }
 
+/// `id` as one path segment (`/Users/{segment}`), or `None` when no encoding
+/// keeps it one: `.` and `..` are dot-segments that a client or server
+/// removes (RFC 3986 §5.2.4), and an empty id names the collection.
+pub(crate) fn path_segment(id: &str) -> Option<String> {
+    if id.is_empty() || id == "." || id == ".." {
+        return None;
+    }
+    let encoded = encode(id);
+    (decode_segment(&encoded) == id).then_some(encoded)
+}
+
+/// One path segment, decoded (`+` stays a plus, unlike a query).
+pub(crate) fn decode_segment(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
 /// `k=v&…` with keys and values percent-encoded.
 pub fn encode_query(pairs: &[(String, String)]) -> String {
     pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
@@ -32,6 +48,18 @@ pub(crate) fn decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_ids_stay_one_path_segment_or_are_refused() {
+        assert_eq!(path_segment("../Groups/g-real").as_deref(), Some("..%2FGroups%2Fg-real"));
+        assert_eq!(path_segment("u-ceo#frag").as_deref(), Some("u-ceo%23frag"));
+        assert_eq!(path_segment("u-ceo?x=1").as_deref(), Some("u-ceo%3Fx%3D1"));
+        assert_eq!(path_segment("u-ceo/../u-cfo").as_deref(), Some("u-ceo%2F..%2Fu-cfo"));
+        assert_eq!(path_segment("a+b c").as_deref(), Some("a%2Bb%20c"));
+        for refused in ["", ".", ".."] {
+            assert_eq!(path_segment(refused), None, "{refused:?}");
+        }
+    }
 
     #[test]
     fn encoding_keeps_only_unreserved_characters() {

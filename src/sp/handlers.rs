@@ -71,7 +71,7 @@ pub(crate) async fn search_all(State(st): State<SpState>, Base(base): Base, Scim
 
 fn list(st: &SpState, kinds: &[Kind], base: &str, q: ListQuery) -> Res {
     let store = st.read();
-    let body = run(&store, kinds, &q, base, st.numeric_ids());
+    let body = run(&store, kinds, &q, base, st.numeric_ids(), st.list_quirks());
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -155,9 +155,15 @@ fn check_domains(st: &SpState, attrs: &Map<String, Value>) -> Result<(), ScimErr
 }
 
 fn create(st: &SpState, kind: Kind, base: &str, body: Map<String, Value>) -> Res {
-    let attrs = prepare(st, kind, body)?;
+    let mut attrs = prepare(st, kind, body)?;
+    if kind == Kind::Group && st.config().has(&Quirk::CreateGroupDropsMembers) {
+        attrs.insert("members".into(), Value::Array(Vec::new()));
+    }
     let mut store = st.write();
     let id = store.create(kind, attrs)?;
+    if st.post_fails_after_commit() {
+        return Err(ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error while answering the create"));
+    }
     let r = lookup(&store, kind, &id)?;
     Ok(resource_response(StatusCode::CREATED, &rendered(st, kind, r, base, false), kind, r, base, true))
 }
@@ -247,6 +253,11 @@ fn put(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: Map
             return Err(ScimError::bad_request("mutability", "attribute 'id' cannot be modified"));
         }
     }
+    if st.config().has(&Quirk::RejectNullPut)
+        && let Some((key, _)) = body.iter().find(|(_, v)| v.is_null())
+    {
+        return Err(ScimError::bad_request("invalidValue", format!("attribute '{key}' must not be null")));
+    }
     let mut attrs = prepare(st, kind, body)?;
     let mut store = st.write();
     let r = lookup(&store, kind, id)?;
@@ -270,6 +281,9 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, mut bod
             ScimError::new(StatusCode::METHOD_NOT_ALLOWED, "PATCH is not supported; send a PUT").into_response();
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, PUT, DELETE"));
         return Ok(res);
+    }
+    if config.has(&Quirk::PatchReplaceNotImplemented) && has_op(&body, "replace") {
+        return Err(ScimError::new(StatusCode::NOT_IMPLEMENTED, "PATCH op replace is not implemented"));
     }
     let original =
         if kind == Kind::Group && config.quirks.iter().any(|q| matches!(q, Quirk::IgnoreMemberRemove(Some(_)))) {
@@ -334,6 +348,13 @@ fn patch(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, mut bod
     let r = lookup(&store, kind, id)?;
     // An unchanged resource may be read again: let it keep a rendering.
     Ok(resource_response(StatusCode::OK, &rendered(st, kind, r, base, !changed), kind, r, base, false))
+}
+
+/// True when a PatchOp body holds an operation `op` (case-insensitive).
+fn has_op(body: &Map<String, Value>, op: &str) -> bool {
+    body.get("Operations").and_then(Value::as_array).is_some_and(|ops| {
+        ops.iter().any(|o| o.get("op").and_then(Value::as_str).is_some_and(|o| o.eq_ignore_ascii_case(op)))
+    })
 }
 
 /// The member-removal forms a PatchOp body uses.

@@ -22,7 +22,21 @@ fn indexed(f: &Filter, kind: Kind) -> Option<&str> {
     }
 }
 
-fn candidates<'s>(store: &'s Store, kind: Kind, f: Option<&Filter>) -> Vec<&'s Resource> {
+/// How a quirky SP deviates from RFC 7644 §3.4.2 when it lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ListQuirks {
+    /// `case_sensitive_filter`: every string comparison is case-exact, the
+    /// case-insensitive `userName` included (RFC 7643 §4.1.1 says otherwise).
+    pub(crate) case_sensitive: bool,
+    /// `ignore_start_index`: every page starts at the first result.
+    pub(crate) ignore_start_index: bool,
+}
+
+fn candidates<'s>(store: &'s Store, kind: Kind, f: Option<&Filter>, quirks: ListQuirks) -> Vec<&'s Resource> {
+    if quirks.case_sensitive {
+        let exact = |_: &str| true;
+        return store.iter(kind).filter(|r| f.is_none_or(|f| f.matches(&r.doc, &exact))).collect();
+    }
     let matches = |r: &&Resource| f.is_none_or(|f| f.matches(&r.doc, &default_case_exact));
     match f.and_then(|f| indexed(f, kind)) {
         // The filter is just the indexed comparison: the index answers it exactly.
@@ -42,10 +56,11 @@ pub(crate) fn run<'s>(
     q: &ListQuery,
     base: &'s str,
     numeric_ids: bool,
+    quirks: ListQuirks,
 ) -> ListResponse<'s> {
     let mut hits: Vec<(Kind, &Resource)> = Vec::new();
     for &kind in kinds {
-        hits.extend(candidates(store, kind, q.filter.as_ref()).into_iter().map(|r| (kind, r)));
+        hits.extend(candidates(store, kind, q.filter.as_ref(), quirks).into_iter().map(|r| (kind, r)));
     }
     if let Some(path) = &q.sort_by {
         let exact = default_case_exact(&path.key());
@@ -56,9 +71,10 @@ pub(crate) fn run<'s>(
     }
     let total = hits.len();
     let whole = q.projection.is_empty();
+    let start = if quirks.ignore_start_index { 1 } else { q.start };
     let page: Vec<Item<'s>> = hits
         .into_iter()
-        .skip(q.start - 1)
+        .skip(start - 1)
         .take(q.count)
         .map(|(kind, r)| {
             if whole {

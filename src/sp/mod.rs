@@ -73,6 +73,8 @@ struct Inner {
     flaky_rng: Mutex<StdRng>,
     /// Start of the current rate-limit window and requests seen in it.
     window: Mutex<(Instant, u32)>,
+    /// POSTs seen (the `post_500_then_commit` quirk lets the first N through).
+    posts: std::sync::atomic::AtomicU64,
 }
 
 /// Shared SP state: configuration, store and quirk runtime. Cheap to clone.
@@ -92,6 +94,7 @@ impl SpState {
             store: RwLock::new(Store::new(config.seed, numeric, config.max_resources)),
             flaky_rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15)),
             window: Mutex::new((Instant::now(), 0)),
+            posts: std::sync::atomic::AtomicU64::new(0),
             config,
         };
         SpState { inner: Arc::new(inner), mount: "" }
@@ -128,6 +131,23 @@ impl SpState {
         let store = self.read();
         let numeric = self.numeric_ids();
         store.iter(kind).map(|r| store.render(kind, r, SCIM_ROOT, numeric)).collect()
+    }
+
+    /// Count a POST; true when `post_500_then_commit` answers it 500.
+    fn post_fails_after_commit(&self) -> bool {
+        let Some(free) = self.config().quirk(|q| if let Quirk::Post500ThenCommit(n) = q { Some(*n) } else { None })
+        else {
+            return false;
+        };
+        self.inner.posts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= free
+    }
+
+    /// The list quirks in effect.
+    fn list_quirks(&self) -> list::ListQuirks {
+        list::ListQuirks {
+            case_sensitive: self.config().has(&Quirk::CaseSensitiveFilter),
+            ignore_start_index: self.config().has(&Quirk::IgnoreStartIndex),
+        }
     }
 
     fn numeric_ids(&self) -> bool {

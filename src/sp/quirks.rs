@@ -38,6 +38,20 @@ pub(crate) enum Quirk {
     IgnorePatchReplace,
     /// PATCH answers 405: updates must be PUTs.
     NoPatch,
+    /// `POST /Groups` stores the group without the `members` it carried and
+    /// answers `"members": []`.
+    CreateGroupDropsMembers,
+    /// Filters compare every string case-exactly, `userName` included.
+    CaseSensitiveFilter,
+    /// Lists ignore `startIndex`: every page is the first page.
+    IgnoreStartIndex,
+    /// PUT with an attribute set to `null` answers 400.
+    RejectNullPut,
+    /// PATCH with a `replace` operation answers 501 Not Implemented.
+    PatchReplaceNotImplemented,
+    /// POST stores the resource, then answers 500, except the first N POSTs
+    /// (`post_500_then_commit=2` lets the activation's test user and group through).
+    Post500ThenCommit(u64),
 }
 
 /// A form of group member removal (the `only_member_removal` quirk).
@@ -75,6 +89,12 @@ pub(crate) const QUIRK_NAMES: &[&str] = &[
     "only_member_removal",
     "ignore_patch_replace",
     "no_patch",
+    "create_group_drops_members",
+    "case_sensitive_filter",
+    "ignore_start_index",
+    "reject_null_put",
+    "patch_replace_not_implemented",
+    "post_500_then_commit",
 ];
 
 /// Why a quirk string was rejected.
@@ -119,6 +139,12 @@ impl Quirk {
             Quirk::OnlyMemberRemoval(_) => "only_member_removal",
             Quirk::IgnorePatchReplace => "ignore_patch_replace",
             Quirk::NoPatch => "no_patch",
+            Quirk::CreateGroupDropsMembers => "create_group_drops_members",
+            Quirk::CaseSensitiveFilter => "case_sensitive_filter",
+            Quirk::IgnoreStartIndex => "ignore_start_index",
+            Quirk::RejectNullPut => "reject_null_put",
+            Quirk::PatchReplaceNotImplemented => "patch_replace_not_implemented",
+            Quirk::Post500ThenCommit(_) => "post_500_then_commit",
         }
     }
 }
@@ -163,6 +189,17 @@ impl FromStr for Quirk {
             "application_json" => flag(Quirk::ApplicationJson),
             "ignore_patch_replace" => flag(Quirk::IgnorePatchReplace),
             "no_patch" => flag(Quirk::NoPatch),
+            "create_group_drops_members" => flag(Quirk::CreateGroupDropsMembers),
+            "case_sensitive_filter" => flag(Quirk::CaseSensitiveFilter),
+            "ignore_start_index" => flag(Quirk::IgnoreStartIndex),
+            "reject_null_put" => flag(Quirk::RejectNullPut),
+            "patch_replace_not_implemented" => flag(Quirk::PatchReplaceNotImplemented),
+            "post_500_then_commit" => match value {
+                None => Ok(Quirk::Post500ThenCommit(0)),
+                Some(v) => v.parse::<u64>().map(Quirk::Post500ThenCommit).map_err(|_| {
+                    bad("expects the number of POSTs to let through first, e.g. post_500_then_commit=2".into())
+                }),
+            },
             "only_member_removal" => match needs("filter_path")? {
                 "value_array" => Ok(Quirk::OnlyMemberRemoval(RemovalForm::ValueArray)),
                 "filter_path" => Ok(Quirk::OnlyMemberRemoval(RemovalForm::FilterPath)),
@@ -214,6 +251,7 @@ impl fmt::Display for Quirk {
             Quirk::Flaky(rate) => write!(f, "={rate}"),
             Quirk::RateLimit(rps) => write!(f, "={rps}"),
             Quirk::OnlyMemberRemoval(form) | Quirk::IgnoreMemberRemove(Some(form)) => write!(f, "={}", form.as_str()),
+            Quirk::Post500ThenCommit(n) if *n > 0 => write!(f, "={n}"),
             _ => Ok(()),
         }
     }
@@ -255,13 +293,20 @@ mod tests {
             "ignore_member_remove=value_array",
             "ignore_patch_replace",
             "no_patch",
+            "create_group_drops_members",
+            "case_sensitive_filter",
+            "ignore_start_index",
+            "reject_null_put",
+            "patch_replace_not_implemented",
+            "post_500_then_commit",
+            "post_500_then_commit=2",
         ];
         for s in all {
             let q: Quirk = s.parse().unwrap();
             assert_eq!(q.to_string(), s);
             assert!(QUIRK_NAMES.contains(&q.name()));
         }
-        assert_eq!(all.len(), QUIRK_NAMES.len() + 1, "ignore_member_remove twice: with and without a form");
+        assert_eq!(all.len(), QUIRK_NAMES.len() + 2, "ignore_member_remove and post_500_then_commit twice");
     }
 
     #[test]

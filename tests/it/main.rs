@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see STYLE.md).
 
 mod bulk;
+mod cleanup;
 mod compat;
 mod crash;
 mod ecosystem;

@@ -92,6 +92,24 @@ quirk_scenario!(quirk_only_filter_path_removal, "scenarios/quirks/only-filter-pa
 quirk_scenario!(quirk_no_patch, "scenarios/quirks/no-patch.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_ignore_patch_replace, "scenarios/quirks/ignore-patch-replace.yaml", ["readback-user"]);
 quirk_scenario!(
+    quirk_create_group_drops_members,
+    "scenarios/quirks/create-group-drops-members.yaml",
+    ["create-drops-members"]
+);
+quirk_scenario!(
+    quirk_case_sensitive_filter,
+    "scenarios/quirks/case-sensitive-filter.yaml",
+    ["filter-case-insensitive"]
+);
+quirk_scenario!(quirk_ignore_start_index, "scenarios/quirks/ignore-start-index.yaml", ["list-start-index"]);
+quirk_scenario!(quirk_reject_null_put, "scenarios/quirks/reject-null-put.yaml", ["put-null"]);
+quirk_scenario!(
+    quirk_patch_replace_not_implemented,
+    "scenarios/quirks/patch-replace-not-implemented.yaml",
+    ["compat-risk"]
+);
+quirk_scenario!(quirk_post_500_then_commit, "scenarios/quirks/post-500-then-commit.yaml", ["create-5xx-stored"]);
+quirk_scenario!(
     activation_email_taken,
     "scenarios/lifecycle/03-activate-test-email-taken.yaml",
     ["activation-test-email-exists"]
@@ -439,4 +457,63 @@ fn every_rule_has_a_firing_test() {
         let fired = me.contains(&format!("assert_fired(&ran, {quoted}"));
         assert!(in_quirks || fired, "rule {} has no firing test in tests/it/rules.rs", r.id);
     }
+}
+
+/// Every exchange of a run directory (`events.jsonl`), as JSON.
+fn exchanges_in(out: &tempfile::TempDir) -> Vec<serde_json::Value> {
+    let run = std::fs::read_dir(out.path()).unwrap().next().unwrap().unwrap().path();
+    std::fs::read_to_string(run.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["type"] == "exchange")
+        .collect()
+}
+
+/// 501 says the SP cannot do it: sent once, one finding per rule, and the
+/// rename goes on as a PUT probe.
+#[tokio::test]
+async fn a_501_is_sent_once_with_one_finding_per_rule() {
+    let (s, out) = run_file("scenarios/quirks/patch-replace-not-implemented.yaml").await;
+    let refused: Vec<_> = exchanges_in(&out).into_iter().filter(|x| x["response"]["status"] == 501).collect();
+    let step = |n: u64| refused.iter().filter(|x| x["step"] == n).count();
+    assert_eq!((step(0), step(2)), (1, 1), "one attempt for the activation's and for the rename's PATCH");
+    let rename = &s.steps[2];
+    let count = |id: &str| rename.checks.iter().filter(|c| c.id == id).count();
+    assert_eq!(count("server-error"), 1, "{:?}", rename.checks);
+    assert!(rename.checks.iter().any(|c| c.message.contains("does not implement")), "{:?}", rename.checks);
+}
+
+/// A POST answered 500 after storing is not resent: the lookup finds the
+/// resource, it is linked, and the 500 is the cause, not a 409.
+#[tokio::test]
+async fn a_create_that_stored_before_its_500_is_linked_not_resent() {
+    let (s, out) = run_file("scenarios/quirks/post-500-then-commit.yaml").await;
+    let posts: Vec<_> = exchanges_in(&out)
+        .into_iter()
+        .filter(|x| x["request"]["method"] == "POST" && x["step"] == 1)
+        .map(|x| x["response"]["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(posts, vec![500, 500], "one user and one group create, each sent once");
+    let bind = &s.steps[1];
+    assert!(!bind.checks.iter().any(|c| c.message.contains("HTTP 409")), "{:?}", bind.checks);
+    assert_eq!(bind.checks.iter().filter(|c| c.id == "create-5xx-stored").count(), 2);
+    assert_eq!(s.steps[2].verdict, Verdict::Pass, "verify finds both linked: {:?}", s.steps[2].checks);
+}
+
+/// The members a group create dropped are blamed on the create, at its step,
+/// naming the `group_create` knob; no read-back blames a PATCH.
+#[tokio::test]
+async fn dropped_members_are_blamed_on_the_create() {
+    let (s, _out) = run_file("scenarios/quirks/create-group-drops-members.yaml").await;
+    let bind = s.steps[1].checks.iter().find(|c| c.id == "create-drops-members").expect("blamed at the bind");
+    assert!(
+        bind.message.contains("group_create: with_members") && bind.message.contains("then_add"),
+        "{}",
+        bind.message
+    );
+    assert!(
+        s.steps.iter().flat_map(|x| x.checks.iter()).all(|c| c.id != "readback-members"),
+        "the probe's PATCH put the members in: nothing left to read back differently"
+    );
 }
