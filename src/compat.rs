@@ -381,7 +381,7 @@ pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
         out.push_str(&format!("{:width$}  {:9}  {:13}  {}\n", k.knob, k.status, k.verdict.as_str(), forms.join(", ")));
         for f in k.forms.iter().filter(|f| f.outcome != FormOutcome::Accepted) {
             if let Some(d) = &f.detail {
-                out.push_str(&format!("{:width$}    {}: {}\n", "", f.form, crate::provision::truncate(d, 200)));
+                out.push_str(&format!("{:width$}    {}: {}\n", "", f.form, crate::term::one_line(d)));
             }
         }
     }
@@ -425,5 +425,33 @@ mod tests {
                 assert_eq!(s.steps.len(), p.setup.len() + 1 + usize::from(p.read_back));
             }
         }
+    }
+
+    /// An SP's refusal text reaches the terminal on one line, cut, and
+    /// without escape sequences, C1 controls or bidi overrides.
+    #[test]
+    fn the_matrix_shows_hostile_sp_text_inert() {
+        let hostile =
+            format!("no\n  PASS x\u{2028}PASS y\x1b[31mRED\x1b]0;t\x07\u{9b}2J\u{202E}bidi {}", "PASS ".repeat(100));
+        let mut f = form("value_array", FormOutcome::Rejected);
+        f.detail = Some(hostile);
+        let m = CompatMatrix {
+            knobs: vec![crate::record::KnobCompat {
+                knob: "member_removal".into(),
+                status: "inferred".into(),
+                default: "value_array".into(),
+                verdict: CompatVerdict::AtRisk,
+                summary: "s".into(),
+                forms: vec![f, form("filter_path", FormOutcome::Accepted)],
+            }],
+        };
+        let text = matrix_text(&m);
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("PASS")), "{text}");
+        assert!(
+            !text.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202A}'..='\u{202E}').contains(&c)),
+            "{text:?}"
+        );
+        assert!(text.contains('…'), "long text is cut: {text}");
     }
 }

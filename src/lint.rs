@@ -27,6 +27,13 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
     parsed.finish(problems)
 }
 
+/// Parse and lint scenario text from an untrusted source (the console's
+/// pasted or uploaded scenarios): every `${VAR}` is refused, never read from
+/// this process's environment.
+pub fn load_untrusted(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    scenario::env::without_env(|| load_str(text, file))
+}
+
 /// Every built-in scenario, loaded, in suite order.
 pub(crate) fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
     let files = scenario::builtin::FILES;

@@ -54,6 +54,17 @@ impl Redactor {
         self
     }
 
+    /// True when `value` is masked as a secret of its own (exactly, not as
+    /// part of a longer one nor because it contains a shorter one).
+    pub(crate) fn knows(&self, value: &str) -> bool {
+        self.secrets.iter().any(|(s, _)| s == value)
+    }
+
+    /// True when `value` is long enough to be masked in text.
+    pub(crate) fn maskable(value: &str) -> bool {
+        value.len() >= MIN_SECRET_LEN
+    }
+
     /// True when `name` is a credential-bearing header.
     pub(crate) fn is_secret_header(&self, name: &str) -> bool {
         self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))

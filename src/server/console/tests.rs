@@ -907,6 +907,37 @@ async fn demo_org_in_one_click_and_reset_with_confirmation() {
     assert!(!core.im.app_created && !core.session.dir.app.active);
 }
 
+/// A pasted scenario cannot read the server's environment: `${PATH}` (set in
+/// every test process) and an unset variable are refused alike, at their
+/// line and column, and the value never reaches a page or the directory.
+#[tokio::test]
+async fn a_pasted_scenario_cannot_read_the_servers_environment() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let path = std::env::var("PATH").expect("PATH is set");
+    let before = l.state.core().await.session.dir.users.iter().count();
+    let paste = |var: &str| {
+        format!(
+            "name: probe\ndirectory:\n  users:\n    - username: ann\n      email: ann@acme.com\n      firstname: \"${{{var}}}\"\nsteps: [verify]\n"
+        )
+    };
+    let mut refusals = Vec::new();
+    for var in ["PATH", "JCSIM_SURELY_UNSET_VARIABLE"] {
+        let p = b.post("/load", &[("yaml", paste(var).as_str())]).await;
+        assert_eq!(banner(&p), "The scenario was not loaded", "{}", p.body);
+        assert!(p.body.contains("pasted.yaml:6:"), "the line of the reference: {}", p.body);
+        assert!(p.body.contains("cannot read the server"), "{}", p.body);
+        assert!(!p.body.contains(&path), "the value of PATH reached the page");
+        let start = p.body.find("environment variable").expect("the error is shown");
+        let message = p.body[start..].split('\n').next().unwrap_or_default();
+        refusals.push(message.replace(var, "VAR"));
+    }
+    assert_eq!(refusals[0], refusals[1], "a set and an unset variable must be refused in the same words");
+    let users = b.get("/users").await.body;
+    assert!(!users.contains(&path));
+    assert_eq!(l.state.core().await.session.dir.users.iter().count(), before, "nothing was loaded");
+}
+
 /// Load a scenario: a built-in one with its steps run (Insights follows), or
 /// pasted YAML; a bad one is refused with its file:line:col error and the
 /// state is left as it was.
