@@ -132,7 +132,7 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     // `<UTC timestamp>-compat-<4 hex>`: the base scenario's file is `compat`.
     let run_id = crate::engine::run_id(&base);
     let run_dir = opts.out_dir.join(&run_id);
-    let mut redactor = Redactor::new();
+    let mut redactor = Redactor::new().target_query(&target.base_url);
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }

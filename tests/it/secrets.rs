@@ -90,3 +90,41 @@ async fn a_weak_token_is_warned_about_and_labels_stay_readable() {
     assert!(text.contains("Bearer [REDACTED]"), "the header is still masked");
     assert!(text.contains("\"body\":{\"[REDACTED]Name\":\"[REDACTED]\"}"), "wire data still masks the token");
 }
+
+/// A credential an SP takes in the base URL's query string (not the token)
+/// is masked in every file and on the terminal.
+#[tokio::test]
+async fn a_secret_in_the_targets_query_string_is_recorded_masked() {
+    const QS: &str = "qs-secret-9f8e7d";
+    let server = fake_sp(FakeState::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("qs.yaml");
+    std::fs::write(&scenario, "name: qs\nsteps:\n  - test_connection\n").unwrap();
+    let out = dir.path().join("runs");
+    let target = format!("{}?api_key={QS}", server.uri());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcsim"));
+    cmd.arg("run").arg(&scenario).args(["--target", &target, "--token-env", "SCIM_TEST_TOKEN", "--no-preflight"]);
+    cmd.arg("--out").arg(&out).env("SCIM_TEST_TOKEN", TOKEN);
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!stdout.contains(QS) && !stderr.contains(QS), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let files = walk(&out);
+    assert!(files.iter().any(|p| p.ends_with("events.jsonl")), "{stderr}");
+    for f in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(!text.contains(QS), "the query secret is in {}", f.display());
+    }
+}
+
+/// Usage errors are exit 2, and nothing echoes URL credentials.
+#[test]
+fn a_malformed_target_is_a_usage_error_and_healthcheck_hides_userinfo() {
+    let jcsim = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_jcsim")).args(args).output().unwrap();
+    let bad = jcsim(&["run", "--target", "http://[zz", "--no-preflight"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid URL"));
+    let hc = jcsim(&["healthcheck", "http://admin:hunter2@127.0.0.1:9/healthz"]);
+    let text = format!("{}{}", String::from_utf8_lossy(&hc.stdout), String::from_utf8_lossy(&hc.stderr));
+    assert_ne!(hc.status.code(), Some(0));
+    assert!(!text.contains("hunter2") && text.contains("[REDACTED]@"), "{text}");
+}
