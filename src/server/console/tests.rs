@@ -421,6 +421,27 @@ async fn a_flood_of_anonymous_requests_does_not_log_the_admin_out() {
     assert_eq!(b.get("/").await.status, StatusCode::OK, "the admin was logged out by anonymous requests");
 }
 
+/// The admin opens the login page, a flood of cookie-less requests arrives,
+/// then the admin logs in: their CSRF token still holds (it used to be
+/// evicted with their pre-login session, and the login got 403).
+#[tokio::test]
+async fn a_flood_of_anonymous_requests_does_not_break_a_pending_login() {
+    let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
+    let mut b = Browser::new(&l.app).await;
+    for _ in 0..1_001 {
+        let anonymous = Request::get("/login").body(Body::empty()).unwrap();
+        assert_eq!(l.app.clone().oneshot(anonymous).await.unwrap().status(), StatusCode::OK);
+    }
+    let ok = b.post_raw("/login", b.form(&[("token", "admin-s3cret-value")], true), &[]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.headers[header::LOCATION], "/");
+    b.adopt(&ok);
+    assert_eq!(b.get("/").await.status, StatusCode::OK);
+    // A token made up by a client is still refused.
+    let forged = b.post_raw("/groups", b.form(&[("name", "G")], false) + "&_csrf=" + &"0".repeat(64), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
 #[tokio::test]
 async fn login_guessing_is_slowed_per_client() {
     let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
