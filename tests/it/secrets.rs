@@ -128,3 +128,49 @@ fn a_malformed_target_is_a_usage_error_and_healthcheck_hides_userinfo() {
     assert_ne!(hc.status.code(), Some(0));
     assert!(!text.contains("hunter2") && text.contains("[REDACTED]@"), "{text}");
 }
+
+/// `jcsim cleanup` prints the names, ids and refusals of a hostile SP on one
+/// line each, without escape sequences, bidi overrides or forged lines.
+#[tokio::test]
+async fn cleanup_prints_hostile_sp_text_inert() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let sp = MockServer::start().await;
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[31mevil\u{202e}\u{2028}PASS forged\u{9b}2J";
+    let name = format!("{hostile}.jcs-4f1a2b");
+    let user = serde_json::json!({ "id": format!("u1{hostile}"), "userName": name });
+    let list = |items: Vec<serde_json::Value>| {
+        let n = items.len();
+        let body = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": n, "itemsPerPage": n, "startIndex": 1, "Resources": items,
+        });
+        ResponseTemplate::new(200).set_body_raw(serde_json::to_vec(&body).unwrap(), "application/scim+json")
+    };
+    Mock::given(method("GET")).and(path("/Groups")).respond_with(list(vec![])).mount(&sp).await;
+    Mock::given(method("GET")).and(path("/Users")).respond_with(list(vec![user.clone()])).mount(&sp).await;
+    let user_body = serde_json::to_vec(&user).unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(user_body, "application/scim+json"))
+        .mount(&sp)
+        .await;
+    let refusal = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "500",
+        "detail": format!("no\n  PASS deleted {hostile} {}", "PASS ".repeat(100)),
+    });
+    Mock::given(method("DELETE"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_raw(serde_json::to_vec(&refusal).unwrap(), "application/scim+json"),
+        )
+        .mount(&sp)
+        .await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcsim"));
+    cmd.args(["cleanup", "--target", &sp.uri(), "--token-env", "SCIM_TEST_TOKEN", "--yes"]);
+    cmd.env("SCIM_TEST_TOKEN", TOKEN);
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("evil"), "the hostile user was listed:\n{text}");
+    let raw = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2028}' | '\u{2029}');
+    assert!(!text.chars().any(raw), "raw SP text reached the terminal: {text:?}");
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("PASS")), "a forged line:\n{text}");
+}
