@@ -143,7 +143,7 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     // `<UTC timestamp>-compat-<4 hex>`: the base scenario's file is `compat`.
     let run_id = crate::engine::run_id(&base);
     let run_dir = opts.out_dir.join(&run_id);
-    let mut redactor = Redactor::new();
+    let mut redactor = Redactor::new().target_query(&target.base_url);
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
@@ -471,7 +471,7 @@ pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
             out.push_str(&format!(
                 "  {}: {} (first met in {}, {})\n",
                 d.rule,
-                l(&crate::provision::truncate(&d.message, 200)),
+                l(&d.message),
                 d.during,
                 crate::term::plural(d.count as u64, "probe")
             ));
@@ -485,7 +485,13 @@ pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
         out.push_str(&format!("{:width$}  {:9}  {:13}  {}\n", k.knob, k.status, k.verdict.as_str(), forms.join(", ")));
         for f in k.forms.iter().filter(|f| f.outcome != FormOutcome::Accepted) {
             if let Some(d) = &f.detail {
-                out.push_str(&format!("{:width$}    {}: {}\n", "", f.form, l(&crate::provision::truncate(d, 200))));
+                out.push_str(&format!(
+                    "{:width$}    {}: {}
+",
+                    "",
+                    f.form,
+                    l(d)
+                ));
             }
         }
     }
@@ -529,5 +535,39 @@ mod tests {
                 assert_eq!(s.steps.len(), p.setup.len() + 1 + usize::from(p.read_back));
             }
         }
+    }
+
+    /// An SP's refusal text reaches the terminal on one line, cut, and
+    /// without escape sequences, C1 controls or bidi overrides.
+    #[test]
+    fn the_matrix_shows_hostile_sp_text_inert() {
+        let hostile =
+            format!("no\n  PASS x\u{2028}PASS y\x1b[31mRED\x1b]0;t\x07\u{9b}2J\u{202E}bidi {}", "PASS ".repeat(100));
+        let mut f = form("value_array", FormOutcome::Rejected);
+        f.detail = Some(hostile);
+        let m = CompatMatrix {
+            knobs: vec![crate::record::KnobCompat {
+                knob: "member_removal".into(),
+                status: "inferred".into(),
+                default: "value_array".into(),
+                verdict: CompatVerdict::AtRisk,
+                summary: "s".into(),
+                forms: vec![f, form("filter_path", FormOutcome::Accepted)],
+            }],
+            defects: vec![crate::record::CompatDefect {
+                rule: "readback-user".into(),
+                message: "x\n  PASS forged\x1b[31m".into(),
+                during: "update_method=put".into(),
+                count: 1,
+            }],
+        };
+        let text = matrix_text(&m);
+        assert_eq!(text.lines().count(), 6, "{text}");
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("PASS")), "{text}");
+        assert!(
+            !text.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202A}'..='\u{202E}').contains(&c)),
+            "{text:?}"
+        );
+        assert!(text.contains('…'), "long text is cut: {text}");
     }
 }

@@ -21,7 +21,7 @@ pub enum HealthError {
 
 /// `http://host[:port][/path]` split into its parts.
 fn parse(url: &str) -> Result<(String, u16, String), HealthError> {
-    let bad = || HealthError::BadUrl(url.to_string());
+    let bad = || HealthError::BadUrl(without_userinfo(url));
     let rest = url.strip_prefix("http://").ok_or_else(bad)?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -47,6 +47,17 @@ fn parse(url: &str) -> Result<(String, u16, String), HealthError> {
         return Err(bad());
     }
     Ok((host.to_string(), port, path.to_string()))
+}
+
+/// `url` with any `user:password@` masked, safe to print: a health check is
+/// no place for credentials, and an error must not echo them.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.find("://").map_or(("", url), |i| (&url[..i + 3], &url[i + 3..]));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}[REDACTED]@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 /// GET `url`; `Ok(status)` for a 2xx answer within `timeout`.
@@ -128,6 +139,17 @@ mod tests {
             ["https://x/healthz", "x:80", "http://", "http://h:port/", "http://u@h/", "http://[::1/", "http://::1/"]
         {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_echoing_them() {
+        for url in
+            ["http://admin:hunter2@127.0.0.1:9/healthz", "http://hunter2@h", "admin:hunter2@h/x", "https://a:hunter2@h"]
+        {
+            let err = check(url, Duration::from_secs(1)).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+            assert!(err.contains("[REDACTED]@"), "{err}");
         }
     }
 

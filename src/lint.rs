@@ -27,6 +27,33 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
     parsed.finish(problems)
 }
 
+/// Parse and lint scenario text from an untrusted source (the console's
+/// pasted or uploaded scenarios): every `${VAR}` is refused, never read from
+/// this process's environment.
+/// It also generates at most [`MAX_UNTRUSTED_GENERATED`] users: the console
+/// builds and provisions every one while its visitors wait.
+pub fn load_untrusted(text: &str, file: &str) -> Result<Scenario, ScenarioErrors> {
+    scenario::env::without_env(|| {
+        let parsed = scenario::parse_str(text, file)?;
+        let mut problems = lint(&parsed.scenario, &parsed.spans);
+        let mut total = 0usize;
+        for (i, u) in parsed.scenario.directory.users.iter().enumerate() {
+            total = total.saturating_add(u.generate.unwrap_or(0));
+            if total > MAX_UNTRUSTED_GENERATED {
+                problems.push((
+                    parsed.spans.best(&format!("directory.users[{i}].generate")),
+                    format!("a scenario loaded into the console generates at most {MAX_UNTRUSTED_GENERATED} users in all (`jcsim run` takes up to {})", scenario::MAX_GENERATED),
+                ));
+                break;
+            }
+        }
+        parsed.finish(problems)
+    })
+}
+
+/// The most users a scenario loaded into the console may generate in all.
+pub const MAX_UNTRUSTED_GENERATED: usize = 10_000;
+
 /// Every built-in scenario, loaded, in suite order.
 pub(crate) fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
     let files = scenario::builtin::FILES;

@@ -90,7 +90,16 @@ struct Capture {
     steps: Mutex<Steps>,
     /// Recording failed (disk full): the proxy still forwards.
     record_error: Mutex<Option<String>>,
+    /// Distinct credentials learned so far (at most [`MAX_LEARNED`]).
+    learned: Mutex<usize>,
 }
+
+/// The most distinct credentials one capture learns. Each one is scrubbed
+/// from every recorded field, so each costs every later exchange a scan; a
+/// real tenant sends one or two. A request carrying a new credential past
+/// the cap is refused (503), not forwarded, so no answer to it can echo a
+/// credential that would not be scrubbed.
+pub const MAX_LEARNED: usize = 256;
 
 /// Serve the proxy on `listener` until `shutdown`, then finish the record.
 pub async fn serve(
@@ -128,6 +137,7 @@ pub async fn serve(
         opts,
         steps: Mutex::new(Steps::default()),
         record_error: Mutex::new(None),
+        learned: Mutex::new(0),
     });
     let app = axum::Router::new().fallback(forward).with_state(capture.clone());
     crate::listen::serve(listener, app, crate::listen::Limits::default(), shutdown).await.map_err(ProxyError::Serve)?;
@@ -255,15 +265,27 @@ impl Capture {
     }
 
     /// Learn the credentials a request carries, so they are scrubbed from
-    /// every recorded field, not only from their header.
-    fn learn_secrets(&self, headers: &[(String, String)]) {
+    /// every recorded field, not only from their header. Each is learned
+    /// exactly: a shorter credential learned first (`Bearer tok-`) does not
+    /// stop the whole one being learned, and the longest is masked first.
+    /// Err past [`MAX_LEARNED`].
+    fn learn_secrets(&self, headers: &[(String, String)]) -> Result<(), String> {
         let redactor = self.recorder.redactor();
         for (name, value) in headers.iter().filter(|(n, _)| redactor.is_secret_header(n)) {
             let secret = value.split_once(' ').map_or(value.as_str(), |(_, token)| token).trim();
-            if !secret.is_empty() && !redactor.text(secret).contains(crate::record::REDACTED) {
-                self.recorder.add_secret(name, secret);
+            if !Redactor::maskable(secret) || redactor.knows(secret) {
+                continue;
             }
+            let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+            if *learned >= MAX_LEARNED {
+                return Err(format!(
+                    "jcsim proxy: this capture has seen {MAX_LEARNED} distinct credentials, its limit; a request with a new one is not forwarded (restart the proxy for a new capture)"
+                ));
+            }
+            *learned += 1;
+            self.recorder.add_secret(name, secret);
         }
+        Ok(())
     }
 }
 
@@ -318,7 +340,13 @@ async fn forward(State(capture): State<Arc<Capture>>, req: Request) -> Response 
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    capture.learn_secrets(&headers);
+    let refused = capture.learn_secrets(&headers).err().map(|m| (axum::http::StatusCode::SERVICE_UNAVAILABLE, m));
+    let refused = refused.or_else(|| {
+        capture
+            .forwarder
+            .escapes_base(&path_and_query)
+            .map(|why| (axum::http::StatusCode::BAD_REQUEST, format!("jcsim proxy: {why}; not forwarded")))
+    });
     let step = capture.step_for(started);
     let id = capture.recorder.next_exchange_id();
     let url = capture.forwarder.url(&path_and_query);
@@ -352,15 +380,21 @@ async fn forward(State(capture): State<Arc<Capture>>, req: Request) -> Response 
     };
     let mut pending =
         Pending { capture: capture.clone(), exchange: Some(exchange), started, tee: Tee::default(), length: None };
+    if let Some((status, detail)) = refused {
+        pending.done(Some(TransportFault { kind: FaultKind::Other, message: detail.clone() }));
+        return scim_error(status, detail);
+    }
     if let Some((status, fault)) = body_fault {
         let detail = fault.message.clone();
         pending.done(Some(fault));
         return scim_error(status, detail);
     }
-    let forwarded: Vec<(String, String)> = headers
+    // The client's header bytes, unchanged (the record shows them as text).
+    let forwarded: Vec<(String, Vec<u8>)> = parts
+        .headers
         .iter()
-        .filter(|(k, _)| capture.opts.keep_accept_encoding || !k.eq_ignore_ascii_case("accept-encoding"))
-        .cloned()
+        .filter(|(k, _)| capture.opts.keep_accept_encoding || *k != axum::http::header::ACCEPT_ENCODING)
+        .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
         .collect();
     let upstream = capture.forwarder.send(&method, &path_and_query, &forwarded, bytes).await;
     match upstream {
@@ -408,10 +442,10 @@ async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, (axum::http
 fn stream_back(up: Upstream, mut pending: Pending) -> Response {
     let mut builder = Response::builder().status(up.status);
     let connection = up.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("connection")).map(|(_, v)| v.clone());
-    for (k, v) in &up.headers {
+    for (k, v) in &up.raw_headers {
         let keep = k.eq_ignore_ascii_case("content-length") || !is_hop_by_hop(k, connection.as_deref());
         if keep {
-            builder = builder.header(k, v);
+            builder = builder.header(k.as_str(), v.as_slice());
         }
     }
     pending.length = pending.length.or_else(|| {

@@ -74,27 +74,116 @@ impl Term {
     }
 }
 
-/// Text from an SP or a scenario made to stay on one terminal line: line and
-/// paragraph separators (LF, CR, VT, FF, NEL, U+2028, U+2029) show as `⏎`,
-/// other control characters as `�`. Without it, an SP's `detail` of
-/// `"nope\n  PASS Activate"` would print a line jcsim never wrote.
+/// The most characters of foreign text [`one_line`] shows; the rest is cut
+/// at `…`. A few hundred characters of padding would soft-wrap onto a line
+/// of the terminal's own, looking like jcsim wrote it.
+pub const MAX_FOREIGN_CHARS: usize = 240;
+
+/// Text from an SP or a scenario made to stay on one terminal line, the one
+/// sanitiser of foreign text for the terminal: line and paragraph separators
+/// (LF, CR, VT, FF, NEL, U+2028, U+2029) show as `⏎`; an escape sequence
+/// (CSI, OSC, DCS and the like, 7-bit or C1) as one `�`, its parameters
+/// included; other C0 and C1 controls and the bidirectional overrides,
+/// embeddings, isolates and marks (which reorder what follows them) as `�`;
+/// and text longer than [`MAX_FOREIGN_CHARS`] is cut with `…`. Without it,
+/// an SP's `detail` of `"nope\n  PASS Activate"` would print a line jcsim
+/// never wrote.
 pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    let breaks = |c: char| matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}');
-    if !text.chars().any(|c| breaks(c) || (c.is_control() && c != '\t')) {
+    if text.chars().count() <= MAX_FOREIGN_CHARS && !text.chars().any(|c| breaks(c) || unsafe_char(c)) {
         return std::borrow::Cow::Borrowed(text);
     }
-    text.chars()
-        .map(|c| {
-            if breaks(c) {
-                '⏎'
-            } else if c.is_control() && c != '\t' {
-                '\u{FFFD}'
-            } else {
+    let mut out = String::with_capacity(text.len().min(4 * MAX_FOREIGN_CHARS));
+    let mut shown = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if shown == MAX_FOREIGN_CHARS {
+            out.push('…');
+            break;
+        }
+        shown += 1;
+        if breaks(c) {
+            out.push('⏎');
+        } else if c == '\u{1b}' || ('\u{80}'..='\u{9f}').contains(&c) {
+            skip_sequence(c, &mut chars);
+            out.push('\u{FFFD}');
+        } else if unsafe_char(c) {
+            out.push('\u{FFFD}');
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// True for a character foreign text must not put on a terminal as is:
+/// separators, controls and bidirectional formatting characters. For text
+/// that keeps another syntax (a YAML block) and escapes them itself.
+pub fn unsafe_for_terminal(c: char) -> bool {
+    breaks(c) || unsafe_char(c)
+}
+
+/// Line and paragraph separators.
+fn breaks(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Control characters (tab excepted) and the bidirectional formatting
+/// characters: what can drive a terminal or reorder what it shows.
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// After an ESC or a C1 control `first`, consume the rest of its sequence:
+/// a CSI's parameters up to its final byte, an OSC, DCS, SOS, PM or APC
+/// string up to BEL or ST, or the one character of a two-character escape.
+fn skip_sequence(first: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    let kind = if first == '\u{1b}' {
+        match chars.peek() {
+            Some(&c @ ('[' | ']' | 'P' | 'X' | '^' | '_')) => {
+                chars.next();
                 c
             }
-        })
-        .collect::<String>()
-        .into()
+            Some(c) if (' '..='~').contains(c) => {
+                chars.next();
+                return;
+            }
+            _ => return,
+        }
+    } else {
+        match first {
+            '\u{9b}' => '[',
+            '\u{9d}' => ']',
+            '\u{90}' => 'P',
+            '\u{98}' => 'X',
+            '\u{9e}' => '^',
+            '\u{9f}' => '_',
+            _ => return,
+        }
+    };
+    if kind == '[' {
+        // Parameters and intermediates (0x20-0x3F), then one final byte.
+        while let Some(&c) = chars.peek() {
+            chars.next();
+            if !(' '..='?').contains(&c) {
+                break;
+            }
+        }
+        return;
+    }
+    // A string, ended by BEL, ST (ESC \ or U+009C), or the end of the text.
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{07}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Make text from the SP safe for a terminal and, with `color`, colour the
@@ -109,7 +198,7 @@ pub fn render(text: &str, color: bool) -> String {
             Some(b) => (b, "\n"),
             None => (line, ""),
         };
-        let body: String = body.chars().map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c }).collect();
+        let body: String = body.chars().map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c }).collect();
         out.push_str(&paint_line(&body, color));
         out.push_str(newline);
     }
@@ -248,7 +337,25 @@ mod tests {
     fn one_line_keeps_foreign_text_on_its_line() {
         assert_eq!(one_line("plain text\twith a tab"), "plain text\twith a tab");
         let forged = "nope\n  PASS Activate\r\u{2028}x\u{2029}y\u{85}z\u{0B}\u{0C}\x1b[2J";
-        assert_eq!(one_line(forged), "nope⏎  PASS Activate⏎⏎x⏎y⏎z⏎⏎\u{FFFD}[2J");
+        assert_eq!(one_line(forged), "nope⏎  PASS Activate⏎⏎x⏎y⏎z⏎⏎\u{FFFD}");
+    }
+
+    #[test]
+    fn one_line_removes_escape_sequences_bidi_and_c1_and_cuts_long_text() {
+        let hostile = "a\x1b[31;1mred\x1b[0m b\x1b]0;pwned\x07c\x1b]8;;http://x\x1b\\d\u{9b}2Je\u{9d}t\u{9c}f\x1bMg\u{85}\
+                       \u{202E}evil\u{202C}\u{2066}i\u{2069}\u{200F}\u{061C}\u{0}\u{7f}\u{90}x\u{9c}";
+        let out = one_line(hostile);
+        assert_eq!(
+            out,
+            "a\u{FFFD}red\u{FFFD} b\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}g⏎\u{FFFD}evil\u{FFFD}\u{FFFD}i\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"
+        );
+        assert!(!out.chars().any(|c| c.is_control()), "{out:?}");
+        let long = "PASS ".repeat(200);
+        let cut = one_line(&long);
+        assert_eq!(cut.chars().count(), MAX_FOREIGN_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        let exact = "x".repeat(MAX_FOREIGN_CHARS);
+        assert_eq!(one_line(&exact), exact, "text at the limit is not cut");
     }
 
     #[test]

@@ -44,7 +44,10 @@ pub struct Forwarder {
 #[derive(Debug)]
 pub struct Upstream {
     pub status: u16,
+    /// The headers as text, for the record (bytes that are not UTF-8 shown as `�`).
     pub headers: Vec<(String, String)>,
+    /// The headers as sent, passed back to the client unchanged.
+    pub raw_headers: Vec<(String, Vec<u8>)>,
     response: reqwest::Response,
     timeout: Duration,
 }
@@ -92,21 +95,44 @@ impl Forwarder {
         }
     }
 
-    /// Forward one request; the headers are passed on as given, hop-by-hop
-    /// ones left out.
+    /// Why `path_and_query` would leave the base, if it would: a `.` or
+    /// `..` segment, written plainly, percent-encoded (`%2e%2e`) or behind a
+    /// backslash, which the upstream URL's dot-segment removal would turn
+    /// into a path above the base (`/../../admin` is `https://sp/admin`).
+    pub fn escapes_base(&self, path_and_query: &str) -> Option<String> {
+        let path = path_and_query.split(['?', '#']).next().unwrap_or("");
+        let dot = path.split(['/', '\\']).any(|segment| {
+            let decoded = crate::scim::url::decode(segment);
+            decoded.split(['/', '\\']).any(|part| part == "." || part == "..")
+        });
+        dot.then(|| {
+            format!(
+                "the path has a `.` or `..` segment (plain or percent-encoded), which would leave the upstream base {}",
+                self.base
+            )
+        })
+    }
+
+    /// Forward one request; the headers are passed on byte for byte,
+    /// hop-by-hop ones left out.
     pub async fn send(
         &self,
         method: &str,
         path_and_query: &str,
-        headers: &[(String, String)],
+        headers: &[(String, Vec<u8>)],
         body: bytes::Bytes,
     ) -> Result<Upstream, TransportFault> {
         let method =
             reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| fault(FaultKind::Other, e.to_string()))?;
-        let connection = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("connection")).map(|(_, v)| v.as_str());
+        let connection = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("connection"))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
         let mut rb = self.http.request(method, self.url(path_and_query));
-        for (k, v) in headers.iter().filter(|(k, _)| !is_hop_by_hop(k, connection)) {
-            rb = rb.header(k, v);
+        for (k, v) in headers.iter().filter(|(k, _)| !is_hop_by_hop(k, connection.as_deref())) {
+            let value = reqwest::header::HeaderValue::from_bytes(v)
+                .map_err(|e| fault(FaultKind::Other, format!("header {k}: {e}")))?;
+            rb = rb.header(k, value);
         }
         if !body.is_empty() {
             rb = rb.body(body);
@@ -120,7 +146,9 @@ impl Forwarder {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        Ok(Upstream { status: response.status().as_u16(), headers, response, timeout: self.timeout })
+        let raw_headers =
+            response.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec())).collect();
+        Ok(Upstream { status: response.status().as_u16(), headers, raw_headers, response, timeout: self.timeout })
     }
 }
 
@@ -190,6 +218,28 @@ mod tests {
         assert_eq!(f.url(f.below_base("/scim/v2/Groups")), "https://sp.example/scim/v2/Groups");
         let root = Forwarder::new("https://sp.example", Duration::from_secs(1), &Tls::default()).unwrap();
         assert_eq!(root.below_base("/scim/v2/Users"), "/scim/v2/Users");
+    }
+
+    #[test]
+    fn dot_segments_that_would_leave_the_base_are_caught_however_written() {
+        let f = Forwarder::new("https://sp.example/scim/v2", Duration::from_secs(1), &Tls::default()).unwrap();
+        for escape in [
+            "/../../admin",
+            "/%2e%2e/%2e%2e/admin",
+            "/%2E%2e/admin",
+            "/.%2e/admin",
+            "/Users/..",
+            "/Users/./x",
+            "/..\\..\\admin",
+            "/x/..%2f..%2fadmin",
+            "/x/..%5cadmin",
+        ] {
+            let why = f.escapes_base(escape);
+            assert!(why.as_deref().is_some_and(|w| w.contains("`..`")), "{escape} was let through");
+        }
+        for fine in ["/Users", "/Users/a..b", "/Users?filter=userName%20eq%20%22..%22", "/Users/.hidden", "/"] {
+            assert_eq!(f.escapes_base(fine), None, "{fine} was refused");
+        }
     }
 
     #[test]

@@ -541,6 +541,12 @@ fn classify(e: reqwest::Error) -> TransportFault {
         msg.push_str(&s.to_string());
         source = s.source();
     }
+    // hyper's words for a header block over its limit: the SP answered, and
+    // would answer the same again; not a broken connection to retry.
+    if msg.contains("message head is too large") {
+        let what = "the answer's header block is larger than jcsim reads (hyper's limit, about 400 KiB)";
+        return fault(FaultKind::TooLarge, format!("{what}: {msg}"));
+    }
     fault(kind, msg)
 }
 
@@ -607,6 +613,61 @@ mod tests {
         assert_eq!((a.body, a.raw), (Some(serde_json::json!({"id": "1"})), None));
         let a = client.send(get("/big", false), record).await.unwrap();
         assert_eq!((a.body, a.raw), (Some(big), None));
+    }
+
+    /// A header block over hyper's limit is the SP's answer, too large: not
+    /// a reset connection, and not retried.
+    #[tokio::test]
+    async fn an_oversized_header_block_is_too_large_and_not_retried() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = s.read(&mut buf).await;
+                    let mut head = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n".to_vec();
+                    for i in 0..2000 {
+                        head.extend_from_slice(format!("X-Pad-{i}: {}\r\n", "x".repeat(400)).as_bytes());
+                    }
+                    head.extend_from_slice(b"\r\n");
+                    let _ = s.write_all(&head).await;
+                });
+            }
+        });
+        let client = Client::new(ClientConfig {
+            base_url: format!("http://{addr}"),
+            credentials: None,
+            content_type: "application/scim+json".into(),
+            user_agent: "test".into(),
+            timeout: Duration::from_secs(5),
+            max_retries: 3,
+            backoff: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
+            tls: Default::default(),
+        })
+        .unwrap();
+        let req = OutRequest {
+            method: "GET".into(),
+            path_and_query: "/Users".into(),
+            headers: Vec::new(),
+            body: None,
+            auth: AuthMode::Configured,
+            raw_when_large: false,
+        };
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        let record = |_: Attempt| {
+            attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Recorded { id: 1, request_body: None, response_body: None }
+        };
+        let err = client.send(req, record).await.unwrap_err();
+        assert_eq!(err.fault.kind, FaultKind::TooLarge, "{}", err.fault.message);
+        assert!(err.fault.message.contains("header block"), "{}", err.fault.message);
+        assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1, "retried");
     }
 
     #[test]

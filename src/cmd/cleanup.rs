@@ -58,7 +58,7 @@ pub(crate) async fn main(args: CleanupArgs) -> anyhow::Result<Exit> {
     }
     for t in &found.tagged {
         // Names and ids come from the SP: one line each.
-        println!("  {:<6} {:<40} {}  ({})", t.kind(), l(&t.name), l(&t.id), t.tag);
+        println!("  {:<6} {:<40} {}  ({})", t.kind(), l(&t.name), l(&t.id), l(&t.tag));
     }
     let question = format!("Delete these {} resource(s) at {}?", found.tagged.len(), target.base_url);
     if !args.yes && !confirm(&question)? {

@@ -17,6 +17,11 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
         },
         None => None,
     };
+    if let (Some(t), Some(var)) = (&admin_token, &args.admin_token_env)
+        && let Some(w) = crate::secret::weak_login_warning(t, &format!("--admin-token-env {var}"))
+    {
+        eprintln!("{w}");
+    }
     let api_key = match &args.api_key_env {
         Some(var) => match env(var) {
             Some(k) => Some(k),

@@ -118,7 +118,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
     };
     let run_id = run_id(scenario);
     let run_dir = opts.out_dir.join(&run_id);
-    let mut redactor = Redactor::new();
+    let mut redactor = Redactor::new().target_query(&target.base_url);
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }

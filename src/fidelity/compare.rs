@@ -380,10 +380,13 @@ mod tests {
     fn text_from_a_recording_cannot_drive_the_terminal() {
         let mut a = create("a@x", "1");
         a.request.body.as_mut().unwrap()["evil\u{1b}[2J\nPASS"] = json!(1);
+        a.request.body.as_mut().unwrap()["bidi\u{202E}\u{9b}31m\u{2028}PASS"] = json!("PASS ".repeat(100));
         let c = compare("a", &entries(vec![a]), "b", &entries(vec![create("a@x", "1")]), Options::default());
         let text = c.render();
-        assert!(!text.contains('\u{1b}') && !text.contains("\nPASS"), "{text:?}");
-        assert!(text.contains("body.evil\u{FFFD}[2J⏎PASS: A number | B absent"), "{text}");
+        assert!(!text.chars().any(|c| crate::term::unsafe_for_terminal(c) && c != '\n'), "{text:?}");
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("PASS")), "{text}");
+        assert!(text.contains("body.evil\u{FFFD}⏎PASS: A number | B absent"), "{text}");
+        assert!(text.contains("body.bidi\u{FFFD}\u{FFFD}⏎PASS"), "{text}");
     }
 
     #[test]

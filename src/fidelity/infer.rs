@@ -90,12 +90,28 @@ impl Inference {
         for k in seen {
             let value = k.value().unwrap_or_default();
             // A JSON string is a valid YAML scalar, whatever it holds.
-            let scalar = if is_plain(value) { value.to_string() } else { serde_json::Value::from(value).to_string() };
+            let scalar = if is_plain(value) { value.to_string() } else { quoted(value) };
             let note = if k.seen.len() > 1 { "  # mixed: the most seen" } else { "" };
             out.push_str(&format!("  {}: {scalar}{note}\n", k.knob));
         }
         out
     }
+}
+
+/// `v` as a YAML double-quoted scalar that reads back as `v` and is inert on
+/// a terminal: JSON's escapes, and `\uXXXX` for every character a terminal
+/// would act on (C1 controls, DEL, bidi overrides, U+2028) that JSON leaves raw.
+fn quoted(v: &str) -> String {
+    let json = serde_json::Value::from(v).to_string();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if crate::term::unsafe_for_terminal(c) {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A value YAML reads back as the same string without quotes.
@@ -134,6 +150,21 @@ mod tests {
         let yaml = inf.behaviour_yaml();
         let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
         assert_eq!(parsed["behaviour"]["member_removal"], "filter_path");
+    }
+
+    /// A recording's header value with C1 controls, DEL, bidi overrides and
+    /// separators prints inert, and the block still reads back as the value.
+    #[test]
+    fn the_behaviour_block_shows_hostile_values_inert_and_still_reads_back() {
+        let hostile = "application/scim+json\u{9b}2J\u{202E}nosj\u{2066}\u{2028}PASS\u{7f}\u{85}x";
+        let mut one = x("POST", "/Users", Some(json!({ "userName": "a" })), None);
+        one.request.headers = vec![("Content-Type".into(), hostile.into())];
+        let text = infer(&[entry(one)]).render();
+        assert!(!text.chars().any(|c| crate::term::unsafe_for_terminal(c) && c != '\n'), "{text:?}");
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("PASS")), "{text}");
+        let block = &text[text.find("behaviour:").unwrap()..];
+        let parsed: serde_yaml::Value = serde_yaml::from_str(block).unwrap();
+        assert_eq!(parsed["behaviour"]["content_type"], hostile, "the block reads back as the value seen");
     }
 
     #[test]

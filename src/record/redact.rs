@@ -54,6 +54,33 @@ impl Redactor {
         self
     }
 
+    /// Also mask the value of every query parameter of the target's base
+    /// URL (`?api_key=…`): an SP that takes a credential there puts it in
+    /// every URL the record holds. Raw and percent-decoded.
+    pub(crate) fn target_query(mut self, base_url: &str) -> Self {
+        let Some((_, query)) = base_url.split_once('?') else { return self };
+        let query = query.split('#').next().unwrap_or("");
+        for pair in query.split('&') {
+            let raw = pair.split_once('=').map_or("", |(_, v)| v);
+            self = self.secret(raw);
+        }
+        for (_, decoded) in form_urlencoded::parse(query.as_bytes()) {
+            self = self.secret(&decoded);
+        }
+        self
+    }
+
+    /// True when `value` is masked as a secret of its own (exactly, not as
+    /// part of a longer one nor because it contains a shorter one).
+    pub(crate) fn knows(&self, value: &str) -> bool {
+        self.secrets.iter().any(|(s, _)| s == value)
+    }
+
+    /// True when `value` is long enough to be masked in text.
+    pub(crate) fn maskable(value: &str) -> bool {
+        value.len() >= MIN_SECRET_LEN
+    }
+
     /// True when `name` is a credential-bearing header.
     pub(crate) fn is_secret_header(&self, name: &str) -> bool {
         self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
@@ -196,6 +223,25 @@ fn mask_header_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_of_the_target_are_secrets() {
+        let r = Redactor::new().target_query("https://sp/scim/v2?api_key=qs%2Bsecret-42&tenant=acme-corp#x");
+        let url = "https://sp/scim/v2/Users?api_key=qs%2Bsecret-42&tenant=acme-corp";
+        assert_eq!(r.text(url), "https://sp/scim/v2/Users?api_key=[REDACTED]&tenant=[REDACTED]");
+        assert_eq!(r.text("echo qs+secret-42"), "echo [REDACTED]");
+        assert!(Redactor::new().target_query("https://sp/scim/v2").secrets.is_empty());
+    }
+
+    #[test]
+    fn the_weak_token_warning_knows_what_is_masked_in_text() {
+        assert_eq!(MIN_SECRET_LEN, crate::secret::MASKED_IN_TEXT_FROM);
+        let short = Redactor::new().secret("ab3");
+        assert_eq!(short.text("x ab3 y"), "x ab3 y", "as the warning says, not masked in text");
+        let mut h = vec![("Authorization".to_string(), "Bearer ab3".to_string())];
+        short.headers(&mut h);
+        assert_eq!(h[0].1, "Bearer [REDACTED]", "but always in its header");
+    }
 
     #[test]
     fn masks_auth_headers_but_keeps_the_scheme() {

@@ -3,14 +3,34 @@
 //! Expansion happens on parsed string values, never on the YAML text, so a
 //! value containing `#` or `: ` cannot change the document's structure. The
 //! variables come from the process environment unless a test installs its own.
+//!
+//! A scenario from someone else (pasted into the console, uploaded) must not
+//! read the environment at all: `${AWS_SECRET_ACCESS_KEY}` in a first name
+//! would show the server's secret on a page and send it to the SP. Loaded
+//! [`without_env`], every reference is refused with the same words whether
+//! the variable is set or not, so nothing can be probed either.
 
 use serde::{Deserialize, Deserializer, de::Error as _};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 thread_local! {
     static OVERRIDE: RefCell<Option<HashMap<String, String>>> = const { RefCell::new(None) };
     static USED: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    static REFUSE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f` (which parses a scenario) with every `${VAR}` refused rather than
+/// read from the environment: for scenarios from an untrusted source.
+pub fn without_env<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REFUSE.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(REFUSE.with(|r| r.replace(true)));
+    f()
 }
 
 /// Run `f` with `vars` as the whole environment (tests).
@@ -58,6 +78,13 @@ pub(crate) fn expand_str(input: &str) -> Result<String, String> {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(format!(
                     "`${{{inner}}}` is not a valid variable reference (use ${{NAME}} or ${{NAME:-default}})"
+                ));
+            }
+            if REFUSE.with(Cell::get) {
+                // The same words whether `name` is set or not.
+                return Err(format!(
+                    "environment variable `{name}` is not read here: a scenario loaded into the console \
+                     cannot read the server's environment (write the value itself; `$$` is a literal `$`)"
                 ));
             }
             let value = match (lookup(name), default) {
@@ -127,6 +154,22 @@ mod tests {
         let v = vars(&[("E", "")]);
         assert_eq!(with_vars(v.clone(), || expand_str("${E:-d}")).unwrap(), "d");
         assert_eq!(with_vars(v, || expand_str("[${E}]")).unwrap(), "[]");
+    }
+
+    #[test]
+    fn without_env_refuses_set_and_unset_variables_alike() {
+        let v = vars(&[("SECRET", "hunter22"), ("EMPTY", "")]);
+        let errors: Vec<String> = ["${SECRET}", "${UNSET}", "${SECRET:-d}", "${EMPTY:-d}"]
+            .iter()
+            .map(|input| with_vars(v.clone(), || without_env(|| expand_str(input))).unwrap_err())
+            .collect();
+        for e in &errors {
+            assert!(!e.contains("hunter22") && e.contains("cannot read the server's environment"), "{e}");
+        }
+        assert_eq!(errors[0].replace("SECRET", "UNSET"), errors[1], "set and unset must read the same");
+        assert_eq!(with_vars(v.clone(), || without_env(|| expand_str("a $$ b"))).unwrap(), "a $ b");
+        // Outside `without_env`, expansion is back.
+        assert_eq!(with_vars(v, || expand_str("${SECRET}")).unwrap(), "hunter22");
     }
 
     #[test]

@@ -49,8 +49,11 @@ impl ScenarioError {
     /// in the message, because they are often tokens.
     pub(crate) fn at(file: &str, text: &str, pos: Pos, message: String, used: &[(String, String)]) -> Self {
         // YAML breaks lines at \r\n, \r and \n; positions count all three.
-        let source_line =
-            text.replace("\r\n", "\n").split(['\r', '\n']).nth(pos.line.saturating_sub(1)).map(str::to_string);
+        let source_line = text
+            .replace("\r\n", "\n")
+            .split(['\r', '\n'])
+            .nth(pos.line.saturating_sub(1))
+            .map(|line| mask(&without_userinfo(line), used));
         ScenarioError { file: file.to_string(), pos: Some(pos), message: mask(&message, used), source_line }
     }
 }
@@ -99,6 +102,24 @@ fn window(line: &str, col: usize) -> (String, usize) {
 
 /// Characters of a long source line shown either side of the error.
 const WINDOW: usize = 60;
+
+/// `line` with the `user:password@` of every URL in it masked: an error
+/// about a `base_url` with credentials quotes its line, not the password.
+fn without_userinfo(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find("://") {
+        out.push_str(&rest[..i + 3]);
+        rest = &rest[i + 3..];
+        let end = rest.find(|c: char| "/?#\"' ,]}".contains(c) || c.is_whitespace()).unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            out.push_str("[REDACTED]");
+            rest = &rest[at..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
 
 fn mask(message: &str, used: &[(String, String)]) -> String {
     let mut out = message.to_string();

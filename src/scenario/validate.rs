@@ -76,6 +76,12 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
         }
     }
     if let Some(a) = &t.auth {
+        let fields = [("bearer", &a.bearer, false), ("header", &a.header, true), ("value", &a.value, false)];
+        for (key, v, name) in fields {
+            if let Some(problem) = v.as_deref().and_then(|v| header_problem(v, name)) {
+                out.push((spans.best(&format!("target.auth.{key}")), format!("`auth.{key}` {problem}")));
+            }
+        }
         let at = spans.best("target.auth");
         match (&a.bearer, &a.header, &a.value) {
             (Some(_), None, None) | (None, Some(_), Some(_)) => {}
@@ -89,6 +95,21 @@ fn target(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
 
 /// The directory section's own rules (duplicates and references are the lint's).
 fn directory(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
+    // The total, not each block: three blocks of a million are three million.
+    let mut generated = 0usize;
+    for (i, u) in s.directory.users.iter().enumerate() {
+        let before = generated;
+        generated = generated.saturating_add(u.generate.unwrap_or(0));
+        if before <= super::MAX_GENERATED && generated > super::MAX_GENERATED {
+            out.push((
+                spans.best(&format!("directory.users[{i}].generate")),
+                format!(
+                    "with this block the scenario generates more than {} users in all; that is the most, across every `generate` block",
+                    super::MAX_GENERATED
+                ),
+            ));
+        }
+    }
     for (i, g) in s.directory.groups.iter().enumerate() {
         if g.name.trim().is_empty() {
             out.push((spans.best(&format!("directory.groups[{i}].name")), "a group needs a name".into()));
@@ -112,6 +133,24 @@ fn directory(s: &Scenario, spans: &SpanIndex, out: &mut Problems) {
             user_attrs(u, &path, spans, out, true);
         }
     }
+}
+
+/// Why `text` cannot be sent as a header name (`name`) or value, if it
+/// cannot: a CR or LF would end the header (the run would then fail as if
+/// the SP were unreachable), and other controls are not allowed either. The
+/// text itself is not quoted: header values are often credentials.
+fn header_problem(text: &str, name: bool) -> Option<&'static str> {
+    if text.chars().any(|c| c == '\r' || c == '\n') {
+        return Some("has a line break (CR or LF), which HTTP does not allow in a header");
+    }
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        return Some("has a control character, which HTTP does not allow in a header");
+    }
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name && (text.is_empty() || !text.chars().all(tchar)) {
+        return Some("must be a token: letters, digits and ! # $ % & ' * + - . ^ _ ` | ~");
+    }
+    None
 }
 
 /// JumpCloud's rules for user attributes (the connector table).
@@ -182,6 +221,14 @@ fn steps(i: usize, action: &Action, spans: &SpanIndex, out: &mut Problems) {
                     spans.best(&format!("{base}.path")),
                     "`path` is relative to base_url and starts with `/`".into(),
                 ));
+            }
+            for (name, value) in &r.headers {
+                let at = spans.best(&format!("{base}.headers.{name}"));
+                if let Some(problem) = header_problem(name, true) {
+                    out.push((at, format!("a header name {problem}")));
+                } else if let Some(problem) = header_problem(value, false) {
+                    out.push((at, format!("the value of header `{name}` {problem}")));
+                }
             }
         }
         Action::Inbound(r) => inbound(r, &base, spans, out),

@@ -317,7 +317,8 @@ pub(crate) async fn method_not_allowed() -> ScimError {
     ScimError::for_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
-/// A JSON object request body. Rejections: 415 for a non-JSON Content-Type,
+/// A JSON object request body. Rejections: 415 for a non-JSON, empty or
+/// missing Content-Type,
 /// 413 over the body limit, 400 invalidSyntax for anything unparsable.
 pub(crate) struct ScimBody(pub Map<String, Value>);
 
@@ -325,13 +326,12 @@ impl FromRequest<SpState> for ScimBody {
     type Rejection = ScimError;
 
     async fn from_request(req: Request, state: &SpState) -> Result<Self, ScimError> {
-        if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-            let ct = ct.to_str().unwrap_or("?");
-            let essence = ct.split(';').next().unwrap_or_default().trim();
-            // Both accepted types are lowercase ASCII.
-            if !essence.eq_ignore_ascii_case(SCIM_MEDIA_TYPE) && !essence.eq_ignore_ascii_case("application/json") {
-                return Err(ScimError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
-            }
+        // No Content-Type, or an empty one, is not JSON either (docs/knobs.md).
+        let ct = req.headers().get(header::CONTENT_TYPE).map_or("", |ct| ct.to_str().unwrap_or("?"));
+        let essence = ct.split(';').next().unwrap_or_default().trim();
+        // Both accepted types are lowercase ASCII.
+        if !essence.eq_ignore_ascii_case(SCIM_MEDIA_TYPE) && !essence.eq_ignore_ascii_case("application/json") {
+            return Err(ScimError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

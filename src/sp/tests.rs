@@ -553,7 +553,12 @@ async fn framework_errors_are_scim_json() {
     sp.req(Method::DELETE, "/Users", None).await.assert_error(405, None);
     let r = sp.raw(Method::POST, "/Users", Some("{\"userName\": "), &[("content-type", "application/scim+json")]).await;
     r.assert_error(400, Some("invalidSyntax"));
-    sp.raw(Method::POST, "/Users", Some("[1]"), &[]).await.assert_error(400, Some("invalidSyntax"));
+    let ct = [("content-type", "application/json")];
+    sp.raw(Method::POST, "/Users", Some("[1]"), &ct).await.assert_error(400, Some("invalidSyntax"));
+    // No Content-Type, or an empty one, is not JSON: 415 as docs/knobs.md says.
+    let user = r#"{"userName":"ct@x"}"#;
+    sp.raw(Method::POST, "/Users", Some(user), &[]).await.assert_error(415, None);
+    sp.raw(Method::POST, "/Users", Some(user), &[("content-type", "")]).await.assert_error(415, None);
     sp.raw(Method::POST, "/Users", Some("userName=a"), &[("content-type", "text/plain")]).await.assert_error(415, None);
     sp.get("/Users?count=").await.assert_error(400, Some("invalidValue"));
 }

@@ -95,7 +95,55 @@ fn deep_nesting_is_refused_at_the_limit_with_a_short_message() {
 fn an_oversized_scenario_is_refused_before_parsing() {
     let text = format!("name: big\n# {}\nsteps: [verify]\n", "x".repeat(scenario::MAX_BYTES));
     let err = lint::load_str(&text, "big.yaml").expect_err("refused").to_string();
-    assert!(err.contains("at most 8388608 are read"), "{err}");
+    assert!(err.contains("at most 1048576 are read"), "{err}");
+    // From a file, it is refused without being read whole.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    std::fs::write(&path, format!("name: big\n# {}\n", "x".repeat(3 * scenario::MAX_BYTES))).unwrap();
+    let err = lint::load_file(&path).expect_err("refused").to_string();
+    assert!(err.contains(&format!("more than {} bytes", scenario::MAX_BYTES)), "{err}");
+}
+
+#[test]
+fn a_password_in_base_url_is_refused_without_quoting_it() {
+    let text = "name: pw\ntarget:\n  base_url: \"https://admin:hunter2-pw@sp.example.com/scim/v2\"\nsteps: [verify]\n";
+    let err = lint::load_str(text, "pw.yaml").expect_err("refused").to_string();
+    assert!(err.contains("pw.yaml:3:") && err.contains("carries credentials"), "{err}");
+    assert!(!err.contains("hunter2"), "the password is quoted:\n{err}");
+    assert!(err.contains("https://[REDACTED]@sp.example.com/scim/v2"), "{err}");
+}
+
+#[test]
+fn a_line_break_in_a_header_fails_validation() {
+    for (header, words) in [
+        ("\"X-Trace\": \"a\\r\\nX-Injected: 1\"", "has a line break"),
+        ("\"X-Trace\": \"a\\u0000b\"", "control character"),
+        ("\"Bad Name\": \"v\"", "a header name must be a token"),
+    ] {
+        let text = format!(
+            "name: crlf\nsteps:\n  - request:\n      method: GET\n      path: /Users\n      headers: {{ {header} }}\n"
+        );
+        let err = lint::load_str(&text, "crlf.yaml").expect_err("refused").to_string();
+        assert!(err.contains(words) && err.contains("crlf.yaml:"), "{header}: {err}");
+        assert!(!err.contains("X-Injected: 1\n"), "{err}");
+    }
+    let auth = "name: auth\ntarget:\n  base_url: https://sp.example.com/v2\n  auth: { bearer: \"tok\\nen-secret\" }\nsteps: [verify]\n";
+    let err = lint::load_str(auth, "auth.yaml").expect_err("refused").to_string();
+    assert!(err.contains("`auth.bearer` has a line break"), "{err}");
+}
+
+#[test]
+fn generated_users_are_capped_in_total_not_per_block() {
+    let block = "    - { generate: 600000 }\n";
+    let text = format!("name: many\ndirectory:\n  users:\n{block}{block}{block}steps: [verify]\n");
+    let err = lint::load_str(&text, "many.yaml").expect_err("refused").to_string();
+    assert!(err.contains("many.yaml:5:") && err.contains("more than 1000000 users in all"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "one error, at the block that crosses: {err}");
+    let one = format!("name: one\ndirectory:\n  users:\n{block}steps: [verify]\n");
+    lint::load_str(&one, "one.yaml").unwrap_or_else(|e| panic!("{e}"));
+    // The console takes far fewer.
+    let err = lint::load_untrusted(&one, "pasted.yaml").expect_err("refused").to_string();
+    assert!(err.contains("pasted.yaml:4:") && err.contains("at most 10000 users"), "{err}");
 }
 
 #[test]

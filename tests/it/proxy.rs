@@ -129,6 +129,101 @@ async fn requests_and_answers_pass_unchanged_and_the_record_is_redacted() {
     assert!(files.contains("<html") && files.contains("user_create_provision"));
 }
 
+/// Send `raw` to `addr` and read until the server closes.
+async fn raw_exchange(addr: &str, raw: &[u8]) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(raw).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await.unwrap().unwrap();
+    out
+}
+
+/// A short piece of the token sent first (`Bearer tok-`, or the `eyJhbGciOi`
+/// every JWT starts with) must not stop the whole token being learned.
+#[tokio::test]
+async fn a_primed_piece_of_the_token_does_not_stop_the_whole_one_being_learned() {
+    const REAL: &str = "tok-SECRET-Zq9x7";
+    let sp = MockServer::start().await;
+    let echo = serde_json::json!({ "echo": REAL, "header": format!("Bearer {REAL}") });
+    // The SP echoes its own token in its answers to requests that carry it.
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::header("authorization", format!("Bearer {REAL}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(serde_json::to_vec(&echo).unwrap(), "application/json"))
+        .mount(&sp)
+        .await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(401)).mount(&sp).await;
+    let proxy = Proxy::start(&sp.uri(), Duration::from_secs(5)).await;
+    for (token, status) in [("tok-", 401), ("tok-SEC", 401), (REAL, 200)] {
+        let res = client().get(format!("{}/Users", proxy.url)).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), status);
+    }
+    let (_, xs, _, files) = proxy.finish().await;
+    assert!(!files.contains("Zq9x7"), "a piece of the real token reached a file");
+    assert_eq!(xs[2].response.as_ref().unwrap().body.as_ref().unwrap()["echo"], "[REDACTED]");
+}
+
+/// Dot segments, plain or percent-encoded, cannot take a request (and the
+/// client's credentials) above the upstream's SCIM base.
+#[tokio::test]
+async fn a_path_that_would_leave_the_upstream_base_is_refused_and_not_forwarded() {
+    let sp = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&sp).await;
+    let proxy = Proxy::start(&format!("{}/scim/v2", sp.uri()), Duration::from_secs(5)).await;
+    let addr = proxy.url.trim_start_matches("http://").to_string();
+    for p in ["/../../admin", "/%2e%2e/%2e%2e/admin", "/Users/..%2f..%2f..%2fadmin", "/..\\..\\admin"] {
+        let raw = format!("GET {p} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SECRET}\r\nConnection: close\r\n\r\n");
+        let answer = String::from_utf8_lossy(&raw_exchange(&addr, raw.as_bytes()).await).into_owned();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{p}: {answer}");
+    }
+    assert!(sp.received_requests().await.unwrap().is_empty(), "a request left the base");
+    let (_, xs, _, files) = proxy.finish().await;
+    assert_eq!(xs.len(), 4, "each refusal is recorded");
+    assert!(xs.iter().all(|x| x.error.as_ref().is_some_and(|e| e.message.contains("not forwarded"))));
+    assert!(!files.contains(SECRET));
+}
+
+/// Header values that are not UTF-8 reach the SP, and come back, byte for byte.
+#[tokio::test]
+async fn header_bytes_pass_unchanged_both_ways() {
+    let sp = MockServer::start().await;
+    let odd = axum::http::HeaderValue::from_bytes(b"caf\xe9 \xff").unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).insert_header("x-sp-raw", odd.clone()))
+        .mount(&sp)
+        .await;
+    let proxy = Proxy::start(&sp.uri(), Duration::from_secs(5)).await;
+    let addr = proxy.url.trim_start_matches("http://").to_string();
+    let answer =
+        raw_exchange(&addr, b"GET /Users HTTP/1.1\r\nHost: x\r\nX-Raw: caf\xe9 \xff\r\nConnection: close\r\n\r\n")
+            .await;
+    let got = &sp.received_requests().await.unwrap()[0];
+    assert_eq!(got.headers["x-raw"].as_bytes(), b"caf\xe9 \xff", "the request header was rewritten");
+    assert!(answer.windows(14).any(|w| w == b"x-sp-raw: caf\xe9"), "{}", String::from_utf8_lossy(&answer));
+    proxy.finish().await;
+}
+
+/// The learned credentials are bounded: past the cap, a request with a new
+/// one is refused, not forwarded, so no echo of it can go unscrubbed.
+#[tokio::test]
+async fn the_learned_credentials_are_bounded() {
+    let sp = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&sp).await;
+    let proxy = Proxy::start(&sp.uri(), Duration::from_secs(5)).await;
+    let http = client();
+    for i in 0..jcsim::proxy::MAX_LEARNED {
+        let res = http.get(format!("{}/Users", proxy.url)).bearer_auth(format!("token-{i:04}")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let over = http.get(format!("{}/Users", proxy.url)).bearer_auth("token-over").send().await.unwrap();
+    assert_eq!(over.status(), 503);
+    let known = http.get(format!("{}/Users", proxy.url)).bearer_auth("token-0000").send().await.unwrap();
+    assert_eq!(known.status(), 200, "a credential already learned still passes");
+    assert_eq!(sp.received_requests().await.unwrap().len(), jcsim::proxy::MAX_LEARNED + 1);
+    let (_, _, _, files) = proxy.finish().await;
+    assert!(!files.contains("token-over"));
+}
+
 #[tokio::test]
 async fn a_base_url_that_repeats_the_upstream_path_reaches_the_same_resource() {
     let sp = MockServer::start().await;

@@ -90,3 +90,87 @@ async fn a_weak_token_is_warned_about_and_labels_stay_readable() {
     assert!(text.contains("Bearer [REDACTED]"), "the header is still masked");
     assert!(text.contains("\"body\":{\"[REDACTED]Name\":\"[REDACTED]\"}"), "wire data still masks the token");
 }
+
+/// A credential an SP takes in the base URL's query string (not the token)
+/// is masked in every file and on the terminal.
+#[tokio::test]
+async fn a_secret_in_the_targets_query_string_is_recorded_masked() {
+    const QS: &str = "qs-secret-9f8e7d";
+    let server = fake_sp(FakeState::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("qs.yaml");
+    std::fs::write(&scenario, "name: qs\nsteps:\n  - test_connection\n").unwrap();
+    let out = dir.path().join("runs");
+    let target = format!("{}?api_key={QS}", server.uri());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcsim"));
+    cmd.arg("run").arg(&scenario).args(["--target", &target, "--token-env", "SCIM_TEST_TOKEN", "--no-preflight"]);
+    cmd.arg("--out").arg(&out).env("SCIM_TEST_TOKEN", TOKEN);
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!stdout.contains(QS) && !stderr.contains(QS), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let files = walk(&out);
+    assert!(files.iter().any(|p| p.ends_with("events.jsonl")), "{stderr}");
+    for f in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(!text.contains(QS), "the query secret is in {}", f.display());
+    }
+}
+
+/// Usage errors are exit 2, and nothing echoes URL credentials.
+#[test]
+fn a_malformed_target_is_a_usage_error_and_healthcheck_hides_userinfo() {
+    let jcsim = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_jcsim")).args(args).output().unwrap();
+    let bad = jcsim(&["run", "--target", "http://[zz", "--no-preflight"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid URL"));
+    let hc = jcsim(&["healthcheck", "http://admin:hunter2@127.0.0.1:9/healthz"]);
+    let text = format!("{}{}", String::from_utf8_lossy(&hc.stdout), String::from_utf8_lossy(&hc.stderr));
+    assert_ne!(hc.status.code(), Some(0));
+    assert!(!text.contains("hunter2") && text.contains("[REDACTED]@"), "{text}");
+}
+
+/// `jcsim cleanup` prints the names, ids and refusals of a hostile SP on one
+/// line each, without escape sequences, bidi overrides or forged lines.
+#[tokio::test]
+async fn cleanup_prints_hostile_sp_text_inert() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let sp = MockServer::start().await;
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[31mevil\u{202e}\u{2028}PASS forged\u{9b}2J";
+    let name = format!("{hostile}.jcs-4f1a2b");
+    let user = serde_json::json!({ "id": format!("u1{hostile}"), "userName": name });
+    let list = |items: Vec<serde_json::Value>| {
+        let n = items.len();
+        let body = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": n, "itemsPerPage": n, "startIndex": 1, "Resources": items,
+        });
+        ResponseTemplate::new(200).set_body_raw(serde_json::to_vec(&body).unwrap(), "application/scim+json")
+    };
+    Mock::given(method("GET")).and(path("/Groups")).respond_with(list(vec![])).mount(&sp).await;
+    Mock::given(method("GET")).and(path("/Users")).respond_with(list(vec![user.clone()])).mount(&sp).await;
+    let user_body = serde_json::to_vec(&user).unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(user_body, "application/scim+json"))
+        .mount(&sp)
+        .await;
+    let refusal = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "500",
+        "detail": format!("no\n  PASS deleted {hostile} {}", "PASS ".repeat(100)),
+    });
+    Mock::given(method("DELETE"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_raw(serde_json::to_vec(&refusal).unwrap(), "application/scim+json"),
+        )
+        .mount(&sp)
+        .await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jcsim"));
+    cmd.args(["cleanup", "--target", &sp.uri(), "--token-env", "SCIM_TEST_TOKEN", "--yes"]);
+    cmd.env("SCIM_TEST_TOKEN", TOKEN);
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("evil"), "the hostile user was listed:\n{text}");
+    let raw = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2028}' | '\u{2029}');
+    assert!(!text.chars().any(raw), "raw SP text reached the terminal: {text:?}");
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("PASS")), "a forged line:\n{text}");
+}

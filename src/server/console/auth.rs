@@ -26,12 +26,19 @@ pub const CSRF_FIELD: &str = "_csrf";
 /// The header that carries the CSRF token (fetch requests).
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// At most this many browser sessions are kept; the least recently seen goes first.
+/// At most this many logged-in sessions are kept; the least recently seen
+/// goes first.
 const MAX_SESSIONS: usize = 1000;
+/// At most this many pending flash messages of visitors who are not logged in.
+const MAX_FLASHES: usize = 1000;
 
+/// A logged-in session. A visitor who is not logged in has no state on the
+/// server at all: its CSRF token is its session cookie's value, checked
+/// against the cookie it sends (a double-submit), so no number of
+/// anonymous requests can push an admin's pre-login session out of a table
+/// and make their login fail its CSRF check.
 struct BrowserSession {
     csrf: String,
-    authed: bool,
     flash: Option<Flash>,
     last_seen: Instant,
 }
@@ -39,7 +46,10 @@ struct BrowserSession {
 /// The browser sessions of this process (memory only).
 #[derive(Default)]
 pub struct Sessions {
+    /// Logged-in sessions by id.
     map: Mutex<HashMap<String, BrowserSession>>,
+    /// The next page's message for visitors not logged in (a lost one is harmless).
+    flashes: Mutex<HashMap<String, Flash>>,
     /// Failed logins per client address.
     failures: Mutex<HashMap<IpAddr, Failures>>,
 }
@@ -102,38 +112,38 @@ impl Sessions {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The session of `sid`, or a new one (`true` when new).
+    /// The session of `sid`, or a new anonymous one (`true` when new).
     fn get_or_create(&self, sid: Option<&str>) -> (Visitor, bool) {
-        let mut map = self.lock();
-        if let Some(sid) = sid
-            && let Some(s) = map.get_mut(sid)
-        {
-            s.last_seen = Instant::now();
-            return (Visitor { sid: sid.to_string(), csrf: s.csrf.clone(), authed: s.authed }, false);
+        if let Some(sid) = sid {
+            if let Some(s) = self.lock().get_mut(sid) {
+                s.last_seen = Instant::now();
+                return (Visitor { sid: sid.to_string(), csrf: s.csrf.clone(), authed: true }, false);
+            }
+            if well_formed(sid) {
+                return (Self::anonymous(sid.to_string()), false);
+            }
         }
-        (Self::insert(&mut map, false), true)
+        (Self::anonymous(random_token()), true)
     }
 
-    fn insert(map: &mut HashMap<String, BrowserSession>, authed: bool) -> Visitor {
-        // When full, the least recently seen anonymous session goes first: a
-        // flood of cookie-less requests cannot log the admin out. Logged-in
-        // sessions go only when every session is logged in.
-        if map.len() >= MAX_SESSIONS
-            && let Some(oldest) = map.iter().min_by_key(|(_, s)| (s.authed, s.last_seen)).map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
-        }
-        let sid = random_token();
-        let csrf = random_token();
-        map.insert(sid.clone(), BrowserSession { csrf: csrf.clone(), authed, flash: None, last_seen: Instant::now() });
-        Visitor { sid, csrf, authed }
+    /// A visitor who is not logged in: nothing stored.
+    fn anonymous(sid: String) -> Visitor {
+        Visitor { csrf: sid.clone(), sid, authed: false }
     }
 
     /// Replace `old` by a fresh, logged-in session (no session fixation).
     fn login(&self, old: &str) -> Visitor {
+        self.flashes.lock().unwrap_or_else(|p| p.into_inner()).remove(old);
         let mut map = self.lock();
         map.remove(old);
-        Self::insert(&mut map, true)
+        if map.len() >= MAX_SESSIONS
+            && let Some(oldest) = map.iter().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+        let (sid, csrf) = (random_token(), random_token());
+        map.insert(sid.clone(), BrowserSession { csrf: csrf.clone(), flash: None, last_seen: Instant::now() });
+        Visitor { sid, csrf, authed: true }
     }
 
     fn remove(&self, sid: &str) {
@@ -144,12 +154,29 @@ impl Sessions {
     pub fn set_flash(&self, sid: &str, flash: Flash) {
         if let Some(s) = self.lock().get_mut(sid) {
             s.flash = Some(flash);
+            return;
         }
+        let mut flashes = self.flashes.lock().unwrap_or_else(|p| p.into_inner());
+        if flashes.len() >= MAX_FLASHES
+            && !flashes.contains_key(sid)
+            && let Some(any) = flashes.keys().next().cloned()
+        {
+            flashes.remove(&any);
+        }
+        flashes.insert(sid.to_string(), flash);
     }
 
     pub fn take_flash(&self, sid: &str) -> Option<Flash> {
-        self.lock().get_mut(sid).and_then(|s| s.flash.take())
+        if let Some(s) = self.lock().get_mut(sid) {
+            return s.flash.take();
+        }
+        self.flashes.lock().unwrap_or_else(|p| p.into_inner()).remove(sid)
     }
+}
+
+/// A session id as [`random_token`] makes them (64 lowercase hex digits).
+fn well_formed(sid: &str) -> bool {
+    sid.len() == 64 && sid.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {

@@ -421,6 +421,27 @@ async fn a_flood_of_anonymous_requests_does_not_log_the_admin_out() {
     assert_eq!(b.get("/").await.status, StatusCode::OK, "the admin was logged out by anonymous requests");
 }
 
+/// The admin opens the login page, a flood of cookie-less requests arrives,
+/// then the admin logs in: their CSRF token still holds (it used to be
+/// evicted with their pre-login session, and the login got 403).
+#[tokio::test]
+async fn a_flood_of_anonymous_requests_does_not_break_a_pending_login() {
+    let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
+    let mut b = Browser::new(&l.app).await;
+    for _ in 0..1_001 {
+        let anonymous = Request::get("/login").body(Body::empty()).unwrap();
+        assert_eq!(l.app.clone().oneshot(anonymous).await.unwrap().status(), StatusCode::OK);
+    }
+    let ok = b.post_raw("/login", b.form(&[("token", "admin-s3cret-value")], true), &[]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.headers[header::LOCATION], "/");
+    b.adopt(&ok);
+    assert_eq!(b.get("/").await.status, StatusCode::OK);
+    // A token made up by a client is still refused.
+    let forged = b.post_raw("/groups", b.form(&[("name", "G")], false) + "&_csrf=" + &"0".repeat(64), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
 #[tokio::test]
 async fn login_guessing_is_slowed_per_client() {
     let l = live_with(tempfile::tempdir().unwrap(), Some("admin-s3cret-value")).await;
@@ -905,6 +926,37 @@ async fn demo_org_in_one_click_and_reset_with_confirmation() {
     assert_eq!(banner(&p), "Organisation and application reset");
     let core = l.state.core().await;
     assert!(!core.im.app_created && !core.session.dir.app.active);
+}
+
+/// A pasted scenario cannot read the server's environment: `${PATH}` (set in
+/// every test process) and an unset variable are refused alike, at their
+/// line and column, and the value never reaches a page or the directory.
+#[tokio::test]
+async fn a_pasted_scenario_cannot_read_the_servers_environment() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let path = std::env::var("PATH").expect("PATH is set");
+    let before = l.state.core().await.session.dir.users.iter().count();
+    let paste = |var: &str| {
+        format!(
+            "name: probe\ndirectory:\n  users:\n    - username: ann\n      email: ann@acme.com\n      firstname: \"${{{var}}}\"\nsteps: [verify]\n"
+        )
+    };
+    let mut refusals = Vec::new();
+    for var in ["PATH", "JCSIM_SURELY_UNSET_VARIABLE"] {
+        let p = b.post("/load", &[("yaml", paste(var).as_str())]).await;
+        assert_eq!(banner(&p), "The scenario was not loaded", "{}", p.body);
+        assert!(p.body.contains("pasted.yaml:6:"), "the line of the reference: {}", p.body);
+        assert!(p.body.contains("cannot read the server"), "{}", p.body);
+        assert!(!p.body.contains(&path), "the value of PATH reached the page");
+        let start = p.body.find("environment variable").expect("the error is shown");
+        let message = p.body[start..].split('\n').next().unwrap_or_default();
+        refusals.push(message.replace(var, "VAR"));
+    }
+    assert_eq!(refusals[0], refusals[1], "a set and an unset variable must be refused in the same words");
+    let users = b.get("/users").await.body;
+    assert!(!users.contains(&path));
+    assert_eq!(l.state.core().await.session.dir.users.iter().count(), before, "nothing was loaded");
 }
 
 /// Load a scenario: a built-in one with its steps run (Insights follows), or
