@@ -149,6 +149,26 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
             fix: format!("use --target {plain}"),
         };
     }
+    if tls == Some(TlsFailure::Untrusted) && m.contains("CaUsedAsEndEntity") {
+        // `openssl req -x509` makes a CA certificate (basicConstraints
+        // CA:TRUE). Trusting it with --cacert does not help: rustls (webpki)
+        // refuses a CA certificate as the server's own, trusted or not.
+        return Problem {
+            cause: format!(
+                "the TLS certificate of {host} is a CA certificate (basicConstraints CA:TRUE, as `openssl req -x509` makes it) used as the server's own certificate; rustls refuses a CA certificate as an end-entity certificate even when it is trusted{}",
+                if cfg.tls.ca_pem.is_some() { " with --cacert" } else { "" }
+            ),
+            fix: format!(
+                "give the server a leaf certificate: `mkcert {name}`, or with openssl make a CA (`openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj /CN=dev-ca`), then sign a leaf for the host with `subjectAltName={san}:{name}` (`openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN={name}` and `openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -extfile <(printf 'subjectAltName={san}:{name}')`) and pass ca.pem with --cacert; or skip verification with --insecure (recorded in the run)",
+                name = host_name(host),
+                san = if host_name(host).trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok() {
+                    "IP"
+                } else {
+                    "DNS"
+                },
+            ),
+        };
+    }
     if tls == Some(TlsFailure::Untrusted) {
         let detail = certificate_detail(m);
         return Problem {
@@ -302,6 +322,14 @@ fn host_of(url: &str) -> &str {
     o.find("://").map_or(o, |i| &o[i + 3..])
 }
 
+/// The host of `host[:port]` (an IPv6 literal keeps its brackets).
+fn host_name(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
 /// The last part of an error chain, where the cause is.
 fn short(m: &str) -> String {
     let last = m.rsplit(": ").next().unwrap_or(m);
@@ -321,6 +349,9 @@ mod tests {
         assert_eq!(base_from_location("https://h/a", "/b/v2/Users").as_deref(), Some("https://h/b/v2"));
         assert_eq!(base_from_location("https://h/a", ""), None);
         assert_eq!(host_of("https://sp.example.com:8443/scim/v2"), "sp.example.com:8443");
+        assert_eq!(host_name("sp.example.com:8443"), "sp.example.com");
+        assert_eq!(host_name("[::1]:8443"), "[::1]");
+        assert_eq!(host_name("sp.example.com"), "sp.example.com");
     }
 
     #[test]

@@ -250,6 +250,20 @@ fn a_self_signed_certificate_is_explained_and_insecure_is_recorded() {
 }
 
 #[test]
+fn a_ca_certificate_as_the_servers_own_is_named_even_with_cacert() {
+    // selfsigned.pem is what `openssl req -x509` makes: basicConstraints CA:TRUE.
+    let tls = tls_server("selfsigned.pem", "selfsigned.key");
+    let url = format!("https://{tls}/scim/v2");
+    let own = fixtures().join("tls").join("selfsigned.pem");
+    let (code, t, _) = preflight(&url, &["--cacert", own.to_str().unwrap()]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("is a CA certificate") && t.contains("rustls refuses a CA certificate"), "{t}");
+    assert!(t.contains("mkcert 127.0.0.1") && t.contains("subjectAltName=IP:127.0.0.1"), "{t}");
+    assert!(t.contains("--insecure"), "{t}");
+    assert!(!t.contains("pass the CA that issued it with --cacert"), "--cacert was given and cannot help: {t}");
+}
+
+#[test]
 fn a_redirect_shows_its_location_and_the_base_to_use() {
     let target = plain_server(
         "HTTP/1.1 301 Moved Permanently\r\nLocation: https://sp.example.com/scim/v2/Users?startIndex=1&count=1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
