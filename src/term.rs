@@ -194,9 +194,22 @@ impl Drop for Progress {
     }
 }
 
+/// `1 exchange`, `2 exchanges`: a count and its noun, plural with `s`.
+pub fn plural(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 { format!("{n} {noun}") } else { format!("{n} {noun}s") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plural_says_one_exchange_and_two_exchanges() {
+        assert_eq!(plural(1u64, "exchange"), "1 exchange");
+        assert_eq!(plural(2u64, "exchange"), "2 exchanges");
+        assert_eq!(plural(0u64, "step"), "0 steps");
+    }
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
         move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))

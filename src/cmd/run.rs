@@ -8,6 +8,7 @@ use crate::client::{Credentials, Tls};
 use crate::engine::{self, Namespace, RunOptions, TargetOverride, preflight};
 use crate::output::RunOutput;
 use crate::record::Exit;
+use crate::report::SkippedScenario;
 use crate::scenario::Scenario;
 use crate::term::Term;
 use std::path::PathBuf;
@@ -100,7 +101,7 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
     }
     let opts = RunOptions {
-        out_dir: args.out.clone(),
+        out_dir: args.out_dir(),
         target,
         seed: args.seed,
         fail_fast: args.fail_fast,
@@ -128,6 +129,15 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             }
             if let Some(p) = problem {
                 out.error(None, &p);
+                // CI publishes JUnit and reads summary.json: both say why nothing ran.
+                if let Err(e) = crate::report::write_preflight_failure(
+                    args.junit.as_deref(),
+                    args.out.as_deref(),
+                    &cfg.base_url,
+                    &p,
+                ) {
+                    out.error(None, &format!("error: {e}"));
+                }
                 out.finish(Exit::Unreachable)?;
                 return Ok(Exit::Unreachable);
             }
@@ -136,17 +146,24 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
     let mut worst = Exit::Pass;
     let mut run_dirs = Vec::new();
+    let mut not_run = Vec::new();
     for s in &scenarios {
-        if opts.cancel.is_cancelled() {
-            out.skipped(s, "interrupted".to_string())?;
-            continue;
-        }
-        if let Some(why) = profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, &opts)) {
-            out.skipped(s, why)?;
-            continue;
-        }
-        if args.fail_fast && worst != Exit::Pass {
-            out.skipped(s, "--fail-fast: an earlier scenario failed".to_string())?;
+        let why = if opts.cancel.is_cancelled() {
+            Some("interrupted".to_string())
+        } else if let Some(why) = profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, &opts)) {
+            Some(why)
+        } else if args.fail_fast && worst != Exit::Pass {
+            Some("--fail-fast: an earlier scenario failed".to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = why {
+            not_run.push(SkippedScenario {
+                scenario: s.name.clone(),
+                file: s.source.file.clone(),
+                reason: reason.clone(),
+            });
+            out.skipped(s, reason)?;
             continue;
         }
         out.started(s);
@@ -166,11 +183,15 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         };
         worst = worse(worst, code);
     }
-    if let Err(e) = write_run_outputs(&args, &run_dirs) {
-        out.error(None, &format!("error: {e}"));
-        worst = worse(worst, Exit::Unreachable);
-    }
-    out.closing(started.elapsed())?;
+    let index = match write_run_outputs(&args, &run_dirs, &not_run) {
+        Ok(index) => index,
+        Err(e) => {
+            out.error(None, &format!("error: {e}"));
+            worst = worse(worst, Exit::Unreachable);
+            None
+        }
+    };
+    out.closing(started.elapsed(), index.as_deref())?;
     out.finish(worst)?;
     Ok(worst)
 }
@@ -209,16 +230,28 @@ fn external_targets(scenarios: &[Scenario], opts: &RunOptions) -> Vec<(crate::cl
     out
 }
 
-/// The index of several runs and the combined CI copies.
-fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf]) -> anyhow::Result<()> {
+/// The index of several runs (its path, when written) and the combined CI
+/// copies; the JUnit copy also names each scenario not run, as skipped.
+fn write_run_outputs(
+    args: &RunArgs,
+    run_dirs: &[PathBuf],
+    not_run: &[SkippedScenario],
+) -> anyhow::Result<Option<PathBuf>> {
+    let mut index = None;
     if run_dirs.len() > 1 {
-        let index = crate::report::write_index(&args.out, run_dirs)?;
-        tracing::info!(index = %index.display(), "wrote the index of runs");
+        let path = crate::report::write_index(&args.out_dir(), run_dirs)?;
+        tracing::info!(index = %path.display(), "wrote the index of runs");
+        index = Some(path);
     }
-    if !run_dirs.is_empty() && (args.junit.is_some() || args.har.is_some() || args.html.is_some()) {
-        crate::report::write_combined(run_dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
+    if !run_dirs.is_empty() && (args.har.is_some() || args.html.is_some()) {
+        crate::report::write_combined(run_dirs, None, args.har.as_deref(), args.html.as_deref())?;
     }
-    Ok(())
+    if let Some(p) = &args.junit
+        && (!run_dirs.is_empty() || !not_run.is_empty())
+    {
+        crate::report::write_junit(p, run_dirs, not_run)?;
+    }
+    Ok(index)
 }
 
 /// Keep a scenario's credentials out of every log line.

@@ -111,23 +111,28 @@ impl<W: Write> RunOutput<W> {
         self.progress.suspend(|| eprintln!("{message}"));
     }
 
-    /// After several scenarios: `N scenarios: P passed, F failed, S skipped · X exchanges · T s`.
-    pub fn closing(&mut self, elapsed: std::time::Duration) -> std::io::Result<()> {
+    /// After several scenarios: `N scenarios: P passed, F failed, S skipped · X exchanges · T s`,
+    /// then `· index: PATH` when an index of the runs was written.
+    pub fn closing(&mut self, elapsed: std::time::Duration, index: Option<&std::path::Path>) -> std::io::Result<()> {
         let t = &mut self.report.totals;
         t.scenarios = t.passed + t.failed + t.skipped;
         t.duration_ms = elapsed.as_millis() as u64;
         if self.format != Format::Human || t.scenarios < 2 {
             return Ok(());
         }
-        let line = format!(
-            "{} scenarios: {} passed, {} failed, {} skipped · {} exchanges · {:.1} s\n",
+        let mut line = format!(
+            "{} scenarios: {} passed, {} failed, {} skipped · {} · {:.1} s",
             t.scenarios,
             t.passed,
             t.failed,
             t.skipped,
-            t.exchanges,
+            crate::term::plural(t.exchanges, "exchange"),
             elapsed.as_secs_f64()
         );
+        if let Some(index) = index {
+            line.push_str(&format!(" · index: {}", index.display()));
+        }
+        line.push('\n');
         self.print(&line)
     }
 

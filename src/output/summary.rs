@@ -47,7 +47,7 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
                 &format!("{:>2}.", step.step),
                 &step.title,
                 step.exchanges,
-                step.duration,
+                step.duration_ms,
             )?;
         }
         last_skip_reason = None;
@@ -86,7 +86,7 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
         }
     }
     if let (Some(c), false) = (&s.cleanup, quiet) {
-        exchanges_line(out, mark(Verdict::Info), "  ·", &c.title, c.exchanges, c.duration)?;
+        exchanges_line(out, mark(Verdict::Info), "  ·", &c.title, c.exchanges, c.duration_ms)?;
     }
     let status = match s.exit_code {
         Exit::Pass => "PASS",
@@ -98,9 +98,9 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
         line.push_str(&format!(", {} skipped", s.skipped));
     }
     line.push_str(&format!(
-        " · {} exchanges · {:.2}s · {}",
-        s.exchanges,
-        s.duration / 1000.0,
+        " · {} · {:.2}s · {}",
+        crate::term::plural(s.exchanges, "exchange"),
+        s.duration_ms / 1000.0,
         s.run_dir.join("report.html").display()
     ));
     if let Some(r) = &s.stop_reason {
@@ -185,7 +185,7 @@ mod tests {
             skipped: count(Verdict::Skip),
             steps,
             exchanges: 0,
-            duration: 0.0,
+            duration_ms: 0.0,
             unreachable: false,
             stop_reason: None,
             verdict: if failed > 0 { Verdict::Fail } else { Verdict::Pass },
@@ -205,7 +205,7 @@ mod tests {
             reason: reason.map(str::to_string),
             checks,
             exchanges: 0,
-            duration: 0.0,
+            duration_ms: 0.0,
         }
     }
 
