@@ -171,6 +171,18 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         // summary.json are rendered from it, and the terminal shows the same summary.
         let ran = engine::run_scenario(s, &opts).await.map_err(|e| e.to_string());
         let code = match ran.and_then(|dir| crate::report::write_outputs(&dir).map_err(|e| e.to_string())) {
+            Ok(written) if written.result.exit_code == Exit::Pass && unchecked_reason(s, &opts).is_some() => {
+                // It passed only because what it tests was not checked: not a pass.
+                let why = unchecked_reason(s, &opts).unwrap_or_default();
+                let reason = format!("{why}; its steps ran and passed ({})", written.html.display());
+                not_run.push(SkippedScenario {
+                    scenario: s.name.clone(),
+                    file: s.source.file.clone(),
+                    reason: reason.clone(),
+                });
+                out.skipped(s, reason)?;
+                Exit::Pass
+            }
             Ok(written) => {
                 out.finished(&written.result)?;
                 run_dirs.push(written.result.run_dir.clone());
@@ -270,6 +282,37 @@ fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
     let quirks = s.quirks();
     (opts.target.is_some() && !quirks.is_empty() && s.emulates().is_none())
         .then(|| format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", ")))
+}
+
+/// Against another SP, a scenario checks nothing of its own when every
+/// expectation it has needs an embedded-SP quirk (and is skipped) and its
+/// other steps are only the setup (Test Connection, Activate): a run that
+/// passes then counts as skipped, with this reason, not as passed.
+fn unchecked_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
+    use crate::scenario::Action;
+    opts.target.as_ref()?;
+    let mut quirks: Vec<&str> = Vec::new();
+    for step in &s.steps {
+        match step.expect.as_ref().map(|e| e.needs_quirk.as_deref()) {
+            Some(Some(q)) => {
+                if !quirks.contains(&q) {
+                    quirks.push(q);
+                }
+            }
+            Some(None) => return None,
+            None if matches!(step.action, Action::TestConnection | Action::Activate { .. }) => {}
+            None => return None,
+        }
+    }
+    let named: Vec<String> = quirks.iter().map(|q| format!("`{q}`")).collect();
+    (!quirks.is_empty()).then(|| {
+        format!(
+            "not counted as passed: what it tests was not checked, because its expectations need the embedded SP's {} quirk{}{} and this run targets another SP",
+            named.join(", "),
+            if quirks.len() == 1 { "" } else { "s" },
+            s.emulates().map(|v| format!(" (emulating {v})")).unwrap_or_default()
+        )
+    })
 }
 
 /// 3 beats 1 beats 0.

@@ -225,8 +225,9 @@ fn auth_problem(cfg: &ClientConfig, status: u16) -> Problem {
 }
 
 /// Likely SCIM bases near `base`: with `/scim/v2`, `/v2` or `/scim`
-/// appended, `/Users` stripped, or one segment up. The first whose `/Users`
-/// answers a ListResponse (or refuses the token the SCIM way) wins.
+/// appended, `/Users` stripped, one segment up, or at the origin
+/// (`/scim/v2`, `/scim`, `/v2`, `/`). The first whose `/Users` answers a
+/// ListResponse (or refuses the token the SCIM way) wins.
 async fn find_base(cfg: &ClientConfig, timeout: Duration) -> Option<String> {
     let base = cfg.base_url.trim_end_matches('/');
     let mut candidates = Vec::new();
@@ -242,9 +243,14 @@ async fn find_base(cfg: &ClientConfig, timeout: Duration) -> Option<String> {
         candidates.push(parent.to_string());
         candidates.push(format!("{parent}/scim/v2"));
     }
-    candidates.dedup();
+    let origin = origin(base);
+    for suffix in ["/scim/v2", "/scim", "/v2", ""] {
+        candidates.push(format!("{origin}{suffix}"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|c| c != base && seen.insert(c.clone()));
     let timeout = timeout.min(Duration::from_secs(3));
-    for c in candidates.into_iter().take(8) {
+    for c in candidates.into_iter().take(14) {
         if let Ok(Probe::Answer(r)) = probe(cfg, &c, timeout).await
             && (((200..300).contains(&r.status) && is_list_response(r.body.as_ref()))
                 || ((r.status == 401 || r.status == 403) && is_scim_error(r.body.as_ref())))
