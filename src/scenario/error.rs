@@ -118,13 +118,7 @@ pub(super) fn from_yaml(
     spans: &SpanIndex,
     used: &[(String, String)],
 ) -> ScenarioError {
-    let raw = e.to_string();
-    // serde_yaml appends " at line L column C" (and the parser ", while
-    // parsing … at line L column C"); the position is shown separately.
-    let mut message = match raw.match_indices(" at line ").map(|(i, _)| i).find(|&i| is_location(&raw[i..])) {
-        Some(i) => raw[..i].to_string(),
-        None => raw.clone(),
-    };
+    let mut message = cut_location(&e.to_string());
     let mut pos =
         e.location().map(|l| Pos { line: l.line(), col: l.column().max(1) }).unwrap_or(Pos { line: 1, col: 1 });
     // Parser words for a structure mistake become plain words about the indentation.
@@ -137,17 +131,38 @@ pub(super) fn from_yaml(
     {
         pos = p;
     }
-    if let Some((word, candidates)) = unknown_name(&message) {
-        if let Some(key_pos) = spans.key_on_line(&word, pos.line) {
-            pos = key_pos;
-        }
-        if let Some(s) = super::suggest(&word, candidates.iter().map(String::as_str))
-            && !message.contains("did you mean")
-        {
-            message.push_str(&format!(", did you mean `{s}`?"));
-        }
+    if let Some((word, _)) = unknown_name(&message)
+        && let Some(key_pos) = spans.key_on_line(&word, pos.line)
+    {
+        pos = key_pos;
     }
-    ScenarioError::at(file, text, pos, message, used)
+    ScenarioError::at(file, text, pos, with_suggestion(message), used)
+}
+
+/// serde_yaml's message without the location it appends (" at line L
+/// column C", and the parser's ", while parsing … at line L column C"):
+/// the position is shown separately.
+pub(super) fn cut_location(raw: &str) -> String {
+    match raw.match_indices(" at line ").map(|(i, _)| i).find(|&i| is_location(&raw[i..])) {
+        Some(i) => raw[..i].to_string(),
+        None => raw.to_string(),
+    }
+}
+
+/// The message with a did-you-mean for an unknown field or variant.
+pub(super) fn with_suggestion(mut message: String) -> String {
+    if let Some((word, candidates)) = unknown_name(&message)
+        && let Some(s) = super::suggest(&word, candidates.iter().map(String::as_str))
+        && !message.contains("did you mean")
+    {
+        message.push_str(&format!(", did you mean `{s}`?"));
+    }
+    message
+}
+
+/// The unknown field or variant a message names.
+pub(super) fn unknown_word(message: &str) -> Option<String> {
+    unknown_name(message).map(|(w, _)| w)
 }
 
 /// ` at line L column C`, then the end or the parser's `, while parsing …`.

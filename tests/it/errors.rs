@@ -75,6 +75,7 @@ invalid_fixtures! {
     invalid_29_key_at_the_wrong_level: "29-key-at-the-wrong-level",
     invalid_30_key_under_a_value: "30-key-under-a-value",
     invalid_31_map_beside_its_action: "31-map-beside-its-action",
+    invalid_32_several_errors: "32-several-errors",
 }
 
 #[test]
