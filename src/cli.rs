@@ -214,9 +214,10 @@ pub(crate) struct RunArgs {
     /// Sync this many users in parallel (shorthand for `--behaviour concurrency=N`).
     #[arg(long, value_name = "N")]
     pub(crate) concurrency: Option<usize>,
-    /// Directory for run records.
-    #[arg(long, default_value = "runs", value_name = "DIR")]
-    pub(crate) out: PathBuf,
+    /// Directory for run records [default: runs]. Given, a run that
+    /// preflight stops still writes `summary.json` here.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
     /// Also write one JUnit file covering every scenario (CI test reports).
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
@@ -249,6 +250,13 @@ pub(crate) struct RunArgs {
     /// (every run's summary.json and the exit code).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+}
+
+impl RunArgs {
+    /// Where run records go: `--out`, or `runs`.
+    pub(crate) fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| PathBuf::from("runs"))
+    }
 }
 
 /// How `run` and `compat` treat an external SP: isolation, cleanup, preflight.

@@ -64,6 +64,14 @@ pub(crate) fn builtin() -> Result<Vec<Scenario>, ScenarioErrors> {
     Ok(out)
 }
 
+/// The built-in scenarios a `builtin:` name selects (see
+/// [`scenario::builtin::select`]), loaded, in suite order.
+pub(crate) fn builtin_named(name: &str) -> Result<Vec<Scenario>, ScenarioErrors> {
+    let files =
+        scenario::builtin::select(name).map_err(|m| ScenarioErrors::one(scenario::ScenarioError::plain(name, m)))?;
+    files.iter().map(|(path, text)| load_str(text, &format!("{}{path}", scenario::builtin::PREFIX))).collect()
+}
+
 /// The problems of `s` that only the org shows: names that do not exist at
 /// a step, or exist twice.
 pub(crate) fn lint(s: &Scenario, spans: &SpanIndex) -> Problems {

@@ -89,14 +89,24 @@ pub const MAX_FOREIGN_CHARS: usize = 240;
 /// an SP's `detail` of `"nope\n  PASS Activate"` would print a line jcsim
 /// never wrote.
 pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().count() <= MAX_FOREIGN_CHARS && !text.chars().any(|c| breaks(c) || unsafe_char(c)) {
+    sanitise(text, MAX_FOREIGN_CHARS)
+}
+
+/// [`one_line`] without the cut: for jcsim's own advice whose foreign part
+/// is short and bounded (a TLS library's error), so the fix is never lost.
+pub fn one_line_whole(text: &str) -> std::borrow::Cow<'_, str> {
+    sanitise(text, usize::MAX)
+}
+
+fn sanitise(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= max && !text.chars().any(|c| breaks(c) || unsafe_char(c)) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len().min(4 * MAX_FOREIGN_CHARS));
     let mut shown = 0;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if shown == MAX_FOREIGN_CHARS {
+        if shown == max {
             out.push('…');
             break;
         }
@@ -283,14 +293,22 @@ impl Drop for Progress {
     }
 }
 
-/// `1 exchange`, `2 exchanges`: a count and its noun, singular for one.
-pub(crate) fn plural(n: u64, noun: &str) -> String {
+/// `1 exchange`, `2 exchanges`: a count and its noun, plural with `s`.
+pub fn plural(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
     if n == 1 { format!("{n} {noun}") } else { format!("{n} {noun}s") }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plural_says_one_exchange_and_two_exchanges() {
+        assert_eq!(plural(1u64, "exchange"), "1 exchange");
+        assert_eq!(plural(2u64, "exchange"), "2 exchanges");
+        assert_eq!(plural(0u64, "step"), "0 steps");
+    }
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
         move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))

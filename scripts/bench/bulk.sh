@@ -81,7 +81,7 @@ measure() { # N C BASE OUT_DIR -> sets wall rss_kb exchanges jc_rps cap ratio
     summary=$(ls "$4"/*/summary.json | head -1)
     verdict=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$summary")
     [ "$verdict" = pass ] || log "run of $1 users at concurrency $2 against $3 did not pass: see $DIR/run.log"
-    read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration"])' "$summary")
+    read -r exchanges run_ms < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["exchanges"], s["duration_ms"])' "$summary")
     jc_rps=$(awk -v x="$exchanges" -v ms="$run_ms" 'BEGIN { printf "%.0f", x / (ms / 1000) }')
     secs=$(awk -v ms="$run_ms" 'BEGIN { s = ms / 1000; if (s < 3) s = 3; if (s > 20) s = 20; printf "%d", s }')
     python3 scripts/bench/replay.py "$(dirname "$summary")/events.jsonl" "$DIR/replay.txt" >/dev/null

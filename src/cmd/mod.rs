@@ -100,6 +100,23 @@ pub(crate) type LoadError = (Option<String>, String);
 
 /// Load every scenario. Every error if any failed.
 pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<LoadError>> {
+    // `builtin:PATH` names scenarios of the built-in suite (as the output prints them).
+    let is_builtin = |p: &PathBuf| p.to_str().is_some_and(|s| s.starts_with(scenario::builtin::PREFIX));
+    if paths.iter().any(is_builtin) {
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        for p in paths {
+            let loaded = match p.to_str() {
+                Some(name) if is_builtin(p) => lint::builtin_named(name).map_err(|e| vec![(None, format!("{e}\n"))]),
+                _ => load_all(std::slice::from_ref(p)),
+            };
+            match loaded {
+                Ok(s) => ok.extend(s),
+                Err(e) => errors.extend(e),
+            }
+        }
+        return if errors.is_empty() { Ok(ok) } else { Err(errors) };
+    }
     let files = scenario::collect_files(paths).map_err(|e| vec![(None, e.to_string())])?;
     if files.is_empty() {
         return Err(vec![(
@@ -125,7 +142,7 @@ fn validate(paths: &[PathBuf]) -> Exit {
     match load_all(paths) {
         Ok(all) => {
             for s in &all {
-                println!("ok: {} ({}, {} steps)", s.source.file, s.name, s.steps.len());
+                println!("ok: {} ({}, {})", s.source.file, s.name, crate::term::plural(s.steps.len() as u64, "step"));
             }
             Exit::Pass
         }

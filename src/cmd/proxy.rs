@@ -60,7 +60,7 @@ pub async fn main(args: ProxyArgs) -> anyhow::Result<Exit> {
         Exit::Pass => "no SP answer failed a check",
         _ => "some SP answers failed checks (see the report)",
     };
-    eprintln!("jcsim proxy: {} exchange(s) recorded; {verdict}", captured.exchanges);
+    eprintln!("jcsim proxy: {} recorded; {verdict}", crate::term::plural(captured.exchanges, "exchange"));
     println!("{}", outputs.html.display());
     // The capture is the product: a clean stop is a success, whatever the SP answered.
     Ok(Exit::Pass)

@@ -8,6 +8,7 @@ use crate::client::{Credentials, Tls};
 use crate::engine::{self, Namespace, RunOptions, TargetOverride, preflight};
 use crate::output::RunOutput;
 use crate::record::Exit;
+use crate::report::SkippedScenario;
 use crate::scenario::Scenario;
 use crate::term::Term;
 use std::path::PathBuf;
@@ -100,7 +101,7 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
     }
     let opts = RunOptions {
-        out_dir: args.out.clone(),
+        out_dir: args.out_dir(),
         target,
         seed: args.seed,
         fail_fast: args.fail_fast,
@@ -129,6 +130,15 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             }
             if let Some(p) = problem {
                 out.error(None, &p);
+                // CI publishes JUnit and reads summary.json: both say why nothing ran.
+                if let Err(e) = crate::report::write_preflight_failure(
+                    args.junit.as_deref(),
+                    args.out.as_deref(),
+                    &cfg.base_url,
+                    &p,
+                ) {
+                    out.error(None, &format!("error: {e}"));
+                }
                 out.finish(Exit::Unreachable)?;
                 return Ok(Exit::Unreachable);
             }
@@ -137,17 +147,24 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
     let mut worst = Exit::Pass;
     let mut run_dirs = Vec::new();
+    let mut not_run = Vec::new();
     for s in &scenarios {
-        if opts.cancel.is_cancelled() {
-            out.skipped(s, "interrupted".to_string())?;
-            continue;
-        }
-        if let Some(why) = profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, &opts)) {
-            out.skipped(s, why)?;
-            continue;
-        }
-        if args.fail_fast && worst != Exit::Pass {
-            out.skipped(s, "--fail-fast: an earlier scenario failed".to_string())?;
+        let why = if opts.cancel.is_cancelled() {
+            Some("interrupted".to_string())
+        } else if let Some(why) = profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, &opts)) {
+            Some(why)
+        } else if args.fail_fast && worst != Exit::Pass {
+            Some("--fail-fast: an earlier scenario failed".to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = why {
+            not_run.push(SkippedScenario {
+                scenario: s.name.clone(),
+                file: s.source.file.clone(),
+                reason: reason.clone(),
+            });
+            out.skipped(s, reason)?;
             continue;
         }
         out.started(s);
@@ -155,6 +172,18 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         // summary.json are rendered from it, and the terminal shows the same summary.
         let ran = engine::run_scenario(s, &opts).await.map_err(|e| e.to_string());
         let code = match ran.and_then(|dir| crate::report::write_outputs(&dir).map_err(|e| e.to_string())) {
+            Ok(written) if written.result.exit_code == Exit::Pass && unchecked_reason(s, &opts).is_some() => {
+                // It passed only because what it tests was not checked: not a pass.
+                let why = unchecked_reason(s, &opts).unwrap_or_default();
+                let reason = format!("{why}; its steps ran and passed ({})", written.html.display());
+                not_run.push(SkippedScenario {
+                    scenario: s.name.clone(),
+                    file: s.source.file.clone(),
+                    reason: reason.clone(),
+                });
+                out.skipped(s, reason)?;
+                Exit::Pass
+            }
             Ok(written) => {
                 out.finished(&written.result)?;
                 run_dirs.push(written.result.run_dir.clone());
@@ -167,11 +196,15 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
         };
         worst = worse(worst, code);
     }
-    if let Err(e) = write_run_outputs(&args, &run_dirs) {
-        out.error(None, &format!("error: {e}"));
-        worst = worse(worst, Exit::Unreachable);
-    }
-    out.closing(started.elapsed())?;
+    let index = match write_run_outputs(&args, &run_dirs, &not_run) {
+        Ok(index) => index,
+        Err(e) => {
+            out.error(None, &format!("error: {e}"));
+            worst = worse(worst, Exit::Unreachable);
+            None
+        }
+    };
+    out.closing(started.elapsed(), index.as_deref())?;
     out.finish(worst)?;
     Ok(worst)
 }
@@ -210,16 +243,28 @@ fn external_targets(scenarios: &[Scenario], opts: &RunOptions) -> Vec<(crate::cl
     out
 }
 
-/// The index of several runs and the combined CI copies.
-fn write_run_outputs(args: &RunArgs, run_dirs: &[PathBuf]) -> anyhow::Result<()> {
+/// The index of several runs (its path, when written) and the combined CI
+/// copies; the JUnit copy also names each scenario not run, as skipped.
+fn write_run_outputs(
+    args: &RunArgs,
+    run_dirs: &[PathBuf],
+    not_run: &[SkippedScenario],
+) -> anyhow::Result<Option<PathBuf>> {
+    let mut index = None;
     if run_dirs.len() > 1 {
-        let index = crate::report::write_index(&args.out, run_dirs)?;
-        tracing::info!(index = %index.display(), "wrote the index of runs");
+        let path = crate::report::write_index(&args.out_dir(), run_dirs)?;
+        tracing::info!(index = %path.display(), "wrote the index of runs");
+        index = Some(path);
     }
-    if !run_dirs.is_empty() && (args.junit.is_some() || args.har.is_some() || args.html.is_some()) {
-        crate::report::write_combined(run_dirs, args.junit.as_deref(), args.har.as_deref(), args.html.as_deref())?;
+    if !run_dirs.is_empty() && (args.har.is_some() || args.html.is_some()) {
+        crate::report::write_combined(run_dirs, None, args.har.as_deref(), args.html.as_deref())?;
     }
-    Ok(())
+    if let Some(p) = &args.junit
+        && (!run_dirs.is_empty() || !not_run.is_empty())
+    {
+        crate::report::write_junit(p, run_dirs, not_run)?;
+    }
+    Ok(index)
 }
 
 /// Keep a scenario's credentials out of every log line.
@@ -238,6 +283,37 @@ fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
     let quirks = s.quirks();
     (opts.target.is_some() && !quirks.is_empty() && s.emulates().is_none())
         .then(|| format!("needs the embedded SP with quirks ({}); not run against --target", quirks.join(", ")))
+}
+
+/// Against another SP, a scenario checks nothing of its own when every
+/// expectation it has needs an embedded-SP quirk (and is skipped) and its
+/// other steps are only the setup (Test Connection, Activate): a run that
+/// passes then counts as skipped, with this reason, not as passed.
+fn unchecked_reason(s: &Scenario, opts: &RunOptions) -> Option<String> {
+    use crate::scenario::Action;
+    opts.target.as_ref()?;
+    let mut quirks: Vec<&str> = Vec::new();
+    for step in &s.steps {
+        match step.expect.as_ref().map(|e| e.needs_quirk.as_deref()) {
+            Some(Some(q)) => {
+                if !quirks.contains(&q) {
+                    quirks.push(q);
+                }
+            }
+            Some(None) => return None,
+            None if matches!(step.action, Action::TestConnection | Action::Activate { .. }) => {}
+            None => return None,
+        }
+    }
+    let named: Vec<String> = quirks.iter().map(|q| format!("`{q}`")).collect();
+    (!quirks.is_empty()).then(|| {
+        format!(
+            "not counted as passed: what it tests was not checked, because its expectations need the embedded SP's {} quirk{}{} and this run targets another SP",
+            named.join(", "),
+            if quirks.len() == 1 { "" } else { "s" },
+            s.emulates().map(|v| format!(" (emulating {v})")).unwrap_or_default()
+        )
+    })
 }
 
 /// 3 beats 1 beats 0.

@@ -25,14 +25,15 @@ pub(crate) fn main(command: ScenariosCommand) -> anyhow::Result<Exit> {
                     (q, None) => format!("embedded SP only (quirks: {})", q.join(", ")),
                 };
                 let file = s.source.file.strip_prefix(builtin::PREFIX).unwrap_or(&s.source.file);
-                writeln!(text, "{file:<44} {:<48} {:>2} steps  {runs}", s.name, s.steps.len())?;
+                let steps = crate::term::plural(s.steps.len() as u64, "step");
+                writeln!(text, "{file:<44} {:<48} {steps:>8}  {runs}", s.name)?;
             }
             super::print_stdout(&text)?;
             Ok(Exit::Pass)
         }
         ScenariosCommand::Export { dir, force } => match builtin::export(&dir, force) {
             Ok(written) => {
-                println!("wrote {} scenarios below {}", written.len(), dir.display());
+                println!("wrote {} below {}", crate::term::plural(written.len() as u64, "scenario"), dir.display());
                 Ok(Exit::Pass)
             }
             Err(e) => {

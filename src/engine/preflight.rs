@@ -21,7 +21,7 @@ pub(crate) struct Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The cause may quote the SP (a Location, a status text): one line each.
-        write!(f, "{}\n  fix: {}", crate::term::one_line(&self.cause), crate::term::one_line(&self.fix))
+        write!(f, "{}\n  fix: {}", crate::term::one_line_whole(&self.cause), crate::term::one_line_whole(&self.fix))
     }
 }
 
@@ -149,6 +149,26 @@ async fn transport_problem(cfg: &ClientConfig, f: &TransportFault, timeout: Dura
             fix: format!("use --target {plain}"),
         };
     }
+    if tls == Some(TlsFailure::Untrusted) && m.contains("CaUsedAsEndEntity") {
+        // `openssl req -x509` makes a CA certificate (basicConstraints
+        // CA:TRUE). Trusting it with --cacert does not help: rustls (webpki)
+        // refuses a CA certificate as the server's own, trusted or not.
+        return Problem {
+            cause: format!(
+                "the TLS certificate of {host} is a CA certificate (basicConstraints CA:TRUE, as `openssl req -x509` makes it) used as the server's own certificate; rustls refuses a CA certificate as an end-entity certificate even when it is trusted{}",
+                if cfg.tls.ca_pem.is_some() { " with --cacert" } else { "" }
+            ),
+            fix: format!(
+                "give the server a leaf certificate: `mkcert {name}`, or with openssl make a CA (`openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj /CN=dev-ca`), then sign a leaf for the host with `subjectAltName={san}:{name}` (`openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN={name}` and `openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -extfile <(printf 'subjectAltName={san}:{name}')`) and pass ca.pem with --cacert; or skip verification with --insecure (recorded in the run)",
+                name = host_name(host),
+                san = if host_name(host).trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok() {
+                    "IP"
+                } else {
+                    "DNS"
+                },
+            ),
+        };
+    }
     if tls == Some(TlsFailure::Untrusted) {
         let detail = certificate_detail(m);
         return Problem {
@@ -205,8 +225,9 @@ fn auth_problem(cfg: &ClientConfig, status: u16) -> Problem {
 }
 
 /// Likely SCIM bases near `base`: with `/scim/v2`, `/v2` or `/scim`
-/// appended, `/Users` stripped, or one segment up. The first whose `/Users`
-/// answers a ListResponse (or refuses the token the SCIM way) wins.
+/// appended, `/Users` stripped, one segment up, or at the origin
+/// (`/scim/v2`, `/scim`, `/v2`, `/`). The first whose `/Users` answers a
+/// ListResponse (or refuses the token the SCIM way) wins.
 async fn find_base(cfg: &ClientConfig, timeout: Duration) -> Option<String> {
     let base = cfg.base_url.trim_end_matches('/');
     let mut candidates = Vec::new();
@@ -222,9 +243,14 @@ async fn find_base(cfg: &ClientConfig, timeout: Duration) -> Option<String> {
         candidates.push(parent.to_string());
         candidates.push(format!("{parent}/scim/v2"));
     }
-    candidates.dedup();
+    let origin = origin(base);
+    for suffix in ["/scim/v2", "/scim", "/v2", ""] {
+        candidates.push(format!("{origin}{suffix}"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|c| c != base && seen.insert(c.clone()));
     let timeout = timeout.min(Duration::from_secs(3));
-    for c in candidates.into_iter().take(8) {
+    for c in candidates.into_iter().take(14) {
         if let Ok(Probe::Answer(r)) = probe(cfg, &c, timeout).await
             && (((200..300).contains(&r.status) && is_list_response(r.body.as_ref()))
                 || ((r.status == 401 || r.status == 403) && is_scim_error(r.body.as_ref())))
@@ -302,6 +328,14 @@ fn host_of(url: &str) -> &str {
     o.find("://").map_or(o, |i| &o[i + 3..])
 }
 
+/// The host of `host[:port]` (an IPv6 literal keeps its brackets).
+fn host_name(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
 /// The last part of an error chain, where the cause is.
 fn short(m: &str) -> String {
     let last = m.rsplit(": ").next().unwrap_or(m);
@@ -321,6 +355,9 @@ mod tests {
         assert_eq!(base_from_location("https://h/a", "/b/v2/Users").as_deref(), Some("https://h/b/v2"));
         assert_eq!(base_from_location("https://h/a", ""), None);
         assert_eq!(host_of("https://sp.example.com:8443/scim/v2"), "sp.example.com:8443");
+        assert_eq!(host_name("sp.example.com:8443"), "sp.example.com");
+        assert_eq!(host_name("[::1]:8443"), "[::1]");
+        assert_eq!(host_name("sp.example.com"), "sp.example.com");
     }
 
     #[test]

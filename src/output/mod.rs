@@ -120,7 +120,12 @@ impl<W: Write> RunOutput<W> {
                 Some((_, names)) => names.push(s.source.file.clone()),
                 None => {
                     let l = crate::term::one_line;
-                    let line = format!("SKIP {} ({}): {}\n", l(&s.name), l(&s.source.file), l(&reason));
+                    let line = format!(
+                        "SKIP {} ({}): {}\n",
+                        l(&s.name),
+                        l(&s.source.file),
+                        crate::term::one_line_whole(&reason)
+                    );
                     self.skips.push((kind, Vec::new()));
                     self.print(&line)?;
                 }
@@ -136,8 +141,9 @@ impl<W: Write> RunOutput<W> {
         self.progress.suspend(|| eprintln!("{message}"));
     }
 
-    /// After several scenarios: `N scenarios: P passed, F failed, S skipped · X exchanges · T s`.
-    pub fn closing(&mut self, elapsed: std::time::Duration) -> std::io::Result<()> {
+    /// After several scenarios: `N scenarios: P passed, F failed, S skipped · X exchanges · T s`,
+    /// then `· index: PATH` when an index of the runs was written.
+    pub fn closing(&mut self, elapsed: std::time::Duration, index: Option<&std::path::Path>) -> std::io::Result<()> {
         let t = &mut self.report.totals;
         t.scenarios = t.passed + t.failed + t.skipped;
         t.duration_ms = elapsed.as_millis() as u64;
@@ -172,10 +178,13 @@ impl<W: Write> RunOutput<W> {
                 ));
                 text.push_str(&format!("    e.g. {} ({}: {})\n", l(&c.example), l(&c.example_at), c.report));
                 if !c.jumpcloud.is_empty() {
-                    text.push_str(&format!("    JumpCloud admin sees: {}\n", l(&c.jumpcloud)));
+                    text.push_str(&format!(
+                        "    JumpCloud admin sees: {}\n",
+                        crate::term::one_line_whole(&c.jumpcloud)
+                    ));
                 }
                 if !c.fix.is_empty() {
-                    text.push_str(&format!("    fix: {}\n", l(&c.fix)));
+                    text.push_str(&format!("    fix: {}\n", crate::term::one_line_whole(&c.fix)));
                 }
             }
         }
@@ -192,6 +201,9 @@ impl<W: Write> RunOutput<W> {
             crate::term::plural(t.exchanges, "exchange"),
             elapsed.as_secs_f64()
         ));
+        if let Some(index) = index {
+            text.insert_str(text.len() - 1, &format!(" · index: {}", index.display()));
+        }
         if self.stopped_at_setup > 0 {
             text.push_str(&format!(
                 "{} stopped at a failed Test Connection or activation; --keep-going runs the rest\n",

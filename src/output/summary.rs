@@ -39,8 +39,9 @@ pub(crate) fn print_summary_in(
     explained: &mut Explained,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    // Every text below may come from the SP or a scenario: one line each.
-    use crate::term::one_line as l;
+    // Every text below may come from the SP or a scenario: one line each;
+    // jcsim's own advice (what the admin sees, the fix) is never cut.
+    use crate::term::{one_line as l, one_line_whole as w};
     let mark = |v: Verdict| match v {
         Verdict::Pass => "✓",
         Verdict::Fail => "✗",
@@ -82,7 +83,7 @@ pub(crate) fn print_summary_in(
                 &format!("{:>2}.", step.step),
                 &step.title,
                 step.exchanges,
-                step.duration,
+                step.duration_ms,
             )?;
         }
         // A quirk demonstration's step that caught what it expected says so.
@@ -146,10 +147,10 @@ pub(crate) fn print_summary_in(
                 writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
             }
             if let Some(a) = &c.admin_sees {
-                writeln!(out, "         JumpCloud admin sees: {}", l(a))?;
+                writeln!(out, "         JumpCloud admin sees: {}", w(a))?;
             }
             if let Some(f) = &c.fix {
-                writeln!(out, "         fix: {}", l(f))?;
+                writeln!(out, "         fix: {}", w(f))?;
             }
             if explainable {
                 explained.first.insert(key, format!("{}, step {}", s.scenario, step.step));
@@ -162,7 +163,7 @@ pub(crate) fn print_summary_in(
     if let (Some(c), false) = (&s.cleanup, quiet)
         && (!explained.multi || left_something(c))
     {
-        exchanges_line(out, mark(Verdict::Info), "  ·", &c.title, c.exchanges, c.duration)?;
+        exchanges_line(out, mark(Verdict::Info), "  ·", &c.title, c.exchanges, c.duration_ms)?;
         if left_something(c) {
             writeln!(out, "         {}", l(c.note.as_deref().unwrap_or_default()))?;
         }
@@ -179,7 +180,7 @@ pub(crate) fn print_summary_in(
     line.push_str(&format!(
         " · {} · {:.2}s · {}",
         crate::term::plural(s.exchanges, "exchange"),
-        s.duration / 1000.0,
+        s.duration_ms / 1000.0,
         s.run_dir.join("report.html").display()
     ));
     if let Some(r) = &s.stop_reason {
@@ -204,10 +205,10 @@ pub(crate) fn print_summary_in(
             )?;
             writeln!(out, "      e.g. {}", l(&f.example))?;
             if !f.jumpcloud.is_empty() {
-                writeln!(out, "      JumpCloud: {}", l(&f.jumpcloud))?;
+                writeln!(out, "      JumpCloud: {}", w(&f.jumpcloud))?;
             }
             if !f.fix.is_empty() {
-                writeln!(out, "      fix: {}", l(&f.fix))?;
+                writeln!(out, "      fix: {}", w(&f.fix))?;
             }
         }
     }
@@ -275,7 +276,7 @@ mod tests {
             skipped: count(Verdict::Skip),
             steps,
             exchanges: 0,
-            duration: 0.0,
+            duration_ms: 0.0,
             unreachable: false,
             stop_reason: None,
             verdict: if failed > 0 { Verdict::Fail } else { Verdict::Pass },
@@ -298,7 +299,7 @@ mod tests {
             reason: reason.map(str::to_string),
             checks,
             exchanges: 0,
-            duration: 0.0,
+            duration_ms: 0.0,
         }
     }
 

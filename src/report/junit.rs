@@ -6,12 +6,22 @@ use super::run::{Run, StepRun, StepState};
 use crate::record::Verdict;
 use std::fmt::Write;
 
-/// A complete JUnit document holding one suite per run.
-pub(crate) fn document(runs: &[Run]) -> String {
-    let tests: usize = runs.iter().map(|r| r.total_steps()).sum();
+/// A scenario the run did not run (a quirk demonstration against
+/// `--target`, `--fail-fast`, a profile): one skipped test case.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SkippedScenario {
+    pub(crate) scenario: String,
+    pub(crate) file: String,
+    pub(crate) reason: String,
+}
+
+/// A complete JUnit document holding one suite per run, then one suite per
+/// skipped scenario (a single skipped test case).
+pub(crate) fn document(runs: &[Run], not_run: &[SkippedScenario]) -> String {
+    let tests: usize = runs.iter().map(|r| r.total_steps()).sum::<usize>() + not_run.len();
     let failures: usize = runs.iter().map(|r| r.count(StepState::Fail)).sum();
     let errors: usize = runs.iter().map(|r| r.count(StepState::Incomplete)).sum();
-    let skipped: usize = runs.iter().map(|r| r.skipped()).sum();
+    let skipped: usize = runs.iter().map(|r| r.skipped()).sum::<usize>() + not_run.len();
     let time: f64 = runs.iter().map(|r| r.duration_ms()).sum::<f64>() / 1000.0;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -21,8 +31,68 @@ pub(crate) fn document(runs: &[Run]) -> String {
     for (i, run) in runs.iter().enumerate() {
         suite(&mut out, i, run);
     }
+    for (i, s) in not_run.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  <testsuite id=\"{}\" name=\"{}\" package=\"{}\" hostname=\"jcsim\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0.000\">\n    <testcase name=\"scenario (not run)\" classname=\"{}\" file=\"{}\" time=\"0.000\">\n      <skipped message=\"{}\"/>\n    </testcase>\n  </testsuite>",
+            runs.len() + i,
+            esc(&s.scenario),
+            esc(&s.file),
+            esc(&s.file),
+            esc(&s.file),
+            esc(&s.reason),
+        );
+    }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// A JUnit document for a run that preflight stopped: one failed test
+/// case, `preflight`, with the reason, so CI's "publish JUnit" step finds
+/// the cause.
+pub(crate) fn preflight_document(target: &str, reason: &str) -> String {
+    let message = reason.lines().next().unwrap_or(reason);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"jcsim\" tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"0.000\">\n  <testsuite id=\"0\" name=\"preflight\" package=\"jcsim\" hostname=\"jcsim\" tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"0.000\">\n    <properties>\n      <property name=\"target\" value=\"{}\"/>\n    </properties>\n    <testcase name=\"preflight\" classname=\"jcsim\" time=\"0.000\">\n      <failure message=\"{}\" type=\"jcsim.preflight\">{}</failure>\n    </testcase>\n  </testsuite>\n</testsuites>\n",
+        esc(target),
+        esc(message),
+        esc(reason),
+    )
+}
+
+/// Test case names that stay the same from run to run: the run's namespace
+/// tag (`jcs-4f1a2b`, in `<properties>`) is taken out, and a name that
+/// several steps share gets its step number (`verify (step 4)`).
+fn case_names(run: &Run) -> Vec<String> {
+    let tag = run.header.as_ref().and_then(|h| h.namespace.clone());
+    let names: Vec<String> = run
+        .steps
+        .iter()
+        .map(|s| {
+            let title = s.title();
+            match &tag {
+                Some(t) => untag(&title, t),
+                None => title,
+            }
+        })
+        .collect();
+    names
+        .iter()
+        .zip(&run.steps)
+        .map(|(n, s)| {
+            if names.iter().filter(|m| *m == n).count() > 1 { format!("{n} (step {})", s.index + 1) } else { n.clone() }
+        })
+        .collect()
+}
+
+/// `text` without the tag in any of the places a name carries it:
+/// `Sales jcs-4f1a2b`, `alice.jcs-4f1a2b`, `alice+jcs-4f1a2b@example.com`.
+fn untag(text: &str, tag: &str) -> String {
+    let mut out = text.to_string();
+    for sep in [" ", ".", "+"] {
+        out = out.replace(&format!("{sep}{tag}"), "");
+    }
+    out.replace(tag, "")
 }
 
 fn suite(out: &mut String, id: usize, run: &Run) {
@@ -63,8 +133,8 @@ fn suite(out: &mut String, id: usize, run: &Run) {
         let _ = writeln!(out, "      <property name=\"{}\" value=\"{}\"/>", esc(&k), esc(&v));
     }
     out.push_str("    </properties>\n");
-    for step in &run.steps {
-        case(out, run, step);
+    for (step, name) in run.steps.iter().zip(case_names(run)) {
+        case(out, run, step, &name);
     }
     let skip_reason = run.stop_reason().unwrap_or_else(|| "the run ended before this step".to_string());
     for index in run.steps.last().map_or(0, |s| s.index + 1)..run.total_steps() {
@@ -101,11 +171,11 @@ fn suite(out: &mut String, id: usize, run: &Run) {
     out.push_str("  </testsuite>\n");
 }
 
-fn case(out: &mut String, run: &Run, step: &StepRun) {
+fn case(out: &mut String, run: &Run, step: &StepRun, name: &str) {
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3}\">",
-        esc(&step.title()),
+        esc(name),
         esc(&run.file()),
         esc(&run.file()),
         step.line(),
@@ -211,4 +281,17 @@ pub(crate) fn esc(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untag_takes_the_tag_out_of_every_name_form() {
+        let t = "jcs-4f1a2b";
+        assert_eq!(untag("bind_group: Sales jcs-4f1a2b", t), "bind_group: Sales");
+        assert_eq!(untag("add_to_group: alice.jcs-4f1a2b → Sales jcs-4f1a2b", t), "add_to_group: alice → Sales");
+        assert_eq!(untag("update_user: alice+jcs-4f1a2b@example.com", t), "update_user: alice@example.com");
+    }
 }

@@ -20,6 +20,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use junit::SkippedScenario;
 pub(crate) use summary::RootCauses;
 pub use summary::{CleanupResult, RootCause, StepResult, Summary};
 
@@ -65,7 +66,7 @@ pub fn write_outputs(run_dir: &Path) -> Result<Outputs, ReportError> {
         result: Summary::from_run(&run),
     };
     write_with(&outputs.html, |w| html::write_report(&run, w))?;
-    write_file(&outputs.junit, junit::document(std::slice::from_ref(&run)).as_bytes())?;
+    write_file(&outputs.junit, junit::document(std::slice::from_ref(&run), &[]).as_bytes())?;
     write_har(&outputs.har, std::slice::from_ref(&run))?;
     let json = serde_json::to_vec_pretty(&outputs.result)
         .map_err(|e| ReportError::Render { what: "summary.json", message: e.to_string() })?;
@@ -108,7 +109,7 @@ pub(crate) fn write_combined(
     }
     let runs = load_all(run_dirs)?;
     if let Some(p) = junit {
-        write_file(p, junit::document(&runs).as_bytes())?;
+        write_file(p, junit::document(&runs, &[]).as_bytes())?;
     }
     if let Some(p) = har {
         write_har(p, &runs)?;
@@ -118,6 +119,34 @@ pub(crate) fn write_combined(
             [one] => write_with(p, |w| html::write_report(one, w))?,
             many => write_file(p, html::index(many, p.parent().unwrap_or(Path::new("")))?.as_bytes())?,
         }
+    }
+    Ok(())
+}
+
+/// The combined JUnit file of `jcsim run --junit`: one suite per run, and
+/// one skipped test case per scenario that was not run.
+pub(crate) fn write_junit(path: &Path, run_dirs: &[PathBuf], not_run: &[SkippedScenario]) -> Result<(), ReportError> {
+    let runs = load_all(run_dirs)?;
+    write_file(path, junit::document(&runs, not_run).as_bytes())
+}
+
+/// What a run that preflight stopped leaves for CI: `junit` gets one
+/// failed test case, `preflight`, with the reason; `out_dir` gets a
+/// `summary.json` of the same shape as a run's, with one failed step.
+pub(crate) fn write_preflight_failure(
+    junit: Option<&Path>,
+    out_dir: Option<&Path>,
+    target: &str,
+    reason: &str,
+) -> Result<(), ReportError> {
+    if let Some(p) = junit {
+        write_file(p, junit::preflight_document(target, reason).as_bytes())?;
+    }
+    if let Some(dir) = out_dir {
+        let summary = Summary::preflight(dir, target, reason);
+        let json = serde_json::to_vec_pretty(&summary)
+            .map_err(|e| ReportError::Render { what: "summary.json", message: e.to_string() })?;
+        write_file(&dir.join("summary.json"), &json)?;
     }
     Ok(())
 }

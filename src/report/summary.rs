@@ -31,8 +31,7 @@ pub struct StepResult {
     /// The step's checks; their `step` is this step's number (from 1).
     pub checks: Vec<Check>,
     pub(crate) exchanges: u64,
-    /// Milliseconds.
-    pub(crate) duration: f64,
+    pub(crate) duration_ms: f64,
 }
 
 /// The cleanup phase: what the run did to remove what it created at the SP.
@@ -42,8 +41,7 @@ pub struct CleanupResult {
     pub(crate) title: String,
     /// DELETE requests sent (attempts included).
     pub(crate) exchanges: u64,
-    /// Milliseconds.
-    pub(crate) duration: f64,
+    pub(crate) duration_ms: f64,
     /// What was removed, or what is left to remove by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) note: Option<String>,
@@ -68,8 +66,7 @@ pub struct Summary {
     pub steps: Vec<StepResult>,
     /// Exchanges in the run, the cleanup phase's included.
     pub(crate) exchanges: u64,
-    /// Milliseconds.
-    pub(crate) duration: f64,
+    pub(crate) duration_ms: f64,
     pub(crate) unreachable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) stop_reason: Option<String>,
@@ -125,7 +122,7 @@ impl Summary {
             skipped: run.skipped(),
             steps,
             exchanges: run.finished.as_ref().map_or_else(|| run.exchange_count(), |f| f.exchanges),
-            duration: round3(run.duration_ms()),
+            duration_ms: round3(run.duration_ms()),
             unreachable: run.status() == RunStatus::Unreachable,
             stop_reason: run.stop_reason(),
             total_steps: run.total_steps(),
@@ -143,7 +140,7 @@ impl Summary {
             cleanup: run.cleanup.as_ref().map(|c| CleanupResult {
                 title: c.title(),
                 exchanges: c.x.count,
-                duration: round3(c.duration_ms()),
+                duration_ms: round3(c.duration_ms()),
                 note: {
                     let notes: Vec<&str> = c.checks.iter().map(|k| k.message.as_str()).collect();
                     (!notes.is_empty()).then(|| notes.join("; ")).or_else(|| c.reason())
@@ -153,8 +150,50 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The summary of a run that preflight stopped before any scenario:
+    /// one failed step, `preflight`, with the reason (exit code 3).
+    pub(crate) fn preflight(out_dir: &std::path::Path, target: &str, reason: &str) -> Summary {
+        Summary {
+            scenario: "preflight".into(),
+            file: String::new(),
+            run_id: String::new(),
+            run_dir: out_dir.to_path_buf(),
+            target: target.into(),
+            target_kind: "external".into(),
+            namespace: None,
+            insecure: false,
+            steps: vec![StepResult {
+                step: 1,
+                title: "preflight".into(),
+                action: "preflight".into(),
+                line: 0,
+                verdict: Verdict::Fail,
+                reason: Some(reason.into()),
+                checks: Vec::new(),
+                exchanges: 0,
+                duration_ms: 0.0,
+            }],
+            exchanges: 0,
+            duration_ms: 0.0,
+            unreachable: true,
+            stop_reason: Some(reason.into()),
+            total_steps: 1,
+            verdict: Verdict::Fail,
+            exit_code: Exit::Unreachable,
+            passed: 0,
+            failed: 1,
+            skipped: 0,
+            incomplete: false,
+            fixes: Vec::new(),
+            root_causes: Vec::new(),
+            notes: Default::default(),
+            cleanup: None,
+        }
+    }
+}
+
 fn step_result(s: &StepRun) -> StepResult {
-    // A step the run never finished counts as failed.
     // A step the run never finished counts as failed.
     let verdict = match s.state() {
         StepState::Pass => Verdict::Pass,
@@ -172,7 +211,7 @@ fn step_result(s: &StepRun) -> StepResult {
         reason: s.reason(),
         checks: s.checks.iter().map(|c| Check { step: s.index + 1, ..c.clone() }).collect(),
         exchanges: s.x.count,
-        duration: round3(s.duration_ms()),
+        duration_ms: round3(s.duration_ms()),
     }
 }
 

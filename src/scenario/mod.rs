@@ -10,6 +10,7 @@ mod error;
 mod model;
 pub mod namespace;
 pub(crate) mod profile;
+mod recover;
 mod spans;
 mod step;
 mod validate;
@@ -106,7 +107,14 @@ pub(crate) fn parse_str<'a>(text: &'a str, file: &'a str) -> Result<Parsed<'a>, 
     let mut scenario = match parsed {
         Ok(s) => s,
         Err(e) => {
-            return Err(ScenarioErrors::one(error::from_yaml(&e, text, file, &spans, &used)));
+            // Every shape error of the file, not only the first serde met.
+            let first = error::from_yaml(&e, text, file, &spans, &used);
+            let mut errors = vec![first];
+            errors.extend(recover::more_errors(text, file, &error::cut_location(&e.to_string()), &spans, &used));
+            errors.sort_by_key(|e| e.pos.map(|p| (p.line, p.col)));
+            errors.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
+            let _ = env::take_used();
+            return Err(ScenarioErrors(errors));
         }
     };
     scenario.source = SourceInfo { file: file.to_string() };

@@ -176,13 +176,38 @@ impl Names {
 
     /// A raw or inbound request: its path, body and expectation.
     fn request(&self, path: &mut String, body: &mut Option<Value>, expect: &mut Option<Expect>) {
-        *path = self.text(path);
+        *path = self.path(path);
         if let Some(b) = body {
             self.value(b);
         }
         if let Some(e) = expect {
             self.expect(e);
         }
+    }
+
+    /// A request path: names replaced as in [`Names::text`], and also in
+    /// a percent-encoded query value (`userName%20eq%20%22alice%40acme.com%22`),
+    /// which is decoded, rewritten and encoded again, so a lookup follows
+    /// the namespace however the scenario spelled it.
+    fn path(&self, path: &str) -> String {
+        let Some((head, query)) = path.split_once('?') else { return self.text(path) };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                if !v.contains('%') {
+                    return self.text(pair);
+                }
+                let decoded = crate::scim::url::decode(v);
+                let rewritten = self.text(&decoded);
+                if rewritten == decoded {
+                    pair.to_string()
+                } else {
+                    format!("{k}={}", crate::scim::url::encode(&rewritten))
+                }
+            })
+            .collect();
+        format!("{}?{}", self.text(head), pairs.join("&"))
     }
 
     fn expect(&self, e: &mut Expect) {
@@ -279,6 +304,7 @@ steps:
   - activate: { test_user_email: again@jumpcloud.com }
   - request: { method: GET, path: '/Users?filter=userName eq "alice@acme.com"', expect: { status: 200 } }
   - request: { method: GET, path: '/Users?filter=userName eq "alice@acme.community"', expect: { status: 200 } }
+  - request: { method: GET, path: '/Users?count=1&filter=userName%20eq%20%22alice%40acme.com%22' }
 "#,
         );
         let t = Tag::parse("ab12").unwrap();
@@ -299,6 +325,8 @@ steps:
         assert_eq!(titles[6], "request: GET /Users?filter=userName eq \"alice+jcs-ab12@acme.com\"");
         // A longer name that merely starts with a known one is left alone.
         assert_eq!(titles[7], "request: GET /Users?filter=userName eq \"alice@acme.community\"");
+        // A percent-encoded lookup follows the namespace too (lifecycle/14).
+        assert_eq!(titles[8], "request: GET /Users?count=1&filter=userName%20eq%20%22alice%2Bjcs-ab12%40acme.com%22");
     }
 
     #[test]

@@ -70,6 +70,12 @@ invalid_fixtures! {
     invalid_24_inbound_misspelled_step: "24-inbound-misspelled-step",
     invalid_25_inbound_create_refused: "25-inbound-create-refused",
     invalid_26_needs_quirk_unknown: "26-needs-quirk-unknown",
+    invalid_27_over_indented_step: "27-over-indented-step",
+    invalid_28_step_inside_a_step: "28-step-inside-a-step",
+    invalid_29_key_at_the_wrong_level: "29-key-at-the-wrong-level",
+    invalid_30_key_under_a_value: "30-key-under-a-value",
+    invalid_31_map_beside_its_action: "31-map-beside-its-action",
+    invalid_32_several_errors: "32-several-errors",
 }
 
 #[test]

@@ -183,7 +183,155 @@ fn a_wrong_token_is_named_once_and_nothing_runs() {
     assert!(t.contains("HTTP 401") && t.contains("Authorization: Bearer"), "{t}");
     assert!(t.contains("fix: check the token"), "{t}");
     assert!(!t.contains("not-the-token"), "the token is never printed: {t}");
-    assert!(!dir.path().join("runs").exists(), "no scenario ran");
+    let runs: Vec<_> = std::fs::read_dir(dir.path().join("runs")).unwrap().flatten().collect();
+    assert!(runs.iter().all(|e| !e.path().is_dir()), "no scenario ran: {runs:?}");
+}
+
+/// CI's "publish JUnit" step and whatever reads summary.json learn why
+/// nothing ran: one failed `preflight` case, and a summary with exit code 3.
+#[test]
+fn a_preflight_failure_writes_a_junit_case_and_a_summary() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let junit = dir.path().join("ci").join("junit.xml");
+    let out = run_cmd(&file, &sp.base, dir.path(), &["--junit", junit.to_str().unwrap()])
+        .env("OWN_SP_TOKEN", "not-the-token")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{t}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 1, "{xml}");
+    assert_eq!(cases[0].attribute("name"), Some("preflight"));
+    let failure = cases[0].children().find(|n| n.has_tag_name("failure")).expect("failed");
+    assert!(failure.attribute("message").unwrap().contains("HTTP 401"), "{xml}");
+    assert!(failure.text().unwrap().contains("fix: check the token"), "{xml}");
+    assert!(!xml.contains("not-the-token"), "{xml}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs").join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["exit_code"], 3, "{summary}");
+    assert_eq!(summary["steps"][0]["title"], "preflight", "{summary}");
+    assert!(summary["stop_reason"].as_str().unwrap().contains("HTTP 401"), "{summary}");
+    assert!(summary.get("duration_ms").is_some() && summary.get("duration").is_none(), "{summary}");
+}
+
+const TWO_VERIFIES: &str = r#"
+name: stable names
+app: { group_management: true }
+directory:
+  users:
+    - { username: alice, email: alice@example.com, firstname: Alice, lastname: L }
+    - { username: bob, email: bob@example.com, firstname: Bob, lastname: B }
+  groups:
+    - { name: Sales, members: [alice] }
+steps:
+  - test_connection
+  - activate
+  - bind_group: Sales
+  - verify
+  - add_to_group: { user: bob, group: Sales }
+  - verify
+"#;
+
+/// CI test history keys on test names: they carry no random tag, and a
+/// repeated step name gets its step number. A scenario not run is a
+/// skipped test case. summary.json says its durations are milliseconds.
+#[test]
+fn junit_names_are_stable_across_runs_and_skipped_scenarios_are_cases() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "stable.yaml", TWO_VERIFIES);
+    let quirky = scenario(
+        dir.path(),
+        "quirky.yaml",
+        "name: quirky\ntarget: { embedded: { quirks: [ignore_rename] } }\nsteps: [test_connection]\n",
+    );
+    let mut names = Vec::new();
+    for n in 0..2 {
+        let junit = dir.path().join(format!("junit{n}.xml"));
+        let out =
+            run_cmd(&file, &sp.base, dir.path(), &["--junit", junit.to_str().unwrap()]).arg(&quirky).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let run_names: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("name").unwrap().to_string())
+            .collect();
+        assert!(run_names.iter().all(|n| !n.contains("jcs-")), "{run_names:?}");
+        assert!(run_names.contains(&"bind_group: Sales".to_string()), "{run_names:?}");
+        assert!(run_names.contains(&"verify (step 4)".to_string()), "{run_names:?}");
+        assert!(run_names.contains(&"verify (step 6)".to_string()), "{run_names:?}");
+        let ns = doc.descendants().find(|n| n.attribute("name") == Some("namespace")).expect("the tag is a property");
+        assert!(ns.attribute("value").unwrap().starts_with("jcs-"), "{xml}");
+        let skipped = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("quirky"))
+            .expect("the skipped scenario is a suite");
+        let case = skipped.children().find(|n| n.has_tag_name("testcase")).unwrap();
+        let why = case.children().find(|n| n.has_tag_name("skipped")).expect("a skipped case");
+        assert!(why.attribute("message").unwrap().contains("ignore_rename"), "{xml}");
+        assert_eq!(doc.root_element().attribute("skipped"), Some("1"), "{xml}");
+        names.push(run_names);
+    }
+    assert_eq!(names[0], names[1], "two runs, the same test names");
+    let run = std::fs::read_dir(dir.path().join("runs")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.path().join("summary.json")).unwrap()).unwrap();
+    assert!(summary["duration_ms"].is_number() && summary.get("duration").is_none(), "{summary}");
+    assert!(summary["steps"][0]["duration_ms"].is_number() && summary["steps"][0].get("duration").is_none());
+}
+
+/// lifecycle/14's raw lookup is percent-encoded; against a target it looks
+/// up the tagged name the run created, never the untagged one.
+#[test]
+fn a_raw_lookup_follows_the_namespace() {
+    let sp = SpProcess::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = jcsim()
+        .args(["run", "builtin:lifecycle/14-deactivate-app.yaml", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN"])
+        .args(["--namespace", "raw14", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let run = std::fs::read_dir(dir.path()).unwrap().flatten().find(|e| e.path().is_dir()).unwrap();
+    let events = std::fs::read_to_string(run.path().join("events.jsonl")).unwrap();
+    let raw = events.lines().find(|l| l.contains("\"jcsim_request\"") && l.contains("filter=userName")).expect(&events);
+    assert!(raw.contains("alice%2Bjcs-raw14%40example.com"), "{raw}");
+    assert!(!raw.contains("%22alice%40example.com"), "{raw}");
+}
+
+/// `builtin:PATH` takes the names the output prints, files and folders.
+#[test]
+fn builtin_names_run_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "builtin:lifecycle/05-bind-group.yaml",
+        "builtin:scenarios/lifecycle/05-bind-group.yaml",
+        "builtin:lifecycle/05-bind-group",
+    ] {
+        let out = jcsim().args(["validate", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out));
+        assert!(text(&out).contains("ok: builtin:lifecycle/05-bind-group.yaml"), "{}", text(&out));
+    }
+    let out = jcsim()
+        .args(["run", "builtin:lifecycle/05-bind-group.yaml", "--quiet", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = jcsim().args(["validate", "builtin:lifecycle"]).output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.lines().count() > 5 && t.lines().all(|l| l.starts_with("ok: builtin:lifecycle/")), "{t}");
+    let out = jcsim().args(["run", "builtin:lifecycle/05-bind-gruop.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("did you mean `builtin:lifecycle/05-bind-group.yaml`"), "{}", text(&out));
 }
 
 #[test]
@@ -193,6 +341,15 @@ fn a_missing_scim_path_suggests_the_base_that_answers_scim() {
     let (code, t, _) = preflight(root, &[]);
     assert_eq!(code, 3, "{t}");
     assert!(t.contains("not a SCIM base URL"), "{t}");
+    assert!(t.contains(&format!("use --target {}", sp.base)), "{t}");
+}
+
+#[test]
+fn a_wrong_path_suggests_the_scim_base_at_the_origin() {
+    let sp = SpProcess::start();
+    let origin = sp.base.trim_end_matches("/scim/v2");
+    let (code, t, _) = preflight(&format!("{origin}/api/wrong"), &[]);
+    assert_eq!(code, 3, "{t}");
     assert!(t.contains(&format!("use --target {}", sp.base)), "{t}");
 }
 
@@ -242,7 +399,8 @@ fn a_self_signed_certificate_is_explained_and_insecure_is_recorded() {
     let url = format!("https://{tls}/scim/v2");
     let (code, t, _) = preflight(&url, &[]);
     assert_eq!(code, 3, "{t}");
-    assert!(t.contains("not trusted"), "{t}");
+    // rustls names a CA certificate used as the server's own before trust.
+    assert!(t.contains("is a CA certificate") && t.contains("--insecure"), "{t}");
 
     let dir = tempfile::tempdir().unwrap();
     let file = scenario(dir.path(), "mini.yaml", MINI);
@@ -251,6 +409,20 @@ fn a_self_signed_certificate_is_explained_and_insecure_is_recorded() {
     let run = std::fs::read_dir(dir.path().join("runs")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap();
     let events = std::fs::read_to_string(run.path().join("events.jsonl")).unwrap();
     assert!(events.lines().next().unwrap().contains("\"insecure\":true"), "{events}");
+}
+
+#[test]
+fn a_ca_certificate_as_the_servers_own_is_named_even_with_cacert() {
+    // selfsigned.pem is what `openssl req -x509` makes: basicConstraints CA:TRUE.
+    let tls = tls_server("selfsigned.pem", "selfsigned.key");
+    let url = format!("https://{tls}/scim/v2");
+    let own = fixtures().join("tls").join("selfsigned.pem");
+    let (code, t, _) = preflight(&url, &["--cacert", own.to_str().unwrap()]);
+    assert_eq!(code, 3, "{t}");
+    assert!(t.contains("is a CA certificate") && t.contains("rustls refuses a CA certificate"), "{t}");
+    assert!(t.contains("mkcert 127.0.0.1") && t.contains("subjectAltName=IP:127.0.0.1"), "{t}");
+    assert!(t.contains("--insecure"), "{t}");
+    assert!(!t.contains("pass the CA that issued it with --cacert"), "--cacert was given and cannot help: {t}");
 }
 
 #[test]
@@ -277,6 +449,18 @@ fn a_target_without_a_token_is_warned_about() {
     let t = text(&out);
     assert!(t.contains("warning: --target") && t.contains("no token") && t.contains("--token-env VAR"), "{t}");
     assert_eq!(out.status.code(), Some(0), "a warning, not a refusal: {t}");
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let plain = plain_server(LIST);
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "mini.yaml", MINI);
+    let out = run_cmd(&file, &format!("{plain}/v2"), dir.path(), &[]).output().unwrap();
+    let t = text(&out);
+    assert!(t.contains(" · 1 exchange · ") && !t.contains("1 exchanges"), "{t}");
+    let out = jcsim().arg("validate").arg(&file).output().unwrap();
+    assert!(text(&out).contains("(mini, 1 step)"), "{}", text(&out));
 }
 
 #[test]
@@ -462,12 +646,16 @@ fn the_built_in_suite_runs_with_no_paths_and_ends_with_a_closing_line() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     let total = listed.lines().count();
-    let skipped = listed.lines().filter(|l| l.contains("embedded SP only")).count();
+    // Quirk demonstrations, and the vendor scenario that checks nothing of its own here.
+    let skipped = listed.lines().filter(|l| l.contains("embedded SP only")).count() + 1;
     let closing = t.lines().last().unwrap();
     assert!(
         closing.starts_with(&format!("{total} scenarios: {} passed, 0 failed, {skipped} skipped", total - skipped)),
         "{closing}"
     );
+    let index = dir.path().join("runs").join("index.html");
+    assert!(closing.ends_with(&format!(" · index: {}", index.display())), "{closing}");
+    assert!(index.is_file());
     assert_eq!(sp.counts(), (0, 0), "every scenario cleaned up after itself");
 }
 
@@ -576,11 +764,16 @@ fn vendor_scenarios_run_against_a_target_with_only_emulated_expectations_skipped
         .unwrap();
     let stdout = String::from_utf8_lossy(&ran.stdout);
     assert_eq!(ran.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&ran.stderr));
-    assert!(stdout.contains("5 scenarios: 5 passed, 0 failed, 0 skipped"), "{stdout}");
-    for (quirk, vendor) in [("domain_allowlist", "Dialpad"), ("soft_delete_groups", "TestMu AI")] {
-        let named = format!("it needs the embedded SP's `{quirk}` quirk (emulating {vendor})");
-        assert!(stdout.contains(&named), "{named} missing:\n{stdout}");
-    }
+    // Dialpad without the domain tests only a refusal the other SP does not
+    // make: it ran, but counts as skipped, with the reason.
+    assert!(stdout.contains("5 scenarios: 4 passed, 0 failed, 1 skipped"), "{stdout}");
+    let skip = stdout.lines().find(|l| l.starts_with("SKIP Dialpad without the jumpcloud.com domain")).expect(&stdout);
+    assert!(skip.contains("need the embedded SP's `domain_allowlist` quirk (emulating Dialpad)"), "{skip}");
+    assert!(skip.contains("its steps ran and passed") && skip.contains("report.html"), "{skip}");
+    assert!(!stdout.contains("PASS Dialpad without"), "{stdout}");
+    let named = "it needs the embedded SP's `soft_delete_groups` quirk (emulating TestMu AI)";
+    assert!(stdout.contains(named), "{named} missing:\n{stdout}");
+    assert!(stdout.contains("PASS TestMu AI"), "its other steps are checked: {stdout}");
     assert_eq!(sp.counts(), (0, 0));
 }
 

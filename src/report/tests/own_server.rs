@@ -150,7 +150,7 @@ fn summary_numbers_steps_from_one_and_reports_skips_and_cleanup() {
         json!({
             "title": "cleanup: 1 user(s), 1 group(s) this run created",
             "exchanges": 2,
-            "duration": 6.0,
+            "duration_ms": 6.0,
             "note": "removed 1 user(s) and 1 group(s) this run created",
         })
     );
