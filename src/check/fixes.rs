@@ -23,16 +23,17 @@ pub(crate) struct Fix {
     pub(crate) jumpcloud: String,
     pub(crate) fix: String,
     pub(crate) rfc: String,
-    /// The kind of step whose requests showed it (`activate`, `bind_group`,
-    /// `verify`…): with the rule, what makes two findings one root cause.
+    /// The kind of request that showed it (`PUT /Users/{id}`, `POST
+    /// /Groups`; the kind of step when no exchange is named): with the
+    /// rule, what makes two findings one root cause.
     #[serde(default)]
-    pub(crate) action: String,
+    pub(crate) request: String,
 }
 
 impl Fix {
     /// The root cause's key across scenarios: rule and step kind.
     pub(crate) fn key(&self) -> (&str, &str) {
-        (&self.rule, &self.action)
+        (&self.rule, &self.request)
     }
 }
 
@@ -50,16 +51,16 @@ pub(crate) fn notes(checks: &[Check]) -> BTreeMap<String, usize> {
 /// what JumpCloud does and the fix. Passing checks, expectations
 /// (`expect.*`) and jcsim's own checks with no fix to give (`interrupted`,
 /// `directory`: not a rule, no advice) are left out.
-pub(crate) fn fix_summary<'a>(checks: &[Check], action_of: impl Fn(usize) -> &'a str) -> Vec<Fix> {
-    let mut by_rule: BTreeMap<(&str, &str), Fix> = BTreeMap::new();
+pub(crate) fn fix_summary(checks: &[Check], request_of: impl Fn(&Check) -> String) -> Vec<Fix> {
+    let mut by_rule: BTreeMap<(&str, String), Fix> = BTreeMap::new();
     let advised = |c: &&Check| rule_by_id(&c.id).is_some() || c.admin_sees.is_some() || c.fix.is_some();
     let judged = |c: &&Check| !matches!(c.verdict, Verdict::Pass | Verdict::Info) && !c.id.starts_with("expect.");
     for c in checks.iter().filter(judged).filter(advised) {
-        let action = action_of(c.step);
-        let entry = by_rule.entry((c.id.as_str(), action)).or_insert_with(|| {
+        let request = request_of(c);
+        let entry = by_rule.entry((c.id.as_str(), request.clone())).or_insert_with(|| {
             let rule = rule_by_id(&c.id);
             Fix {
-                action: action.to_string(),
+                request,
                 rule: c.id.clone(),
                 severity: if c.verdict == Verdict::Fail { "error" } else { "warning" }.to_string(),
                 title: rule.map_or(c.id.clone(), |r| r.title.to_string()),
@@ -125,7 +126,7 @@ mod tests {
             check(3, "interrupted", Verdict::Fail),
             check(3, "directory", Verdict::Fail),
         ];
-        let fixes = fix_summary(&checks, |_| "verify");
+        let fixes = fix_summary(&checks, |_| "verify".into());
         let order: Vec<(&str, usize, &[usize])> =
             fixes.iter().map(|f| (f.rule.as_str(), f.occurrences, f.steps.as_slice())).collect();
         assert_eq!(order, vec![("id-string", 1, &[2][..]), ("content-type", 3, &[0, 1][..])]);
@@ -134,16 +135,17 @@ mod tests {
     }
 
     #[test]
-    fn one_rule_in_two_kinds_of_step_is_two_causes_and_infos_are_notes() {
+    fn one_rule_on_two_kinds_of_request_is_two_causes_and_infos_are_notes() {
         let checks = vec![
             check(1, "server-error", Verdict::Warn),
             check(2, "server-error", Verdict::Warn),
             check(3, "server-error", Verdict::Warn),
             check(3, "patch-no-content", Verdict::Info),
         ];
-        let fixes = fix_summary(&checks, |step| if step == 1 { "activate" } else { "rename_group" });
+        let fixes =
+            fix_summary(&checks, |c| if c.step == 1 { "POST /Users".into() } else { "PATCH /Groups/{id}".into() });
         let keys: Vec<(&str, &str)> = fixes.iter().map(Fix::key).collect();
-        assert_eq!(keys, vec![("server-error", "rename_group"), ("server-error", "activate")]);
+        assert_eq!(keys, vec![("server-error", "PATCH /Groups/{id}"), ("server-error", "POST /Users")]);
         assert_eq!(notes(&checks).get("patch-no-content"), Some(&1));
         assert!(fixes.iter().all(|f| f.rule != "patch-no-content"), "an info is never a fix entry");
     }

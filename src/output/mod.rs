@@ -167,11 +167,11 @@ impl<W: Write> RunOutput<W> {
             text.push_str(&format!("\nRoot causes ({}):\n", causes.len()));
             for (n, c) in causes.iter().enumerate() {
                 text.push_str(&format!(
-                    " {}. [{}] {} in {} — {} ({}, {})\n",
+                    " {}. [{}] {} on {} — {} ({}, {})\n",
                     n + 1,
                     c.severity,
                     c.rule,
-                    if c.action.is_empty() { "the run" } else { &c.action },
+                    if c.request.is_empty() { "the run" } else { &c.request },
                     c.title,
                     crate::term::plural(c.scenarios as u64, "scenario"),
                     crate::term::plural(c.steps as u64, "step"),

@@ -129,7 +129,8 @@ pub(crate) fn print_summary_in(
                 continue;
             }
             let more = if alike > 1 { format!(" (and {} more like it)", alike - 1) } else { String::new() };
-            let key = (c.id.clone(), step.action.clone());
+            let request = c.exchange.and_then(|x| s.requests.get(&x)).unwrap_or(&step.action);
+            let key = (c.id.clone(), request.clone());
             let explainable = c.admin_sees.is_some() || c.fix.is_some();
             if let (true, Some(first)) = (explainable, explained.first.get(&key)) {
                 writeln!(
@@ -285,6 +286,7 @@ mod tests {
             fixes: Vec::new(),
             root_causes: Vec::new(),
             notes: Default::default(),
+            requests: Default::default(),
             cleanup: None,
         }
     }

@@ -41,6 +41,24 @@ pub(crate) struct Run {
     /// Exchanges appear in the file in ascending step order, so one pass
     /// yields them grouped by step.
     grouped: bool,
+    /// Each exchange's request kind (`POST /Users`, `PUT /Users/{id}`), as
+    /// an index into `kind_names`: with a rule, what makes a root cause.
+    kinds: std::collections::HashMap<u64, usize>,
+    kind_names: Vec<String>,
+}
+
+/// What kind of request an exchange is: method and the path below the SCIM
+/// base with the resource id generalised (`PATCH /Groups/{id}`).
+pub(crate) fn request_kind(method: &str, url: &str, base: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let below = path.strip_prefix(base.trim_end_matches('/')).unwrap_or(path);
+    let mut parts = below.trim_start_matches('/').splitn(3, '/');
+    let collection = parts.next().unwrap_or("");
+    match parts.next() {
+        Some(id) if !id.is_empty() && !id.starts_with('.') => format!("{method} /{collection}/{{id}}"),
+        Some(rest) if !rest.is_empty() => format!("{method} /{collection}/{rest}"),
+        _ => format!("{method} /{collection}"),
+    }
 }
 
 /// One step and everything recorded under it.
@@ -236,7 +254,16 @@ impl Run {
     /// Findings grouped by root cause (see `check::fix_summary`).
     pub(crate) fn fixes(&self) -> Vec<crate::check::Fix> {
         let checks: Vec<Check> = self.steps.iter().flat_map(|s| s.checks.iter().cloned()).collect();
-        crate::check::fix_summary(&checks, |step| self.action(step))
+        crate::check::fix_summary(&checks, |c| self.request_of(c))
+    }
+
+    /// The kind of request a check is about (`PUT /Users/{id}`); without an
+    /// exchange, the kind of step (`verify`).
+    pub(crate) fn request_of(&self, c: &Check) -> String {
+        c.exchange
+            .and_then(|x| self.kinds.get(&x))
+            .map(|&i| self.kind_names[i].clone())
+            .unwrap_or_else(|| self.action(c.step).to_string())
     }
 
     /// Info findings by rule (see `check::notes`).
@@ -266,6 +293,7 @@ impl Run {
         let (mut header, mut finished, mut compat) = (None, None, None);
         let mut bad: Vec<(usize, String)> = Vec::new();
         let mut bad_count = 0;
+        let (mut kinds, mut kind_names) = (std::collections::HashMap::new(), Vec::<String>::new());
         self.scan(usize::MAX, |n, line, event| {
             lines = n;
             digest.write(line);
@@ -292,6 +320,16 @@ impl Run {
                     grouped &= x.step >= last_step;
                     last_step = x.step;
                     entry(&mut steps, x.step).x.add(&x);
+                    let base = header.as_ref().map_or("", |h: &RunStarted| h.target.as_str());
+                    let kind = request_kind(&x.request.method, &x.request.url, base);
+                    let at = match kind_names.iter().position(|k| *k == kind) {
+                        Some(i) => i,
+                        None => {
+                            kind_names.push(kind);
+                            kind_names.len() - 1
+                        }
+                    };
+                    kinds.insert(x.id, at);
                 }
                 Event::Check(c) => entry(&mut steps, c.step).checks.push(c),
                 Event::StepFinished(f) => {
@@ -303,6 +341,8 @@ impl Run {
             }
         })?;
         self.compat = compat;
+        self.kinds = kinds;
+        self.kind_names = kind_names;
         self.header = header;
         self.finished = finished;
         let cleanup_index = steps.values().rev().find(|s| s.is_cleanup()).map(|s| s.index);

@@ -91,6 +91,10 @@ pub struct Summary {
     /// `root_causes`): rule, severity, scenarios, steps, example, fix.
     #[serde(default)]
     pub(crate) root_causes: Vec<RootCause>,
+    /// The request kind of each exchange a non-passing check names (see
+    /// `Run::request_of`): the terminal keys root causes by it.
+    #[serde(skip)]
+    pub(crate) requests: std::collections::HashMap<u64, String>,
     /// Info findings by rule and count: notes, never fix entries.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub(crate) notes: std::collections::BTreeMap<String, usize>,
@@ -136,6 +140,13 @@ impl Summary {
                 causes.sorted()
             },
             notes: run.info_notes(),
+            requests: run
+                .steps
+                .iter()
+                .flat_map(|st| st.checks.iter())
+                .filter(|c| c.verdict != Verdict::Pass)
+                .filter_map(|c| Some((c.exchange?, run.request_of(c))))
+                .collect(),
             fixes,
             cleanup: run.cleanup.as_ref().map(|c| CleanupResult {
                 title: c.title(),
@@ -188,6 +199,7 @@ impl Summary {
             fixes: Vec::new(),
             root_causes: Vec::new(),
             notes: Default::default(),
+            requests: Default::default(),
             cleanup: None,
         }
     }
@@ -227,8 +239,8 @@ pub struct RootCause {
     /// `error` or `warning`.
     pub(crate) severity: String,
     pub(crate) title: String,
-    /// The kind of step whose requests show it.
-    pub(crate) action: String,
+    /// The kind of request that shows it (`PUT /Users/{id}`), or of step.
+    pub(crate) request: String,
     /// Scenarios, and steps in all, that show it.
     pub(crate) scenarios: usize,
     pub(crate) steps: usize,
@@ -270,7 +282,7 @@ impl RootCauses {
                 rule: f.rule.clone(),
                 severity: f.severity.clone(),
                 title: f.title.clone(),
-                action: f.action.clone(),
+                request: f.request.clone(),
                 scenarios: 1,
                 steps: f.steps.len(),
                 example: f.example.clone(),

@@ -854,7 +854,7 @@ fn one_root_cause_is_explained_once_and_keep_going_finds_the_rest() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.lines().count() < 150, "{} lines:\n{stdout}", stdout.lines().count());
     assert!(t.contains("Root causes (1):"), "{t}");
-    assert!(t.contains("[error] put-null in activate"), "{t}");
+    assert!(t.contains("[error] put-null on PUT /Users/{id}"), "{t}");
     assert_eq!(t.matches("fix: Treat a null attribute value").count(), 2, "once in its step, once at the end: {t}");
     assert!(t.contains("stopped at a failed Test Connection or activation; --keep-going runs the rest"), "{t}");
     assert!(!t.contains("filter-case-insensitive"), "hidden behind the activation: {t}");
@@ -862,6 +862,6 @@ fn one_root_cause_is_explained_once_and_keep_going_finds_the_rest() {
     let out = run(&["--keep-going"]);
     let t = text(&out);
     assert!(t.contains("Root causes (2):"), "{t}");
-    assert!(t.contains("[error] filter-case-insensitive in verify"), "{t}");
+    assert!(t.contains("[error] filter-case-insensitive on GET /Users"), "{t}");
     assert!(t.contains("beyond a failed activation: JumpCloud would not send this"), "{t}");
 }
