@@ -21,6 +21,11 @@
 # `jcsim proxy` runs in front of both: the lifecycle suite through it and
 # directly must agree, and `jcsim compare` must find the capture equivalent
 # to the direct run (`proxied` below).
+# Then: scim2-server with the token `user` must give the long token's
+# verdicts; django-scim2 and django-scim2-server (PyPI, scripts/interop/)
+# must get exactly their known error root causes, each once; and a hostile
+# SP (scripts/interop/hostile-sp.py) must keep every untagged resource
+# through a run's cleanup and `jcsim cleanup --yes`.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -328,6 +333,89 @@ fi
 
 # python-scim's conformance checker against the embedded SP (`jcsim sp`).
 # Every result line must be SUCCESS; zero result lines means discovery failed.
+# A 4-character common word as the token (`user` occurs in every body):
+# redaction is for what is written, so the verdicts are those of the long
+# random token's run above (jumpcloud-defaults): every scenario passes.
+strong_token=$SCIM_TOKEN
+SCIM_TOKEN=user
+scim2 weak-token "$venv/bin/python" "$work/lenient-server.py" --
+SCIM_TOKEN=$strong_token
+a=$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$work/jumpcloud-defaults-1.out" | sed 's/:.*//' | sort)
+b=$(grep -E '^(PASS|FAIL|SKIP|UNREACHABLE) ' "$work/weak-token-1.out" | sed 's/:.*//' | sort)
+if [ "$a" = "$b" ]; then
+  echo "interop: weak-token: the same verdicts as with a long random token"
+else
+  echo "interop: weak-token: verdicts differ from the long token's"; diff <(echo "$a") <(echo "$b") || true; status=1
+fi
+
+# foreign NAME EXPECTED-ERRORS: a SCIM server from PyPI with known bugs
+# (scripts/interop/NAME.sh installs and starts it). The built-in suite must
+# name exactly the expected error root causes (rule on request), each once.
+foreign() {
+  local name=$1 expected=$2 port; port=$(free_port)
+  JCSIM_INTEROP_DIR="$work" "scripts/interop/$name.sh" "$port" "$SCIM_TOKEN" >"$work/$name-server.log" 2>&1 &
+  pids+=($!)
+  wait_401 "http://127.0.0.1:$port/scim/v2/Users" || { cat "$work/$name-server.log"; status=1; return; }
+  rm -rf "$work/runs-$name"
+  "$jcsim" run --target "http://127.0.0.1:$port/scim/v2" --token-env SCIM_TOKEN --out "$work/runs-$name" \
+    --format json >"$work/$name.json" 2>"$work/$name.err" || true
+  python3 - "$work/$name.json" "$expected" <<'PY' || status=1
+import json, sys
+doc = json.load(open(sys.argv[1]))
+want = set(tuple(x.split(" on ", 1)) for x in sys.argv[2].split(";"))
+causes = doc["root_causes"]
+for c in causes:
+    print(f"interop:   [{c['severity']}] {c['rule']} on {c['request']} ({c['scenarios']} scenarios, {c['steps']} steps)")
+got = set((c["rule"], c["request"]) for c in causes if c["severity"] == "error")
+keys = [(c["rule"], c["request"]) for c in causes]
+assert len(keys) == len(set(keys)), "a root cause is listed twice"
+assert got == want, f"error root causes {sorted(got)} != expected {sorted(want)}"
+t = doc["totals"]
+print(f"interop: {sys.argv[1]}: {t['scenarios']} scenarios, {t['failed']} failed: error root causes as expected")
+PY
+}
+foreign django-scim2 "create-drops-members on POST /Groups"
+foreign django-scim2-server "sp-rejected-request on POST /Users;sp-rejected-request on PUT /Users/{id};delete-then-404 on GET /Users/{id}"
+
+# A hostile SP: ids that are not plain path segments, tag look-alikes, a
+# tag only on a secondary email, and an upserting POST that answers 200
+# with an existing user's id. Neither a run's cleanup nor `jcsim cleanup`
+# may delete an untagged resource.
+port=$(free_port)
+python3 scripts/interop/hostile-sp.py "$port" "$SCIM_TOKEN" >"$work/hostile-sp.log" 2>&1 &
+pids+=($!)
+hostile="http://127.0.0.1:$port/scim/v2"
+wait_401 "$hostile/Users"
+cat >"$work/upsert.yaml" <<'YAML'
+name: upsert
+directory:
+  users: [{ username: upsert, email: upsert@example.com, firstname: Up, lastname: Sert }]
+app: { group_management: false }
+steps:
+  - activate
+  - bind_user: upsert
+YAML
+"$jcsim" run "$work/upsert.yaml" --target "$hostile" --token-env SCIM_TOKEN --out "$work/runs-hostile" --quiet \
+  >"$work/hostile-run.out" 2>&1 || true
+"$jcsim" cleanup --target "$hostile" --token-env SCIM_TOKEN --yes >"$work/hostile-cleanup.out" 2>&1 || true
+survivors=0
+for id in u-ceo u-cfo u-mary u-eve u-dave; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SCIM_TOKEN" "$hostile/Users/$id")
+  if [ "$code" = 200 ]; then survivors=$((survivors + 1)); else echo "interop: hostile: untagged user $id is gone ($code)"; status=1; fi
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SCIM_TOKEN" "$hostile/Groups/g-real")
+[ "$code" = 200 ] || { echo "interop: hostile: the untagged group g-real is gone"; status=1; }
+gone=0
+for id in ..%2FGroups%2Fg-real u-ceo%23frag u-ceo%3Fx%3D1 u-ceo%2F..%2Fu-cfo; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SCIM_TOKEN" "$hostile/Users/$id")
+  [ "$code" = 404 ] && gone=$((gone + 1))
+done
+if [ "$gone" = 4 ] && [ "$survivors" = 5 ]; then
+  echo "interop: hostile: $(tail -1 "$work/hostile-cleanup.out"): the 4 tagged users with hostile ids deleted, every untagged resource kept"
+else
+  echo "interop: hostile: $gone of 4 tagged users deleted"; cat "$work/hostile-cleanup.out"; status=1
+fi
+
 port=$(free_port)
 "$jcsim" sp --listen "127.0.0.1:$port" --token "$SCIM_TOKEN" >"$work/jcsim-sp.log" 2>&1 &
 pids+=($!)

@@ -337,9 +337,9 @@ fn classify(
         return Judged { outcome: FormOutcome::NotExercised, detail: Some(why.into()), defects };
     }
     let (mut outcome, mut detail) = (FormOutcome::Accepted, None);
-    for c in errors(exercise).into_iter().chain(
-        exercise.checks.iter().filter(|c| c.verdict == Verdict::Warn && judged.contains(&c.id.as_str())).cloned(),
-    ) {
+    // Errors only: a warning (an optional attribute the SP does not store)
+    // says nothing about the form.
+    for c in errors(exercise) {
         if outcome != FormOutcome::Accepted {
             break;
         }
@@ -358,13 +358,11 @@ fn classify(
         });
     }
     if let Some(r) = read_back {
-        for c in r.checks.iter().filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Warn)) {
-            if judged.contains(&c.id.as_str()) {
-                if outcome == FormOutcome::Accepted {
-                    (outcome, detail) = (FormOutcome::Ignored, Some(c.message.clone()));
-                }
-            } else if c.verdict == Verdict::Fail {
+        for c in r.checks.iter().filter(|c| c.verdict == Verdict::Fail) {
+            if !judged.contains(&c.id.as_str()) {
                 defects.push(c.clone());
+            } else if outcome == FormOutcome::Accepted {
+                (outcome, detail) = (FormOutcome::Ignored, Some(c.message.clone()));
             }
         }
     }
@@ -455,6 +453,12 @@ pub(crate) fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Pat
         "exit_code": exit.code(),
         "run_dir": run_dir.display().to_string(),
     })
+}
+
+/// [`matrix_text`], for the integration tests.
+#[doc(hidden)]
+pub fn matrix_text_for_tests(m: &CompatMatrix) -> String {
+    matrix_text(m)
 }
 
 /// The matrix as a terminal table, after the SP defects met outside the

@@ -92,3 +92,32 @@ async fn a_failed_setup_leaves_the_form_not_exercised() {
     assert_eq!(row(&ran, "test_connection").verdict, CompatVerdict::Robust);
     assert_eq!(ran.exit, Exit::Fail);
 }
+
+/// A lookup that misses by case is the verify probe's defect, not any
+/// form's: every knob stays robust, the defect is listed once, exit 1.
+#[tokio::test]
+async fn a_case_sensitive_filter_is_one_defect_not_a_broken_knob() {
+    let (ran, _out) = run(&["case_sensitive_filter"]).await;
+    for k in &ran.matrix.knobs {
+        assert_eq!(k.verdict, CompatVerdict::Robust, "{k:?}");
+    }
+    let rules: Vec<&str> = ran.matrix.defects.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(rules, vec!["filter-case-insensitive"]);
+    assert!(ran.matrix.defects[0].count > 1, "met by many probes, listed once");
+    assert_eq!(ran.exit, Exit::Fail, "a defect is still a bug");
+    let text = jcsim::compat::matrix_text_for_tests(&ran.matrix);
+    assert!(text.starts_with("SP defects met outside the forms under test"), "{text}");
+}
+
+/// A create that drops members judges only `group_create`: the removal
+/// forms are tried on the members jcsim then added, and work.
+#[tokio::test]
+async fn a_create_that_drops_members_judges_only_group_create() {
+    let (ran, _out) = run(&["create_group_drops_members"]).await;
+    assert_eq!(outcome(&ran, "group_create", "with_members"), FormOutcome::Ignored);
+    assert_eq!(outcome(&ran, "group_create", "then_add"), FormOutcome::Accepted);
+    for knob in ["member_removal", "group_update_method"] {
+        assert_eq!(row(&ran, knob).verdict, CompatVerdict::Robust, "{:?}", row(&ran, knob));
+    }
+    assert!(ran.matrix.defects.iter().any(|d| d.rule == "create-drops-members"), "{:?}", ran.matrix.defects);
+}
