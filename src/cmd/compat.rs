@@ -67,13 +67,19 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Unreachable);
         }
     };
-    let html = match crate::report::write_outputs(&ran.dir) {
-        Ok(o) => o.html,
+    let (html, summary) = match crate::report::write_outputs(&ran.dir) {
+        Ok(o) => (o.html, o.result),
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(Exit::Unreachable);
         }
     };
+    // What the probes created and the cleanup could not remove is said, not
+    // left for the admin to find.
+    if let Some(note) = summary.cleanup.as_ref().and_then(|c| c.note.as_deref()).filter(|n| n.starts_with("could not"))
+    {
+        eprintln!("cleanup: {}", crate::term::one_line_whole(note));
+    }
     match args.format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(&compat::matrix_json(&ran.matrix, ran.exit, &ran.dir))?;

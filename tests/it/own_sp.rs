@@ -865,3 +865,19 @@ fn one_root_cause_is_explained_once_and_keep_going_finds_the_rest() {
     assert!(t.contains("[error] filter-case-insensitive on GET /Users"), "{t}");
     assert!(t.contains("beyond a failed activation: JumpCloud would not send this"), "{t}");
 }
+
+/// An SP that refuses user deletes keeps what compat's probes created:
+/// the terminal says so instead of leaving it for the admin to find.
+#[test]
+fn compat_says_what_its_cleanup_left_behind() {
+    let sp = SpProcess::with_quirks(&["no_user_delete"]);
+    let out = tempfile::tempdir().unwrap();
+    let ran = jcsim()
+        .args(["compat", "--target", &sp.base, "--token-env", "OWN_SP_TOKEN", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(sp.counts().0 > 0, "the SP kept users");
+    assert!(stderr.contains("cleanup: could not remove user"), "{stderr}");
+}
