@@ -85,8 +85,10 @@ pub struct PatchOperation {
 
 /// Operations one PATCH may carry.
 pub(crate) const MAX_OPERATIONS: usize = 10_000;
-/// Elements of multi-valued attributes one PATCH may scan for its filtered
-/// paths (`emails[type eq "work"]` scans every email once per operation).
+/// Filter terms one PATCH may evaluate for its filtered paths: each element
+/// of the attribute, once per operation, against every term of the filter
+/// (`emails[type eq "work"]` is one term per email; a filter of 10,000 `or`
+/// terms over 1,000 members is 10,000,000).
 pub(crate) const MAX_SCANNED: usize = 10_000_000;
 
 /// Why a PATCH costs too much to apply, if it does: the number of operations,
@@ -100,10 +102,21 @@ pub(crate) fn too_costly(resource: &Value, ops: &[PatchOperation]) -> Option<Str
     for op in ops {
         let Some(path) = op.path.as_ref().filter(|p| p.filter.is_some()) else { continue };
         let values = filter::get_ci(resource, &path.attr.name).and_then(Value::as_array).map_or(0, Vec::len);
-        scanned = scanned.saturating_add(values);
+        let terms = path.filter.as_ref().map_or(1, terms);
+        scanned = scanned.saturating_add(values.saturating_mul(terms));
     }
-    (scanned > MAX_SCANNED)
-        .then(|| format!("the filtered paths of this PATCH would scan {scanned} values; at most {MAX_SCANNED}"))
+    (scanned > MAX_SCANNED).then(|| {
+        format!("the filtered paths of this PATCH would evaluate {scanned} filter terms; at most {MAX_SCANNED}")
+    })
+}
+
+/// The comparisons and presence tests a filter evaluates per element.
+fn terms(f: &Filter) -> usize {
+    match f {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().map(terms).fold(0, usize::saturating_add).max(1),
+        Filter::Not(inner) | Filter::ValuePath(_, inner) => terms(inner),
+        Filter::Present(_) | Filter::Compare(..) => 1,
+    }
 }
 
 /// Parses a PatchOp request body.
