@@ -150,6 +150,10 @@ pub async fn list(
     page(&state, &v, "runs.html", "runs", "Runs", ctx)
 }
 
+/// The largest events.jsonl the console renders a report of on demand;
+/// larger records are rendered with `jcsim report DIR`.
+const MAX_RENDERED_EVENTS: u64 = 64 * 1024 * 1024;
+
 /// `GET /runs/{id}/{file}`: one of [`FILES`], read-only.
 pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(String, String)>) -> Response {
     let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
@@ -163,7 +167,20 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
     let path = root.join(&id).join(name);
     // The live session's report (and any run's without one) is rendered from its events on demand.
     let on_demand = *name == "report.html" && (id == state.run_id() || !path.is_file());
+    // One render at a time, of a bounded record: eight parallel renders of a
+    // large session took 22.6 s and 1.2 GB.
+    let permit = match on_demand.then(|| state.render_permit()) {
+        Some(None) => {
+            let mut busy =
+                (StatusCode::SERVICE_UNAVAILABLE, "another report is being rendered; try again").into_response();
+            busy.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            return busy;
+        }
+        Some(Some(p)) => Some(p),
+        None => None,
+    };
     let read = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
+        let _permit = permit;
         let dir = root.join(&id);
         // Refuse symlinks that leave the runs directory.
         let root = root.canonicalize()?;
@@ -171,6 +188,9 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
             let events = dir.join("events.jsonl").canonicalize()?;
             if !events.starts_with(&root) {
                 return Ok(None);
+            }
+            if std::fs::metadata(&events)?.len() > MAX_RENDERED_EVENTS {
+                return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "record too large"));
             }
             return Ok(crate::report::render_report(&dir).ok());
         }
@@ -181,8 +201,13 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
         std::fs::read(&real).map(Some)
     })
     .await;
-    let Ok(Ok(Some(bytes))) = read else {
-        return not_found();
+    let bytes = match read {
+        Ok(Ok(Some(bytes))) => bytes,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            let why = "this run's record is over 64 MiB: render its report with `jcsim report RUN_DIR`";
+            return (StatusCode::PAYLOAD_TOO_LARGE, why).into_response();
+        }
+        _ => return not_found(),
     };
     let mut resp = ([(header::CONTENT_TYPE, *ctype)], bytes).into_response();
     if *name == "report.html" {

@@ -147,6 +147,9 @@ struct Inner {
     /// Indexes of other runs followed in Directory Insights (a `jcsim proxy`
     /// capture recording into the runs directory), by run id; a few at most.
     run_indexes: std::sync::Mutex<std::collections::HashMap<String, crate::record::EventIndex>>,
+    /// On-demand report renders in progress: one at a time (each reads a
+    /// whole events.jsonl and builds the page in memory).
+    renders: Arc<tokio::sync::Semaphore>,
 }
 
 /// Shared console state. Cheap to clone.
@@ -233,6 +236,7 @@ impl ConsoleState {
             inner: Arc::new(Inner {
                 events_index: Default::default(),
                 run_indexes: Default::default(),
+                renders: Arc::new(tokio::sync::Semaphore::new(1)),
                 core: tokio::sync::Mutex::new(core),
                 sessions: super::auth::Sessions::default(),
                 config,
@@ -242,6 +246,11 @@ impl ConsoleState {
                 api_key: std::sync::RwLock::new((api_key, api_key_source)),
             }),
         })
+    }
+
+    /// A permit to render a report on demand, or `None` while another render runs.
+    pub(crate) fn render_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.inner.renders.clone().try_acquire_owned().ok()
     }
 
     /// The admin API key of the inbound SCIM API.

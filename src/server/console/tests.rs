@@ -591,6 +591,12 @@ async fn run_files_are_served_read_only_without_traversal() {
         std::os::unix::fs::symlink(l.dir.path().join("outside.json"), runs.join("r2/summary.json")).unwrap();
         assert_eq!(b.get("/runs/r2/summary.json").await.status, StatusCode::NOT_FOUND);
     }
+    // A record too large to render on demand is refused with what to do.
+    std::fs::create_dir_all(runs.join("big")).unwrap();
+    std::fs::File::create(runs.join("big/events.jsonl")).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    let big = b.get("/runs/big/report.html").await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+    assert!(big.body.contains("jcsim report"), "{}", big.body);
     let list = b.get("/runs").await.body;
     assert!(list.contains("/runs/r1/report.html") && list.contains("live"));
 }
@@ -853,6 +859,11 @@ async fn the_session_report_renders_on_demand_and_runs_show_counts() {
     assert!(!l.state.run_dir().join("report.html").exists(), "nothing is written ahead");
     let p = b.post("/users/generate", &[]).await;
     assert!(p.body.contains(&format!("href=\"/runs/{id}/report.html\"")), "the banner links the report");
+    // One on-demand render at a time: while one runs, another is told to retry.
+    let held = l.state.render_permit().expect("no render runs yet");
+    let busy = b.get(&format!("/runs/{id}/report.html")).await;
+    assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE, "{}", busy.body);
+    drop(held);
     let r = b.get(&format!("/runs/{id}/report.html")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Identity Management") || r.body.contains("activate"), "a report of the session");
