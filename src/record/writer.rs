@@ -184,19 +184,45 @@ impl EventIndex {
 /// Read every complete event of an `events.jsonl`. A torn or foreign line is
 /// reported, not fatal.
 pub fn read_events(path: &Path) -> io::Result<EventLog> {
-    let reader = BufReader::new(File::open(path)?);
+    let mut reader = BufReader::new(File::open(path)?);
     let mut log = EventLog::default();
-    for (i, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
+    // Lines as bytes: one line that is not UTF-8 is one bad line, not a
+    // refused recording.
+    let mut line = Vec::new();
+    let mut n = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        n += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_event(line.as_bytes()) {
+        match parse_event(&line) {
             Ok(ev) => log.events.push(ev),
-            Err(e) => log.bad_lines.push((i + 1, e.to_string())),
+            Err(e) => log.bad_lines.push((n, e.to_string())),
         }
     }
     Ok(log)
+}
+
+#[cfg(test)]
+mod read_tests {
+    #[test]
+    fn a_line_that_is_not_utf8_is_one_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let good = r#"{"type":"step_finished","step":0,"verdict":"pass","duration_ms":1.0}"#;
+        let mut bytes = format!("{good}\n").into_bytes();
+        bytes.extend_from_slice(b"{\"type\":\"x\xff\xfe\"}\n");
+        bytes.extend_from_slice(format!("{good}\n").as_bytes());
+        std::fs::write(&path, bytes).unwrap();
+        let log = super::read_events(&path).unwrap();
+        assert_eq!(log.events.len(), 2, "{:?}", log.bad_lines);
+        assert_eq!(log.bad_lines.len(), 1);
+        assert_eq!(log.bad_lines[0].0, 2);
+    }
 }
 
 #[cfg(test)]
