@@ -227,7 +227,9 @@ impl<W: Write> RunOutput<W> {
             *self.notes.entry(rule.clone()).or_insert(0) += n;
         }
         let inactive = |r: &Option<String>| r.as_deref().is_some_and(|r| r.ends_with(crate::record::INACTIVE_SKIP));
-        if summary.steps.iter().any(|st| st.verdict == crate::record::Verdict::Skip && inactive(&st.reason)) {
+        // A scenario that expected its activation to fail (and passed) lost nothing.
+        let stopped = summary.steps.iter().any(|st| st.verdict == crate::record::Verdict::Skip && inactive(&st.reason));
+        if stopped && summary.exit_code != crate::record::Exit::Pass {
             self.stopped_at_setup += 1;
         }
         match self.format {
