@@ -20,6 +20,7 @@ pub(crate) mod inbound;
 pub(crate) mod knobs;
 pub mod lint;
 pub(crate) mod listen;
+pub(crate) mod lock;
 pub mod logging;
 pub(crate) mod names;
 pub(crate) mod output;

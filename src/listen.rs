@@ -14,6 +14,7 @@
 //! is working on, or whose answer is being sent, is never shed: only when
 //! every slot is such a one does the next client wait.
 
+use crate::lock::Recover;
 use axum::Router;
 use hyper::body::{Body as _, Frame, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -101,7 +102,7 @@ impl Slots {
     /// Make room for one more connection below `max`: true when there is
     /// room now, having told the idlest connection to close if need be.
     fn make_room(&self, max: usize) -> bool {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = self.open.lock().recover();
         if open.len() < max {
             return true;
         }
@@ -122,12 +123,12 @@ impl Slots {
     fn add(&self, id: u64) -> Arc<Slot> {
         let slot =
             Arc::new(Slot { state: AtomicU8::new(IDLE), since: AtomicU64::new(self.clock.now()), shed: Notify::new() });
-        self.open.lock().unwrap_or_else(|p| p.into_inner()).insert(id, slot.clone());
+        self.open.lock().recover().insert(id, slot.clone());
         slot
     }
 
     fn remove(&self, id: u64) {
-        self.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        self.open.lock().recover().remove(&id);
         self.freed.notify_one();
     }
 }

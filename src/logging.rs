@@ -3,6 +3,7 @@
 //! the process knows, so a token cannot reach a log line even through a
 //! careless `?value`.
 
+use crate::lock::Recover;
 use crate::record::Redactor;
 use std::io::Write;
 use std::sync::{LazyLock, RwLock};
@@ -15,13 +16,13 @@ static SECRETS: LazyLock<RwLock<Redactor>> = LazyLock::new(|| RwLock::new(Redact
 
 /// Mask `secret` in every later log line.
 pub(crate) fn register_secret(secret: &str) {
-    let mut r = SECRETS.write().unwrap_or_else(|e| e.into_inner());
+    let mut r = SECRETS.write().recover();
     *r = r.clone().secret(secret);
 }
 
 /// `text` with every registered secret masked.
 pub(crate) fn redact(text: &str) -> String {
-    SECRETS.read().unwrap_or_else(|e| e.into_inner()).text(text)
+    SECRETS.read().recover().text(text)
 }
 
 /// Install the subscriber: `RUST_LOG` directives (invalid ones are ignored),

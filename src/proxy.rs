@@ -14,6 +14,7 @@
 
 use crate::check::{InspectOptions, Severity, inspect};
 use crate::client::{Forwarder, Tee, Tls, Upstream, is_hop_by_hop};
+use crate::lock::Recover;
 use crate::record::{
     Check, Event, Exchange, Exit, FaultKind, RecordedRequest, RecordedResponse, Recorder, Redactor, RunFinished,
     RunStarted, StepFinished, StepStarted, Timing, TransportFault, Verdict,
@@ -147,7 +148,7 @@ pub async fn serve(
 impl Capture {
     fn record(&self, event: Event) {
         if let Err(e) = self.recorder.record(event) {
-            let mut err = self.record_error.lock().unwrap_or_else(|p| p.into_inner());
+            let mut err = self.record_error.lock().recover();
             if err.is_none() {
                 tracing::error!(error = %e, "recording failed; requests are still forwarded");
                 *err = Some(e.to_string());
@@ -162,7 +163,7 @@ impl Capture {
     /// The step a request arriving now belongs to: the open one, or a new
     /// one after a pause of at least `gap`.
     fn step_for(&self, now: Instant) -> usize {
-        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        let mut steps = self.steps.lock().recover();
         if let Some((index, _, last)) = steps.open.as_mut()
             && now.saturating_duration_since(*last) < self.opts.gap
         {
@@ -226,7 +227,7 @@ impl Capture {
                 Severity::Info => Verdict::Info,
             };
             if verdict == Verdict::Fail {
-                let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+                let mut steps = self.steps.lock().recover();
                 steps.failed.entry(step).or_insert_with(|| f.message.clone());
             }
             self.record(Event::Check(Check {
@@ -244,7 +245,7 @@ impl Capture {
     }
 
     fn finish(&self) -> Captured {
-        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        let mut steps = self.steps.lock().recover();
         self.close(&mut steps);
         let exit = if steps.failed_count > 0 { Exit::Fail } else { Exit::Pass };
         let finished = Event::RunFinished(RunFinished {
@@ -276,7 +277,7 @@ impl Capture {
             if !Redactor::maskable(secret) || redactor.knows(secret) {
                 continue;
             }
-            let mut learned = self.learned.lock().unwrap_or_else(|p| p.into_inner());
+            let mut learned = self.learned.lock().recover();
             if *learned >= MAX_LEARNED {
                 return Err(format!(
                     "jcsim proxy: this capture has seen {MAX_LEARNED} distinct credentials, its limit; a request with a new one is not forwarded (restart the proxy for a new capture)"

@@ -2,6 +2,7 @@
 //! to draw a progress bar (a terminal, not `--quiet`, not CI), and rendering
 //! the human summary safely.
 
+use crate::lock::Recover;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -14,7 +15,7 @@ static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
 /// Run `f` (which writes to the terminal) with the active progress bar, if
 /// any, hidden, so the two do not interleave.
 pub fn suspend_progress<R>(f: impl FnOnce() -> R) -> R {
-    let bar = ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let bar = ACTIVE.lock().recover().clone();
     match bar {
         Some(b) => b.suspend(f),
         None => f(),
@@ -250,7 +251,7 @@ impl Progress {
                 .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ");
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(100));
-            *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+            *ACTIVE.lock().recover() = Some(bar.clone());
             bar
         });
         Progress { bar }
@@ -282,7 +283,7 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
-            ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
+            ACTIVE.lock().recover().take();
         }
     }
 }

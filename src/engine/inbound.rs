@@ -7,6 +7,7 @@ use super::transport::Recording;
 use crate::check::Finding;
 use crate::directory::Directory;
 use crate::inbound::{ApiRequest, Handled, IN_PROCESS_BASE, api_request, handle};
+use crate::lock::Recover;
 use crate::provision::{Provisioner, Transport};
 use crate::record::{Event, Exchange, RecordedRequest, RecordedResponse, Timing};
 use crate::scenario::InboundRequest;
@@ -93,12 +94,12 @@ impl Recording<'_> {
             },
             expects_refusal: false,
         };
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = self.log.lock().recover();
         log.exchanges += 1;
         log.inbound = Some(h.response.clone());
         drop(log);
         if let Err(e) = self.recorder.record(Event::Exchange(ex)) {
-            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let mut log = self.log.lock().recover();
             log.record_error.get_or_insert(e.to_string());
         }
     }

@@ -4,6 +4,7 @@
 
 use super::session::Session;
 use super::steps::act;
+use crate::lock::Recover;
 use crate::provision::{Fault, Method, Reply, ScimOp, Transport};
 use crate::scenario::Action;
 use crate::scim::url::encode_query;
@@ -36,7 +37,7 @@ pub(crate) async fn preview(session: &Session, action: &Action) -> Vec<PlannedRe
     let mut prov = session.prov.clone();
     let ideal = IdealSp::default();
     act(action, &mut dir, &mut prov, &ideal).await;
-    ideal.log.into_inner().unwrap_or_else(|p| p.into_inner())
+    ideal.log.into_inner().recover()
 }
 
 #[derive(Default)]
@@ -46,7 +47,7 @@ struct IdealSp {
 
 impl Transport for IdealSp {
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = self.log.lock().recover();
         let path =
             if op.query.is_empty() { op.path.clone() } else { format!("{}?{}", op.path, encode_query(&op.query)) };
         log.push(PlannedRequest {

@@ -9,6 +9,7 @@ use super::transport::{Cancel, Ledger, Pacer, Recording, StepLog};
 use crate::check::InspectOptions;
 use crate::client::Client;
 use crate::directory::Directory;
+use crate::lock::Recover;
 use crate::provision::Provisioner;
 use crate::record::{Event, Recorder, StepFinished, StepStarted, Verdict};
 use crate::scenario::Step;
@@ -119,7 +120,7 @@ impl Session {
     /// cancel flag is not consulted); a second Ctrl-C exits at once.
     /// `None` when the session created nothing.
     pub(crate) async fn cleanup(&mut self) -> Result<Option<StepSummary>, EngineError> {
-        let ledger = std::mem::take(&mut *self.ledger.lock().unwrap_or_else(|p| p.into_inner()));
+        let ledger = std::mem::take(&mut *self.ledger.lock().recover());
         if ledger.is_empty() {
             return Ok(None);
         }

@@ -4,6 +4,7 @@
 use crate::check::Finding;
 use crate::check::{InspectOptions, inspect};
 use crate::client::{Attempt, AuthMode, Client, OutRequest, Recorded};
+use crate::lock::Recover;
 use crate::provision::{Fault, Reply, ScimOp, Transport};
 use crate::record::{Event, Exchange, PURPOSE_HEADER, Recorder, Timing};
 use crate::scim::url::encode_query;
@@ -177,7 +178,7 @@ impl Recording<'_> {
         let id = self.recorder.next_exchange_id();
         let start_ms = a.started.saturating_duration_since(self.run_start).as_millis() as u64;
         {
-            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let mut log = self.log.lock().recover();
             log.exchanges += 1;
             if let Some(r) = &a.response {
                 log.last_status = Some(r.status);
@@ -207,12 +208,12 @@ impl Recording<'_> {
         if let Some(ledger) = self.ledger
             && matches!(ex.request.method.as_str(), "POST" | "DELETE")
         {
-            ledger.lock().unwrap_or_else(|p| p.into_inner()).note(&ex);
+            ledger.lock().recover().note(&ex);
         }
         let leftover = self.created_names.and_then(|names| note_name(names, &ex));
         let mut findings = if probe { Vec::new() } else { inspect(&ex, self.inspect) };
         {
-            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let mut log = self.log.lock().recover();
             // One finding per rule per request, however many attempts it took.
             let key = (ex.request.method.clone(), ex.request.url.clone());
             if ex.attempt <= 1 {
@@ -238,7 +239,7 @@ impl Recording<'_> {
             .then(|| (ex.request.body.clone(), ex.response.as_ref().and_then(|r| r.body.clone())));
         let mut event = Event::Exchange(ex);
         if let Err(e) = self.recorder.record_mut(&mut event) {
-            let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let mut log = self.log.lock().recover();
             log.record_error.get_or_insert(e.to_string());
         }
         // The bodies go back to the client and the model: moved, not copied.
@@ -252,7 +253,7 @@ impl Recording<'_> {
     }
 
     pub(crate) fn log(&self) -> StepLog {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.log.lock().recover().clone()
     }
 }
 
@@ -265,7 +266,7 @@ fn note_name(names: &Mutex<HashSet<String>>, x: &Exchange) -> Option<(u64, Strin
     let body = x.request.body.as_ref()?;
     let name = body.get("userName").or_else(|| body.get("displayName"))?.as_str()?;
     crate::names::tag_of(name)?;
-    let mut names = names.lock().unwrap_or_else(|p| p.into_inner());
+    let mut names = names.lock().recover();
     match x.response.as_ref()?.status {
         200..=299 => {
             names.insert(name.to_string());
@@ -333,7 +334,7 @@ impl Pacer {
     pub(crate) async fn wait(&self) {
         let Some(interval) = self.interval else { return };
         let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let mut next = self.next.lock().recover();
             let slot = (*next).max(Instant::now());
             *next = slot + interval;
             slot
@@ -348,7 +349,7 @@ impl Transport for Recording<'_> {
     }
 
     fn note(&self, finding: Finding) {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).findings.push(finding);
+        self.log.lock().recover().findings.push(finding);
     }
 
     async fn send(&self, op: ScimOp) -> Result<Reply, Fault> {

@@ -1,6 +1,7 @@
 //! The append-only `events.jsonl` writer and its reader.
 
 use super::{Event, Redactor};
+use crate::lock::Recover;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -38,13 +39,13 @@ impl Recorder {
 
     /// A copy of the redactor applied to every event.
     pub(crate) fn redactor(&self) -> Redactor {
-        self.redactor.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.redactor.read().recover().clone()
     }
 
     /// True when recording would redact something in `x`'s bodies: the
     /// caller keeps its own copy, so no check reads redacted data.
     pub(crate) fn redacts_bodies(&self, x: &super::Exchange) -> bool {
-        let r = self.redactor.read().unwrap_or_else(|p| p.into_inner());
+        let r = self.redactor.read().recover();
         x.request.body.as_ref().is_some_and(|b| r.touches(b))
             || x.response.as_ref().and_then(|resp| resp.body.as_ref()).is_some_and(|b| r.touches(b))
     }
@@ -52,7 +53,7 @@ impl Recorder {
     /// Also redact `secret` (and the header it travels in) from now on, e.g.
     /// after the console's Token Key changes.
     pub(crate) fn add_secret(&self, header: &str, secret: &str) {
-        let mut r = self.redactor.write().unwrap_or_else(|p| p.into_inner());
+        let mut r = self.redactor.write().recover();
         *r = r.clone().header(header).secret(secret);
     }
 
@@ -85,11 +86,11 @@ impl Recorder {
     }
 
     fn write(&self, event: &mut Event) -> io::Result<String> {
-        let redactor = self.redactor.read().unwrap_or_else(|p| p.into_inner());
+        let redactor = self.redactor.read().recover();
         redactor.event(event);
         drop(redactor);
         let mut line = serde_json::to_string(&*event).map_err(io::Error::other)?;
-        let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.file.lock().recover();
         if let Some(file) = guard.as_mut() {
             line.push('\n');
             // One write per line: a crash leaves whole lines plus at most one torn line.

@@ -45,44 +45,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
 }
 
 pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|seq| !seq.is_empty())
-        .map(|seq| {
-            let (name, value) = seq.split_once('=').unwrap_or((seq, ""));
-            (form_decode(name), form_decode(value))
-        })
-        .collect()
-}
-
-fn form_decode(s: &str) -> String {
-    if !s.bytes().any(|b| b == b'+' || b == b'%') {
-        return s.to_string();
-    }
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => match (bytes.get(i + 1).and_then(|&h| hex(h)), bytes.get(i + 2).and_then(|&l| hex(l))) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    match String::from_utf8(out) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
+    crate::scim::url::query_pairs(query)
 }
 
 /// The conditional-request headers (`If-Match`, `If-None-Match`), the only

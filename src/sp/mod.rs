@@ -19,6 +19,7 @@ mod tests_render;
 
 pub(crate) use quirks::Quirk;
 
+use crate::lock::Recover;
 use axum::Router;
 use axum::routing::{get, post};
 use rand::{SeedableRng, rngs::StdRng};
@@ -157,19 +158,19 @@ impl SpState {
     // Poisoning only means another request panicked mid-update; the store is
     // still structurally valid, so keep serving rather than panic.
     fn read(&self) -> RwLockReadGuard<'_, Store> {
-        self.inner.store.read().unwrap_or_else(|e| e.into_inner())
+        self.inner.store.read().recover()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Store> {
-        self.inner.store.write().unwrap_or_else(|e| e.into_inner())
+        self.inner.store.write().recover()
     }
 
     fn flaky_rng(&self) -> MutexGuard<'_, StdRng> {
-        self.inner.flaky_rng.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.flaky_rng.lock().recover()
     }
 
     fn window(&self) -> MutexGuard<'_, (Instant, u32)> {
-        self.inner.window.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.window.lock().recover()
     }
 }
 

@@ -6,6 +6,7 @@
 use super::ConsoleError;
 use super::state::{ConsoleState, random_token};
 use super::views::{self, Flash};
+use crate::lock::Recover;
 use crate::secret::same_secret;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Query, Request, State};
@@ -72,13 +73,13 @@ const MAX_CLIENTS: usize = 10_000;
 impl Sessions {
     /// How long `client` must wait before its next login attempt.
     fn login_wait(&self, client: IpAddr) -> Option<Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = self.failures.lock().recover();
         let f = failures.get(&client)?;
         f.until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
     }
 
     fn login_failed(&self, client: IpAddr) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut failures = self.failures.lock().recover();
         if failures.len() >= MAX_CLIENTS
             && !failures.contains_key(&client)
             && let Some(oldest) = failures.iter().min_by_key(|(_, f)| f.until).map(|(k, _)| *k)
@@ -95,7 +96,7 @@ impl Sessions {
     }
 
     fn login_succeeded(&self, client: IpAddr) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&client);
+        self.failures.lock().recover().remove(&client);
     }
 }
 
@@ -109,7 +110,7 @@ pub struct Visitor {
 
 impl Sessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, BrowserSession>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
+        self.map.lock().recover()
     }
 
     /// The session of `sid`, or a new anonymous one (`true` when new).
@@ -133,7 +134,7 @@ impl Sessions {
 
     /// Replace `old` by a fresh, logged-in session (no session fixation).
     fn login(&self, old: &str) -> Visitor {
-        self.flashes.lock().unwrap_or_else(|p| p.into_inner()).remove(old);
+        self.flashes.lock().recover().remove(old);
         let mut map = self.lock();
         map.remove(old);
         if map.len() >= MAX_SESSIONS
@@ -156,7 +157,7 @@ impl Sessions {
             s.flash = Some(flash);
             return;
         }
-        let mut flashes = self.flashes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut flashes = self.flashes.lock().recover();
         if flashes.len() >= MAX_FLASHES
             && !flashes.contains_key(sid)
             && let Some(any) = flashes.keys().next().cloned()
@@ -170,7 +171,7 @@ impl Sessions {
         if let Some(s) = self.lock().get_mut(sid) {
             return s.flash.take();
         }
-        self.flashes.lock().unwrap_or_else(|p| p.into_inner()).remove(sid)
+        self.flashes.lock().recover().remove(sid)
     }
 }
 

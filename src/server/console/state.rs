@@ -8,6 +8,7 @@ use super::journal::{self, Snapshot, Store};
 use crate::client::{Client, Credentials};
 use crate::directory::Directory;
 use crate::engine::{self, EngineError, Session, StepSummary};
+use crate::lock::Recover;
 use crate::provision::{Behaviour, Provisioner};
 use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
 use crate::scenario::{AppSpec, Scenario, Step};
@@ -255,12 +256,12 @@ impl ConsoleState {
 
     /// The admin API key of the inbound SCIM API.
     pub fn api_key(&self) -> String {
-        self.inner.api_key.read().unwrap_or_else(|p| p.into_inner()).0.clone()
+        self.inner.api_key.read().recover().0.clone()
     }
 
     /// Where the current API key came from (shown on API Settings).
     pub fn api_key_source(&self) -> &'static str {
-        self.inner.api_key.read().unwrap_or_else(|p| p.into_inner()).1
+        self.inner.api_key.read().recover().1
     }
 
     /// "Generate New API Key": the old key stops working at once. The new one
@@ -268,7 +269,7 @@ impl ConsoleState {
     pub async fn rotate_api_key(&self) {
         let key = random_token();
         self.core().await.session.recorder().add_secret(crate::inbound::API_KEY_HEADER, &key);
-        *self.inner.api_key.write().unwrap_or_else(|p| p.into_inner()) = (key, "generated in the console");
+        *self.inner.api_key.write().recover() = (key, "generated in the console");
     }
 
     /// The embedded SP mounted at [`super::SP_PREFIX`].
@@ -293,14 +294,14 @@ impl ConsoleState {
     /// line index; reads only from the nearest checkpoint (blocking I/O).
     pub fn session_events(&self, after: usize, limit: usize) -> std::io::Result<(Vec<Event>, usize)> {
         let path = self.run_dir().join("events.jsonl");
-        self.inner.events_index.lock().unwrap_or_else(|p| p.into_inner()).read(&path, after, limit)
+        self.inner.events_index.lock().recover().read(&path, after, limit)
     }
 
     /// The events of another run in the runs directory from line `after` on
     /// (`id` already checked to be a plain directory name).
     pub fn run_events(&self, id: &str, after: usize, limit: usize) -> std::io::Result<(Vec<Event>, usize)> {
         let path = self.config().runs_dir.join(id).join("events.jsonl");
-        let mut indexes = self.inner.run_indexes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut indexes = self.inner.run_indexes.lock().recover();
         if indexes.len() >= 16 && !indexes.contains_key(id) {
             indexes.clear();
         }
