@@ -455,12 +455,6 @@ pub(crate) fn matrix_json(m: &CompatMatrix, exit: Exit, run_dir: &std::path::Pat
     })
 }
 
-/// [`matrix_text`], for the integration tests.
-#[doc(hidden)]
-pub fn matrix_text_for_tests(m: &CompatMatrix) -> String {
-    matrix_text(m)
-}
-
 /// The matrix as a terminal table, after the SP defects met outside the
 /// forms under test (each once).
 pub(crate) fn matrix_text(m: &CompatMatrix) -> String {

@@ -236,15 +236,8 @@ async fn run_steps(
         };
         let (mut result, log) = session.step(step).await?;
         let note = |id: &str, message: String| crate::record::Check {
-            step: result.index,
-            id: id.into(),
             verdict: Verdict::Info,
-            message,
-            admin_sees: None,
-            fix: None,
-            exchange: None,
-            expected: None,
-            actual: None,
+            ..steps::simple(result.index, id, true, message)
         };
         let mut notes = Vec::new();
         if let Some(quirk) = emulated {

@@ -382,7 +382,7 @@ fn to_check(step: usize, f: &Finding, verdict: Verdict, message: String) -> Chec
     }
 }
 
-fn simple(step: usize, id: &str, ok: bool, message: String) -> Check {
+pub(super) fn simple(step: usize, id: &str, ok: bool, message: String) -> Check {
     Check {
         step,
         id: id.to_string(),
