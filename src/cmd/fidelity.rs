@@ -6,9 +6,10 @@ use crate::output::Format;
 use crate::record::{Event, Exit};
 use std::path::Path;
 
-/// The exchanges of a run directory, or of every run below a directory in
-/// the order they started.
-fn load(path: &Path) -> Result<Vec<Entry>, String> {
+/// Hand `each` every event of a run directory, or of every run below a
+/// directory in the order they started, one at a time: no recording is in
+/// memory whole.
+fn each_event(path: &Path, mut each: impl FnMut(Event)) -> Result<(), String> {
     let dirs = crate::report::find_run_dirs(path).map_err(|e| e.to_string())?;
     if dirs.is_empty() {
         return Err(format!("{}: no run directory (events.jsonl) found", path.display()));
@@ -16,19 +17,28 @@ fn load(path: &Path) -> Result<Vec<Entry>, String> {
     let mut runs = Vec::new();
     for d in dirs {
         let file = d.join("events.jsonl");
-        let log = crate::record::read_events(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-        if let Some((line, e)) = log.bad_lines.first() {
-            eprintln!("warning: {}:{line}: skipped an unreadable line ({e})", file.display());
-        }
-        let started = log.events.iter().find_map(|e| match e {
-            Event::RunStarted(r) => Some(r.started_at.clone()),
-            _ => None,
-        });
-        runs.push((started.unwrap_or_default(), log.events));
+        let started = match crate::record::first_event(&file).map_err(|e| format!("{}: {e}", file.display()))? {
+            Some(Event::RunStarted(r)) => r.started_at,
+            _ => String::new(),
+        };
+        runs.push((started, file));
     }
     // RFC 3339 times of one clock sort as text.
     runs.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(fidelity::entries(runs.into_iter().flat_map(|(_, events)| events)))
+    for (_, file) in runs {
+        let bad = crate::record::each_event(&file, &mut each).map_err(|e| format!("{}: {e}", file.display()))?;
+        if let Some((line, e)) = bad.first() {
+            eprintln!("warning: {}:{line}: skipped an unreadable line ({e})", file.display());
+        }
+    }
+    Ok(())
+}
+
+/// The exchanges to compare, slimmed as they are read ([`fidelity::Entries`]).
+fn load(path: &Path) -> Result<Vec<Entry>, String> {
+    let mut entries = fidelity::Entries::default();
+    each_event(path, |ev| entries.push(ev))?;
+    Ok(entries.finish())
 }
 
 pub fn compare(args: &CompareArgs) -> Exit {
@@ -53,14 +63,17 @@ pub fn compare(args: &CompareArgs) -> Exit {
 }
 
 pub fn infer(args: &InferArgs) -> Exit {
-    let entries = match load(&args.run) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
+    let mut inf = fidelity::infer::Infer::default();
+    let read = each_event(&args.run, |ev| {
+        if let Event::Exchange(x) = ev {
+            inf.push(&x);
         }
-    };
-    let inf = fidelity::infer::infer(&entries);
+    });
+    if let Err(e) = read {
+        eprintln!("error: {e}");
+        return Exit::Invalid;
+    }
+    let inf = inf.finish();
     let text = match args.format {
         Format::Human => inf.render(),
         Format::Json => {

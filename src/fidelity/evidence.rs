@@ -20,16 +20,26 @@ pub type Seen = (&'static str, String);
 /// The knob values each exchange shows, in order. jcsim's own requests
 /// ([`is_jcsim_own`]) show none.
 pub fn evidence(xs: &[&Exchange]) -> Vec<Vec<Seen>> {
-    let mut empty_groups: HashSet<String> = HashSet::new();
-    let mut test_users: HashSet<String> = HashSet::new();
-    xs.iter()
-        .map(|x| {
-            if is_jcsim_own(x) {
-                return Vec::new();
-            }
-            one(x, &mut empty_groups, &mut test_users)
-        })
-        .collect()
+    let mut e = Evidence::default();
+    xs.iter().map(|x| e.see(x)).collect()
+}
+
+/// [`evidence`] one exchange at a time: what it carries from one request to
+/// the next (groups created empty, the activation's test users).
+#[derive(Default)]
+pub struct Evidence {
+    empty_groups: HashSet<String>,
+    test_users: HashSet<String>,
+}
+
+impl Evidence {
+    /// The knob values `x` shows, given the exchanges seen before it.
+    pub fn see(&mut self, x: &Exchange) -> Vec<Seen> {
+        if is_jcsim_own(x) {
+            return Vec::new();
+        }
+        one(x, &mut self.empty_groups, &mut self.test_users)
+    }
 }
 
 fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSet<String>) -> Vec<Seen> {

@@ -1,10 +1,11 @@
 //! `jcsim infer`: the value each behaviour knob shows in a recording, and a
 //! `behaviour:` block that makes the simulator send the same.
 
-use super::Entry;
-use super::evidence::evidence;
-use crate::knobs::{Evidence, KNOBS};
+use super::evidence::Evidence;
+use crate::knobs::KNOBS;
+use crate::record::Exchange;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Knobs read from the wire besides those `jcsim compat` tries.
 const ALSO_READ: &[&str] = &["user_agent"];
@@ -14,7 +15,7 @@ const ALSO_READ: &[&str] = &["user_agent"];
 pub struct KnobSeen {
     pub knob: &'static str,
     /// Evidence behind jcsim's default (`confirmed`, `inferred`, `unknown`).
-    pub status: Evidence,
+    pub status: crate::knobs::Evidence,
     /// Each value seen with its count, most seen first.
     pub seen: Vec<(String, usize)>,
 }
@@ -34,31 +35,52 @@ pub struct Inference {
     pub requests: usize,
 }
 
-/// Read a recording's knobs.
-pub fn infer(entries: &[Entry]) -> Inference {
-    let xs: Vec<&crate::record::Exchange> =
-        entries.iter().map(|e| &e.exchange).filter(|x| super::is_first_attempt(x) && !super::is_jcsim_own(x)).collect();
-    let all = evidence(&xs);
-    let knobs = KNOBS
-        .iter()
-        .filter(|k| !k.forms.is_empty() || ALSO_READ.contains(&k.name))
-        .map(|k| {
-            let mut seen: Vec<(String, usize)> = Vec::new();
-            for (knob, value) in all.iter().flatten() {
-                if *knob != k.name {
-                    continue;
-                }
-                match seen.iter_mut().find(|(v, _)| v == value) {
-                    Some((_, n)) => *n += 1,
-                    None => seen.push((value.clone(), 1)),
-                }
-            }
-            // Most seen first; ties keep the order of first appearance.
-            seen.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-            KnobSeen { knob: k.name, status: k.status, seen }
-        })
-        .collect();
-    Inference { knobs, requests: xs.len() }
+/// Read a recording's knobs (the commands stream through [`Infer`]).
+#[cfg(test)]
+pub fn infer(entries: &[super::Entry]) -> Inference {
+    let mut i = Infer::default();
+    entries.iter().for_each(|e| i.push(&e.exchange));
+    i.finish()
+}
+
+/// [`infer`] one exchange at a time, as a recording is read: it keeps the
+/// values seen and their counts, never the exchanges.
+#[derive(Default)]
+pub struct Infer {
+    evidence: Evidence,
+    /// Per knob, each value with its count and the order it first appeared in.
+    seen: HashMap<&'static str, HashMap<String, (usize, usize)>>,
+    requests: usize,
+}
+
+impl Infer {
+    pub fn push(&mut self, x: &Exchange) {
+        if !super::is_first_attempt(x) || super::is_jcsim_own(x) {
+            return;
+        }
+        self.requests += 1;
+        for (knob, value) in self.evidence.see(x) {
+            let values = self.seen.entry(knob).or_default();
+            let first = values.len();
+            values.entry(value).or_insert((first, 0)).1 += 1;
+        }
+    }
+
+    pub fn finish(mut self) -> Inference {
+        let knobs = KNOBS
+            .iter()
+            .filter(|k| !k.forms.is_empty() || ALSO_READ.contains(&k.name))
+            .map(|k| {
+                let mut seen: Vec<(String, (usize, usize))> =
+                    self.seen.remove(k.name).unwrap_or_default().into_iter().collect();
+                // Most seen first; ties keep the order of first appearance.
+                seen.sort_by_key(|(_, (first, n))| (std::cmp::Reverse(*n), *first));
+                let seen = seen.into_iter().map(|(v, (_, n))| (v, n)).collect();
+                KnobSeen { knob: k.name, status: k.status, seen }
+            })
+            .collect();
+        Inference { knobs, requests: self.requests }
+    }
 }
 
 impl Inference {
@@ -122,6 +144,7 @@ fn is_plain(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fidelity::Entry;
     use crate::fidelity::evidence::tests::x;
     use serde_json::json;
 

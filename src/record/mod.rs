@@ -8,7 +8,7 @@ mod writer;
 pub use insight::{Insight, PURPOSE_HEADER};
 pub(crate) use redact::{REDACTED, Redactor};
 pub(crate) use writer::{EventIndex, parse_event};
-pub use writer::{EventLog, Recorder, read_events};
+pub use writer::{EventLog, Recorder, each_event, first_event, read_events};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

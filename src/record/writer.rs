@@ -185,8 +185,32 @@ impl EventIndex {
 /// Read every complete event of an `events.jsonl`. A torn or foreign line is
 /// reported, not fatal.
 pub fn read_events(path: &Path) -> io::Result<EventLog> {
+    let mut events = Vec::new();
+    let bad_lines = each_event(path, |ev| events.push(ev))?;
+    Ok(EventLog { events, bad_lines })
+}
+
+/// The first event of an `events.jsonl` that parses (its `run_started`),
+/// read without reading the rest.
+pub fn first_event(path: &Path) -> io::Result<Option<Event>> {
     let mut reader = BufReader::new(File::open(path)?);
-    let mut log = EventLog::default();
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        if let Ok(ev) = parse_event(line.trim_ascii()) {
+            return Ok(Some(ev));
+        }
+        line.clear();
+    }
+    Ok(None)
+}
+
+/// Hand each complete event of an `events.jsonl` to `each` as it is read,
+/// so a reader that keeps only part of each event holds only that part: a
+/// recording of any size is never in memory whole. Returns the lines that
+/// did not parse, with their numbers.
+pub fn each_event(path: &Path, mut each: impl FnMut(Event)) -> io::Result<Vec<(usize, String)>> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut bad_lines = Vec::new();
     // Lines as bytes: one line that is not UTF-8 is one bad line, not a
     // refused recording.
     let mut line = Vec::new();
@@ -201,11 +225,11 @@ pub fn read_events(path: &Path) -> io::Result<EventLog> {
             continue;
         }
         match parse_event(&line) {
-            Ok(ev) => log.events.push(ev),
-            Err(e) => log.bad_lines.push((n, e.to_string())),
+            Ok(ev) => each(ev),
+            Err(e) => bad_lines.push((n, e.to_string())),
         }
     }
-    Ok(log)
+    Ok(bad_lines)
 }
 
 #[cfg(test)]
