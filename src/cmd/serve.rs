@@ -5,7 +5,7 @@ use crate::record::Exit;
 use anyhow::Context;
 
 pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
-    use crate::server::console::{self, ConsoleError, ServeOptions};
+    use crate::server::console::{ConsoleError, ServeOptions};
     let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
     let admin_token = match &args.admin_token_env {
         Some(var) => match env(var) {
@@ -42,7 +42,7 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
         seed: args.seed,
         api_key,
     };
-    match console::serve(opts).await {
+    match crate::server::serve(opts).await {
         Ok(()) => Ok(Exit::Pass),
         Err(e @ ConsoleError::PublicBind(_)) => {
             eprintln!("error: {e}");

@@ -88,8 +88,9 @@ pub fn check_listen(addr: &SocketAddr, admin_token: Option<&str>) -> Result<(), 
     }
 }
 
-/// Every route: the console (behind login, CSRF and body limit), the embedded
-/// SP under [`SP_PREFIX`] (its own bearer auth) and `GET /healthz`.
+/// The console's routes (behind login, CSRF and body limit) and the embedded
+/// SP under [`SP_PREFIX`] (its own bearer auth). `server::app` mounts the
+/// inbound API and `/healthz` beside them.
 pub fn router(state: ConsoleState) -> Router {
     let console = Router::new()
         .route("/", get(pages::home))
@@ -138,47 +139,11 @@ pub fn router(state: ConsoleState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
-    console
-        .nest(SP_PREFIX, crate::sp::router(state.sp().clone()))
-        .nest(crate::inbound::PREFIX, crate::server::inbound::router(state.clone()))
-        .route("/healthz", get(|| async { "ok" }))
-        .layer(from_fn(auth::security_headers))
+    console.nest(SP_PREFIX, crate::sp::router(state.sp().clone()))
 }
 
-/// Bind, build the state and serve until ctrl-c or SIGTERM; then record the
-/// end of the console's run.
-pub async fn serve(opts: ServeOptions) -> Result<(), ConsoleError> {
-    check_listen(&opts.listen, opts.admin_token.as_deref())?;
-    let listener = tokio::net::TcpListener::bind(opts.listen)
-        .await
-        .map_err(|source| ConsoleError::Bind { addr: opts.listen, source })?;
-    let addr = listener.local_addr()?;
-    let host = if addr.ip().is_unspecified() || !addr.ip().is_loopback() {
-        // The console's own client reaches the embedded SP over loopback.
-        SocketAddr::from(([127, 0, 0, 1], addr.port()))
-    } else {
-        addr
-    };
-    let config = ConsoleConfig {
-        state_file: opts.state_file.clone(),
-        runs_dir: opts.runs_dir.clone(),
-        admin_token: opts.admin_token.clone(),
-        self_url: format!("http://{host}"),
-        sp_token: opts.sp_token.clone(),
-        scim_token: opts.scim_token.clone(),
-        seed: opts.seed,
-        loopback_hosts_only: addr.ip().is_loopback() && opts.admin_token.is_none(),
-        api_key: opts.api_key.clone(),
-    };
-    let state = ConsoleState::new(config).await?;
-    eprintln!(
-        "jcsim serve: console at http://{addr}/ (embedded SP at http://{host}{SP_PREFIX}; JumpCloud SCIM API at http://{host}{}; runs in {}; {})",
-        crate::inbound::PREFIX,
-        opts.runs_dir.display(),
-        if opts.admin_token.is_some() { "admin login required" } else { "loopback only, no login" }
-    );
-    let app = router(state.clone());
-    crate::listen::serve(listener, app, crate::listen::Limits::default(), crate::signal::shutdown()).await?;
-    state.finish().await?;
-    Ok(())
+/// The console's security headers (CSP, frame and referrer policy) on every
+/// response of `router`, including what is mounted beside it.
+pub fn with_security_headers(router: Router) -> Router {
+    router.layer(from_fn(auth::security_headers))
 }

@@ -36,11 +36,11 @@ async fn live_with(dir: tempfile::TempDir, admin: Option<&str>) -> Live {
         api_key: Some(API_KEY.into()),
     };
     let state = ConsoleState::new(config).await.unwrap();
-    let served = router(state.clone());
+    let served = crate::server::app(state.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, served).await;
     });
-    Live { app: router(state.clone()), state, dir }
+    Live { app: crate::server::app(state.clone()), state, dir }
 }
 
 async fn live() -> Live {

@@ -407,7 +407,8 @@ mod http {
     //! Over HTTP, through the console router: auth, redaction and the chain.
     use super::*;
     use crate::scenario::{Action, GroupSpec};
-    use crate::server::console::{ConsoleConfig, ConsoleState, router};
+    use crate::server::app as router;
+    use crate::server::console::{ConsoleConfig, ConsoleState};
     use axum::Router;
     use axum::body::{Body, to_bytes};
     use axum::http::{Request, StatusCode, header};
