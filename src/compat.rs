@@ -15,9 +15,8 @@ use crate::engine::{EngineError, Namespace, Session, StepSummary, TargetOverride
 use crate::knobs::{Behaviour, Knob};
 use crate::provision::Provisioner;
 use crate::record::{CompatMatrix, CompatVerdict, Event, FormCompat, FormOutcome, KnobCompat, Verdict};
-use crate::record::{Exit, Recorder, Redactor, RunFinished, RunStarted};
+use crate::record::{Exit, Redactor};
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 /// Options of `jcsim compat`.
 #[derive(Debug, Clone, Default)]
@@ -140,15 +139,12 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     let external = target.kind == "external";
     let tag = if external { opts.namespace.tag() } else { None };
 
-    // `<UTC timestamp>-compat-<4 hex>`: the base scenario's file is `compat`.
-    let run_id = crate::engine::run_id(&base);
-    let run_dir = opts.out_dir.join(&run_id);
     let mut redactor = Redactor::new().target_query(&target.base_url);
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
-    let recorder = Recorder::create(&run_dir, redactor)
-        .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    // `<UTC timestamp>-compat-<4 hex>`.
+    let (run, recorder) = crate::engine::Run::open(&opts.out_dir, "compat", redactor)?;
     let client = |b: &Behaviour| {
         Client::new(crate::engine::client_config(b, &target)).map_err(|e| EngineError::Setup(e.to_string()))
     };
@@ -166,20 +162,18 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
         .filter_map(|k| probe(k.name).map(|p| (k, p)))
         .map(|(k, p)| k.forms.len() * (p.setup.len() + 1 + usize::from(p.read_back)))
         .sum();
-    session.record(Event::RunStarted(RunStarted {
-        run_id: run_id.clone(),
+    let header = crate::engine::RunHeader {
         scenario: base.name.clone(),
         file: "compat".into(),
         target: target.base_url.clone(),
         target_kind: target.kind.to_string(),
         seed: opts.seed,
-        started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
-        jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
         behaviour: opts.behaviour.describe(),
         steps: planned,
         namespace: tag.as_ref().map(|t| t.as_str().to_string()),
         insecure: target.tls.insecure,
-    }))?;
+    };
+    run.start(session.recorder(), header)?;
 
     let mut matrix = CompatMatrix::default();
     let mut results: Vec<StepSummary> = Vec::new();
@@ -281,21 +275,19 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     };
     session.record(Event::Compat(matrix.clone()))?;
     let count = |v: Verdict| results.iter().filter(|s| s.verdict == v).count();
-    session.record(Event::RunFinished(RunFinished {
-        verdict: if exit == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
-        steps_passed: count(Verdict::Pass) + count(Verdict::Warn),
-        steps_failed: count(Verdict::Fail),
-        steps_skipped: planned.saturating_sub(results.len()),
-        exchanges: session.recorder().exchanges(),
-        duration_ms: crate::engine::ms(session.started().elapsed()),
-        stopped_early: opts.cancel.is_cancelled(),
-        stop_reason: opts.cancel.is_cancelled().then(|| "interrupted (SIGINT/SIGTERM)".to_string()),
-        exit_code: exit,
-        interrupted: opts.cancel.is_cancelled(),
-    }))?;
+    let cancelled = opts.cancel.is_cancelled();
+    let end = crate::engine::RunEnd {
+        passed: count(Verdict::Pass) + count(Verdict::Warn),
+        failed: count(Verdict::Fail),
+        skipped: planned.saturating_sub(results.len()),
+        stop_reason: cancelled.then(|| "interrupted (SIGINT/SIGTERM)".to_string()),
+        interrupted: cancelled,
+        exit,
+    };
+    run.finish(session.recorder(), end)?;
     drop(session);
     target.shutdown().await;
-    Ok(CompatRun { dir: run_dir, matrix, exit })
+    Ok(CompatRun { dir: run.dir().to_path_buf(), matrix, exit })
 }
 
 /// Findings that mean "the SP answered 2xx but did not do it".

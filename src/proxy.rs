@@ -16,8 +16,8 @@ use crate::check::{InspectOptions, Severity, inspect};
 use crate::client::{Forwarder, Tee, Tls, Upstream, is_hop_by_hop};
 use crate::lock::Recover;
 use crate::record::{
-    Check, Event, Exchange, Exit, FaultKind, RecordedRequest, RecordedResponse, Recorder, Redactor, RunFinished,
-    RunStarted, StepFinished, StepStarted, Timing, TransportFault, Verdict,
+    Check, Event, Exchange, Exit, FaultKind, RecordedRequest, RecordedResponse, Recorder, Redactor, StepFinished,
+    StepStarted, Timing, TransportFault, Verdict,
 };
 use crate::scim::ScimError;
 use axum::body::Body;
@@ -67,6 +67,8 @@ pub enum ProxyError {
     Upstream(String),
     #[error("recording to {0}: {1}")]
     Record(String, std::io::Error),
+    #[error("{0}")]
+    Run(#[from] crate::engine::EngineError),
     #[error("serving: {0}")]
     Serve(std::io::Error),
 }
@@ -86,6 +88,8 @@ struct Steps {
 struct Capture {
     forwarder: Forwarder,
     recorder: Recorder,
+    /// The capture's run record.
+    run: crate::engine::Run,
     started: Instant,
     opts: ProxyOptions,
     steps: Mutex<Steps>,
@@ -114,26 +118,23 @@ pub async fn serve(
     for h in &opts.redact_headers {
         redactor = redactor.header(h);
     }
-    let recorder = Recorder::create(&opts.run_dir, redactor)
-        .map_err(|e| ProxyError::Record(opts.run_dir.display().to_string(), e))?;
-    let header = Event::RunStarted(RunStarted {
-        run_id: opts.run_id.clone(),
+    let (run, recorder) = crate::engine::Run::open_at(opts.run_dir.clone(), opts.run_id.clone(), redactor)?;
+    let header = crate::engine::RunHeader {
         scenario: "proxy capture".to_string(),
         file: String::new(),
         target: opts.upstream.clone(),
         target_kind: "capture".to_string(),
         seed: 0,
-        started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
-        jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
         behaviour: Vec::new(),
         steps: 0,
         namespace: None,
         insecure: opts.tls.insecure,
-    });
-    recorder.record(header).map_err(|e| ProxyError::Record(opts.run_dir.display().to_string(), e))?;
+    };
+    run.start(&recorder, header)?;
     let capture = Arc::new(Capture {
         forwarder,
         recorder,
+        run,
         started: Instant::now(),
         opts,
         steps: Mutex::new(Steps::default()),
@@ -248,20 +249,17 @@ impl Capture {
         let mut steps = self.steps.lock().recover();
         self.close(&mut steps);
         let exit = if steps.failed_count > 0 { Exit::Fail } else { Exit::Pass };
-        let finished = Event::RunFinished(RunFinished {
-            verdict: if exit == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
-            steps_passed: steps.passed,
-            steps_failed: steps.failed_count,
-            steps_skipped: 0,
-            exchanges: self.recorder.exchanges(),
-            duration_ms: self.started.elapsed().as_secs_f64() * 1000.0,
-            stopped_early: false,
-            stop_reason: None,
-            exit_code: exit,
-            interrupted: false,
-        });
+        let end = crate::engine::RunEnd {
+            passed: steps.passed,
+            failed: steps.failed_count,
+            exit,
+            ..crate::engine::RunEnd::default()
+        };
         drop(steps);
-        self.record(finished);
+        if let Err(e) = self.run.finish(&self.recorder, end) {
+            tracing::error!(error = %e, "recording the end of the capture failed");
+            self.record_error.lock().recover().get_or_insert(e.to_string());
+        }
         Captured { run_dir: self.opts.run_dir.clone(), exchanges: self.recorder.exchanges(), exit }
     }
 

@@ -5,6 +5,7 @@
 mod inbound;
 mod plan;
 pub(crate) mod preflight;
+mod run;
 mod session;
 mod steps;
 mod summary;
@@ -13,6 +14,7 @@ mod target;
 mod transport;
 
 pub(crate) use plan::{PlannedRequest, preview};
+pub(crate) use run::{Run, RunEnd, RunHeader, run_id_for};
 pub(crate) use session::Session;
 pub(crate) use steps::Policy;
 pub(crate) use summary::StepSummary;
@@ -25,13 +27,11 @@ pub(crate) use transport::StepLog;
 use crate::client::{Client, ClientConfig};
 use crate::directory::Directory;
 use crate::provision::{Behaviour, Provisioner};
-use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
+use crate::record::{Event, Redactor, Verdict};
 use crate::scenario::{Action, Scenario, Step};
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use thiserror::Error;
-
-use crate::record::Exit;
 
 /// Options of one run, from the command line.
 #[derive(Debug, Clone, Default)]
@@ -116,14 +116,11 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
         }
         None => scenario,
     };
-    let run_id = run_id(scenario);
-    let run_dir = opts.out_dir.join(&run_id);
     let mut redactor = Redactor::new().target_query(&target.base_url);
     if let Some(c) = &target.credentials {
         redactor = redactor.header(c.header_name()).secret(c.secret());
     }
-    let recorder = Recorder::create(&run_dir, redactor)
-        .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+    let (run, recorder) = Run::open(&opts.out_dir, &run_stem(scenario), redactor)?;
     let behaviour = scenario.behaviour.clone();
     let client = Client::new(client_config(&behaviour, &target)).map_err(|e| EngineError::Setup(e.to_string()))?;
     let dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
@@ -139,42 +136,38 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
         verify_each: opts.verify_each,
     };
 
-    session.record(Event::RunStarted(RunStarted {
-        run_id: run_id.clone(),
-        scenario: scenario.name.clone(),
-        file: scenario.source.file.clone(),
-        target: target.base_url.clone(),
-        target_kind: target.kind.to_string(),
-        seed,
-        started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
-        jcsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        behaviour: behaviour.describe(),
-        steps: scenario.steps.len(),
-        namespace: scenario.namespace.as_ref().map(|t| t.as_str().to_string()),
-        insecure: target.tls.insecure,
-    }))?;
+    run.start(
+        session.recorder(),
+        RunHeader {
+            scenario: scenario.name.clone(),
+            file: scenario.source.file.clone(),
+            target: target.base_url.clone(),
+            target_kind: target.kind.to_string(),
+            seed,
+            behaviour: behaviour.describe(),
+            steps: scenario.steps.len(),
+            namespace: scenario.namespace.as_ref().map(|t| t.as_str().to_string()),
+            insecure: target.tls.insecure,
+        },
+    )?;
 
     let mut tally = Tally { total_steps: scenario.steps.len(), ..Tally::default() };
     let stop_reason = run_steps(scenario, &mut session, opts, &target.base_url, external, &mut tally).await?;
     if session.track_created {
         session.cleanup().await?;
     }
-    let exit_code = tally.exit_code();
-    session.record(Event::RunFinished(RunFinished {
-        verdict: if exit_code == Exit::Pass { Verdict::Pass } else { Verdict::Fail },
-        steps_passed: tally.count(Verdict::Pass),
-        steps_failed: tally.count(Verdict::Fail),
-        steps_skipped: tally.skipped(),
-        exchanges: session.recorder().exchanges(),
-        duration_ms: ms(session.started().elapsed()),
-        stopped_early: stop_reason.is_some(),
+    let end = RunEnd {
+        passed: tally.count(Verdict::Pass),
+        failed: tally.count(Verdict::Fail),
+        skipped: tally.skipped(),
         stop_reason,
-        exit_code,
         interrupted: tally.interrupted,
-    }))?;
+        exit: tally.exit_code(),
+    };
+    run.finish(session.recorder(), end)?;
     drop(session);
     target.shutdown().await;
-    Ok(run_dir)
+    Ok(run.dir().to_path_buf())
 }
 
 /// Run every step. A step whose premise an earlier failure removed is
@@ -311,22 +304,9 @@ pub(crate) fn client_config_for(
     }
 }
 
-/// `<UTC timestamp>-<file stem>-<4 hex>`: sortable, readable and unique.
-pub(crate) fn run_id(s: &Scenario) -> String {
-    let stem = std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string();
-    run_id_for(&stem)
-}
-
-/// A run id (and run directory name): the time, a slug of `stem`, and a
-/// few random bits so two runs in the same second do not collide.
-pub(crate) fn run_id_for(stem: &str) -> String {
-    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let slug: String =
-        stem.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let unique = (nanos ^ std::process::id().rotate_left(16)) & 0xffff;
-    format!("{stamp}-{slug}-{unique:04x}")
+/// The stem a scenario's run ids are named from: its file's, else its name.
+pub(crate) fn run_stem(s: &Scenario) -> String {
+    std::path::Path::new(&s.source.file).file_stem().and_then(|s| s.to_str()).unwrap_or(&s.name).to_string()
 }
 
 pub(crate) fn ms(d: Duration) -> f64 {

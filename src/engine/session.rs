@@ -148,11 +148,6 @@ impl Session {
         super::steps::cleanup_step(index, &ledger, &ctx, self.started).await.map(Some)
     }
 
-    /// When the session started.
-    pub(crate) fn started(&self) -> Instant {
-        self.started
-    }
-
     /// Record an event that is not part of a step.
     pub(crate) fn record(&self, event: Event) -> Result<Event, EngineError> {
         self.recorder.record_redacted(event).map_err(|e| EngineError::Record { dir: self.dir_name(), source: e })

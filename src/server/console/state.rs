@@ -10,14 +10,13 @@ use crate::directory::Directory;
 use crate::engine::{self, EngineError, Session, StepSummary};
 use crate::lock::Recover;
 use crate::provision::{Behaviour, Provisioner};
-use crate::record::{Event, Recorder, Redactor, RunFinished, RunStarted, Verdict};
+use crate::record::{Event, Redactor, Verdict};
 use crate::scenario::{AppSpec, Scenario, Step};
 use crate::sp::{SpConfig, SpState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// How the console is set up.
 #[derive(Debug, Clone, Default)]
@@ -138,8 +137,8 @@ struct Inner {
     core: tokio::sync::Mutex<Core>,
     config: ConsoleConfig,
     sp: SpState,
-    run_id: String,
-    run_dir: PathBuf,
+    /// The console session's run record.
+    run: engine::Run,
     pub(super) sessions: super::auth::Sessions,
     /// The admin API key (rotatable) and where it came from.
     api_key: std::sync::RwLock<(String, &'static str)>,
@@ -194,10 +193,7 @@ impl ConsoleState {
         if im.auth_type == AuthType::ApiKey {
             redactor = redactor.header(&im.header_name);
         }
-        let run_id = run_id();
-        let run_dir = config.runs_dir.join(&run_id);
-        let recorder = Recorder::create(&run_dir, redactor)
-            .map_err(|e| EngineError::Record { dir: run_dir.display().to_string(), source: e })?;
+        let (run, recorder) = engine::Run::open(&config.runs_dir, "console", redactor)?;
         let (api_key, api_key_source) = match config.api_key.clone().filter(|k| !k.is_empty()) {
             Some(k) => (k, "set from --api-key-env"),
             None => (random_token(), "generated at start"),
@@ -206,20 +202,18 @@ impl ConsoleState {
         let client = build_client(&prov.behaviour, &im, token.as_deref())?;
         let mut session = Session::new(dir, prov, client, recorder);
         session.inbound_base = format!("{}{}", config.self_url, crate::inbound::PREFIX);
-        session.record(Event::RunStarted(RunStarted {
-            run_id: run_id.clone(),
+        let header = engine::RunHeader {
             scenario: "JumpCloud admin console".into(),
             file: "console".into(),
             target: im.base_url.clone(),
             target_kind: if embedded { "embedded" } else { "external" }.into(),
             seed,
-            started_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
-            jcsim_version: env!("CARGO_PKG_VERSION").into(),
             behaviour: session.prov.behaviour.describe(),
             steps: 0,
             namespace: None,
             insecure: false,
-        }))?;
+        };
+        run.start(session.recorder(), header)?;
         let mut core = Core {
             session,
             im,
@@ -242,8 +236,7 @@ impl ConsoleState {
                 sessions: super::auth::Sessions::default(),
                 config,
                 sp,
-                run_id,
-                run_dir,
+                run,
                 api_key: std::sync::RwLock::new((api_key, api_key_source)),
             }),
         })
@@ -283,11 +276,11 @@ impl ConsoleState {
 
     /// The console session's run id and directory.
     pub fn run_id(&self) -> &str {
-        &self.inner.run_id
+        self.inner.run.id()
     }
 
     pub fn run_dir(&self) -> &Path {
-        &self.inner.run_dir
+        self.inner.run.dir()
     }
 
     /// Up to `limit` events of the session from line `after` on, and the next
@@ -319,7 +312,7 @@ impl ConsoleState {
     /// The session's actions as a YAML scenario.
     pub async fn export(&self) -> Result<String, ConsoleError> {
         let core = self.core().await;
-        super::export::export_yaml(&core, &self.inner.run_id)
+        super::export::export_yaml(&core, self.inner.run.id())
     }
 
     /// Record `run_finished` (on shutdown) and fold the state journal into
@@ -327,19 +320,9 @@ impl ConsoleState {
     pub async fn finish(&self) -> Result<(), ConsoleError> {
         let mut core = self.core().await;
         core.close_state()?;
-        let s = &core.session;
-        s.record(Event::RunFinished(RunFinished {
-            verdict: if core.failed == 0 { Verdict::Pass } else { Verdict::Fail },
-            steps_passed: core.passed,
-            steps_failed: core.failed,
-            steps_skipped: 0,
-            exchanges: s.recorder().exchanges(),
-            duration_ms: engine::ms(s.started().elapsed()),
-            stopped_early: false,
-            stop_reason: None,
-            exit_code: if core.failed == 0 { crate::record::Exit::Pass } else { crate::record::Exit::Fail },
-            interrupted: false,
-        }))?;
+        let exit = if core.failed == 0 { crate::record::Exit::Pass } else { crate::record::Exit::Fail };
+        let end = engine::RunEnd { passed: core.passed, failed: core.failed, exit, ..engine::RunEnd::default() };
+        self.inner.run.finish(core.session.recorder(), end)?;
         Ok(())
     }
 }
@@ -502,13 +485,4 @@ pub(crate) fn random_token() -> String {
     use rand::RngExt;
     let mut rng = rand::rng();
     format!("{:032x}{:032x}", rng.random::<u128>(), rng.random::<u128>())
-}
-
-/// `<UTC timestamp>-console-<4 hex>`, sortable like scenario runs.
-fn run_id() -> String {
-    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let stamp: String = now.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    use rand::RngExt;
-    let unique: u16 = rand::rng().random();
-    format!("{stamp}-console-{unique:04x}")
 }

@@ -356,7 +356,7 @@ fn public_bind_needs_an_admin_token() {
 #[tokio::test]
 async fn serve_refuses_a_public_listen_without_admin_token() {
     let dir = tempfile::tempdir().unwrap();
-    let err = serve(ServeOptions {
+    let err = crate::server::serve(ServeOptions {
         listen: "0.0.0.0:0".parse().unwrap(),
         state_file: None,
         runs_dir: dir.path().into(),
