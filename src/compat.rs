@@ -16,6 +16,7 @@ use crate::knobs::{Behaviour, Knob};
 use crate::provision::Provisioner;
 use crate::record::{CompatMatrix, CompatVerdict, Event, FormCompat, FormOutcome, KnobCompat, Verdict};
 use crate::record::{Exit, Redactor};
+use crate::rules::{CheckId, RuleId};
 use std::path::PathBuf;
 
 /// Options of `jcsim compat`.
@@ -57,10 +58,11 @@ struct Probe {
     relink: bool,
     /// The rules that judge the form: what the exercise is meant to change.
     /// Anything else the read-back finds is an SP defect elsewhere.
-    judged: &'static [&'static str],
+    judged: &'static [RuleId],
 }
 
-const USER_READBACK: &[&str] = &["readback-user", "readback-missing", "readback-active", "echo-active"];
+const USER_READBACK: &[RuleId] =
+    &[RuleId::ReadbackUser, RuleId::ReadbackMissing, RuleId::ReadbackActive, RuleId::EchoActive];
 
 fn probe(knob: &str) -> Option<Probe> {
     let p = |setup, exercise, judged| Some(Probe { setup, exercise, read_back: true, relink: false, judged });
@@ -75,24 +77,26 @@ fn probe(knob: &str) -> Option<Probe> {
         "member_removal" => p(
             &["bind_user: {a}", "bind_user: {b}", "bind_group: \"{g}\""],
             "remove_from_group: { user: {b}, group: \"{g}\" }",
-            &["readback-members", "echo-members"],
+            &[RuleId::ReadbackMembers, RuleId::EchoMembers],
         ),
         "group_update_method" => p(
             &["bind_group: \"{g}\""],
             "rename_group: { group: \"{g}\", to: \"{g} renamed\" }",
-            &["readback-group-name", "echo-group-name"],
+            &[RuleId::ReadbackGroupName, RuleId::EchoGroupName],
         ),
         "content_type" => p(&[], "bind_user: {a}", USER_READBACK),
-        "user_delete" => p(&["bind_user: {a}"], "delete_user: {a}", &["delete-then-404", "readback-active"]),
+        "user_delete" => p(&["bind_user: {a}"], "delete_user: {a}", &[RuleId::DeleteThen404, RuleId::ReadbackActive]),
         "user_lookup" => Some(Probe {
             relink: true,
             ..p(&["bind_user: {a}"], "update_user: { user: {a}, set: { job_title: Found } }", USER_READBACK)?
         }),
-        "deprovision_method" => p(&["bind_user: {a}"], "suspend_user: {a}", &["readback-active", "echo-active"]),
+        "deprovision_method" => {
+            p(&["bind_user: {a}"], "suspend_user: {a}", &[RuleId::ReadbackActive, RuleId::EchoActive])
+        }
         "group_create" => p(
             &["bind_user: {a}", "bind_user: {b}"],
             "bind_group: \"{g}\"",
-            &["readback-members", "echo-members", "create-drops-members"],
+            &[RuleId::ReadbackMembers, RuleId::EchoMembers, RuleId::CreateDropsMembers],
         ),
         _ => None,
     }
@@ -236,7 +240,7 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
                 match matrix.defects.iter_mut().find(|x| x.rule == d.id) {
                     Some(x) => x.count += 1,
                     None => matrix.defects.push(crate::record::CompatDefect {
-                        rule: d.id.clone(),
+                        rule: d.id,
                         message: d.message.clone(),
                         during: format!("{}={form}", knob.name),
                         count: 1,
@@ -291,8 +295,26 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
 }
 
 /// Findings that mean "the SP answered 2xx but did not do it".
-fn is_drift(id: &str) -> bool {
-    id.starts_with("echo-") || id.starts_with("readback-") || id == "delete-then-404" || id == "create-drops-members"
+const DRIFT: &[RuleId] = &[
+    RuleId::EchoActive,
+    RuleId::EchoGroupName,
+    RuleId::EchoMembers,
+    RuleId::ReadbackMissing,
+    RuleId::ReadbackActive,
+    RuleId::ReadbackUser,
+    RuleId::ReadbackGroupName,
+    RuleId::ReadbackMembers,
+    RuleId::DeleteThen404,
+    RuleId::CreateDropsMembers,
+];
+
+fn is_drift(id: CheckId) -> bool {
+    matches!(id, CheckId::Rule(r) if DRIFT.contains(&r))
+}
+
+/// `id` is one of `rules`.
+fn is_one_of(id: CheckId, rules: &[RuleId]) -> bool {
+    matches!(id, CheckId::Rule(r) if rules.contains(&r))
 }
 
 /// How one form fared, and the SP defects met around it.
@@ -310,7 +332,7 @@ fn classify(
     setup: &[StepSummary],
     exercise: Option<&StepSummary>,
     read_back: Option<&StepSummary>,
-    judged: &[&str],
+    judged: &[RuleId],
 ) -> Judged {
     let errors = |s: &StepSummary| s.checks.iter().filter(|c| c.verdict == Verdict::Fail).cloned().collect::<Vec<_>>();
     let mut defects: Vec<crate::record::Check> = setup.iter().flat_map(errors).collect();
@@ -335,14 +357,14 @@ fn classify(
         if outcome != FormOutcome::Accepted {
             break;
         }
-        if is_drift(&c.id) && !judged.contains(&c.id.as_str()) {
+        if is_drift(c.id) && !is_one_of(c.id, judged) {
             defects.push(c);
             continue;
         }
         // A create refused with 409 after a lookup: the lookup answered but
         // did not find the user that exists.
         let missed = c.message.starts_with("create user") && c.message.contains("HTTP 409");
-        outcome = if is_drift(&c.id) || missed { FormOutcome::Ignored } else { FormOutcome::Rejected };
+        outcome = if is_drift(c.id) || missed { FormOutcome::Ignored } else { FormOutcome::Rejected };
         detail = Some(if missed {
             format!("the lookup in this form found nothing, so the create that followed met a conflict: {}", c.message)
         } else {
@@ -351,7 +373,7 @@ fn classify(
     }
     if let Some(r) = read_back {
         for c in r.checks.iter().filter(|c| c.verdict == Verdict::Fail) {
-            if !judged.contains(&c.id.as_str()) {
+            if !is_one_of(c.id, judged) {
                 defects.push(c.clone());
             } else if outcome == FormOutcome::Accepted {
                 (outcome, detail) = (FormOutcome::Ignored, Some(c.message.clone()));
@@ -369,7 +391,9 @@ fn blocking(s: &StepSummary) -> Option<String> {
         return None;
     }
     let errs: Vec<&crate::record::Check> = s.checks.iter().filter(|c| c.verdict == Verdict::Fail).collect();
-    let repaired = |c: &&crate::record::Check| c.id == "create-drops-members" && c.message.contains(TAKES_THEN_ADD);
+    let repaired = |c: &&crate::record::Check| {
+        c.id == CheckId::Rule(RuleId::CreateDropsMembers) && c.message.contains(TAKES_THEN_ADD)
+    };
     if !errs.is_empty() && errs.iter().all(repaired) {
         return None;
     }

@@ -28,6 +28,7 @@ pub mod provision;
 pub mod proxy;
 pub mod record;
 pub mod report;
+pub mod rules;
 pub mod scenario;
 pub mod schema;
 pub mod scim;

@@ -233,7 +233,7 @@ impl Capture {
             }
             self.record(Event::Check(Check {
                 step,
-                id: f.id.clone(),
+                id: f.id,
                 verdict,
                 message: f.message.clone(),
                 admin_sees: f.admin_sees.clone(),

@@ -3,22 +3,12 @@
 
 use serde_json::Value;
 
-/// Severity of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Severity {
-    /// Provisioning broke: the step fails.
-    Error,
-    /// Worth knowing; the step still passes (fails under --strict).
-    Warning,
-    /// An RFC-valid choice worth knowing about: shown once per run as a
-    /// note, never a failure, not even under --strict.
-    Info,
-}
+use crate::rules::{CheckId, RuleId, Severity};
 
 /// Something the model noticed about the SP's behaviour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub id: String,
+    pub id: CheckId,
     pub(crate) severity: Severity,
     pub message: String,
     pub(crate) admin_sees: Option<String>,
@@ -29,9 +19,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub(crate) fn error(id: &str, message: impl Into<String>) -> Self {
+    /// An error that no rule of the catalogue describes (the directory
+    /// refused the action, a raw request failed, an interrupt).
+    pub(crate) fn error(id: CheckId, message: impl Into<String>) -> Self {
         Finding {
-            id: id.to_string(),
+            id,
             severity: Severity::Error,
             message: message.into(),
             admin_sees: None,
@@ -64,9 +56,22 @@ impl Finding {
     }
 }
 
+/// A finding for rule `id`, with the catalogue's severity, JumpCloud symptom and fix.
+pub(crate) fn finding(id: RuleId, message: impl Into<String>) -> Finding {
+    let r = id.rule();
+    Finding { severity: r.severity, ..Finding::error(CheckId::Rule(id), message) }.admin(r.jumpcloud).fix(r.fix)
+}
+
 #[cfg(test)]
-impl Finding {
-    pub(crate) fn warning(id: &str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, ..Finding::error(id, message) }
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_take_severity_and_advice_from_the_catalogue() {
+        let f = finding(RuleId::ContentType, "x");
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.fix.unwrap().contains("application/scim+json"));
+        assert_eq!(finding(RuleId::IdString, "x").severity, Severity::Error);
+        assert_eq!(finding(RuleId::PatchNoContent, "x").severity, Severity::Info);
     }
 }

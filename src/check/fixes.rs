@@ -2,17 +2,16 @@
 //! important first, each with the steps it affected, the JumpCloud symptom
 //! and the fix.
 
-use super::rules::rule_by_id;
 use crate::record::{Check, Verdict};
+use crate::rules::CheckId;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One root cause of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub(crate) struct Fix {
-    pub(crate) rule: String,
-    /// `error` (fails the run) or `warning`.
-    pub(crate) severity: String,
+    pub(crate) rule: CheckId,
+    pub(crate) severity: FixSeverity,
     pub(crate) title: String,
     pub(crate) occurrences: usize,
     /// Indexes of the affected steps: zero-based in memory (the terminal adds
@@ -30,10 +29,27 @@ pub(crate) struct Fix {
     pub(crate) request: String,
 }
 
-impl Fix {
-    /// The root cause's key across scenarios: rule and step kind.
-    pub(crate) fn key(&self) -> (&str, &str) {
-        (&self.rule, &self.request)
+/// How bad a root cause is, written `error` or `warning`; errors sort first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FixSeverity {
+    /// It failed a step: the run fails.
+    Error,
+    Warning,
+}
+
+impl FixSeverity {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            FixSeverity::Error => "error",
+            FixSeverity::Warning => "warning",
+        }
+    }
+}
+
+impl std::fmt::Display for FixSeverity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -41,8 +57,8 @@ impl Fix {
 /// (an info never gets a fix entry).
 pub(crate) fn notes(checks: &[Check]) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    for c in checks.iter().filter(|c| c.verdict == Verdict::Info && rule_by_id(&c.id).is_some()) {
-        *out.entry(c.id.clone()).or_insert(0) += 1;
+    for c in checks.iter().filter(|c| c.verdict == Verdict::Info && c.id.rule().is_some()) {
+        *out.entry(c.id.as_str().to_string()).or_insert(0) += 1;
     }
     out
 }
@@ -53,17 +69,18 @@ pub(crate) fn notes(checks: &[Check]) -> BTreeMap<String, usize> {
 /// `directory`: not a rule, no advice) are left out.
 pub(crate) fn fix_summary(checks: &[Check], request_of: impl Fn(&Check) -> String) -> Vec<Fix> {
     let mut by_rule: BTreeMap<(&str, String), Fix> = BTreeMap::new();
-    let advised = |c: &&Check| rule_by_id(&c.id).is_some() || c.admin_sees.is_some() || c.fix.is_some();
-    let judged = |c: &&Check| !matches!(c.verdict, Verdict::Pass | Verdict::Info) && !c.id.starts_with("expect.");
+    let advised = |c: &&Check| c.id.rule().is_some() || c.admin_sees.is_some() || c.fix.is_some();
+    let judged = |c: &&Check| !matches!(c.verdict, Verdict::Pass | Verdict::Info) && !c.id.is_expectation();
+    let severity = |c: &Check| if c.verdict == Verdict::Fail { FixSeverity::Error } else { FixSeverity::Warning };
     for c in checks.iter().filter(judged).filter(advised) {
         let request = request_of(c);
         let entry = by_rule.entry((c.id.as_str(), request.clone())).or_insert_with(|| {
-            let rule = rule_by_id(&c.id);
+            let rule = c.id.rule();
             Fix {
                 request,
-                rule: c.id.clone(),
-                severity: if c.verdict == Verdict::Fail { "error" } else { "warning" }.to_string(),
-                title: rule.map_or(c.id.clone(), |r| r.title.to_string()),
+                rule: c.id,
+                severity: severity(c),
+                title: rule.map_or(c.id.as_str().to_string(), |r| r.title.to_string()),
                 occurrences: 0,
                 steps: Vec::new(),
                 example: c.message.clone(),
@@ -73,24 +90,17 @@ pub(crate) fn fix_summary(checks: &[Check], request_of: impl Fn(&Check) -> Strin
             }
         });
         entry.occurrences += 1;
-        if c.verdict == Verdict::Fail {
-            entry.severity = "error".to_string();
-        }
+        entry.severity = entry.severity.min(severity(c));
         if !entry.steps.contains(&c.step) {
             entry.steps.push(c.step);
         }
     }
     let mut fixes: Vec<Fix> = by_rule.into_values().collect();
-    let rank = |s: &str| match s {
-        "error" => 0,
-        "warning" => 1,
-        _ => 2,
-    };
     fixes.sort_by(|a, b| {
-        (rank(&a.severity), std::cmp::Reverse(a.occurrences), &a.rule).cmp(&(
-            rank(&b.severity),
+        (a.severity, std::cmp::Reverse(a.occurrences), a.rule.as_str()).cmp(&(
+            b.severity,
             std::cmp::Reverse(b.occurrences),
-            &b.rule,
+            b.rule.as_str(),
         ))
     });
     fixes
@@ -103,7 +113,7 @@ mod tests {
     fn check(step: usize, id: &str, verdict: Verdict) -> Check {
         Check {
             step,
-            id: id.into(),
+            id: CheckId::parse(id).unwrap(),
             verdict,
             message: format!("{id} at {step}"),
             admin_sees: None,
@@ -131,7 +141,7 @@ mod tests {
             fixes.iter().map(|f| (f.rule.as_str(), f.occurrences, f.steps.as_slice())).collect();
         assert_eq!(order, vec![("id-string", 1, &[2][..]), ("content-type", 3, &[0, 1][..])]);
         assert!(fixes[0].fix.contains("JSON string"));
-        assert_eq!(fixes[1].severity, "warning");
+        assert_eq!(fixes[1].severity, FixSeverity::Warning);
     }
 
     #[test]
@@ -144,9 +154,9 @@ mod tests {
         ];
         let fixes =
             fix_summary(&checks, |c| if c.step == 1 { "POST /Users".into() } else { "PATCH /Groups/{id}".into() });
-        let keys: Vec<(&str, &str)> = fixes.iter().map(Fix::key).collect();
+        let keys: Vec<(&str, &str)> = fixes.iter().map(|f| (f.rule.as_str(), f.request.as_str())).collect();
         assert_eq!(keys, vec![("server-error", "PATCH /Groups/{id}"), ("server-error", "POST /Users")]);
         assert_eq!(notes(&checks).get("patch-no-content"), Some(&1));
-        assert!(fixes.iter().all(|f| f.rule != "patch-no-content"), "an info is never a fix entry");
+        assert!(fixes.iter().all(|f| f.rule.as_str() != "patch-no-content"), "an info is never a fix entry");
     }
 }

@@ -1,8 +1,6 @@
 //! Response rules applied to every recorded exchange.
 
-use super::Finding;
-use super::RuleId;
-use super::rules::finding;
+use super::{Finding, RuleId, finding};
 use crate::record::Exchange;
 use crate::scim::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, SCIM_MEDIA_TYPE, USER_SCHEMA};
 use serde_json::Value;

@@ -31,7 +31,7 @@ pub(super) async fn run(
     if !(200..300).contains(&status) && !status_expected {
         let detail = handled.response.body.as_ref().and_then(|b| b.get("detail")).and_then(|d| d.as_str());
         findings.push(Finding::error(
-            "inbound.status",
+            crate::rules::CheckId::InboundStatus,
             format!("{}: JumpCloud's SCIM API answered HTTP {status}: {}", handled.label, detail.unwrap_or("")),
         ));
     }

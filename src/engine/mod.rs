@@ -28,6 +28,7 @@ use crate::client::{Client, ClientConfig};
 use crate::directory::Directory;
 use crate::provision::{Behaviour, Provisioner};
 use crate::record::{Event, Redactor, Verdict};
+use crate::rules::CheckId;
 use crate::scenario::{Action, Scenario, Step};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -132,7 +133,8 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
     session.namespace = scenario.namespace.clone();
     session.policy = Policy {
         strict: opts.strict,
-        waivers: scenario.waive.iter().map(|w| (w.rule.clone(), w.reason.clone())).collect(),
+        // Validated against the catalogue when the scenario was loaded.
+        waivers: scenario.waive.iter().filter_map(|w| Some((CheckId::parse(&w.rule)?, w.reason.clone()))).collect(),
         verify_each: opts.verify_each,
     };
 
@@ -228,14 +230,14 @@ async fn run_steps(
             None => step,
         };
         let (mut result, log) = session.step(step).await?;
-        let note = |id: &str, message: String| crate::record::Check {
+        let note = |id: CheckId, message: String| crate::record::Check {
             verdict: Verdict::Info,
             ..steps::simple(result.index, id, true, message)
         };
         let mut notes = Vec::new();
         if let Some(quirk) = emulated {
             notes.push(note(
-                crate::record::EXPECTATION_SKIPPED,
+                CheckId::ExpectationSkipped,
                 format!(
                     "expectation not checked: it needs the embedded SP's `{quirk}` quirk{}, and this run targets another SP",
                     scenario.emulates().map(|v| format!(" (emulating {v})")).unwrap_or_default()
@@ -243,7 +245,7 @@ async fn run_steps(
             ));
         }
         if let Some(why) = beyond {
-            notes.push(note(crate::record::BEYOND_FAILED_SETUP, why));
+            notes.push(note(CheckId::BeyondFailedSetup, why));
         }
         for check in notes {
             if let Event::Check(c) = session.record(Event::Check(check))? {

@@ -4,7 +4,7 @@
 use super::summary::StepSummary;
 use super::transport::Recording;
 use super::{EngineError, ms};
-use crate::check::RuleId;
+use crate::check::{CheckId, ExpectKind, RuleId};
 use crate::check::{Finding, Severity};
 use crate::client::{AuthMode, OutRequest};
 use crate::directory::{Directory, UserState};
@@ -18,10 +18,12 @@ use std::time::Instant;
 /// so, with the command that removes it, instead of the SP-bug finding the
 /// 409 got.
 fn name_leftovers(findings: &mut Vec<Finding>, leftovers: &[(u64, String)], base_url: &str) {
-    const REPLACED: &[&str] = &["activation-test-email-exists", "activation-failed", "sp-rejected-request"];
+    const REPLACED: &[RuleId] =
+        &[RuleId::ActivationTestEmailExists, RuleId::ActivationFailed, RuleId::SpRejectedRequest];
     for (exchange, name) in leftovers {
         let tag = crate::names::tag_of(name).unwrap_or_default();
-        findings.retain(|f| !(f.exchange == Some(*exchange) && REPLACED.contains(&f.id.as_str())));
+        let replaced = |id: CheckId| matches!(id, CheckId::Rule(r) if REPLACED.contains(&r));
+        findings.retain(|f| !(f.exchange == Some(*exchange) && replaced(f.id)));
         findings.push(
             crate::check::finding(
                 RuleId::LeftoverResource,
@@ -171,7 +173,7 @@ pub(super) async fn cleanup_step(
     } else {
         format!("could not remove {}: delete them by hand or run `jcsim cleanup`", left.join(", "))
     };
-    let check = Check { verdict: Verdict::Info, ..simple(index, "cleanup", true, message.clone()) };
+    let check = Check { verdict: Verdict::Info, ..simple(index, CheckId::Cleanup, true, message.clone()) };
     // Keep the redacted form, as the terminal summary prints it.
     let check = match record(ctx, Event::Check(check.clone()))? {
         Event::Check(c) => c,
@@ -239,7 +241,7 @@ pub(super) async fn act<T: Transport>(
     };
     match change {
         Ok(()) => prov.sync(dir, t).await,
-        Err(e) => vec![Finding::error("directory", e.to_string())],
+        Err(e) => vec![Finding::error(CheckId::Directory, e.to_string())],
     }
 }
 
@@ -257,7 +259,8 @@ async fn raw_request(r: &crate::scenario::RawRequest, t: &Recording<'_>) -> Vec<
         // The status is judged by `expect`; a raw request without one must succeed.
         Ok(a) if r.expect.as_ref().and_then(|e| e.status).is_some() || (200..300).contains(&a.status) => Vec::new(),
         Ok(a) => vec![
-            Finding::error("request.status", format!("{label}: SP answered HTTP {}", a.status)).exchange(a.exchange),
+            Finding::error(CheckId::RequestStatus, format!("{label}: SP answered HTTP {}", a.status))
+                .exchange(a.exchange),
         ],
         Err(n) => {
             let fault = crate::provision::Fault { kind: n.fault.kind, message: n.fault.message, exchange: n.exchange };
@@ -279,8 +282,8 @@ struct Judged {
 pub(crate) struct Policy {
     /// Warnings fail the step.
     pub(crate) strict: bool,
-    /// Rule ids waived by the scenario, with the reason shown in reports.
-    pub(crate) waivers: Vec<(String, String)>,
+    /// Rules waived by the scenario, with the reason shown in reports.
+    pub(crate) waivers: Vec<(CheckId, String)>,
     /// Read back the resources each step touched (`--verify-each`).
     pub(crate) verify_each: bool,
 }
@@ -294,7 +297,9 @@ fn judge(
     policy: &Policy,
 ) -> Judged {
     let expected_outcome = expect.and_then(|e| e.outcome).unwrap_or(Outcome::Pass);
-    let expected_findings: &[String] = expect.map_or(&[], |e| e.findings.as_slice());
+    // Validated against the catalogue when the scenario was loaded.
+    let expected_findings: Vec<CheckId> =
+        expect.map_or(&[][..], |e| e.findings.as_slice()).iter().filter_map(|id| CheckId::parse(id)).collect();
     let errors: Vec<&Finding> = findings.iter().filter(|f| f.severity == Severity::Error).collect();
     let first_error = errors.first().map(|f| f.message.clone());
     let mut checks: Vec<Check> = findings
@@ -320,11 +325,11 @@ fn judge(
         .collect();
     let mut failures: Vec<String> =
         checks.iter().filter(|c| c.verdict == Verdict::Fail).map(|c| c.message.clone()).collect();
-    let mut expectation = |id: &str, ok: bool, message: String, checks: &mut Vec<Check>| {
+    let mut expectation = |kind: ExpectKind, ok: bool, message: String, checks: &mut Vec<Check>| {
         if !ok {
             failures.push(message.clone());
         }
-        checks.push(simple(step, id, ok, message));
+        checks.push(simple(step, CheckId::Expect(kind), ok, message));
     };
     if expected_outcome == Outcome::Fail {
         let ok = !errors.is_empty();
@@ -332,13 +337,13 @@ fn judge(
             (true, Some(e)) => format!("the step failed as expected: {e}"),
             _ => "the step was expected to fail, but it succeeded".to_string(),
         };
-        expectation("expect.outcome", ok, message, &mut checks);
+        expectation(ExpectKind::Outcome, ok, message, &mut checks);
     }
     if let Some(status) = expect.and_then(|e| e.status) {
         let ok = last_status == Some(status);
         let actual = last_status.map_or("no response".to_string(), |s| format!("HTTP {s}"));
         expectation(
-            "expect.status",
+            ExpectKind::Status,
             ok,
             format!("expected HTTP {status} from the step's last response, got {actual}"),
             &mut checks,
@@ -346,16 +351,16 @@ fn judge(
     }
     if let Some(needle) = expect.and_then(|e| e.reason_contains.as_deref()) {
         let ok = findings.iter().any(|f| f.message.contains(needle));
-        expectation("expect.reason", ok, format!("expected a failure reason containing {needle:?}"), &mut checks);
+        expectation(ExpectKind::Reason, ok, format!("expected a failure reason containing {needle:?}"), &mut checks);
     }
     for id in expected_findings {
-        let ok = findings.iter().any(|f| f.id == *id);
+        let ok = findings.iter().any(|f| f.id == id);
         let message = if ok {
             format!("finding `{id}` reported as expected")
         } else {
             format!("expected finding `{id}`, which was not reported")
         };
-        expectation("expect.findings", ok, message, &mut checks);
+        expectation(ExpectKind::Findings, ok, message, &mut checks);
     }
     let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
     Judged { verdict, action_failed: !errors.is_empty(), reason: failures.into_iter().next(), checks }
@@ -365,13 +370,13 @@ fn judge(
 /// can both notice the same problem.
 fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
-    findings.into_iter().filter(|f| f.exchange.is_none() || seen.insert((f.id.clone(), f.exchange))).collect()
+    findings.into_iter().filter(|f| f.exchange.is_none() || seen.insert((f.id, f.exchange))).collect()
 }
 
 fn to_check(step: usize, f: &Finding, verdict: Verdict, message: String) -> Check {
     Check {
         step,
-        id: f.id.clone(),
+        id: f.id,
         verdict,
         message,
         admin_sees: f.admin_sees.clone(),
@@ -382,10 +387,10 @@ fn to_check(step: usize, f: &Finding, verdict: Verdict, message: String) -> Chec
     }
 }
 
-pub(super) fn simple(step: usize, id: &str, ok: bool, message: String) -> Check {
+pub(super) fn simple(step: usize, id: CheckId, ok: bool, message: String) -> Check {
     Check {
         step,
-        id: id.to_string(),
+        id,
         verdict: if ok { Verdict::Pass } else { Verdict::Fail },
         message,
         admin_sees: None,
@@ -417,7 +422,7 @@ mod tests {
 
     #[test]
     fn errors_fail_a_step_expected_to_pass() {
-        let j = judge(0, vec![Finding::error("x", "boom")], None, Some(500), &Policy::default());
+        let j = judge(0, vec![Finding::error(CheckId::Directory, "boom")], None, Some(500), &Policy::default());
         assert_eq!(j.verdict, Verdict::Fail);
         assert_eq!(j.reason.as_deref(), Some("boom"));
     }
@@ -425,7 +430,7 @@ mod tests {
     #[test]
     fn expected_failure_passes_and_success_fails() {
         let e = expect(Some(Outcome::Fail), Some(409));
-        let j = judge(0, vec![Finding::error("x", "taken")], Some(&e), Some(409), &Policy::default());
+        let j = judge(0, vec![Finding::error(CheckId::Directory, "taken")], Some(&e), Some(409), &Policy::default());
         assert_eq!(j.verdict, Verdict::Pass);
         let j = judge(0, vec![], Some(&e), Some(201), &Policy::default());
         assert_eq!(j.verdict, Verdict::Fail);
@@ -435,13 +440,13 @@ mod tests {
     #[test]
     fn strict_turns_warnings_into_failures_and_waivers_pass() {
         let strict = Policy { strict: true, ..Policy::default() };
-        let j = judge(0, vec![Finding::warning("content-type", "ct")], None, Some(200), &strict);
+        let j = judge(0, vec![crate::check::finding(RuleId::ContentType, "ct")], None, Some(200), &strict);
         assert_eq!(j.verdict, Verdict::Fail);
         let waived =
             Policy { strict: true, waivers: vec![("content-type".into(), "legacy proxy".into())], verify_each: false };
         let j = judge(
             0,
-            vec![Finding::warning("content-type", "ct"), Finding::error("id-string", "n")],
+            vec![crate::check::finding(RuleId::ContentType, "ct"), crate::check::finding(RuleId::IdString, "n")],
             None,
             Some(200),
             &waived,
@@ -455,7 +460,8 @@ mod tests {
     fn expected_findings_pass_and_missing_ones_fail() {
         let mut e = expect(None, None);
         e.findings = vec!["id-string".into()];
-        let j = judge(0, vec![Finding::error("id-string", "numeric")], Some(&e), Some(201), &Policy::default());
+        let j =
+            judge(0, vec![crate::check::finding(RuleId::IdString, "numeric")], Some(&e), Some(201), &Policy::default());
         assert_eq!(j.verdict, Verdict::Pass);
         let j = judge(0, vec![], Some(&e), Some(201), &Policy::default());
         assert_eq!(j.verdict, Verdict::Fail);
@@ -464,7 +470,7 @@ mod tests {
 
     #[test]
     fn warnings_do_not_fail() {
-        let j = judge(0, vec![Finding::warning("w", "note")], None, Some(200), &Policy::default());
+        let j = judge(0, vec![crate::check::finding(RuleId::ContentType, "note")], None, Some(200), &Policy::default());
         assert_eq!(j.verdict, Verdict::Pass);
         assert_eq!(j.checks[0].verdict, Verdict::Warn);
     }

@@ -154,7 +154,7 @@ pub(crate) struct StepLog {
     pub(crate) leftovers: Vec<(u64, String)>,
     /// Rules already reported per request (method, URL), so a retried
     /// request's later attempts add no second finding of the same rule.
-    pub(crate) attempt_rules: HashMap<(String, String), Vec<String>>,
+    pub(crate) attempt_rules: HashMap<(String, String), Vec<crate::rules::CheckId>>,
 }
 
 impl Recording<'_> {
@@ -222,7 +222,7 @@ impl Recording<'_> {
                 findings.retain(|f| !seen.contains(&f.id));
             }
             if !findings.is_empty() {
-                log.attempt_rules.entry(key).or_default().extend(findings.iter().map(|f| f.id.clone()));
+                log.attempt_rules.entry(key).or_default().extend(findings.iter().map(|f| f.id));
             }
             log.findings.extend(findings);
             log.leftovers.extend(leftover);

@@ -3,6 +3,7 @@
 
 use crate::record::{Check, Exit, Verdict};
 use crate::report::Summary;
+use crate::rules::CheckId;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -17,7 +18,7 @@ pub(crate) struct Explained {
     /// Several scenarios run: the root causes come once at the end, not
     /// in a fix summary per scenario.
     pub(crate) multi: bool,
-    first: HashMap<(String, String), String>,
+    first: HashMap<(CheckId, String), String>,
 }
 
 impl Explained {
@@ -106,7 +107,7 @@ pub(crate) fn print_summary_in(
             Verdict::Pass => false,
             // Notes come once per run, except those that say what was not
             // checked or why a step ran at all.
-            Verdict::Info => c.id == crate::record::EXPECTATION_SKIPPED || c.id == crate::record::BEYOND_FAILED_SETUP,
+            Verdict::Info => matches!(c.id, CheckId::ExpectationSkipped | CheckId::BeyondFailedSetup),
             _ => true,
         };
         for c in step.checks.iter().filter(shown) {
@@ -120,7 +121,7 @@ pub(crate) fn print_summary_in(
             }
         }
         for (c, alike) in groups {
-            if c.id == crate::record::BEYOND_FAILED_SETUP {
+            if c.id == CheckId::BeyondFailedSetup {
                 // Once for a run of such steps.
                 if last_beyond != Some(c.message.as_str()) {
                     writeln!(out, "       {} {}", mark(c.verdict), l(&c.message))?;
@@ -130,20 +131,20 @@ pub(crate) fn print_summary_in(
             }
             let more = if alike > 1 { format!(" (and {} more like it)", alike - 1) } else { String::new() };
             let request = c.exchange.and_then(|x| s.requests.get(&x)).unwrap_or(&step.action);
-            let key = (c.id.clone(), request.clone());
+            let key = (c.id, request.clone());
             let explainable = c.admin_sees.is_some() || c.fix.is_some();
             if let (true, Some(first)) = (explainable, explained.first.get(&key)) {
                 writeln!(
                     out,
                     "       {} {}: {}{more} · same cause as {}",
                     mark(c.verdict),
-                    l(&c.id),
+                    l(c.id.as_str()),
                     l(&c.message),
                     l(first)
                 )?;
                 continue;
             }
-            writeln!(out, "       {} {}: {}", mark(c.verdict), l(&c.id), l(&c.message))?;
+            writeln!(out, "       {} {}: {}", mark(c.verdict), l(c.id.as_str()), l(&c.message))?;
             if alike > 1 {
                 writeln!(out, "         (and {} more like it in this step)", alike - 1)?;
             }

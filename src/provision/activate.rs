@@ -5,8 +5,8 @@ use super::{
     GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, TestGroupUpdate, Transport,
 };
 use super::{first_resource, resource_id, send_ok};
-use crate::check::Finding;
 use crate::check::RuleId;
+use crate::check::{CheckId, Finding};
 use crate::directory::{Directory, JcId};
 use crate::scim::filter_string;
 
@@ -108,7 +108,7 @@ impl Provisioner {
             // The minimal PUT carries "emails": null [C]; a 400 here is almost always that null.
             if f.message.contains("HTTP 400") {
                 let msg = format!("{} (the request carries \"emails\": null)", f.message);
-                activation_failed(Finding { id: RuleId::PutNull.as_str().into(), message: msg, ..f })
+                activation_failed(Finding { id: RuleId::PutNull.into(), message: msg, ..f })
             } else {
                 activation_failed(f)
             }
@@ -210,7 +210,7 @@ impl Provisioner {
 /// stays in the message and the admin text.
 fn connection_failed(f: Finding) -> Finding {
     // A configuration mistake keeps its own rule, advice and admin symptom.
-    if CONFIGURATION.contains(&f.id.as_str()) {
+    if is_one_of(f.id, CONFIGURATION) {
         return f;
     }
     let cause = f.admin_sees.clone().unwrap_or_default();
@@ -220,19 +220,23 @@ fn connection_failed(f: Finding) -> Finding {
 }
 
 /// Rules for mistakes in jcsim's or the admin's configuration, not the SP's code.
-const CONFIGURATION: &[&str] = &["target-auth", "target-base-url", "target-redirect", "target-tls"];
+const CONFIGURATION: &[RuleId] =
+    &[RuleId::TargetAuth, RuleId::TargetBaseUrl, RuleId::TargetRedirect, RuleId::TargetTls];
+
+fn is_one_of(id: CheckId, rules: &[RuleId]) -> bool {
+    matches!(id, CheckId::Rule(r) if rules.contains(&r))
+}
 
 /// Activation failed. A cause with a rule of its own (a numeric id, a missing
 /// body, a rejected null) keeps its rule; anything else is `activation-failed`.
 fn activation_failed(f: Finding) -> Finding {
-    const SPECIFIC: &[&str] = &["id-string", "create-body", "put-null", "list-response"];
+    const SPECIFIC: &[RuleId] = &[RuleId::IdString, RuleId::CreateBody, RuleId::PutNull, RuleId::ListResponse];
     let cause = f.admin_sees.clone().unwrap_or_default();
-    if CONFIGURATION.contains(&f.id.as_str()) {
+    if is_one_of(f.id, CONFIGURATION) {
         return f;
     }
-    let id =
-        if SPECIFIC.contains(&f.id.as_str()) { f.id.clone() } else { RuleId::ActivationFailed.as_str().to_string() };
-    let fix = crate::check::rule_by_id(&id).map(|r| r.fix.to_string());
+    let id = if is_one_of(f.id, SPECIFIC) { f.id } else { RuleId::ActivationFailed.into() };
+    let fix = id.rule().map(|r| r.fix.to_string());
     Finding { id, fix: fix.or(f.fix.clone()), ..f }
         .admin(format!("Activation fails and the integration stays inactive. {cause}").trim().to_string())
 }

@@ -353,7 +353,7 @@ pub(crate) fn http_failure(r: &Reply, what: &str, method: Method, path: &str) ->
 /// A finding for a request that got no HTTP response.
 pub(crate) fn fault_finding(f: &Fault, what: &str) -> Finding {
     if f.kind == crate::record::FaultKind::Interrupted {
-        return Finding::error("interrupted", f.message.clone());
+        return Finding::error(crate::rules::CheckId::Interrupted, f.message.clone());
     }
     use crate::record::FaultKind;
     let id = match f.kind {

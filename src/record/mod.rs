@@ -27,16 +27,8 @@ pub enum Event {
     Compat(CompatMatrix),
 }
 
-/// The id of the info check that names an expectation not checked against
-/// another SP because it needs an embedded-SP quirk (`needs_quirk`).
-pub(crate) const EXPECTATION_SKIPPED: &str = "expectation-skipped";
-
 /// How the message of a finding a step expected starts (the check passes).
 pub(crate) const EXPECTED_FINDING: &str = "expected finding: ";
-
-/// The id of the info check on a step that ran only because of
-/// `--keep-going`: JumpCloud would not send it after the failed setup step.
-pub(crate) const BEYOND_FAILED_SETUP: &str = "beyond-failed-setup";
 
 /// The end of a skip reason after a failed Test Connection or activation
 /// (the closing line counts the scenarios it stopped).
@@ -56,7 +48,7 @@ pub struct CompatMatrix {
 /// An SP defect `jcsim compat` met while setting up or reading back a probe.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CompatDefect {
-    pub rule: String,
+    pub rule: crate::rules::CheckId,
     /// The first occurrence's message.
     pub message: String,
     /// Where it was first met: `knob=form`.
@@ -345,8 +337,9 @@ impl Verdict {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Check {
     pub step: usize,
-    /// Stable identifier (`step.outcome`, `verify.user.active`, `activation`).
-    pub id: String,
+    /// What the check is about: a rule (`put-null`) or another check
+    /// (`directory`, `expect.status`), recorded as that string.
+    pub id: crate::rules::CheckId,
     pub verdict: Verdict,
     pub message: String,
     /// What the JumpCloud admin would see.

@@ -275,7 +275,7 @@ mod tests {
         let line = |i: usize| {
             let ev = Event::Check(Check {
                 step: i,
-                id: "x".into(),
+                id: crate::rules::CheckId::Directory,
                 verdict: Verdict::Pass,
                 message: format!("m{i}"),
                 admin_sees: None,
@@ -311,7 +311,7 @@ mod tests {
         let rec = Recorder::create(dir.path(), Redactor::new().secret("tok-12345")).unwrap();
         let ev = Event::Check(Check {
             step: 0,
-            id: "x".into(),
+            id: crate::rules::CheckId::Directory,
             verdict: Verdict::Fail,
             message: "server said tok-12345".into(),
             admin_sees: None,

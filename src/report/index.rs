@@ -92,7 +92,7 @@ fn row(run: &Run, dir: &Path) -> IndexRow {
             title: s.title(),
             line: s.line(),
             reason: s.reason().unwrap_or_else(|| "failed".into()),
-            rule: s.checks.iter().find(|c| c.verdict == Verdict::Fail).map(|c| c.id.clone()),
+            rule: s.checks.iter().find(|c| c.verdict == Verdict::Fail).map(|c| c.id.as_str().to_string()),
         })
         .collect();
     IndexRow {

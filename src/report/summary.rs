@@ -235,9 +235,8 @@ pub(crate) fn round3(ms: f64) -> f64 {
 /// step (`put-null` in `activate`), however many scenarios and steps show it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RootCause {
-    pub(crate) rule: String,
-    /// `error` or `warning`.
-    pub(crate) severity: String,
+    pub(crate) rule: crate::rules::CheckId,
+    pub(crate) severity: crate::check::FixSeverity,
     pub(crate) title: String,
     /// The kind of request that shows it (`PUT /Users/{id}`), or of step.
     pub(crate) request: String,
@@ -259,28 +258,26 @@ pub struct RootCause {
 #[derive(Debug, Default)]
 pub(crate) struct RootCauses {
     list: Vec<RootCause>,
-    index: std::collections::HashMap<(String, String), usize>,
+    index: std::collections::HashMap<(crate::rules::CheckId, String), usize>,
 }
 
 impl RootCauses {
     /// Add one scenario's fix summary (`Summary::fixes`, steps from 1).
     pub(crate) fn add(&mut self, scenario: &str, run_dir: &std::path::Path, fixes: &[crate::check::Fix]) {
         for f in fixes {
-            let key = (f.key().0.to_string(), f.key().1.to_string());
+            let key = (f.rule, f.request.clone());
             if let Some(&i) = self.index.get(&key) {
                 let c = &mut self.list[i];
                 c.scenarios += 1;
                 c.steps += f.steps.len();
-                if f.severity == "error" {
-                    c.severity = f.severity.clone();
-                }
+                c.severity = c.severity.min(f.severity);
                 continue;
             }
             let step = f.steps.first().copied().unwrap_or(1);
             self.index.insert(key, self.list.len());
             self.list.push(RootCause {
-                rule: f.rule.clone(),
-                severity: f.severity.clone(),
+                rule: f.rule,
+                severity: f.severity,
                 title: f.title.clone(),
                 request: f.request.clone(),
                 scenarios: 1,
@@ -302,7 +299,7 @@ impl RootCauses {
     /// Errors first, then by how many scenarios show it, then in the order met.
     pub(crate) fn sorted(&self) -> Vec<RootCause> {
         let mut v = self.list.clone();
-        v.sort_by_key(|c| (c.severity != "error", std::cmp::Reverse(c.scenarios)));
+        v.sort_by_key(|c| (c.severity, std::cmp::Reverse(c.scenarios)));
         v
     }
 }

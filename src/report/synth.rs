@@ -204,7 +204,7 @@ impl Gen {
         );
         self.events.push(Event::Check(Check {
             step: cleanup,
-            id: "cleanup".into(),
+            id: crate::rules::CheckId::Cleanup,
             verdict: Verdict::Info,
             message: format!("removed 1 user(s) and 1 group(s) this run created{evil}"),
             admin_sees: None,
@@ -357,7 +357,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
                 let id = g.exchange(step, "user_create_provision", &format!("create {email}"), 1, "POST", "/Users", Some(body), Some(409), Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409", "detail": format!("{display} already exists")})), false);
                 checks.push(Check {
                     step,
-                    id: "provision.user.create".into(),
+                    id: crate::rules::RuleId::SpRejectedRequest.into(),
                     verdict: Verdict::Fail,
                     message: format!("creating {email} failed: HTTP 409 {}", evil(u)),
                     admin_sees: Some(format!("user_create_provision failed for {display}")),
@@ -409,7 +409,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
     let id = g.exchange(step, "verify", "read back user0@example.com", 1, "GET", "/Users/u0", None, Some(200), Some(json!({"id": "u0", "userName": "user0@example.com", "active": false, "displayName": format!("Someone else{}", evil(2))})), false);
     g.events.push(Event::Check(Check {
         step,
-        id: "verify.user.active".into(),
+        id: crate::rules::RuleId::ReadbackActive.into(),
         verdict: Verdict::Fail,
         message: "user user0@example.com: active is false at the SP, JumpCloud sent true".into(),
         admin_sees: Some("The user shows as provisioned but cannot sign in to the application.".into()),
@@ -420,7 +420,7 @@ pub fn events(opts: &SynthOptions) -> Vec<Event> {
     }));
     g.events.push(Event::Check(Check {
         step,
-        id: "verify.user.meta".into(),
+        id: crate::rules::RuleId::LocationMeta.into(),
         verdict: Verdict::Warn,
         message: "user user0@example.com has no meta.location".into(),
         admin_sees: None,

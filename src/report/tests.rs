@@ -131,16 +131,16 @@ fn small_run(finish: bool) -> Vec<Event> {
         ),
         exchange(3, 1, "user_create_provision", 1, "POST", "/Users", Some(503), None, 13),
         exchange(4, 1, "user_create_provision", 2, "POST", "/Users", Some(409), Some(json!({"detail": "exists"})), 16),
-        Event::Check(check(1, "provision.user.create", Verdict::Fail, Some(4))),
+        Event::Check(check(1, "sp-rejected-request", Verdict::Fail, Some(4))),
         finished(1, Verdict::Fail, Some("creating alice failed: HTTP 409")),
         step(2, "verify", 10, 20),
         exchange(5, 2, "jcsim_verify", 1, "GET", "/Users/u1", None, None, 20),
         Event::Check(Check {
             expected: Some(json!({"active": true, "name": "Alice"})),
             actual: Some(json!({"active": false, "name": "Alice"})),
-            ..check(2, "verify.user.active", Verdict::Fail, Some(5))
+            ..check(2, "readback-active", Verdict::Fail, Some(5))
         }),
-        Event::Check(check(2, "verify.meta", Verdict::Warn, None)),
+        Event::Check(check(2, "location-meta", Verdict::Warn, None)),
         finished(2, Verdict::Fail, Some("1 read-back difference")),
     ];
     if finish {
@@ -335,7 +335,7 @@ fn junit_parses_back_with_failures_skips_and_control_characters() {
     let failure = cases[1].children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(failure.attribute("message"), Some("creating alice failed: HTTP 409 — fix: Answer with 201"));
     let body = failure.text().unwrap();
-    assert!(body.contains("[FAIL] provision.user.create") && body.contains("JumpCloud admin sees: Activation failed"));
+    assert!(body.contains("[FAIL] sp-rejected-request") && body.contains("JumpCloud admin sees: Activation failed"));
     assert!(body.contains("#4 POST http://127.0.0.1:9000/scim/v2/Users → 409 [user_create_provision]"));
     let verify = cases[2].children().find(|n| n.has_tag_name("failure")).unwrap();
     assert!(verify.text().unwrap().contains("#5 GET http://127.0.0.1:9000/scim/v2/Users/u1 → no response (timeout"));

@@ -346,7 +346,7 @@ pub(crate) fn check(c: &Check) -> CheckData {
     let diff =
         (c.expected.is_some() || c.actual.is_some()).then(|| diff_values(c.expected.as_ref(), c.actual.as_ref()));
     CheckData {
-        id: c.id.clone(),
+        id: c.id.as_str().to_string(),
         v: c.verdict.as_str(),
         m: c.message.clone(),
         admin: c.admin_sees.clone(),

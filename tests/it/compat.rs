@@ -117,5 +117,5 @@ async fn a_create_that_drops_members_judges_only_group_create() {
     for knob in ["member_removal", "group_update_method"] {
         assert_eq!(row(&ran, knob).verdict, CompatVerdict::Robust, "{:?}", row(&ran, knob));
     }
-    assert!(ran.matrix.defects.iter().any(|d| d.rule == "create-drops-members"), "{:?}", ran.matrix.defects);
+    assert!(ran.matrix.defects.iter().any(|d| d.rule.as_str() == "create-drops-members"), "{:?}", ran.matrix.defects);
 }

@@ -196,7 +196,7 @@ async fn delete_405_falls_back_to_deactivation_with_a_warning() {
         .await;
     let ran = run_yaml(&scenario("  - activate\n"), &server.uri()).await;
     assert_eq!(ran.summary.exit_code, Exit::Pass);
-    let warn: Vec<_> = ran.checks().into_iter().filter(|c| c.id == "delete-unsupported").collect();
+    let warn: Vec<_> = ran.checks().into_iter().filter(|c| c.id.as_str() == "delete-unsupported").collect();
     assert_eq!(warn.len(), 1);
     assert_eq!(warn[0].verdict, jcsim::record::Verdict::Warn);
     assert!(warn[0].admin_sees.as_deref().unwrap().contains("delete it there by hand"), "{:?}", warn[0]);

@@ -204,7 +204,11 @@ impl Ran {
     }
 
     pub fn failed_check_ids(&self) -> Vec<String> {
-        self.checks().iter().filter(|c| c.verdict == jcsim::record::Verdict::Fail).map(|c| c.id.clone()).collect()
+        self.checks()
+            .iter()
+            .filter(|c| c.verdict == jcsim::record::Verdict::Fail)
+            .map(|c| c.id.as_str().to_string())
+            .collect()
     }
 }
 

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // How every lock is taken (used by the leaves above it).
     &["lock"],
+    // The check-id vocabulary: the rule catalogue and `CheckId`.
+    &["rules"],
     // Vocabularies and leaves: records, the SCIM wire, names, text.
     &["record", "scim", "names", "secret", "suggest", "term", "signal", "healthcheck", "listen"],
     // Knobs, the rule catalogue, the HTTP client, the embedded SP, logging.

@@ -265,7 +265,7 @@ async fn an_upstream_that_refuses_gets_a_502_scim_error_and_is_recorded() {
     assert_eq!(err["status"], "502");
     let (captured, xs, events, _) = proxy.finish().await;
     assert_eq!(xs[0].error.as_ref().unwrap().kind, FaultKind::Connect);
-    assert!(events.iter().any(|e| matches!(e, Event::Check(c) if c.id == "sp-unreachable")));
+    assert!(events.iter().any(|e| matches!(e, Event::Check(c) if c.id.as_str() == "sp-unreachable")));
     assert_eq!(captured.exit, jcsim::record::Exit::Fail);
 }
 
@@ -283,7 +283,7 @@ async fn an_upstream_slower_than_the_timeout_gets_a_504() {
     assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
     let (_, xs, events, _) = proxy.finish().await;
     assert_eq!(xs[0].error.as_ref().unwrap().kind, FaultKind::Timeout);
-    assert!(events.iter().any(|e| matches!(e, Event::Check(c) if c.id == "sp-timeout")));
+    assert!(events.iter().any(|e| matches!(e, Event::Check(c) if c.id.as_str() == "sp-timeout")));
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ const FAST: &str = "behaviour: { retry_backoff_ms: 5, timeout_ms: 400, max_retri
 
 /// Assert that `ran` reported rule `id` with a message containing `needle`.
 fn assert_fired(ran: &crate::helpers::Ran, id: &str, needle: &str) {
-    let hits: Vec<_> = ran.checks().into_iter().filter(|c| c.id == id).collect();
+    let hits: Vec<_> = ran.checks().into_iter().filter(|c| c.id.as_str() == id).collect();
     assert!(
         !hits.is_empty(),
         "rule {id} did not fire; checks: {:?}",
@@ -292,7 +292,7 @@ async fn auth_401_fires_when_any_token_works() {
     // And it stays quiet when the token is checked.
     let server = fake_sp(FakeState::default()).await;
     let ran = run_yaml(&scenario("  - activate\n  - verify\n"), &server.uri()).await;
-    assert!(!ran.checks().iter().any(|c| c.id == "auth-401"));
+    assert!(!ran.checks().iter().any(|c| c.id.as_str() == "auth-401"));
 }
 
 #[tokio::test]
@@ -346,10 +346,10 @@ async fn leftover_resource_fires_on_a_409_for_a_tagged_name_the_run_never_create
     })
     .await;
     assert_fired(&ran, "leftover-resource", "left by an earlier jcsim run with namespace jcs-ci7");
-    assert!(!ran.checks().iter().any(|c| c.id == "activation-test-email-exists"), "not blamed on the SP");
+    assert!(!ran.checks().iter().any(|c| c.id.as_str() == "activation-test-email-exists"), "not blamed on the SP");
     // Without a namespace the same 409 is the SP's answer to a taken email.
     let ran = run_yaml(&yaml, &server.uri()).await;
-    assert!(!ran.checks().iter().any(|c| c.id == "leftover-resource"));
+    assert!(!ran.checks().iter().any(|c| c.id.as_str() == "leftover-resource"));
 }
 
 #[tokio::test]
@@ -440,11 +440,11 @@ async fn deleted_user_still_member_is_a_warning_naming_the_knob() {
     let ran = run_yaml(&scenario(steps), &server.uri()).await;
     assert_fired(&ran, "deleted-user-still-member", "still listed as members");
     assert_eq!(ran.summary.exit_code, Exit::Pass, "a warning: {:?}", ran.failed_check_ids());
-    assert!(!ran.checks().iter().any(|c| c.id == "readback-members"), "not an error of its own");
+    assert!(!ran.checks().iter().any(|c| c.id.as_str() == "readback-members"), "not an error of its own");
     let server = fake_sp(FakeState::default()).await;
     let yaml = scenario(steps).replace("behaviour: {", "behaviour: { user_delete_groups: remove_first,");
     let ran = run_yaml(&yaml, &server.uri()).await;
-    assert!(!ran.checks().iter().any(|c| c.id == "deleted-user-still-member"), "removed first: nothing stale");
+    assert!(!ran.checks().iter().any(|c| c.id.as_str() == "deleted-user-still-member"), "removed first: nothing stale");
 }
 
 /// Every rule in the catalogue has a firing test in this file.
@@ -479,7 +479,7 @@ async fn a_501_is_sent_once_with_one_finding_per_rule() {
     let step = |n: u64| refused.iter().filter(|x| x["step"] == n).count();
     assert_eq!((step(0), step(2)), (1, 1), "one attempt for the activation's and for the rename's PATCH");
     let rename = &s.steps[2];
-    let count = |id: &str| rename.checks.iter().filter(|c| c.id == id).count();
+    let count = |id: &str| rename.checks.iter().filter(|c| c.id.as_str() == id).count();
     assert_eq!(count("server-error"), 1, "{:?}", rename.checks);
     assert!(rename.checks.iter().any(|c| c.message.contains("does not implement")), "{:?}", rename.checks);
 }
@@ -497,7 +497,7 @@ async fn a_create_that_stored_before_its_500_is_linked_not_resent() {
     assert_eq!(posts, vec![500, 500], "one user and one group create, each sent once");
     let bind = &s.steps[1];
     assert!(!bind.checks.iter().any(|c| c.message.contains("HTTP 409")), "{:?}", bind.checks);
-    assert_eq!(bind.checks.iter().filter(|c| c.id == "create-5xx-stored").count(), 2);
+    assert_eq!(bind.checks.iter().filter(|c| c.id.as_str() == "create-5xx-stored").count(), 2);
     assert_eq!(s.steps[2].verdict, Verdict::Pass, "verify finds both linked: {:?}", s.steps[2].checks);
 }
 
@@ -506,14 +506,14 @@ async fn a_create_that_stored_before_its_500_is_linked_not_resent() {
 #[tokio::test]
 async fn dropped_members_are_blamed_on_the_create() {
     let (s, _out) = run_file("scenarios/quirks/create-group-drops-members.yaml").await;
-    let bind = s.steps[1].checks.iter().find(|c| c.id == "create-drops-members").expect("blamed at the bind");
+    let bind = s.steps[1].checks.iter().find(|c| c.id.as_str() == "create-drops-members").expect("blamed at the bind");
     assert!(
         bind.message.contains("group_create: with_members") && bind.message.contains("then_add"),
         "{}",
         bind.message
     );
     assert!(
-        s.steps.iter().flat_map(|x| x.checks.iter()).all(|c| c.id != "readback-members"),
+        s.steps.iter().flat_map(|x| x.checks.iter()).all(|c| c.id.as_str() != "readback-members"),
         "the probe's PATCH put the members in: nothing left to read back differently"
     );
 }

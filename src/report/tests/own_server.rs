@@ -39,7 +39,7 @@ fn own_server_run(namespace: &str) -> Vec<Event> {
         finished(1, Verdict::Pass, None),
         step(2, "activate", 10, 20),
         exchange(5, 2, "user_create_provision", 1, "POST", "/Users", Some(409), None, 20),
-        Event::Check(check(2, "activation", Verdict::Fail, Some(5))),
+        Event::Check(check(2, "activation-failed", Verdict::Fail, Some(5))),
         finished(2, Verdict::Fail, Some("activation failed: HTTP 409")),
         step(3, "bind_group: Engineering", 11, 30),
         Event::StepFinished(StepFinished {
@@ -259,7 +259,7 @@ fn a_check_carries_the_value_diff_of_expected_against_actual() {
     let c = Check {
         expected: Some(expected.clone()),
         actual: Some(actual.clone()),
-        ..check(2, "verify.user.active", Verdict::Fail, Some(5))
+        ..check(2, "readback-active", Verdict::Fail, Some(5))
     };
 
     assert_eq!(view::check(&c).diff, Some(diff::diff_values(Some(&expected), Some(&actual))));

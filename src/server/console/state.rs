@@ -333,8 +333,9 @@ impl Core {
     /// adds nothing).
     pub async fn step(&mut self, action: crate::scenario::Action) -> Result<StepSummary, ConsoleError> {
         let step = Step { action, expect: None, line: 0, col: 0 };
-        let (summary, _log, _) =
-            self.run_step(step, |summary, _| !summary.checks.iter().any(|c| c.id == "directory")).await?;
+        let (summary, _log, _) = self
+            .run_step(step, |summary, _| !summary.checks.iter().any(|c| c.id == crate::rules::CheckId::Directory))
+            .await?;
         self.save()?;
         Ok(summary)
     }

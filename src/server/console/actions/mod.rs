@@ -91,7 +91,7 @@ fn banner(action: &Action, s: &StepSummary) -> Flash {
         }
         (Action::DeactivateApp, true) => Flash::ok("Identity Management deactivated", Some(sent)),
         (_, true) => Flash::ok(done_title(action), Some(sent)),
-        (_, false) if s.checks.iter().any(|c| c.id == "directory") => {
+        (_, false) if s.checks.iter().any(|c| c.id == crate::rules::CheckId::Directory) => {
             Flash::err("The change was not saved", s.reason.clone())
         }
         (_, false) => Flash::err(format!("{}; provisioning error", done_title(action)), s.reason.clone()),

@@ -1,7 +1,20 @@
-//! The rule catalogue: every finding jcsim reports about an SP, with its RFC
-//! section, severity, what JumpCloud does about it and how to fix the SP.
+//! The check-id vocabulary: the rule catalogue (every finding jcsim reports
+//! about an SP, with its RFC section, severity, what JumpCloud does about it
+//! and how to fix the SP), and [`CheckId`], the id of every check a run
+//! records, rule or not. A leaf: records, checks and reports all name checks
+//! through it.
 
-use super::{Finding, Severity};
+/// Severity of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Severity {
+    /// Provisioning broke: the step fails.
+    Error,
+    /// Worth knowing; the step still passes (fails under --strict).
+    Warning,
+    /// An RFC-valid choice worth knowing about: shown once per run as a
+    /// note, never a failure, not even under --strict.
+    Info,
+}
 
 /// One rule of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -44,15 +57,23 @@ macro_rules! catalogue {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $severity:ident, $rfc:literal, $title:literal, $jumpcloud:literal, $fix:literal; )*) => {
         /// A rule of the catalogue.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub(crate) enum RuleId {
+        pub enum RuleId {
             $( $variant, )*
         }
 
         impl RuleId {
             /// The id as written in scenarios, events and `jcsim rules`.
-            pub(crate) const fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $( RuleId::$variant => $id, )*
+                }
+            }
+
+            /// The rule whose id is `id`.
+            pub fn parse(id: &str) -> Option<RuleId> {
+                match id {
+                    $( $id => Some(RuleId::$variant), )*
+                    _ => None,
                 }
             }
 
@@ -272,10 +293,120 @@ pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
-/// A finding for rule `id`, with the catalogue's severity, JumpCloud symptom and fix.
-pub(crate) fn finding(id: RuleId, message: impl Into<String>) -> Finding {
-    let r = id.rule();
-    Finding { severity: r.severity, ..Finding::error(r.id, message) }.admin(r.jumpcloud).fix(r.fix)
+/// What a check is about: a rule of the catalogue, or one of the checks a
+/// run makes that no rule describes. Written as today's strings
+/// (`put-null`, `directory`, `expect.status`), so recordings keep their
+/// shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckId {
+    Rule(RuleId),
+    /// The simulated directory refused the action: nothing was sent.
+    Directory,
+    /// A raw request's answer was not 2xx (and no status was expected).
+    RequestStatus,
+    /// JumpCloud's own SCIM API answered an inbound request with an error.
+    InboundStatus,
+    /// The cleanup phase: what it removed (shown, never judged).
+    Cleanup,
+    /// SIGINT/SIGTERM stopped the step.
+    Interrupted,
+    /// An expectation that needs an embedded-SP quirk, against another SP.
+    ExpectationSkipped,
+    /// `--keep-going` ran a step after a failed Test Connection or activation.
+    BeyondFailedSetup,
+    /// A step's `expect:` block.
+    Expect(ExpectKind),
+    /// Read from a recording: an id this version of jcsim does not know (a
+    /// rule since retired). The check's verdict, message and advice are kept;
+    /// it is written back as `unknown`.
+    Unknown,
+}
+
+/// The parts of a step's `expect:` block, each its own check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExpectKind {
+    Outcome,
+    Status,
+    Reason,
+    Findings,
+}
+
+/// The checks that are not rules, with their ids; one entry each.
+const OTHER_CHECKS: &[(CheckId, &str)] = &[
+    (CheckId::Directory, "directory"),
+    (CheckId::RequestStatus, "request.status"),
+    (CheckId::InboundStatus, "inbound.status"),
+    (CheckId::Cleanup, "cleanup"),
+    (CheckId::Interrupted, "interrupted"),
+    (CheckId::ExpectationSkipped, "expectation-skipped"),
+    (CheckId::BeyondFailedSetup, "beyond-failed-setup"),
+    (CheckId::Expect(ExpectKind::Outcome), "expect.outcome"),
+    (CheckId::Expect(ExpectKind::Status), "expect.status"),
+    (CheckId::Expect(ExpectKind::Reason), "expect.reason"),
+    (CheckId::Expect(ExpectKind::Findings), "expect.findings"),
+    (CheckId::Unknown, "unknown"),
+];
+
+impl CheckId {
+    /// The id as recorded.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Rule(r) => r.as_str(),
+            other => OTHER_CHECKS.iter().find(|(c, _)| *c == other).map_or("", |(_, s)| s),
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<CheckId> {
+        RuleId::parse(id).map(CheckId::Rule).or_else(|| OTHER_CHECKS.iter().find(|(_, s)| *s == id).map(|(c, _)| *c))
+    }
+
+    /// The catalogue's rule, for a check that is one.
+    pub(crate) fn rule(self) -> Option<&'static Rule> {
+        match self {
+            CheckId::Rule(r) => Some(r.rule()),
+            _ => None,
+        }
+    }
+
+    /// A check of the step's `expect:` block.
+    pub(crate) fn is_expectation(self) -> bool {
+        matches!(self, CheckId::Expect(_))
+    }
+}
+
+impl From<RuleId> for CheckId {
+    fn from(r: RuleId) -> CheckId {
+        CheckId::Rule(r)
+    }
+}
+
+/// Unit tests write check ids as text; an unknown one is a bug in the test.
+#[cfg(test)]
+impl From<&str> for CheckId {
+    fn from(id: &str) -> CheckId {
+        CheckId::parse(id).unwrap_or_else(|| panic!("unknown check id `{id}`"))
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CheckId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CheckId, D::Error> {
+        // A recording from another version may name a retired rule: the
+        // check is kept, not its line dropped.
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(CheckId::parse(&s).unwrap_or(CheckId::Unknown))
+    }
 }
 
 #[cfg(test)]
@@ -291,12 +422,19 @@ mod tests {
     }
 
     #[test]
-    fn findings_take_severity_and_advice_from_the_catalogue() {
-        let f = finding(RuleId::ContentType, "x");
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(f.fix.unwrap().contains("application/scim+json"));
-        assert_eq!(finding(RuleId::IdString, "x").severity, Severity::Error);
-        assert_eq!(finding(RuleId::PatchNoContent, "x").severity, Severity::Info);
+    fn every_check_id_round_trips_as_its_string() {
+        let all = RULES.iter().map(|r| CheckId::parse(r.id).unwrap()).chain(OTHER_CHECKS.iter().map(|(c, _)| *c));
+        for c in all {
+            let text = serde_json::to_string(&c).unwrap();
+            assert_eq!(serde_json::from_str::<CheckId>(&text).unwrap(), c, "{text}");
+            assert!(!c.as_str().is_empty());
+        }
+        assert_eq!(CheckId::parse("put-null"), Some(CheckId::Rule(RuleId::PutNull)));
+        assert_eq!(CheckId::Expect(ExpectKind::Status).as_str(), "expect.status");
+        assert_eq!(serde_json::from_str::<CheckId>("\"no-such-check\"").unwrap(), CheckId::Unknown);
+        let names: BTreeSet<_> = OTHER_CHECKS.iter().map(|(_, s)| *s).collect();
+        assert_eq!(names.len(), OTHER_CHECKS.len());
+        assert!(names.iter().all(|n| RuleId::parse(n).is_none()), "a check id is also a rule id");
     }
 
     #[test]
