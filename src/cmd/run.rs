@@ -21,33 +21,8 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let term = Term::detect(args.quiet);
     let output = |total| RunOutput::new(args.format, args.quiet, term, total, std::io::stdout());
-    let fail = |message: String| -> anyhow::Result<Exit> {
-        let mut out = output(0);
-        out.error(None, &message);
-        out.finish(Exit::Invalid)?;
-        Ok(Exit::Invalid)
-    };
-    let target = match target_override(&args.target) {
-        Ok(t) => t,
-        Err(msg) => return fail(format!("error: {msg}")),
-    };
-    if let Some(TargetOverride { credentials: Some(c), .. }) = &target {
-        crate::logging::register_secret(c.secret());
-        if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
-            eprintln!("{w}");
-        }
-    }
-    let namespace = match Namespace::parse(&args.external.namespace) {
-        Ok(n) => n,
-        Err(msg) => return fail(format!("error: --namespace {msg}")),
-    };
-    let loaded = if args.paths.is_empty() {
-        crate::lint::builtin().map_err(|e| vec![(None, format!("{e}\n"))])
-    } else {
-        load_all(&args.paths)
-    };
-    let mut scenarios = match loaded {
-        Ok(s) => s,
+    let mut plan = match Plan::new(&args) {
+        Ok(plan) => plan,
         Err(errors) => {
             let mut out = output(0);
             for (file, message) in errors {
@@ -57,146 +32,21 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Invalid);
         }
     };
-    if target.is_none() {
-        let mut warned = std::collections::BTreeSet::new();
-        for s in &scenarios {
-            let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
-            if let Some(c) = auth.and_then(engine::scenario_credentials)
-                && let Some(w) = crate::secret::weak_warning(c.secret(), &s.source.file)
-                && warned.insert(c.secret().to_string())
-            {
-                eprintln!("{w}");
-            }
-        }
+    let mut out = output(plan.scenarios.len());
+    if let Some(p) = plan.profile {
+        let management = if p.group_management { "on" } else { "off" };
+        out.note(&format!("profile {}: app \"{}\", group management {management}: {}", p.name, p.app_name, p.note));
     }
-    let profile = match args.profile.as_deref().map(crate::scenario::profile::find).transpose() {
-        Ok(p) => p,
-        Err(msg) => return fail(format!("error: --profile {msg}")),
-    };
-    let mut profile_skips = std::collections::HashMap::new();
-    let mut overrides = args.behaviour.clone();
-    if let Some(n) = args.concurrency {
-        overrides.push(format!("concurrency={n}"));
+    if !args.external.no_preflight
+        && let Some(exit) = preflight_all(&args, &plan, &mut out).await
+    {
+        out.finish(exit)?;
+        return Ok(exit);
     }
-    for s in &mut scenarios {
-        register_scenario_secrets(s);
-        if let Some(p) = profile
-            && let Err(why) = crate::scenario::profile::apply(s, p)
-        {
-            profile_skips.insert(s.source.file.clone(), why);
-        }
-        for spec in &overrides {
-            match s.behaviour.with_override(spec) {
-                Ok(b) => s.behaviour = b,
-                Err(msg) => {
-                    let mut out = output(0);
-                    out.error(Some(&s.source.file), &format!("error: --behaviour {msg}"));
-                    out.finish(Exit::Invalid)?;
-                    return Ok(Exit::Invalid);
-                }
-            }
-        }
-    }
-    if let Some(t) = &target {
-        tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
-    }
-    let opts = RunOptions {
-        out_dir: args.out_dir(),
-        target,
-        seed: args.seed,
-        fail_fast: args.fail_fast,
-        strict: args.strict,
-        verify_each: args.verify_each,
-        cancel: engine::Cancel::default(),
-        namespace,
-        cleanup: !args.external.keep,
-        keep_going: args.keep_going,
-    };
-    let mut out = output(scenarios.len());
-    if let Some(p) = profile {
-        out.note(&format!(
-            "profile {}: app \"{}\", group management {}: {}",
-            p.name,
-            p.app_name,
-            if p.group_management { "on" } else { "off" },
-            p.note
-        ));
-    }
-    if !args.external.no_preflight {
-        for (cfg, origin) in external_targets(&scenarios, &opts) {
-            let (warnings, problem) = preflight_target(&cfg, &origin).await;
-            for w in &warnings {
-                out.note(w);
-            }
-            if let Some(p) = problem {
-                out.error(None, &p);
-                // CI publishes JUnit and reads summary.json: both say why nothing ran.
-                if let Err(e) = crate::report::write_preflight_failure(
-                    args.junit.as_deref(),
-                    args.out.as_deref(),
-                    &cfg.base_url,
-                    &p,
-                ) {
-                    out.error(None, &format!("error: {e}"));
-                }
-                out.finish(Exit::Unreachable)?;
-                return Ok(Exit::Unreachable);
-            }
-        }
-    }
-    tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
-    let mut worst = Exit::Pass;
-    let mut run_dirs = Vec::new();
-    let mut not_run = Vec::new();
-    for s in &scenarios {
-        let why = if opts.cancel.is_cancelled() {
-            Some("interrupted".to_string())
-        } else if let Some(why) = profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, &opts)) {
-            Some(why)
-        } else if args.fail_fast && worst != Exit::Pass {
-            Some("--fail-fast: an earlier scenario failed".to_string())
-        } else {
-            None
-        };
-        if let Some(reason) = why {
-            not_run.push(SkippedScenario {
-                scenario: s.name.clone(),
-                file: s.source.file.clone(),
-                reason: reason.clone(),
-            });
-            out.skipped(s, reason)?;
-            continue;
-        }
-        out.started(s);
-        // The engine writes the record; report.html, junit.xml, run.har and
-        // summary.json are rendered from it, and the terminal shows the same summary.
-        let ran = engine::run_scenario(s, &opts).await.map_err(|e| e.to_string());
-        let code = match ran.and_then(|dir| crate::report::write_outputs(&dir).map_err(|e| e.to_string())) {
-            Ok(written) if written.result.exit_code == Exit::Pass && unchecked_reason(s, &opts).is_some() => {
-                // It passed only because what it tests was not checked: not a pass.
-                let why = unchecked_reason(s, &opts).unwrap_or_default();
-                let reason = format!("{why}; its steps ran and passed ({})", written.html.display());
-                not_run.push(SkippedScenario {
-                    scenario: s.name.clone(),
-                    file: s.source.file.clone(),
-                    reason: reason.clone(),
-                });
-                out.skipped(s, reason)?;
-                Exit::Pass
-            }
-            Ok(written) => {
-                out.finished(&written.result)?;
-                run_dirs.push(written.result.run_dir.clone());
-                written.result.exit_code
-            }
-            Err(e) => {
-                out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));
-                Exit::Unreachable
-            }
-        };
-        worst = worse(worst, code);
-    }
-    let index = match write_run_outputs(&args, &run_dirs, &not_run) {
+    tokio::spawn(super::cancel_on_signal(plan.opts.cancel.clone()));
+    let ran = run_all(&args, &mut plan, &mut out).await?;
+    let mut worst = ran.worst;
+    let index = match write_run_outputs(&args, &ran.run_dirs, &ran.not_run) {
         Ok(index) => index,
         Err(e) => {
             out.error(None, &format!("error: {e}"));
@@ -207,6 +57,186 @@ pub(crate) async fn main(args: RunArgs) -> anyhow::Result<Exit> {
     out.closing(started.elapsed(), index.as_deref())?;
     out.finish(worst)?;
     Ok(worst)
+}
+
+/// Usage errors, each with the file it is about (when there is one).
+type Errors = Vec<super::LoadError>;
+
+/// What the arguments ask for, checked: the scenarios with the profile and
+/// `--behaviour` applied, and the engine's options.
+struct Plan {
+    scenarios: Vec<Scenario>,
+    opts: RunOptions,
+    profile: Option<&'static crate::scenario::profile::Profile>,
+    /// Scenarios the profile cannot apply to, with why (not run).
+    profile_skips: std::collections::HashMap<String, String>,
+}
+
+impl Plan {
+    fn new(args: &RunArgs) -> Result<Plan, Errors> {
+        let usage = |message: String| vec![(None, format!("error: {message}"))];
+        let target = target_override(&args.target).map_err(usage)?;
+        if let Some(TargetOverride { credentials: Some(c), .. }) = &target {
+            crate::logging::register_secret(c.secret());
+            if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
+                eprintln!("{w}");
+            }
+        }
+        let namespace = Namespace::parse(&args.external.namespace).map_err(|m| usage(format!("--namespace {m}")))?;
+        let mut scenarios = if args.paths.is_empty() {
+            crate::lint::builtin().map_err(|e| vec![(None, format!("{e}\n"))])?
+        } else {
+            load_all(&args.paths)?
+        };
+        if target.is_none() {
+            warn_weak_scenario_tokens(&scenarios);
+        }
+        let profile = args.profile.as_deref().map(crate::scenario::profile::find).transpose();
+        let profile = profile.map_err(|m| usage(format!("--profile {m}")))?;
+        let profile_skips = apply_overrides(args, &mut scenarios, profile)?;
+        if let Some(t) = &target {
+            tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
+        }
+        let opts = RunOptions {
+            out_dir: args.out_dir(),
+            target,
+            seed: args.seed,
+            fail_fast: args.fail_fast,
+            strict: args.strict,
+            verify_each: args.verify_each,
+            cancel: engine::Cancel::default(),
+            namespace,
+            cleanup: !args.external.keep,
+            keep_going: args.keep_going,
+        };
+        Ok(Plan { scenarios, opts, profile, profile_skips })
+    }
+}
+
+/// A weak token in a scenario's `auth:`, warned about once per token.
+fn warn_weak_scenario_tokens(scenarios: &[Scenario]) {
+    let mut warned = std::collections::BTreeSet::new();
+    for s in scenarios {
+        let auth = s.target.as_ref().and_then(|t| t.auth.as_ref());
+        if let Some(c) = auth.and_then(engine::scenario_credentials)
+            && let Some(w) = crate::secret::weak_warning(c.secret(), &s.source.file)
+            && warned.insert(c.secret().to_string())
+        {
+            eprintln!("{w}");
+        }
+    }
+}
+
+/// Register each scenario's secrets, apply the profile and every
+/// `--behaviour` (and `--concurrency`); returns the scenarios the profile
+/// does not fit, with why.
+fn apply_overrides(
+    args: &RunArgs,
+    scenarios: &mut [Scenario],
+    profile: Option<&crate::scenario::profile::Profile>,
+) -> Result<std::collections::HashMap<String, String>, Errors> {
+    let mut skips = std::collections::HashMap::new();
+    let mut overrides = args.behaviour.clone();
+    if let Some(n) = args.concurrency {
+        overrides.push(format!("concurrency={n}"));
+    }
+    for s in scenarios {
+        register_scenario_secrets(s);
+        if let Some(p) = profile
+            && let Err(why) = crate::scenario::profile::apply(s, p)
+        {
+            skips.insert(s.source.file.clone(), why);
+        }
+        for spec in &overrides {
+            s.behaviour = s
+                .behaviour
+                .with_override(spec)
+                .map_err(|m| vec![(Some(s.source.file.clone()), format!("error: --behaviour {m}"))])?;
+        }
+    }
+    Ok(skips)
+}
+
+/// Preflight each external target once; on a problem, print it, write the
+/// CI outputs that say why nothing ran, and return the exit code.
+async fn preflight_all(args: &RunArgs, plan: &Plan, out: &mut RunOutput<std::io::Stdout>) -> Option<Exit> {
+    for (cfg, origin) in external_targets(&plan.scenarios, &plan.opts) {
+        let (warnings, problem) = preflight_target(&cfg, &origin).await;
+        for w in &warnings {
+            out.note(w);
+        }
+        if let Some(p) = problem {
+            out.error(None, &p);
+            // CI publishes JUnit and reads summary.json: both say why nothing ran.
+            let written =
+                crate::report::write_preflight_failure(args.junit.as_deref(), args.out.as_deref(), &cfg.base_url, &p);
+            if let Err(e) = written {
+                out.error(None, &format!("error: {e}"));
+            }
+            return Some(Exit::Unreachable);
+        }
+    }
+    None
+}
+
+/// What running the scenarios left: the worst exit, the run directories
+/// and the scenarios not run, with why.
+struct Ran {
+    worst: Exit,
+    run_dirs: Vec<PathBuf>,
+    not_run: Vec<SkippedScenario>,
+}
+
+/// Run each scenario in turn, or say why it is not run.
+async fn run_all(args: &RunArgs, plan: &mut Plan, out: &mut RunOutput<std::io::Stdout>) -> anyhow::Result<Ran> {
+    let opts = &plan.opts;
+    let mut ran = Ran { worst: Exit::Pass, run_dirs: Vec::new(), not_run: Vec::new() };
+    for s in &plan.scenarios {
+        let why = if opts.cancel.is_cancelled() {
+            Some("interrupted".to_string())
+        } else if let Some(why) = plan.profile_skips.remove(&s.source.file).or_else(|| skip_reason(s, opts)) {
+            Some(why)
+        } else if args.fail_fast && ran.worst != Exit::Pass {
+            Some("--fail-fast: an earlier scenario failed".to_string())
+        } else {
+            None
+        };
+        let skip = |reason: String, ran: &mut Ran, out: &mut RunOutput<std::io::Stdout>| {
+            ran.not_run.push(SkippedScenario {
+                scenario: s.name.clone(),
+                file: s.source.file.clone(),
+                reason: reason.clone(),
+            });
+            out.skipped(s, reason)
+        };
+        if let Some(reason) = why {
+            skip(reason, &mut ran, out)?;
+            continue;
+        }
+        out.started(s);
+        // The engine writes the record; report.html, junit.xml, run.har and
+        // summary.json are rendered from it, and the terminal shows the same summary.
+        let written = engine::run_scenario(s, opts).await.map_err(|e| e.to_string());
+        let code = match written.and_then(|dir| crate::report::write_outputs(&dir).map_err(|e| e.to_string())) {
+            Ok(written) if written.result.exit_code == Exit::Pass && unchecked_reason(s, opts).is_some() => {
+                // It passed only because what it tests was not checked: not a pass.
+                let why = unchecked_reason(s, opts).unwrap_or_default();
+                skip(format!("{why}; its steps ran and passed ({})", written.html.display()), &mut ran, out)?;
+                Exit::Pass
+            }
+            Ok(written) => {
+                out.finished(&written.result)?;
+                ran.run_dirs.push(written.result.run_dir.clone());
+                written.result.exit_code
+            }
+            Err(e) => {
+                out.error(Some(&s.source.file), &format!("error: {}: {e}", s.source.file));
+                Exit::Unreachable
+            }
+        };
+        ran.worst = worse(ran.worst, code);
+    }
+    Ok(ran)
 }
 
 /// Preflight one external target: its warnings, and the problem that stops
