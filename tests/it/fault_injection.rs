@@ -97,7 +97,9 @@ fn redirect() -> ResponseTemplate {
     ResponseTemplate::new(302).insert_header("Location", "http://127.0.0.1:9/login")
 }
 
-const FAST: &str = "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 300, max_retries: 2";
+/// Quick retries, and a timeout no answer of a loaded machine reaches (300 ms
+/// was met before a local SP answered): only the timeout cases time out.
+const FAST: &str = "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 2500, max_retries: 2";
 
 fn client_cases() -> Vec<ClientCase> {
     let c = |name, sp, exit, failed, attempts, outcome, findings, took_ms| ClientCase {
@@ -113,7 +115,10 @@ fn client_cases() -> Vec<ClientCase> {
     };
     let conn: &[&str] = &["test-connection-failed"];
     vec![
-        c("timeout", Sp::Mock(slow), Exit::Fail, conn, 3, Err("timeout"), &[], (900, 5_000)),
+        ClientCase {
+            behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 300, max_retries: 2",
+            ..c("timeout", Sp::Mock(slow), Exit::Fail, conn, 3, Err("timeout"), &[], (900, 5_000))
+        },
         c("reset mid-body", Sp::Raw(Raw::ResetMidBody), Exit::Fail, conn, 3, Err("body"), &[], (0, 3_000)),
         c(
             "closed without answer",
@@ -127,7 +132,7 @@ fn client_cases() -> Vec<ClientCase> {
         ),
         c("5xx storm", Sp::Mock(unavailable), Exit::Fail, conn, 3, Ok(503), &["server-error"], (0, 3_000)),
         ClientCase {
-            behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 300, max_retries: 1",
+            behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 2500, max_retries: 1",
             ..c(
                 "429 with Retry-After",
                 Sp::Mock(limited_with_retry_after),
@@ -140,7 +145,7 @@ fn client_cases() -> Vec<ClientCase> {
             )
         },
         ClientCase {
-            behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 300, max_retries: 1",
+            behaviour: "retry_backoff_ms: 5, max_retry_after_s: 1, timeout_ms: 2500, max_retries: 1",
             ..c(
                 "429 with a Retry-After over the cap",
                 Sp::Mock(limited_with_long_retry_after),
