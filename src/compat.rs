@@ -130,6 +130,9 @@ fn probe_yaml(n: usize, knob: &Knob, form: &str, p: &Probe) -> String {
 }
 
 /// Run every probe against the target and record the run.
+/// Long on purpose: the probe loop (per knob, per form: setup in the default
+/// forms, the switch to the form under test, exercise, read-back, judging)
+/// shares one session and one record between its stages.
 pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     let quirks: Vec<String> = opts.quirks.iter().map(|q| serde_json::Value::from(q.as_str()).to_string()).collect();
     let base_text = format!(

@@ -134,6 +134,8 @@ impl Slots {
 }
 
 /// Serve `app` on `listener` until `shutdown` resolves, then drain.
+/// Long on purpose: the accept loop's limits (cap, idle shedding, header and
+/// body deadlines, drain) act on the same connection table.
 pub async fn serve(
     listener: TcpListener,
     app: Router,

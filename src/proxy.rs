@@ -328,6 +328,9 @@ impl Drop for Pending {
     }
 }
 
+/// Forward one request upstream and record the exchange. Long on purpose:
+/// the request is read, checked, recorded and forwarded, and the answer
+/// streamed back and recorded, with a fault possible at each stage.
 async fn forward(State(capture): State<Arc<Capture>>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();

@@ -231,6 +231,8 @@ impl Client {
 
     /// Send `req`, retrying as configured. `record` is called once per attempt
     /// and returns the exchange id it recorded, handing the bodies back.
+    /// Long on purpose: the retry loop (attempt, classify, back off,
+    /// honour Retry-After, record) keeps its state across attempts.
     pub(crate) async fn send(
         &self,
         req: OutRequest,

@@ -8,6 +8,8 @@ use crate::record::Exit;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
+/// Long on purpose: find, list, confirm and delete are one conversation with
+/// the user, each step able to stop it.
 pub(crate) async fn main(args: CleanupArgs) -> anyhow::Result<Exit> {
     let target = match super::run::target_override(&args.target) {
         Ok(Some(t)) => t,

@@ -7,6 +7,8 @@ use crate::engine::Namespace;
 use crate::output::Format;
 use crate::record::Exit;
 
+/// Long on purpose: flag checks, the embedded SP's quirks, the probe run and
+/// the matrix output, in order; each exit is a different usage error.
 pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
     let fail = |message: String| {
         eprintln!("error: {message}");

@@ -179,6 +179,9 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
 ///   integration is not active and JumpCloud sends nothing;
 /// - after the target proved unreachable, after `--fail-fast` stopped the
 ///   run, or after an interrupt, every remaining step (returns why it stopped).
+///
+/// Long on purpose: the skip cascade above is one state machine over the
+/// steps; split, its state would travel through every part.
 async fn run_steps(
     scenario: &Scenario,
     session: &mut Session,

@@ -37,6 +37,8 @@ fn name_leftovers(findings: &mut Vec<Finding>, leftovers: &[(u64, String)], base
     }
 }
 
+/// Run one step. Long on purpose: start, apply to the directory, send,
+/// read back, judge and finish are recorded in that order under one clock.
 pub(super) async fn run_step(
     index: usize,
     step: &Step,

@@ -42,6 +42,8 @@ impl Evidence {
     }
 }
 
+/// The knob values one exchange shows. Long on purpose: one match arm per
+/// kind of request (Directory Insights event), each reading its knobs.
 fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSet<String>) -> Vec<Seen> {
     let r = &x.request;
     let body = r.body.as_ref();

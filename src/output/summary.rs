@@ -34,6 +34,9 @@ pub fn print_summary(s: &Summary, quiet: bool, out: &mut dyn Write) -> std::io::
 }
 
 /// [`print_summary`] within a run of several scenarios.
+/// Long on purpose: a scenario's terminal summary in the order it is read
+/// (header, each step with its grouped checks, cleanup, root causes), all
+/// sharing what was already explained.
 pub(crate) fn print_summary_in(
     s: &Summary,
     quiet: bool,

@@ -229,6 +229,8 @@ pub const LARGE_GROUP: usize = 1000;
 /// `deleted`: SP ids of users JumpCloud deleted; one still listed as a
 /// member is reported on its own (whether JumpCloud removes memberships
 /// before the DELETE is unknown: knob `user_delete_groups`).
+/// Long on purpose: one read-back, whose parts (the group's name, each member
+/// present, absent or deleted) are each a rule of their own.
 async fn verify_group<T: Transport>(
     t: &T,
     b: &super::Behaviour,

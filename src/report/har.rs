@@ -74,6 +74,7 @@ fn iso(start: SystemTime, offset_ms: f64) -> String {
     out
 }
 
+/// One HAR entry. Long on purpose: HAR's fixed fields, written in its order.
 fn entry(x: &Exchange, start: SystemTime, page: &str, run: &Run) -> Value {
     let time = clean(x.timing.duration_ms);
     let req_mime = header(&x.request.headers, "content-type").unwrap_or("application/scim+json").to_string();

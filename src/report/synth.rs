@@ -232,6 +232,8 @@ fn user_body(name: &str, display: &str, id: Option<&str>) -> Value {
 }
 
 /// Generate the events of one run.
+/// Long on purpose: one linear script of a synthetic run, each block one step, in
+/// the order the events are written.
 pub fn events(opts: &SynthOptions) -> Vec<Event> {
     let evil = |i: usize| if opts.hostile { XSS[i % XSS.len()] } else { "" };
     let mut g = Gen {

@@ -226,6 +226,7 @@ fn content_above<'a>(all: &[&'a str], line: usize) -> Option<(usize, &'a str)> {
 /// Plain words for the parser's structure errors: an over-indented step, a
 /// key at the wrong level, a step's map written beside its action instead
 /// of nested under it. The position moves to the line to fix.
+/// Long on purpose: one table of parser messages and the plain words for each.
 fn structure_hint(message: &str, text: &str, pos: Pos) -> Option<(String, Pos)> {
     let all = lines(text);
     let here = *all.get(pos.line.checked_sub(1)?)?;

@@ -158,6 +158,7 @@ fn suggestion(name: &str) -> String {
 impl FromStr for Quirk {
     type Err = QuirkError;
 
+    /// Long on purpose: one arm per quirk name, the table of quirks.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         let (name, value) = match s.split_once('=') {

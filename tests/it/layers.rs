@@ -90,6 +90,7 @@ fn strip(text: &str) -> String {
             }
         } else if c == '/' && next == Some('*') {
             let mut depth = 0;
+            let from = i;
             while i < b.len() {
                 if b[i] == '/' && b.get(i + 1) == Some(&'*') {
                     depth += 1;
@@ -105,6 +106,7 @@ fn strip(text: &str) -> String {
                 }
             }
             out.push(' ');
+            push_newlines(&mut out, &b[from..i.min(b.len())]);
         } else if c == 'r'
             && (next == Some('"') || next == Some('#'))
             && !b[..i].last().is_some_and(|p| p.is_alphanumeric() || *p == '_')
@@ -133,14 +135,17 @@ fn strip(text: &str) -> String {
                 }
             }
             out.push_str("\"\"");
+            push_newlines(&mut out, &b[i..j.min(b.len())]);
             i = j;
         } else if c == '"' {
+            let from = i;
             i += 1;
             while i < b.len() && b[i] != '"' {
                 i += if b[i] == '\\' { 2 } else { 1 };
             }
             i += 1;
             out.push_str("\"\"");
+            push_newlines(&mut out, &b[from..i.min(b.len())]);
         } else if c == '\'' && (next == Some('\\') || b.get(i + 2) == Some(&'\'')) {
             // A char literal ('{', '\n'); a lifetime ('a) has no closing quote.
             i += 1;
@@ -155,6 +160,11 @@ fn strip(text: &str) -> String {
         }
     }
     out
+}
+
+/// The newlines of a blanked piece, so line numbers survive stripping.
+fn push_newlines(out: &mut String, piece: &[char]) {
+    out.extend(piece.iter().filter(|c| **c == '\n'));
 }
 
 /// Stripped code without the items marked `#[cfg(test)]`: a `mod x;` or
@@ -407,4 +417,145 @@ fn a_cycle_through_three_modules_is_found() {
             m
         });
     assert_eq!(cycles(&edges), ["a -> b -> c -> a"]);
+}
+
+/// Functions over this many lines (test code aside) say why in their doc
+/// comment ("Long on purpose: …").
+const LONG_FN: usize = 80;
+
+/// Non-test functions longer than [`LONG_FN`] lines whose doc comment does
+/// not say why: `file:line name (lines)`.
+fn long_functions(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    walk(src, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("tests") {
+            continue;
+        }
+        let raw = std::fs::read_to_string(&file).unwrap();
+        // Line numbers survive: stripping keeps every newline.
+        let stripped = code_keeping_lines(&raw);
+        let raw_lines: Vec<&str> = raw.lines().collect();
+        let lines: Vec<&str> = stripped.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let l = lines[i].trim_start();
+            let is_fn = ["fn ", "pub fn ", "pub(crate) fn ", "pub(super) fn ", "async fn ", "pub async fn "]
+                .iter()
+                .chain(&["pub(crate) async fn ", "pub(super) async fn ", "const fn ", "pub const fn "])
+                .any(|p| l.starts_with(p));
+            if !is_fn {
+                i += 1;
+                continue;
+            }
+            let (mut depth, mut opened, mut j) = (0i32, false, i);
+            'scan: while j < lines.len() {
+                for ch in lines[j].chars() {
+                    match ch {
+                        '{' => (depth, opened) = (depth + 1, true),
+                        '}' => depth -= 1,
+                        ';' if !opened => break 'scan,
+                        _ => {}
+                    }
+                    if opened && depth == 0 {
+                        break 'scan;
+                    }
+                }
+                j += 1;
+            }
+            let len = j - i + 1;
+            if opened && len > LONG_FN {
+                let doc = raw_lines[..i].iter().rev().take_while(|d| d.trim_start().starts_with("///"));
+                if !doc.into_iter().any(|d| d.contains("Long on purpose")) {
+                    let fname: String = l
+                        .split("fn ")
+                        .nth(1)
+                        .unwrap_or("")
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.push(format!("{}:{} {fname} ({len} lines)", file.strip_prefix(src).unwrap().display(), i + 1));
+                }
+            }
+            i = j + 1;
+        }
+    }
+    out
+}
+
+/// [`code`], with every item marked `#[cfg(test)]` blanked to empty lines
+/// rather than cut, so line numbers stay those of the file.
+fn code_keeping_lines(text: &str) -> String {
+    let stripped = strip(text);
+    let kept = code(text);
+    // `code` removes test items whole; count lines from `strip` instead and
+    // blank the test items' lines.
+    if kept.lines().count() == stripped.lines().count() {
+        return stripped;
+    }
+    let mut out = String::new();
+    let mut rest = stripped.as_str();
+    while let Some(i) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let end = test_item_end(after);
+        out.push_str(&"\n".repeat(after[..end].matches('\n').count()));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the `#[cfg(test)]` item at the start of `text` ends.
+fn test_item_end(text: &str) -> usize {
+    let rest = &text["#[cfg(test)]".len()..];
+    let base = "#[cfg(test)]".len();
+    match (rest.find(';'), rest.find('{')) {
+        (Some(semi), Some(open)) if semi < open => base + semi + 1,
+        (Some(semi), None) => base + semi + 1,
+        (_, Some(open)) => {
+            let mut depth = 0;
+            for (k, ch) in rest[open..].char_indices() {
+                match ch {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return base + open + k + 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            text.len()
+        }
+        (None, None) => text.len(),
+    }
+}
+
+#[test]
+fn long_functions_say_why() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let long = long_functions(&src);
+    assert!(
+        long.is_empty(),
+        "functions over {LONG_FN} lines without \"Long on purpose\" in their doc:\n  {}",
+        long.join("\n  ")
+    );
+}
+
+#[test]
+fn a_long_function_without_a_reason_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "    let _ = 1;\n".repeat(LONG_FN);
+    let text = format!(
+        "/// Short doc.\nfn long() {{\n{body}}}\n\n/// Long on purpose: a table.\nfn table() {{\n{body}}}\n\n#[cfg(test)]\nmod t {{\n    fn in_test() {{\n{body}    }}\n}}\nfn after() {{}}\n"
+    );
+    std::fs::write(dir.path().join("a.rs"), text).unwrap();
+    let long = long_functions(dir.path());
+    assert_eq!(long.len(), 1, "{long:?}");
+    assert!(long[0].starts_with("a.rs:2 long ("), "{long:?}");
 }

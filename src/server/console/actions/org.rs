@@ -118,6 +118,9 @@ pub struct LoadForm {
 /// become the console's state, each change an ordinary step; with `run`, its
 /// steps follow. The console keeps its own SP settings (the scenario's
 /// `target` is not used).
+/// Long on purpose: a loaded scenario becomes console state in a fixed order
+/// (directory, app settings, knobs, bindings, then the steps), each an
+/// ordinary recorded step.
 pub async fn load(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
