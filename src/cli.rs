@@ -376,3 +376,41 @@ pub(crate) struct SpArgs {
     #[arg(long, default_value_t = crate::sp::MAX_RESOURCES, value_name = "N")]
     pub(crate) max_resources: usize,
 }
+impl TargetArgs {
+    /// `--target` and its credentials and TLS settings, checked: the token
+    /// read from its variable, the CA file read, flags that need `--target`
+    /// refused without it.
+    pub(crate) fn resolve(&self) -> Result<Option<crate::engine::TargetOverride>, String> {
+        let args = self;
+        let token = match (&args.token_env, &args.token) {
+            (Some(var), _) => Some(
+                std::env::var(var)
+                    .ok()
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| format!("--token-env: environment variable `{var}` is not set or empty"))?,
+            ),
+            (None, Some(t)) => Some(t.clone()),
+            (None, None) => None,
+        };
+        let credentials = token.map(|t| match &args.auth_header {
+            Some(name) => crate::client::Credentials::Header { name: name.clone(), value: t },
+            None => crate::client::Credentials::Bearer(t),
+        });
+        let ca_pem = match &args.cacert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?),
+            None => None,
+        };
+        let tls = crate::client::Tls { ca_pem, insecure: args.insecure };
+        match &args.target {
+            None if credentials.is_some() => {
+                Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
+            }
+            None if tls != crate::client::Tls::default() => Err("--cacert/--insecure need --target".into()),
+            None => Ok(None),
+            Some(url) => {
+                crate::scim::base_url::check("--target", url).map_err(|e| e.to_string())?;
+                Ok(Some(crate::engine::TargetOverride { base_url: url.clone(), credentials, tls }))
+            }
+        }
+    }
+}

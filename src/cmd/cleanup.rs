@@ -11,7 +11,7 @@ use std::time::Duration;
 /// Long on purpose: find, list, confirm and delete are one conversation with
 /// the user, each step able to stop it.
 pub(crate) async fn main(args: CleanupArgs) -> anyhow::Result<Exit> {
-    let target = match super::run::target_override(&args.target) {
+    let target = match args.target.resolve() {
         Ok(Some(t)) => t,
         Ok(None) => {
             eprintln!("error: jcsim cleanup needs --target URL (and usually --token-env VAR)");

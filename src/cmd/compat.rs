@@ -7,42 +7,17 @@ use crate::engine::Namespace;
 use crate::output::Format;
 use crate::record::Exit;
 
-/// Long on purpose: flag checks, the embedded SP's quirks, the probe run and
-/// the matrix output, in order; each exit is a different usage error.
 pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
-    let fail = |message: String| {
-        eprintln!("error: {message}");
-        Ok(Exit::Invalid)
-    };
-    let target = match super::run::target_override(&args.target) {
-        Ok(t) => t,
-        Err(msg) => return fail(msg),
-    };
-    if let Some(c) = target.as_ref().and_then(|t| t.credentials.as_ref()) {
-        crate::logging::register_secret(c.secret());
-        if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
-            eprintln!("{w}");
+    let opts = match options(&args) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(Exit::Invalid);
         }
-    }
-    let namespace = match Namespace::parse(&args.external.namespace) {
-        Ok(n) => n,
-        Err(msg) => return fail(format!("--namespace {msg}")),
     };
-    for q in &args.quirks {
-        if let Err(e) = q.parse::<crate::sp::Quirk>() {
-            return fail(format!("--quirk {e}"));
-        }
-    }
-    let mut behaviour = crate::knobs::Behaviour::default();
-    for spec in &args.behaviour {
-        match behaviour.with_override(spec) {
-            Ok(b) => behaviour = b,
-            Err(msg) => return fail(format!("--behaviour {msg}")),
-        }
-    }
-    if let (Some(t), false) = (&target, args.external.no_preflight) {
+    if let (Some(t), false) = (&opts.target, args.external.no_preflight) {
         let (warnings, problem) =
-            super::run::preflight_target(&t.client_config(&behaviour), &format!("--target {}", t.base_url)).await;
+            super::run::preflight_target(&t.client_config(&opts.behaviour), &format!("--target {}", t.base_url)).await;
         for w in warnings {
             eprintln!("{w}");
         }
@@ -51,16 +26,6 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Unreachable);
         }
     }
-    let opts = CompatOptions {
-        out_dir: args.out.clone(),
-        target,
-        quirks: args.quirks.clone(),
-        behaviour,
-        seed: args.seed,
-        namespace,
-        cleanup: !args.external.keep,
-        cancel: crate::engine::Cancel::default(),
-    };
     tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
     let ran = match compat::run(&opts).await {
         Ok(r) => r,
@@ -82,7 +47,37 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
     {
         eprintln!("cleanup: {}", crate::term::one_line_whole(note));
     }
-    match args.format {
+    print_matrix(args.format, &ran, &html)?;
+    Ok(ran.exit)
+}
+
+/// The arguments, checked.
+fn options(args: &CompatArgs) -> Result<CompatOptions, String> {
+    let target = args.target.resolve()?;
+    super::announce_target(target.as_ref());
+    let namespace = Namespace::parse(&args.external.namespace).map_err(|m| format!("--namespace {m}"))?;
+    for q in &args.quirks {
+        q.parse::<crate::sp::Quirk>().map_err(|e| format!("--quirk {e}"))?;
+    }
+    let mut behaviour = crate::knobs::Behaviour::default();
+    for spec in &args.behaviour {
+        behaviour = behaviour.with_override(spec).map_err(|m| format!("--behaviour {m}"))?;
+    }
+    Ok(CompatOptions {
+        out_dir: args.out.clone(),
+        target,
+        quirks: args.quirks.clone(),
+        behaviour,
+        seed: args.seed,
+        namespace,
+        cleanup: !args.external.keep,
+        cancel: crate::engine::Cancel::default(),
+    })
+}
+
+/// The matrix on stdout, as text or JSON.
+fn print_matrix(format: Format, ran: &compat::CompatRun, html: &std::path::Path) -> anyhow::Result<()> {
+    match format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(&compat::matrix_json(&ran.matrix, ran.exit, &ran.dir))?;
             text.push('\n');
@@ -100,5 +95,5 @@ pub(crate) async fn main(args: CompatArgs) -> anyhow::Result<Exit> {
             super::print_stdout(text.as_bytes())?;
         }
     }
-    Ok(ran.exit)
+    Ok(())
 }

@@ -202,3 +202,13 @@ fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Keep `--target`'s token out of every log line, and warn when it is weak.
+pub(crate) fn announce_target(target: Option<&engine::TargetOverride>) {
+    if let Some(c) = target.and_then(|t| t.credentials.as_ref()) {
+        crate::logging::register_secret(c.secret());
+        if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
+            eprintln!("{w}");
+        }
+    }
+}

@@ -3,9 +3,8 @@
 //! write the combined outputs.
 
 use super::load_all;
-use crate::cli::{RunArgs, TargetArgs};
-use crate::client::{Credentials, Tls};
-use crate::engine::{self, Namespace, RunOptions, TargetOverride, preflight};
+use crate::cli::RunArgs;
+use crate::engine::{self, Namespace, RunOptions, preflight};
 use crate::output::RunOutput;
 use crate::record::Exit;
 use crate::report::SkippedScenario;
@@ -75,13 +74,8 @@ struct Plan {
 impl Plan {
     fn new(args: &RunArgs) -> Result<Plan, Errors> {
         let usage = |message: String| vec![(None, format!("error: {message}"))];
-        let target = target_override(&args.target).map_err(usage)?;
-        if let Some(TargetOverride { credentials: Some(c), .. }) = &target {
-            crate::logging::register_secret(c.secret());
-            if let Some(w) = crate::secret::weak_warning(c.secret(), "--token/--token-env") {
-                eprintln!("{w}");
-            }
-        }
+        let target = args.target.resolve().map_err(usage)?;
+        super::announce_target(target.as_ref());
         let namespace = Namespace::parse(&args.external.namespace).map_err(|m| usage(format!("--namespace {m}")))?;
         let mut scenarios = if args.paths.is_empty() {
             crate::lint::builtin().map_err(|e| vec![(None, format!("{e}\n"))])?
@@ -354,38 +348,4 @@ fn worse(a: Exit, b: Exit) -> Exit {
         _ => 2,
     };
     if rank(b) > rank(a) { b } else { a }
-}
-
-/// `--target` and its credentials and TLS settings.
-pub(crate) fn target_override(args: &TargetArgs) -> Result<Option<TargetOverride>, String> {
-    let token = match (&args.token_env, &args.token) {
-        (Some(var), _) => Some(
-            std::env::var(var)
-                .ok()
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| format!("--token-env: environment variable `{var}` is not set or empty"))?,
-        ),
-        (None, Some(t)) => Some(t.clone()),
-        (None, None) => None,
-    };
-    let credentials = token.map(|t| match &args.auth_header {
-        Some(name) => Credentials::Header { name: name.clone(), value: t },
-        None => Credentials::Bearer(t),
-    });
-    let ca_pem = match &args.cacert {
-        Some(path) => Some(std::fs::read(path).map_err(|e| format!("--cacert {}: {e}", path.display()))?),
-        None => None,
-    };
-    let tls = Tls { ca_pem, insecure: args.insecure };
-    match &args.target {
-        None if credentials.is_some() => {
-            Err("--token/--token-env need --target (the embedded SP sets its own token)".into())
-        }
-        None if tls != Tls::default() => Err("--cacert/--insecure need --target".into()),
-        None => Ok(None),
-        Some(url) => {
-            crate::scim::base_url::check("--target", url).map_err(|e| e.to_string())?;
-            Ok(Some(TargetOverride { base_url: url.clone(), credentials, tls }))
-        }
-    }
 }
