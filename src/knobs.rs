@@ -1,5 +1,6 @@
 //! Behaviour knobs: every JumpCloud rule tagged [I] inferred or [U] unknown in
-//! JUMPCLOUD.md is a knob whose default is our best reading, switchable per scenario.
+//! docs/jumpcloud.md is a knob whose default is our best reading, switchable
+//! per scenario.
 //! [`KNOBS`] is the one source of each knob's evidence status and plausible
 //! values: the JSON Schema, the docs' knob table, the console and `jcsim compat`
 //! read it.
@@ -132,7 +133,7 @@ impl Behaviour {
     }
 }
 
-/// How strong the evidence behind a knob's default is (JUMPCLOUD.md's tags).
+/// How strong the evidence behind a knob's default is (docs/jumpcloud.md's tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Evidence {
@@ -157,7 +158,7 @@ impl Evidence {
         }
     }
 
-    /// The tag of JUMPCLOUD.md and of the schema descriptions.
+    /// The tag of docs/jumpcloud.md and of the schema descriptions.
     pub(crate) fn tag(self) -> &'static str {
         match self {
             Evidence::Confirmed => "C",
@@ -207,7 +208,7 @@ pub(crate) const KNOBS: &[Knob] = &[
     knob(
         "member_removal",
         "Group member removal",
-        I,
+        U,
         &["value_array", "filter_path"],
         &["value_array", "filter_path"],
         true,
@@ -315,6 +316,25 @@ mod tests {
         }
         let missing: Vec<&str> = KNOBS.iter().map(|k| k.name).filter(|n| !seen.contains(n)).collect();
         assert!(missing.is_empty(), "docs/knobs.md has no row for {missing:?}");
+    }
+
+    #[test]
+    fn the_evidence_file_indexes_every_knob_with_its_tag() {
+        let docs = include_str!("../docs/jumpcloud.md");
+        let index = docs.split("## Knob index").nth(1).expect("docs/jumpcloud.md has a `## Knob index`");
+        let mut seen = Vec::new();
+        for line in index.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let name = cells[0].trim_matches('`');
+            let knob =
+                knob_info(name).unwrap_or_else(|| panic!("docs/jumpcloud.md indexes `{name}`, which is no knob"));
+            let tag = format!("[{}]", knob.status.tag());
+            assert_eq!(cells.get(1).copied(), Some(tag.as_str()), "docs/jumpcloud.md's tag for {name}");
+            assert!(!seen.contains(&name), "docs/jumpcloud.md indexes {name} twice");
+            seen.push(name);
+        }
+        let missing: Vec<&str> = KNOBS.iter().map(|k| k.name).filter(|n| !seen.contains(n)).collect();
+        assert!(missing.is_empty(), "docs/jumpcloud.md's knob index has no row for {missing:?}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! SCIM request bodies exactly as JumpCloud sends them (JUMPCLOUD.md, with the
-//! real activation bodies). Keys are emitted in sorted order, as JumpCloud does.
+//! SCIM request bodies exactly as JumpCloud sends them (docs/jumpcloud.md, with
+//! the real activation bodies). Keys are emitted in sorted order, as JumpCloud does.
 
 use super::{Behaviour, UsernameFrom};
 use crate::directory::User;
@@ -129,8 +129,9 @@ pub(crate) fn user_patch(full: &Value) -> Value {
 }
 
 /// The same update as one `replace` per changed attribute path
-/// (`name.givenName`, `active`, `urn:…:User:department`), as JumpCloud-labelled
-/// test data shows [U]. Multi-valued attributes are replaced whole. Without
+/// (`name.givenName`, `active`, `urn:…:User:department`): a plausible form with
+/// no reliable source [U] (docs/jumpcloud.md, Users), kept for `compat`.
+/// Multi-valued attributes are replaced whole. Without
 /// the previous document (a linked or restored user) every path is sent.
 pub(crate) fn user_patch_per_attribute(previous: Option<&Value>, full: &Value) -> Value {
     let before = previous.map(attribute_paths).unwrap_or_default();

@@ -45,7 +45,7 @@ async fn one_refused_removal_form_is_at_risk() {
     assert_eq!(outcome(&ran, "member_removal", "value_array"), FormOutcome::Rejected);
     assert_eq!(outcome(&ran, "member_removal", "filter_path"), FormOutcome::Accepted);
     let mr = row(&ran, "member_removal");
-    assert_eq!((mr.verdict, mr.status.as_str()), (CompatVerdict::AtRisk, "inferred"));
+    assert_eq!((mr.verdict, mr.status.as_str()), (CompatVerdict::AtRisk, "unknown"));
     assert!(mr.summary.contains("default `value_array` does not work; `filter_path` does"), "{}", mr.summary);
     let (ran, _out) = run(&["only_member_removal=value_array"]).await;
     assert_eq!(outcome(&ran, "member_removal", "filter_path"), FormOutcome::Rejected);

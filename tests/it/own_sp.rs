@@ -729,7 +729,7 @@ fn compat_against_an_external_sp_reports_the_matrix_and_cleans_up() {
     let mr = &v["knobs"]["member_removal"];
     assert_eq!(
         (mr["value_array"].as_str(), mr["filter_path"].as_str(), mr["status"].as_str(), mr["verdict"].as_str()),
-        (Some("rejected"), Some("accepted"), Some("inferred"), Some("at risk"))
+        (Some("rejected"), Some("accepted"), Some("unknown"), Some("at risk"))
     );
     assert!(mr["details"]["value_array"].as_str().unwrap().contains("HTTP 400"), "{mr}");
     for knob in
