@@ -90,6 +90,8 @@ fn probe(knob: &str) -> Option<Probe> {
             ..p(&["bind_user: {a}"], "update_user: { user: {a}, set: { job_title: Found } }", USER_READBACK)?
         }),
         "deprovision_method" => p(&["bind_user: {a}"], "suspend_user: {a}", &["readback-active", "echo-active"]),
+        // The activation's test group is the body without members.
+        "empty_group_members" => Some(Probe { read_back: false, ..p(&[], "activate", &[])? }),
         "group_create" => p(
             &["bind_user: {a}", "bind_user: {b}"],
             "bind_group: \"{g}\"",

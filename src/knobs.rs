@@ -34,6 +34,8 @@ pub struct Behaviour {
     pub(crate) deprovision_method: DeprovisionMethod,
     /// How a group is created with its members.
     pub(crate) group_create: GroupCreate,
+    /// How a group body with no members says so: no `members` key, or `[]`.
+    pub(crate) empty_group_members: EmptyGroupMembers,
     /// What deactivating Identity Management sends.
     pub(crate) on_deactivate: OnDeactivate,
     /// What deleting a JumpCloud user sends.
@@ -77,6 +79,7 @@ impl Default for Behaviour {
             user_lookup: UserLookup::UserName,
             deprovision_method: DeprovisionMethod::Update,
             group_create: GroupCreate::WithMembers,
+            empty_group_members: EmptyGroupMembers::Omit,
             on_deactivate: OnDeactivate::Nothing,
             user_delete: UserDelete::Delete,
             user_delete_groups: UserDeleteGroups::None,
@@ -217,6 +220,7 @@ pub(crate) const KNOBS: &[Knob] = &[
     knob("user_lookup", "User lookup filter", I, USER_LOOKUP, USER_LOOKUP, true),
     knob("deprovision_method", "Deprovision form", I, DEPROVISION, DEPROVISION, true),
     knob("group_create", "Group create", I, GROUP_CREATE, GROUP_CREATE, true),
+    knob("empty_group_members", "Empty group body", I, EMPTY_MEMBERS, EMPTY_MEMBERS, false),
     knob("on_deactivate", "On Deactivate", C, &["nothing", "deprovision_users"], &[], true),
     knob("user_delete", "User delete", I, &["delete", "deactivate"], &["delete", "deactivate"], true),
     knob("user_delete_groups", "Deleted user's groups", U, &["none", "remove_first"], &[], true),
@@ -238,6 +242,7 @@ const UPDATE_METHOD: &[&str] = &["put", "patch", "patch_per_attribute"];
 const USER_LOOKUP: &[&str] = &["user_name", "email", "external_id"];
 const DEPROVISION: &[&str] = &["update", "patch_active"];
 const GROUP_CREATE: &[&str] = &["with_members", "then_add"];
+const EMPTY_MEMBERS: &[&str] = &["omit", "empty_array"];
 
 /// The table entry of a knob.
 pub(crate) fn knob_info(name: &str) -> Option<&'static Knob> {
@@ -444,6 +449,18 @@ pub(crate) enum GroupCreate {
     WithMembers,
     /// `POST /Groups` without members, then a PATCH `add` of the members.
     ThenAdd,
+}
+
+/// A group body without members (the activation's test group, a group
+/// created before its members are added): a vendor made `members` optional
+/// for JumpCloud [I] (docs/jumpcloud.md, S11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EmptyGroupMembers {
+    /// No `members` key.
+    Omit,
+    /// `"members": []`.
+    EmptyArray,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -96,6 +96,9 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
             see("user_delete", "delete");
         }
         Insight::GroupCreate => {
+            if let Some(form) = body.and_then(empty_members_form) {
+                see("empty_group_members", form);
+            }
             let members = body.and_then(|b| b.get("members")).and_then(Value::as_array);
             match members {
                 Some(m) if !m.is_empty() => see("group_create", "with_members"),
@@ -106,6 +109,9 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
             let first_update = id.as_ref().is_some_and(|id| empty_groups.remove(id));
             if r.method.eq_ignore_ascii_case("PUT") {
                 see("group_update_method", "put");
+                if let Some(form) = body.and_then(empty_members_form) {
+                    see("empty_group_members", form);
+                }
             }
             for op in body.map(operations).unwrap_or_default() {
                 let name = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
@@ -138,6 +144,18 @@ fn update_form(method: &str, body: Option<&Value>) -> Option<&'static str> {
         (_, 0) => Some("patch"),
         (1, 1) if paths[0].eq_ignore_ascii_case("active") => Some("patch_active"),
         _ => Some("patch_per_attribute"),
+    }
+}
+
+/// How a Group body without members says so: no `members` key, or `[]`.
+/// `None` when it holds members (or is no Group).
+fn empty_members_form(b: &Value) -> Option<&'static str> {
+    let map = b.as_object()?;
+    let members = map.iter().find(|(k, _)| k.eq_ignore_ascii_case("members")).map(|(_, v)| v);
+    match members {
+        None => Some("omit"),
+        Some(Value::Array(a)) if a.is_empty() => Some("empty_array"),
+        _ => None,
     }
 }
 
@@ -233,6 +251,8 @@ pub(crate) mod tests {
                 None,
             ),
             x("DELETE", "/Users/1", None, None),
+            x("POST", "/Groups", Some(json!({ "displayName": "T" })), Some(json!({ "id": "g3" }))),
+            x("PUT", "/Groups/g3", Some(json!({ "displayName": "T", "id": "g3" })), None),
         ];
         assert_eq!(
             seen(&xs),
@@ -244,9 +264,11 @@ pub(crate) mod tests {
                 vec!["deprovision_method=patch_active"],
                 vec!["member_removal=filter_path"],
                 vec!["member_removal=value_array"],
-                vec![],
+                vec!["empty_group_members=empty_array"],
                 vec!["group_create=then_add"],
                 vec!["user_delete=delete"],
+                vec!["empty_group_members=omit"],
+                vec!["group_update_method=put", "empty_group_members=omit"],
             ]
         );
     }

@@ -152,11 +152,11 @@ impl Provisioner {
 
     async fn test_group_cycle<T: Transport>(&mut self, t: &T) -> Result<(), Finding> {
         let name = self.behaviour.test_group_name.clone();
-        let create = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", "Activate: create the test group")
-            .body_text(body::group(&name, &[]));
         let lookup = ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", "Activate: look up the test group")
             .query("filter", &format!("displayName eq {}", crate::scim::filter_string(&name)));
-        let reply = match super::create(t, create, lookup, "Activate: create test group").await? {
+        // Created without members (knob `empty_group_members`).
+        let (label, what) = ("Activate: create the test group", "Activate: create test group");
+        let reply = match super::create_group(t, &self.behaviour, (&name, &[]), label, lookup, what).await? {
             (r, None) => r,
             (_, Some(f)) => return Err(f),
         };
@@ -167,6 +167,7 @@ impl Provisioner {
             TestGroupUpdate::SameName => name.clone(),
             TestGroupUpdate::Rename => format!("{name} (updated)"),
         };
+        let empty = self.behaviour.empty_group_members;
         let op_for = |form: GroupUpdateMethod| match form {
             GroupUpdateMethod::Patch => {
                 ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group")
@@ -174,7 +175,7 @@ impl Provisioner {
             }
             GroupUpdateMethod::Put => {
                 ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
-                    .body_text(body::group_put(&sp_id, &updated, &[]))
+                    .body_text(body::group_put(&sp_id, &updated, &[], empty))
             }
         };
         let b = &self.behaviour;

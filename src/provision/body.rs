@@ -230,8 +230,15 @@ struct GroupDoc<'a> {
     display_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
-    members: Members<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Members<'a>>,
     schemas: [&'static str; 1],
+}
+
+/// The `members` of a group body: none at all for an empty group under
+/// `empty_group_members: omit`.
+fn members_of(ids: &[String], empty: super::EmptyGroupMembers) -> Option<Members<'_>> {
+    (!ids.is_empty() || empty == super::EmptyGroupMembers::EmptyArray).then_some(Members(ids))
 }
 
 #[derive(serde::Serialize)]
@@ -259,13 +266,16 @@ fn text(doc: &impl serde::Serialize, members: &[String]) -> Vec<u8> {
 }
 
 /// A group create body [I], as JSON text.
-pub(crate) fn group(name: &str, members: &[String]) -> Vec<u8> {
-    text(&GroupDoc { display_name: name, id: None, members: Members(members), schemas: [GROUP_SCHEMA] }, members)
+pub(crate) fn group(name: &str, members: &[String], empty: super::EmptyGroupMembers) -> Vec<u8> {
+    let doc = GroupDoc { display_name: name, id: None, members: members_of(members, empty), schemas: [GROUP_SCHEMA] };
+    text(&doc, members)
 }
 
 /// A full-replace group PUT, as JSON text.
-pub(crate) fn group_put(sp_id: &str, name: &str, members: &[String]) -> Vec<u8> {
-    text(&GroupDoc { display_name: name, id: Some(sp_id), members: Members(members), schemas: [GROUP_SCHEMA] }, members)
+pub(crate) fn group_put(sp_id: &str, name: &str, members: &[String], empty: super::EmptyGroupMembers) -> Vec<u8> {
+    let doc =
+        GroupDoc { display_name: name, id: Some(sp_id), members: members_of(members, empty), schemas: [GROUP_SCHEMA] };
+    text(&doc, members)
 }
 
 /// PATCH adding members [I], as JSON text.
@@ -308,10 +318,16 @@ mod tests {
         let ids = ["a\"1".to_string(), "b-2".to_string()];
         let same = |text: Vec<u8>, v: Value| assert_eq!(String::from_utf8(text).unwrap(), v.to_string());
         let members = json!([{ "value": "a\"1" }, { "value": "b-2" }]);
-        same(group("Eng", &ids), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Eng", "members": members }));
-        same(group("Empty", &[]), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty", "members": [] }));
+        let (omit, empty_array) = (super::super::EmptyGroupMembers::Omit, super::super::EmptyGroupMembers::EmptyArray);
+        same(group("Eng", &ids, omit), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Eng", "members": members }));
+        same(group("Empty", &[], omit), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty" }));
         same(
-            group_put("g-1", "Eng", &ids),
+            group("Empty", &[], empty_array),
+            json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty", "members": [] }),
+        );
+        same(group_put("g-1", "E", &[], omit), json!({ "schemas": [GROUP_SCHEMA], "id": "g-1", "displayName": "E" }));
+        same(
+            group_put("g-1", "Eng", &ids, empty_array),
             json!({ "schemas": [GROUP_SCHEMA], "id": "g-1", "displayName": "Eng", "members": members }),
         );
         same(

@@ -305,12 +305,11 @@ impl Provisioner {
                 let label = format!("create group {}", group.name);
                 let then_add = self.behaviour.group_create == GroupCreate::ThenAdd;
                 let first: &[String] = if then_add { &[] } else { &members };
-                let op = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", &label)
-                    .body_text(body::group(&group.name, first));
                 let again =
                     ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", format!("look up group {}", group.name))
                         .query("filter", &format!("displayName eq {}", filter_string(&group.name)));
-                let (reply, note) = super::create(t, op, again, &label).await?;
+                let b = &self.behaviour;
+                let (reply, note) = super::create_group(t, b, (&group.name, first), &label, again, &label).await?;
                 if let Some(note) = note {
                     t.note(note);
                 }
@@ -405,6 +404,7 @@ impl Provisioner {
                 &change.sp_id,
                 &group.name,
                 &all,
+                self.behaviour.empty_group_members,
             ));
             // A pure rename says the same as a PATCH replace of `displayName`.
             let pure_rename = change.renamed && change.added.is_empty() && change.removed.is_empty();
@@ -430,7 +430,7 @@ impl Provisioner {
             // Only a pure rename has a PUT form that says the same thing.
             let members = self.groups.get(&group.id).map(|l| l.members.clone()).unwrap_or_default();
             let put = (change.added.is_empty() && change.removed.is_empty())
-                .then(|| body::group_put(&change.sp_id, &group.name, &members));
+                .then(|| body::group_put(&change.sp_id, &group.name, &members, self.behaviour.empty_group_members));
             super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
                 (form == "put").then_some(())?;
                 Some(ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(put.clone()?))

@@ -252,7 +252,7 @@ async fn verify_group<T: Transport>(
     let mut actual_name = actual_name.as_str();
     // A rename the SP acknowledged and ignored: does another form take?
     if actual_name != link.display_name && t.probes_forms() {
-        let put = super::body::group_put(&link.sp_id, &link.display_name, &actual_ids);
+        let put = super::body::group_put(&link.sp_id, &link.display_name, &actual_ids, b.empty_group_members);
         let retried = super::probe::retry_ignored(
             t,
             b,

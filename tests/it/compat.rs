@@ -29,7 +29,7 @@ fn outcome(ran: &compat::CompatRun, knob: &str, form: &str) -> FormOutcome {
 async fn a_bug_free_sp_is_robust_for_every_knob() {
     let (ran, _out) = run(&[]).await;
     assert_eq!(ran.exit, Exit::Pass);
-    assert_eq!(ran.matrix.knobs.len(), 10, "every wire knob");
+    assert_eq!(ran.matrix.knobs.len(), 11, "every wire knob");
     for k in &ran.matrix.knobs {
         assert_eq!(k.verdict, CompatVerdict::Robust, "{k:?}");
         assert!(k.forms.len() >= 2, "{}: every plausible form is tried", k.knob);
@@ -50,6 +50,17 @@ async fn one_refused_removal_form_is_at_risk() {
     let (ran, _out) = run(&["only_member_removal=value_array"]).await;
     assert_eq!(outcome(&ran, "member_removal", "filter_path"), FormOutcome::Rejected);
     assert_eq!(row(&ran, "member_removal").verdict, CompatVerdict::AtRisk);
+}
+
+#[tokio::test]
+async fn an_sp_that_requires_group_members_puts_the_omitted_key_at_risk() {
+    let (ran, _out) = run(&["require_group_members"]).await;
+    assert_eq!(outcome(&ran, "empty_group_members", "omit"), FormOutcome::Rejected);
+    assert_eq!(outcome(&ran, "empty_group_members", "empty_array"), FormOutcome::Accepted);
+    assert_eq!(row(&ran, "empty_group_members").verdict, CompatVerdict::AtRisk);
+    // A group with members is untouched; `then_add` creates it empty first.
+    assert_eq!(outcome(&ran, "group_create", "with_members"), FormOutcome::Accepted);
+    assert_eq!(outcome(&ran, "group_create", "then_add"), FormOutcome::Rejected);
 }
 
 #[tokio::test]

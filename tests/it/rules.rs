@@ -90,6 +90,7 @@ quirk_scenario!(
 );
 quirk_scenario!(quirk_only_filter_path_removal, "scenarios/quirks/only-filter-path-removal.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_no_patch, "scenarios/quirks/no-patch.yaml", ["compat-risk"]);
+quirk_scenario!(quirk_require_group_members, "scenarios/quirks/require-group-members.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_ignore_patch_replace, "scenarios/quirks/ignore-patch-replace.yaml", ["readback-user"]);
 quirk_scenario!(
     quirk_create_group_drops_members,

@@ -51,6 +51,13 @@ wire_case!(activate_with_group_management, GM, "", "  - activate\n");
 wire_case!(activate_without_group_management, "group_management: false", "", "  - activate\n");
 wire_case!(activate_group_update_put, GM, "group_update_method: put", "  - activate\n");
 wire_case!(activate_test_group_rename, GM, "test_group_update: rename", "  - activate\n");
+wire_case!(activate_empty_group_members_array, GM, "empty_group_members: empty_array", "  - activate\n");
+wire_case!(
+    activate_group_update_put_empty_array,
+    GM,
+    "group_update_method: put, empty_group_members: empty_array",
+    "  - activate\n"
+);
 wire_case!(
     activate_custom_test_email,
     "group_management: false",
@@ -145,6 +152,12 @@ wire_case!(
     "  - activate\n  - bind_user: bob\n  - suspend_user: bob\n"
 );
 wire_case!(bind_group_then_add, GM, "group_create: then_add", "  - activate\n  - bind_group: Engineering\n");
+wire_case!(
+    bind_group_then_add_empty_array,
+    GM,
+    "group_create: then_add, empty_group_members: empty_array",
+    "  - activate\n  - bind_group: Engineering\n"
+);
 wire_case!(
     update_unbound_user_sends_nothing,
     GM,
