@@ -90,6 +90,11 @@ fn probe(knob: &str) -> Option<Probe> {
             ..p(&["bind_user: {a}"], "update_user: { user: {a}, set: { job_title: Found } }", USER_READBACK)?
         }),
         "deprovision_method" => p(&["bind_user: {a}"], "suspend_user: {a}", &["readback-active", "echo-active"]),
+        "on_unbind" => p(
+            &["bind_user: {a}"],
+            "unbind_user: {a}",
+            &["delete-then-404", "readback-active", "echo-active", "readback-missing"],
+        ),
         // The activation's test group is the body without members.
         "empty_group_members" => Some(Probe { read_back: false, ..p(&[], "activate", &[])? }),
         "group_create" => p(

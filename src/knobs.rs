@@ -32,6 +32,8 @@ pub struct Behaviour {
     pub(crate) user_lookup: UserLookup,
     /// How a deprovisioned user (unbound, suspended, uncovered) is made inactive.
     pub(crate) deprovision_method: DeprovisionMethod,
+    /// What a user that is no longer bound (directly or through a group) gets.
+    pub(crate) on_unbind: OnUnbind,
     /// How a group is created with its members.
     pub(crate) group_create: GroupCreate,
     /// How a group body with no members says so: no `members` key, or `[]`.
@@ -78,6 +80,7 @@ impl Default for Behaviour {
             group_update_method: GroupUpdateMethod::Patch,
             user_lookup: UserLookup::UserName,
             deprovision_method: DeprovisionMethod::Update,
+            on_unbind: OnUnbind::Deactivate,
             group_create: GroupCreate::WithMembers,
             empty_group_members: EmptyGroupMembers::Omit,
             on_deactivate: OnDeactivate::Nothing,
@@ -216,9 +219,10 @@ pub(crate) const KNOBS: &[Knob] = &[
         &["value_array", "filter_path"],
         true,
     ),
-    knob("group_update_method", "Group rename", I, &["patch", "put"], &["patch", "put"], true),
+    knob("group_update_method", "Group rename", I, GROUP_UPDATE, GROUP_UPDATE, true),
     knob("user_lookup", "User lookup filter", I, USER_LOOKUP, USER_LOOKUP, true),
     knob("deprovision_method", "Deprovision form", I, DEPROVISION, DEPROVISION, true),
+    knob("on_unbind", "Unbound user", U, ON_UNBIND, ON_UNBIND, false),
     knob("group_create", "Group create", I, GROUP_CREATE, GROUP_CREATE, true),
     knob("empty_group_members", "Empty group body", I, EMPTY_MEMBERS, EMPTY_MEMBERS, false),
     knob("on_deactivate", "On Deactivate", C, &["nothing", "deprovision_users"], &[], true),
@@ -239,9 +243,11 @@ pub(crate) const KNOBS: &[Knob] = &[
 
 const TEST_CONNECTION: &[&str] = &["users_list", "service_provider_config", "users_filter"];
 const UPDATE_METHOD: &[&str] = &["put", "patch", "patch_per_attribute"];
+const GROUP_UPDATE: &[&str] = &["patch", "put", "patch_value"];
 const USER_LOOKUP: &[&str] = &["user_name", "email", "external_id"];
 const DEPROVISION: &[&str] = &["update", "patch_active"];
 const GROUP_CREATE: &[&str] = &["with_members", "then_add"];
+const ON_UNBIND: &[&str] = &["deactivate", "delete"];
 const EMPTY_MEMBERS: &[&str] = &["omit", "empty_array"];
 
 /// The table entry of a knob.
@@ -407,10 +413,13 @@ pub(crate) enum MemberRemoval {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum GroupUpdateMethod {
-    /// PatchOp `replace` on `displayName`.
+    /// PatchOp `replace` with path `displayName`.
     Patch,
     /// A full PUT of the group.
     Put,
+    /// PatchOp `replace` without a path: `{"op":"replace","value":{"displayName":…}}`,
+    /// the only rename form some SCIM libraries that list JumpCloud parse.
+    PatchValue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -449,6 +458,19 @@ pub(crate) enum GroupCreate {
     WithMembers,
     /// `POST /Groups` without members, then a PATCH `add` of the members.
     ThenAdd,
+}
+
+/// A user no longer bound to the application. JumpCloud's own article says
+/// the user "will be deactivated or deleted in all SCIM Identity Management
+/// applications" [U] (docs/jumpcloud.md, S7); connector articles describe
+/// deactivation, the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OnUnbind {
+    /// Made inactive, in the `deprovision_method` form.
+    Deactivate,
+    /// `DELETE /Users/{id}`; a later binding creates the user again.
+    Delete,
 }
 
 /// A group body without members (the activation's test group, a group

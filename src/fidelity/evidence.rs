@@ -20,19 +20,32 @@ pub type Seen = (&'static str, String);
 /// The knob values each exchange shows, in order. jcsim's own requests
 /// ([`is_jcsim_own`]) show none.
 pub fn evidence(xs: &[&Exchange]) -> Vec<Vec<Seen>> {
-    let mut empty_groups: HashSet<String> = HashSet::new();
-    let mut test_users: HashSet<String> = HashSet::new();
+    let mut memory = Memory::default();
     xs.iter()
         .map(|x| {
             if is_jcsim_own(x) {
                 return Vec::new();
             }
-            one(x, &mut empty_groups, &mut test_users)
+            one(x, &mut memory)
         })
         .collect()
 }
 
-fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSet<String>) -> Vec<Seen> {
+/// What earlier requests showed that a later one is read against.
+#[derive(Default)]
+struct Memory {
+    /// Groups created without members (a member add that follows is `then_add`).
+    empty_groups: HashSet<String>,
+    /// SP ids of activation test users.
+    test_users: HashSet<String>,
+    /// SP id → the `externalId` (JumpCloud id) it was created with.
+    external_ids: std::collections::HashMap<String, String>,
+    /// JumpCloud ids whose SP user was deleted.
+    deleted: HashSet<String>,
+}
+
+fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
+    let Memory { empty_groups, test_users, external_ids, deleted } = memory;
     let r = &x.request;
     let body = r.body.as_ref();
     let event = classify(&r.method, &r.url, &r.headers, body);
@@ -73,9 +86,18 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
         }
         Insight::UserCreate => {
             if let Some(b) = body {
+                let external_id = b.get("externalId").and_then(Value::as_str);
                 if is_test_user(b) {
                     test_users.extend(created);
                 } else if let Some(user_name) = b.get("userName").and_then(Value::as_str) {
+                    // The same JumpCloud user created again after its delete:
+                    // the delete was an unbinding, not a JumpCloud user's deletion.
+                    if external_id.is_some_and(|e| deleted.remove(e)) {
+                        see("on_unbind", "delete");
+                    }
+                    if let (Some(id), Some(e)) = (created, external_id) {
+                        external_ids.insert(id, e.to_string());
+                    }
                     let email = primary_email(b);
                     see("username_from", if email == Some(user_name) { "email" } else { "username" });
                 }
@@ -94,6 +116,9 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
         }
         Insight::UserDelete if !id.as_ref().is_some_and(|id| test_users.contains(id)) => {
             see("user_delete", "delete");
+            if let Some(e) = id.as_ref().and_then(|id| external_ids.get(id)) {
+                deleted.insert(e.clone());
+            }
         }
         Insight::GroupCreate => {
             if let Some(form) = body.and_then(empty_members_form) {
@@ -121,6 +146,7 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
                     "remove" if lower == "members" => see("member_removal", "value_array"),
                     "remove" if lower.starts_with("members[") => see("member_removal", "filter_path"),
                     "replace" if lower == "displayname" => see("group_update_method", "patch"),
+                    "replace" if path.is_empty() && renames(op) => see("group_update_method", "patch_value"),
                     "add" if lower == "members" && first_update => see("group_create", "then_add"),
                     _ => {}
                 }
@@ -145,6 +171,11 @@ fn update_form(method: &str, body: Option<&Value>) -> Option<&'static str> {
         (1, 1) if paths[0].eq_ignore_ascii_case("active") => Some("patch_active"),
         _ => Some("patch_per_attribute"),
     }
+}
+
+/// A pathless `replace` whose value object sets `displayName`.
+fn renames(op: &Value) -> bool {
+    op.get("value").and_then(Value::as_object).is_some_and(|v| v.keys().any(|k| k.eq_ignore_ascii_case("displayName")))
 }
 
 /// How a Group body without members says so: no `members` key, or `[]`.
@@ -253,6 +284,12 @@ pub(crate) mod tests {
             x("DELETE", "/Users/1", None, None),
             x("POST", "/Groups", Some(json!({ "displayName": "T" })), Some(json!({ "id": "g3" }))),
             x("PUT", "/Groups/g3", Some(json!({ "displayName": "T", "id": "g3" })), None),
+            x(
+                "PATCH",
+                "/Groups/g3",
+                Some(json!({ "Operations": [{ "op": "Replace", "value": { "displayName": "U" } }] })),
+                None,
+            ),
         ];
         assert_eq!(
             seen(&xs),
@@ -269,8 +306,23 @@ pub(crate) mod tests {
                 vec!["user_delete=delete"],
                 vec!["empty_group_members=omit"],
                 vec!["group_update_method=put", "empty_group_members=omit"],
+                vec!["group_update_method=patch_value"],
             ]
         );
+    }
+
+    #[test]
+    fn a_user_created_again_after_its_delete_was_unbound() {
+        let bob = |email: &str| json!({ "userName": email, "externalId": "5f1e", "emails": [{ "value": email }] });
+        let xs = [
+            x("POST", "/Users", Some(bob("b@x")), Some(json!({ "id": "u1" }))),
+            x("DELETE", "/Users/u1", None, None),
+            x("POST", "/Users", Some(bob("b@x")), Some(json!({ "id": "u2" }))),
+            x("POST", "/Users", Some(json!({ "userName": "c@x", "externalId": "6a2b" })), Some(json!({ "id": "u3" }))),
+        ];
+        let unbind = |v: &Vec<String>| v.iter().any(|s| s == "on_unbind=delete");
+        let seen = seen(&xs);
+        assert_eq!(seen.iter().map(unbind).collect::<Vec<_>>(), [false, false, true, false], "{seen:?}");
     }
 
     #[test]

@@ -168,15 +168,12 @@ impl Provisioner {
             TestGroupUpdate::Rename => format!("{name} (updated)"),
         };
         let empty = self.behaviour.empty_group_members;
-        let op_for = |form: GroupUpdateMethod| match form {
-            GroupUpdateMethod::Patch => {
-                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group")
-                    .body(body::rename(&updated))
+        let op_for = |form: GroupUpdateMethod| match body::rename_patch(&updated, form) {
+            Some(patch) => {
+                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group").body(patch)
             }
-            GroupUpdateMethod::Put => {
-                ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
-                    .body_text(body::group_put(&sp_id, &updated, &[], empty))
-            }
+            None => ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
+                .body_text(body::group_put(&sp_id, &updated, &[], empty)),
         };
         let b = &self.behaviour;
         let op = op_for(b.group_update_method);

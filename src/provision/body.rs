@@ -305,6 +305,20 @@ pub(crate) fn rename(name: &str) -> Value {
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "displayName", "value": name }] })
 }
 
+/// PATCH renaming a group without a path (`group_update_method: patch_value`).
+pub(crate) fn rename_value(name: &str) -> Value {
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "value": { "displayName": name } }] })
+}
+
+/// The rename PATCH in a PATCH form of `group_update_method`; `None` for `put`.
+pub(crate) fn rename_patch(name: &str, form: super::GroupUpdateMethod) -> Option<Value> {
+    match form {
+        super::GroupUpdateMethod::Patch => Some(rename(name)),
+        super::GroupUpdateMethod::PatchValue => Some(rename_value(name)),
+        super::GroupUpdateMethod::Put => None,
+    }
+}
+
 fn member_values(ids: &[String]) -> Value {
     Value::Array(ids.iter().map(|id| json!({ "value": id })).collect())
 }

@@ -128,7 +128,9 @@ fn fix(knob: &str) -> String {
         "update_method" => {
             "accept a full PUT and PATCH replace operations, with and without a path (RFC 7644 §3.5.1, §3.5.2.3)"
         }
-        "group_update_method" => "accept a group rename as a PATCH replace of `displayName` and as a full PUT",
+        "group_update_method" => {
+            "accept a group rename as a PATCH replace with path `displayName`, as a PATCH replace without a path whose value is `{\"displayName\": …}` (RFC 7644 §3.5.2.3) and as a full PUT"
+        }
         "user_delete" => "accept `DELETE /Users/{id}` and a PUT with `active: false`",
         "empty_group_members" => {
             "accept a Group without a `members` attribute (RFC 7643 §4.2: `members` is optional) as well as `\"members\": []`"

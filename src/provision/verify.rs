@@ -260,10 +260,9 @@ async fn verify_group<T: Transport>(
             |form| {
                 let op =
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("rename to {}", link.display_name));
-                match form {
-                    "patch" => Some(op.body(super::body::rename(&link.display_name))),
-                    "put" => Some(ScimOp { method: Method::Put, ..op }.body_text(put.clone())),
-                    _ => None,
+                match super::body::rename_patch(&link.display_name, crate::knobs::form(form)?) {
+                    Some(patch) => Some(op.body(patch)),
+                    None => Some(ScimOp { method: Method::Put, ..op }.body_text(put.clone())),
                 }
             },
             |v| v.get("displayName").and_then(Value::as_str) == Some(link.display_name.as_str()),

@@ -29,7 +29,7 @@ fn outcome(ran: &compat::CompatRun, knob: &str, form: &str) -> FormOutcome {
 async fn a_bug_free_sp_is_robust_for_every_knob() {
     let (ran, _out) = run(&[]).await;
     assert_eq!(ran.exit, Exit::Pass);
-    assert_eq!(ran.matrix.knobs.len(), 11, "every wire knob");
+    assert_eq!(ran.matrix.knobs.len(), 12, "every wire knob");
     for k in &ran.matrix.knobs {
         assert_eq!(k.verdict, CompatVerdict::Robust, "{k:?}");
         assert!(k.forms.len() >= 2, "{}: every plausible form is tried", k.knob);
@@ -129,4 +129,13 @@ async fn a_create_that_drops_members_judges_only_group_create() {
         assert_eq!(row(&ran, knob).verdict, CompatVerdict::Robust, "{:?}", row(&ran, knob));
     }
     assert!(ran.matrix.defects.iter().any(|d| d.rule == "create-drops-members"), "{:?}", ran.matrix.defects);
+}
+
+#[tokio::test]
+async fn an_sp_without_user_delete_puts_delete_on_unbind_at_risk() {
+    let (ran, _out) = run(&["no_user_delete"]).await;
+    assert_eq!(outcome(&ran, "on_unbind", "deactivate"), FormOutcome::Accepted);
+    assert_eq!(outcome(&ran, "on_unbind", "delete"), FormOutcome::Rejected);
+    assert_eq!(row(&ran, "on_unbind").verdict, CompatVerdict::AtRisk);
+    assert_eq!(outcome(&ran, "group_update_method", "patch_value"), FormOutcome::Accepted);
 }

@@ -81,6 +81,18 @@ wire_case!(
     "  - activate\n  - bind_group: Engineering\n",
     FakeState::default().with_group("Engineering").with_user("alice@example.com")
 );
+wire_case!(
+    unbind_user_delete,
+    GM,
+    "on_unbind: delete",
+    "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n  - bind_user: bob\n  - verify\n"
+);
+wire_case!(
+    unbind_group_delete,
+    GM,
+    "on_unbind: delete",
+    "  - activate\n  - bind_group: Engineering\n  - bind_user: bob\n  - suspend_user: bob\n  - unbind_group: Engineering\n  - verify\n"
+);
 wire_case!(unbind_group, GM, "", "  - activate\n  - bind_group: Engineering\n  - unbind_group: Engineering\n");
 wire_case!(
     unbind_group_still_covered_by_direct_binding,
@@ -117,6 +129,18 @@ wire_case!(
     GM,
     "group_update_method: put",
     "  - activate\n  - bind_group: Engineering\n  - rename_group: { group: Engineering, to: Platform }\n"
+);
+wire_case!(
+    rename_group_patch_value,
+    GM,
+    "group_update_method: patch_value",
+    "  - activate\n  - bind_group: Engineering\n  - rename_group: { group: Engineering, to: Platform }\n"
+);
+wire_case!(
+    activate_group_update_patch_value,
+    GM,
+    "group_update_method: patch_value, test_group_update: rename",
+    "  - activate\n"
 );
 wire_case!(
     suspend_and_unsuspend_user,
