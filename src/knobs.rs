@@ -68,6 +68,11 @@ pub struct Behaviour {
     pub(crate) concurrency: usize,
     /// At most this many requests per second (0: as fast as the SP answers).
     pub(crate) pace: f64,
+    /// User attributes the application excludes (`app.exclude_attributes`):
+    /// no body carries them. An app setting, not a knob: the provisioner
+    /// copies it from the directory's app before it sends.
+    #[serde(skip)]
+    pub(crate) excluded: Vec<String>,
 }
 
 impl Default for Behaviour {
@@ -97,6 +102,7 @@ impl Default for Behaviour {
             slow_response_ms: 1000,
             concurrency: 1,
             pace: 0.0,
+            excluded: Vec::new(),
         }
     }
 }
@@ -271,6 +277,51 @@ impl Behaviour {
     pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.describe().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
+}
+
+/// The user attributes an admin may exclude from an application (`app:
+/// exclude_attributes`), as SCIM names; JumpCloud lets admins exclude
+/// "optional" attributes [C], and which are required is unknown [U]: jcsim
+/// lets every attribute it sends go except `userName`, the user's identity
+/// at the SP, and the resource's structure (`schemas`, `id`, `externalId`,
+/// `active`, which deprovisioning sets). Enterprise attributes go by their
+/// short names.
+pub(crate) const EXCLUDABLE: &[&str] = &[
+    "name.givenName",
+    "name.familyName",
+    "displayName",
+    "title",
+    "userType",
+    "emails",
+    "phoneNumbers",
+    "addresses",
+    "locale",
+    "preferredLanguage",
+    "department",
+    "employeeNumber",
+    "costCenter",
+    "organization",
+];
+
+/// Why `name` cannot be excluded, if it cannot.
+pub(crate) fn exclusion_problem(name: &str) -> Option<String> {
+    if EXCLUDABLE.contains(&name) {
+        return None;
+    }
+    if name.eq_ignore_ascii_case("userName") {
+        return Some(
+            "`userName` cannot be excluded: it is the user's identity at the SP (which attributes JumpCloud requires is unknown; jcsim refuses userName)"
+                .into(),
+        );
+    }
+    let structural = ["schemas", "id", "externalId", "active"];
+    if structural.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+        return Some(format!("`{name}` cannot be excluded: it is not an optional user attribute"));
+    }
+    let hint = crate::suggest::suggest(name, EXCLUDABLE.iter().copied())
+        .map(|s| format!(", did you mean `{s}`?"))
+        .unwrap_or_default();
+    Some(format!("`{name}` is no user attribute jcsim sends{hint} (excludable: {})", EXCLUDABLE.join(", ")))
 }
 
 /// The state of users created through JumpCloud's SCIM API (inbound).

@@ -76,6 +76,7 @@ impl Provisioner {
     /// user (and a test group when group management is on). Any failure leaves
     /// the integration inactive. On success, bound users and groups are synced.
     pub async fn activate<T: Transport>(&mut self, dir: &mut Directory, email: Option<&str>, t: &T) -> Vec<Finding> {
+        self.follow_app(dir);
         let email = email.unwrap_or(&dir.app.test_user_email).to_string();
         let mut findings = match self.test_cycle(dir, &email, t).await {
             Ok(warnings) => warnings,
@@ -86,11 +87,17 @@ impl Provisioner {
         findings
     }
 
+    /// A test user body without the attributes the app excludes.
+    fn excluding(&self, mut v: serde_json::Value) -> serde_json::Value {
+        body::exclude(&mut v, &self.behaviour.excluded);
+        v
+    }
+
     async fn test_cycle<T: Transport>(&mut self, dir: &Directory, email: &str, t: &T) -> Result<Vec<Finding>, Finding> {
         let mut warnings = Vec::new();
         let external_id = self.ids.next_id();
         let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", "Activate: create the test user")
-            .body(body::test_user(email, &external_id));
+            .body(self.excluding(body::test_user(email, &external_id)));
         let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", "Activate: look up the test user")
             .query("filter", &format!("userName eq {}", crate::scim::filter_string(email)));
         let reply = match super::create(t, create, lookup, "Activate: create test user").await {
@@ -103,7 +110,7 @@ impl Provisioner {
         let sp_id = resource_id(&reply, "Activate: create test user").map_err(activation_failed)?;
         let path = format!("/Users/{sp_id}");
         let update = ScimOp::new(Insight::UserUpdate, Method::Put, &path, "Activate: update the test user")
-            .body(body::test_user_put(email, &sp_id, true));
+            .body(self.excluding(body::test_user_put(email, &sp_id, true)));
         send_ok(t, update, "Activate: update test user").await.map_err(|f| {
             // The minimal PUT carries "emails": null [C]; a 400 here is almost always that null.
             if f.message.contains("HTTP 400") {
@@ -124,7 +131,7 @@ impl Provisioner {
                     &path,
                     "Activate: deactivate the test user (DELETE unsupported)",
                 )
-                .body(body::test_user_put(email, &sp_id, false));
+                .body(self.excluding(body::test_user_put(email, &sp_id, false)));
                 let r2 = send_ok(t, deactivate, "Activate: deactivate test user").await.map_err(activation_failed)?;
                 warnings.push(
                     crate::check::finding(RuleId::DeleteUnsupported, format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
@@ -188,6 +195,7 @@ impl Provisioner {
 
     /// Identity Management → Deactivate [U: knob `on_deactivate`].
     pub async fn deactivate<T: Transport>(&mut self, dir: &mut Directory, t: &T) -> Vec<Finding> {
+        self.follow_app(dir);
         dir.app.active = false;
         let mut findings = Vec::new();
         if self.behaviour.on_deactivate == OnDeactivate::DeprovisionUsers {

@@ -95,7 +95,35 @@ pub(crate) fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>
     if !ent.is_empty() {
         m.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(ent));
     }
-    Value::Object(m)
+    let mut v = Value::Object(m);
+    exclude(&mut v, &b.excluded);
+    v
+}
+
+/// Drop the attributes the application excludes (`app.exclude_attributes`,
+/// names from [`crate::knobs::EXCLUDABLE`]) from a user body. A `name` or
+/// enterprise extension left empty goes too.
+pub(crate) fn exclude(body: &mut Value, excluded: &[String]) {
+    let Some(m) = body.as_object_mut() else { return };
+    for name in excluded {
+        if let Some(sub) = name.strip_prefix("name.") {
+            let emptied = m.get_mut("name").and_then(Value::as_object_mut).is_some_and(|n| {
+                n.remove(sub);
+                n.is_empty()
+            });
+            if emptied {
+                m.remove("name");
+            }
+        } else if m.remove(name.as_str()).is_none() {
+            let emptied = m.get_mut(ENTERPRISE_USER_SCHEMA).and_then(Value::as_object_mut).is_some_and(|e| {
+                e.remove(name.as_str());
+                e.is_empty()
+            });
+            if emptied {
+                m.remove(ENTERPRISE_USER_SCHEMA);
+            }
+        }
+    }
 }
 
 /// The final PUT for a deleted user that is no longer in the directory (state

@@ -26,6 +26,7 @@ impl Provisioner {
     /// Bring the SP in line with the directory. Does nothing while Identity
     /// Management is inactive. Failures of one user or group do not stop the others.
     pub async fn sync<T: Transport>(&mut self, dir: &Directory, t: &T) -> Vec<Finding> {
+        self.follow_app(dir);
         let mut findings = Vec::new();
         if !dir.app.active {
             return findings;
@@ -71,6 +72,14 @@ impl Provisioner {
             .collect();
         self.run_jobs(dir, jobs, t, &mut findings).await;
         findings
+    }
+
+    /// Take the application's attribute exclusions: the app owns them, the
+    /// bodies read them from the behaviour.
+    pub(super) fn follow_app(&mut self, dir: &Directory) {
+        if self.behaviour.excluded != dir.app.exclude_attributes {
+            self.behaviour.excluded.clone_from(&dir.app.exclude_attributes);
+        }
     }
 
     /// Run per-user jobs, up to `concurrency` users at a time. Each user's

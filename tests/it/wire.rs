@@ -219,6 +219,12 @@ wire_case!(
     "on_deactivate: deprovision_users",
     "  - activate\n  - bind_user: bob\n  - deactivate_app\n"
 );
+wire_case!(
+    exclude_attributes,
+    "group_management: true, exclude_attributes: [title, department, phoneNumbers, name.givenName, addresses]",
+    "",
+    "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: CTO } }\n  - update_user: { user: alice, set: { lastname: Hargreaves } }\n  - verify\n"
+);
 wire_case!(username_from_username, GM, "username_from: username", "  - activate\n  - bind_user: bob\n");
 wire_case!(
     lookup_hit_links_existing_user,
