@@ -87,6 +87,32 @@ impl Provisioner {
         findings
     }
 
+    /// A new test user email for a re-activation: JumpCloud asks for a new,
+    /// unused one [C]. `base` with a seed-derived `+tag` (`jc-test+1a2b3c4d@…`).
+    pub fn fresh_test_email(&mut self, base: &str) -> String {
+        let tag: String = self.ids.next_id().chars().take(8).collect();
+        let (local, domain) = base.rsplit_once('@').unwrap_or((base, "jumpcloud.com"));
+        let local = local.split_once('+').map_or(local, |(l, _)| l);
+        format!("{local}+{tag}@{domain}")
+    }
+
+    /// After a token rotation: does the old token still work? `GET
+    /// /Users?startIndex=1&count=1` with it; either answer is an `info`.
+    pub async fn probe_old_token<T: Transport>(&self, t: &T) -> Option<Finding> {
+        let mut op = ScimOp::new(Insight::Probe, Method::Get, "/Users", "probe: does the old token still work?")
+            .query("startIndex", "1")
+            .query("count", "1")
+            .expects_refusal();
+        op.previous_credentials = true;
+        let r = t.send(op).await.ok()?;
+        let message = if r.is_success() {
+            format!("the old token still works after the rotation (GET /Users answered {})", r.status)
+        } else {
+            format!("the old token no longer works after the rotation (GET /Users answered {})", r.status)
+        };
+        Some(crate::check::finding(RuleId::TokenRotation, message).exchange(r.exchange))
+    }
+
     /// A test user body without the attributes the app excludes.
     fn excluding(&self, mut v: serde_json::Value) -> serde_json::Value {
         body::exclude(&mut v, &self.behaviour.excluded);

@@ -65,6 +65,12 @@ wire_case!(
     "  - activate: { test_user_email: second-test@jumpcloud.com }\n"
 );
 wire_case!(bind_user, GM, "", "  - activate\n  - bind_user: bob\n");
+wire_case!(
+    rotate_token_same_token,
+    GM,
+    "",
+    "  - activate\n  - bind_user: bob\n  - rotate_token: { test_user_email: rotated@jumpcloud.com }\n  - rotate_token\n"
+);
 wire_case!(bind_user_staged_sends_nothing, GM, "", "  - activate\n  - bind_user: carol\n");
 wire_case!(unbind_user, GM, "", "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n");
 wire_case!(bind_group, GM, "", "  - activate\n  - bind_group: Engineering\n");
