@@ -93,6 +93,13 @@ fn probe(knob: &str) -> Option<Probe> {
         "deprovision_method" => {
             p(&["bind_user: {a}"], "suspend_user: {a}", &[RuleId::ReadbackActive, RuleId::EchoActive])
         }
+        "on_unbind" => p(
+            &["bind_user: {a}"],
+            "unbind_user: {a}",
+            &[RuleId::DeleteThen404, RuleId::ReadbackActive, RuleId::EchoActive, RuleId::ReadbackMissing],
+        ),
+        // The activation's test group is the body without members.
+        "empty_group_members" => Some(Probe { read_back: false, ..p(&[], "activate", &[])? }),
         "group_create" => p(
             &["bind_user: {a}", "bind_user: {b}"],
             "bind_group: \"{g}\"",

@@ -1,5 +1,6 @@
 //! Behaviour knobs: every JumpCloud rule tagged [I] inferred or [U] unknown in
-//! JUMPCLOUD.md is a knob whose default is our best reading, switchable per scenario.
+//! docs/jumpcloud.md is a knob whose default is our best reading, switchable
+//! per scenario.
 //! [`KNOBS`] is the one source of each knob's evidence status and plausible
 //! values: the JSON Schema, the docs' knob table, the console and `jcsim compat`
 //! read it.
@@ -31,8 +32,12 @@ pub struct Behaviour {
     pub(crate) user_lookup: UserLookup,
     /// How a deprovisioned user (unbound, suspended, uncovered) is made inactive.
     pub(crate) deprovision_method: DeprovisionMethod,
+    /// What a user that is no longer bound (directly or through a group) gets.
+    pub(crate) on_unbind: OnUnbind,
     /// How a group is created with its members.
     pub(crate) group_create: GroupCreate,
+    /// How a group body with no members says so: no `members` key, or `[]`.
+    pub(crate) empty_group_members: EmptyGroupMembers,
     /// What deactivating Identity Management sends.
     pub(crate) on_deactivate: OnDeactivate,
     /// What deleting a JumpCloud user sends.
@@ -63,6 +68,11 @@ pub struct Behaviour {
     pub(crate) concurrency: usize,
     /// At most this many requests per second (0: as fast as the SP answers).
     pub(crate) pace: f64,
+    /// User attributes the application excludes (`app.exclude_attributes`):
+    /// no body carries them. An app setting, not a knob: the provisioner
+    /// copies it from the directory's app before it sends.
+    #[serde(skip)]
+    pub(crate) excluded: Vec<String>,
 }
 
 impl Default for Behaviour {
@@ -75,7 +85,9 @@ impl Default for Behaviour {
             group_update_method: GroupUpdateMethod::Patch,
             user_lookup: UserLookup::UserName,
             deprovision_method: DeprovisionMethod::Update,
+            on_unbind: OnUnbind::Deactivate,
             group_create: GroupCreate::WithMembers,
+            empty_group_members: EmptyGroupMembers::Omit,
             on_deactivate: OnDeactivate::Nothing,
             user_delete: UserDelete::Delete,
             user_delete_groups: UserDeleteGroups::None,
@@ -90,6 +102,7 @@ impl Default for Behaviour {
             slow_response_ms: 1000,
             concurrency: 1,
             pace: 0.0,
+            excluded: Vec::new(),
         }
     }
 }
@@ -132,7 +145,7 @@ impl Behaviour {
     }
 }
 
-/// How strong the evidence behind a knob's default is (JUMPCLOUD.md's tags).
+/// How strong the evidence behind a knob's default is (docs/jumpcloud.md's tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Evidence {
@@ -157,7 +170,7 @@ impl Evidence {
         }
     }
 
-    /// The tag of JUMPCLOUD.md and of the schema descriptions.
+    /// The tag of docs/jumpcloud.md and of the schema descriptions.
     pub(crate) fn tag(self) -> &'static str {
         match self {
             Evidence::Confirmed => "C",
@@ -207,15 +220,17 @@ pub(crate) const KNOBS: &[Knob] = &[
     knob(
         "member_removal",
         "Group member removal",
-        I,
+        U,
         &["value_array", "filter_path"],
         &["value_array", "filter_path"],
         true,
     ),
-    knob("group_update_method", "Group rename", I, &["patch", "put"], &["patch", "put"], true),
+    knob("group_update_method", "Group rename", I, GROUP_UPDATE, GROUP_UPDATE, true),
     knob("user_lookup", "User lookup filter", I, USER_LOOKUP, USER_LOOKUP, true),
     knob("deprovision_method", "Deprovision form", I, DEPROVISION, DEPROVISION, true),
+    knob("on_unbind", "Unbound user", U, ON_UNBIND, ON_UNBIND, false),
     knob("group_create", "Group create", I, GROUP_CREATE, GROUP_CREATE, true),
+    knob("empty_group_members", "Empty group body", I, EMPTY_MEMBERS, EMPTY_MEMBERS, false),
     knob("on_deactivate", "On Deactivate", C, &["nothing", "deprovision_users"], &[], true),
     knob("user_delete", "User delete", I, &["delete", "deactivate"], &["delete", "deactivate"], true),
     knob("user_delete_groups", "Deleted user's groups", U, &["none", "remove_first"], &[], true),
@@ -234,9 +249,12 @@ pub(crate) const KNOBS: &[Knob] = &[
 
 const TEST_CONNECTION: &[&str] = &["users_list", "service_provider_config", "users_filter"];
 const UPDATE_METHOD: &[&str] = &["put", "patch", "patch_per_attribute"];
+const GROUP_UPDATE: &[&str] = &["patch", "put", "patch_value"];
 const USER_LOOKUP: &[&str] = &["user_name", "email", "external_id"];
 const DEPROVISION: &[&str] = &["update", "patch_active"];
 const GROUP_CREATE: &[&str] = &["with_members", "then_add"];
+const ON_UNBIND: &[&str] = &["deactivate", "delete"];
+const EMPTY_MEMBERS: &[&str] = &["omit", "empty_array"];
 
 /// The table entry of a knob.
 pub(crate) fn knob_info(name: &str) -> Option<&'static Knob> {
@@ -259,6 +277,51 @@ impl Behaviour {
     pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.describe().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
+}
+
+/// The user attributes an admin may exclude from an application (`app:
+/// exclude_attributes`), as SCIM names; JumpCloud lets admins exclude
+/// "optional" attributes [C], and which are required is unknown [U]: jcsim
+/// lets every attribute it sends go except `userName`, the user's identity
+/// at the SP, and the resource's structure (`schemas`, `id`, `externalId`,
+/// `active`, which deprovisioning sets). Enterprise attributes go by their
+/// short names.
+pub(crate) const EXCLUDABLE: &[&str] = &[
+    "name.givenName",
+    "name.familyName",
+    "displayName",
+    "title",
+    "userType",
+    "emails",
+    "phoneNumbers",
+    "addresses",
+    "locale",
+    "preferredLanguage",
+    "department",
+    "employeeNumber",
+    "costCenter",
+    "organization",
+];
+
+/// Why `name` cannot be excluded, if it cannot.
+pub(crate) fn exclusion_problem(name: &str) -> Option<String> {
+    if EXCLUDABLE.contains(&name) {
+        return None;
+    }
+    if name.eq_ignore_ascii_case("userName") {
+        return Some(
+            "`userName` cannot be excluded: it is the user's identity at the SP (which attributes JumpCloud requires is unknown; jcsim refuses userName)"
+                .into(),
+        );
+    }
+    let structural = ["schemas", "id", "externalId", "active"];
+    if structural.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+        return Some(format!("`{name}` cannot be excluded: it is not an optional user attribute"));
+    }
+    let hint = crate::suggest::suggest(name, EXCLUDABLE.iter().copied())
+        .map(|s| format!(", did you mean `{s}`?"))
+        .unwrap_or_default();
+    Some(format!("`{name}` is no user attribute jcsim sends{hint} (excludable: {})", EXCLUDABLE.join(", ")))
 }
 
 /// The state of users created through JumpCloud's SCIM API (inbound).
@@ -315,6 +378,25 @@ mod tests {
         }
         let missing: Vec<&str> = KNOBS.iter().map(|k| k.name).filter(|n| !seen.contains(n)).collect();
         assert!(missing.is_empty(), "docs/knobs.md has no row for {missing:?}");
+    }
+
+    #[test]
+    fn the_evidence_file_indexes_every_knob_with_its_tag() {
+        let docs = include_str!("../docs/jumpcloud.md");
+        let index = docs.split("## Knob index").nth(1).expect("docs/jumpcloud.md has a `## Knob index`");
+        let mut seen = Vec::new();
+        for line in index.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let name = cells[0].trim_matches('`');
+            let knob =
+                knob_info(name).unwrap_or_else(|| panic!("docs/jumpcloud.md indexes `{name}`, which is no knob"));
+            let tag = format!("[{}]", knob.status.tag());
+            assert_eq!(cells.get(1).copied(), Some(tag.as_str()), "docs/jumpcloud.md's tag for {name}");
+            assert!(!seen.contains(&name), "docs/jumpcloud.md indexes {name} twice");
+            seen.push(name);
+        }
+        let missing: Vec<&str> = KNOBS.iter().map(|k| k.name).filter(|n| !seen.contains(n)).collect();
+        assert!(missing.is_empty(), "docs/jumpcloud.md's knob index has no row for {missing:?}");
     }
 
     #[test]
@@ -382,10 +464,13 @@ pub(crate) enum MemberRemoval {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum GroupUpdateMethod {
-    /// PatchOp `replace` on `displayName`.
+    /// PatchOp `replace` with path `displayName`.
     Patch,
     /// A full PUT of the group.
     Put,
+    /// PatchOp `replace` without a path: `{"op":"replace","value":{"displayName":…}}`,
+    /// the only rename form some SCIM libraries that list JumpCloud parse.
+    PatchValue,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -424,6 +509,31 @@ pub(crate) enum GroupCreate {
     WithMembers,
     /// `POST /Groups` without members, then a PATCH `add` of the members.
     ThenAdd,
+}
+
+/// A user no longer bound to the application. JumpCloud's own article says
+/// the user "will be deactivated or deleted in all SCIM Identity Management
+/// applications" [U] (docs/jumpcloud.md, S7); connector articles describe
+/// deactivation, the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OnUnbind {
+    /// Made inactive, in the `deprovision_method` form.
+    Deactivate,
+    /// `DELETE /Users/{id}`; a later binding creates the user again.
+    Delete,
+}
+
+/// A group body without members (the activation's test group, a group
+/// created before its members are added): a vendor made `members` optional
+/// for JumpCloud [I] (docs/jumpcloud.md, S11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EmptyGroupMembers {
+    /// No `members` key.
+    Omit,
+    /// `"members": []`.
+    EmptyArray,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

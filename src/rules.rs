@@ -192,6 +192,10 @@ catalogue! {
         "PATCH answers 200 with the resource, or 204",
         "JumpCloud accepts any 2xx; clients that read the result expect 200 with the resource or 204.",
         "Answer a successful PATCH with 200 and the full resource (or 204 No Content).";
+    TokenRotation = "token-rotation", I, "JumpCloud",
+        "After a token rotation, whether the old token still works",
+        "JumpCloud has the admin deactivate, enter the new token and activate again; whether the old token keeps working is the SP's decision, and admins ask.",
+        "Revoke a token when a new one is issued, or document how long the old one keeps working.";
     PatchNoContent = "patch-no-content", I, "RFC 7644 §3.5.2",
         "PATCH answers 204, so the change cannot be confirmed from the response",
         "JumpCloud accepts 204. Nothing confirms the change, so an SP that acknowledges but ignores an operation goes unnoticed until users report wrong access.",

@@ -132,6 +132,8 @@ pub(crate) enum AuthMode {
     None,
     /// A wrong token in the configured place (the `auth-401` probe).
     Wrong,
+    /// The credentials in use before the last [`Client::rotate`].
+    Previous,
 }
 
 /// The token sent by [`AuthMode::Wrong`].
@@ -199,6 +201,15 @@ pub(crate) enum ClientError {
 pub(crate) struct Client {
     http: reqwest::Client,
     cfg: ClientConfig,
+    /// Credentials entered since the run began (a token rotation), shared by clones.
+    rotated: std::sync::Arc<std::sync::RwLock<Rotated>>,
+}
+
+/// The credentials a rotation put in place, and those before them.
+#[derive(Debug, Default)]
+struct Rotated {
+    current: Option<Credentials>,
+    previous: Option<Credentials>,
 }
 
 impl Client {
@@ -222,7 +233,23 @@ impl Client {
             }
         }
         let http = http.build().map_err(|e| ClientError::Build(e.to_string()))?;
-        Ok(Client { http, cfg })
+        Ok(Client { http, cfg, rotated: Default::default() })
+    }
+
+    /// The credentials requests carry now.
+    pub(crate) fn credentials(&self) -> Option<Credentials> {
+        use crate::lock::Recover;
+        self.rotated.read().recover().current.clone().or_else(|| self.cfg.credentials.clone())
+    }
+
+    /// Put `new` credentials in place (the admin entered a new token); the
+    /// ones before stay reachable through [`AuthMode::Previous`].
+    pub(crate) fn rotate(&self, new: Credentials) {
+        use crate::lock::Recover;
+        let previous = self.credentials();
+        let mut r = self.rotated.write().recover();
+        r.previous = previous;
+        r.current = Some(new);
     }
 
     pub(crate) fn config(&self) -> &ClientConfig {
@@ -322,12 +349,22 @@ impl Client {
             h.push(("Content-Type".to_string(), self.cfg.content_type.clone()));
         }
         h.push(("User-Agent".to_string(), self.cfg.user_agent.clone()));
-        match (req.auth, &self.cfg.credentials) {
-            (AuthMode::None, _) | (AuthMode::Configured, None) => {}
-            (AuthMode::Configured, Some(Credentials::Bearer(t))) => {
+        let credentials = match req.auth {
+            AuthMode::Previous => {
+                use crate::lock::Recover;
+                self.rotated.read().recover().previous.clone()
+            }
+            _ => self.credentials(),
+        };
+        let auth = if req.auth == AuthMode::Previous { AuthMode::Configured } else { req.auth };
+        match (auth, &credentials) {
+            (AuthMode::None, _) | (AuthMode::Configured | AuthMode::Previous, None) => {}
+            (AuthMode::Configured | AuthMode::Previous, Some(Credentials::Bearer(t))) => {
                 h.push(("Authorization".to_string(), format!("Bearer {t}")))
             }
-            (AuthMode::Configured, Some(Credentials::Header { name, value })) => h.push((name.clone(), value.clone())),
+            (AuthMode::Configured | AuthMode::Previous, Some(Credentials::Header { name, value })) => {
+                h.push((name.clone(), value.clone()))
+            }
             (AuthMode::Wrong, Some(Credentials::Header { name, .. })) => {
                 h.push((name.clone(), WRONG_TOKEN.to_string()))
             }

@@ -95,6 +95,9 @@ pub(crate) struct App {
     pub(crate) active: bool,
     pub(crate) bound_users: BTreeSet<JcId>,
     pub(crate) bound_groups: BTreeSet<JcId>,
+    /// Optional user attributes the application excludes (SCIM names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) exclude_attributes: Vec<String>,
 }
 
 /// Errors from directory changes. The scenario validator catches most of
@@ -198,6 +201,7 @@ impl Directory {
                 active: false,
                 bound_users: BTreeSet::new(),
                 bound_groups: BTreeSet::new(),
+                exclude_attributes: s.app.exclude_attributes.clone(),
             },
             settings: OrgSettings {
                 scim_default_state: s.directory.settings.scim_default_user_state.unwrap_or_default(),

@@ -127,6 +127,7 @@ pub async fn run_scenario(scenario: &Scenario, opts: &RunOptions) -> Result<Path
     let dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
     let prov = Provisioner::new(behaviour.clone(), seed);
     let mut session = Session::new(dir, prov, client, recorder);
+    session.embedded_sp = target.embedded_state();
     session.set_pace(behaviour.pace);
     session.cancel = opts.cancel.clone();
     session.track_created = external && opts.cleanup;

@@ -43,6 +43,8 @@ pub(crate) struct Session {
     /// Retry a refused unconfirmed request form in the knob's other forms
     /// (`compat-risk`); `jcsim compat` turns it off.
     pub(crate) probe_forms: bool,
+    /// The embedded SP this session runs against, if it does (`rotate_token` issues a token there).
+    pub(crate) embedded_sp: Option<crate::sp::SpState>,
 }
 
 impl Session {
@@ -64,6 +66,7 @@ impl Session {
             namespace: None,
             created_names: Default::default(),
             probe_forms: true,
+            embedded_sp: None,
         }
     }
 
@@ -130,6 +133,7 @@ impl Session {
         let unpaced = Pacer::new(0.0);
         let ctx = Recording {
             client: &self.client,
+            embedded_sp: self.embedded_sp.as_ref(),
             recorder: &self.recorder,
             run_start: self.started,
             step: index,
@@ -163,6 +167,7 @@ impl Session {
         self.next_step += 1;
         let ctx = Recording {
             client: &self.client,
+            embedded_sp: self.embedded_sp.as_ref(),
             recorder: &self.recorder,
             run_start: self.started,
             step: index,

@@ -75,6 +75,7 @@ pub(super) async fn run_step(
                 .is_some_and(|e| e.status.is_some() && e.outcome != Some(crate::scenario::Outcome::Fail));
             super::inbound::run(r, status_expected, dir, prov, ctx).await
         }
+        Action::RotateToken(r) => rotate_token(r, dir, prov, ctx).await,
         action => act(action, dir, prov, ctx).await,
     };
     if policy.verify_each && !matches!(step.action, Action::Verify | Action::Request(_) | Action::TestConnection) {
@@ -207,6 +208,52 @@ fn record(ctx: &Recording<'_>, ev: Event) -> Result<Event, EngineError> {
     ctx.recorder.record_redacted(ev).map_err(|e| EngineError::Record { dir: String::from("run directory"), source: e })
 }
 
+/// `rotate_token`: JumpCloud's ritual for a new token on an active
+/// integration [C]: deactivate, enter the new token, activate again with a
+/// new test email. Then an `info` says whether the old token still works
+/// (the SP decides). The new token comes from `token_env`; without it the
+/// embedded SP issues one and another SP gets its current token again.
+async fn rotate_token(
+    r: &crate::scenario::RotateToken,
+    dir: &mut Directory,
+    prov: &mut Provisioner,
+    ctx: &Recording<'_>,
+) -> Vec<Finding> {
+    let secret = match (&r.token_env, ctx.embedded_sp) {
+        (Some(var), _) => match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+            _ => {
+                return vec![Finding::error(CheckId::Directory, format!("rotate_token: `token_env: {var}` is not set"))];
+            }
+        },
+        (None, Some(_)) => Some(super::target::embedded_token()),
+        (None, None) => None,
+    };
+    let mut findings = prov.deactivate(dir, ctx).await;
+    if let Some(secret) = &secret {
+        use crate::client::Credentials;
+        let new = match ctx.client.credentials() {
+            Some(Credentials::Header { name, .. }) => Credentials::Header { name, value: secret.clone() },
+            _ => Credentials::Bearer(secret.clone()),
+        };
+        ctx.recorder.add_secret(new.header_name(), secret);
+        if let Some(sp) = ctx.embedded_sp {
+            sp.rotate_token(secret);
+        }
+        ctx.client.rotate(new);
+    }
+    let email = match &r.test_user_email {
+        Some(e) => e.clone(),
+        None => prov.fresh_test_email(&dir.app.test_user_email),
+    };
+    dir.app.test_user_email.clone_from(&email);
+    findings.extend(prov.activate(dir, Some(&email), ctx).await);
+    if secret.is_some() && dir.app.active {
+        findings.extend(prov.probe_old_token(ctx).await);
+    }
+    findings
+}
+
 /// Apply the action and collect what the provisioning model found.
 pub(super) async fn act<T: Transport>(
     action: &Action,
@@ -220,6 +267,8 @@ pub(super) async fn act<T: Transport>(
             return prov.activate(dir, test_user_email.as_deref(), t).await;
         }
         Action::DeactivateApp => return prov.deactivate(dir, t).await,
+        // Needs the client: `run_step` runs it (`rotate_token`).
+        Action::RotateToken(_) => return Vec::new(),
         Action::Verify => return prov.verify(t, &Scope::all()).await,
         // Raw requests bypass the model; `run_step` sends them itself.
         Action::Request(_) => return Vec::new(),

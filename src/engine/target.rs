@@ -37,6 +37,11 @@ pub(crate) struct ResolvedTarget {
 }
 
 impl ResolvedTarget {
+    /// The embedded SP's state, when one was started.
+    pub(crate) fn embedded_state(&self) -> Option<crate::sp::SpState> {
+        self.embedded.as_ref().map(|sp| sp.state.clone())
+    }
+
     /// Stop the embedded SP, if one was started.
     pub(crate) async fn shutdown(self) {
         if let Some(sp) = self.embedded {
@@ -89,7 +94,7 @@ pub(crate) async fn resolve(
 }
 
 /// A fresh random token for the embedded SP (redacted like any other).
-fn embedded_token() -> String {
+pub(crate) fn embedded_token() -> String {
     use rand::RngExt;
     let mut rng = rand::rng();
     format!("jcsim-{:032x}", rng.random::<u128>())

@@ -19,6 +19,8 @@ pub const FORM_PROBE: &str = "form-probe";
 /// Per-step recording context.
 pub(crate) struct Recording<'a> {
     pub(crate) client: &'a Client,
+    /// The embedded SP, when the run targets it.
+    pub(crate) embedded_sp: Option<&'a crate::sp::SpState>,
     pub(crate) recorder: &'a Recorder,
     pub(crate) run_start: Instant,
     pub(crate) step: usize,
@@ -370,7 +372,11 @@ impl Transport for Recording<'_> {
             path_and_query,
             headers: purpose.map(|p| (PURPOSE_HEADER.to_string(), p.to_string())).into_iter().collect(),
             body: op.body,
-            auth: if op.wrong_credentials { AuthMode::Wrong } else { AuthMode::Configured },
+            auth: match (op.wrong_credentials, op.previous_credentials) {
+                (true, _) => AuthMode::Wrong,
+                (false, true) => AuthMode::Previous,
+                (false, false) => AuthMode::Configured,
+            },
             raw_when_large: op.raw_when_large,
         };
         let (event, label, refusal, probe) = (op.insight.name(), op.label.as_str(), op.expects_refusal, op.probe);

@@ -24,12 +24,11 @@ pub fn evidence(xs: &[&Exchange]) -> Vec<Vec<Seen>> {
     xs.iter().map(|x| e.see(x)).collect()
 }
 
-/// [`evidence`] one exchange at a time: what it carries from one request to
-/// the next (groups created empty, the activation's test users).
+/// [`evidence`] one exchange at a time, with what earlier requests showed
+/// that a later one is read against.
 #[derive(Default)]
 pub struct Evidence {
-    empty_groups: HashSet<String>,
-    test_users: HashSet<String>,
+    memory: Memory,
 }
 
 impl Evidence {
@@ -38,13 +37,27 @@ impl Evidence {
         if is_jcsim_own(x) {
             return Vec::new();
         }
-        one(x, &mut self.empty_groups, &mut self.test_users)
+        one(x, &mut self.memory)
     }
+}
+
+/// What earlier requests showed that a later one is read against.
+#[derive(Default)]
+struct Memory {
+    /// Groups created without members (a member add that follows is `then_add`).
+    empty_groups: HashSet<String>,
+    /// SP ids of activation test users.
+    test_users: HashSet<String>,
+    /// SP id → the `externalId` (JumpCloud id) it was created with.
+    external_ids: std::collections::HashMap<String, String>,
+    /// JumpCloud ids whose SP user was deleted.
+    deleted: HashSet<String>,
 }
 
 /// The knob values one exchange shows. Long on purpose: one match arm per
 /// kind of request (Directory Insights event), each reading its knobs.
-fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSet<String>) -> Vec<Seen> {
+fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
+    let Memory { empty_groups, test_users, external_ids, deleted } = memory;
     let r = &x.request;
     let body = r.body.as_ref();
     let event = classify(&r.method, &r.url, &r.headers, body);
@@ -85,9 +98,18 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
         }
         Insight::UserCreate => {
             if let Some(b) = body {
+                let external_id = b.get("externalId").and_then(Value::as_str);
                 if is_test_user(b) {
                     test_users.extend(created);
                 } else if let Some(user_name) = b.get("userName").and_then(Value::as_str) {
+                    // The same JumpCloud user created again after its delete:
+                    // the delete was an unbinding, not a JumpCloud user's deletion.
+                    if external_id.is_some_and(|e| deleted.remove(e)) {
+                        see("on_unbind", "delete");
+                    }
+                    if let (Some(id), Some(e)) = (created, external_id) {
+                        external_ids.insert(id, e.to_string());
+                    }
                     let email = primary_email(b);
                     see("username_from", if email == Some(user_name) { "email" } else { "username" });
                 }
@@ -106,8 +128,14 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
         }
         Insight::UserDelete if !id.as_ref().is_some_and(|id| test_users.contains(id)) => {
             see("user_delete", "delete");
+            if let Some(e) = id.as_ref().and_then(|id| external_ids.get(id)) {
+                deleted.insert(e.clone());
+            }
         }
         Insight::GroupCreate => {
+            if let Some(form) = body.and_then(empty_members_form) {
+                see("empty_group_members", form);
+            }
             let members = body.and_then(|b| b.get("members")).and_then(Value::as_array);
             match members {
                 Some(m) if !m.is_empty() => see("group_create", "with_members"),
@@ -118,6 +146,9 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
             let first_update = id.as_ref().is_some_and(|id| empty_groups.remove(id));
             if r.method.eq_ignore_ascii_case("PUT") {
                 see("group_update_method", "put");
+                if let Some(form) = body.and_then(empty_members_form) {
+                    see("empty_group_members", form);
+                }
             }
             for op in body.map(operations).unwrap_or_default() {
                 let name = op.get("op").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
@@ -127,6 +158,7 @@ fn one(x: &Exchange, empty_groups: &mut HashSet<String>, test_users: &mut HashSe
                     "remove" if lower == "members" => see("member_removal", "value_array"),
                     "remove" if lower.starts_with("members[") => see("member_removal", "filter_path"),
                     "replace" if lower == "displayname" => see("group_update_method", "patch"),
+                    "replace" if path.is_empty() && renames(op) => see("group_update_method", "patch_value"),
                     "add" if lower == "members" && first_update => see("group_create", "then_add"),
                     _ => {}
                 }
@@ -150,6 +182,23 @@ fn update_form(method: &str, body: Option<&Value>) -> Option<&'static str> {
         (_, 0) => Some("patch"),
         (1, 1) if paths[0].eq_ignore_ascii_case("active") => Some("patch_active"),
         _ => Some("patch_per_attribute"),
+    }
+}
+
+/// A pathless `replace` whose value object sets `displayName`.
+fn renames(op: &Value) -> bool {
+    op.get("value").and_then(Value::as_object).is_some_and(|v| v.keys().any(|k| k.eq_ignore_ascii_case("displayName")))
+}
+
+/// How a Group body without members says so: no `members` key, or `[]`.
+/// `None` when it holds members (or is no Group).
+fn empty_members_form(b: &Value) -> Option<&'static str> {
+    let map = b.as_object()?;
+    let members = map.iter().find(|(k, _)| k.eq_ignore_ascii_case("members")).map(|(_, v)| v);
+    match members {
+        None => Some("omit"),
+        Some(Value::Array(a)) if a.is_empty() => Some("empty_array"),
+        _ => None,
     }
 }
 
@@ -245,6 +294,14 @@ pub(crate) mod tests {
                 None,
             ),
             x("DELETE", "/Users/1", None, None),
+            x("POST", "/Groups", Some(json!({ "displayName": "T" })), Some(json!({ "id": "g3" }))),
+            x("PUT", "/Groups/g3", Some(json!({ "displayName": "T", "id": "g3" })), None),
+            x(
+                "PATCH",
+                "/Groups/g3",
+                Some(json!({ "Operations": [{ "op": "Replace", "value": { "displayName": "U" } }] })),
+                None,
+            ),
         ];
         assert_eq!(
             seen(&xs),
@@ -256,11 +313,28 @@ pub(crate) mod tests {
                 vec!["deprovision_method=patch_active"],
                 vec!["member_removal=filter_path"],
                 vec!["member_removal=value_array"],
-                vec![],
+                vec!["empty_group_members=empty_array"],
                 vec!["group_create=then_add"],
                 vec!["user_delete=delete"],
+                vec!["empty_group_members=omit"],
+                vec!["group_update_method=put", "empty_group_members=omit"],
+                vec!["group_update_method=patch_value"],
             ]
         );
+    }
+
+    #[test]
+    fn a_user_created_again_after_its_delete_was_unbound() {
+        let bob = |email: &str| json!({ "userName": email, "externalId": "5f1e", "emails": [{ "value": email }] });
+        let xs = [
+            x("POST", "/Users", Some(bob("b@x")), Some(json!({ "id": "u1" }))),
+            x("DELETE", "/Users/u1", None, None),
+            x("POST", "/Users", Some(bob("b@x")), Some(json!({ "id": "u2" }))),
+            x("POST", "/Users", Some(json!({ "userName": "c@x", "externalId": "6a2b" })), Some(json!({ "id": "u3" }))),
+        ];
+        let unbind = |v: &Vec<String>| v.iter().any(|s| s == "on_unbind=delete");
+        let seen = seen(&xs);
+        assert_eq!(seen.iter().map(unbind).collect::<Vec<_>>(), [false, false, true, false], "{seen:?}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::scim::url::query_pairs;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-/// Why JumpCloud refuses `/Groups` (JUMPCLOUD.md: "Real-time group import is not supported" [C]).
+/// Why JumpCloud refuses `/Groups` (docs/jumpcloud.md, inbound: "Real-time group import is not supported" [C]).
 pub const GROUPS_REFUSED: &str = "Real-time group import is not supported by JumpCloud's SCIM API";
 
 /// One request to the inbound API.

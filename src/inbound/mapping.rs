@@ -1,4 +1,4 @@
-//! The connector table (JUMPCLOUD.md) read backwards: an identity source's
+//! The connector table (docs/jumpcloud.md) read backwards: an identity source's
 //! SCIM User becomes JumpCloud directory attributes, with JumpCloud's
 //! validation rules, and a directory user is shown as a SCIM User.
 

@@ -76,6 +76,7 @@ impl Provisioner {
     /// user (and a test group when group management is on). Any failure leaves
     /// the integration inactive. On success, bound users and groups are synced.
     pub async fn activate<T: Transport>(&mut self, dir: &mut Directory, email: Option<&str>, t: &T) -> Vec<Finding> {
+        self.follow_app(dir);
         let email = email.unwrap_or(&dir.app.test_user_email).to_string();
         let mut findings = match self.test_cycle(dir, &email, t).await {
             Ok(warnings) => warnings,
@@ -86,11 +87,43 @@ impl Provisioner {
         findings
     }
 
+    /// A new test user email for a re-activation: JumpCloud asks for a new,
+    /// unused one [C]. `base` with a seed-derived `+tag` (`jc-test+1a2b3c4d@…`).
+    pub fn fresh_test_email(&mut self, base: &str) -> String {
+        let tag: String = self.ids.next_id().chars().take(8).collect();
+        let (local, domain) = base.rsplit_once('@').unwrap_or((base, "jumpcloud.com"));
+        let local = local.split_once('+').map_or(local, |(l, _)| l);
+        format!("{local}+{tag}@{domain}")
+    }
+
+    /// After a token rotation: does the old token still work? `GET
+    /// /Users?startIndex=1&count=1` with it; either answer is an `info`.
+    pub async fn probe_old_token<T: Transport>(&self, t: &T) -> Option<Finding> {
+        let mut op = ScimOp::new(Insight::Probe, Method::Get, "/Users", "probe: does the old token still work?")
+            .query("startIndex", "1")
+            .query("count", "1")
+            .expects_refusal();
+        op.previous_credentials = true;
+        let r = t.send(op).await.ok()?;
+        let message = if r.is_success() {
+            format!("the old token still works after the rotation (GET /Users answered {})", r.status)
+        } else {
+            format!("the old token no longer works after the rotation (GET /Users answered {})", r.status)
+        };
+        Some(crate::check::finding(RuleId::TokenRotation, message).exchange(r.exchange))
+    }
+
+    /// A test user body without the attributes the app excludes.
+    fn excluding(&self, mut v: serde_json::Value) -> serde_json::Value {
+        body::exclude(&mut v, &self.behaviour.excluded);
+        v
+    }
+
     async fn test_cycle<T: Transport>(&mut self, dir: &Directory, email: &str, t: &T) -> Result<Vec<Finding>, Finding> {
         let mut warnings = Vec::new();
         let external_id = self.ids.next_id();
         let create = ScimOp::new(Insight::UserCreate, Method::Post, "/Users", "Activate: create the test user")
-            .body(body::test_user(email, &external_id));
+            .body(self.excluding(body::test_user(email, &external_id)));
         let lookup = ScimOp::new(Insight::UserLookup, Method::Get, "/Users", "Activate: look up the test user")
             .query("filter", &format!("userName eq {}", crate::scim::filter_string(email)));
         let reply = match super::create(t, create, lookup, "Activate: create test user").await {
@@ -103,7 +136,7 @@ impl Provisioner {
         let sp_id = resource_id(&reply, "Activate: create test user").map_err(activation_failed)?;
         let path = format!("/Users/{sp_id}");
         let update = ScimOp::new(Insight::UserUpdate, Method::Put, &path, "Activate: update the test user")
-            .body(body::test_user_put(email, &sp_id, true));
+            .body(self.excluding(body::test_user_put(email, &sp_id, true)));
         send_ok(t, update, "Activate: update test user").await.map_err(|f| {
             // The minimal PUT carries "emails": null [C]; a 400 here is almost always that null.
             if f.message.contains("HTTP 400") {
@@ -124,7 +157,7 @@ impl Provisioner {
                     &path,
                     "Activate: deactivate the test user (DELETE unsupported)",
                 )
-                .body(body::test_user_put(email, &sp_id, false));
+                .body(self.excluding(body::test_user_put(email, &sp_id, false)));
                 let r2 = send_ok(t, deactivate, "Activate: deactivate test user").await.map_err(activation_failed)?;
                 warnings.push(
                     crate::check::finding(RuleId::DeleteUnsupported, format!("the SP does not support DELETE /Users (HTTP {}); the test user {email} was deactivated instead", r.status))
@@ -152,11 +185,11 @@ impl Provisioner {
 
     async fn test_group_cycle<T: Transport>(&mut self, t: &T) -> Result<(), Finding> {
         let name = self.behaviour.test_group_name.clone();
-        let create = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", "Activate: create the test group")
-            .body_text(body::group(&name, &[]));
         let lookup = ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", "Activate: look up the test group")
             .query("filter", &format!("displayName eq {}", crate::scim::filter_string(&name)));
-        let reply = match super::create(t, create, lookup, "Activate: create test group").await? {
+        // Created without members (knob `empty_group_members`).
+        let (label, what) = ("Activate: create the test group", "Activate: create test group");
+        let reply = match super::create_group(t, &self.behaviour, (&name, &[]), label, lookup, what).await? {
             (r, None) => r,
             (_, Some(f)) => return Err(f),
         };
@@ -167,15 +200,13 @@ impl Provisioner {
             TestGroupUpdate::SameName => name.clone(),
             TestGroupUpdate::Rename => format!("{name} (updated)"),
         };
-        let op_for = |form: GroupUpdateMethod| match form {
-            GroupUpdateMethod::Patch => {
-                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group")
-                    .body(body::rename(&updated))
+        let empty = self.behaviour.empty_group_members;
+        let op_for = |form: GroupUpdateMethod| match body::rename_patch(&updated, form) {
+            Some(patch) => {
+                ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, "Activate: update the test group").body(patch)
             }
-            GroupUpdateMethod::Put => {
-                ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
-                    .body_text(body::group_put(&sp_id, &updated, &[]))
-            }
+            None => ScimOp::new(Insight::GroupUpdate, Method::Put, &path, "Activate: update the test group")
+                .body_text(body::group_put(&sp_id, &updated, &[], empty)),
         };
         let b = &self.behaviour;
         let op = op_for(b.group_update_method);
@@ -190,6 +221,7 @@ impl Provisioner {
 
     /// Identity Management → Deactivate [U: knob `on_deactivate`].
     pub async fn deactivate<T: Transport>(&mut self, dir: &mut Directory, t: &T) -> Vec<Finding> {
+        self.follow_app(dir);
         dir.app.active = false;
         let mut findings = Vec::new();
         if self.behaviour.on_deactivate == OnDeactivate::DeprovisionUsers {

@@ -1,5 +1,5 @@
-//! SCIM request bodies exactly as JumpCloud sends them (JUMPCLOUD.md, with the
-//! real activation bodies). Keys are emitted in sorted order, as JumpCloud does.
+//! SCIM request bodies exactly as JumpCloud sends them (docs/jumpcloud.md, with
+//! the real activation bodies). Keys are emitted in sorted order, as JumpCloud does.
 
 use super::{Behaviour, UsernameFrom};
 use crate::directory::User;
@@ -95,7 +95,35 @@ pub(crate) fn user(user: &User, b: &Behaviour, active: bool, sp_id: Option<&str>
     if !ent.is_empty() {
         m.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(ent));
     }
-    Value::Object(m)
+    let mut v = Value::Object(m);
+    exclude(&mut v, &b.excluded);
+    v
+}
+
+/// Drop the attributes the application excludes (`app.exclude_attributes`,
+/// names from [`crate::knobs::EXCLUDABLE`]) from a user body. A `name` or
+/// enterprise extension left empty goes too.
+pub(crate) fn exclude(body: &mut Value, excluded: &[String]) {
+    let Some(m) = body.as_object_mut() else { return };
+    for name in excluded {
+        if let Some(sub) = name.strip_prefix("name.") {
+            let emptied = m.get_mut("name").and_then(Value::as_object_mut).is_some_and(|n| {
+                n.remove(sub);
+                n.is_empty()
+            });
+            if emptied {
+                m.remove("name");
+            }
+        } else if m.remove(name.as_str()).is_none() {
+            let emptied = m.get_mut(ENTERPRISE_USER_SCHEMA).and_then(Value::as_object_mut).is_some_and(|e| {
+                e.remove(name.as_str());
+                e.is_empty()
+            });
+            if emptied {
+                m.remove(ENTERPRISE_USER_SCHEMA);
+            }
+        }
+    }
 }
 
 /// The final PUT for a deleted user that is no longer in the directory (state
@@ -129,8 +157,9 @@ pub(crate) fn user_patch(full: &Value) -> Value {
 }
 
 /// The same update as one `replace` per changed attribute path
-/// (`name.givenName`, `active`, `urn:…:User:department`), as JumpCloud-labelled
-/// test data shows [U]. Multi-valued attributes are replaced whole. Without
+/// (`name.givenName`, `active`, `urn:…:User:department`): a plausible form with
+/// no reliable source [U] (docs/jumpcloud.md, Users), kept for `compat`.
+/// Multi-valued attributes are replaced whole. Without
 /// the previous document (a linked or restored user) every path is sent.
 pub(crate) fn user_patch_per_attribute(previous: Option<&Value>, full: &Value) -> Value {
     let before = previous.map(attribute_paths).unwrap_or_default();
@@ -229,8 +258,15 @@ struct GroupDoc<'a> {
     display_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
-    members: Members<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Members<'a>>,
     schemas: [&'static str; 1],
+}
+
+/// The `members` of a group body: none at all for an empty group under
+/// `empty_group_members: omit`.
+fn members_of(ids: &[String], empty: super::EmptyGroupMembers) -> Option<Members<'_>> {
+    (!ids.is_empty() || empty == super::EmptyGroupMembers::EmptyArray).then_some(Members(ids))
 }
 
 #[derive(serde::Serialize)]
@@ -258,13 +294,16 @@ fn text(doc: &impl serde::Serialize, members: &[String]) -> Vec<u8> {
 }
 
 /// A group create body [I], as JSON text.
-pub(crate) fn group(name: &str, members: &[String]) -> Vec<u8> {
-    text(&GroupDoc { display_name: name, id: None, members: Members(members), schemas: [GROUP_SCHEMA] }, members)
+pub(crate) fn group(name: &str, members: &[String], empty: super::EmptyGroupMembers) -> Vec<u8> {
+    let doc = GroupDoc { display_name: name, id: None, members: members_of(members, empty), schemas: [GROUP_SCHEMA] };
+    text(&doc, members)
 }
 
 /// A full-replace group PUT, as JSON text.
-pub(crate) fn group_put(sp_id: &str, name: &str, members: &[String]) -> Vec<u8> {
-    text(&GroupDoc { display_name: name, id: Some(sp_id), members: Members(members), schemas: [GROUP_SCHEMA] }, members)
+pub(crate) fn group_put(sp_id: &str, name: &str, members: &[String], empty: super::EmptyGroupMembers) -> Vec<u8> {
+    let doc =
+        GroupDoc { display_name: name, id: Some(sp_id), members: members_of(members, empty), schemas: [GROUP_SCHEMA] };
+    text(&doc, members)
 }
 
 /// PATCH adding members [I], as JSON text.
@@ -294,6 +333,20 @@ pub(crate) fn rename(name: &str) -> Value {
     json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "displayName", "value": name }] })
 }
 
+/// PATCH renaming a group without a path (`group_update_method: patch_value`).
+pub(crate) fn rename_value(name: &str) -> Value {
+    json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "value": { "displayName": name } }] })
+}
+
+/// The rename PATCH in a PATCH form of `group_update_method`; `None` for `put`.
+pub(crate) fn rename_patch(name: &str, form: super::GroupUpdateMethod) -> Option<Value> {
+    match form {
+        super::GroupUpdateMethod::Patch => Some(rename(name)),
+        super::GroupUpdateMethod::PatchValue => Some(rename_value(name)),
+        super::GroupUpdateMethod::Put => None,
+    }
+}
+
 fn member_values(ids: &[String]) -> Value {
     Value::Array(ids.iter().map(|id| json!({ "value": id })).collect())
 }
@@ -307,10 +360,16 @@ mod tests {
         let ids = ["a\"1".to_string(), "b-2".to_string()];
         let same = |text: Vec<u8>, v: Value| assert_eq!(String::from_utf8(text).unwrap(), v.to_string());
         let members = json!([{ "value": "a\"1" }, { "value": "b-2" }]);
-        same(group("Eng", &ids), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Eng", "members": members }));
-        same(group("Empty", &[]), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty", "members": [] }));
+        let (omit, empty_array) = (super::super::EmptyGroupMembers::Omit, super::super::EmptyGroupMembers::EmptyArray);
+        same(group("Eng", &ids, omit), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Eng", "members": members }));
+        same(group("Empty", &[], omit), json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty" }));
         same(
-            group_put("g-1", "Eng", &ids),
+            group("Empty", &[], empty_array),
+            json!({ "schemas": [GROUP_SCHEMA], "displayName": "Empty", "members": [] }),
+        );
+        same(group_put("g-1", "E", &[], omit), json!({ "schemas": [GROUP_SCHEMA], "id": "g-1", "displayName": "E" }));
+        same(
+            group_put("g-1", "Eng", &ids, empty_array),
             json!({ "schemas": [GROUP_SCHEMA], "id": "g-1", "displayName": "Eng", "members": members }),
         );
         same(

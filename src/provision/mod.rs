@@ -243,8 +243,12 @@ pub(crate) async fn create<T: Transport>(
     what: &str,
 ) -> Result<(Reply, Option<Finding>), CreateFailed> {
     let (method, path, again) = (op.method, op.path.clone(), op.clone());
-    let fail = |r: &Reply| CreateFailed { status: Some(r.status), finding: http_failure(r, what, method, &path) };
-    let fault = |f: &Fault| CreateFailed { status: None, finding: fault_finding(f, what) };
+    let fail = |r: &Reply| CreateFailed {
+        status: Some(r.status),
+        finding: http_failure(r, what, method, &path),
+        reply: Some(r.clone()),
+    };
+    let fault = |f: &Fault| CreateFailed { status: None, finding: fault_finding(f, what), reply: None };
     let first = t.send(op).await.map_err(|f| fault(&f))?;
     if first.is_success() {
         return Ok((first, None));
@@ -281,6 +285,40 @@ pub(crate) async fn create<T: Transport>(
 pub(crate) struct CreateFailed {
     pub(crate) status: Option<u16>,
     pub(crate) finding: Finding,
+    /// The SP's last answer.
+    pub(crate) reply: Option<Reply>,
+}
+
+/// `POST /Groups` through [`create`] (`lookup` finds a group a 5xx stored).
+/// An empty group refused in its `empty_group_members` form (400, 415, 422)
+/// is tried in the other form, which `compat-risk` reports.
+pub(crate) async fn create_group<T: Transport>(
+    t: &T,
+    b: &Behaviour,
+    (name, members): (&str, &[String]),
+    label: &str,
+    lookup: ScimOp,
+    what: &str,
+) -> Result<(Reply, Option<Finding>), CreateFailed> {
+    let op_for = |form: EmptyGroupMembers| {
+        ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", label).body_text(body::group(name, members, form))
+    };
+    match create(t, op_for(b.empty_group_members), lookup, what).await {
+        Err(CreateFailed { status, reply: Some(r), .. })
+            if members.is_empty() && r.status < 500 && probe::form_refused(r.status) =>
+        {
+            let exchange = (Method::Post, "/Groups", label);
+            match probe::after_refusal(t, b, "empty_group_members", r, exchange, what, |f| {
+                Some(op_for(crate::knobs::form(f)?))
+            })
+            .await
+            {
+                Ok((reply, _)) => Ok((reply, None)),
+                Err(finding) => Err(CreateFailed { status, finding, reply: None }),
+            }
+        }
+        other => other,
+    }
 }
 
 impl From<CreateFailed> for Finding {

@@ -43,6 +43,8 @@ pub struct ScimOp {
     pub(crate) body: Option<Body>,
     /// Send a wrong token instead of the configured one (jcsim's auth probe).
     pub(crate) wrong_credentials: bool,
+    /// Send the credentials in use before the last token rotation.
+    pub(crate) previous_credentials: bool,
     /// A JSON answer over 1 MiB comes back as its text ([`Reply::raw`]) for
     /// the model to read with a typed parser, not as a value (a group of
     /// 100,000 members is ~70 MB as values).
@@ -65,6 +67,7 @@ impl ScimOp {
             query: Vec::new(),
             body: None,
             wrong_credentials: false,
+            previous_credentials: false,
             raw_when_large: false,
             expects_refusal: false,
             probe: false,

@@ -11,7 +11,7 @@ use crate::knobs::{Evidence, knob_info};
 /// The status codes with which SPs refuse a request form they do not
 /// understand (400, 405, 422, 501) or crash on it (500). Auth, missing
 /// resources, conflicts and rate limits say nothing about the form.
-fn form_refused(status: u16) -> bool {
+pub(crate) fn form_refused(status: u16) -> bool {
     matches!(status, 400 | 405 | 415 | 422 | 500 | 501)
 }
 
@@ -33,13 +33,27 @@ pub(crate) async fn send_form<T: Transport>(
         Ok(r) => r,
         Err(f) => return Err(fault_finding(&f, what)),
     };
+    after_refusal(t, b, knob, reply, (method, &path, &label), what, alternative).await
+}
+
+/// [`send_form`] after the SP answered `reply` (not a success) to the
+/// request `(method, path, label)` in the current form of `knob`.
+pub(crate) async fn after_refusal<T: Transport>(
+    t: &T,
+    b: &Behaviour,
+    knob: &'static str,
+    reply: Reply,
+    (method, path, label): (super::Method, &str, &str),
+    what: &str,
+    alternative: impl Fn(&str) -> Option<ScimOp>,
+) -> Result<(Reply, Option<&'static str>), Finding> {
     let current = b.get(knob).unwrap_or_default();
     let Some(info) = knob_info(knob) else {
-        return Err(http_failure(&reply, what, method, &path));
+        return Err(http_failure(&reply, what, method, path));
     };
     let confirmed = info.status == Evidence::Confirmed && info.forms.first() == Some(&current.as_str());
     if !t.probes_forms() || confirmed || !form_refused(reply.status) || !info.forms.contains(&current.as_str()) {
-        return Err(http_failure(&reply, what, method, &path));
+        return Err(http_failure(&reply, what, method, path));
     }
     let mut refused = Vec::new();
     for form in info.forms.iter().copied().filter(|f| *f != current) {
@@ -114,8 +128,13 @@ fn fix(knob: &str) -> String {
         "update_method" => {
             "accept a full PUT and PATCH replace operations, with and without a path (RFC 7644 §3.5.1, §3.5.2.3)"
         }
-        "group_update_method" => "accept a group rename as a PATCH replace of `displayName` and as a full PUT",
+        "group_update_method" => {
+            "accept a group rename as a PATCH replace with path `displayName`, as a PATCH replace without a path whose value is `{\"displayName\": …}` (RFC 7644 §3.5.2.3) and as a full PUT"
+        }
         "user_delete" => "accept `DELETE /Users/{id}` and a PUT with `active: false`",
+        "empty_group_members" => {
+            "accept a Group without a `members` attribute (RFC 7643 §4.2: `members` is optional) as well as `\"members\": []`"
+        }
         "test_connection" => {
             "answer `GET /Users?startIndex=1&count=1`, `GET /Users?filter=…` and `GET /ServiceProviderConfig`"
         }

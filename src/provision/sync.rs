@@ -4,7 +4,7 @@
 
 use super::body;
 use super::{Behaviour, GroupUpdateMethod, Insight, LinkedGroup, LinkedUser, Method, Provisioner, ScimOp, Transport};
-use super::{DeprovisionMethod, GroupCreate, UserLookup};
+use super::{DeprovisionMethod, GroupCreate, OnUnbind, UserLookup};
 use super::{SentBody, UpdateMethod, UserDelete, UserDeleteGroups, first_resource, resource_id, send_ok};
 use crate::check::Finding;
 use crate::directory::{Directory, Group, JcId, User, UserState};
@@ -26,6 +26,7 @@ impl Provisioner {
     /// Bring the SP in line with the directory. Does nothing while Identity
     /// Management is inactive. Failures of one user or group do not stop the others.
     pub async fn sync<T: Transport>(&mut self, dir: &Directory, t: &T) -> Vec<Finding> {
+        self.follow_app(dir);
         let mut findings = Vec::new();
         if !dir.app.active {
             return findings;
@@ -56,6 +57,9 @@ impl Provisioner {
         }
         // After the groups (which they leave first with `user_delete_groups: remove_first`).
         self.sync_deleted_users(dir, gone, t, &mut findings).await;
+        if self.behaviour.on_unbind == OnUnbind::Delete {
+            self.delete_unbound_users(dir, &bound_ids, t, &mut findings).await;
+        }
         let jobs: Vec<(usize, Job)> = dir
             .users
             .entries()
@@ -68,6 +72,14 @@ impl Provisioner {
             .collect();
         self.run_jobs(dir, jobs, t, &mut findings).await;
         findings
+    }
+
+    /// Take the application's attribute exclusions: the app owns them, the
+    /// bodies read them from the behaviour.
+    pub(super) fn follow_app(&mut self, dir: &Directory) {
+        if self.behaviour.excluded != dir.app.exclude_attributes {
+            self.behaviour.excluded.clone_from(&dir.app.exclude_attributes);
+        }
     }
 
     /// Run per-user jobs, up to `concurrency` users at a time. Each user's
@@ -118,6 +130,45 @@ impl Provisioner {
         let link = update(&self.behaviour, user, link, active, t).await?;
         self.users.insert(user.id.clone(), link);
         Ok(())
+    }
+
+    /// `on_unbind: delete`: a linked user no longer bound gets `DELETE
+    /// /Users/{id}` and is unlinked; one the SP keeps stays linked, and the
+    /// deprovisioning that follows makes it inactive.
+    async fn delete_unbound_users<T: Transport>(
+        &mut self,
+        dir: &Directory,
+        bound_ids: &std::collections::HashSet<&str>,
+        t: &T,
+        findings: &mut Vec<Finding>,
+    ) {
+        let unbound: Vec<JcId> = dir
+            .users
+            .entries()
+            .filter(|e| !bound_ids.contains(e.id.as_str()) && self.users.contains_key(e.id.as_str()))
+            .map(|e| e.id)
+            .collect();
+        for jc_id in unbound {
+            let Some(link) = self.users.get(&jc_id) else {
+                continue;
+            };
+            let sp_id = link.sp_id.clone();
+            let user_name = link.sent.user_name().map_or_else(|| sp_id.clone(), str::to_string);
+            let path = format!("/Users/{sp_id}");
+            let what = format!("delete unbound user {user_name}");
+            let op = ScimOp::new(Insight::UserDelete, Method::Delete, &path, &what);
+            match super::send_ok(t, op, &what).await {
+                Ok(_) => {
+                    self.users.remove(&jc_id);
+                    self.deleted_users.push(sp_id.clone());
+                    // The SP removes a deleted user from its groups (RFC 7643 §4.2).
+                    for g in self.groups.values_mut() {
+                        g.members.retain(|m| *m != sp_id);
+                    }
+                }
+                Err(f) => findings.push(f),
+            }
+        }
     }
 
     async fn sync_deleted_users<T: Transport>(
@@ -305,12 +356,11 @@ impl Provisioner {
                 let label = format!("create group {}", group.name);
                 let then_add = self.behaviour.group_create == GroupCreate::ThenAdd;
                 let first: &[String] = if then_add { &[] } else { &members };
-                let op = ScimOp::new(Insight::GroupCreate, Method::Post, "/Groups", &label)
-                    .body_text(body::group(&group.name, first));
                 let again =
                     ScimOp::new(Insight::GroupLookup, Method::Get, "/Groups", format!("look up group {}", group.name))
                         .query("filter", &format!("displayName eq {}", filter_string(&group.name)));
-                let (reply, note) = super::create(t, op, again, &label).await?;
+                let b = &self.behaviour;
+                let (reply, note) = super::create_group(t, b, (&group.name, first), &label, again, &label).await?;
                 if let Some(note) = note {
                     t.note(note);
                 }
@@ -405,15 +455,15 @@ impl Provisioner {
                 &change.sp_id,
                 &group.name,
                 &all,
+                self.behaviour.empty_group_members,
             ));
             // A pure rename says the same as a PATCH replace of `displayName`.
             let pure_rename = change.renamed && change.added.is_empty() && change.removed.is_empty();
             let (reply, form) =
                 super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
-                    (form == "patch" && pure_rename).then_some(())?;
-                    Some(
-                        ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name)),
-                    )
+                    pure_rename.then_some(())?;
+                    let patch = body::rename_patch(&group.name, crate::knobs::form(form)?)?;
+                    Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(patch))
                 })
                 .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
@@ -426,14 +476,19 @@ impl Provisioner {
         }
         if change.renamed {
             let label = format!("rename group {} to {}", change.old_name, group.name);
-            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(body::rename(&group.name));
+            // `put` sends the whole group above (`change.all`); here a PATCH form.
+            let patch = body::rename_patch(&group.name, self.behaviour.group_update_method)
+                .unwrap_or_else(|| body::rename(&group.name));
+            let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(patch);
             // Only a pure rename has a PUT form that says the same thing.
             let members = self.groups.get(&group.id).map(|l| l.members.clone()).unwrap_or_default();
             let put = (change.added.is_empty() && change.removed.is_empty())
-                .then(|| body::group_put(&change.sp_id, &group.name, &members));
+                .then(|| body::group_put(&change.sp_id, &group.name, &members, self.behaviour.empty_group_members));
             super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
-                (form == "put").then_some(())?;
-                Some(ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(put.clone()?))
+                match body::rename_patch(&group.name, crate::knobs::form(form)?) {
+                    Some(patch) => Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(patch)),
+                    None => Some(ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(put.clone()?)),
+                }
             })
             .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {

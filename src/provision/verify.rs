@@ -254,7 +254,7 @@ async fn verify_group<T: Transport>(
     let mut actual_name = actual_name.as_str();
     // A rename the SP acknowledged and ignored: does another form take?
     if actual_name != link.display_name && t.probes_forms() {
-        let put = super::body::group_put(&link.sp_id, &link.display_name, &actual_ids);
+        let put = super::body::group_put(&link.sp_id, &link.display_name, &actual_ids, b.empty_group_members);
         let retried = super::probe::retry_ignored(
             t,
             b,
@@ -262,10 +262,9 @@ async fn verify_group<T: Transport>(
             |form| {
                 let op =
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("rename to {}", link.display_name));
-                match form {
-                    "patch" => Some(op.body(super::body::rename(&link.display_name))),
-                    "put" => Some(ScimOp { method: Method::Put, ..op }.body_text(put.clone())),
-                    _ => None,
+                match super::body::rename_patch(&link.display_name, crate::knobs::form(form)?) {
+                    Some(patch) => Some(op.body(patch)),
+                    None => Some(ScimOp { method: Method::Put, ..op }.body_text(put.clone())),
                 }
             },
             |v| v.get("displayName").and_then(Value::as_str) == Some(link.display_name.as_str()),

@@ -395,7 +395,7 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// How a jcsim command ends: the process exit code (DESIGN.md), and
+/// How a jcsim command ends: the process exit code (docs/cli.md), and
 /// `exit_code` in `run_finished` and `summary.json`, written as the number.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "i32", try_from = "i32")]

@@ -288,6 +288,11 @@ pub(crate) struct AppSpec {
     /// User groups bound to the app before the first step.
     #[serde(deserialize_with = "expand_vec")]
     pub(crate) groups: Vec<String>,
+    /// Optional user attributes the application excludes, as SCIM names
+    /// (`title`, `department`, `phoneNumbers`, `name.givenName`, …): no
+    /// request carries them. `userName` cannot be excluded.
+    #[serde(deserialize_with = "expand_vec")]
+    pub(crate) exclude_attributes: Vec<String>,
 }
 
 impl Default for AppSpec {
@@ -298,6 +303,7 @@ impl Default for AppSpec {
             group_management: false,
             users: Vec::new(),
             groups: Vec::new(),
+            exclude_attributes: Vec::new(),
         }
     }
 }

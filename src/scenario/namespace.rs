@@ -89,6 +89,9 @@ impl Names {
                 Action::Activate { test_user_email: Some(e) } => {
                     emails.insert(e.clone(), tag.email(e));
                 }
+                Action::RotateToken(crate::scenario::RotateToken { test_user_email: Some(e), .. }) => {
+                    emails.insert(e.clone(), tag.email(e));
+                }
                 Action::Inbound(r) => {
                     // Users an identity source creates: their userName and emails.
                     if let Some(b) = &r.body {
@@ -138,7 +141,8 @@ impl Names {
     fn action(&self, a: &mut Action, tag: &Tag) {
         match a {
             Action::TestConnection | Action::DeactivateApp | Action::Verify => {}
-            Action::Activate { test_user_email } => {
+            Action::Activate { test_user_email }
+            | Action::RotateToken(crate::scenario::RotateToken { test_user_email, .. }) => {
                 if let Some(e) = test_user_email {
                     *e = tag.email(e);
                 }

@@ -20,6 +20,8 @@ pub(crate) enum Arg {
     Unit(fn() -> Action),
     /// No value, or `{ test_user_email }`: `- activate`.
     Activate,
+    /// No value, or `{ token_env, test_user_email }` ([`RotateToken`]).
+    RotateToken,
     /// A username: `- suspend_user: alice`.
     User(fn(String) -> Action),
     /// A group name: `- bind_group: Engineering`.
@@ -75,6 +77,12 @@ pub(crate) const STEPS: &[StepDef] = &[
         Arg::Unit(|| Action::DeactivateApp),
         "deactivate_app",
         "Identity Management → Deactivate (knob `on_deactivate`).",
+    ),
+    step(
+        "rotate_token",
+        Arg::RotateToken,
+        "rotate_token: { token_env: NEW_SCIM_TOKEN }",
+        "Change the token of an active integration as JumpCloud requires: deactivate, enter the new token, activate again with a new test email (generated unless `test_user_email` is given); then an `info` says whether the old token still works. Without `token_env`, the embedded SP issues a new token and another SP gets its current token again.",
     ),
     step(
         "create_user",
@@ -215,6 +223,8 @@ pub(crate) enum Action {
     },
     /// Identity Management → Deactivate.
     DeactivateApp,
+    /// Deactivate, enter a new token, activate again.
+    RotateToken(RotateToken),
     CreateUser(Box<UserSpec>),
     UpdateUser(Box<UpdateUser>),
     DeleteUser(String),
@@ -247,6 +257,7 @@ impl Action {
             Action::TestConnection => "test_connection",
             Action::Activate { .. } => "activate",
             Action::DeactivateApp => "deactivate_app",
+            Action::RotateToken(_) => "rotate_token",
             Action::CreateUser(_) => "create_user",
             Action::UpdateUser(_) => "update_user",
             Action::DeleteUser(_) => "delete_user",
@@ -276,6 +287,8 @@ impl Action {
             }
             Action::Activate { test_user_email: None } => return self.name().to_string(),
             Action::Activate { test_user_email: Some(e) } => e.clone(),
+            Action::RotateToken(r) if *r == RotateToken::default() => return self.name().to_string(),
+            Action::RotateToken(r) => r.token_env.clone().or(r.test_user_email.clone()).unwrap_or_default(),
             Action::CreateUser(u) => u.username.clone().or(u.email.clone()).unwrap_or_default(),
             Action::UpdateUser(u) => u.user.clone(),
             Action::DeleteUser(s)
@@ -343,6 +356,21 @@ struct ActivateArgs {
     /// `test_user_email`).
     #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     test_user_email: Option<String>,
+}
+
+/// `rotate_token: { token_env: NEW_SCIM_TOKEN }`
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotateToken {
+    /// The environment variable holding the new token, read when the step
+    /// runs. Without it the embedded SP issues a new token, and another SP
+    /// gets its current token entered again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) token_env: Option<String>,
+    /// The test user's email for the re-activation (default: a new one,
+    /// derived from the app's `test_user_email`).
+    #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
+    pub(crate) test_user_email: Option<String>,
 }
 
 /// A raw request relative to the SCIM base URL.
@@ -457,7 +485,7 @@ impl Serialize for Step {
                 | Action::DeactivateApp
                 | Action::Verify
                 | Action::Activate { test_user_email: None }
-        );
+        ) || matches!(&self.action, Action::RotateToken(r) if *r == RotateToken::default());
         if bare && self.expect.is_none() {
             return s.serialize_str(name);
         }
@@ -470,6 +498,8 @@ impl Serialize for Step {
             Action::Activate { test_user_email } => {
                 m.serialize_entry(name, &ActivateArgs { test_user_email: test_user_email.clone() })?
             }
+            Action::RotateToken(r) if *r == RotateToken::default() => m.serialize_entry(name, &())?,
+            Action::RotateToken(r) => m.serialize_entry(name, r)?,
             Action::CreateUser(u) => m.serialize_entry(name, u)?,
             Action::UpdateUser(u) => m.serialize_entry(name, u)?,
             Action::DeleteUser(v)
@@ -565,6 +595,7 @@ fn unit_action(name: &str) -> Result<Action, String> {
     match step_def(name).map(|d| (d.arg, d.example)) {
         Some((Arg::Unit(make), _)) => Ok(make()),
         Some((Arg::Activate, _)) => Ok(Action::Activate { test_user_email: None }),
+        Some((Arg::RotateToken, _)) => Ok(Action::RotateToken(RotateToken::default())),
         Some((_, example)) => Err(format!("step `{name}` needs a value, e.g. `{example}`")),
         None => Err(unknown_step(name)),
     }
@@ -587,6 +618,7 @@ impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
                 let args = Option::<ActivateArgs>::deserialize(d)?;
                 Action::Activate { test_user_email: args.and_then(|a| a.test_user_email) }
             }
+            Arg::RotateToken => Action::RotateToken(Option::<RotateToken>::deserialize(d)?.unwrap_or_default()),
             Arg::User(make) | Arg::Group(make) => make(expand(d)?),
             Arg::Membership(make) => make(Membership::deserialize(d)?),
             Arg::CreateUser => Action::CreateUser(Box::new(UserSpec::deserialize(d)?)),

@@ -14,6 +14,11 @@ pub(super) fn validate(s: &Scenario, spans: &SpanIndex) -> Problems {
     let mut out = Problems::new();
     target(s, spans, &mut out);
     directory(s, spans, &mut out);
+    for (i, name) in s.app.exclude_attributes.iter().enumerate() {
+        if let Some(problem) = crate::knobs::exclusion_problem(name) {
+            out.push((spans.best(&format!("app.exclude_attributes[{i}]")), problem));
+        }
+    }
     for (i, w) in s.waive.iter().enumerate() {
         let ids = crate::check::RULES.iter().map(|r| r.id);
         if crate::check::rule_by_id(&w.rule).is_none() {

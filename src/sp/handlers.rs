@@ -154,7 +154,19 @@ fn check_domains(st: &SpState, attrs: &Map<String, Value>) -> Result<(), ScimErr
     Ok(())
 }
 
+/// 400 for a Group without a `members` key under `require_group_members`.
+fn check_members_key(st: &SpState, kind: Kind, body: &Map<String, Value>) -> Result<(), ScimError> {
+    if kind == Kind::Group
+        && st.config().has(&Quirk::RequireGroupMembers)
+        && !body.keys().any(|k| k.eq_ignore_ascii_case("members"))
+    {
+        return Err(ScimError::bad_request("invalidValue", "attribute 'members' is required"));
+    }
+    Ok(())
+}
+
 fn create(st: &SpState, kind: Kind, base: &str, body: Map<String, Value>) -> Res {
+    check_members_key(st, kind, &body)?;
     let mut attrs = prepare(st, kind, body)?;
     if kind == Kind::Group && st.config().has(&Quirk::CreateGroupDropsMembers) {
         attrs.insert("members".into(), Value::Array(Vec::new()));
@@ -253,6 +265,7 @@ fn put(st: &SpState, kind: Kind, base: &str, id: &str, h: &Conditions, body: Map
             return Err(ScimError::bad_request("mutability", "attribute 'id' cannot be modified"));
         }
     }
+    check_members_key(st, kind, &body)?;
     if st.config().has(&Quirk::RejectNullPut)
         && let Some((key, _)) = body.iter().find(|(_, v)| v.is_null())
     {

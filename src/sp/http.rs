@@ -254,7 +254,7 @@ fn admit(st: &SpState) -> Result<(), Box<Response>> {
 
 /// Bearer-token check when a token is configured.
 fn check_auth(st: &SpState, req: &Request) -> Result<(), Box<Response>> {
-    if let Some(token) = &st.config().token {
+    if let Some(token) = &st.token() {
         let presented = req
             .headers()
             .get(header::AUTHORIZATION)

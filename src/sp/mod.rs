@@ -76,6 +76,9 @@ struct Inner {
     window: Mutex<(Instant, u32)>,
     /// POSTs seen (the `post_500_then_commit` quirk lets the first N through).
     posts: std::sync::atomic::AtomicU64,
+    /// A token issued after start ([`SpState::rotate_token`]): it replaces
+    /// the configured one, which then no longer works.
+    rotated_token: RwLock<Option<String>>,
 }
 
 /// Shared SP state: configuration, store and quirk runtime. Cheap to clone.
@@ -96,6 +99,7 @@ impl SpState {
             flaky_rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15)),
             window: Mutex::new((Instant::now(), 0)),
             posts: std::sync::atomic::AtomicU64::new(0),
+            rotated_token: RwLock::new(None),
             config,
         };
         SpState { inner: Arc::new(inner), mount: "" }
@@ -104,6 +108,20 @@ impl SpState {
     /// The configuration.
     pub(crate) fn config(&self) -> &SpConfig {
         &self.inner.config
+    }
+
+    /// Issue a new token in place of the current one (an admin regenerating
+    /// the SP's SCIM token): the old token is refused from now on. Without
+    /// a configured token (no auth) nothing changes.
+    pub(crate) fn rotate_token(&self, token: &str) {
+        if self.inner.config.token.is_some() {
+            *self.inner.rotated_token.write().recover() = Some(token.to_string());
+        }
+    }
+
+    /// The token requests must carry, if any.
+    pub(crate) fn token(&self) -> Option<String> {
+        self.inner.rotated_token.read().recover().clone().or_else(|| self.inner.config.token.clone())
     }
 
     /// Every user as GET would return it (locations relative to [`SCIM_ROOT`]).

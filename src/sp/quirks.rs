@@ -49,6 +49,8 @@ pub(crate) enum Quirk {
     RejectNullPut,
     /// PATCH with a `replace` operation answers 501 Not Implemented.
     PatchReplaceNotImplemented,
+    /// A Group without a `members` key (POST or PUT) answers 400.
+    RequireGroupMembers,
     /// POST stores the resource, then answers 500, except the first N POSTs
     /// (`post_500_then_commit=2` lets the activation's test user and group through).
     Post500ThenCommit(u64),
@@ -95,6 +97,7 @@ pub(crate) const QUIRK_NAMES: &[&str] = &[
     "reject_null_put",
     "patch_replace_not_implemented",
     "post_500_then_commit",
+    "require_group_members",
 ];
 
 /// Why a quirk string was rejected.
@@ -145,6 +148,7 @@ impl Quirk {
             Quirk::RejectNullPut => "reject_null_put",
             Quirk::PatchReplaceNotImplemented => "patch_replace_not_implemented",
             Quirk::Post500ThenCommit(_) => "post_500_then_commit",
+            Quirk::RequireGroupMembers => "require_group_members",
         }
     }
 }
@@ -195,6 +199,7 @@ impl FromStr for Quirk {
             "ignore_start_index" => flag(Quirk::IgnoreStartIndex),
             "reject_null_put" => flag(Quirk::RejectNullPut),
             "patch_replace_not_implemented" => flag(Quirk::PatchReplaceNotImplemented),
+            "require_group_members" => flag(Quirk::RequireGroupMembers),
             "post_500_then_commit" => match value {
                 None => Ok(Quirk::Post500ThenCommit(0)),
                 Some(v) => v.parse::<u64>().map(Quirk::Post500ThenCommit).map_err(|_| {
@@ -301,6 +306,7 @@ mod tests {
             "patch_replace_not_implemented",
             "post_500_then_commit",
             "post_500_then_commit=2",
+            "require_group_members",
         ];
         for s in all {
             let q: Quirk = s.parse().unwrap();

@@ -29,7 +29,7 @@ fn outcome(ran: &compat::CompatRun, knob: &str, form: &str) -> FormOutcome {
 async fn a_bug_free_sp_is_robust_for_every_knob() {
     let (ran, _out) = run(&[]).await;
     assert_eq!(ran.exit, Exit::Pass);
-    assert_eq!(ran.matrix.knobs.len(), 10, "every wire knob");
+    assert_eq!(ran.matrix.knobs.len(), 12, "every wire knob");
     for k in &ran.matrix.knobs {
         assert_eq!(k.verdict, CompatVerdict::Robust, "{k:?}");
         assert!(k.forms.len() >= 2, "{}: every plausible form is tried", k.knob);
@@ -45,11 +45,22 @@ async fn one_refused_removal_form_is_at_risk() {
     assert_eq!(outcome(&ran, "member_removal", "value_array"), FormOutcome::Rejected);
     assert_eq!(outcome(&ran, "member_removal", "filter_path"), FormOutcome::Accepted);
     let mr = row(&ran, "member_removal");
-    assert_eq!((mr.verdict, mr.status.as_str()), (CompatVerdict::AtRisk, "inferred"));
+    assert_eq!((mr.verdict, mr.status.as_str()), (CompatVerdict::AtRisk, "unknown"));
     assert!(mr.summary.contains("default `value_array` does not work; `filter_path` does"), "{}", mr.summary);
     let (ran, _out) = run(&["only_member_removal=value_array"]).await;
     assert_eq!(outcome(&ran, "member_removal", "filter_path"), FormOutcome::Rejected);
     assert_eq!(row(&ran, "member_removal").verdict, CompatVerdict::AtRisk);
+}
+
+#[tokio::test]
+async fn an_sp_that_requires_group_members_puts_the_omitted_key_at_risk() {
+    let (ran, _out) = run(&["require_group_members"]).await;
+    assert_eq!(outcome(&ran, "empty_group_members", "omit"), FormOutcome::Rejected);
+    assert_eq!(outcome(&ran, "empty_group_members", "empty_array"), FormOutcome::Accepted);
+    assert_eq!(row(&ran, "empty_group_members").verdict, CompatVerdict::AtRisk);
+    // A group with members is untouched; `then_add` creates it empty first.
+    assert_eq!(outcome(&ran, "group_create", "with_members"), FormOutcome::Accepted);
+    assert_eq!(outcome(&ran, "group_create", "then_add"), FormOutcome::Rejected);
 }
 
 #[tokio::test]
@@ -118,4 +129,13 @@ async fn a_create_that_drops_members_judges_only_group_create() {
         assert_eq!(row(&ran, knob).verdict, CompatVerdict::Robust, "{:?}", row(&ran, knob));
     }
     assert!(ran.matrix.defects.iter().any(|d| d.rule.as_str() == "create-drops-members"), "{:?}", ran.matrix.defects);
+}
+
+#[tokio::test]
+async fn an_sp_without_user_delete_puts_delete_on_unbind_at_risk() {
+    let (ran, _out) = run(&["no_user_delete"]).await;
+    assert_eq!(outcome(&ran, "on_unbind", "deactivate"), FormOutcome::Accepted);
+    assert_eq!(outcome(&ran, "on_unbind", "delete"), FormOutcome::Rejected);
+    assert_eq!(row(&ran, "on_unbind").verdict, CompatVerdict::AtRisk);
+    assert_eq!(outcome(&ran, "group_update_method", "patch_value"), FormOutcome::Accepted);
 }

@@ -76,6 +76,7 @@ invalid_fixtures! {
     invalid_30_key_under_a_value: "30-key-under-a-value",
     invalid_31_map_beside_its_action: "31-map-beside-its-action",
     invalid_32_several_errors: "32-several-errors",
+    invalid_33_exclude_username: "33-exclude-username",
 }
 
 #[test]

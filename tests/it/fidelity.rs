@@ -70,3 +70,22 @@ async fn a_capture_that_differs_from_the_simulator_is_found() {
     let log = read_events(&dir.path().join("events.jsonl")).unwrap();
     assert!(matches!(log.events.last(), Some(Event::RunFinished(_))));
 }
+
+#[tokio::test]
+async fn infer_reads_the_newer_forms_back_from_a_recording() {
+    let yaml = "name: forms\nbehaviour: { group_update_method: patch_value, on_unbind: delete, empty_group_members: empty_array }\n\
+        directory:\n  users:\n    - { username: alice, email: alice@example.com, firstname: Alice, lastname: Liddell }\n\
+        \x20 groups:\n    - { name: Eng, members: [alice] }\n\
+        app: { group_management: true }\n\
+        steps:\n  - activate\n  - bind_group: Eng\n  - rename_group: { group: Eng, to: Platform }\n  - unbind_group: Platform\n  - bind_group: Platform\n";
+    let ran = run_embedded(yaml, |_| {}).await;
+    assert_eq!(ran.summary.exit_code, jcsim::record::Exit::Pass);
+    let run_dir = std::fs::read_dir(ran._out.path()).unwrap().next().unwrap().unwrap().path();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_jcsim")).arg("infer").arg(&run_dir).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    for line in
+        ["  group_update_method: patch_value\n", "  on_unbind: delete\n", "  empty_group_members: empty_array\n"]
+    {
+        assert!(out.contains(line), "{line:?} in:\n{out}");
+    }
+}

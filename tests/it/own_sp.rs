@@ -729,7 +729,7 @@ fn compat_against_an_external_sp_reports_the_matrix_and_cleans_up() {
     let mr = &v["knobs"]["member_removal"];
     assert_eq!(
         (mr["value_array"].as_str(), mr["filter_path"].as_str(), mr["status"].as_str(), mr["verdict"].as_str()),
-        (Some("rejected"), Some("accepted"), Some("inferred"), Some("at risk"))
+        (Some("rejected"), Some("accepted"), Some("unknown"), Some("at risk"))
     );
     assert!(mr["details"]["value_array"].as_str().unwrap().contains("HTTP 400"), "{mr}");
     for knob in
@@ -852,7 +852,7 @@ fn one_root_cause_is_explained_once_and_keep_going_finds_the_rest() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.lines().count() < 150, "{} lines:\n{stdout}", stdout.lines().count());
+    assert!(stdout.lines().count() < 170, "{} lines:\n{stdout}", stdout.lines().count());
     assert!(t.contains("Root causes (1):"), "{t}");
     assert!(t.contains("[error] put-null on PUT /Users/{id}"), "{t}");
     assert_eq!(t.matches("fix: Treat a null attribute value").count(), 2, "once in its step, once at the end: {t}");

@@ -90,6 +90,8 @@ quirk_scenario!(
 );
 quirk_scenario!(quirk_only_filter_path_removal, "scenarios/quirks/only-filter-path-removal.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_no_patch, "scenarios/quirks/no-patch.yaml", ["compat-risk"]);
+quirk_scenario!(rotate_token_reports_the_old_token, "scenarios/lifecycle/16-rotate-token.yaml", ["token-rotation"]);
+quirk_scenario!(quirk_require_group_members, "scenarios/quirks/require-group-members.yaml", ["compat-risk"]);
 quirk_scenario!(quirk_ignore_patch_replace, "scenarios/quirks/ignore-patch-replace.yaml", ["readback-user"]);
 quirk_scenario!(
     quirk_create_group_drops_members,
@@ -136,7 +138,8 @@ async fn bug_free_sp_reports_nothing_even_when_strict() {
             .steps
             .iter()
             .flat_map(|x| x.checks.iter())
-            .filter(|c| c.verdict != Verdict::Pass)
+            // `rotate_token` always says what became of the old token.
+            .filter(|c| c.verdict != Verdict::Pass && c.id.as_str() != "token-rotation")
             .map(|c| (&c.id, &c.message))
             .collect();
         assert!(unexpected.is_empty(), "{}: {unexpected:?}", f.display());
@@ -516,4 +519,17 @@ async fn dropped_members_are_blamed_on_the_create() {
         s.steps.iter().flat_map(|x| x.checks.iter()).all(|c| c.id.as_str() != "readback-members"),
         "the probe's PATCH put the members in: nothing left to read back differently"
     );
+}
+
+#[tokio::test]
+async fn rotate_token_with_an_unset_variable_fails_and_the_old_token_is_refused_at_the_embedded_sp() {
+    let yaml = "name: r\napp: { group_management: false }\nsteps:\n  - activate\n  - rotate_token: { token_env: JCSIM_TEST_NEVER_SET_TOKEN }\n  - rotate_token\n";
+    let ran = crate::helpers::run_embedded(yaml, |_| {}).await;
+    let steps = &ran.summary.steps;
+    assert_eq!(steps[1].verdict, Verdict::Fail, "{:?}", steps[1]);
+    assert!(steps[1].reason.as_deref().unwrap_or("").contains("JCSIM_TEST_NEVER_SET_TOKEN"), "{:?}", steps[1]);
+    let rotation: Vec<_> = ran.checks().into_iter().filter(|c| c.id.as_str() == "token-rotation").collect();
+    assert_eq!(rotation.len(), 1);
+    assert!(rotation[0].message.contains("no longer works") && rotation[0].message.contains("401"), "{rotation:?}");
+    assert_eq!(steps[2].verdict, Verdict::Pass, "{:?}", steps[2]);
 }

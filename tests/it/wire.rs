@@ -51,6 +51,13 @@ wire_case!(activate_with_group_management, GM, "", "  - activate\n");
 wire_case!(activate_without_group_management, "group_management: false", "", "  - activate\n");
 wire_case!(activate_group_update_put, GM, "group_update_method: put", "  - activate\n");
 wire_case!(activate_test_group_rename, GM, "test_group_update: rename", "  - activate\n");
+wire_case!(activate_empty_group_members_array, GM, "empty_group_members: empty_array", "  - activate\n");
+wire_case!(
+    activate_group_update_put_empty_array,
+    GM,
+    "group_update_method: put, empty_group_members: empty_array",
+    "  - activate\n"
+);
 wire_case!(
     activate_custom_test_email,
     "group_management: false",
@@ -58,6 +65,12 @@ wire_case!(
     "  - activate: { test_user_email: second-test@jumpcloud.com }\n"
 );
 wire_case!(bind_user, GM, "", "  - activate\n  - bind_user: bob\n");
+wire_case!(
+    rotate_token_same_token,
+    GM,
+    "",
+    "  - activate\n  - bind_user: bob\n  - rotate_token: { test_user_email: rotated@jumpcloud.com }\n  - rotate_token\n"
+);
 wire_case!(bind_user_staged_sends_nothing, GM, "", "  - activate\n  - bind_user: carol\n");
 wire_case!(unbind_user, GM, "", "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n");
 wire_case!(bind_group, GM, "", "  - activate\n  - bind_group: Engineering\n");
@@ -73,6 +86,18 @@ wire_case!(
     "",
     "  - activate\n  - bind_group: Engineering\n",
     FakeState::default().with_group("Engineering").with_user("alice@example.com")
+);
+wire_case!(
+    unbind_user_delete,
+    GM,
+    "on_unbind: delete",
+    "  - activate\n  - bind_user: bob\n  - unbind_user: bob\n  - bind_user: bob\n  - verify\n"
+);
+wire_case!(
+    unbind_group_delete,
+    GM,
+    "on_unbind: delete",
+    "  - activate\n  - bind_group: Engineering\n  - bind_user: bob\n  - suspend_user: bob\n  - unbind_group: Engineering\n  - verify\n"
 );
 wire_case!(unbind_group, GM, "", "  - activate\n  - bind_group: Engineering\n  - unbind_group: Engineering\n");
 wire_case!(
@@ -112,6 +137,18 @@ wire_case!(
     "  - activate\n  - bind_group: Engineering\n  - rename_group: { group: Engineering, to: Platform }\n"
 );
 wire_case!(
+    rename_group_patch_value,
+    GM,
+    "group_update_method: patch_value",
+    "  - activate\n  - bind_group: Engineering\n  - rename_group: { group: Engineering, to: Platform }\n"
+);
+wire_case!(
+    activate_group_update_patch_value,
+    GM,
+    "group_update_method: patch_value, test_group_update: rename",
+    "  - activate\n"
+);
+wire_case!(
     suspend_and_unsuspend_user,
     GM,
     "",
@@ -145,6 +182,12 @@ wire_case!(
     "  - activate\n  - bind_user: bob\n  - suspend_user: bob\n"
 );
 wire_case!(bind_group_then_add, GM, "group_create: then_add", "  - activate\n  - bind_group: Engineering\n");
+wire_case!(
+    bind_group_then_add_empty_array,
+    GM,
+    "group_create: then_add, empty_group_members: empty_array",
+    "  - activate\n  - bind_group: Engineering\n"
+);
 wire_case!(
     update_unbound_user_sends_nothing,
     GM,
@@ -181,6 +224,12 @@ wire_case!(
     GM,
     "on_deactivate: deprovision_users",
     "  - activate\n  - bind_user: bob\n  - deactivate_app\n"
+);
+wire_case!(
+    exclude_attributes,
+    "group_management: true, exclude_attributes: [title, department, phoneNumbers, name.givenName, addresses]",
+    "",
+    "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: CTO } }\n  - update_user: { user: alice, set: { lastname: Hargreaves } }\n  - verify\n"
 );
 wire_case!(username_from_username, GM, "username_from: username", "  - activate\n  - bind_user: bob\n");
 wire_case!(

@@ -17,8 +17,11 @@ impl JsonSchema for Step {
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
         let expect = g.subschema_for::<Expect>();
         // Steps written as a bare name (`- activate`).
-        let bare: Vec<&str> =
-            STEPS.iter().filter(|d| matches!(d.arg, Arg::Unit(_) | Arg::Activate)).map(|d| d.name).collect();
+        let bare: Vec<&str> = STEPS
+            .iter()
+            .filter(|d| matches!(d.arg, Arg::Unit(_) | Arg::Activate | Arg::RotateToken))
+            .map(|d| d.name)
+            .collect();
         let mut forms = vec![json_schema!({
             "description": "A step without arguments, written as a bare name.",
             "type": "string",
@@ -67,6 +70,10 @@ fn argument(def: &StepDef, g: &mut SchemaGenerator) -> Schema {
         }),
         Arg::Activate => {
             let args = g.subschema_for::<ActivateArgs>();
+            json_schema!({ "anyOf": [{ "type": "null" }, args] })
+        }
+        Arg::RotateToken => {
+            let args = g.subschema_for::<super::RotateToken>();
             json_schema!({ "anyOf": [{ "type": "null" }, args] })
         }
         Arg::User(_) => json_schema!({ "description": "The user's `username`.", "type": "string" }),
@@ -120,7 +127,7 @@ mod tests {
             let name = def.name;
             assert!(forms.iter().any(|f| f["required"] == serde_json::json!([name])), "no form for `{name}`");
             assert!(!def.description.is_empty(), "no description for `{name}`");
-            let bare = matches!(def.arg, Arg::Unit(_) | Arg::Activate);
+            let bare = matches!(def.arg, Arg::Unit(_) | Arg::Activate | Arg::RotateToken);
             assert_eq!(deserializes(name), bare, "bare `{name}`");
         }
     }

@@ -120,7 +120,7 @@ pub async fn users(
     page(&state, &v, "users.html", "users", "Users", ctx)
 }
 
-/// A user's attributes for the form (the JUMPCLOUD.md mapping table).
+/// A user's attributes for the form (the mapping table of docs/jumpcloud.md).
 #[derive(Serialize, Default)]
 struct UserForm {
     id: String,
