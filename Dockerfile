@@ -46,8 +46,9 @@ RUN apt-get update \
 
 # An unprivileged user with a numeric id (Kubernetes' runAsNonRoot can check it)
 # and a writable working directory for runs/ and console state.
-RUN groupadd --system --gid 10001 jcsim \
- && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/jcsim --create-home --shell /usr/sbin/nologin jcsim
+# Not --system: useradd warns that 10001 is above the system range (999).
+RUN groupadd --gid 10001 jcsim \
+ && useradd --uid 10001 --gid 10001 --no-log-init --home-dir /var/lib/jcsim --create-home --shell /usr/sbin/nologin jcsim
 
 COPY --from=builder /src/target/dist/jcsim /usr/local/bin/jcsim
 # Bundled scenarios and their schema, laid out as in the repository so the
