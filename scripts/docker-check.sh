@@ -214,7 +214,7 @@ if [ $build = 1 ]; then
   t_build=$SECONDS
   # --format docker: the OCI image format has no HEALTHCHECK and buildah would
   # drop it (Docker builds its own format).
-  buildah bud --format docker --pull-never --layers=false \
+  buildah bud --format docker --pull-never --layers=false --force-rm \
     --build-arg BUILDER_IMAGE="$BUILDER_BASE" --build-arg RUNTIME_IMAGE="$RUNTIME_BASE" \
     --tag "$IMAGE" . >"$CACHE/build.log" 2>&1 \
     || { tail -40 "$CACHE/build.log" >&2; die "buildah bud failed (log: $CACHE/build.log)"; }
