@@ -97,6 +97,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The builder base is named after this machine's toolchain.
+command -v rustc >/dev/null || die "no rustc: the builder image is made from this machine's Rust toolchain"
+sysroot=$(rustc --print sysroot)
+rust_version=$(rustc --version | awk '{print $2}')
+BUILDER_BASE=localhost/jcsim-docker-check/rust:${rust_version%.*}-slim-$SUITE
+wanted=$(sed -n 's/^ARG BUILDER_IMAGE=//p' Dockerfile)
+[ "$wanted" = "rust:${rust_version%.*}-slim-$SUITE" ] \
+  || echo "docker-check: note: the Dockerfile names $wanted; this machine's toolchain is $rust_version" >&2
+
 # ---- the runtime base: debian:bookworm-slim --------------------------------------
 make_rootfs_tarball() {
   local tarball=$1 work=$CACHE/rootfs.tmp
@@ -151,14 +160,17 @@ EOF
   rm -rf "$work"
 }
 
-if [ $rebase = 1 ] && has_image "$RUNTIME_BASE"; then
-  buildah rmi "$RUNTIME_BASE" >/dev/null
+if [ $rebase = 1 ]; then
+  say "--rebase: removing the base images and the root filesystem tarball"
+  for i in "$BUILDER_BASE" "$RUNTIME_BASE"; do
+    if has_image "$i"; then buildah rmi "$i" >/dev/null; fi
+  done
+  rm -f "$CACHE/debian-$SUITE-slim-rootfs.tar"
 fi
 if has_image "$RUNTIME_BASE"; then
   say "runtime base: $RUNTIME_BASE (cached)"
 else
   tarball=$CACHE/debian-$SUITE-slim-rootfs.tar
-  [ $rebase = 1 ] && rm -f "$tarball"
   [ -f "$tarball" ] || make_rootfs_tarball "$tarball"
   say "runtime base: $RUNTIME_BASE from $tarball"
   c=$(buildah from scratch); ctrs+=("$c")
@@ -168,16 +180,6 @@ else
 fi
 
 # ---- the builder base: rust:X.Y-slim-bookworm ----------------------------------
-sysroot=$(rustc --print sysroot)
-rust_version=$(rustc --version | awk '{print $2}')
-BUILDER_BASE=localhost/jcsim-docker-check/rust:${rust_version%.*}-slim-$SUITE
-wanted=$(sed -n 's/^ARG BUILDER_IMAGE=//p' Dockerfile)
-[ "$wanted" = "rust:${rust_version%.*}-slim-$SUITE" ] \
-  || echo "docker-check: note: the Dockerfile names $wanted; this machine's toolchain is $rust_version" >&2
-
-if [ $rebase = 1 ] && has_image "$BUILDER_BASE"; then
-  buildah rmi "$BUILDER_BASE" >/dev/null
-fi
 if has_image "$BUILDER_BASE"; then
   say "builder base: $BUILDER_BASE (cached)"
 else
@@ -325,4 +327,4 @@ printf '%-62s %s\n' "  /usr/share/jcsim" "$(du -sh --apparent-size "$mnt/usr/sha
 printf '%-62s %s\n' "  the jcsim binary needs" "$(in_image ldd /usr/local/bin/jcsim | awk '/=>/ {printf "%s ", $1}')"
 buildah umount "$c" >/dev/null
 
-say "docker-check: all green (image built in ${build_secs:-0}s, whole check $((SECONDS - t_start))s)"
+say "docker-check: all green (${build_secs:+image built in ${build_secs}s, }whole check $((SECONDS - t_start))s)"
