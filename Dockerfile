@@ -8,8 +8,13 @@
 # The build is the shipped profile, `cargo build --profile dist --locked`
 # (fat LTO; docs/performance.md, "Build profiles").
 
+# The base images. Override them only to build from a mirror or from local
+# stand-ins (scripts/docker-check.sh builds both with debootstrap and buildah).
+ARG BUILDER_IMAGE=rust:1.95-slim-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
 # ---- builder -----------------------------------------------------------------
-FROM rust:1.95-slim-bookworm AS builder
+FROM ${BUILDER_IMAGE} AS builder
 WORKDIR /src
 
 # Dependencies first, against an empty crate: this layer is rebuilt only when
@@ -31,7 +36,7 @@ RUN touch src/main.rs src/lib.rs \
  && ./target/dist/jcsim --version
 
 # ---- runtime -----------------------------------------------------------------
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 
 # The system trust store. (jcsim's own HTTP client carries Mozilla's roots,
 # webpki-roots, so HTTPS targets work either way.)
@@ -41,8 +46,9 @@ RUN apt-get update \
 
 # An unprivileged user with a numeric id (Kubernetes' runAsNonRoot can check it)
 # and a writable working directory for runs/ and console state.
-RUN groupadd --system --gid 10001 jcsim \
- && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/jcsim --create-home --shell /usr/sbin/nologin jcsim
+# Not --system: useradd warns that 10001 is above the system range (999).
+RUN groupadd --gid 10001 jcsim \
+ && useradd --uid 10001 --gid 10001 --no-log-init --home-dir /var/lib/jcsim --create-home --shell /usr/sbin/nologin jcsim
 
 COPY --from=builder /src/target/dist/jcsim /usr/local/bin/jcsim
 # Bundled scenarios and their schema, laid out as in the repository so the
