@@ -223,7 +223,10 @@ async fn rotate_token(
         (Some(var), _) => match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
             _ => {
-                return vec![Finding::error(CheckId::Directory, format!("rotate_token: `token_env: {var}` is not set"))];
+                return vec![Finding::error(
+                    CheckId::Directory,
+                    format!("rotate_token: `token_env: {var}` is not set"),
+                )];
             }
         },
         (None, Some(_)) => Some(super::target::embedded_token()),
