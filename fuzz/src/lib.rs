@@ -205,8 +205,8 @@ fn inspect_one(id: u64, status: u16, body: Option<Value>, raw: &[u8]) {
             expects_refusal: false,
         };
         for f in inspect(&x, InspectOptions { slow_ms: 1000.0 }) {
-            assert!(!f.id.is_empty() && !f.message.is_empty());
-            assert!(jcsim::check::rule_by_id(&f.id).is_some(), "finding {} is in the rule catalogue", f.id);
+            assert!(!f.message.is_empty());
+            assert!(jcsim::check::rule_by_id(f.id.as_str()).is_some(), "finding {} is in the rule catalogue", f.id);
         }
     }
 }
