@@ -167,40 +167,20 @@ fn push_newlines(out: &mut String, piece: &[char]) {
     out.extend(piece.iter().filter(|c| **c == '\n'));
 }
 
-/// Stripped code without the items marked `#[cfg(test)]`: a `mod x;` or
-/// `use …;` up to its semicolon, anything else up to its closing brace. What
-/// follows such an item is still read.
+/// Stripped code with the items marked `#[cfg(test)]` blanked (a `mod x;`
+/// or `use …;` up to its semicolon, anything else up to its closing brace)
+/// to the newlines they held: what follows such an item is still read, and
+/// line numbers stay the file's.
 fn code(text: &str) -> String {
-    let text = strip(text);
+    let stripped = strip(text);
     let mut out = String::new();
-    let mut rest = text.as_str();
+    let mut rest = stripped.as_str();
     while let Some(i) = rest.find("#[cfg(test)]") {
         out.push_str(&rest[..i]);
-        rest = &rest[i + "#[cfg(test)]".len()..];
-        let end = match (rest.find(';'), rest.find('{')) {
-            (Some(semi), Some(open)) if semi < open => semi + 1,
-            (Some(semi), None) => semi + 1,
-            (_, Some(open)) => {
-                let mut depth = 0;
-                let mut end = rest.len();
-                for (k, ch) in rest[open..].char_indices() {
-                    match ch {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = open + k + 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                end
-            }
-            (None, None) => rest.len(),
-        };
-        rest = &rest[end..];
+        let after = &rest[i..];
+        let end = test_item_end(after);
+        out.push_str(&"\n".repeat(after[..end].matches('\n').count()));
+        rest = &after[end..];
     }
     out.push_str(rest);
     out
@@ -437,7 +417,7 @@ fn long_functions(src: &Path) -> Vec<String> {
         }
         let raw = std::fs::read_to_string(&file).unwrap();
         // Line numbers survive: stripping keeps every newline.
-        let stripped = code_keeping_lines(&raw);
+        let stripped = code(&raw);
         let raw_lines: Vec<&str> = raw.lines().collect();
         let lines: Vec<&str> = stripped.lines().collect();
         let mut i = 0;
@@ -483,29 +463,6 @@ fn long_functions(src: &Path) -> Vec<String> {
             i = j + 1;
         }
     }
-    out
-}
-
-/// [`code`], with every item marked `#[cfg(test)]` blanked to empty lines
-/// rather than cut, so line numbers stay those of the file.
-fn code_keeping_lines(text: &str) -> String {
-    let stripped = strip(text);
-    let kept = code(text);
-    // `code` removes test items whole; count lines from `strip` instead and
-    // blank the test items' lines.
-    if kept.lines().count() == stripped.lines().count() {
-        return stripped;
-    }
-    let mut out = String::new();
-    let mut rest = stripped.as_str();
-    while let Some(i) = rest.find("#[cfg(test)]") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i..];
-        let end = test_item_end(after);
-        out.push_str(&"\n".repeat(after[..end].matches('\n').count()));
-        rest = &after[end..];
-    }
-    out.push_str(rest);
     out
 }
 
