@@ -353,6 +353,9 @@ fi
 # name exactly the expected error root causes (rule on request), each once.
 foreign() {
   local name=$1 expected=$2 port; port=$(free_port)
+  # Install first: a fresh machine's pip install outlasts the start-up wait.
+  JCSIM_INTEROP_DIR="$work" "scripts/interop/$name.sh" --install >"$work/$name-install.log" 2>&1 \
+    || { echo "interop: $name: install failed"; cat "$work/$name-install.log"; status=1; return; }
   JCSIM_INTEROP_DIR="$work" "scripts/interop/$name.sh" "$port" "$SCIM_TOKEN" >"$work/$name-server.log" 2>&1 &
   pids+=($!)
   wait_401 "http://127.0.0.1:$port/scim/v2/Users" || { cat "$work/$name-server.log"; status=1; return; }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # django-scim2-server (PyPI, Bruno Alla / browniebroke, MIT) in a minimal Django project.
 #   start.sh PORT TOKEN   -> http://127.0.0.1:PORT/scim/v2  (Authorization: Bearer TOKEN)
+#   start.sh --install    installs and exits (a first install can take longer than a start is given)
 # Installs pinned versions into $JCSIM_INTEROP_DIR/django-scim2-server/venv on first run (idempotent). Fresh sqlite DB each start.
 # Glue (ours): only SCIM2_SERVER_AUTH_CHECK = a callable comparing the bearer token.
 # Everything else is the package's defaults (auth.User / auth.Group, default adapters).
 set -euo pipefail
-PORT=${1:?usage: start.sh PORT TOKEN}; TOKEN=${2:?usage: start.sh PORT TOKEN}
+if [ "${1:-}" = --install ]; then INSTALL_ONLY=1; else INSTALL_ONLY=
+  PORT=${1:?usage: start.sh PORT TOKEN}; TOKEN=${2:?usage: start.sh PORT TOKEN}
+fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 # The venv, project and database live under the interop work directory.
 D="${JCSIM_INTEROP_DIR:-$HERE/../../target/interop}/django-scim2-server"; mkdir -p "$D"
@@ -16,6 +19,7 @@ if ! "$D/venv/bin/python" -c "import importlib.metadata as m,sys; sys.exit(0 if 
   "$D/venv/bin/pip" install -q "django-scim2-server==$PKG" "django==$DJANGO" \
      $( [ -f "$HERE/django-scim2-server.constraints.txt" ] && echo -c "$HERE/django-scim2-server.constraints.txt" ) >/dev/null
 fi
+[ -n "$INSTALL_ONLY" ] && exit 0
 P="$D/project"; mkdir -p "$P"
 cat > "$P/manage.py" <<'PY'
 import os, sys

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # django-scim2 (PyPI, 15five, MIT) served by a minimal Django project.
 #   start.sh PORT TOKEN   -> http://127.0.0.1:PORT/scim/v2  (Authorization: Bearer TOKEN)
+#   start.sh --install    installs and exits (a first install can take longer than a start is given)
 # Installs pinned versions into $JCSIM_INTEROP_DIR/django-scim2/venv on first run (idempotent). Fresh sqlite DB each start.
 # Glue (ours, minimal; follows the library's own tests/models.py pattern):
 #   User  = AbstractSCIMUserMixin + django AbstractUser, M2M scim_groups -> Group (related_name user_set)
@@ -9,7 +10,9 @@
 #   Group filter parser: the library ships an empty attr map, we map displayName -> name only.
 #   Bearer-token middleware sets request.user; django_scim's SCIMAuthCheckMiddleware answers 401 otherwise.
 set -euo pipefail
-PORT=${1:?usage: start.sh PORT TOKEN}; TOKEN=${2:?usage: start.sh PORT TOKEN}
+if [ "${1:-}" = --install ]; then INSTALL_ONLY=1; else INSTALL_ONLY=
+  PORT=${1:?usage: start.sh PORT TOKEN}; TOKEN=${2:?usage: start.sh PORT TOKEN}
+fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 # The venv, project and database live under the interop work directory.
 D="${JCSIM_INTEROP_DIR:-$HERE/../../target/interop}/django-scim2"; mkdir -p "$D"
@@ -18,6 +21,7 @@ if ! "$D/venv/bin/python" -c "import importlib.metadata as m,sys; sys.exit(0 if 
   python3 -m venv "$D/venv" >/dev/null
   "$D/venv/bin/pip" install -q "django-scim2==$DJANGO_SCIM2" "django==$DJANGO" "scim2-filter-parser==$FILTER_PARSER" >/dev/null
 fi
+[ -n "$INSTALL_ONLY" ] && exit 0
 P="$D/project"; mkdir -p "$P/app"
 cat > "$P/manage.py" <<'PY'
 import os, sys
