@@ -165,10 +165,10 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     let dir = Directory::from_scenario(&base, opts.seed).map_err(|e| EngineError::Setup(e.to_string()))?;
     let mut session =
         Session::new(dir, Provisioner::new(opts.behaviour.clone(), opts.seed), client(&opts.behaviour)?, recorder);
-    session.cancel = opts.cancel.clone();
-    session.track_created = external && opts.cleanup;
-    session.namespace = tag.clone();
-    session.probe_forms = false;
+    session.set_cancel(opts.cancel.clone());
+    session.set_track_created(external && opts.cleanup);
+    session.set_namespace(tag.clone());
+    session.set_probe_forms(false);
 
     let knobs = knobs();
     let planned: usize = knobs
@@ -220,18 +220,18 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
             }
             // A seed per probe: JumpCloud ids (sent as externalId) never repeat.
             let seed = opts.seed.wrapping_add(n as u64);
-            session.dir = Directory::from_scenario(&scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+            let mut dir = Directory::from_scenario(&scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
             // Activation is not what is tried: the integration starts active.
-            session.dir.app.active = true;
-            session.prov = Provisioner::new(setup_behaviour.clone(), seed);
+            dir.app.active = true;
+            session.replace_org(dir, Provisioner::new(setup_behaviour.clone(), seed));
             session.set_client(client(&setup_behaviour)?);
             let mut ran = Vec::new();
             for (i, step) in scenario.steps.iter().enumerate() {
                 if i == p.setup.len() {
                     if p.relink {
-                        session.prov = Provisioner::new(behaviour.clone(), seed);
+                        session.set_provisioner(Provisioner::new(behaviour.clone(), seed));
                     } else {
-                        session.prov.behaviour = behaviour.clone();
+                        session.set_behaviour(behaviour.clone());
                     }
                     session.set_client(client(&behaviour)?);
                 }
@@ -275,7 +275,7 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
             forms,
         });
     }
-    if session.track_created {
+    if session.tracks_created() {
         session.cleanup().await?;
     }
     // An SP defect met around the forms fails the command too: it is a bug.

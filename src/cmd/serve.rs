@@ -87,7 +87,7 @@ pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<Exit
         args.api_key_env,
         args.runs.display()
     );
-    serve_standalone(listener, config).await.context("serving the JumpCloud SCIM API")?;
+    serve_standalone(listener, config.org_config()).await.context("serving the JumpCloud SCIM API")?;
     Ok(Exit::Pass)
 }
 

@@ -3,6 +3,7 @@
 //! expectations. Shared by `jcsim run` and (one action at a time) the console.
 
 mod inbound;
+pub(crate) mod org;
 mod plan;
 pub(crate) mod preflight;
 mod run;
@@ -13,6 +14,7 @@ pub(crate) mod sweep;
 mod target;
 mod transport;
 
+pub(crate) use org::Org;
 pub(crate) use plan::{PlannedRequest, preview};
 pub(crate) use run::{Run, RunEnd, RunHeader, run_id_for};
 pub(crate) use session::Session;

@@ -16,35 +16,35 @@ use crate::scenario::Step;
 use std::time::Instant;
 
 pub(crate) struct Session {
-    pub(crate) dir: Directory,
-    pub(crate) prov: Provisioner,
+    pub(super) dir: Directory,
+    pub(super) prov: Provisioner,
     client: Client,
     recorder: Recorder,
     started: Instant,
     next_step: usize,
     /// Some exchange of this session got an HTTP response.
-    pub(crate) any_response: bool,
+    pub(super) any_response: bool,
     /// Strictness, waivers and read-back after each step.
-    pub(crate) policy: Policy,
+    pub(super) policy: Policy,
     pacer: Pacer,
     /// Shared with the signal handler.
-    pub(crate) cancel: Cancel,
+    pub(super) cancel: Cancel,
     /// SCIM root of JumpCloud's own API as identity sources see it (recorded
     /// in `inbound` exchanges); `jcsim serve` sets its own URL.
-    pub(crate) inbound_base: String,
+    pub(super) inbound_base: String,
     /// What this session created at the SP and has not deleted.
     ledger: std::sync::Mutex<Ledger>,
     /// Keep the ledger: a cleanup phase will run (an external target without `--keep`).
-    pub(crate) track_created: bool,
+    pub(super) track_created: bool,
     /// The run tag on every name this session creates (external targets).
-    pub(crate) namespace: Option<crate::names::Tag>,
+    pub(super) namespace: Option<crate::names::Tag>,
     /// Tagged names this session created (see [`Recording::created_names`]).
     created_names: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Retry a refused unconfirmed request form in the knob's other forms
     /// (`compat-risk`); `jcsim compat` turns it off.
-    pub(crate) probe_forms: bool,
+    pub(super) probe_forms: bool,
     /// The embedded SP this session runs against, if it does (`rotate_token` issues a token there).
-    pub(crate) embedded_sp: Option<crate::sp::SpState>,
+    pub(super) embedded_sp: Option<crate::sp::SpState>,
 }
 
 impl Session {
@@ -68,6 +68,63 @@ impl Session {
             probe_forms: true,
             embedded_sp: None,
         }
+    }
+
+    /// The simulated directory.
+    pub(crate) fn dir(&self) -> &Directory {
+        &self.dir
+    }
+
+    /// JumpCloud's links to the SP's users and groups, and the knobs.
+    pub(crate) fn prov(&self) -> &Provisioner {
+        &self.prov
+    }
+
+    /// A cleanup phase will run (see [`Session::cleanup`]).
+    pub(crate) fn tracks_created(&self) -> bool {
+        self.track_created
+    }
+
+    /// Set by a signal handler to stop the session between requests.
+    pub(crate) fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
+    }
+
+    /// Keep a ledger of what is created, for a cleanup phase.
+    pub(crate) fn set_track_created(&mut self, track: bool) {
+        self.track_created = track;
+    }
+
+    /// Tag every name this session creates.
+    pub(crate) fn set_namespace(&mut self, tag: Option<crate::names::Tag>) {
+        self.namespace = tag;
+    }
+
+    /// Retry a refused unconfirmed request form in the knob's other forms.
+    pub(crate) fn set_probe_forms(&mut self, on: bool) {
+        self.probe_forms = on;
+    }
+
+    /// JumpCloud's inbound SCIM root as the caller reached it.
+    pub(crate) fn set_inbound_base(&mut self, base: String) {
+        self.inbound_base = base;
+    }
+
+    /// Start over with another directory and provisioning state (a new
+    /// probe of `jcsim compat`, a console reset or load).
+    pub(crate) fn replace_org(&mut self, dir: Directory, prov: Provisioner) {
+        self.dir = dir;
+        self.prov = prov;
+    }
+
+    /// Forget JumpCloud's links to the SP (and take these knobs).
+    pub(crate) fn set_provisioner(&mut self, prov: Provisioner) {
+        self.prov = prov;
+    }
+
+    /// Send with other knobs from now on (links kept).
+    pub(crate) fn set_behaviour(&mut self, behaviour: crate::provision::Behaviour) {
+        self.prov.behaviour = behaviour;
     }
 
     /// Send at most `pace` requests per second from now on (0: unpaced).

@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 /// security headers.
 pub fn app(state: ConsoleState) -> Router {
     let all = console::router(state.clone())
-        .nest(crate::inbound::PREFIX, inbound::router(state))
+        .nest(crate::inbound::PREFIX, inbound::router(state.org().clone()))
         .route("/healthz", get(|| async { "ok" }));
     console::with_security_headers(all)
 }

@@ -28,12 +28,11 @@ const LAYERS: &[&[&str]] = &[
     // Sessions, runs, preflight, cleanup; loading a scenario (the lint
     // dry-runs it against the directory and the inbound API).
     &["engine", "lint"],
-    // Front ends: the console, terminal output, the schema, `jcsim compat`
-    // (drives engine sessions, loads probe scenarios with lint), `jcsim proxy`
-    // (records JumpCloud's traffic to an SP).
-    &["server/console", "output", "schema", "compat", "proxy"],
-    // JumpCloud's own SCIM API over HTTP: it steps the console's org session.
-    &["server/inbound"],
+    // Front ends: the console and JumpCloud's own SCIM API over HTTP (both
+    // over the engine's org, neither importing the other), terminal output,
+    // the schema, `jcsim compat` (drives engine sessions, loads probe
+    // scenarios with lint), `jcsim proxy` (records JumpCloud's traffic to an SP).
+    &["server/console", "server/inbound", "output", "schema", "compat", "proxy"],
     // `jcsim serve`'s one server: the console and the inbound API side by side.
     &["server"],
     // The command line: clap types, then the commands.
@@ -378,12 +377,14 @@ fn super_paths_and_split_modules_resolve() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("server/console")).unwrap();
     std::fs::create_dir_all(dir.path().join("server/inbound")).unwrap();
-    // The console reaching the inbound API (above it) through `super::super`.
+    // The console and the inbound API are siblings: neither may reach the
+    // other, here through `super::super`.
     std::fs::write(dir.path().join("server/console/state.rs"), "use super::super::inbound::router;\n").unwrap();
     std::fs::write(dir.path().join("server/inbound/http.rs"), "use super::super::console::State;\n").unwrap();
     let found = scan(dir.path());
-    assert_eq!(found.bad.len(), 1, "{:?}", found.bad);
+    assert_eq!(found.bad.len(), 2, "{:?}", found.bad);
     assert!(found.bad[0].contains("(`server/console`) uses `server::inbound::router`"), "{:?}", found.bad);
+    assert!(found.bad[1].contains("(`server/inbound`) uses `server::console::State`"), "{:?}", found.bad);
     assert_eq!(cycles(&found.edges), ["server/console -> server/inbound -> server/console"]);
 }
 

@@ -22,7 +22,7 @@ const TO: &str = "/settings/api";
 async fn page_view(state: &ConsoleState, v: &Visitor) -> Result<Response, ConsoleError> {
     let default_state = {
         let core = state.core().await;
-        core.session.dir.settings.scim_default_state
+        core.dir().settings.scim_default_state
     };
     let mut ctx = Context::new();
     ctx.insert("masked", &mask(&state.api_key()));
@@ -86,7 +86,7 @@ pub async fn default_state(
     };
     let saved = {
         let mut core = state.core().await;
-        core.session.dir.settings.scim_default_state = chosen;
+        core.set_scim_default_state(chosen);
         core.save()
     };
     let flash = match saved {

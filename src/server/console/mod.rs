@@ -5,9 +5,7 @@
 mod actions;
 mod api_settings;
 mod auth;
-mod export;
 mod insights;
-mod journal;
 mod pages;
 mod runs;
 mod state;
@@ -40,8 +38,8 @@ pub enum ConsoleError {
     PublicBind(SocketAddr),
     #[error("--admin-token-env: environment variable `{0}` is not set or empty")]
     AdminTokenMissing(String),
-    #[error("state file {path}: {message}")]
-    State { path: String, message: String },
+    #[error("{0}")]
+    Org(#[from] crate::engine::org::OrgError),
     #[error("cannot bind {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
@@ -127,7 +125,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/settings/api/state", post(api_settings::default_state))
         .route("/api/events", get(insights::events))
         .route("/export", get(pages::export))
-        .route("/export.yaml", get(export::download))
+        .route("/export.yaml", get(runs::download_export))
         .route("/runs", get(runs::list))
         .route("/runs/{id}/{file}", get(runs::file))
         .route("/login", get(auth::login_page).post(auth::login))

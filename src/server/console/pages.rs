@@ -2,9 +2,10 @@
 
 use super::ConsoleError;
 use super::auth::Visitor;
-use super::state::{AuthType, ConsoleState, Core};
+use super::state::{AuthType, ConsoleState};
 use super::views::page;
 use crate::directory::{User, UserState};
+use crate::engine::Org;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -32,8 +33,8 @@ fn state_name(s: UserState) -> &'static str {
     }
 }
 
-fn user_row(core: &Core, u: &User) -> UserRow {
-    let dir = &core.session.dir;
+fn user_row(core: &Org, u: &User) -> UserRow {
+    let dir = core.dir();
     UserRow {
         id: u.id.to_string(),
         username: u.username.to_string(),
@@ -42,7 +43,7 @@ fn user_row(core: &Core, u: &User) -> UserRow {
         state: state_name(u.state),
         bound: dir.is_bound(&u.id),
         direct: dir.app.bound_users.contains(&u.id),
-        sp_id: core.session.prov.sp_user_id(&u.id).map(str::to_string),
+        sp_id: core.links().sp_user_id(&u.id).map(str::to_string),
     }
 }
 
@@ -55,8 +56,8 @@ struct GroupRow {
     sp_id: Option<String>,
 }
 
-fn group_rows(core: &Core) -> Vec<GroupRow> {
-    let dir = &core.session.dir;
+fn group_rows(core: &Org) -> Vec<GroupRow> {
+    let dir = core.dir();
     dir.groups
         .iter()
         .map(|g| GroupRow {
@@ -64,7 +65,7 @@ fn group_rows(core: &Core) -> Vec<GroupRow> {
             name: g.name.clone(),
             members: g.members.len(),
             bound: dir.app.bound_groups.contains(&g.id),
-            sp_id: core.session.prov.groups.get(&g.id).map(|l| l.sp_id.clone()),
+            sp_id: core.links().groups.get(&g.id).map(|l| l.sp_id.clone()),
         })
         .collect()
 }
@@ -81,16 +82,16 @@ struct Summary {
     has_members: bool,
 }
 
-fn summary(core: &Core) -> Summary {
-    let dir = &core.session.dir;
+fn summary(core: &Org) -> Summary {
+    let dir = core.dir();
     Summary {
         users: dir.users.len(),
         groups: dir.groups.len(),
-        app_created: core.im.app_created,
+        app_created: core.settings().app_created,
         app_name: dir.app.name.clone(),
         active: dir.app.active,
         bound_groups: dir.app.bound_groups.len() + dir.app.bound_users.len(),
-        actions: core.history.len(),
+        actions: core.history().len(),
         has_members: dir.groups.iter().any(|g| !g.members.is_empty()),
     }
 }
@@ -113,7 +114,7 @@ pub async fn users(
     Extension(v): Extension<Visitor>,
 ) -> Result<Response, ConsoleError> {
     let core = state.core().await;
-    let rows: Vec<UserRow> = core.session.dir.users.iter().map(|u| user_row(&core, &u)).collect();
+    let rows: Vec<UserRow> = core.dir().users.iter().map(|u| user_row(&core, &u)).collect();
     drop(core);
     let mut ctx = Context::new();
     ctx.insert("users", &rows);
@@ -199,7 +200,7 @@ pub async fn user(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let core = state.core().await;
-    let Some(u) = core.session.dir.user_by_id(&id) else {
+    let Some(u) = core.dir().user_by_id(&id) else {
         drop(core);
         return not_found_page(&state, &v);
     };
@@ -213,7 +214,7 @@ pub async fn user(
     let row = user_row(&core, &u);
     let (password_pending, external_id) = (u.password_pending, u.external_id.clone());
     let groups: Vec<String> =
-        core.session.dir.groups.iter().filter(|g| g.members.contains(&u.id)).map(|g| g.name.clone()).collect();
+        core.dir().groups.iter().filter(|g| g.members.contains(&u.id)).map(|g| g.name.clone()).collect();
     drop(core);
     let mut ctx = Context::new();
     ctx.insert("u", &form);
@@ -243,7 +244,7 @@ pub async fn group(
     Path(id): Path<String>,
 ) -> Result<Response, ConsoleError> {
     let core = state.core().await;
-    let dir = &core.session.dir;
+    let dir = core.dir();
     let Some(g) = dir.group_by_id(&id) else {
         drop(core);
         return not_found_page(&state, &v);
@@ -310,13 +311,12 @@ pub async fn app(
     Query(q): Query<TabQuery>,
 ) -> Result<Response, ConsoleError> {
     let core = state.core().await;
-    if !core.im.app_created {
+    if !core.settings().app_created {
         drop(core);
         return Ok(axum::response::Redirect::to("/apps").into_response());
     }
-    let dir = &core.session.dir;
-    let described: std::collections::BTreeMap<String, String> =
-        core.session.prov.behaviour.describe().into_iter().collect();
+    let dir = core.dir();
+    let described: std::collections::BTreeMap<String, String> = core.behaviour().describe().into_iter().collect();
     let knobs: Vec<Knob> = crate::knobs::KNOBS
         .iter()
         .filter(|k| k.console)
@@ -333,14 +333,14 @@ pub async fn app(
         active: dir.app.active,
         group_management: dir.app.group_management,
         test_user_email: dir.app.test_user_email.clone(),
-        base_url: core.im.base_url.clone(),
-        bearer: core.im.auth_type == AuthType::Bearer,
-        header_name: core.im.header_name.clone(),
-        token_set: core.token.is_some(),
-        token_status: core.token_source.describe(),
-        idp_entity_id: core.im.idp_entity_id.clone(),
-        sp_entity_id: core.im.sp_entity_id.clone(),
-        acs_url: core.im.acs_url.clone(),
+        base_url: core.settings().base_url.clone(),
+        bearer: core.settings().auth_type == AuthType::Bearer,
+        header_name: core.settings().header_name.clone(),
+        token_set: core.has_token(),
+        token_status: core.token_source().describe(),
+        idp_entity_id: core.settings().idp_entity_id.clone(),
+        sp_entity_id: core.settings().sp_entity_id.clone(),
+        acs_url: core.settings().acs_url.clone(),
         embedded_url: format!("{}{}", state.config().self_url, super::SP_PREFIX),
     };
     let users: Vec<UserRow> = dir.users.iter().map(|u| user_row(&core, &u)).collect();

@@ -215,3 +215,16 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
     }
     resp
 }
+
+/// `GET /export.yaml`: the session's actions as a scenario, downloaded.
+pub async fn download_export(State(state): State<ConsoleState>) -> Result<Response, ConsoleError> {
+    let yaml = state.export().await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/yaml; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"console-session.yaml\""),
+        ],
+        yaml,
+    )
+        .into_response())
+}

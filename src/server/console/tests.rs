@@ -313,8 +313,8 @@ async fn preview_answers_the_plan_and_sends_nothing() {
     );
     assert!(l.state.sp().users().is_empty());
     let core = l.state.core().await;
-    assert!(!core.session.dir.app.active);
-    assert_eq!(core.session.dir.app.test_user_email, "jc-test@jumpcloud.com", "preview must not save settings");
+    assert!(!core.dir().app.active);
+    assert_eq!(core.dir().app.test_user_email, "jc-test@jumpcloud.com", "preview must not save settings");
 }
 
 #[tokio::test]
@@ -335,7 +335,7 @@ async fn csrf_and_cross_origin_are_refused() {
     let header_ok =
         b.post_raw("/groups", "name=G".into(), &[(CSRF_HEADER, &b.csrf), ("origin", "http://127.0.0.1")]).await;
     assert_eq!(header_ok.status, StatusCode::SEE_OTHER);
-    assert_eq!(l.state.core().await.session.dir.groups.len(), 1);
+    assert_eq!(l.state.core().await.dir().groups.len(), 1);
     let big = b.post_raw("/groups", format!("name={}&{}", "a".repeat(BODY_LIMIT), b.form(&[], true)), &[]).await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
     let rebinding = Request::get("/").header(header::HOST, "evil.example:8080").body(Body::empty()).unwrap();
@@ -646,18 +646,18 @@ async fn state_survives_a_restart_without_the_token() {
     let l = live_with(dir, None).await;
     let b = Browser::new(&l.app).await;
     demo(&b, SP_TOKEN).await;
-    let before = l.state.core().await.session.prov.users.clone();
+    let before = l.state.core().await.links().users.clone();
     assert!(!before.is_empty());
     let text = std::fs::read_to_string(l.dir.path().join("state.json")).unwrap();
     assert!(!text.contains(SP_TOKEN));
     let Live { dir, .. } = l;
     let again = live_with(dir, None).await;
     let core = again.state.core().await;
-    assert_eq!(core.session.dir.users.len(), 2);
-    assert_eq!(core.session.dir.groups[0].name, "Platform");
-    assert_eq!(core.session.prov.users, before);
-    assert!(core.im.app_created);
-    assert_ne!(core.history.len(), 0);
+    assert_eq!(core.dir().users.len(), 2);
+    assert_eq!(core.dir().groups[0].name, "Platform");
+    assert_eq!(core.links().users, before);
+    assert!(core.settings().app_created);
+    assert_ne!(core.history().len(), 0);
 }
 
 /// Method, path (after the SCIM root) and body of every exchange, with
@@ -774,12 +774,11 @@ async fn a_new_target_on_an_active_app_provisions_everything_there_from_scratch(
     );
     let old_ids: Vec<String> = {
         let core = l.state.core().await;
-        core.session
-            .prov
+        core.links()
             .users
             .values()
             .map(|u| u.sp_id.clone())
-            .chain(core.session.prov.groups.values().map(|g| g.sp_id.clone()))
+            .chain(core.links().groups.values().map(|g| g.sp_id.clone()))
             .collect()
     };
     assert_eq!(old_ids.len(), 3, "two users and the group at the first SP");
@@ -840,7 +839,7 @@ async fn the_users_page_reads_like_an_admin_console() {
     b.post("/users/generate", &[]).await;
     assert!(b.get("/users").await.body.contains(">2 users<"), "plural");
     let core = l.state.core().await;
-    for u in core.session.dir.users.iter() {
+    for u in core.dir().users.iter() {
         assert!(u.job_title.chars().next().is_some_and(char::is_uppercase), "{}", u.job_title);
         let zip = &u.address.as_ref().unwrap().postal_code;
         assert!(zip.len() == 5 && zip.chars().all(|c| c.is_ascii_digit()), "{zip}");
@@ -896,7 +895,7 @@ async fn demo_org_in_one_click_and_reset_with_confirmation() {
     assert_eq!(banner(&p), "Demo organisation created", "{}", p.body);
     {
         let core = l.state.core().await;
-        let dir = &core.session.dir;
+        let dir = core.dir();
         assert_eq!(dir.users.iter().count(), crate::server::console::actions::DEMO_PEOPLE);
         assert!(dir.groups.len() >= 3, "department groups");
         for g in &dir.groups {
@@ -930,13 +929,13 @@ async fn demo_org_in_one_click_and_reset_with_confirmation() {
     assert!(l.state.sp().users().is_empty() && l.state.sp().groups().is_empty(), "the embedded SP starts over too");
     {
         let core = l.state.core().await;
-        assert!(core.im.app_created && core.session.dir.app.active, "the app stays");
-        assert!(core.session.prov.users.is_empty() && core.history.is_empty(), "no stale links, a new history");
+        assert!(core.settings().app_created && core.dir().app.active, "the app stays");
+        assert!(core.links().users.is_empty() && core.history().is_empty(), "no stale links, a new history");
     }
     let p = b.post("/reset", &[("what", "all"), ("confirm", "RESET")]).await;
     assert_eq!(banner(&p), "Organisation and application reset");
     let core = l.state.core().await;
-    assert!(!core.im.app_created && !core.session.dir.app.active);
+    assert!(!core.settings().app_created && !core.dir().app.active);
 }
 
 /// A pasted scenario cannot read the server's environment: `${PATH}` (set in
@@ -947,7 +946,7 @@ async fn a_pasted_scenario_cannot_read_the_servers_environment() {
     let l = live().await;
     let b = Browser::new(&l.app).await;
     let path = std::env::var("PATH").expect("PATH is set");
-    let before = l.state.core().await.session.dir.users.iter().count();
+    let before = l.state.core().await.dir().users.iter().count();
     let paste = |var: &str| {
         format!(
             "name: probe\ndirectory:\n  users:\n    - username: ann\n      email: ann@acme.com\n      firstname: \"${{{var}}}\"\nsteps: [verify]\n"
@@ -967,7 +966,7 @@ async fn a_pasted_scenario_cannot_read_the_servers_environment() {
     assert_eq!(refusals[0], refusals[1], "a set and an unset variable must be refused in the same words");
     let users = b.get("/users").await.body;
     assert!(!users.contains(&path));
-    assert_eq!(l.state.core().await.session.dir.users.iter().count(), before, "nothing was loaded");
+    assert_eq!(l.state.core().await.dir().users.iter().count(), before, "nothing was loaded");
 }
 
 /// Load a scenario: a built-in one with its steps run (Insights follows), or
@@ -992,6 +991,6 @@ async fn a_scenario_loads_into_the_console_and_its_steps_run() {
     let p = b.post("/load", &[("yaml", ok)]).await;
     assert_eq!(banner(&p), "Scenario loaded: pasted", "{}", p.body);
     let core = l.state.core().await;
-    assert_eq!(core.session.dir.users.iter().count(), 1);
-    assert!(!core.history.is_empty(), "each change is a step: export replays it");
+    assert_eq!(core.dir().users.iter().count(), 1);
+    assert!(!core.history().is_empty(), "each change is a step: export replays it");
 }

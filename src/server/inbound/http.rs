@@ -1,13 +1,13 @@
 //! HTTP for the inbound API: the `x-api-key` check, body parsing, and one
-//! engine step per request (`Session::step` with `Action::Inbound`), so the
+//! engine step per request (`Org::run_step` with `Action::Inbound`), so the
 //! request is recorded and JumpCloud's outbound sync follows it.
 
 use crate::engine::EngineError;
+use crate::engine::org::{OrgConfig, OrgError, SharedOrg};
 use crate::inbound::{API_KEY_HEADER, ApiResponse, BODY_LIMIT, PREFIX};
 use crate::scenario::{Action, InboundRequest, Step};
 use crate::scim::SCIM_MEDIA_TYPE;
 use crate::scim::ScimError;
-use crate::server::console::{ConsoleConfig, ConsoleError, ConsoleState};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
@@ -18,7 +18,7 @@ use serde_json::Value;
 
 /// The API under [`PREFIX`]; every path goes through one handler, which
 /// answers SCIM Error JSON for anything it does not serve.
-pub fn router(state: ConsoleState) -> Router {
+pub fn router(state: SharedOrg) -> Router {
     Router::new().fallback(handle).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(state)
 }
 
@@ -58,19 +58,19 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Option<Value>, ScimE
 }
 
 /// The SCIM root as the caller reached it, for `meta.location`.
-fn base_of(headers: &HeaderMap, state: &ConsoleState) -> String {
+fn base_of(headers: &HeaderMap, state: &SharedOrg) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
     match host {
         Some(h) => format!("http://{h}{PREFIX}"),
-        None => format!("{}{PREFIX}", state.config().self_url),
+        None => state.config().inbound_url.clone(),
     }
 }
 
 async fn handle(
-    State(state): State<ConsoleState>,
+    State(state): State<SharedOrg>,
     OriginalUri(uri): OriginalUri,
     method: Method,
     headers: HeaderMap,
@@ -112,9 +112,9 @@ async fn handle(
 }
 
 /// One engine step for one request; write requests are remembered for export.
-async fn step(state: &ConsoleState, req: InboundRequest, base: String) -> Result<ApiResponse, ConsoleError> {
-    let mut core = state.core().await;
-    core.session.inbound_base = base;
+async fn step(state: &SharedOrg, req: InboundRequest, base: String) -> Result<ApiResponse, OrgError> {
+    let mut core = state.lock().await;
+    core.set_inbound_base(base);
     let writes = req.method != "GET" && !req.path.starts_with("/Users/.search");
     let step = Step { action: Action::Inbound(req), expect: None, line: 0, col: 0 };
     let ok = |log: &crate::engine::StepLog| log.inbound.as_ref().is_some_and(|r| (200..300).contains(&r.status));
@@ -128,9 +128,10 @@ async fn step(state: &ConsoleState, req: InboundRequest, base: String) -> Result
 }
 
 /// `jcsim jumpcloud-api`: the inbound API alone (plus `/healthz`), over the
-/// console's state so `--state` and `--runs` work as with `jcsim serve`.
-pub async fn serve_standalone(listener: tokio::net::TcpListener, config: ConsoleConfig) -> Result<(), ConsoleError> {
-    let state = ConsoleState::new(config).await?;
+/// same org state as the console, so `--state` and `--runs` work as with
+/// `jcsim serve`.
+pub async fn serve_standalone(listener: tokio::net::TcpListener, config: OrgConfig) -> Result<(), OrgError> {
+    let state = SharedOrg::open(config).await?;
     let app = Router::new()
         .nest(PREFIX, router(state.clone()))
         .route("/healthz", get(|| async { "ok" }))

@@ -486,7 +486,7 @@ mod http {
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         let (s, _) = send(&app, "POST", "/Users", Some("wrong-key"), Some(user("jane", "jane@example.com"))).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
-        assert!(state.core().await.session.dir.user("jane").is_err(), "a refused request changes nothing");
+        assert!(state.core().await.dir().user("jane").is_err(), "a refused request changes nothing");
         let (s, b) = send(&app, "POST", "/Users", Some(KEY), Some(user("jane", "jane@example.com"))).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         assert!(!b.contains(KEY));
@@ -537,8 +537,8 @@ mod http {
     /// group `Engineering` that already has a provisioned member.
     async fn with_bound_group(state: &ConsoleState) {
         let mut core = state.core().await;
-        core.im.app_created = true;
-        core.session.dir.app.group_management = true;
+        core.create_app("App".into());
+        core.dir_mut().app.group_management = true;
         let steps = [
             Action::CreateUser(Box::new(crate::scenario::UserSpec {
                 username: Some("alice".into()),
@@ -571,7 +571,7 @@ mod http {
         let tmp = tempfile::tempdir().unwrap();
         let (state, app) = live(&tmp).await;
         with_bound_group(&state).await;
-        state.core().await.session.dir.settings.scim_default_state = ScimDefaultState::Activated;
+        state.core().await.set_scim_default_state(ScimDefaultState::Activated);
         let before = events(&state).len();
         let (s, b) = send(&app, "POST", "/Users", Some(KEY), Some(user("jane.doe", "jane@example.com"))).await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -593,7 +593,7 @@ mod http {
         assert_eq!(sent, ["user_lookup_provision", "user_create_provision", "group_update_provision"]);
         assert!(state.sp().users().iter().any(|u| u["userName"] == "jane@example.com"));
         // An inbound title change is pushed as a PUT.
-        let id = state.core().await.session.dir.user("jane.doe").unwrap().id.clone();
+        let id = state.core().await.dir().user("jane.doe").unwrap().id.clone();
         let before = events(&state).len();
         let patch = json!({ "schemas": [PATCH_OP_SCHEMA], "Operations": [{ "op": "replace", "path": "title", "value": "CTO" }] });
         let (s, _) = send(&app, "PATCH", &format!("/Users/{id}"), Some(KEY), Some(patch)).await;
@@ -626,7 +626,7 @@ mod http {
         state.core().await.step(Action::AddToGroup(membership)).await.unwrap();
         let sent: Vec<String> = events(&state)[before..].iter().map(|e| e.0.clone()).collect();
         assert!(sent.is_empty(), "a STAGED user is never sent: {sent:?}");
-        assert!(state.core().await.session.dir.user("jane.doe").unwrap().password_pending);
+        assert!(state.core().await.dir().user("jane.doe").unwrap().password_pending);
         state.core().await.step(Action::ActivateUser("jane.doe".into())).await.unwrap();
         let sent: Vec<String> = events(&state)[before..].iter().map(|e| e.0.clone()).collect();
         assert_eq!(&sent[..2], ["user_lookup_provision", "user_create_provision"]);

@@ -17,20 +17,18 @@ pub async fn create_app(
         );
     }
     let mut core = state.core().await;
-    if core.im.app_created {
+    if !core.create_app(name) {
         drop(core);
         return back(
             &state,
             &v,
-            "/apps/app",
+            "/apps/app?tab=identity",
             Flash::err(
                 "jcsim simulates one SSO application per organization",
                 Some("Configure the existing application.".into()),
             ),
         );
     }
-    core.im.app_created = true;
-    core.session.dir.app.name = name;
     let saved = core.save();
     drop(core);
     match saved {
@@ -60,9 +58,8 @@ pub async fn save_sso(
     Form(form): Form<SsoForm>,
 ) -> Response {
     let mut core = state.core().await;
-    core.im.idp_entity_id = form.idp_entity_id.trim().chars().take(1024).collect();
-    core.im.sp_entity_id = form.sp_entity_id.trim().chars().take(1024).collect();
-    core.im.acs_url = form.acs_url.trim().chars().take(1024).collect();
+    let field = |s: &str| s.trim().chars().take(1024).collect::<String>();
+    core.set_sso(field(&form.idp_entity_id), field(&form.sp_entity_id), field(&form.acs_url));
     let saved = core.save();
     drop(core);
     let flash = match saved {
@@ -107,31 +104,9 @@ impl ImForm {
     }
 }
 
-/// What applying the form changed.
-struct Applied {
-    connection_changed: bool,
-    email: String,
-    /// The SP changed: the id map was dropped (this many links).
-    target_changed: bool,
-    forgot: usize,
-}
-
-/// Drop JumpCloud's links to the SP's users and groups (the target changed):
-/// the next activation provisions every bound user and group from scratch,
-/// and no old SP id is ever sent to the new SP. Returns how many were dropped.
-fn forget_links(core: &mut Core) -> usize {
-    let prov = &mut core.session.prov;
-    let n = prov.users.len() + prov.groups.len();
-    prov.users.clear();
-    prov.groups.clear();
-    prov.deleted_users.clear();
-    prov.deleted_groups.clear();
-    n
-}
-
-/// Validate and apply the form's settings. The token is registered for
-/// redaction before the client can use it.
-fn apply_im(core: &mut Core, f: &ImForm) -> Result<Applied, String> {
+/// Validate the form into a connection change (knobs applied to the
+/// current ones).
+fn connection(core: &Org, f: &ImForm) -> Result<Connection, String> {
     let base_url = f.base_url.trim().to_string();
     crate::scim::base_url::check("the Base URL", &base_url).map_err(|e| e.to_string())?;
     let auth_type = if f.auth_type == "api_key" { AuthType::ApiKey } else { AuthType::Bearer };
@@ -145,76 +120,39 @@ fn apply_im(core: &mut Core, f: &ImForm) -> Result<Applied, String> {
     }
     let email = f.test_user_email.trim().to_string();
     check_email(&email).map_err(|e| format!("Test User Email: {e}"))?;
-    let mut behaviour = core.session.prov.behaviour.clone();
+    let mut behaviour = core.behaviour().clone();
     for (k, v) in f.knobs() {
         behaviour = behaviour.with_override(&format!("{k}={v}"))?;
     }
-    let gm = f.group_management.is_some();
-    let token = f.token_key.trim();
-    // Another SP (a new Base URL, or a new token: another tenant of it):
-    // JumpCloud's links to the old SP's users and groups mean nothing there.
-    let target_changed = core.im.app_created
-        && !core.im.base_url.is_empty()
-        && (base_url != core.im.base_url || (!token.is_empty() && core.token.as_deref() != Some(token)));
-    let connection_changed = base_url != core.im.base_url
-        || auth_type != core.im.auth_type
-        || (auth_type == AuthType::ApiKey && header_name != core.im.header_name)
-        || !token.is_empty()
-        || gm != core.session.dir.app.group_management;
-    let anything =
-        connection_changed || behaviour != core.session.prov.behaviour || email != core.session.dir.app.test_user_email;
-    if anything && !core.history.is_empty() {
-        core.im.changed_after_actions = true;
-    }
-    core.im.base_url = base_url;
-    core.im.auth_type = auth_type;
-    if auth_type == AuthType::ApiKey {
-        core.im.header_name = header_name;
-    }
-    if !token.is_empty() {
-        core.set_token(token.to_string(), TokenSource::Entered);
-    } else if let Some(t) = core.token.clone() {
-        // Same token, maybe a new header: redact it there too.
-        let source = core.token_source;
-        core.set_token(t, source);
-    }
-    core.session.dir.app.group_management = gm;
-    core.session.dir.app.test_user_email = email.clone();
-    core.session.prov.behaviour = behaviour;
-    core.rebuild_client().map_err(|e| e.to_string())?;
-    let forgot = if target_changed { forget_links(core) } else { 0 };
-    Ok(Applied { connection_changed, email, forgot, target_changed })
+    Ok(Connection {
+        base_url,
+        auth_type,
+        header_name,
+        token: f.token_key.trim().to_string(),
+        test_user_email: email,
+        group_management: f.group_management.is_some(),
+        behaviour,
+    })
 }
 
-/// Preview with the form's plan-relevant settings, then restore them.
-async fn preview_im(core: &mut Core, f: &ImForm, action: Action) -> Response {
-    let saved = (
-        core.session.dir.app.group_management,
-        core.session.dir.app.test_user_email.clone(),
-        core.session.prov.behaviour.clone(),
-    );
-    core.session.dir.app.group_management = f.group_management.is_some();
-    let mut b = core.session.prov.behaviour.clone();
+/// Validate and apply the form's settings (see `Org::apply_connection`).
+fn apply_im(core: &mut Org, f: &ImForm) -> Result<Applied, String> {
+    let c = connection(core, f)?;
+    core.apply_connection(c).map_err(|e| e.to_string())
+}
+
+/// Preview with the form's plan-relevant settings; nothing changes.
+async fn preview_im(core: &mut Org, f: &ImForm, action: Action) -> Response {
+    let mut b = core.behaviour().clone();
     for (k, v) in f.knobs() {
         if let Ok(nb) = b.with_override(&format!("{k}={v}")) {
             b = nb;
         }
     }
-    core.session.prov.behaviour = b;
-    // Another SP: the plan is the one from scratch (links set aside, then restored).
-    let other_sp = !core.im.base_url.is_empty() && f.base_url.trim() != core.im.base_url;
-    let links = other_sp.then(|| {
-        let p = &mut core.session.prov;
-        (std::mem::take(&mut p.users), std::mem::take(&mut p.groups))
-    });
-    let plan = preview(&core.session, &action).await;
-    if let Some((users, groups)) = links {
-        core.session.prov.users = users;
-        core.session.prov.groups = groups;
-    }
-    core.session.dir.app.group_management = saved.0;
-    core.session.dir.app.test_user_email = saved.1;
-    core.session.prov.behaviour = saved.2;
+    // Another SP: the plan is the one from scratch.
+    let base = &core.settings().base_url;
+    let other_sp = !base.is_empty() && f.base_url.trim() != base;
+    let plan = core.preview_with(f.group_management.is_some(), b, other_sp, &action).await;
     plan_json(action.title(), plan)
 }
 
@@ -231,7 +169,7 @@ enum ImButton {
 
 async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImForm, which: ImButton) -> Response {
     let mut core = state.core().await;
-    if !core.im.app_created {
+    if !core.settings().app_created {
         drop(core);
         return back(state, v, "/apps", Flash::err("Create an application first", None));
     }
@@ -251,8 +189,8 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         drop(core);
         return back(state, v, IM_TAB, flash);
     }
-    let was_active = core.session.dir.app.active;
-    let last_email = core.im.last_activation_email.clone();
+    let was_active = core.dir().app.active;
+    let last_email = core.settings().last_activation_email.clone();
     let applied = match apply_im(&mut core, f) {
         Ok(a) => a,
         Err(e) => {
@@ -267,7 +205,7 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         _ if was_active && applied.connection_changed => {
             if applied.target_changed {
                 // Until the activation passes, JumpCloud sends nothing to either SP.
-                core.session.dir.app.active = false;
+                core.mark_inactive();
             }
             if last_email.as_deref() == Some(applied.email.as_str()) {
                 let mut detail = "Any settings change on an active integration needs a fresh test email: JumpCloud runs the activation test again.".to_string();
@@ -296,7 +234,7 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         }
     };
     if matches!(action, Action::Activate { .. }) {
-        core.im.last_activation_email = Some(applied.email);
+        core.note_activation_email(applied.email);
     }
     let mut flash = step_flash(&mut core, action).await;
     if applied.target_changed {

@@ -1,12 +1,14 @@
 //! State-changing console actions. Each handler turns a form into an engine
-//! `Action` and runs it with `Session::step` (one code path with `jcsim run`),
+//! `Action` and runs it with `Org::step` (one code path with `jcsim run`),
 //! or, with `?preview=1`, answers the request plan from `engine::preview`.
 
 use super::auth::Visitor;
-use super::state::{AuthType, ConsoleState, Core, TokenSource};
+use super::state::{AuthType, Connection, ConsoleState};
 use super::views::Flash;
 use crate::directory::{UserState, attrs, check_email, check_username};
-use crate::engine::{StepSummary, preview};
+use crate::engine::Org;
+use crate::engine::StepSummary;
+use crate::engine::org::Applied;
 use crate::record::Verdict;
 use crate::scenario::{Action, AddressSpec, GroupSpec, Membership, Rename, UpdateUser, UserSpec, UserStateSpec};
 use axum::extract::{Path, Query, State};
@@ -52,7 +54,7 @@ fn plan_json(title: String, plan: Vec<crate::engine::PlannedRequest>) -> Respons
 async fn run(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, action: Action, to: &str) -> Response {
     let mut core = state.core().await;
     if q.on() {
-        let plan = preview(&core.session, &action).await;
+        let plan = core.preview(&action).await;
         return plan_json(action.title(), plan);
     }
     let flash = step_flash(&mut core, action).await;
@@ -60,7 +62,7 @@ async fn run(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, action: Action
     back(state, v, to, flash)
 }
 
-async fn step_flash(core: &mut Core, action: Action) -> Flash {
+async fn step_flash(core: &mut Org, action: Action) -> Flash {
     let label = action.clone();
     match core.step(action).await {
         Ok(summary) => banner(&label, &summary),
@@ -138,12 +140,12 @@ fn done_title(action: &Action) -> String {
 
 async fn username_of(state: &ConsoleState, id: &str) -> Option<String> {
     let core = state.core().await;
-    core.session.dir.user_by_id(id).map(|u| u.username.to_string())
+    core.dir().user_by_id(id).map(|u| u.username.to_string())
 }
 
 async fn groupname_of(state: &ConsoleState, id: &str) -> Option<String> {
     let core = state.core().await;
-    core.session.dir.group_by_id(id).map(|g| g.name.clone())
+    core.dir().group_by_id(id).map(|g| g.name.clone())
 }
 
 fn gone(state: &ConsoleState, v: &Visitor, what: &str, to: &str) -> Response {

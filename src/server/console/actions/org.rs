@@ -18,13 +18,13 @@ pub(crate) const DEMO_PEOPLE: usize = 30;
 /// export replays it); nothing is sent until the app is active and bound.
 pub async fn demo_org(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
     let mut core = state.core().await;
-    let taken: BTreeSet<String> = core.session.dir.users.iter().map(|u| u.username.to_string()).collect();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(core.seed ^ 0x6465_6d6f ^ taken.len() as u64);
+    let taken: BTreeSet<String> = core.dir().users.iter().map(|u| u.username.to_string()).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(core.seed() ^ 0x6465_6d6f ^ taken.len() as u64);
     let people = crate::directory::generate_users(&mut rng, DEMO_PEOPLE, "acme.example", &taken);
     let departments: BTreeSet<String> = people.iter().map(|u| u.department.to_string()).collect();
     let mut failed = None;
     for name in &departments {
-        if core.session.dir.group(name).is_err() {
+        if core.dir().group(name).is_err() {
             let action = Action::CreateGroup(GroupSpec { name: name.clone(), members: Vec::new() });
             let flash = step_flash(&mut core, action).await;
             if flash.kind == "error" {
@@ -64,7 +64,7 @@ pub struct ResetForm {
     confirm: String,
 }
 
-/// `POST /reset`: start over (see `Core::reset`), after a typed confirmation.
+/// `POST /reset`: start over (see `Org::reset`), after a typed confirmation.
 pub async fn reset(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
@@ -80,8 +80,7 @@ pub async fn reset(
         return back(&state, &v, "/", Flash::err("Nothing reset", Some("Type RESET to confirm.".into())));
     }
     let mut core = state.core().await;
-    let self_url = state.config().self_url.clone();
-    let done = core.reset(scope, state.sp(), &self_url);
+    let done = core.reset(scope);
     drop(core);
     let flash = match done {
         Ok(()) => Flash::ok(
@@ -139,18 +138,13 @@ pub async fn load(
         Err(e) => return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string()))),
     };
     let mut core = state.core().await;
-    let self_url = state.config().self_url.clone();
-    if let Err(e) = core.reset(ResetScope::All, state.sp(), &self_url) {
+    if let Err(e) = core.reset(ResetScope::All) {
         drop(core);
         return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string())));
     }
-    core.session.prov.behaviour = scenario.behaviour.clone();
-    core.im.app_created = true;
-    core.session.dir.app.name = scenario.app.name.clone();
-    core.session.dir.app.test_user_email = scenario.app.test_user_email.clone();
-    core.session.dir.app.group_management = scenario.app.group_management;
+    core.adopt_app(&scenario);
     // The org as a run builds it (generated blocks included), replayed as steps.
-    let seed = scenario.seed.unwrap_or(core.seed);
+    let seed = scenario.seed.unwrap_or(core.seed());
     let org = match crate::directory::Directory::from_scenario(&scenario, seed) {
         Ok(d) => d,
         Err(e) => {

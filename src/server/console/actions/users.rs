@@ -71,11 +71,11 @@ pub async fn generate_user(
 }
 
 /// A fake user that does not clash with existing usernames.
-pub(crate) fn fake_user(core: &Core) -> UserSpec {
-    let dir = &core.session.dir;
+pub(crate) fn fake_user(core: &Org) -> UserSpec {
+    let dir = core.dir();
     let taken: BTreeSet<String> = dir.users.iter().map(|u| u.username.to_string()).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(
-        core.seed ^ (core.history.len() as u64).wrapping_mul(0x9e37_79b9) ^ taken.len() as u64,
+        core.seed() ^ (core.history().len() as u64).wrapping_mul(0x9e37_79b9) ^ taken.len() as u64,
     );
     let user =
         crate::directory::generate_users(&mut rng, 1, "example.com", &taken).into_iter().next().unwrap_or_default();
@@ -91,7 +91,7 @@ pub async fn update_user(
 ) -> Response {
     let set = {
         let core = state.core().await;
-        let Some(u) = core.session.dir.user_by_id(&id) else {
+        let Some(u) = core.dir().user_by_id(&id) else {
             drop(core);
             return gone(&state, &v, "user", "/users");
         };
@@ -146,7 +146,7 @@ pub async fn user_state(
 ) -> Response {
     let (user, current) = {
         let core = state.core().await;
-        match core.session.dir.user_by_id(&id) {
+        match core.dir().user_by_id(&id) {
             Some(u) => (u.username.to_string(), u.state),
             None => {
                 drop(core);

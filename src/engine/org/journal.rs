@@ -2,7 +2,7 @@
 //! replaced atomically) and a journal beside it (`FILE.journal`, one JSON
 //! line per write: what changed, by user id). A write appends one line; the
 //! snapshot is rewritten only when the journal outgrows it (compaction), and
-//! that file I/O runs on its own thread, off the console's lock.
+//! that file I/O runs on its own thread, off the org's lock.
 
 use crate::directory::{App, Directory, Group, IdGen, OrgSettings, User, UserChange};
 use crate::provision::Provisioner;
@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use super::state::ImSettings;
+use super::ImSettings;
 
 /// Version 1: a single file (still loaded); 2: snapshot + journal.
 pub(super) const STATE_VERSION: u32 = 2;
@@ -109,13 +109,13 @@ pub(super) struct Store {
     min_compact: u64,
 }
 
-fn err(path: &Path, message: impl std::fmt::Display) -> super::ConsoleError {
-    super::ConsoleError::State { path: path.display().to_string(), message: message.to_string() }
+fn err(path: &Path, message: impl std::fmt::Display) -> super::OrgError {
+    super::OrgError::State { path: path.display().to_string(), message: message.to_string() }
 }
 
 /// Load the snapshot (a version 1 single file too) and replay the journal.
 /// A last line cut short by a crash is ignored.
-pub(super) fn load(path: &Path) -> Result<Persisted, super::ConsoleError> {
+pub(super) fn load(path: &Path) -> Result<Persisted, super::OrgError> {
     let text = std::fs::read_to_string(path).map_err(|e| err(path, e))?;
     let mut p: Persisted = serde_json::from_str(&text)
         .map_err(|e| err(path, format!("not a jcsim console state file ({e}); move it away to start fresh")))?;
@@ -128,7 +128,7 @@ pub(super) fn load(path: &Path) -> Result<Persisted, super::ConsoleError> {
     Ok(p)
 }
 
-fn replay(journal: &Path, p: &mut Persisted) -> Result<(), super::ConsoleError> {
+fn replay(journal: &Path, p: &mut Persisted) -> Result<(), super::OrgError> {
     let bytes = match std::fs::read(journal) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -222,11 +222,7 @@ impl Store {
     /// nothing changed). `users` is `None` when the user changes cannot be
     /// told one by one; then, as when the journal outgrows the snapshot, the
     /// whole state is written.
-    pub(super) fn commit(
-        &mut self,
-        users: Option<Vec<UserChange>>,
-        s: &Snapshot<'_>,
-    ) -> Result<(), super::ConsoleError> {
+    pub(super) fn commit(&mut self, users: Option<Vec<UserChange>>, s: &Snapshot<'_>) -> Result<(), super::OrgError> {
         let d = s.directory;
         let Some(users) = users.filter(|_| {
             self.journal.is_some() && d.deleted.len() >= self.deleted_len && s.history.len() >= self.history_len
@@ -273,7 +269,7 @@ impl Store {
     /// (under the caller's lock, so it is consistent); with `background`,
     /// the file is written on its own thread while new writes go to a fresh
     /// journal, and the old journal is kept until the snapshot is in place.
-    pub(super) fn compact(&mut self, s: &Snapshot<'_>, background: bool) -> Result<(), super::ConsoleError> {
+    pub(super) fn compact(&mut self, s: &Snapshot<'_>, background: bool) -> Result<(), super::OrgError> {
         let earlier_failed = self.wait();
         let p = snapshot_json(self.seq, s);
         let bytes = serde_json::to_vec(&p).map_err(|e| err(&self.path, e))?;
@@ -303,7 +299,7 @@ impl Store {
 
     /// Write the whole state as the snapshot and remove the journal: what a
     /// clean shutdown leaves is a single file.
-    pub(super) fn close(&mut self, s: &Snapshot<'_>) -> Result<(), super::ConsoleError> {
+    pub(super) fn close(&mut self, s: &Snapshot<'_>) -> Result<(), super::OrgError> {
         self.compact(s, false)?;
         self.journal = None;
         let journal = journal_path(&self.path);
@@ -352,7 +348,7 @@ mod tests {
     use super::*;
     use crate::scenario::UserSpec;
 
-    /// A state in memory, as `Core` holds it.
+    /// A state in memory, as `Org` holds it.
     struct Mem {
         dir: Directory,
         prov: Provisioner,

@@ -1,20 +1,16 @@
 //! "Export as scenario": the console's actions as a YAML scenario that
 //! `jcsim run` replays to the same request sequence.
 
-use super::ConsoleError;
-use super::state::{ConsoleState, Core};
+use super::{Org, OrgError};
 use crate::provision::Behaviour;
 use crate::scenario::{Action, Expect, Outcome, Step};
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
 /// A step in scenario form (`{"bind_group": "Engineering"}`), with
 /// `expect: {outcome: fail}` when it failed in the console. `None` for
 /// actions the console never sends (raw requests).
-pub fn step_value(action: &Action, failed: bool) -> Option<Value> {
+pub(crate) fn step_value(action: &Action, failed: bool) -> Option<Value> {
     if matches!(action, Action::Request(_)) {
         return None;
     }
@@ -60,13 +56,13 @@ struct ExportApp<'a> {
 /// The scenario: seed, non-default knobs, app and every recorded step. The
 /// directory starts empty: the console's state starts empty and every change
 /// since is a step.
-pub(crate) fn export_yaml(core: &Core, run_id: &str) -> Result<String, ConsoleError> {
-    let dir = &core.session.dir;
+pub(super) fn export_yaml(core: &Org, run_id: &str) -> Result<String, OrgError> {
+    let dir = core.session.dir();
     let doc = Export {
         name: "Console session",
         description: format!("Exported from the jcsim console (run {run_id})."),
         seed: core.seed,
-        behaviour: non_default_knobs(&core.session.prov.behaviour)?,
+        behaviour: non_default_knobs(&core.session.prov().behaviour)?,
         app: ExportApp {
             name: &dir.app.name,
             test_user_email: &dir.app.test_user_email,
@@ -77,7 +73,7 @@ pub(crate) fn export_yaml(core: &Core, run_id: &str) -> Result<String, ConsoleEr
     let mut out = String::new();
     out.push_str("# A jcsim scenario exported from the console: `jcsim run FILE` replays it\n");
     out.push_str("# against the embedded SP; add --target URL --token-env VAR for your SP.\n");
-    if core.im.changed_after_actions {
+    if core.settings.changed_after_actions {
         out.push_str("# Note: Identity Management settings changed during the session; this\n");
         out.push_str("# export uses the final group-management toggle and behaviour knobs.\n");
     }
@@ -85,12 +81,12 @@ pub(crate) fn export_yaml(core: &Core, run_id: &str) -> Result<String, ConsoleEr
     Ok(out)
 }
 
-fn failed(e: impl std::fmt::Display) -> ConsoleError {
-    ConsoleError::Render { what: "the scenario export", message: e.to_string() }
+fn failed(e: impl std::fmt::Display) -> OrgError {
+    OrgError::Failed { what: "the scenario export", message: e.to_string() }
 }
 
 /// Knobs that differ from the defaults, in the knob table's order.
-fn non_default_knobs(b: &Behaviour) -> Result<serde_yaml::Mapping, ConsoleError> {
+fn non_default_knobs(b: &Behaviour) -> Result<serde_yaml::Mapping, OrgError> {
     let cur = serde_json::to_value(b).map_err(failed)?;
     let def = serde_json::to_value(Behaviour::default()).map_err(failed)?;
     let mut m = serde_yaml::Mapping::new();
@@ -114,7 +110,7 @@ fn with_verify(history: &[Value]) -> Vec<Value> {
 
 /// YAML by serde_yaml, with every `$` in a string doubled: scenarios expand
 /// `${VAR}`, and an exported value must read back as it was.
-fn to_yaml<T: Serialize>(doc: &T) -> Result<String, ConsoleError> {
+fn to_yaml<T: Serialize>(doc: &T) -> Result<String, OrgError> {
     fn escape(v: &mut serde_yaml::Value) {
         match v {
             serde_yaml::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
@@ -127,19 +123,6 @@ fn to_yaml<T: Serialize>(doc: &T) -> Result<String, ConsoleError> {
     let mut v = serde_yaml::to_value(doc).map_err(failed)?;
     escape(&mut v);
     serde_yaml::to_string(&v).map_err(failed)
-}
-
-/// `GET /export.yaml`: download the scenario.
-pub async fn download(State(state): State<ConsoleState>) -> Result<Response, ConsoleError> {
-    let yaml = state.export().await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/yaml; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"console-session.yaml\""),
-        ],
-        yaml,
-    )
-        .into_response())
 }
 
 #[cfg(test)]
