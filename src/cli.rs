@@ -191,6 +191,10 @@ pub(crate) struct ServeArgs {
     /// environment variable; otherwise one is generated (API Settings copies it).
     #[arg(long, value_name = "VAR")]
     pub(crate) api_key_env: Option<String>,
+    /// A quirk of the embedded SP (repeatable), e.g. `drop_group_members`:
+    /// demo what a broken SP looks like in the console.
+    #[arg(long = "quirk", value_name = "NAME")]
+    pub(crate) quirks: Vec<String>,
 }
 
 #[derive(Debug, Args)]

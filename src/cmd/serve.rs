@@ -32,7 +32,11 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
         },
         None => None,
     };
+    let Some(sp_quirks) = parse_quirks(&args.quirks) else {
+        return Ok(Exit::Invalid);
+    };
     let opts = ServeOptions {
+        sp_quirks,
         listen: args.listen,
         state_file: args.state,
         runs_dir: args.runs,
@@ -81,6 +85,7 @@ pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<Exit
         seed: args.seed,
         loopback_hosts_only: false,
         api_key: Some(api_key),
+        sp_quirks: Vec::new(),
     };
     eprintln!(
         "jcsim jumpcloud-api: JumpCloud SCIM API at http://{addr}{PREFIX} (x-api-key from ${}; runs in {})",
@@ -91,18 +96,26 @@ pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<Exit
     Ok(Exit::Pass)
 }
 
-pub(super) async fn sp(args: SpArgs) -> anyhow::Result<Exit> {
-    use crate::sp::{self, Quirk, SpConfig};
+/// `--quirk` values; `None` after printing the first bad one.
+fn parse_quirks(names: &[String]) -> Option<Vec<crate::sp::Quirk>> {
     let mut quirks = Vec::new();
-    for q in &args.quirks {
-        match q.parse::<Quirk>() {
+    for q in names {
+        match q.parse::<crate::sp::Quirk>() {
             Ok(q) => quirks.push(q),
             Err(e) => {
                 eprintln!("error: --quirk {e}");
-                return Ok(Exit::Invalid);
+                return None;
             }
         }
     }
+    Some(quirks)
+}
+
+pub(super) async fn sp(args: SpArgs) -> anyhow::Result<Exit> {
+    use crate::sp::{self, SpConfig};
+    let Some(quirks) = parse_quirks(&args.quirks) else {
+        return Ok(Exit::Invalid);
+    };
     if !args.listen.ip().is_loopback() && args.token.is_none() {
         eprintln!(
             "error: refusing to listen on {} without --token (or JCSIM_SP_TOKEN): anyone who can reach it could read and change what it stores. Set a token, or listen on 127.0.0.1",

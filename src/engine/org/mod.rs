@@ -64,6 +64,8 @@ pub struct OrgConfig {
     pub api_key: Option<String>,
     /// Other secrets never to be recorded (the console's admin token).
     pub secrets: Vec<String>,
+    /// Quirks of the embedded SP.
+    pub(crate) sp_quirks: Vec<crate::sp::Quirk>,
 }
 
 /// "Bearer Token" or "SCIM API Key" (with a header name).
@@ -162,6 +164,18 @@ pub(crate) struct Applied {
     /// The SP changed: the id map was dropped (`forgot` links).
     pub target_changed: bool,
     pub forgot: usize,
+}
+
+/// What [`Org::load`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    pub users: usize,
+    pub groups: usize,
+    /// The first setup action that failed, and its outcome (the steps are
+    /// then not run).
+    pub setup_failure: Option<(Action, StepSummary)>,
+    /// The scenario's steps, run as `jcsim run` runs them (`None`: not run).
+    pub steps: Option<Vec<StepSummary>>,
 }
 
 /// The org: everything an admin action touches.
@@ -360,6 +374,49 @@ impl Org {
         n
     }
 
+    /// The embedded SP's SCIM root.
+    pub(crate) fn embedded_url(&self) -> &str {
+        &self.sp_url
+    }
+
+    /// The embedded SP's current token, for a switch back to it (never shown).
+    pub(crate) fn embedded_token(&self) -> Option<String> {
+        self.sp.token()
+    }
+
+    fn use_embedded_token(&mut self) {
+        match self.sp.token() {
+            Some(t) => self.set_token(t, TokenSource::EmbeddedSp),
+            None => {
+                self.token = None;
+                self.token_source = TokenSource::None;
+            }
+        }
+    }
+
+    /// A Test User Email for the next activation: `email` unless the last
+    /// activation used it (JumpCloud wants a new one each time), else
+    /// `local+N@domain` (the `+tag` form of a token rotation's re-activation)
+    /// with the first N that no user and no earlier activation has. Nothing
+    /// changes: a page can offer it.
+    pub(crate) fn fresh_test_email(&self, email: &str) -> String {
+        if self.settings.last_activation_email.as_deref() != Some(email) {
+            return email.to_string();
+        }
+        let (local, domain) = email.rsplit_once('@').unwrap_or((email, "jumpcloud.com"));
+        let local = local.split_once('+').map_or(local, |(l, _)| l);
+        let taken = |e: &str| {
+            self.settings.last_activation_email.as_deref() == Some(e)
+                || self.dir().users.iter().any(|u| u.email.eq_ignore_ascii_case(e))
+        };
+        (2..10_000).map(|n| format!("{local}+{n}@{domain}")).find(|e| !taken(e)).unwrap_or_else(|| email.to_string())
+    }
+
+    /// The Test User Email the app sends next.
+    pub(crate) fn set_test_user_email(&mut self, email: String) {
+        self.session.dir.app.test_user_email = email;
+    }
+
     /// The integration is off until an activation passes (the SP changed).
     pub(crate) fn mark_inactive(&mut self) {
         self.session.dir.app.active = false;
@@ -378,6 +435,67 @@ impl Org {
         app.name = scenario.app.name.clone();
         app.test_user_email = scenario.app.test_user_email.clone();
         app.group_management = scenario.app.group_management;
+    }
+
+    /// Start over from a scenario: reset everything, take its app settings
+    /// and knobs, then build its users, groups, memberships and bindings as
+    /// ordinary steps (export replays them). With `run`, its steps follow
+    /// with `jcsim run`'s skip cascade: after a failed Test Connection or
+    /// activation, what JumpCloud would not send is recorded as skipped.
+    /// The org keeps its own SP settings (the scenario's `target` is not used).
+    pub(crate) async fn load(&mut self, scenario: &Scenario, run: bool) -> Result<Loaded, OrgError> {
+        self.reset(ResetScope::All)?;
+        self.adopt_app(scenario);
+        // The org as a run builds it (generated blocks included), replayed as steps.
+        let seed = scenario.seed.unwrap_or(self.seed);
+        let org = Directory::from_scenario(scenario, seed)
+            .map_err(|e| OrgError::Failed { what: "the scenario's directory", message: e.to_string() })?;
+        let mut setup: Vec<Action> = org
+            .groups
+            .iter()
+            .map(|g| Action::CreateGroup(crate::scenario::GroupSpec { name: g.name.clone(), members: Vec::new() }))
+            .collect();
+        setup.extend(org.users.iter().map(|u| Action::CreateUser(Box::new(crate::directory::attrs::spec_of(&u)))));
+        for g in &org.groups {
+            setup.extend(g.members.iter().filter_map(|id| org.user_by_id(id)).map(|u| {
+                Action::AddToGroup(crate::scenario::Membership { user: u.username.to_string(), group: g.name.clone() })
+            }));
+        }
+        setup.extend(scenario.app.users.iter().map(|u| Action::BindUser(u.clone())));
+        setup.extend(scenario.app.groups.iter().map(|g| Action::BindGroup(g.clone())));
+        let mut loaded = Loaded { users: org.users.iter().count(), groups: org.groups.len(), ..Loaded::default() };
+        for action in setup {
+            let summary = self.step(action.clone()).await?;
+            if summary.verdict == Verdict::Fail && loaded.setup_failure.is_none() {
+                loaded.setup_failure = Some((action, summary));
+            }
+        }
+        if run && loaded.setup_failure.is_none() {
+            loaded.steps = Some(self.run_steps(scenario).await?);
+        }
+        self.save()?;
+        Ok(loaded)
+    }
+
+    /// A scenario's steps through the engine's step loop (the skip cascade
+    /// of `jcsim run`), counted and remembered for export.
+    async fn run_steps(&mut self, scenario: &Scenario) -> Result<Vec<StepSummary>, OrgError> {
+        let base_url = self.settings.base_url.clone();
+        let external = !base_url.starts_with(&self.sp_url);
+        let mut tally = super::Tally { total_steps: scenario.steps.len(), ..super::Tally::default() };
+        let opts = super::RunOptions::default();
+        super::run_steps(scenario, &mut self.session, &opts, &base_url, external, &mut tally).await?;
+        for (step, summary) in scenario.steps.iter().zip(&tally.steps) {
+            match summary.verdict {
+                Verdict::Skip => continue,
+                Verdict::Fail => self.failed += 1,
+                _ => self.passed += 1,
+            }
+            if let Some(v) = step_value(&step.action, summary.verdict == Verdict::Fail) {
+                self.history.push(v);
+            }
+        }
+        Ok(tally.steps)
     }
 
     /// Set the Token Key; it is registered for redaction before any use.
@@ -443,6 +561,8 @@ impl Org {
         if app {
             self.session.dir.app = fresh.app;
             self.settings = ImSettings::new(&self.sp_url);
+            // The Base URL and its token go together: back to the embedded SP's.
+            self.use_embedded_token();
             self.session.prov = Provisioner::new(Behaviour::default(), self.seed);
         } else {
             // The links name users and groups that no longer exist here.
@@ -523,7 +643,12 @@ impl SharedOrg {
         if config.state_file.is_some() {
             dir.users.track_changes();
         }
-        let sp = SpState::new(SpConfig { token: Some(sp_token.clone()), seed, ..SpConfig::default() });
+        let sp = SpState::new(SpConfig {
+            token: Some(sp_token.clone()),
+            seed,
+            quirks: config.sp_quirks.clone(),
+            ..SpConfig::default()
+        });
         let embedded = settings.base_url.starts_with(&config.sp_url);
         let (token, token_source) = match (&config.scim_token, embedded) {
             (Some(t), _) if !t.is_empty() => (Some(t.clone()), TokenSource::Environment),

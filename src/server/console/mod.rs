@@ -75,6 +75,8 @@ pub struct ServeOptions {
     pub seed: u64,
     /// The admin API key of the inbound SCIM API (`--api-key-env`); generated when absent.
     pub api_key: Option<String>,
+    /// Quirks of the embedded SP (`--quirk`).
+    pub(crate) sp_quirks: Vec<crate::sp::Quirk>,
 }
 
 /// Refuse a non-loopback listen address unless an admin token is configured.
@@ -114,6 +116,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/apps/app/im/test", post(actions::im_test))
         .route("/apps/app/im/activate", post(actions::im_activate))
         .route("/apps/app/im/deactivate", post(actions::im_deactivate))
+        .route("/apps/app/im/builtin", post(actions::im_builtin))
         .route("/apps/app/groups/bind", post(actions::bind_group))
         .route("/apps/app/groups/unbind", post(actions::unbind_group))
         .route("/apps/app/users/bind", post(actions::bind_user))

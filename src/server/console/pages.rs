@@ -332,7 +332,13 @@ pub async fn app(
         name: dir.app.name.clone(),
         active: dir.app.active,
         group_management: dir.app.group_management,
-        test_user_email: dir.app.test_user_email.clone(),
+        // An active app re-runs the activation test on a settings change:
+        // offer a Test User Email it has not used.
+        test_user_email: if dir.app.active {
+            core.fresh_test_email(&dir.app.test_user_email)
+        } else {
+            dir.app.test_user_email.clone()
+        },
         base_url: core.settings().base_url.clone(),
         bearer: core.settings().auth_type == AuthType::Bearer,
         header_name: core.settings().header_name.clone(),

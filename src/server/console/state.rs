@@ -34,6 +34,8 @@ pub struct ConsoleConfig {
     /// The org's admin API key for the inbound SCIM API (`--api-key-env`);
     /// generated when absent. Never written to the state file.
     pub api_key: Option<String>,
+    /// Quirks of the embedded SP (`jcsim serve --quirk`).
+    pub(crate) sp_quirks: Vec<crate::sp::Quirk>,
 }
 
 impl ConsoleConfig {
@@ -50,6 +52,7 @@ impl ConsoleConfig {
             seed: self.seed,
             api_key: self.api_key.clone(),
             secrets: self.admin_token.iter().cloned().collect(),
+            sp_quirks: self.sp_quirks.clone(),
         }
     }
 }

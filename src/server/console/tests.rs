@@ -34,6 +34,7 @@ async fn live_with(dir: tempfile::TempDir, admin: Option<&str>) -> Live {
         seed: 7,
         loopback_hosts_only: admin.is_none(),
         api_key: Some(API_KEY.into()),
+        sp_quirks: Vec::new(),
     };
     let state = ConsoleState::new(config).await.unwrap();
     let served = crate::server::app(state.clone());
@@ -365,6 +366,7 @@ async fn serve_refuses_a_public_listen_without_admin_token() {
         sp_token: None,
         seed: 1,
         api_key: None,
+        sp_quirks: Vec::new(),
     })
     .await
     .unwrap_err();
@@ -993,4 +995,143 @@ async fn a_scenario_loads_into_the_console_and_its_steps_run() {
     let core = l.state.core().await;
     assert_eq!(core.dir().users.iter().count(), 1);
     assert!(!core.history().is_empty(), "each change is a step: export replays it");
+}
+
+/// A console whose embedded SP has quirks (`jcsim serve --quirk`).
+async fn live_with_quirks(quirks: &[&str]) -> Live {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = ConsoleConfig {
+        state_file: None,
+        runs_dir: dir.path().join("runs"),
+        admin_token: None,
+        self_url: format!("http://{addr}"),
+        sp_token: Some(SP_TOKEN.into()),
+        scim_token: None,
+        seed: 7,
+        loopback_hosts_only: true,
+        api_key: Some(API_KEY.into()),
+        sp_quirks: quirks.iter().map(|q| q.parse().unwrap()).collect(),
+    };
+    let state = ConsoleState::new(config).await.unwrap();
+    let served = crate::server::app(state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, served).await;
+    });
+    Live { app: crate::server::app(state.clone()), state, dir }
+}
+
+fn banner_kind(page: &Resp) -> String {
+    let i = page.body.find("<div class=\"banner ").expect("a banner");
+    let rest = &page.body[i + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Loading and running a scenario follows `jcsim run`'s skip cascade: after
+/// a failed activation, what JumpCloud would not send is skipped (not shown
+/// as passed), and the banner takes the colour of the worst verdict.
+#[tokio::test]
+async fn a_loaded_scenario_skips_what_a_failed_activation_stops() {
+    let l = live_with_quirks(&["domain_allowlist=acme.com"]).await;
+    let b = Browser::new(&l.app).await;
+    let yaml = "name: cascade\napp: { test_user_email: jc-test@jumpcloud.com, group_management: true }\n\
+directory:\n  users: [{ username: ann, email: ann@acme.com }]\n  groups: [{ name: Eng, members: [ann] }]\n\
+steps:\n  - test_connection\n  - activate\n  - bind_group: Eng\n  - verify\n";
+    let p = b.post("/load", &[("yaml", yaml), ("run", "on")]).await;
+    assert_eq!(banner(&p), "Scenario loaded: cascade", "{}", p.body);
+    assert_eq!(banner_kind(&p), "error", "a failed step makes the banner red: {}", p.body);
+    assert!(p.body.contains("1 failed") && p.body.contains("2 skipped"), "{}", p.body);
+    assert!(p.body.contains("First failure: step 2"), "{}", p.body);
+    assert!(l.state.sp().groups().is_empty(), "nothing was sent beyond the failed activation");
+    let events = read_events(&l.state.run_dir().join("events.jsonl")).unwrap();
+    let skipped = events
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::StepFinished(f) if f.verdict == crate::record::Verdict::Skip))
+        .count();
+    assert_eq!(skipped, 2, "bind_group and verify are recorded as skipped");
+}
+
+/// A Base URL and its token change together: Reset and Load point the app
+/// back at the embedded SP with the embedded SP's token, and "Use the
+/// built-in SP" does the same in one click, so Test Connection passes after
+/// each although another SP's token was typed before.
+#[tokio::test]
+async fn reset_load_and_use_builtin_keep_base_url_and_token_together() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let other = |email: &str| {
+        vec![
+            ("base_url".to_string(), "http://127.0.0.1:9/scim/v2".to_string()),
+            ("auth_type".to_string(), "bearer".to_string()),
+            ("token_key".to_string(), "another-sps-token-0a1b2c".to_string()),
+            ("test_user_email".to_string(), email.to_string()),
+        ]
+    };
+    fn form(v: &[(String, String)]) -> Vec<(&str, &str)> {
+        v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+    }
+    let test_embedded =
+        [("base_url", embedded.as_str()), ("auth_type", "bearer"), ("test_user_email", "jc@jumpcloud.com")];
+
+    // Reset the app: the embedded SP's URL and token.
+    assert_eq!(banner(&b.post("/apps/app/im/save", &form(&other("jc@jumpcloud.com"))).await), "Application saved");
+    let p = b.post("/reset", &[("what", "app"), ("confirm", "RESET")]).await;
+    assert_eq!(banner(&p), "Application reset");
+    b.post("/apps", &[("name", "Acme")]).await;
+    let p = b.post("/apps/app/im/test", &test_embedded).await;
+    assert_eq!(banner(&p), "Connection successful", "{}", p.body);
+    assert!(b.get("/apps/app?tab=identity").await.body.contains("the embedded SP&#x27;s token"));
+
+    // Load a scenario: the same.
+    assert_eq!(banner(&b.post("/apps/app/im/save", &form(&other("jc@jumpcloud.com"))).await), "Application saved");
+    let p = b.post("/load", &[("builtin", "lifecycle/01-test-connection.yaml"), ("run", "on")]).await;
+    assert!(p.body.contains("0 failed"), "{}", p.body);
+
+    // One click back to the built-in SP.
+    assert_eq!(banner(&b.post("/apps/app/im/save", &form(&other("jc@jumpcloud.com"))).await), "Application saved");
+    let p = b.post("/apps/app/im/builtin", &form(&other("jc@jumpcloud.com"))).await;
+    assert_eq!(banner(&p), "Application saved", "{}", p.body);
+    let p = b.post("/apps/app/im/test", &test_embedded).await;
+    assert_eq!(banner(&p), "Connection successful", "{}", p.body);
+    assert!(b.get("/apps/app?tab=identity").await.body.contains("id=\"use-builtin\""));
+}
+
+/// Switching an active app to another SP with the Test User Email of the
+/// last activation re-activates with a fresh one (offered on the page
+/// beforehand), instead of refusing and leaving the app inactive.
+#[tokio::test]
+async fn switching_sp_with_the_last_test_email_reactivates_with_a_fresh_one() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let one = [
+        ("base_url", embedded.as_str()),
+        ("auth_type", "bearer"),
+        ("test_user_email", "jc-test@jumpcloud.com"),
+        ("group_management", "on"),
+    ];
+    assert_eq!(banner(&b.post("/apps/app/im/activate", &one).await), "Identity Management activated");
+    let page = b.get("/apps/app?tab=identity").await.body;
+    assert!(page.contains("value=\"jc-test+2@jumpcloud.com\""), "a fresh email is offered: {page}");
+    let second_token = "second-sp-token-4e1f";
+    let second =
+        crate::sp::spawn(crate::sp::SpConfig { token: Some(second_token.into()), seed: 5, ..Default::default() })
+            .await
+            .unwrap();
+    let two = [
+        ("base_url", second.base_url.as_str()),
+        ("auth_type", "bearer"),
+        ("token_key", second_token),
+        ("test_user_email", "jc-test@jumpcloud.com"),
+        ("group_management", "on"),
+    ];
+    let p = b.post("/apps/app/im/save", &two).await;
+    assert_eq!(banner(&p), "Identity Management activated", "{}", p.body);
+    assert!(p.body.contains("jcsim used jc-test+2@jumpcloud.com"), "{}", p.body);
+    assert!(l.state.core().await.dir().app.active, "the app stays active");
 }

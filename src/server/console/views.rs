@@ -62,6 +62,10 @@ impl Flash {
         Flash { kind: "success".into(), title: title.into(), detail, notes: Vec::new() }
     }
 
+    pub fn warn(title: impl Into<String>, detail: Option<String>) -> Flash {
+        Flash { kind: "warning".into(), title: title.into(), detail, notes: Vec::new() }
+    }
+
     pub fn err(title: impl Into<String>, detail: Option<String>) -> Flash {
         Flash { kind: "error".into(), title: title.into(), detail, notes: Vec::new() }
     }

@@ -430,6 +430,7 @@ mod http {
             seed: 3,
             loopback_hosts_only: true,
             api_key: Some(KEY.into()),
+            sp_quirks: Vec::new(),
         };
         let state = ConsoleState::new(config).await.unwrap();
         let served = router(state.clone());

@@ -167,6 +167,26 @@ enum ImButton {
     Deactivate,
 }
 
+/// Save on an active integration whose connection changed: JumpCloud runs
+/// the activation test again [C]. It needs a new Test User Email each time:
+/// an admin types one; jcsim offers (and, when the last one is kept, takes)
+/// a fresh one, and says so.
+fn reactivation(core: &mut Org, applied: &Applied, last_email: Option<&str>) -> (Action, Option<String>) {
+    if applied.target_changed {
+        // Until the activation passes, JumpCloud sends nothing to either SP.
+        core.mark_inactive();
+    }
+    if last_email != Some(applied.email.as_str()) {
+        return (Action::Activate { test_user_email: Some(applied.email.clone()) }, None);
+    }
+    let fresh = core.fresh_test_email(&applied.email);
+    core.set_test_user_email(fresh.clone());
+    let note = format!(
+        "JumpCloud runs the activation test again after a settings change and needs a new Test User Email: jcsim used {fresh}."
+    );
+    (Action::Activate { test_user_email: Some(fresh) }, Some(note))
+}
+
 async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImForm, which: ImButton) -> Response {
     let mut core = state.core().await;
     if !core.settings().app_created {
@@ -191,6 +211,7 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
     }
     let was_active = core.dir().app.active;
     let last_email = core.settings().last_activation_email.clone();
+    let mut fresh_note = None;
     let applied = match apply_im(&mut core, f) {
         Ok(a) => a,
         Err(e) => {
@@ -203,19 +224,9 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         ImButton::Activate => Action::Activate { test_user_email: Some(applied.email.clone()) },
         // Save: a settings change on an active integration re-runs the test [C].
         _ if was_active && applied.connection_changed => {
-            if applied.target_changed {
-                // Until the activation passes, JumpCloud sends nothing to either SP.
-                core.mark_inactive();
-            }
-            if last_email.as_deref() == Some(applied.email.as_str()) {
-                let mut detail = "Any settings change on an active integration needs a fresh test email: JumpCloud runs the activation test again.".to_string();
-                if let Err(e) = core.save() {
-                    detail.push_str(&format!(" The settings were not saved either: {e}"));
-                }
-                drop(core);
-                return back(state, v, IM_TAB, Flash::err("Enter a new Test User Email", Some(detail)));
-            }
-            Action::Activate { test_user_email: Some(applied.email.clone()) }
+            let (action, note) = reactivation(&mut core, &applied, last_email.as_deref());
+            fresh_note = note;
+            action
         }
         _ => {
             let saved = core.save();
@@ -233,10 +244,11 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
             return back(state, v, IM_TAB, flash);
         }
     };
-    if matches!(action, Action::Activate { .. }) {
-        core.note_activation_email(applied.email);
+    if let Action::Activate { test_user_email: Some(email) } = &action {
+        core.note_activation_email(email.clone());
     }
     let mut flash = step_flash(&mut core, action).await;
+    flash.notes.extend(fresh_note);
     if applied.target_changed {
         flash.notes.insert(0, format!(
             "The SP changed: JumpCloud dropped its {} link(s) to the old SP's users and groups; activation provisions every bound user and group to the new SP from scratch.",
@@ -272,6 +284,24 @@ pub async fn im_activate(
     Form(f): Form<ImForm>,
 ) -> Response {
     im_action(&state, &v, &q, &f, ImButton::Activate).await
+}
+
+/// "Use the built-in SP": the form's settings with the embedded SP's Base
+/// URL and token (a Base URL and its token always change together), saved
+/// like any settings change.
+pub async fn im_builtin(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Query(q): Query<PreviewQuery>,
+    Form(mut f): Form<ImForm>,
+) -> Response {
+    {
+        let core = state.core().await;
+        f.base_url = core.embedded_url().to_string();
+        f.token_key = core.embedded_token().unwrap_or_default();
+    }
+    f.auth_type = "bearer".into();
+    im_action(&state, &v, &q, &f, ImButton::Save).await
 }
 
 pub async fn im_deactivate(

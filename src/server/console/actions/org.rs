@@ -1,6 +1,8 @@
 //! The demo kit: a one-click demo organisation, and Reset.
 
 use super::{Action, ConsoleState, Flash, GroupSpec, Visitor, attrs, back, step_flash};
+use crate::engine::org::Loaded;
+use crate::record::Verdict;
 use crate::server::console::state::ResetScope;
 use axum::extract::State;
 use axum::response::Response;
@@ -113,13 +115,8 @@ pub struct LoadForm {
 }
 
 /// `POST /load`: start over from a scenario (a built-in one or pasted YAML):
-/// its users, groups and memberships, its app settings, knobs and bindings
-/// become the console's state, each change an ordinary step; with `run`, its
-/// steps follow. The console keeps its own SP settings (the scenario's
-/// `target` is not used).
-/// Long on purpose: a loaded scenario becomes console state in a fixed order
-/// (directory, app settings, knobs, bindings, then the steps), each an
-/// ordinary recorded step.
+/// see `Org::load`. With `run`, its steps follow with `jcsim run`'s skip
+/// cascade, and the banner takes the colour of the worst verdict.
 pub async fn load(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,
@@ -137,75 +134,48 @@ pub async fn load(
         Ok(s) => s,
         Err(e) => return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string()))),
     };
-    let mut core = state.core().await;
-    if let Err(e) = core.reset(ResetScope::All) {
-        drop(core);
-        return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string())));
-    }
-    core.adopt_app(&scenario);
-    // The org as a run builds it (generated blocks included), replayed as steps.
-    let seed = scenario.seed.unwrap_or(core.seed());
-    let org = match crate::directory::Directory::from_scenario(&scenario, seed) {
-        Ok(d) => d,
-        Err(e) => {
-            drop(core);
-            return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string())));
-        }
+    let loaded = state.core().await.load(&scenario, f.run.is_some()).await;
+    let flash = match loaded {
+        Err(e) => Flash::err("The scenario was not loaded", Some(e.to_string())),
+        Ok(l) => loaded_flash(&scenario, &l),
     };
-    let mut setup: Vec<Action> = org
-        .groups
-        .iter()
-        .map(|g| Action::CreateGroup(GroupSpec { name: g.name.clone(), members: Vec::new() }))
-        .collect();
-    setup.extend(org.users.iter().map(|u| Action::CreateUser(Box::new(attrs::spec_of(&u)))));
-    for g in &org.groups {
-        setup.extend(g.members.iter().filter_map(|id| org.user_by_id(id)).map(|u| {
-            Action::AddToGroup(crate::scenario::Membership { user: u.username.to_string(), group: g.name.clone() })
-        }));
-    }
-    setup.extend(scenario.app.users.iter().map(|u| Action::BindUser(u.clone())));
-    setup.extend(scenario.app.groups.iter().map(|g| Action::BindGroup(g.clone())));
-    let (people, teams) = (org.users.iter().count(), org.groups.len());
-    let mut failed = None;
-    for action in setup {
-        let flash = step_flash(&mut core, action).await;
-        if flash.kind == "error" {
-            failed.get_or_insert(flash);
-        }
-    }
-    let mut ran = 0;
-    let mut step_failures = 0;
-    if f.run.is_some() && failed.is_none() {
-        for step in &scenario.steps {
-            match core.run_step(step.clone(), |_, _| true).await {
-                Ok((summary, _, _)) => {
-                    ran += 1;
-                    step_failures += usize::from(summary.verdict == crate::record::Verdict::Fail);
-                }
-                Err(e) => {
-                    failed.get_or_insert(Flash::err("A step could not be recorded", Some(e.to_string())));
-                    break;
-                }
-            }
-        }
-    }
-    let saved = core.save();
-    drop(core);
-    let flash = failed.unwrap_or_else(|| {
-        let mut detail = format!(
-            "{people} user(s), {teams} group(s), app \"{}\" (group management {}).",
-            scenario.app.name,
-            if scenario.app.group_management { "on" } else { "off" }
-        );
-        if f.run.is_some() {
-            detail.push_str(&format!(" Ran {ran} step(s), {step_failures} failed: see Directory Insights."));
-        } else {
-            detail.push_str(" Its steps were not run; configure Identity Management to continue by hand.");
-        }
-        if let Err(e) = saved {
-            detail.push_str(&format!(" The state was not saved: {e}"));
-        }
-        Flash::ok(format!("Scenario loaded: {}", scenario.name), Some(detail))
-    });
     back(&state, &v, if f.run.is_some() { "/insights" } else { "/users" }, flash)
+}
+
+/// The banner after a load: the first failed setup action's, or a summary
+/// coloured by the worst verdict of the steps run.
+fn loaded_flash(scenario: &crate::scenario::Scenario, l: &Loaded) -> Flash {
+    if let Some((action, summary)) = &l.setup_failure {
+        return super::banner(action, summary);
+    }
+    let mut detail = format!(
+        "{} user(s), {} group(s), app \"{}\" (group management {}).",
+        l.users,
+        l.groups,
+        scenario.app.name,
+        if scenario.app.group_management { "on" } else { "off" }
+    );
+    let title = format!("Scenario loaded: {}", scenario.name);
+    let Some(steps) = &l.steps else {
+        detail.push_str(" Its steps were not run; configure Identity Management to continue by hand.");
+        return Flash::ok(title, Some(detail));
+    };
+    let count = |v: Verdict| steps.iter().filter(|s| s.verdict == v).count();
+    let (failed, warned, skipped) = (count(Verdict::Fail), count(Verdict::Warn), count(Verdict::Skip));
+    detail.push_str(&format!(
+        " Ran {} step(s): {failed} failed, {warned} with warnings, {skipped} skipped. See Directory Insights.",
+        steps.len() - skipped
+    ));
+    // Numbered as in the scenario (the session numbers its setup steps too).
+    if let Some((n, first)) = steps.iter().enumerate().find(|(_, s)| s.verdict == Verdict::Fail) {
+        let why = first.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+        detail.push_str(&format!(" First failure: step {} `{}`{why}", n + 1, first.title));
+    }
+    if failed > 0 {
+        Flash::err(title, Some(detail))
+    } else if warned > 0 {
+        Flash::warn(title, Some(detail))
+    } else {
+        Flash::ok(title, Some(detail))
+    }
 }
