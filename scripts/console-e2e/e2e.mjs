@@ -36,6 +36,54 @@ async function sp(path) {
   return r.json();
 }
 
+// Text boxes (one rect per line of each text node) inside each visible table
+// row, list item and Insights row; two boxes from different elements must
+// not overlap. Returns "where: a / b" descriptions of the overlaps.
+async function overlaps(page) {
+  return page.evaluate(() => {
+    const found = [];
+    const visible = (e) => {
+      const r = e.getBoundingClientRect();
+      const s = getComputedStyle(e);
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+    };
+    for (const row of document.querySelectorAll("tr, li, .ex-h, .tstep-h")) {
+      if (!visible(row)) continue;
+      const boxes = [];
+      const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.textContent.trim() || !visible(n.parentElement)) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        // Clipped text (overflow hidden) is drawn only inside its element.
+        const clip = n.parentElement.getBoundingClientRect();
+        for (const r of range.getClientRects()) {
+          const box = {
+            left: Math.max(r.left, clip.left), right: Math.min(r.right, clip.right),
+            top: Math.max(r.top, clip.top), bottom: Math.min(r.bottom, clip.bottom),
+          };
+          if (box.right - box.left > 0.5 && box.bottom - box.top > 0.5) boxes.push({ el: n.parentElement, text: n.textContent.trim().slice(0, 40), ...box });
+        }
+      }
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i], b = boxes[j];
+          if (a.el === b.el || a.el.contains(b.el) || b.el.contains(a.el)) continue;
+          const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          if (w > 1 && h > 1) found.push(`${row.tagName.toLowerCase()}.${row.className}: "${a.text}" / "${b.text}"`);
+        }
+      }
+    }
+    return found;
+  });
+}
+
+async function noOverlap(page, where) {
+  const found = await overlaps(page);
+  assert(found.length === 0, `${where}: overlapping text: ${found.slice(0, 5).join("; ")}`);
+}
+
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -289,6 +337,93 @@ try {
   });
   await page.waitForSelector('#timeline .ex[data-event="user_lookup_provision"]', { timeout: 10000 });
   await shot(page, "22-insights-following-a-capture");
+
+  console.log("20. every page at 1280, 1400 and 1920 px: no overlapping text in a row");
+  // The check itself: a row whose two texts sit on top of each other is found.
+  await page.goto(base + "/runs");
+  await page.evaluate(() => {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.style.position = "relative";
+    for (const t of ["first text", "second text"]) {
+      const s = document.createElement("span");
+      s.textContent = t;
+      s.style.position = "absolute";
+      s.style.left = "0";
+      td.appendChild(s);
+    }
+    td.appendChild(document.createTextNode("\u00a0"));
+    tr.appendChild(td);
+    document.querySelector("table tbody, table").appendChild(tr);
+  });
+  assert((await overlaps(page)).some((o) => o.includes("first text")), "the overlap check finds two texts drawn over each other");
+  await page.goto(base + "/");
+  await page.click("#demo-org");
+  await banner(page, "Demo organisation created");
+  // The loaded scenario created the app.
+  await page.goto(base + "/apps/app?tab=identity");
+  await page.check("#group_management");
+  await page.click("#activate");
+  await banner(page, "Identity Management activated");
+  await page.click("#tab-groups");
+  const bound = await page.locator("#app-groups-table button[data-group]").first().getAttribute("data-group");
+  await page.click(`#app-groups-table button[data-group="${bound}"]`);
+  await banner(page, "bound to the application");
+  await page.click("#nav-groups");
+  await page.click(`#groups-table >> text=${bound}`);
+  const boundUrl = page.url();
+  const pages = ["/", "/users", "/groups", boundUrl.replace(base, ""), "/apps", "/apps/app?tab=identity", "/apps/app?tab=groups",
+    "/apps/app?tab=users", "/apps/app?tab=sso", "/insights", "/runs", "/settings/api", "/export"];
+  for (const width of [1280, 1400, 1920]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of pages) {
+      await page.goto(base + path);
+      if (path === "/insights") await page.waitForSelector('#timeline .ex[data-event="user_create_provision"]', { timeout: 10000 });
+      await noOverlap(page, `${path} at ${width} px`);
+    }
+    await page.goto(base + "/insights");
+    await page.waitForSelector('#timeline .ex[data-event="group_create_provision"]', { timeout: 10000 });
+    await page.screenshot({ path: `${shots}/23-insights-${width}.png` });
+  }
+  await page.setViewportSize({ width: 1360, height: 900 });
+
+  console.log("21. reset -> switch -> load -> run, three times: Test Connection green after each");
+  for (let round = 1; round <= 3; round++) {
+    await page.goto(base + "/");
+    await page.selectOption("#reset-what", "all");
+    await page.fill("#reset-confirm", "RESET");
+    await page.click("#reset-button");
+    await banner(page, "Organisation and application reset");
+    await page.click("#nav-apps");
+    await page.click("#create-app");
+    await banner(page, "Application saved");
+    await page.click("#test-connection");
+    await banner(page, "Connection successful");
+    // Switch to the second SP, then back with one click.
+    await page.fill("#base_url", secondSp);
+    await page.fill("#token_key", secondToken);
+    await page.click("#test-connection");
+    await banner(page, "Connection successful");
+    await page.click("#use-builtin");
+    await banner(page, "Application saved");
+    await page.click("#test-connection");
+    await banner(page, "Connection successful");
+    // Load a scenario while another SP's token is typed: the embedded SP's comes back with its URL.
+    await page.fill("#base_url", secondSp);
+    await page.fill("#token_key", secondToken);
+    await page.click("#save-im");
+    await banner(page, "Application saved");
+    await page.goto(base + "/");
+    await page.selectOption("#load-builtin", "lifecycle/05-bind-group.yaml");
+    await page.check("#load-run");
+    await page.click("#load-button");
+    await banner(page, "Scenario loaded");
+    assert(await page.locator("#banner.error").count() === 0, "no red banner after a clean run: " + await page.locator("#banner").innerText());
+    await page.goto(base + "/apps/app?tab=identity");
+    await page.click("#test-connection");
+    await banner(page, "Connection successful");
+  }
+  await shot(page, "24-after-rounds");
 
   const csp = problems.filter((p) => /Content Security Policy|Refused/.test(p));
   assert(csp.length === 0, "CSP violations: " + csp.join("; "));

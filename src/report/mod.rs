@@ -84,6 +84,17 @@ pub(crate) fn render_report(run_dir: &Path) -> Result<Vec<u8>, ReportError> {
     Ok(out)
 }
 
+/// `report.html` of a console session that is still going on, rendered in
+/// memory (see `Run::make_live`).
+pub(crate) fn render_live_report(run_dir: &Path) -> Result<Vec<u8>, ReportError> {
+    let mut run = Run::load(run_dir)?;
+    run.make_live().map_err(|source| ReportError::Read { path: run_dir.join("events.jsonl"), source })?;
+    let mut out = Vec::new();
+    html::write_report(&run, &mut out)
+        .map_err(|e| ReportError::Render { what: "report.html", message: e.to_string() })?;
+    Ok(out)
+}
+
 /// Write `index.html` into `out_dir`, linking every run's `report.html` with a
 /// relative link, with its scenario, status, counts, duration and failures.
 pub fn write_index(out_dir: &Path, run_dirs: &[PathBuf]) -> Result<PathBuf, ReportError> {

@@ -36,6 +36,11 @@ pub(crate) struct Run {
     pub(crate) lines: usize,
     /// Hash of every line read: the report's script nonce derives from it.
     pub(crate) digest: u64,
+    /// A console session still going on (see [`Run::make_live`]).
+    pub(crate) live: bool,
+    /// The SP each stretch of a live session talked to: base URL, first and
+    /// last step (1-based).
+    pub(crate) segments: Vec<(String, usize, usize)>,
     /// The events.jsonl the exchanges are read again from.
     source: PathBuf,
     /// Exchanges appear in the file in ascending step order, so one pass
@@ -164,6 +169,8 @@ pub(crate) enum RunStatus {
     Unreachable,
     /// No `run_finished`: jcsim stopped (crash, kill) before the end.
     Incomplete,
+    /// A console session still going on: no `run_finished` yet, on purpose.
+    Live,
 }
 
 impl RunStatus {
@@ -173,6 +180,7 @@ impl RunStatus {
             RunStatus::Fail => "fail",
             RunStatus::Unreachable => "unreachable",
             RunStatus::Incomplete => "incomplete",
+            RunStatus::Live => "live",
         }
     }
 }
@@ -431,6 +439,62 @@ impl Run {
         result
     }
 
+    /// Treat the record as a console session still going on: status `live`
+    /// (not incomplete), the SP of each stretch of steps (the console can
+    /// switch SP), and each stretch of three or more org-setup steps that sent
+    /// nothing (creating users and groups before the app is active) folded
+    /// into one line.
+    pub(crate) fn make_live(&mut self) -> std::io::Result<()> {
+        self.live = true;
+        let mut segments: Vec<(String, usize, usize)> = Vec::new();
+        self.scan(self.lines, |_, _, event| {
+            if let Ok(Event::Exchange(x)) = event
+                && !x.event.starts_with("inbound_")
+            {
+                let base = scim_base(&strip_userinfo(&x.request.url));
+                match segments.last_mut() {
+                    Some((b, _, last)) if *b == base => *last = x.step + 1,
+                    _ => segments.push((base, x.step + 1, x.step + 1)),
+                }
+            }
+        })?;
+        self.segments = segments;
+        self.fold_setup();
+        Ok(())
+    }
+
+    /// See [`Run::make_live`].
+    fn fold_setup(&mut self) {
+        const SETUP: &[&str] = &["create_user", "create_group", "add_to_group", "update_user"];
+        let quiet = |s: &StepRun| {
+            s.x.count == 0
+                && s.state() == StepState::Pass
+                && s.started.as_ref().is_some_and(|st| SETUP.contains(&st.action.as_str()))
+        };
+        let mut out: Vec<StepRun> = Vec::with_capacity(self.steps.len());
+        let mut i = 0;
+        while i < self.steps.len() {
+            let run = self.steps[i..].iter().take_while(|s| quiet(s)).count();
+            if run < 3 {
+                out.push(self.steps[i].clone());
+                i += 1;
+                continue;
+            }
+            let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in &self.steps[i..i + run] {
+                *per.entry(s.started.as_ref().map_or("", |st| st.action.as_str())).or_default() += 1;
+            }
+            let what: Vec<String> = per.iter().map(|(a, n)| format!("{n} {a}")).collect();
+            let mut folded = self.steps[i].clone();
+            if let Some(st) = folded.started.as_mut() {
+                st.title = format!("Org setup: {run} steps ({}); no requests sent", what.join(", "));
+            }
+            out.push(folded);
+            i += run;
+        }
+        self.steps = out;
+    }
+
     /// The scenario steps, then the cleanup phase when the run has one.
     pub(crate) fn phases(&self) -> impl Iterator<Item = &StepRun> {
         self.steps.iter().chain(self.cleanup.as_ref())
@@ -461,6 +525,9 @@ impl Run {
 
     /// The target base URL, without any `user:password@`.
     pub(crate) fn target(&self) -> String {
+        if let Some((base, _, _)) = self.segments.last() {
+            return base.clone();
+        }
         self.header.as_ref().map_or_else(String::new, |h| strip_userinfo(&h.target))
     }
 
@@ -504,6 +571,7 @@ impl Run {
 
     pub(crate) fn status(&self) -> RunStatus {
         match &self.finished {
+            None if self.live => RunStatus::Live,
             None => RunStatus::Incomplete,
             Some(f) if f.exit_code == crate::record::Exit::Unreachable => RunStatus::Unreachable,
             Some(f) if f.exit_code == crate::record::Exit::Pass => RunStatus::Pass,
@@ -516,6 +584,7 @@ impl Run {
     pub(crate) fn exit_code(&self) -> crate::record::Exit {
         match &self.finished {
             Some(f) => f.exit_code,
+            None if self.live => crate::record::Exit::Pass,
             None => crate::record::Exit::Unreachable,
         }
     }
@@ -530,7 +599,14 @@ impl Run {
         if self.header.is_none() {
             notes.push("events.jsonl has no run_started event: scenario details are unknown.".to_string());
         }
-        if self.incomplete() {
+        if self.live {
+            notes.push("Live console session: this report shows the session so far.".to_string());
+            if self.segments.len() > 1 {
+                let parts: Vec<String> =
+                    self.segments.iter().map(|(base, a, b)| format!("{base} (steps {a}–{b})")).collect();
+                notes.push(format!("The app's SP changed during the session: {}.", parts.join(", then ")));
+            }
+        } else if self.incomplete() {
             notes.push(
                 "Incomplete: events.jsonl ends without run_finished (jcsim stopped before the end of the run)."
                     .to_string(),
@@ -574,4 +650,17 @@ pub(crate) fn strip_userinfo(url: &str) -> String {
         Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
         None => url.to_string(),
     }
+}
+
+/// The SCIM root of a request URL: everything before its resource type
+/// (`/Users`, `/Groups`, discovery), or the URL itself.
+fn scim_base(url: &str) -> String {
+    let path_start = url.find("://").map_or(0, |i| url[i + 3..].find('/').map_or(url.len(), |j| i + 3 + j));
+    let path = &url[path_start..];
+    for marker in ["/Users", "/Groups", "/ServiceProviderConfig", "/Schemas", "/ResourceTypes", "/Bulk", "/Me"] {
+        if let Some(at) = path.find(marker) {
+            return url[..path_start + at].to_string();
+        }
+    }
+    url.split('?').next().unwrap_or(url).to_string()
 }

@@ -166,7 +166,8 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
     let root = state.config().runs_dir.clone();
     let path = root.join(&id).join(name);
     // The live session's report (and any run's without one) is rendered from its events on demand.
-    let on_demand = *name == "report.html" && (id == state.run_id() || !path.is_file());
+    let live = id == state.run_id();
+    let on_demand = *name == "report.html" && (live || !path.is_file());
     // One render at a time, of a bounded record: eight parallel renders of a
     // large session took 22.6 s and 1.2 GB.
     let permit = match on_demand.then(|| state.render_permit()) {
@@ -192,7 +193,8 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
             if std::fs::metadata(&events)?.len() > MAX_RENDERED_EVENTS {
                 return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "record too large"));
             }
-            return Ok(crate::report::render_report(&dir).ok());
+            let render = if live { crate::report::render_live_report } else { crate::report::render_report };
+            return Ok(render(&dir).ok());
         }
         let real = path.canonicalize()?;
         if !real.starts_with(&root) || std::fs::metadata(&real)?.len() > MAX_FILE {

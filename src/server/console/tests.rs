@@ -1135,3 +1135,86 @@ async fn switching_sp_with_the_last_test_email_reactivates_with_a_fresh_one() {
     assert!(p.body.contains("jcsim used jc-test+2@jumpcloud.com"), "{}", p.body);
     assert!(l.state.core().await.dir().app.active, "the app stays active");
 }
+
+/// The live session's report says "live", not incomplete (no exit 3, no
+/// "stopped before the end"), folds the org setup that sent nothing into
+/// one line, and names the SP of each stretch after a switch.
+#[tokio::test]
+async fn the_live_session_report_says_live_folds_setup_and_names_each_target() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    for _ in 0..4 {
+        b.post("/users/generate", &[]).await;
+    }
+    b.post("/apps", &[("name", "Acme")]).await;
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let test = [("base_url", embedded.as_str()), ("auth_type", "bearer"), ("test_user_email", "jc@jumpcloud.com")];
+    assert_eq!(banner(&b.post("/apps/app/im/test", &test).await), "Connection successful");
+    let second_token = "second-sp-token-9c3d";
+    let second =
+        crate::sp::spawn(crate::sp::SpConfig { token: Some(second_token.into()), seed: 3, ..Default::default() })
+            .await
+            .unwrap();
+    let other = [
+        ("base_url", second.base_url.as_str()),
+        ("auth_type", "bearer"),
+        ("token_key", second_token),
+        ("test_user_email", "jc@jumpcloud.com"),
+    ];
+    assert_eq!(banner(&b.post("/apps/app/im/test", &other).await), "Connection successful");
+    let report = b.get(&format!("/runs/{}/report.html", l.state.run_id())).await;
+    assert_eq!(report.status, StatusCode::OK);
+    let html = &report.body;
+    assert!(html.contains("<title>LIVE ·"), "{}", &html[..400.min(html.len())]);
+    assert!(!html.contains("INCOMPLETE") && !html.contains("stopped before the end"), "not incomplete");
+    assert!(html.contains("Org setup: 4 steps (4 create_user); no requests sent"), "setup folded");
+    assert!(html.contains("The app&#x27;s SP changed during the session"), "segments named");
+    assert!(html.contains(&format!("{} (steps", second.base_url.replace('/', "&#x2F;"))), "the second SP's stretch");
+}
+
+/// Banner words: what happened, what the admin would see, then the fix;
+/// backticks render as code; a refused token is explained in the
+/// console's terms (the Token Key), not with a `jcsim run` flag.
+#[tokio::test]
+async fn banners_say_what_happened_then_what_the_admin_sees_then_the_fix() {
+    assert_eq!(super::views::code_spans("use `a<b>` now"), "use <code>a&lt;b&gt;</code> now");
+    assert_eq!(super::views::code_spans("odd ` tick"), "odd ` tick");
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let wrong = [
+        ("base_url", embedded.as_str()),
+        ("auth_type", "bearer"),
+        ("token_key", "not-the-sp-token-71c2"),
+        ("test_user_email", "jc@jumpcloud.com"),
+    ];
+    let p = b.post("/apps/app/im/test", &wrong).await;
+    assert_eq!(banner(&p), "Connection failed", "{}", p.body);
+    let start = p.body.find("id=\"banner\"").unwrap();
+    let html =
+        &p.body[start..start + p.body[start..].find("</div>\n  </div>").unwrap_or(3000).min(p.body.len() - start)];
+    assert!(!html.contains("--token-env") && !html.contains("JumpCloud shows"), "{html}");
+    let sees = html.find("What the admin would see:").expect("what the admin sees");
+    let fix = html.find("Fix: Check the Token Key").expect("the fix in console words");
+    assert!(sees < fix, "the fix follows what the admin sees: {html}");
+    assert!(html.contains("<code>Authorization: Bearer TOKEN</code>"), "backticks render as code: {html}");
+}
+
+/// Presenter mode: the plan matches what is sent. Save on an inactive app
+/// sends nothing, so its plan is empty (it used to show an activation).
+#[tokio::test]
+async fn presenter_mode_plans_nothing_for_a_save_that_sends_nothing() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let fields = [("base_url", embedded.as_str()), ("auth_type", "bearer"), ("test_user_email", "jc@jumpcloud.com")];
+    let p = b.post_raw("/apps/app/im/save?preview=1", b.form(&fields, true), &[]).await;
+    let plan: Value = serde_json::from_str(&p.body).unwrap();
+    assert_eq!(plan["plan"].as_array().map(Vec::len), Some(0), "{plan}");
+    assert!(plan["title"].as_str().unwrap().contains("no SCIM requests"), "{plan}");
+    let before = l.state.sp().users().len();
+    assert_eq!(banner(&b.post("/apps/app/im/save", &fields).await), "Application saved");
+    assert_eq!(l.state.sp().users().len(), before, "and nothing was sent");
+}

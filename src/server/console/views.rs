@@ -32,8 +32,37 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
     if let Err(e) = t.add_raw_templates(all) {
         panic!("console templates: {e:?}");
     }
+    t.register_filter("code", code_filter);
     t
 });
+
+/// `{{ text | code | safe }}`: the text HTML-escaped, with each `span` in
+/// backticks rendered as `<code>` (rule texts and fixes quote code that way).
+fn code_filter(v: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = v.as_str().unwrap_or_default();
+    Ok(tera::Value::String(code_spans(text)))
+}
+
+pub(crate) fn code_spans(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let parts: Vec<&str> = text.split('`').collect();
+    // An odd number of parts: every backtick is paired.
+    let paired = parts.len() % 2 == 1;
+    for (i, part) in parts.iter().enumerate() {
+        let escaped = tera::escape_html(part);
+        if i % 2 == 1 && paired {
+            out.push_str("<code>");
+            out.push_str(&escaped);
+            out.push_str("</code>");
+        } else {
+            if i > 0 && !paired {
+                out.push('`');
+            }
+            out.push_str(&escaped);
+        }
+    }
+    out
+}
 
 const CSS: &str = include_str!("../../../templates/console/static/console.css");
 const JS: &str = include_str!("../../../templates/console/static/console.js");

@@ -1,5 +1,10 @@
 // jcsim console: presenter-mode request plans and the live Directory Insights
 // timeline. Data is only ever written with textContent (no HTML parsing of data).
+// A path as an admin reads it: percent-encoding decoded (a filter shows
+// `userName eq "…"`, not `userName%20eq%20%22…`); left as is if malformed.
+function readable(path) {
+  try { return decodeURIComponent(path); } catch (e) { return path; }
+}
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
@@ -49,7 +54,7 @@
       (data.plan || []).forEach(function (p) {
         var li = el("li");
         li.appendChild(el("span", "ev", p.event));
-        li.appendChild(document.createTextNode(p.method + " " + p.path));
+        li.appendChild(document.createTextNode(p.method + " " + readable(p.path)));
         li.title = p.label || "";
         list.appendChild(li);
       });
@@ -190,12 +195,18 @@
     // When (wall clock, from the run's start), what, who started it.
     var at = runStart !== null && x.timing ? new Date(runStart + x.timing.start_ms) : null;
     h.appendChild(el("time", "muted small", at ? at.toLocaleTimeString([], { hour12: false }) + "." + String(at.getMilliseconds()).padStart(3, "0") : ""));
-    h.appendChild(el("span", "ev", x.event));
-    h.appendChild(el("span", "muted small", inbound ? "initiator: identity source" : "initiator: JumpCloud"));
-    if (inbound) h.appendChild(el("span", "lane", "identity source → JumpCloud"));
+    var ev = el("span", "ev", x.event);
+    ev.title = x.event;
+    h.appendChild(ev);
+    // Who sent it: JumpCloud, an identity source (to JumpCloud's SCIM API),
+    // or jcsim itself (its read-back, probes, raw requests and cleanup).
+    var who = inbound ? "identity source" : (x.event.indexOf("jcsim_") === 0 ? "jcsim" : "JumpCloud");
+    var initiator = el("span", "who muted small", "initiator: " + who);
+    if (inbound) initiator.title = "identity source → JumpCloud";
+    h.appendChild(initiator);
     h.appendChild(el("span", "m", x.request.method));
     h.appendChild(el("span", "st " + (ok ? "ok" : "bad"), status));
-    var path = x.request.url.replace(/^https?:\/\/[^/]+/, "");
+    var path = readable(x.request.url.replace(/^https?:\/\/[^/]+/, ""));
     var p = el("span", "p", path);
     p.title = x.label;
     h.appendChild(p);
@@ -237,7 +248,7 @@
         if (e.verdict === "pass") break;
         var c = stepBlock(e.step);
         var line = el("div", e.verdict, (e.verdict === "fail" ? "✗ " : "⚠ ") + e.message);
-        if (e.admin_sees) line.appendChild(el("div", "muted small", "JumpCloud shows: " + e.admin_sees));
+        if (e.admin_sees) line.appendChild(el("div", "muted small", "What the admin would see: " + e.admin_sees));
         if (e.fix) line.appendChild(el("div", "muted small", "Fix: " + e.fix));
         c.checks.appendChild(line);
         break;

@@ -201,7 +201,13 @@ async fn im_action(state: &ConsoleState, v: &Visitor, q: &PreviewQuery, f: &ImFo
         ImButton::Save => None,
     };
     if q.on() {
-        let action = planned.unwrap_or(Action::Activate { test_user_email: Some(email) });
+        // Save sends nothing, unless it re-runs the activation of an
+        // active integration whose connection changes.
+        let action = match planned {
+            Some(a) => a,
+            None if core.dir().app.active => Action::Activate { test_user_email: Some(email) },
+            None => return plan_json("Save the settings (no SCIM requests are sent)".into(), Vec::new()),
+        };
         return preview_im(&mut core, f, action).await;
     }
     if which == ImButton::Deactivate {

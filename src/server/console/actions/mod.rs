@@ -98,21 +98,42 @@ fn banner(action: &Action, s: &StepSummary) -> Flash {
         }
         (_, false) => Flash::err(format!("{}; provisioning error", done_title(action)), s.reason.clone()),
     };
+    // Per check: what happened, what the admin would see, then the fix, in
+    // the console's words.
     for c in &s.checks {
         if c.verdict == Verdict::Pass {
             continue;
         }
-        if let Some(a) = &c.admin_sees {
-            flash.notes.push(format!("JumpCloud shows: {a}"));
-        }
-        if let Some(f) = &c.fix {
-            flash.notes.push(format!("Fix: {f}"));
-        }
         if c.verdict == Verdict::Warn {
             flash.notes.push(format!("Warning: {}", c.message));
         }
+        if let Some(a) = &c.admin_sees {
+            flash.notes.push(format!("What the admin would see: {a}"));
+        }
+        if let Some(f) = console_fix(c) {
+            flash.notes.push(format!("Fix: {f}"));
+        }
     }
     flash
+}
+
+/// A check's fix as the console says it: advice that names `jcsim run`
+/// flags is put in terms of the Identity Management form.
+fn console_fix(c: &crate::record::Check) -> Option<String> {
+    use crate::rules::{CheckId, RuleId};
+    let words = match c.id {
+        CheckId::Rule(RuleId::TargetAuth) => {
+            "Check the Token Key and the Authentication type on the Identity Management tab: Bearer Token sends `Authorization: Bearer TOKEN`; SCIM API Key sends the token in the header you name."
+        }
+        CheckId::Rule(RuleId::TargetBaseUrl) => {
+            "Set the Base URL to the SCIM root, the one /Users is appended to (often ending in /scim/v2)."
+        }
+        CheckId::Rule(RuleId::TargetTls) => {
+            "Use the scheme the SP serves (http:// or https://) in the Base URL; the console trusts only publicly trusted certificates."
+        }
+        _ => return c.fix.clone(),
+    };
+    Some(words.to_string())
 }
 
 fn done_title(action: &Action) -> String {
