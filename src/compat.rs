@@ -319,12 +319,7 @@ const DRIFT: &[RuleId] = &[
 ];
 
 fn is_drift(id: CheckId) -> bool {
-    matches!(id, CheckId::Rule(r) if DRIFT.contains(&r))
-}
-
-/// `id` is one of `rules`.
-fn is_one_of(id: CheckId, rules: &[RuleId]) -> bool {
-    matches!(id, CheckId::Rule(r) if rules.contains(&r))
+    id.is_one_of(DRIFT)
 }
 
 /// How one form fared, and the SP defects met around it.
@@ -367,7 +362,7 @@ fn classify(
         if outcome != FormOutcome::Accepted {
             break;
         }
-        if is_drift(c.id) && !is_one_of(c.id, judged) {
+        if is_drift(c.id) && !c.id.is_one_of(judged) {
             defects.push(c);
             continue;
         }
@@ -383,7 +378,7 @@ fn classify(
     }
     if let Some(r) = read_back {
         for c in r.checks.iter().filter(|c| c.verdict == Verdict::Fail) {
-            if !is_one_of(c.id, judged) {
+            if !c.id.is_one_of(judged) {
                 defects.push(c.clone());
             } else if outcome == FormOutcome::Accepted {
                 (outcome, detail) = (FormOutcome::Ignored, Some(c.message.clone()));
