@@ -2,7 +2,7 @@
 //! docs/jumpcloud.md is a knob whose default is our best reading, switchable
 //! per scenario.
 //!
-//! The [`knobs!`] table below declares each knob once. One entry makes its
+//! The `knobs!` table below declares each knob once. One entry makes its
 //! `Behaviour` field (the doc comment is the schema description), its
 //! default, its [`KnobId`] and [`Setting`] variants, its [`KNOBS`] row
 //! (evidence status, label, plausible values and forms) and, for a knob
@@ -27,7 +27,7 @@ pub(crate) const DEFAULT_USER_AGENT: &str = concat!("jcsim/", env!("CARGO_PKG_VE
 /// `forms: all`: every value of the knob's enum is a request form `jcsim
 /// compat` tries, and the enum implements [`Form`]; `none`: the wire does not
 /// change; a list: the forms of a free-form knob. The values of an enum come
-/// from its [`knob_values!`] declaration.
+/// from its `knob_values!` declaration.
 macro_rules! knobs {
     ($(
         $(#[doc = $doc:literal])*
