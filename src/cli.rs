@@ -1,5 +1,6 @@
 //! Command line: the clap types only. `cmd` runs what they describe.
 
+use crate::knobs::Setting;
 use crate::output::Format;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -209,8 +210,8 @@ pub(crate) struct RunArgs {
     pub(crate) external: ExternalArgs,
     /// Override a behaviour knob in every scenario (repeatable), e.g.
     /// `--behaviour member_removal=filter_path`.
-    #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
-    pub(crate) behaviour: Vec<String>,
+    #[arg(long = "behaviour", value_name = "KNOB=VALUE", value_parser = parse_setting)]
+    pub(crate) behaviour: Vec<Setting>,
     /// Apply a vendor's JumpCloud app settings to every scenario (the app
     /// name and the group management toggle): dialpad, keepnet, testmu, workos.
     #[arg(long, value_name = "VENDOR")]
@@ -287,8 +288,8 @@ pub(crate) struct CompatArgs {
     #[arg(long = "quirk", value_name = "NAME", conflicts_with = "target")]
     pub(crate) quirks: Vec<String>,
     /// Set a knob that is not tried (timeouts, retries, …), e.g. `--behaviour timeout_ms=3000`.
-    #[arg(long = "behaviour", value_name = "KNOB=VALUE")]
-    pub(crate) behaviour: Vec<String>,
+    #[arg(long = "behaviour", value_name = "KNOB=VALUE", value_parser = parse_setting)]
+    pub(crate) behaviour: Vec<Setting>,
     #[command(flatten)]
     pub(crate) external: ExternalArgs,
     /// Directory for the run record (events.jsonl, report.html with the matrix at the top).
@@ -417,4 +418,9 @@ impl TargetArgs {
             }
         }
     }
+}
+
+/// `--behaviour KNOB=VALUE`, parsed into its knob's type once.
+fn parse_setting(spec: &str) -> Result<Setting, String> {
+    spec.parse()
 }

@@ -12,11 +12,13 @@
 use crate::client::Client;
 use crate::directory::Directory;
 use crate::engine::{EngineError, Namespace, Session, StepSummary, TargetOverride};
-use crate::knobs::{Behaviour, Knob};
+use crate::knobs::{Behaviour, Knob, KnobId};
 use crate::provision::Provisioner;
 use crate::record::{CompatMatrix, CompatVerdict, Event, FormCompat, FormOutcome, KnobCompat, Verdict};
 use crate::record::{Exit, Redactor};
 use crate::rules::{CheckId, RuleId};
+use crate::scenario::{Action, AppSpec, DirectorySpec, Embedded, GroupSpec, Membership, Rename, Scenario};
+use crate::scenario::{SourceInfo, Step, Target, UpdateUser, UserSpec};
 use std::path::PathBuf;
 
 /// Options of `jcsim compat`.
@@ -48,10 +50,9 @@ pub struct CompatRun {
 
 /// How one knob is exercised: steps that set the stage, the step whose
 /// requests take the knob's form, and whether a read-back follows.
-/// `{a}`, `{b}` and `{g}` are the probe's two users and its group.
 struct Probe {
-    setup: &'static [&'static str],
-    exercise: &'static str,
+    setup: Vec<Action>,
+    exercise: Action,
     read_back: bool,
     /// JumpCloud forgets its links after the setup (a new app meeting users
     /// that already exist at the SP), so the exercise must find them.
@@ -61,48 +62,75 @@ struct Probe {
     judged: &'static [RuleId],
 }
 
+impl Probe {
+    /// Steps in all: the setup, the exercise, the read-back.
+    fn steps(&self) -> usize {
+        self.setup.len() + 1 + usize::from(self.read_back)
+    }
+}
+
+/// A probe's two users (`a`, `b`) and its group (`g`, holding both).
+struct Names {
+    a: String,
+    b: String,
+    g: String,
+}
+
 const USER_READBACK: &[RuleId] =
     &[RuleId::ReadbackUser, RuleId::ReadbackMissing, RuleId::ReadbackActive, RuleId::EchoActive];
 
-fn probe(knob: &str) -> Option<Probe> {
+/// How `knob` is exercised on the probe's users and group; `None` for a
+/// knob whose form does not change what goes on the wire.
+fn probe(knob: KnobId, n: &Names) -> Option<Probe> {
     let p = |setup, exercise, judged| Some(Probe { setup, exercise, read_back: true, relink: false, judged });
+    let bind_user = |u: &String| Action::BindUser(u.clone());
+    let bind_group = || Action::BindGroup(n.g.clone());
+    let update = |set: UserSpec| Action::UpdateUser(Box::new(UpdateUser { user: n.a.clone(), set }));
+    let text = |s: &str| Some(s.to_string());
     match knob {
-        "test_connection" => Some(Probe { read_back: false, ..p(&[], "test_connection", &[])? }),
-        "username_from" => p(&[], "bind_user: {a}", USER_READBACK),
-        "update_method" => p(
-            &["bind_user: {a}"],
-            "update_user: { user: {a}, set: { lastname: Changed, job_title: Probe } }",
+        KnobId::TestConnection => Some(Probe { read_back: false, ..p(vec![], Action::TestConnection, &[])? }),
+        KnobId::UsernameFrom | KnobId::ContentType => p(vec![], bind_user(&n.a), USER_READBACK),
+        KnobId::UpdateMethod => p(
+            vec![bind_user(&n.a)],
+            update(UserSpec { lastname: text("Changed"), job_title: text("Probe"), ..UserSpec::default() }),
             USER_READBACK,
         ),
-        "member_removal" => p(
-            &["bind_user: {a}", "bind_user: {b}", "bind_group: \"{g}\""],
-            "remove_from_group: { user: {b}, group: \"{g}\" }",
+        KnobId::MemberRemoval => p(
+            vec![bind_user(&n.a), bind_user(&n.b), bind_group()],
+            Action::RemoveFromGroup(Membership { user: n.b.clone(), group: n.g.clone() }),
             &[RuleId::ReadbackMembers, RuleId::EchoMembers],
         ),
-        "group_update_method" => p(
-            &["bind_group: \"{g}\""],
-            "rename_group: { group: \"{g}\", to: \"{g} renamed\" }",
+        KnobId::GroupUpdateMethod => p(
+            vec![bind_group()],
+            Action::RenameGroup(Rename { group: n.g.clone(), to: format!("{} renamed", n.g) }),
             &[RuleId::ReadbackGroupName, RuleId::EchoGroupName],
         ),
-        "content_type" => p(&[], "bind_user: {a}", USER_READBACK),
-        "user_delete" => p(&["bind_user: {a}"], "delete_user: {a}", &[RuleId::DeleteThen404, RuleId::ReadbackActive]),
-        "user_lookup" => Some(Probe {
-            relink: true,
-            ..p(&["bind_user: {a}"], "update_user: { user: {a}, set: { job_title: Found } }", USER_READBACK)?
-        }),
-        "deprovision_method" => {
-            p(&["bind_user: {a}"], "suspend_user: {a}", &[RuleId::ReadbackActive, RuleId::EchoActive])
+        KnobId::UserDelete => {
+            p(vec![bind_user(&n.a)], Action::DeleteUser(n.a.clone()), &[RuleId::DeleteThen404, RuleId::ReadbackActive])
         }
-        "on_unbind" => p(
-            &["bind_user: {a}"],
-            "unbind_user: {a}",
+        KnobId::UserLookup => Some(Probe {
+            relink: true,
+            ..p(
+                vec![bind_user(&n.a)],
+                update(UserSpec { job_title: text("Found"), ..UserSpec::default() }),
+                USER_READBACK,
+            )?
+        }),
+        KnobId::DeprovisionMethod => {
+            p(vec![bind_user(&n.a)], Action::SuspendUser(n.a.clone()), &[RuleId::ReadbackActive, RuleId::EchoActive])
+        }
+        KnobId::OnUnbind => p(
+            vec![bind_user(&n.a)],
+            Action::UnbindUser(n.a.clone()),
             &[RuleId::DeleteThen404, RuleId::ReadbackActive, RuleId::EchoActive, RuleId::ReadbackMissing],
         ),
         // The activation's test group is the body without members.
-        "empty_group_members" => Some(Probe { read_back: false, ..p(&[], "activate", &[])? }),
-        "group_create" => p(
-            &["bind_user: {a}", "bind_user: {b}"],
-            "bind_group: \"{g}\"",
+        KnobId::EmptyGroupMembers => {
+            Some(Probe { read_back: false, ..p(vec![], Action::Activate { test_user_email: None }, &[])? })
+        }
+        KnobId::GroupCreate => p(
+            vec![bind_user(&n.a), bind_user(&n.b)],
+            bind_group(),
             &[RuleId::ReadbackMembers, RuleId::EchoMembers, RuleId::CreateDropsMembers],
         ),
         _ => None,
@@ -111,44 +139,88 @@ fn probe(knob: &str) -> Option<Probe> {
 
 /// The knobs `jcsim compat` tries, in table order.
 pub(crate) fn knobs() -> Vec<&'static Knob> {
-    crate::knobs::wire_knobs().filter(|k| probe(k.name).is_some()).collect()
+    crate::knobs::wire_knobs().filter(|k| probe(k.id, &Names::new(0, k, "")).is_some()).collect()
 }
 
-/// The probe's scenario: two users, one group holding both, and the steps.
-fn probe_yaml(n: usize, knob: &Knob, form: &str, p: &Probe) -> String {
-    let (a, b, g) = (format!("cmp{n}a"), format!("cmp{n}b"), format!("compat {} {form}", knob.name));
-    let fill = |s: &str| s.replace("{a}", &a).replace("{b}", &b).replace("{g}", &g);
-    let mut steps: Vec<String> = p.setup.iter().map(|s| fill(s)).collect();
-    steps.push(fill(p.exercise));
-    if p.read_back {
-        steps.push("verify".into());
+impl Names {
+    /// The names of probe `n`, which tries `form` of `knob`.
+    fn new(n: usize, knob: &Knob, form: &str) -> Names {
+        Names { a: format!("cmp{n}a"), b: format!("cmp{n}b"), g: format!("compat {} {form}", knob.name) }
     }
-    let steps: String = steps.iter().map(|s| format!("  - {s}\n")).collect();
-    format!(
-        "name: \"compat {knob} = {form}\"\n\
-         directory:\n  users:\n\
-         \x20   - {{ username: {a}, email: {a}@example.com, firstname: Ada, lastname: Probe{n} }}\n\
-         \x20   - {{ username: {b}, email: {b}@example.com, firstname: Bo, lastname: Probe{n} }}\n\
-         \x20 groups:\n    - {{ name: \"{g}\", members: [{a}, {b}] }}\n\
-         app: {{ test_user_email: cmp{n}t@example.com, group_management: true }}\n\
-         steps:\n{steps}",
-        knob = knob.name
-    )
 }
 
-/// Run every probe against the target and record the run.
-/// Long on purpose: the probe loop (per knob, per form: setup in the default
-/// forms, the switch to the form under test, exercise, read-back, judging)
-/// shares one session and one record between its stages.
+/// The line of a probe's first step, and the column of every step, as
+/// `jcsim compat` has always recorded them (the probes were once YAML files
+/// whose `steps:` list started there).
+const FIRST_STEP: (usize, usize) = (10, 5);
+
+/// A scenario of `steps` on `directory`, as if loaded from the file `compat`.
+fn scenario(
+    name: String,
+    target: Option<Target>,
+    directory: DirectorySpec,
+    app: AppSpec,
+    steps: Vec<Action>,
+) -> Scenario {
+    let steps = steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, action)| Step { action, expect: None, line: FIRST_STEP.0 + i, col: FIRST_STEP.1 })
+        .collect();
+    Scenario {
+        name,
+        description: None,
+        target,
+        behaviour: Behaviour::default(),
+        seed: None,
+        directory,
+        app,
+        steps,
+        waive: Vec::new(),
+        source: SourceInfo { file: "compat".to_string() },
+        namespace: None,
+    }
+}
+
+/// Probe `n`'s scenario: two users, one group holding both, the app with
+/// group management, then the setup, the exercise and the read-back.
+fn probe_scenario(n: usize, knob: &Knob, form: &str, names: &Names, p: &Probe) -> Scenario {
+    let user = |username: &String, firstname: &str| UserSpec {
+        username: Some(username.clone()),
+        email: Some(format!("{username}@example.com")),
+        firstname: Some(firstname.to_string()),
+        lastname: Some(format!("Probe{n}")),
+        ..UserSpec::default()
+    };
+    let directory = DirectorySpec {
+        users: vec![user(&names.a, "Ada"), user(&names.b, "Bo")],
+        groups: vec![GroupSpec { name: names.g.clone(), members: vec![names.a.clone(), names.b.clone()] }],
+        ..DirectorySpec::default()
+    };
+    let app = AppSpec { test_user_email: format!("cmp{n}t@example.com"), group_management: true, ..AppSpec::default() };
+    let mut steps = p.setup.clone();
+    steps.push(p.exercise.clone());
+    if p.read_back {
+        steps.push(Action::Verify);
+    }
+    scenario(format!("compat {} = {form}", knob.name), None, directory, app, steps)
+}
+
+/// Run every probe against the target and record the run: one record, one
+/// session, and per form one probe scenario ([`run_probe`]).
+/// Long on purpose: the probe loop (per knob, per form: run the probe, judge
+/// it, collect its SP defects) shares one session and one record with the
+/// header and the footer around it.
 pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
-    let quirks: Vec<String> = opts.quirks.iter().map(|q| serde_json::Value::from(q.as_str()).to_string()).collect();
-    let base_text = format!(
-        "name: Request forms JumpCloud may send\ntarget: {{ embedded: {{ quirks: [{}] }} }}\nsteps: [verify]\n",
-        quirks.join(", ")
+    let embedded = Embedded { quirks: opts.quirks.clone(), emulates: None };
+    let target = Target { base_url: None, auth: None, embedded: Some(embedded) };
+    let base = scenario(
+        "Request forms JumpCloud may send".to_string(),
+        Some(target),
+        DirectorySpec::default(),
+        AppSpec::default(),
+        vec![Action::Verify],
     );
-    let base = crate::scenario::parse_str(&base_text, "compat")
-        .and_then(|p| p.finish(Vec::new()))
-        .map_err(|e| EngineError::Setup(e.to_string()))?;
     let target = crate::engine::resolve_target(&base, opts.target.as_ref(), opts.seed).await?;
     let external = target.kind == "external";
     let tag = if external { opts.namespace.tag() } else { None };
@@ -171,11 +243,8 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     session.set_probe_forms(false);
 
     let knobs = knobs();
-    let planned: usize = knobs
-        .iter()
-        .filter_map(|k| probe(k.name).map(|p| (k, p)))
-        .map(|(k, p)| k.forms.len() * (p.setup.len() + 1 + usize::from(p.read_back)))
-        .sum();
+    let planned: usize =
+        knobs.iter().filter_map(|k| probe(k.id, &Names::new(0, k, "")).map(|p| k.forms.len() * p.steps())).sum();
     let header = crate::engine::RunHeader {
         scenario: base.name.clone(),
         file: "compat".into(),
@@ -193,74 +262,47 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     let mut results: Vec<StepSummary> = Vec::new();
     let mut n = 0;
     for knob in &knobs {
-        let Some(p) = probe(knob.name) else { continue };
         let mut forms = Vec::new();
-        for form in knob.forms {
+        for form in knob.id.forms() {
             n += 1;
+            let name = form.value();
             if opts.cancel.is_cancelled() {
                 forms.push(FormCompat {
-                    form: form.to_string(),
+                    form: name,
                     outcome: FormOutcome::NotExercised,
                     detail: Some("interrupted".into()),
                     steps: Vec::new(),
                 });
                 continue;
             }
-            let behaviour = opts
-                .behaviour
-                .with_override(&format!("{}={form}", knob.name))
-                .map_err(|e| EngineError::Setup(format!("knob table: {e}")))?;
-            // The setup sends the default forms: only the exercise sends the one under test.
-            let setup_behaviour = opts.behaviour.clone();
-            let text = probe_yaml(n, knob, form, &p);
-            let mut scenario = crate::lint::load_str(&text, "compat")
-                .map_err(|e| EngineError::Setup(format!("probe scenario: {e}")))?;
+            let names = Names::new(n, knob, &name);
+            let Some(p) = probe(knob.id, &names) else { continue };
+            let mut scenario = probe_scenario(n, knob, &name, &names, &p);
             if let Some(t) = &tag {
                 scenario = crate::scenario::namespace::apply(&scenario, t);
             }
             // A seed per probe: JumpCloud ids (sent as externalId) never repeat.
             let seed = opts.seed.wrapping_add(n as u64);
-            let mut dir = Directory::from_scenario(&scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
-            // Activation is not what is tried: the integration starts active.
-            dir.app.active = true;
-            session.replace_org(dir, Provisioner::new(setup_behaviour.clone(), seed));
-            session.set_client(client(&setup_behaviour)?);
-            let mut ran = Vec::new();
-            for (i, step) in scenario.steps.iter().enumerate() {
-                if i == p.setup.len() {
-                    if p.relink {
-                        session.set_provisioner(Provisioner::new(behaviour.clone(), seed));
-                    } else {
-                        session.set_behaviour(behaviour.clone());
-                    }
-                    session.set_client(client(&behaviour)?);
-                }
-                let done = session.step(step).await?.0;
-                let blocked = i < p.setup.len() && blocking(&done).is_some();
-                ran.push(done);
-                if blocked {
-                    break;
-                }
-            }
+            let forms_for = Forms { setup: &opts.behaviour, exercise: &opts.behaviour.clone().with(form) };
+            let ran = run_probe(&mut session, &scenario, &p, seed, forms_for, &client).await?;
             let first = ran.first().map(|s| s.index);
             let (setup, rest) = ran.split_at(p.setup.len().min(ran.len()));
             let judged = classify(setup, rest.first(), rest.get(1), p.judged);
-            let (outcome, detail) = (judged.outcome, judged.detail);
             for d in judged.defects {
                 match matrix.defects.iter_mut().find(|x| x.rule == d.id) {
                     Some(x) => x.count += 1,
                     None => matrix.defects.push(crate::record::CompatDefect {
                         rule: d.id,
                         message: d.message.clone(),
-                        during: format!("{}={form}", knob.name),
+                        during: format!("{}={name}", knob.name),
                         count: 1,
                     }),
                 }
             }
             forms.push(FormCompat {
-                form: form.to_string(),
-                outcome,
-                detail,
+                form: name,
+                outcome: judged.outcome,
+                detail: judged.detail,
                 steps: first.map_or_else(Vec::new, |f| (f..f + ran.len()).collect()),
             });
             results.extend(ran);
@@ -304,6 +346,50 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
     Ok(CompatRun { dir: run.dir().to_path_buf(), matrix, exit })
 }
 
+/// The behaviour a probe's setup sends (the default forms) and the one its
+/// exercise and read-back send (the form under test).
+#[derive(Clone, Copy)]
+struct Forms<'a> {
+    setup: &'a Behaviour,
+    exercise: &'a Behaviour,
+}
+
+/// Run one probe's steps on a fresh directory and provisioner: the setup
+/// in the default forms, then the switch to the form under test; a setup
+/// step that fails in a way that blocks the probe ends it.
+async fn run_probe(
+    session: &mut Session,
+    scenario: &Scenario,
+    p: &Probe,
+    seed: u64,
+    forms: Forms<'_>,
+    client: &impl Fn(&Behaviour) -> Result<Client, EngineError>,
+) -> Result<Vec<StepSummary>, EngineError> {
+    let mut dir = Directory::from_scenario(scenario, seed).map_err(|e| EngineError::Setup(e.to_string()))?;
+    // Activation is not what is tried: the integration starts active.
+    dir.app.active = true;
+    session.replace_org(dir, Provisioner::new(forms.setup.clone(), seed));
+    session.set_client(client(forms.setup)?);
+    let mut ran = Vec::new();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        if i == p.setup.len() {
+            if p.relink {
+                session.set_provisioner(Provisioner::new(forms.exercise.clone(), seed));
+            } else {
+                session.set_behaviour(forms.exercise.clone());
+            }
+            session.set_client(client(forms.exercise)?);
+        }
+        let done = session.step(step).await?.0;
+        let blocked = i < p.setup.len() && blocking(&done).is_some();
+        ran.push(done);
+        if blocked {
+            break;
+        }
+    }
+    Ok(ran)
+}
+
 /// Findings that mean "the SP answered 2xx but did not do it".
 const DRIFT: &[RuleId] = &[
     RuleId::EchoActive,
@@ -319,12 +405,7 @@ const DRIFT: &[RuleId] = &[
 ];
 
 fn is_drift(id: CheckId) -> bool {
-    matches!(id, CheckId::Rule(r) if DRIFT.contains(&r))
-}
-
-/// `id` is one of `rules`.
-fn is_one_of(id: CheckId, rules: &[RuleId]) -> bool {
-    matches!(id, CheckId::Rule(r) if rules.contains(&r))
+    id.is_one_of(DRIFT)
 }
 
 /// How one form fared, and the SP defects met around it.
@@ -367,7 +448,7 @@ fn classify(
         if outcome != FormOutcome::Accepted {
             break;
         }
-        if is_drift(c.id) && !is_one_of(c.id, judged) {
+        if is_drift(c.id) && !c.id.is_one_of(judged) {
             defects.push(c);
             continue;
         }
@@ -383,7 +464,7 @@ fn classify(
     }
     if let Some(r) = read_back {
         for c in r.checks.iter().filter(|c| c.verdict == Verdict::Fail) {
-            if !is_one_of(c.id, judged) {
+            if !c.id.is_one_of(judged) {
                 defects.push(c.clone());
             } else if outcome == FormOutcome::Accepted {
                 (outcome, detail) = (FormOutcome::Ignored, Some(c.message.clone()));
@@ -549,16 +630,44 @@ mod tests {
     }
 
     #[test]
-    fn every_wire_knob_has_a_probe_and_every_probe_scenario_loads() {
+    fn every_wire_knob_has_a_probe_and_every_probe_scenario_is_valid() {
         assert_eq!(knobs().len(), crate::knobs::wire_knobs().count(), "a wire knob without a probe");
+        let spans = crate::scenario::SpanIndex::build("");
         for (n, k) in knobs().iter().enumerate() {
-            let p = probe(k.name).unwrap();
-            for form in k.forms {
-                let s = crate::lint::load_str(&probe_yaml(n, k, form, &p), "compat")
-                    .unwrap_or_else(|e| panic!("{}={form}: {e}", k.name));
-                assert_eq!(s.steps.len(), p.setup.len() + 1 + usize::from(p.read_back));
+            for form in k.id.forms() {
+                let form = form.value();
+                let names = Names::new(n, k, &form);
+                let p = probe(k.id, &names).unwrap();
+                let s = probe_scenario(n, k, &form, &names, &p);
+                assert_eq!(s.steps.len(), p.steps());
+                let problems = crate::lint::lint(&s, &spans);
+                assert!(problems.is_empty(), "{}={form}: {problems:?}", k.name);
+                let reread = crate::lint::load_str(&as_yaml(&s), "compat").unwrap_or_else(|e| panic!("{e}"));
+                for (typed, read) in s.steps.iter().zip(&reread.steps) {
+                    assert_eq!(typed.action, read.action, "{}={form}", k.name);
+                    assert_eq!((typed.line, typed.col), (read.line, read.col), "{}={form}", k.name);
+                }
             }
         }
+    }
+
+    /// A probe scenario as the YAML file it stands for (the layout
+    /// [`FIRST_STEP`] counts on); JSON is a YAML flow node.
+    fn as_yaml(s: &Scenario) -> String {
+        fn flow<T: serde::Serialize>(v: &T) -> String {
+            serde_json::to_string(v).unwrap()
+        }
+        let list =
+            |items: Vec<String>, indent: &str| -> String { items.iter().map(|i| format!("{indent}- {i}\n")).collect() };
+        format!(
+            "name: {}\ndirectory:\n  users:\n{}  groups:\n{}app: {{ test_user_email: {}, group_management: {} }}\nsteps:\n{}",
+            flow(&s.name),
+            list(s.directory.users.iter().map(flow).collect(), "    "),
+            list(s.directory.groups.iter().map(flow).collect(), "    "),
+            s.app.test_user_email,
+            s.app.group_management,
+            list(s.steps.iter().map(flow).collect(), "  "),
+        )
     }
 
     /// An SP's refusal text reaches the terminal on one line, cut, and

@@ -376,6 +376,11 @@ impl CheckId {
     pub(crate) fn is_expectation(self) -> bool {
         matches!(self, CheckId::Expect(_))
     }
+
+    /// The check is one of `rules`.
+    pub(crate) fn is_one_of(self, rules: &[RuleId]) -> bool {
+        matches!(self, CheckId::Rule(r) if rules.contains(&r))
+    }
 }
 
 impl From<RuleId> for CheckId {

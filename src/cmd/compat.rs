@@ -60,8 +60,8 @@ fn options(args: &CompatArgs) -> Result<CompatOptions, String> {
         q.parse::<crate::sp::Quirk>().map_err(|e| format!("--quirk {e}"))?;
     }
     let mut behaviour = crate::knobs::Behaviour::default();
-    for spec in &args.behaviour {
-        behaviour = behaviour.with_override(spec).map_err(|m| format!("--behaviour {m}"))?;
+    for s in &args.behaviour {
+        behaviour.set(s.clone());
     }
     Ok(CompatOptions {
         out_dir: args.out.clone(),

@@ -87,7 +87,7 @@ impl Plan {
         }
         let profile = args.profile.as_deref().map(crate::scenario::profile::find).transpose();
         let profile = profile.map_err(|m| usage(format!("--profile {m}")))?;
-        let profile_skips = apply_overrides(args, &mut scenarios, profile)?;
+        let profile_skips = apply_overrides(args, &mut scenarios, profile);
         if let Some(t) = &target {
             tracing::debug!(target_url = %t.base_url, "--target overrides every scenario's target");
         }
@@ -128,11 +128,11 @@ fn apply_overrides(
     args: &RunArgs,
     scenarios: &mut [Scenario],
     profile: Option<&crate::scenario::profile::Profile>,
-) -> Result<std::collections::HashMap<String, String>, Errors> {
+) -> std::collections::HashMap<String, String> {
     let mut skips = std::collections::HashMap::new();
     let mut overrides = args.behaviour.clone();
     if let Some(n) = args.concurrency {
-        overrides.push(format!("concurrency={n}"));
+        overrides.push(crate::knobs::Setting::Concurrency(n));
     }
     for s in scenarios {
         register_scenario_secrets(s);
@@ -141,14 +141,11 @@ fn apply_overrides(
         {
             skips.insert(s.source.file.clone(), why);
         }
-        for spec in &overrides {
-            s.behaviour = s
-                .behaviour
-                .with_override(spec)
-                .map_err(|m| vec![(Some(s.source.file.clone()), format!("error: --behaviour {m}"))])?;
+        for setting in &overrides {
+            s.behaviour.set(setting.clone());
         }
     }
-    Ok(skips)
+    skips
 }
 
 /// Preflight each external target once; on a problem, print it, write the

@@ -9,6 +9,7 @@
 use super::evidence::{ON_EVERY_REQUEST, Seen, evidence};
 use super::shape::{Detail, RequestShape};
 use super::{Entry, is_first_attempt, is_jcsim_own};
+use crate::knobs::KnobId;
 use crate::record::Exchange;
 use serde::Serialize;
 use similar::{Algorithm, DiffTag, capture_diff_slices};
@@ -132,7 +133,7 @@ pub fn compare(a_name: &str, a: &[Entry], b_name: &str, b: &[Entry], opts: Optio
     let mut aligned = 0;
     let only = |p: &Prepared, i: usize, kind: Kind| {
         let mut knobs = notes(&p.evidence[i], &[]);
-        knobs.retain(|n| !ON_EVERY_REQUEST.contains(&n.knob));
+        knobs.retain(|n| !ON_EVERY_REQUEST.iter().any(|k| k.name() == n.knob));
         let x = Some(at(p, i));
         let (a, b, knobs) = match kind {
             Kind::OnlyInA => (x, None, knobs),
@@ -186,18 +187,17 @@ pub fn compare(a_name: &str, a: &[Entry], b_name: &str, b: &[Entry], opts: Optio
 
 /// Knobs whose values differ between two requests' evidence.
 fn notes(a: &[Seen], b: &[Seen]) -> Vec<KnobNote> {
-    let mut names: Vec<&'static str> = Vec::new();
-    for (k, _) in a.iter().chain(b) {
-        if !names.contains(k) {
-            names.push(k);
+    let mut knobs: Vec<KnobId> = Vec::new();
+    for s in a.iter().chain(b) {
+        if !knobs.contains(&s.knob()) {
+            knobs.push(s.knob());
         }
     }
-    let values = |s: &[Seen], knob: &str| -> Vec<String> {
-        s.iter().filter(|(k, _)| *k == knob).map(|(_, v)| v.clone()).collect()
-    };
-    names
+    let values =
+        |s: &[Seen], knob: KnobId| -> Vec<String> { s.iter().filter(|s| s.knob() == knob).map(Seen::value).collect() };
+    knobs
         .into_iter()
-        .map(|knob| KnobNote { knob, a: values(a, knob), b: values(b, knob) })
+        .map(|knob| KnobNote { knob: knob.name(), a: values(a, knob), b: values(b, knob) })
         .filter(|n| n.a != n.b)
         .collect()
 }
@@ -208,8 +208,7 @@ fn overall(a: &[Vec<Seen>], b: &[Vec<Seen>]) -> Vec<KnobNote> {
         .iter()
         .filter_map(|k| {
             let values = |all: &[Vec<Seen>]| {
-                let mut v: Vec<String> =
-                    all.iter().flatten().filter(|(n, _)| *n == k.name).map(|(_, v)| v.clone()).collect();
+                let mut v: Vec<String> = all.iter().flatten().filter(|s| s.knob() == k.id).map(Seen::value).collect();
                 v.sort();
                 v.dedup();
                 v

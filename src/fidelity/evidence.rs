@@ -2,20 +2,24 @@
 //! knob forms it was sent in (`member_removal: filter_path` for a removal by
 //! filter path). Read across the whole sequence, because some forms show
 //! only in order (`group_create: then_add` is an empty create followed by a
-//! member add). The knob names and values are `knobs::KNOBS`'s.
+//! member add). Each value is a typed [`Setting`].
 
 use super::classify::{classify, operations, query_of, resource};
 use super::{header, is_jcsim_own};
+use crate::knobs::{
+    DeprovisionMethod, EmptyGroupMembers, GroupCreate, GroupUpdateMethod, KnobId, MemberRemoval, OnUnbind, Setting,
+    TestConnection, UpdateMethod, UserDelete, UserLookup, UsernameFrom,
+};
 use crate::record::{Exchange, Insight};
 use serde_json::Value;
 use std::collections::HashSet;
 
 /// Knobs every request shows (its headers): they explain a difference in
 /// those headers, not a request one side lacks.
-pub const ON_EVERY_REQUEST: &[&str] = &["content_type", "user_agent"];
+pub(crate) const ON_EVERY_REQUEST: &[KnobId] = &[KnobId::ContentType, KnobId::UserAgent];
 
 /// A knob and the value a request shows for it.
-pub type Seen = (&'static str, String);
+pub(crate) type Seen = Setting;
 
 /// The knob values each exchange shows, in order. jcsim's own requests
 /// ([`is_jcsim_own`]) show none.
@@ -67,21 +71,23 @@ fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
         Some(id.as_str().map_or_else(|| id.to_string(), str::to_string))
     });
     let mut seen: Vec<Seen> = Vec::new();
-    let mut see = |knob: &'static str, value: &str| seen.push((knob, value.to_string()));
+    let mut see = |s: Setting| seen.push(s);
     if !r.headers.is_empty() {
         if body.is_some()
             && let Some(ct) = header(&r.headers, "content-type")
         {
-            see("content_type", ct);
+            see(Setting::ContentType(ct.to_string()));
         }
         if let Some(ua) = header(&r.headers, "user-agent") {
-            see("user_agent", ua);
+            see(Setting::UserAgent(ua.to_string()));
         }
     }
     match event {
         Insight::TestConnection => match resource(&r.url) {
-            Some(("ServiceProviderConfig", _)) => see("test_connection", "service_provider_config"),
-            Some(("Users", None)) => see("test_connection", "users_list"),
+            Some(("ServiceProviderConfig", _)) => {
+                see(Setting::TestConnection(TestConnection::ServiceProviderConfig));
+            }
+            Some(("Users", None)) => see(Setting::TestConnection(TestConnection::UsersList)),
             _ => {}
         },
         Insight::UserLookup => {
@@ -89,9 +95,9 @@ fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
             if let Some((_, f)) = filter {
                 let attr = f.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
                 match attr.as_str() {
-                    "username" => see("user_lookup", "user_name"),
-                    "externalid" => see("user_lookup", "external_id"),
-                    a if a.starts_with("emails") => see("user_lookup", "email"),
+                    "username" => see(Setting::UserLookup(UserLookup::UserName)),
+                    "externalid" => see(Setting::UserLookup(UserLookup::ExternalId)),
+                    a if a.starts_with("emails") => see(Setting::UserLookup(UserLookup::Email)),
                     _ => {}
                 }
             }
@@ -105,49 +111,51 @@ fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
                     // The same JumpCloud user created again after its delete:
                     // the delete was an unbinding, not a JumpCloud user's deletion.
                     if external_id.is_some_and(|e| deleted.remove(e)) {
-                        see("on_unbind", "delete");
+                        see(Setting::OnUnbind(OnUnbind::Delete));
                     }
                     if let (Some(id), Some(e)) = (created, external_id) {
                         external_ids.insert(id, e.to_string());
                     }
                     let email = primary_email(b);
-                    see("username_from", if email == Some(user_name) { "email" } else { "username" });
+                    let from = if email == Some(user_name) { UsernameFrom::Email } else { UsernameFrom::Username };
+                    see(Setting::UsernameFrom(from));
                 }
             }
         }
-        Insight::UserUpdate | Insight::UserDeprovision => {
-            let form = update_form(&r.method, body);
-            if event == Insight::UserDeprovision && form == Some("patch_active") {
-                see("deprovision_method", "patch_active");
-            } else if let Some(form) = form {
-                see("update_method", form);
+        Insight::UserUpdate | Insight::UserDeprovision => match update_form(&r.method, body) {
+            Some(UpdateForm::PatchActive) if event == Insight::UserDeprovision => {
+                see(Setting::DeprovisionMethod(DeprovisionMethod::PatchActive));
+            }
+            Some(form) => {
+                see(Setting::UpdateMethod(form.method()));
                 if event == Insight::UserDeprovision {
-                    see("deprovision_method", "update");
+                    see(Setting::DeprovisionMethod(DeprovisionMethod::Update));
                 }
             }
-        }
+            None => {}
+        },
         Insight::UserDelete if !id.as_ref().is_some_and(|id| test_users.contains(id)) => {
-            see("user_delete", "delete");
+            see(Setting::UserDelete(UserDelete::Delete));
             if let Some(e) = id.as_ref().and_then(|id| external_ids.get(id)) {
                 deleted.insert(e.clone());
             }
         }
         Insight::GroupCreate => {
             if let Some(form) = body.and_then(empty_members_form) {
-                see("empty_group_members", form);
+                see(Setting::EmptyGroupMembers(form));
             }
             let members = body.and_then(|b| b.get("members")).and_then(Value::as_array);
             match members {
-                Some(m) if !m.is_empty() => see("group_create", "with_members"),
+                Some(m) if !m.is_empty() => see(Setting::GroupCreate(GroupCreate::WithMembers)),
                 _ => empty_groups.extend(created),
             }
         }
         Insight::GroupUpdate => {
             let first_update = id.as_ref().is_some_and(|id| empty_groups.remove(id));
             if r.method.eq_ignore_ascii_case("PUT") {
-                see("group_update_method", "put");
+                see(Setting::GroupUpdateMethod(GroupUpdateMethod::Put));
                 if let Some(form) = body.and_then(empty_members_form) {
-                    see("empty_group_members", form);
+                    see(Setting::EmptyGroupMembers(form));
                 }
             }
             for op in body.map(operations).unwrap_or_default() {
@@ -155,11 +163,13 @@ fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
                 let path = op.get("path").and_then(Value::as_str).unwrap_or("");
                 let lower = path.to_ascii_lowercase();
                 match name.as_str() {
-                    "remove" if lower == "members" => see("member_removal", "value_array"),
-                    "remove" if lower.starts_with("members[") => see("member_removal", "filter_path"),
-                    "replace" if lower == "displayname" => see("group_update_method", "patch"),
-                    "replace" if path.is_empty() && renames(op) => see("group_update_method", "patch_value"),
-                    "add" if lower == "members" && first_update => see("group_create", "then_add"),
+                    "remove" if lower == "members" => see(Setting::MemberRemoval(MemberRemoval::ValueArray)),
+                    "remove" if lower.starts_with("members[") => see(Setting::MemberRemoval(MemberRemoval::FilterPath)),
+                    "replace" if lower == "displayname" => see(Setting::GroupUpdateMethod(GroupUpdateMethod::Patch)),
+                    "replace" if path.is_empty() && renames(op) => {
+                        see(Setting::GroupUpdateMethod(GroupUpdateMethod::PatchValue));
+                    }
+                    "add" if lower == "members" && first_update => see(Setting::GroupCreate(GroupCreate::ThenAdd)),
                     _ => {}
                 }
             }
@@ -169,19 +179,37 @@ fn one(x: &Exchange, memory: &mut Memory) -> Vec<Seen> {
     dedup(seen)
 }
 
+/// The form of a user update: an `update_method` form, or a PATCH of
+/// `active` alone (`deprovision_method: patch_active`).
+#[derive(Clone, Copy, PartialEq)]
+enum UpdateForm {
+    Method(UpdateMethod),
+    PatchActive,
+}
+
+impl UpdateForm {
+    /// The `update_method` form: a PATCH of `active` alone is one per attribute.
+    fn method(self) -> UpdateMethod {
+        match self {
+            UpdateForm::Method(m) => m,
+            UpdateForm::PatchActive => UpdateMethod::PatchPerAttribute,
+        }
+    }
+}
+
 /// The form of a user update: a PUT, one pathless PATCH replace, a PATCH
 /// of `active` alone, or a PATCH per attribute.
-fn update_form(method: &str, body: Option<&Value>) -> Option<&'static str> {
+fn update_form(method: &str, body: Option<&Value>) -> Option<UpdateForm> {
     if method.eq_ignore_ascii_case("PUT") {
-        return Some("put");
+        return Some(UpdateForm::Method(UpdateMethod::Put));
     }
     let ops = operations(body?);
     let paths: Vec<&str> = ops.iter().filter_map(|op| op.get("path").and_then(Value::as_str)).collect();
     match (ops.len(), paths.len()) {
         (0, _) => None,
-        (_, 0) => Some("patch"),
-        (1, 1) if paths[0].eq_ignore_ascii_case("active") => Some("patch_active"),
-        _ => Some("patch_per_attribute"),
+        (_, 0) => Some(UpdateForm::Method(UpdateMethod::Patch)),
+        (1, 1) if paths[0].eq_ignore_ascii_case("active") => Some(UpdateForm::PatchActive),
+        _ => Some(UpdateForm::Method(UpdateMethod::PatchPerAttribute)),
     }
 }
 
@@ -192,12 +220,12 @@ fn renames(op: &Value) -> bool {
 
 /// How a Group body without members says so: no `members` key, or `[]`.
 /// `None` when it holds members (or is no Group).
-fn empty_members_form(b: &Value) -> Option<&'static str> {
+fn empty_members_form(b: &Value) -> Option<EmptyGroupMembers> {
     let map = b.as_object()?;
     let members = map.iter().find(|(k, _)| k.eq_ignore_ascii_case("members")).map(|(_, v)| v);
     match members {
-        None => Some("omit"),
-        Some(Value::Array(a)) if a.is_empty() => Some("empty_array"),
+        None => Some(EmptyGroupMembers::Omit),
+        Some(Value::Array(a)) if a.is_empty() => Some(EmptyGroupMembers::EmptyArray),
         _ => None,
     }
 }
@@ -255,7 +283,12 @@ pub(crate) mod tests {
         let refs: Vec<&Exchange> = xs.iter().collect();
         evidence(&refs)
             .into_iter()
-            .map(|v| v.into_iter().filter(|(k, _)| *k != "content_type").map(|(k, v)| format!("{k}={v}")).collect())
+            .map(|v| {
+                v.into_iter()
+                    .filter(|s| s.knob() != KnobId::ContentType)
+                    .map(|s| format!("{}={}", s.knob().name(), s.value()))
+                    .collect()
+            })
             .collect()
     }
 

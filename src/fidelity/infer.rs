@@ -2,13 +2,13 @@
 //! `behaviour:` block that makes the simulator send the same.
 
 use super::evidence::Evidence;
-use crate::knobs::KNOBS;
+use crate::knobs::{KNOBS, KnobId};
 use crate::record::Exchange;
 use serde::Serialize;
 use std::collections::HashMap;
 
 /// Knobs read from the wire besides those `jcsim compat` tries.
-const ALSO_READ: &[&str] = &["user_agent"];
+const ALSO_READ: &[KnobId] = &[KnobId::UserAgent];
 
 /// What a recording shows for one knob.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,7 +49,7 @@ pub fn infer(entries: &[super::Entry]) -> Inference {
 pub struct Infer {
     evidence: Evidence,
     /// Per knob, each value with its count and the order it first appeared in.
-    seen: HashMap<&'static str, HashMap<String, (usize, usize)>>,
+    seen: HashMap<KnobId, HashMap<String, (usize, usize)>>,
     requests: usize,
 }
 
@@ -59,20 +59,20 @@ impl Infer {
             return;
         }
         self.requests += 1;
-        for (knob, value) in self.evidence.see(x) {
-            let values = self.seen.entry(knob).or_default();
+        for s in self.evidence.see(x) {
+            let values = self.seen.entry(s.knob()).or_default();
             let first = values.len();
-            values.entry(value).or_insert((first, 0)).1 += 1;
+            values.entry(s.value()).or_insert((first, 0)).1 += 1;
         }
     }
 
     pub fn finish(mut self) -> Inference {
         let knobs = KNOBS
             .iter()
-            .filter(|k| !k.forms.is_empty() || ALSO_READ.contains(&k.name))
+            .filter(|k| !k.forms.is_empty() || ALSO_READ.contains(&k.id))
             .map(|k| {
                 let mut seen: Vec<(String, (usize, usize))> =
-                    self.seen.remove(k.name).unwrap_or_default().into_iter().collect();
+                    self.seen.remove(&k.id).unwrap_or_default().into_iter().collect();
                 // Most seen first; ties keep the order of first appearance.
                 seen.sort_by_key(|(_, (first, n))| (std::cmp::Reverse(*n), *first));
                 let seen = seen.into_iter().map(|(v, (_, n))| (v, n)).collect();

@@ -5,8 +5,8 @@ use super::{
     GroupUpdateMethod, Insight, Method, OnDeactivate, Provisioner, ScimOp, TestConnection, TestGroupUpdate, Transport,
 };
 use super::{first_resource, resource_id, send_ok};
+use crate::check::Finding;
 use crate::check::RuleId;
-use crate::check::{CheckId, Finding};
 use crate::directory::{Directory, JcId};
 use crate::scim::filter_string;
 
@@ -38,12 +38,9 @@ impl Provisioner {
             }
         };
         let b = &self.behaviour;
-        let sent = super::probe::send_form(t, b, "test_connection", op_for(b.test_connection), what, |form| {
-            Some(op_for(crate::knobs::form(form)?))
-        })
-        .await;
+        let sent = super::probe::send_form(t, b, op_for(b.test_connection), what, |form| Some(op_for(form))).await;
         let (reply, form) = match sent {
-            Ok((r, other)) => (r, other.and_then(crate::knobs::form).unwrap_or(b.test_connection)),
+            Ok((r, other)) => (r, other.unwrap_or(b.test_connection)),
             Err(f) => return vec![connection_failed(f)],
         };
         match form {
@@ -210,10 +207,7 @@ impl Provisioner {
         };
         let b = &self.behaviour;
         let op = op_for(b.group_update_method);
-        super::probe::send_form(t, b, "group_update_method", op, "Activate: update test group", |form| {
-            Some(op_for(crate::knobs::form(form)?))
-        })
-        .await?;
+        super::probe::send_form(t, b, op, "Activate: update test group", |form| Some(op_for(form))).await?;
         let delete = ScimOp::new(Insight::GroupDelete, Method::Delete, &path, "Activate: delete the test group");
         send_ok(t, delete, "Activate: delete test group").await?;
         Ok(())
@@ -242,7 +236,7 @@ impl Provisioner {
 /// stays in the message and the admin text.
 fn connection_failed(f: Finding) -> Finding {
     // A configuration mistake keeps its own rule, advice and admin symptom.
-    if is_one_of(f.id, CONFIGURATION) {
+    if f.id.is_one_of(CONFIGURATION) {
         return f;
     }
     let cause = f.admin_sees.clone().unwrap_or_default();
@@ -255,19 +249,15 @@ fn connection_failed(f: Finding) -> Finding {
 const CONFIGURATION: &[RuleId] =
     &[RuleId::TargetAuth, RuleId::TargetBaseUrl, RuleId::TargetRedirect, RuleId::TargetTls];
 
-fn is_one_of(id: CheckId, rules: &[RuleId]) -> bool {
-    matches!(id, CheckId::Rule(r) if rules.contains(&r))
-}
-
 /// Activation failed. A cause with a rule of its own (a numeric id, a missing
 /// body, a rejected null) keeps its rule; anything else is `activation-failed`.
 fn activation_failed(f: Finding) -> Finding {
     const SPECIFIC: &[RuleId] = &[RuleId::IdString, RuleId::CreateBody, RuleId::PutNull, RuleId::ListResponse];
     let cause = f.admin_sees.clone().unwrap_or_default();
-    if is_one_of(f.id, CONFIGURATION) {
+    if f.id.is_one_of(CONFIGURATION) {
         return f;
     }
-    let id = if is_one_of(f.id, SPECIFIC) { f.id } else { RuleId::ActivationFailed.into() };
+    let id = if f.id.is_one_of(SPECIFIC) { f.id } else { RuleId::ActivationFailed.into() };
     let fix = id.rule().map(|r| r.fix.to_string());
     Finding { id, fix: fix.or(f.fix.clone()), ..f }
         .admin(format!("Activation fails and the integration stays inactive. {cause}").trim().to_string())

@@ -308,11 +308,7 @@ pub(crate) async fn create_group<T: Transport>(
             if members.is_empty() && r.status < 500 && probe::form_refused(r.status) =>
         {
             let exchange = (Method::Post, "/Groups", label);
-            match probe::after_refusal(t, b, "empty_group_members", r, exchange, what, |f| {
-                Some(op_for(crate::knobs::form(f)?))
-            })
-            .await
-            {
+            match probe::after_refusal(t, b, r, exchange, what, |f| Some(op_for(f))).await {
                 Ok((reply, _)) => Ok((reply, None)),
                 Err(finding) => Err(CreateFailed { status, finding, reply: None }),
             }

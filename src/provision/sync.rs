@@ -209,11 +209,9 @@ impl Provisioner {
                 UserDelete::Deactivate => format!("deactivate user {user_name}"),
             };
             let b = &self.behaviour;
-            let result = super::probe::send_form(t, b, "user_delete", op_for(b.user_delete), &what, |form| {
-                Some(op_for(crate::knobs::form(form)?))
-            })
-            .await
-            .map(|(_, other)| other.and_then(crate::knobs::form).unwrap_or(b.user_delete) == UserDelete::Delete);
+            let result = super::probe::send_form(t, b, op_for(b.user_delete), &what, |form| Some(op_for(form)))
+                .await
+                .map(|(_, other)| other.unwrap_or(b.user_delete) == UserDelete::Delete);
             match result {
                 Ok(true) => {
                     self.deleted_users.push(link.sp_id.clone());
@@ -459,13 +457,12 @@ impl Provisioner {
             ));
             // A pure rename says the same as a PATCH replace of `displayName`.
             let pure_rename = change.renamed && change.added.is_empty() && change.removed.is_empty();
-            let (reply, form) =
-                super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
-                    pure_rename.then_some(())?;
-                    let patch = body::rename_patch(&group.name, crate::knobs::form(form)?)?;
-                    Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(patch))
-                })
-                .await?;
+            let (reply, form) = super::probe::send_form(t, &self.behaviour, op, &label, |form| {
+                pure_rename.then_some(())?;
+                let patch = body::rename_patch(&group.name, form)?;
+                Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(patch))
+            })
+            .await?;
             if let Some(link) = self.groups.get_mut(&group.id) {
                 link.display_name = group.name.clone();
                 link.members = all;
@@ -484,8 +481,8 @@ impl Provisioner {
             let members = self.groups.get(&group.id).map(|l| l.members.clone()).unwrap_or_default();
             let put = (change.added.is_empty() && change.removed.is_empty())
                 .then(|| body::group_put(&change.sp_id, &group.name, &members, self.behaviour.empty_group_members));
-            super::probe::send_form(t, &self.behaviour, "group_update_method", op, &label, |form| {
-                match body::rename_patch(&group.name, crate::knobs::form(form)?) {
+            super::probe::send_form(t, &self.behaviour, op, &label, |form| {
+                match body::rename_patch(&group.name, form) {
                     Some(patch) => Some(ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label).body(patch)),
                     None => Some(ScimOp::new(Insight::GroupUpdate, Method::Put, &path, &label).body_text(put.clone()?)),
                 }
@@ -510,8 +507,7 @@ impl Provisioner {
             let op = ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                 .body(body::remove_members(&change.removed, self.behaviour.member_removal));
             let removed = &change.removed;
-            let (reply, _) = super::probe::send_form(t, &self.behaviour, "member_removal", op, &label, |form| {
-                let form = crate::knobs::form(form)?;
+            let (reply, _) = super::probe::send_form(t, &self.behaviour, op, &label, |form| {
                 Some(
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, &label)
                         .body(body::remove_members(removed, form)),
@@ -619,10 +615,7 @@ async fn provision<T: Transport>(b: &Behaviour, user: &User, t: &T) -> JobResult
         ScimOp::new(Insight::UserLookup, Method::Get, "/Users", format!("look up {user_name}")).query("filter", &filter)
     };
     let what = format!("look up user {user_name}");
-    let sent = super::probe::send_form(t, b, "user_lookup", lookup(b.user_lookup), &what, |form| {
-        Some(lookup(crate::knobs::form(form)?))
-    })
-    .await;
+    let sent = super::probe::send_form(t, b, lookup(b.user_lookup), &what, |form| Some(lookup(form))).await;
     let found = match sent.and_then(|(reply, _)| Ok((first_resource(&reply, &what)?, reply))) {
         Ok(f) => f,
         Err(f) => return (None, Some(f)),
@@ -691,15 +684,10 @@ async fn update<T: Transport>(
                 ScimOp::new(insight, Method::Patch, &path, &label).body(body::deactivate_patch())
             }
         };
-        super::probe::send_form(t, b, "deprovision_method", deprovision(b.deprovision_method), &label, |form| {
-            Some(deprovision(crate::knobs::form(form)?))
-        })
-        .await?;
+        let op = deprovision(b.deprovision_method);
+        super::probe::send_form(t, b, op, &label, |form| Some(deprovision(form))).await?;
     } else {
-        super::probe::send_form(t, b, "update_method", op_for(b.update_method), &label, |form| {
-            Some(op_for(crate::knobs::form(form)?))
-        })
-        .await?;
+        super::probe::send_form(t, b, op_for(b.update_method), &label, |form| Some(op_for(form))).await?;
     }
     let sent = body::user(user, b, active, None);
     Ok(LinkedUser { doc: keep_doc(b, &sent), ..LinkedUser::new(link.sp_id, SentBody::new(&sent), active) })

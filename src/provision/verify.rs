@@ -258,11 +258,11 @@ async fn verify_group<T: Transport>(
         let retried = super::probe::retry_ignored(
             t,
             b,
-            Ignored { knob: "group_update_method", what: &label, path: &path, exchange },
+            Ignored { what: &label, path: &path, exchange },
             |form| {
                 let op =
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("rename to {}", link.display_name));
-                match super::body::rename_patch(&link.display_name, crate::knobs::form(form)?) {
+                match super::body::rename_patch(&link.display_name, form) {
                     Some(patch) => Some(op.body(patch)),
                     None => Some(ScimOp { method: Method::Put, ..op }.body_text(put.clone())),
                 }
@@ -306,9 +306,8 @@ async fn verify_group<T: Transport>(
         let retried = super::probe::retry_ignored(
             t,
             b,
-            Ignored { knob: "member_removal", what: &label, path: &path, exchange },
+            Ignored { what: &label, path: &path, exchange },
             |form| {
-                let form = crate::knobs::form(form)?;
                 Some(
                     ScimOp::new(Insight::GroupUpdate, Method::Patch, &path, format!("remove {} member(s)", kept.len()))
                         .body(super::body::remove_members(&kept, form)),
