@@ -85,6 +85,18 @@ impl Session {
         self.track_created
     }
 
+    /// Users and groups this session created at the SP and has not deleted
+    /// (counted while a ledger is kept).
+    pub(crate) fn created_counts(&self) -> (usize, usize) {
+        let ledger = self.ledger.lock().recover();
+        (ledger.users().len(), ledger.groups().len())
+    }
+
+    /// Forget what was created (the SP changed: those ids mean nothing at the new one).
+    pub(crate) fn forget_created(&mut self) {
+        *self.ledger.lock().recover() = Ledger::default();
+    }
+
     /// Set by a signal handler to stop the session between requests.
     pub(crate) fn set_cancel(&mut self, cancel: Cancel) {
         self.cancel = cancel;

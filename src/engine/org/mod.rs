@@ -365,6 +365,7 @@ impl Org {
     /// activation provisions every bound user and group from scratch, and no
     /// old SP id is ever sent to the new SP. Returns how many were dropped.
     fn forget_links(&mut self) -> usize {
+        self.session.forget_created();
         let prov = &mut self.session.prov;
         let n = prov.users.len() + prov.groups.len();
         prov.users.clear();
@@ -415,6 +416,26 @@ impl Org {
     /// The Test User Email the app sends next.
     pub(crate) fn set_test_user_email(&mut self, email: String) {
         self.session.dir.app.test_user_email = email;
+    }
+
+    /// Users and groups this session created at the current SP.
+    pub(crate) fn created_counts(&self) -> (usize, usize) {
+        self.session.created_counts()
+    }
+
+    /// "Remove what this session created at the SP": delete, groups first,
+    /// every user and group the session created at the current SP (by the
+    /// SP ids its creates answered; a user a lookup linked is never
+    /// deleted), recorded as a cleanup phase. JumpCloud's links to the SP
+    /// are dropped: the next sync provisions from scratch. `None` when the
+    /// session created nothing.
+    pub(crate) async fn remove_created(&mut self) -> Result<Option<StepSummary>, OrgError> {
+        let done = self.session.cleanup().await?;
+        if done.is_some() {
+            self.forget_links();
+            self.save()?;
+        }
+        Ok(done)
     }
 
     /// The integration is off until an activation passes (the SP changed).
@@ -561,6 +582,8 @@ impl Org {
         if app {
             self.session.dir.app = fresh.app;
             self.settings = ImSettings::new(&self.sp_url);
+            // Back to the embedded SP: what was created elsewhere cannot be removed from here.
+            self.session.forget_created();
             // The Base URL and its token go together: back to the embedded SP's.
             self.use_embedded_token();
             self.session.prov = Provisioner::new(Behaviour::default(), self.seed);
@@ -671,6 +694,9 @@ impl SharedOrg {
         let client = build_client(&prov.behaviour, &settings, token.as_deref())?;
         let mut session = Session::new(dir, prov, client, recorder);
         session.set_inbound_base(config.inbound_url.clone());
+        // A ledger of what the session creates at the SP, for "Remove what
+        // this session created" (by SP id; never what a lookup linked).
+        session.set_track_created(true);
         let header = RunHeader {
             scenario: "JumpCloud admin console".into(),
             file: "console".into(),

@@ -117,6 +117,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/apps/app/im/activate", post(actions::im_activate))
         .route("/apps/app/im/deactivate", post(actions::im_deactivate))
         .route("/apps/app/im/builtin", post(actions::im_builtin))
+        .route("/apps/app/im/remove-created", post(actions::remove_created))
         .route("/apps/app/groups/bind", post(actions::bind_group))
         .route("/apps/app/groups/unbind", post(actions::unbind_group))
         .route("/apps/app/users/bind", post(actions::bind_user))

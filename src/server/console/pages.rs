@@ -297,6 +297,9 @@ struct AppView {
     sp_entity_id: String,
     acs_url: String,
     embedded_url: String,
+    /// Users and groups this session created at the current SP.
+    created_users: usize,
+    created_groups: usize,
 }
 
 #[derive(Deserialize)]
@@ -348,6 +351,8 @@ pub async fn app(
         sp_entity_id: core.settings().sp_entity_id.clone(),
         acs_url: core.settings().acs_url.clone(),
         embedded_url: format!("{}{}", state.config().self_url, super::SP_PREFIX),
+        created_users: core.created_counts().0,
+        created_groups: core.created_counts().1,
     };
     let users: Vec<UserRow> = dir.users.iter().map(|u| user_row(&core, &u)).collect();
     let groups = group_rows(&core);

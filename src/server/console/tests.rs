@@ -1218,3 +1218,82 @@ async fn presenter_mode_plans_nothing_for_a_save_that_sends_nothing() {
     assert_eq!(banner(&b.post("/apps/app/im/save", &fields).await), "Application saved");
     assert_eq!(l.state.sp().users().len(), before, "and nothing was sent");
 }
+
+/// Small things: a group not at the SP says "not provisioned" (no empty
+/// pill) on the Groups page and the app's User Groups tab; a refused load
+/// keeps its caret line under the source line.
+#[tokio::test]
+async fn groups_say_not_provisioned_and_load_errors_keep_their_caret() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post("/groups", &[("name", "Engineering")]).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    for page in ["/groups", "/apps/app?tab=groups"] {
+        let body = b.get(page).await.body;
+        assert!(body.contains("not provisioned") && !body.contains("<code></code>"), "{page}");
+    }
+    let p = b.post("/load", &[("yaml", "name: bad\nsteps:\n  - bind_user: nobody\n")]).await;
+    let start = p.body.find("<pre class=\"banner-detail pre\">").expect("a preformatted error");
+    let detail = &p.body[start..start + p.body[start..].find("</pre>").unwrap()];
+    let lines: Vec<&str> = detail.lines().collect();
+    let caret = lines.iter().position(|l| l.trim_end().ends_with('^') && l.contains('|')).expect("a caret line");
+    assert!(caret > 0 && lines[caret - 1].contains("bind_user"), "{detail}");
+}
+
+/// "Remove what this session created at the SP": after a confirmation,
+/// the users and the group the session created at a prospect's SP are
+/// deleted by their SP ids; a user the SP already had (linked by a lookup)
+/// stays.
+#[tokio::test]
+async fn remove_created_deletes_only_what_the_session_created() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    let token = "prospect-sp-token-55aa";
+    let prospect = crate::sp::spawn(crate::sp::SpConfig { token: Some(token.into()), seed: 11, ..Default::default() })
+        .await
+        .unwrap();
+    // The prospect's SP already has Ann.
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/Users", prospect.base_url))
+        .bearer_auth(token)
+        .json(
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ann@acme.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    for (u, e) in [("ann", "ann@acme.com"), ("bob", "bob@acme.com"), ("cy", "cy@acme.com")] {
+        b.post("/users", &[("username", u), ("email", e), ("firstname", u), ("lastname", "Test")]).await;
+    }
+    let users = ids(&b.get("/users").await.body, "href=\"/users/");
+    let p = b.post("/groups", &[("name", "Sales")]).await;
+    let group = ids(&p.body, "href=\"/groups/")[0].clone();
+    for u in &users {
+        b.post(&format!("/groups/{group}/members/add"), &[("user", u)]).await;
+    }
+    b.post("/apps", &[("name", "Acme")]).await;
+    let im = [
+        ("base_url", prospect.base_url.as_str()),
+        ("auth_type", "bearer"),
+        ("token_key", token),
+        ("test_user_email", "jc@jumpcloud.com"),
+        ("group_management", "on"),
+    ];
+    assert_eq!(banner(&b.post("/apps/app/im/activate", &im).await), "Identity Management activated");
+    b.post("/apps/app/groups/bind", &[("group", &group)]).await;
+    assert_eq!(prospect.state.users().len(), 3);
+    let page = b.get("/apps/app?tab=identity").await.body;
+    assert!(page.contains("Delete 2 user(s) and 1 group(s) at this SP"), "the count, before anything is deleted");
+    let p = b.post("/apps/app/im/remove-created", &[]).await;
+    assert_eq!(banner(&p), "Nothing removed", "no confirmation, nothing removed");
+    assert_eq!(prospect.state.users().len(), 3);
+    let p = b.post("/apps/app/im/remove-created", &[("confirm", "yes")]).await;
+    assert_eq!(banner(&p), "Removed what this session created at the SP", "{}", p.body);
+    let left: Vec<String> =
+        prospect.state.users().iter().map(|u| u["userName"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(left, ["ann@acme.com"], "only the user the SP already had stays");
+    assert!(prospect.state.groups().is_empty(), "the group the session created is gone");
+    assert!(!b.get("/apps/app?tab=identity").await.body.contains("remove-created-form"), "nothing left to remove");
+}

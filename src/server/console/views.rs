@@ -84,19 +84,28 @@ pub struct Flash {
     pub detail: Option<String>,
     /// What the JumpCloud admin would see and how to fix the SP.
     pub notes: Vec<String>,
+    /// Show the detail preformatted (monospace, lines kept).
+    #[serde(default)]
+    pub pre: bool,
 }
 
 impl Flash {
     pub fn ok(title: impl Into<String>, detail: Option<String>) -> Flash {
-        Flash { kind: "success".into(), title: title.into(), detail, notes: Vec::new() }
+        Flash { kind: "success".into(), title: title.into(), detail, notes: Vec::new(), pre: false }
     }
 
     pub fn warn(title: impl Into<String>, detail: Option<String>) -> Flash {
-        Flash { kind: "warning".into(), title: title.into(), detail, notes: Vec::new() }
+        Flash { kind: "warning".into(), title: title.into(), detail, notes: Vec::new(), pre: false }
     }
 
     pub fn err(title: impl Into<String>, detail: Option<String>) -> Flash {
-        Flash { kind: "error".into(), title: title.into(), detail, notes: Vec::new() }
+        Flash { kind: "error".into(), title: title.into(), detail, notes: Vec::new(), pre: false }
+    }
+
+    /// An error whose detail keeps its lines and columns (a scenario error
+    /// with its source line and caret).
+    pub fn err_pre(title: impl Into<String>, detail: String) -> Flash {
+        Flash { pre: true, ..Flash::err(title, Some(detail)) }
     }
 }
 

@@ -310,6 +310,44 @@ pub async fn im_builtin(
     im_action(&state, &v, &q, &f, ImButton::Save).await
 }
 
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /apps/app/im/remove-created`: after a confirmation, delete what
+/// this session created at the current SP (see `Org::remove_created`).
+pub async fn remove_created(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    if f.confirm != "yes" {
+        return back(&state, &v, IM_TAB, Flash::err("Nothing removed", Some("Tick the confirmation first.".into())));
+    }
+    let mut core = state.core().await;
+    let done = core.remove_created().await;
+    drop(core);
+    let flash = match done {
+        Ok(None) => Flash::ok("Nothing to remove", Some("This session created nothing at the SP.".into())),
+        Ok(Some(s)) => {
+            // The cleanup phase's one note says what was removed or what was left.
+            let message = s.checks.first().map(|c| c.message.clone()).unwrap_or_default();
+            let detail = format!(
+                "{message}. JumpCloud's links to the SP are dropped: the next activation provisions from scratch. See Directory Insights (initiator: jcsim)."
+            );
+            if message.starts_with("removed") {
+                Flash::ok("Removed what this session created at the SP", Some(detail))
+            } else {
+                Flash::err("Not everything was removed", Some(detail))
+            }
+        }
+        Err(e) => Flash::err("Nothing removed", Some(e.to_string())),
+    };
+    back(&state, &v, IM_TAB, flash)
+}
+
 pub async fn im_deactivate(
     State(state): State<ConsoleState>,
     Extension(v): Extension<Visitor>,

@@ -132,7 +132,7 @@ pub async fn load(
     // Pasted text is someone else's: it may not read this server's environment.
     let scenario = match crate::lint::load_untrusted(&text, &file) {
         Ok(s) => s,
-        Err(e) => return back(&state, &v, "/", Flash::err("The scenario was not loaded", Some(e.to_string()))),
+        Err(e) => return back(&state, &v, "/", Flash::err_pre("The scenario was not loaded", e.to_string())),
     };
     let loaded = state.core().await.load(&scenario, f.run.is_some()).await;
     let flash = match loaded {
