@@ -3,7 +3,7 @@
 //! state of users an identity source creates.
 
 use super::ConsoleError;
-use super::auth::Visitor;
+use super::sessions::Visitor;
 use super::state::ConsoleState;
 use super::views::{self, Flash};
 use crate::directory::ScimDefaultState;

@@ -8,6 +8,7 @@ mod auth;
 mod insights;
 mod pages;
 mod runs;
+mod sessions;
 mod state;
 mod views;
 

@@ -1,7 +1,7 @@
 //! Console pages (GET): small view models for the templates, never domain types.
 
 use super::ConsoleError;
-use super::auth::Visitor;
+use super::sessions::Visitor;
 use super::state::{AuthType, ConsoleState};
 use super::views::page;
 use crate::directory::{User, UserState};

@@ -3,7 +3,7 @@
 //! no path traversal, and `report.html` sandboxed into its own origin.
 
 use super::ConsoleError;
-use super::auth::Visitor;
+use super::sessions::Visitor;
 use super::state::ConsoleState;
 use super::views::page;
 use crate::record::{Event, Verdict};

@@ -10,7 +10,7 @@ use crate::sp::SpState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) use crate::engine::org::{AuthType, Connection, ResetScope, random_token};
+pub(crate) use crate::engine::org::{AuthType, Connection, ResetScope};
 
 /// How the console is set up.
 #[derive(Debug, Clone, Default)]
@@ -60,7 +60,7 @@ impl ConsoleConfig {
 struct Inner {
     org: SharedOrg,
     config: ConsoleConfig,
-    pub(super) sessions: super::auth::Sessions,
+    pub(super) sessions: super::sessions::Sessions,
     /// Where Directory Insights' polls resume in the session's events.jsonl.
     events_index: std::sync::Mutex<crate::record::EventIndex>,
     /// Indexes of other runs followed in Directory Insights (a `jcsim proxy`
@@ -91,7 +91,7 @@ impl ConsoleState {
             inner: Arc::new(Inner {
                 org,
                 config,
-                sessions: super::auth::Sessions::default(),
+                sessions: super::sessions::Sessions::default(),
                 events_index: Default::default(),
                 run_indexes: Default::default(),
                 renders: Arc::new(tokio::sync::Semaphore::new(1)),
@@ -160,7 +160,7 @@ impl ConsoleState {
         indexes.entry(id.to_string()).or_default().read(&path, after, limit)
     }
 
-    pub(super) fn sessions(&self) -> &super::auth::Sessions {
+    pub(super) fn sessions(&self) -> &super::sessions::Sessions {
         &self.inner.sessions
     }
 

@@ -1,7 +1,7 @@
 //! Router tests (tower `oneshot`) for every page and action, the security
 //! properties, state persistence and the export round trip.
 
-use super::auth::CSRF_HEADER;
+use super::sessions::CSRF_HEADER;
 use super::*;
 use crate::engine::{RunOptions, run_scenario};
 use crate::record::{Event, read_events};

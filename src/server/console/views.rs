@@ -2,11 +2,11 @@
 //! the embedded CSS and JS, flash banners and the page frame.
 
 use super::ConsoleError;
-use super::auth::Visitor;
+pub use super::sessions::Flash;
+use super::sessions::Visitor;
 use super::state::ConsoleState;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 use tera::{Context, Tera};
 
@@ -73,40 +73,6 @@ pub async fn css() -> Response {
 
 pub async fn js() -> Response {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], JS).into_response()
-}
-
-/// A banner shown on the next page.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Flash {
-    /// `success` or `error`.
-    pub kind: String,
-    pub title: String,
-    pub detail: Option<String>,
-    /// What the JumpCloud admin would see and how to fix the SP.
-    pub notes: Vec<String>,
-    /// Show the detail preformatted (monospace, lines kept).
-    #[serde(default)]
-    pub pre: bool,
-}
-
-impl Flash {
-    pub fn ok(title: impl Into<String>, detail: Option<String>) -> Flash {
-        Flash { kind: "success".into(), title: title.into(), detail, notes: Vec::new(), pre: false }
-    }
-
-    pub fn warn(title: impl Into<String>, detail: Option<String>) -> Flash {
-        Flash { kind: "warning".into(), title: title.into(), detail, notes: Vec::new(), pre: false }
-    }
-
-    pub fn err(title: impl Into<String>, detail: Option<String>) -> Flash {
-        Flash { kind: "error".into(), title: title.into(), detail, notes: Vec::new(), pre: false }
-    }
-
-    /// An error whose detail keeps its lines and columns (a scenario error
-    /// with its source line and caret).
-    pub fn err_pre(title: impl Into<String>, detail: String) -> Flash {
-        Flash { pre: true, ..Flash::err(title, Some(detail)) }
-    }
 }
 
 /// Render a template (a failure becomes a logged 500 through `ConsoleError`).

@@ -2,7 +2,7 @@
 //! `Action` and runs it with `Org::step` (one code path with `jcsim run`),
 //! or, with `?preview=1`, answers the request plan from `engine::preview`.
 
-use super::auth::Visitor;
+use super::sessions::Visitor;
 use super::state::{AuthType, Connection, ConsoleState};
 use super::views::Flash;
 use crate::directory::{UserState, attrs, check_email, check_username};
