@@ -109,6 +109,13 @@ fn probe(knob: &str) -> Option<Probe> {
     }
 }
 
+/// The step kind (`remove_from_group`) whose requests take a knob's form in
+/// its probe (`jcsim readiness` files the knob under that step's capability).
+pub(crate) fn exercise_step(knob: &str) -> Option<&'static str> {
+    let p = probe(knob)?;
+    Some(p.exercise.split(':').next().unwrap_or(p.exercise).trim())
+}
+
 /// The knobs `jcsim compat` tries, in table order.
 pub(crate) fn knobs() -> Vec<&'static Knob> {
     crate::knobs::wire_knobs().filter(|k| probe(k.name).is_some()).collect()

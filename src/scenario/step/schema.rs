@@ -72,6 +72,10 @@ fn argument(def: &StepDef, g: &mut SchemaGenerator) -> Schema {
             let args = g.subschema_for::<ActivateArgs>();
             json_schema!({ "anyOf": [{ "type": "null" }, args] })
         }
+        Arg::Verify => {
+            let args = g.subschema_for::<super::VerifyArgs>();
+            json_schema!({ "anyOf": [{ "type": "null" }, args] })
+        }
         Arg::RotateToken => {
             let args = g.subschema_for::<super::RotateToken>();
             json_schema!({ "anyOf": [{ "type": "null" }, args] })
