@@ -567,7 +567,7 @@ mod tests {
 
     async fn verify_against(prov: &Provisioner, doc: Value) -> (Vec<Finding>, Vec<ScimOp>) {
         let t = LargeGroup { raw: serde_json::to_vec(&doc).unwrap(), ops: Mutex::new(Vec::new()) };
-        let scope = Scope { users: None, groups: None, probes: false };
+        let scope = Scope { probes: false, ..Scope::all() };
         let found = prov.verify(&t, &scope).await;
         (found, t.ops.into_inner().unwrap())
     }

@@ -16,7 +16,8 @@ pub struct Capability {
     /// The step kinds (`scenario::STEPS` names) whose findings are its own.
     pub steps: &'static [&'static str],
     /// Rules that are its own whichever step met them (read-back and
-    /// `verify`'s probes).
+    /// `verify`'s probes): `rule`, or `rule PART` for the rule on a request
+    /// whose kind contains PART (`delete-then-404 /Users`).
     pub rules: &'static [&'static str],
 }
 
@@ -68,7 +69,7 @@ pub const CAPABILITIES: &[Capability] = &[
         name: "Deprovisioning",
         covers: "unbinding a user, deleting a user, deactivating the integration",
         steps: &["unbind_user", "delete_user", "deactivate_app"],
-        rules: &["deleted-user-still-member"],
+        rules: &["deleted-user-still-member", "delete-then-404 /Users"],
     },
     Capability {
         id: "group_management",
@@ -83,7 +84,14 @@ pub const CAPABILITIES: &[Capability] = &[
             "add_to_group",
             "remove_from_group",
         ],
-        rules: &["readback-group-name", "readback-members", "echo-group-name", "echo-members", "create-drops-members"],
+        rules: &[
+            "readback-group-name",
+            "readback-members",
+            "echo-group-name",
+            "echo-members",
+            "create-drops-members",
+            "delete-then-404 /Groups",
+        ],
     },
 ];
 
@@ -110,7 +118,11 @@ fn restores(c: &Check) -> bool {
 /// the request it names (`/Groups`) or the step before it that changed
 /// something.
 pub(super) fn of_check(c: &Check, request: &str, steps: &[crate::report::StepResult]) -> usize {
-    if let Some(i) = CAPABILITIES.iter().position(|cap| cap.rules.contains(&c.id.as_str())) {
+    let claims = |r: &&str| match r.split_once(' ') {
+        Some((rule, part)) => rule == c.id.as_str() && request.contains(part),
+        None => *r == c.id.as_str(),
+    };
+    if let Some(i) = CAPABILITIES.iter().position(|cap| cap.rules.iter().any(claims)) {
         return i;
     }
     if restores(c) {
@@ -296,12 +308,17 @@ fn summary_line(causes: &[Cause], risks: &[&CompatRow], cov: &Coverage, errors: 
         parts.push(format!("{} on {}", first.rule, first.request));
     }
     if errors + warnings > 1 {
-        parts.push(format!("{} error(s), {} warning(s) in all", errors, warnings));
+        parts.push(format!("{} causes in all ({errors} error, {warnings} warning)", errors + warnings));
     }
     for r in risks {
         parts.push(format!("`{}` ({}) {}: {}", r.knob, r.evidence, r.verdict, r.summary));
     }
-    if parts.is_empty() {
+    if parts.is_empty() && cov.steps_passed < cov.steps_run {
+        format!(
+            "{} of {} steps passed; what failed the others belongs to another capability",
+            cov.steps_passed, cov.steps_run
+        )
+    } else if parts.is_empty() {
         format!("{} of {} steps passed, nothing found", cov.steps_passed, cov.steps_run)
     } else {
         parts.join("; ")
@@ -330,6 +347,7 @@ mod tests {
                 assert!(crate::scenario::STEPS.iter().any(|x| x.name == *s), "{}: no step {s}", c.id);
             }
             for r in c.rules {
+                let r = r.split(' ').next().unwrap_or_default();
                 assert!(crate::rules::rule_by_id(r).is_some(), "{}: no rule {r}", c.id);
             }
         }

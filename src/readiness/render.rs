@@ -84,13 +84,22 @@ pub fn badge_svg(r: &Readiness) -> String {
     )
 }
 
+/// `text` cut to `max` characters, with an ellipsis.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max - 1).collect();
+    s.push('…');
+    s
+}
+
 /// The terminal summary: at most about 25 lines, whatever the SP did.
 pub fn terminal_summary(r: &Readiness, dir: &std::path::Path) -> String {
     let l = crate::term::one_line;
     let mut out = format!(
-        "JumpCloud readiness of {} ({}): {} · ready {}/{}\n",
+        "JumpCloud readiness of {}: {} ({}/{} capabilities ready)\n",
         r.provenance.target,
-        r.provenance.target_kind,
         r.verdict.as_str(),
         r.ready,
         r.total
@@ -102,7 +111,7 @@ pub fn terminal_summary(r: &Readiness, dir: &std::path::Path) -> String {
             Level::NotReady => "✗",
         };
         let line = format!("  {mark} {:9}  {:19}  {}", c.verdict.as_str(), c.name, c.summary);
-        out.push_str(&l(&line));
+        out.push_str(&cut(&l(&line), 160));
         out.push('\n');
     }
     let first: Vec<(&str, &super::Cause)> = r
@@ -115,7 +124,7 @@ pub fn terminal_summary(r: &Readiness, dir: &std::path::Path) -> String {
     if !first.is_empty() {
         out.push_str("Fix first:\n");
         for (i, (cap, k)) in first.iter().enumerate() {
-            out.push_str(&l(&format!("  {}. {} on {} ({cap}): {}", i + 1, k.rule, k.request, k.fix)));
+            out.push_str(&cut(&l(&format!("  {}. {} on {} ({cap}): {}", i + 1, k.rule, k.request, k.fix)), 200));
             out.push('\n');
         }
     }
@@ -151,4 +160,115 @@ pub fn terminal_summary(r: &Readiness, dir: &std::path::Path) -> String {
         dir.join("readiness.html").display()
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readiness::*;
+
+    /// A readiness with SP-sent text in every place the SP can reach.
+    fn hostile() -> Readiness {
+        let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+        Readiness {
+            format: FORMAT_VERSION,
+            verdict: Level::NotReady,
+            ready: 0,
+            total: 1,
+            capabilities: vec![CapabilityReport {
+                id: "activation".into(),
+                name: "Activation".into(),
+                covers: "c".into(),
+                verdict: Level::NotReady,
+                summary: evil.into(),
+                causes: vec![Cause {
+                    rule: "sp-rejected-request".into(),
+                    severity: "error".into(),
+                    request: "POST /Users".into(),
+                    title: "t".into(),
+                    example: format!("SP answered HTTP 400: {evil}"),
+                    admin_sees: "a".into(),
+                    fix: "f".into(),
+                    rfc: "RFC 7644 §3.12".into(),
+                    occurrences: 1,
+                    links: vec![Link {
+                        scenario: evil.into(),
+                        step: 2,
+                        exchange: Some(7),
+                        href: "run/report.html#x-7".into(),
+                    }],
+                }],
+                compat_risks: Vec::new(),
+                coverage: Coverage { not_exercised: vec![evil.into()], ..Coverage::default() },
+            }],
+            compat: vec![CompatRow {
+                knob: "member_removal".into(),
+                evidence: "unknown".into(),
+                verdict: "at risk".into(),
+                summary: "s".into(),
+                capability: "group_management".into(),
+                forms: vec![FormRow {
+                    form: "value_array".into(),
+                    outcome: "rejected".into(),
+                    detail: Some(evil.into()),
+                }],
+            }],
+            compat_defects: vec![evil.into()],
+            attributes: vec![AttributeRow {
+                key: "job_title".into(),
+                label: "Job Title".into(),
+                scim: "title".into(),
+                outcome: "changed".into(),
+                sent: Some("Analyst".into()),
+                returned: Some(evil.into()),
+                admin_sees: Some("x".into()),
+                href: None,
+            }],
+            scenarios: ScenarioCounts::default(),
+            regressions: Vec::new(),
+            provenance: Provenance {
+                jcsim_version: "0".into(),
+                suite_digest: "sha256:0".into(),
+                date: "2026-01-01T00:00:00Z".into(),
+                target: "https://sp.example.com/scim/v2".into(),
+                target_kind: "external".into(),
+                quirks: Vec::new(),
+                profile: None,
+                command: format!("jcsim readiness --target {evil}"),
+                strict: false,
+                statement: DISCLAIMER.into(),
+            },
+            exit_code: 1,
+        }
+    }
+
+    #[test]
+    fn sp_sent_text_is_escaped_in_the_html() {
+        let html = render_html(&hostile());
+        assert!(html.contains("Is this SCIM server JumpCloud-ready?"), "{html}");
+        assert!(!html.contains("<script>alert"), "unescaped script");
+        assert!(!html.contains("<img src=x"), "unescaped tag");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "{html}");
+        assert!(!html.contains("<script"), "the page has no script at all");
+        assert!(html.contains("not an endorsement or certification by JumpCloud"));
+    }
+
+    #[test]
+    fn the_badge_is_red_when_a_capability_is_not_ready_and_says_how_many() {
+        let svg = badge_svg(&hostile());
+        assert!(svg.starts_with("<svg") && svg.contains("ready 0/1 · 1 not ready") && svg.contains("#e05d44"), "{svg}");
+    }
+
+    #[test]
+    fn the_terminal_summary_is_short_and_inert() {
+        let mut r = hostile();
+        let cap = r.capabilities[0].clone();
+        r.capabilities = (0..6).map(|_| cap.clone()).collect();
+        r.regressions = (0..6)
+            .map(|_| Regression { capability: "a".into(), name: "A".into(), was: Level::Ready, now: Level::NotReady })
+            .collect();
+        let text = terminal_summary(&r, std::path::Path::new("runs/x"));
+        assert!(text.lines().count() <= 25, "{text}");
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+    }
 }

@@ -19,7 +19,8 @@ pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub(crate) use spans::{Pos, SpanIndex};
 pub(crate) use step::{
-    Action, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, RotateToken, Step, UpdateUser, id_refs,
+    Action, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, RotateToken, STEPS, Step, UpdateUser,
+    id_refs,
 };
 
 use std::path::{Path, PathBuf};

@@ -401,6 +401,18 @@ async fn readback_missing_and_readback_user_fire_on_changes_behind_jumpclouds_ba
 }
 
 #[tokio::test]
+async fn readback_attribute_fires_on_an_attribute_the_sp_drops() {
+    let server = fake_sp(FakeState::default()).await;
+    // u3 is alice. The SP keeps only userName, displayName and active: the
+    // title JumpCloud sent is gone when `verify: { attributes }` reads back.
+    let steps = "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: Engineer } }\n  - request: { method: PUT, path: /Users/u3, body: { userName: alice@example.com, displayName: Alice Liddell, active: true } }\n  - verify: { attributes: [job_title] }\n";
+    let ran = run_yaml(&scenario(steps), &server.uri()).await;
+    assert_fired(&ran, "readback-attribute", "the SP returns no title (job_title); JumpCloud sent \"Engineer\"");
+    // A warning: provisioning works, the attribute is lost.
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
+}
+
+#[tokio::test]
 async fn verify_each_catches_drift_at_the_step_that_caused_it() {
     let server = fake_sp(FakeState::default()).await;
     // The SP acknowledges the suspension but keeps the user active.
