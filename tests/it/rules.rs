@@ -79,6 +79,9 @@ quirk_scenario!(quirk_numeric_ids, "scenarios/quirks/numeric-ids.yaml", ["id-str
 quirk_scenario!(quirk_no_user_delete, "scenarios/quirks/no-user-delete.yaml", ["delete-unsupported"]);
 quirk_scenario!(quirk_domain_allowlist, "scenarios/quirks/domain-allowlist.yaml", ["sp-rejected-request"]);
 quirk_scenario!(quirk_soft_delete_groups, "scenarios/quirks/soft-delete-groups.yaml", ["delete-then-404"]);
+quirk_scenario!(quirk_soft_delete_users, "scenarios/quirks/soft-delete-users.yaml", ["delete-then-404"]);
+quirk_scenario!(quirk_no_reactivate, "scenarios/quirks/no-reactivate.yaml", ["echo-active", "readback-active"]);
+quirk_scenario!(quirk_accept_any_token, "scenarios/quirks/accept-any-token.yaml", ["auth-401"]);
 quirk_scenario!(quirk_application_json, "scenarios/quirks/application-json.yaml", ["content-type"]);
 quirk_scenario!(quirk_slow, "scenarios/quirks/slow.yaml", ["slow-response"]);
 quirk_scenario!(quirk_flaky, "scenarios/quirks/flaky.yaml", ["server-error"]);
