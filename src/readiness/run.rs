@@ -4,7 +4,6 @@
 
 use super::classify::{self, ScenarioRun};
 use super::{CompatRow, FormRow, Provenance, Readiness, ScenarioCounts};
-use crate::compat::{self, CompatOptions};
 use crate::engine::{self, Cancel, Namespace, RunOptions, TargetOverride};
 use crate::record::Exit;
 use crate::scenario::Scenario;
@@ -31,6 +30,23 @@ pub struct ReadinessOptions {
     pub progress: Option<fn(usize, usize, &str)>,
 }
 
+/// What readiness needs of `jcsim compat`, a module of the same layer:
+/// the command implements it with `compat::run` (so the console can too).
+pub trait Forms {
+    /// Run every form probe against `target`, recording into a run
+    /// directory below `out_dir`: that directory and the matrix.
+    fn run(
+        &self,
+        target: TargetOverride,
+        out_dir: PathBuf,
+        namespace: Namespace,
+        cleanup: bool,
+        cancel: Cancel,
+    ) -> impl std::future::Future<Output = Result<(PathBuf, crate::record::CompatMatrix), String>>;
+    /// The step kind whose requests take `knob`'s form (`remove_from_group`).
+    fn exercise_step(&self, knob: &str) -> Option<&'static str>;
+}
+
 /// What a readiness run leaves: the directory and the verdicts.
 #[derive(Debug)]
 pub struct ReadinessRun {
@@ -55,7 +71,7 @@ pub enum ReadinessError {
 /// is printed; the caller renders and writes the outputs ([`write`]).
 /// Long on purpose: the embedded SP's life, the suite, the round trip and
 /// compat share one target and one directory, in this order.
-pub async fn run(opts: &ReadinessOptions) -> Result<ReadinessRun, ReadinessError> {
+pub async fn run(opts: &ReadinessOptions, forms: &impl Forms) -> Result<ReadinessRun, ReadinessError> {
     let profile =
         opts.profile.as_deref().map(crate::scenario::profile::find).transpose().map_err(ReadinessError::Usage)?;
     let quirks = opts
@@ -130,22 +146,15 @@ pub async fn run(opts: &ReadinessOptions) -> Result<ReadinessRun, ReadinessError
     }
     let run_dirs: Vec<PathBuf> = runs.iter().map(|r| r.summary.run_dir.clone()).collect();
 
-    let compat_opts = CompatOptions {
-        out_dir: dir.clone(),
-        target: Some(target.clone()),
-        quirks: Vec::new(),
-        behaviour: Default::default(),
-        seed: 1,
-        namespace: if namespace == Namespace::None { Namespace::None } else { Namespace::Auto },
-        cleanup: opts.cleanup,
-        cancel: opts.cancel.clone(),
-    };
-    let ran = compat::run(&compat_opts).await?;
-    crate::report::write_outputs(&ran.dir)?;
-    let compat_rel = relative(&ran.dir, &dir);
-    let compat_rows = compat_rows(&ran.matrix);
-    let compat_defects: Vec<String> = ran
-        .matrix
+    let compat_namespace = if namespace == Namespace::None { Namespace::None } else { Namespace::Auto };
+    let (compat_dir, matrix) = forms
+        .run(target.clone(), dir.clone(), compat_namespace, opts.cleanup, opts.cancel.clone())
+        .await
+        .map_err(|e| engine::EngineError::Setup(format!("compat: {e}")))?;
+    crate::report::write_outputs(&compat_dir)?;
+    let compat_rel = relative(&compat_dir, &dir);
+    let compat_rows = compat_rows(&matrix, forms);
+    let compat_defects: Vec<String> = matrix
         .defects
         .iter()
         .map(|d| format!("{}: {} (first met in {}; {compat_rel}/report.html)", d.rule, d.message, d.during))
@@ -214,7 +223,7 @@ fn suite(
 }
 
 /// The knob rows, each under the capability whose step exercises it.
-fn compat_rows(m: &crate::record::CompatMatrix) -> Vec<CompatRow> {
+fn compat_rows(m: &crate::record::CompatMatrix, forms: &impl Forms) -> Vec<CompatRow> {
     m.knobs
         .iter()
         .map(|k| CompatRow {
@@ -222,7 +231,7 @@ fn compat_rows(m: &crate::record::CompatMatrix) -> Vec<CompatRow> {
             evidence: k.status.clone(),
             verdict: k.verdict.as_str().to_string(),
             summary: k.summary.clone(),
-            capability: classify::of_knob(&k.knob).to_string(),
+            capability: classify::of_step_kind(forms.exercise_step(&k.knob).unwrap_or_default()).to_string(),
             forms: k
                 .forms
                 .iter()

@@ -154,11 +154,11 @@ async fn no_reactivate() {
 
 #[tokio::test]
 async fn accept_any_token() {
-    let strict = Sp::new(SpConfig { token: Some("right".into()), ..SpConfig::default() });
+    let strict = Sp::new(crate::sp::SpConfig { token: Some("right".into()), ..crate::sp::SpConfig::default() });
     let wrong = [("authorization", "Bearer wrong")];
     assert_eq!(strict.raw(Method::GET, "/Users", None, &wrong).await.status, StatusCode::UNAUTHORIZED);
     let quirks = vec!["accept_any_token".parse().unwrap()];
-    let lax = Sp::new(SpConfig { token: Some("right".into()), quirks, ..SpConfig::default() });
+    let lax = Sp::new(crate::sp::SpConfig { token: Some("right".into()), quirks, ..crate::sp::SpConfig::default() });
     assert_eq!(lax.raw(Method::GET, "/Users", None, &wrong).await.status, StatusCode::OK);
     assert_eq!(lax.raw(Method::GET, "/Users", None, &[]).await.status, StatusCode::OK);
 }

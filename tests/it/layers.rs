@@ -30,8 +30,9 @@ const LAYERS: &[&[&str]] = &[
     &["engine", "lint"],
     // Front ends: the console, terminal output, the schema, `jcsim compat`
     // (drives engine sessions, loads probe scenarios with lint), `jcsim proxy`
-    // (records JumpCloud's traffic to an SP).
-    &["server/console", "output", "schema", "compat", "proxy"],
+    // (records JumpCloud's traffic to an SP), `jcsim readiness` (drives engine
+    // runs; compat reaches it through its `Forms` trait, from `cmd`).
+    &["server/console", "output", "schema", "compat", "proxy", "readiness"],
     // JumpCloud's own SCIM API over HTTP: it steps the console's org session.
     &["server/inbound"],
     // `jcsim serve`'s one server: the console and the inbound API side by side.
