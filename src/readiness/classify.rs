@@ -209,6 +209,11 @@ pub(super) fn capabilities(
             let cap = of_step(&s.action);
             if let Some(i) = cap {
                 match s.verdict {
+                    // A step that sent nothing (group management off, a
+                    // STAGED user) proves nothing about the SP.
+                    Verdict::Pass | Verdict::Info if s.exchanges == 0 => coverage[i]
+                        .not_exercised
+                        .push(format!("{}, step {} ({}): sent nothing", run.summary.scenario, s.step, s.title)),
                     Verdict::Skip => coverage[i].not_exercised.push(format!(
                         "{}, step {} ({}): {}",
                         run.summary.scenario,
