@@ -15,6 +15,8 @@
 #   3. against stock scim2-server with JumpCloud defaults: the refused removal
 #      is retried as a probe, the suite passes with compat-risk warnings that
 #      name the accepted form, and fails under --strict.
+# Then `jcsim readiness` against a fresh stock scim2-server prints each
+# capability's verdict (exact verdicts, under 30 s).
 # Then `jcsim compat` against a fresh scim2-server must report member_removal
 # at risk (value_array rejected, filter_path accepted) and every other knob
 # robust, and against SCIMMY it prints its matrix; both leave nothing behind.
@@ -255,6 +257,42 @@ assert all(v == "robust" for v in others.values()), others
 assert code == 1, code
 print("interop: compat scim2: member_removal at risk (value_array rejected, filter_path accepted), the rest robust")
 '
+
+# jcsim readiness against stock scim2-server: each capability's verdict,
+# printed and checked against what the exchanges show: Group management is
+# at risk (member_removal's `value_array` form is refused with 400, the
+# `filter_path` form works), Deprovisioning is at risk (a deleted user stays
+# listed in its group), the rest ready; every attribute comes back as sent;
+# the whole command within 30 s.
+readiness_base=$(fresh_scim2 readiness)
+code=0
+started=$(date +%s%N)
+"$jcsim" readiness --target "$readiness_base" --token-env SCIM_TOKEN --out "$work/runs-readiness" --format json \
+  >"$work/readiness.json" 2>"$work/readiness.err" || code=$?
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+python3 - "$work/readiness.json" "$code" "$elapsed_ms" <<'PY' || status=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+code, ms = int(sys.argv[2]), int(sys.argv[3])
+for c in r["capabilities"]:
+    print(f"interop: readiness   {c['name']:20} {c['verdict']:9} {c['summary'][:100]}")
+v = {c["id"]: c["verdict"] for c in r["capabilities"]}
+expected = {"test_connection": "ready", "activation": "ready", "user_provisioning": "ready",
+            "suspend_restore": "ready", "deprovisioning": "at_risk", "group_management": "at_risk"}
+assert v == expected, v
+causes = {c["id"]: [k["rule"] for k in c["causes"]] for c in r["capabilities"]}
+assert causes["deprovisioning"] == ["deleted-user-still-member"], causes
+assert causes["group_management"] == ["compat-risk"], causes
+assert [k["knob"] for k in r["compat"] if k["verdict"] != "robust"] == ["member_removal"], r["compat"]
+assert all(a["outcome"] == "stored" for a in r["attributes"]), r["attributes"]
+assert code == 0, code
+assert ms < 30000, f"readiness took {ms} ms"
+print(f"interop: readiness scim2: {r['ready']}/{r['total']} ready, exit {code}, {ms} ms")
+PY
+users=$(count "$readiness_base" Users); groups=$(count "$readiness_base" Groups)
+if [ "$users" != 0 ] || [ "$groups" != 0 ]; then
+  echo "interop: readiness: $users user(s) and $groups group(s) left at the SP"; status=1
+fi
 
 # SCIMMY (npm): an independent implementation (JavaScript, other authors).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

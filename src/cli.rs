@@ -28,8 +28,13 @@ pub(crate) enum Command {
     },
     /// Run the embedded SCIM 2.0 service provider alone.
     Sp(SpArgs),
-    /// Print the JSON Schema of the scenario format (for editors and CI).
-    Schema,
+    /// Print a JSON Schema: of the scenario format (the default, for editors
+    /// and CI) or of `readiness.json` (`jcsim schema readiness`).
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Scenario)]
+        kind: SchemaKind,
+    },
     /// Print a shell completion script, e.g. `jcsim completions bash`.
     Completions {
         /// The shell to complete for.
@@ -70,6 +75,13 @@ pub(crate) enum Command {
     /// forms the SP accepts, ignores or rejects.
     /// Exit 0 when every knob is robust, 1 otherwise.
     Compat(CompatArgs),
+    /// Is the SP JumpCloud-ready? Runs the preflight, the built-in suite with
+    /// --keep-going, an attribute round trip and `compat`, then writes
+    /// readiness.html, readiness.json and badge.svg with one verdict per
+    /// JumpCloud capability. Exit 0 when no capability is not ready (at risk
+    /// allowed unless --strict), 1 otherwise or on a --baseline regression,
+    /// 2 usage, 3 preflight failed.
+    Readiness(ReadinessArgs),
     /// Remove every user and group at an SP whose name carries a jcsim
     /// namespace tag (leftovers of runs with --keep or cut short). Untagged
     /// resources are never touched.
@@ -277,6 +289,42 @@ pub(crate) struct ExternalArgs {
     /// Skip the preflight check of an external target.
     #[arg(long)]
     pub(crate) no_preflight: bool,
+}
+
+/// What `jcsim schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SchemaKind {
+    /// A scenario file (schema/scenario.schema.json).
+    Scenario,
+    /// `readiness.json` (schema/readiness.schema.json).
+    Readiness,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReadinessArgs {
+    /// The SP under test; without --target, the embedded SP (with --quirk).
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+    /// A quirk of the embedded SP (repeatable), e.g. `ignore_rename`.
+    #[arg(long = "quirk", value_name = "NAME", conflicts_with = "target")]
+    pub(crate) quirks: Vec<String>,
+    /// A vendor's app settings for every scenario (dialpad, keepnet, testmu, workos).
+    #[arg(long, value_name = "VENDOR")]
+    pub(crate) profile: Option<String>,
+    #[command(flatten)]
+    pub(crate) external: ExternalArgs,
+    /// Parent directory of the readiness directory (which holds every run).
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// An earlier readiness.json: exit 1 when a capability got worse.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// At risk fails too (exit 1).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// `human`: the summary; `json`: readiness.json on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -137,6 +137,13 @@ fn probe(knob: KnobId, n: &Names) -> Option<Probe> {
     }
 }
 
+/// The step kind (`remove_from_group`) whose requests take a knob's form in
+/// its probe (`jcsim readiness` files the knob under that step's capability).
+pub(crate) fn exercise_step(knob: &str) -> Option<&'static str> {
+    let k = crate::knobs::KNOBS.iter().find(|k| k.name == knob)?;
+    Some(probe(k.id, &Names::new(0, k, ""))?.exercise.name())
+}
+
 /// The knobs `jcsim compat` tries, in table order.
 pub(crate) fn knobs() -> Vec<&'static Knob> {
     crate::knobs::wire_knobs().filter(|k| probe(k.id, &Names::new(0, k, "")).is_some()).collect()
@@ -201,7 +208,7 @@ fn probe_scenario(n: usize, knob: &Knob, form: &str, names: &Names, p: &Probe) -
     let mut steps = p.setup.clone();
     steps.push(p.exercise.clone());
     if p.read_back {
-        steps.push(Action::Verify);
+        steps.push(Action::Verify(Default::default()));
     }
     scenario(format!("compat {} = {form}", knob.name), None, directory, app, steps)
 }
@@ -219,7 +226,7 @@ pub async fn run(opts: &CompatOptions) -> Result<CompatRun, EngineError> {
         Some(target),
         DirectorySpec::default(),
         AppSpec::default(),
-        vec![Action::Verify],
+        vec![Action::Verify(Default::default())],
     );
     let target = crate::engine::resolve_target(&base, opts.target.as_ref(), opts.seed).await?;
     let external = target.kind == "external";

@@ -26,6 +26,7 @@ pub(crate) mod names;
 pub(crate) mod output;
 pub mod provision;
 pub mod proxy;
+pub mod readiness;
 pub mod record;
 pub mod report;
 pub mod rules;

@@ -141,6 +141,27 @@ impl Lint<'_> {
         }
     }
 
+    /// `verify: { attributes }` names only attributes JumpCloud sends.
+    fn verify_attributes(&mut self, base: &str, attributes: &[String]) {
+        use crate::directory::attrs::{ADDRESS, Scim, TEXT};
+        let sent = || {
+            TEXT.iter()
+                .filter(|a| !matches!(a.scim, Scim::Inbound(_)))
+                .map(|a| a.key)
+                .chain(ADDRESS.iter().map(|p| p.key))
+        };
+        for (j, key) in attributes.iter().enumerate() {
+            if !sent().any(|k| k == key) {
+                let mut msg = format!("unknown attribute `{key}`");
+                if let Some(s) = crate::suggest::suggest(key, sent()) {
+                    msg.push_str(&format!(", did you mean `{s}`?"));
+                }
+                msg.push_str(&format!("; attributes JumpCloud sends: {}", sent().collect::<Vec<_>>().join(", ")));
+                self.push(&format!("{base}.attributes[{j}]"), msg);
+            }
+        }
+    }
+
     fn step(&mut self, base: &str, action: &Action) {
         match action {
             Action::CreateUser(u) if u.generate.is_none() => self.create_user(u, base, "already exists"),
@@ -154,6 +175,7 @@ impl Lint<'_> {
                 self.on_user(n, base, |_| Ok(()));
             }
             Action::BindUser(n) => self.on_user(n, base, |d| d.bind_user(n)),
+            Action::Verify(v) => self.verify_attributes(base, &v.attributes),
             Action::UnbindUser(n) => self.on_user(n, base, |d| d.unbind_user(n)),
             Action::CreateGroup(g) => {
                 let members: Vec<bool> =

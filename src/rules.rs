@@ -278,6 +278,10 @@ catalogue! {
         "userName and displayName at the SP match what JumpCloud sent",
         "The application shows stale names.",
         "Store userName and displayName from every PUT.";
+    ReadbackAttribute = "readback-attribute", W, "RFC 7643 §4.1, §4.3",
+        "A user attribute JumpCloud sends is returned as sent (`verify: { attributes }`)",
+        "JumpCloud reports the user as provisioned, but the attribute (a job title, a department, a phone number, an address) never reaches the application, or arrives changed: the SP drops it silently.",
+        "Store every attribute of the User schema and the enterprise extension that JumpCloud sends and return it on GET /Users/{id}, or list the ones the application does not support in /Schemas.";
     ReadbackGroupName = "readback-group-name", E, "RFC 7644 §3.5.2",
         "Group displayName at the SP matches JumpCloud",
         "The group shows the new name in JumpCloud and the old one in the application.",

@@ -141,6 +141,44 @@ async function index(browser) {
   await page.close();
 }
 
+// readiness.html (jcsim readiness --quirk ignore_rename): renders offline
+// with no script, shows one capability not ready, and every link to an
+// exchange opens that exchange in the scenario's report.
+async function readiness(browser) {
+  const dir = fs.readdirSync(path.join(out, "readiness")).find((d) => fs.existsSync(path.join(out, "readiness", d, "readiness.html")));
+  if (!dir) return check(false, "readiness.html written");
+  const rel = path.join("readiness", dir);
+  const page = await guarded(browser);
+  const offsite = [];
+  page.on("request", (r) => { if (!r.url().startsWith("file://") && !r.url().startsWith("data:")) offsite.push(r.url()); });
+  await page.goto(url(path.join(rel, "readiness.html")));
+  check((await page.locator("script").count()) === 0, "readiness: no script");
+  check(offsite.length === 0, "readiness: renders offline (no request off the machine: " + offsite.join(", ") + ")");
+  check((await page.textContent("#verdict")).trim() === "not ready", "readiness: verdict not ready");
+  check((await page.textContent("#cap-group_management .v")).trim() === "not ready", "readiness: Group management not ready");
+  check((await page.locator(".cap .v-ready").count()) === 5, "readiness: five capabilities ready");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: path.join(out, "readiness.png") });
+  await page.screenshot({ path: path.join(out, "readiness-full.png"), fullPage: true });
+  const links = await page.$$eval("a.exchange", (a) => a.map((e) => e.getAttribute("href")));
+  check(links.length > 0, `readiness: ${links.length} links to exchanges`);
+  for (const href of links) {
+    const [file, hash] = href.split("#");
+    const deep = await guarded(browser);
+    await deep.goto(url(path.join(rel, file)) + "#" + hash);
+    await ready(deep);
+    const open = await deep.evaluate((id) => {
+      const r = document.getElementById(id);
+      if (!r) return false;
+      if (id.startsWith("s-")) return true;
+      return r.classList.contains("open") && r.nextElementSibling.classList.contains("xd");
+    }, hash);
+    check(open, `readiness: ${href} opens its exchange`);
+    await deep.close();
+  }
+  await page.close();
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
@@ -150,6 +188,7 @@ async function index(browser) {
     await xss(browser);
     await big(browser);
     await index(browser);
+    await readiness(browser);
   } catch (e) {
     failures.push("exception: " + (e && e.stack ? e.stack : e));
   } finally {

@@ -4,6 +4,7 @@ pub(crate) mod cleanup;
 pub(crate) mod compat;
 pub(crate) mod fidelity;
 pub(crate) mod proxy;
+pub(crate) mod readiness;
 pub(crate) mod run;
 pub(crate) mod scenarios;
 mod serve;
@@ -32,8 +33,12 @@ pub fn main(cli: Cli) -> anyhow::Result<Exit> {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(serve::sp(args))
         }
-        Command::Schema => {
-            print_stdout(crate::schema::scenario_schema_json().as_bytes())?;
+        Command::Schema { kind } => {
+            let text = match kind {
+                crate::cli::SchemaKind::Scenario => crate::schema::scenario_schema_json(),
+                crate::cli::SchemaKind::Readiness => crate::readiness::schema_json(),
+            };
+            print_stdout(text.as_bytes())?;
             Ok(Exit::Pass)
         }
         Command::Completions { shell } => {
@@ -70,6 +75,7 @@ pub fn main(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scenarios { command } => scenarios::main(command),
         Command::Cleanup(args) => current_thread()?.block_on(cleanup::main(args)),
         Command::Compat(args) => current_thread()?.block_on(compat::main(args)),
+        Command::Readiness(args) => current_thread()?.block_on(readiness::main(args)),
         Command::Proxy(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(proxy::main(args))

@@ -55,6 +55,36 @@ impl Scim {
     }
 }
 
+impl Scim {
+    /// This attribute's value in a SCIM User document, as text (`None`
+    /// when absent, empty or not a scalar). Reads what JumpCloud sends and
+    /// what an SP answers alike (`verify`'s attribute read-back, readiness).
+    pub(crate) fn value_in(self, user: &serde_json::Value) -> Option<String> {
+        use serde_json::Value;
+        let work = |list: &str| {
+            let items = user.get(list).and_then(Value::as_array)?;
+            items
+                .iter()
+                .find(|i| i.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("work")))
+                .or_else(|| items.first())
+                .cloned()
+        };
+        let v = match self {
+            Scim::Top(k) | Scim::Inbound(k) => user.get(k).cloned(),
+            Scim::Name(k) => user.get("name").and_then(|n| n.get(k)).cloned(),
+            Scim::Enterprise(k) => user.get(crate::scim::ENTERPRISE_USER_SCHEMA).and_then(|e| e.get(k)).cloned(),
+            Scim::WorkPhone => work("phoneNumbers").and_then(|p| p.get("value").cloned()),
+            Scim::Address(k) => work("addresses").and_then(|a| a.get(k).cloned()),
+        }?;
+        match v {
+            Value::String(s) if !s.is_empty() => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// A free-text attribute of a user.
 pub(crate) type Attr = Field<User, UserSpec>;
 /// A part of the work address.

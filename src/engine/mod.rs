@@ -22,7 +22,9 @@ pub(crate) use steps::Policy;
 pub(crate) use summary::StepSummary;
 use summary::Tally;
 pub use target::TargetOverride;
-pub(crate) use target::{ResolvedTarget, credentials as scenario_credentials, resolve as resolve_target};
+pub(crate) use target::{
+    ResolvedTarget, credentials as scenario_credentials, embedded_token, resolve as resolve_target,
+};
 pub(crate) use transport::Cancel;
 pub(crate) use transport::StepLog;
 

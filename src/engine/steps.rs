@@ -78,12 +78,16 @@ pub(super) async fn run_step(
         Action::RotateToken(r) => rotate_token(r, dir, prov, ctx).await,
         action => act(action, dir, prov, ctx).await,
     };
-    if policy.verify_each && !matches!(step.action, Action::Verify | Action::Request(_) | Action::TestConnection) {
+    if policy.verify_each && !matches!(step.action, Action::Verify(_) | Action::Request(_) | Action::TestConnection) {
         // Read back what this step touched, so a silent failure shows where it happens.
         let touched = ctx.log();
         if !touched.touched_users.is_empty() || !touched.touched_groups.is_empty() {
-            let scope =
-                Scope { users: Some(touched.touched_users), groups: Some(touched.touched_groups), probes: false };
+            let scope = Scope {
+                users: Some(touched.touched_users),
+                groups: Some(touched.touched_groups),
+                probes: false,
+                ..Scope::all()
+            };
             findings.extend(prov.verify(ctx, &scope).await);
         }
     }
@@ -272,7 +276,13 @@ pub(super) async fn act<T: Transport>(
         Action::DeactivateApp => return prov.deactivate(dir, t).await,
         // Needs the client: `run_step` runs it (`rotate_token`).
         Action::RotateToken(_) => return Vec::new(),
-        Action::Verify => return prov.verify(t, &Scope::all()).await,
+        Action::Verify(v) => {
+            let mut scope = Scope::all();
+            if !v.attributes.is_empty() {
+                scope = scope.attributes(prov.expected_users(dir), &v.attributes);
+            }
+            return prov.verify(t, &scope).await;
+        }
         // Raw requests bypass the model; `run_step` sends them itself.
         Action::Request(_) => return Vec::new(),
         Action::Inbound(r) => return super::inbound::apply(r, dir, prov, t).await,

@@ -10,7 +10,7 @@ use crate::check::RuleId;
 use crate::check::finding;
 use crate::scim::filter_string;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Which resources to read back.
 #[derive(Debug, Clone, Default)]
@@ -20,12 +20,22 @@ pub struct Scope {
     pub(crate) groups: Option<BTreeSet<String>>,
     /// Run the conformance probes too.
     pub(crate) probes: bool,
+    /// User attributes (scenario keys) to compare with `expected`.
+    pub(crate) attributes: Vec<String>,
+    /// What JumpCloud would send each linked user now, by SP id.
+    pub(crate) expected: BTreeMap<String, Value>,
 }
 
 impl Scope {
     /// Everything, with probes (the `verify` step).
     pub fn all() -> Scope {
-        Scope { users: None, groups: None, probes: true }
+        Scope { users: None, groups: None, probes: true, attributes: Vec::new(), expected: BTreeMap::new() }
+    }
+
+    /// Also compare these user attributes with what JumpCloud sends
+    /// (`verify: { attributes }`); `expected` from [`Provisioner::expected_users`].
+    pub fn attributes(self, expected: BTreeMap<String, Value>, keys: &[String]) -> Scope {
+        Scope { attributes: keys.to_vec(), expected, ..self }
     }
 
     fn has_user(&self, id: &str) -> bool {
@@ -38,6 +48,18 @@ impl Scope {
 }
 
 impl Provisioner {
+    /// The body JumpCloud would send each linked user now (a full
+    /// representation), by SP id: what `verify: { attributes }` compares.
+    pub fn expected_users(&self, dir: &crate::directory::Directory) -> BTreeMap<String, Value> {
+        self.users
+            .iter()
+            .filter_map(|(jc, link)| {
+                let user = dir.user_by_id(jc.as_str())?;
+                Some((link.sp_id.clone(), super::body::user(&user, &self.behaviour, link.active, None)))
+            })
+            .collect()
+    }
+
     /// One finding per difference. Users: `userName` (case-insensitive),
     /// `active`, `displayName`. Groups: `displayName` and membership. Deleted
     /// resources must answer 404.
@@ -45,7 +67,7 @@ impl Provisioner {
         let mut out = Vec::new();
         let mut present = Vec::new();
         for link in self.users.values().filter(|l| scope.has_user(&l.sp_id)) {
-            if verify_user(t, link, &mut out).await {
+            if verify_user(t, link, scope, &mut out).await {
                 present.push(link);
             }
         }
@@ -153,12 +175,15 @@ fn id_string(v: &Value) -> String {
 }
 
 /// Read a user back; false when it could not be read.
-async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Finding>) -> bool {
+async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, scope: &Scope, out: &mut Vec<Finding>) -> bool {
     let path = format!("/Users/{}", link.sp_id);
     let user_name = user_name(link);
     let Some((body, exchange)) = read(t, &path, &format!("read back user {user_name}"), out).await else {
         return false;
     };
+    if let Some(expected) = scope.expected.get(&link.sp_id) {
+        attributes(&user_name, expected, &body, &scope.attributes, exchange, out);
+    }
     let actual_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
     if actual_active != link.active {
         let admin = if link.active {
@@ -219,6 +244,35 @@ async fn verify_user<T: Transport>(t: &T, link: &LinkedUser, out: &mut Vec<Findi
         }
     }
     true
+}
+
+/// Each listed attribute JumpCloud sends must come back as sent: one
+/// `readback-attribute` warning per attribute dropped or changed.
+fn attributes(user_name: &str, expected: &Value, body: &Value, keys: &[String], exchange: u64, out: &mut Vec<Finding>) {
+    use crate::directory::attrs::{ADDRESS, TEXT};
+    let all = TEXT.iter().map(|a| (a.key, a.label, a.scim)).chain(ADDRESS.iter().map(|p| (p.key, p.label, p.scim)));
+    for (key, label, scim) in all.filter(|(k, _, _)| keys.iter().any(|x| x == k)) {
+        let Some(sent) = scim.value_in(expected) else { continue };
+        let path = scim.path();
+        let message = match scim.value_in(body) {
+            Some(got) if got.trim() == sent.trim() => continue,
+            Some(got) => format!(
+                "user {user_name}: {path} ({key}) is {} at the SP, JumpCloud sent {}",
+                Value::from(got),
+                Value::from(sent.as_str())
+            ),
+            None => format!(
+                "user {user_name}: the SP returns no {path} ({key}); JumpCloud sent {}",
+                Value::from(sent.as_str())
+            ),
+        };
+        out.push(
+            finding(RuleId::ReadbackAttribute, message)
+                .admin(format!("The user's {label} set in JumpCloud does not reach the application as set."))
+                .diff(json!({ path.clone(): sent }), json!({ path: scim.value_in(body) }))
+                .exchange(exchange),
+        );
+    }
 }
 
 /// Above this many members a group is read back with `attributes`: its answer
@@ -512,7 +566,7 @@ mod tests {
 
     async fn verify_against(prov: &Provisioner, doc: Value) -> (Vec<Finding>, Vec<ScimOp>) {
         let t = LargeGroup { raw: serde_json::to_vec(&doc).unwrap(), ops: Mutex::new(Vec::new()) };
-        let scope = Scope { users: None, groups: None, probes: false };
+        let scope = Scope { probes: false, ..Scope::all() };
         let found = prov.verify(&t, &scope).await;
         (found, t.ops.into_inner().unwrap())
     }

@@ -18,6 +18,9 @@ mod validate;
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 pub(crate) use spans::{Pos, SpanIndex};
+/// Every step kind (the readiness capability table is checked against it).
+#[cfg(test)]
+pub(crate) use step::STEPS;
 pub(crate) use step::{
     Action, Expect, InboundRequest, Membership, Outcome, RawRequest, Rename, RotateToken, Step, UpdateUser, id_refs,
 };

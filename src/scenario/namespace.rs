@@ -140,7 +140,7 @@ impl Names {
 
     fn action(&self, a: &mut Action, tag: &Tag) {
         match a {
-            Action::TestConnection | Action::DeactivateApp | Action::Verify => {}
+            Action::TestConnection | Action::DeactivateApp | Action::Verify(_) => {}
             Action::Activate { test_user_email }
             | Action::RotateToken(crate::scenario::RotateToken { test_user_email, .. }) => {
                 if let Some(e) = test_user_email {

@@ -16,8 +16,10 @@ mod schema;
 /// How a step's value is written, and the action it makes.
 #[derive(Clone, Copy)]
 pub(crate) enum Arg {
-    /// No value: `- verify`.
+    /// No value: `- test_connection`.
     Unit(fn() -> Action),
+    /// No value, or `{ attributes: [...] }` ([`VerifyArgs`]).
+    Verify,
     /// No value, or `{ test_user_email }`: `- activate`.
     Activate,
     /// No value, or `{ token_env, test_user_email }` ([`RotateToken`]).
@@ -171,9 +173,9 @@ pub(crate) const STEPS: &[StepDef] = &[
     ),
     step(
         "verify",
-        Arg::Unit(|| Action::Verify),
-        "verify",
-        "Read the SP back and report every difference from what JumpCloud believes.",
+        Arg::Verify,
+        "verify: { attributes: [job_title, department] }",
+        "Read the SP back and report every difference from what JumpCloud believes. Optional `{ attributes: [...] }`: also check that each listed user attribute (`job_title`, `department`, `phone`, `street`, …) is returned as sent.",
     ),
     step(
         "request",
@@ -242,7 +244,7 @@ pub(crate) enum Action {
     AddToGroup(Membership),
     RemoveFromGroup(Membership),
     /// Read the SP back and compare with what JumpCloud believes.
-    Verify,
+    Verify(VerifyArgs),
     /// A raw request, outside JumpCloud's behaviour.
     Request(RawRequest),
     /// An identity source (HRIS) calls JumpCloud's own SCIM API; JumpCloud
@@ -273,7 +275,7 @@ impl Action {
             Action::UnbindGroup(_) => "unbind_group",
             Action::AddToGroup(_) => "add_to_group",
             Action::RemoveFromGroup(_) => "remove_from_group",
-            Action::Verify => "verify",
+            Action::Verify(_) => "verify",
             Action::Request(_) => "request",
             Action::Inbound(_) => "inbound",
         }
@@ -282,9 +284,11 @@ impl Action {
     /// A one-line summary such as `bind_group: Engineering`.
     pub(crate) fn title(&self) -> String {
         let arg = match self {
-            Action::TestConnection | Action::DeactivateApp | Action::Verify => {
+            Action::TestConnection | Action::DeactivateApp => {
                 return self.name().to_string();
             }
+            Action::Verify(v) if v.attributes.is_empty() => return self.name().to_string(),
+            Action::Verify(v) => format!("attributes {}", v.attributes.join(", ")),
             Action::Activate { test_user_email: None } => return self.name().to_string(),
             Action::Activate { test_user_email: Some(e) } => e.clone(),
             Action::RotateToken(r) if *r == RotateToken::default() => return self.name().to_string(),
@@ -356,6 +360,18 @@ struct ActivateArgs {
     /// `test_user_email`).
     #[serde(default, deserialize_with = "expand_opt", skip_serializing_if = "Option::is_none")]
     test_user_email: Option<String>,
+}
+
+/// `verify: { attributes: [job_title, department] }`
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VerifyArgs {
+    /// User attributes (scenario keys: `job_title`, `department`, `phone`,
+    /// `street`, …) that each provisioned user must return as sent on
+    /// `GET /Users/{id}`; one that is missing or different is a
+    /// `readback-attribute` warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) attributes: Vec<String>,
 }
 
 /// `rotate_token: { token_env: NEW_SCIM_TOKEN }`
@@ -481,20 +497,19 @@ impl Serialize for Step {
         let name = self.action.name();
         let bare = matches!(
             self.action,
-            Action::TestConnection
-                | Action::DeactivateApp
-                | Action::Verify
-                | Action::Activate { test_user_email: None }
-        ) || matches!(&self.action, Action::RotateToken(r) if *r == RotateToken::default());
+            Action::TestConnection | Action::DeactivateApp | Action::Activate { test_user_email: None }
+        ) || matches!(&self.action, Action::RotateToken(r) if *r == RotateToken::default())
+            || matches!(&self.action, Action::Verify(v) if v.attributes.is_empty());
         if bare && self.expect.is_none() {
             return s.serialize_str(name);
         }
         let mut m = s.serialize_map(None)?;
         match &self.action {
-            Action::TestConnection
-            | Action::DeactivateApp
-            | Action::Verify
-            | Action::Activate { test_user_email: None } => m.serialize_entry(name, &())?,
+            Action::TestConnection | Action::DeactivateApp | Action::Activate { test_user_email: None } => {
+                m.serialize_entry(name, &())?
+            }
+            Action::Verify(v) if v.attributes.is_empty() => m.serialize_entry(name, &())?,
+            Action::Verify(v) => m.serialize_entry(name, v)?,
             Action::Activate { test_user_email } => {
                 m.serialize_entry(name, &ActivateArgs { test_user_email: test_user_email.clone() })?
             }
@@ -596,6 +611,7 @@ fn unit_action(name: &str) -> Result<Action, String> {
         Some((Arg::Unit(make), _)) => Ok(make()),
         Some((Arg::Activate, _)) => Ok(Action::Activate { test_user_email: None }),
         Some((Arg::RotateToken, _)) => Ok(Action::RotateToken(RotateToken::default())),
+        Some((Arg::Verify, _)) => Ok(Action::Verify(VerifyArgs::default())),
         Some((_, example)) => Err(format!("step `{name}` needs a value, e.g. `{example}`")),
         None => Err(unknown_step(name)),
     }
@@ -619,6 +635,7 @@ impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
                 Action::Activate { test_user_email: args.and_then(|a| a.test_user_email) }
             }
             Arg::RotateToken => Action::RotateToken(Option::<RotateToken>::deserialize(d)?.unwrap_or_default()),
+            Arg::Verify => Action::Verify(Option::<VerifyArgs>::deserialize(d)?.unwrap_or_default()),
             Arg::User(make) | Arg::Group(make) => make(expand(d)?),
             Arg::Membership(make) => make(Membership::deserialize(d)?),
             Arg::CreateUser => Action::CreateUser(Box::new(UserSpec::deserialize(d)?)),

@@ -229,7 +229,7 @@ fn has_write_quirks(st: &SpState, kind: Kind) -> bool {
     let config = st.config();
     match kind {
         Kind::Group => config.has(&Quirk::IgnoreRename),
-        Kind::User => config.has(&Quirk::IgnoreDeactivate),
+        Kind::User => config.has(&Quirk::IgnoreDeactivate) || config.has(&Quirk::NoReactivate),
     }
 }
 
@@ -248,6 +248,13 @@ fn apply_write_quirks(st: &SpState, kind: Kind, old: &Map<String, Value>, new: &
         Kind::Group if config.has(&Quirk::IgnoreRename) => restore(new, "displayName"),
         Kind::User if config.has(&Quirk::IgnoreDeactivate) && new.get("active") == Some(&Value::Bool(false)) => {
             new.insert("active".into(), Value::Bool(true));
+        }
+        Kind::User
+            if config.has(&Quirk::NoReactivate)
+                && old.get("active") == Some(&Value::Bool(false))
+                && new.get("active") == Some(&Value::Bool(true)) =>
+        {
+            new.insert("active".into(), Value::Bool(false));
         }
         _ => {}
     }
@@ -438,7 +445,11 @@ fn delete(st: &SpState, kind: Kind, id: &str, h: &Conditions) -> Res {
     let mut store = st.write();
     let r = store.get(kind, id).ok_or_else(|| ScimError::not_found(kind.resource_type(), id))?;
     check_if_match(h, r)?;
-    if kind == Kind::Group && config.has(&Quirk::SoftDeleteGroups) {
+    if kind == Kind::User && config.has(&Quirk::SoftDeleteUsers) {
+        let mut attrs = r.attrs();
+        attrs.insert("active".into(), Value::Bool(false));
+        store.update(kind, id, attrs)?;
+    } else if kind == Kind::Group && config.has(&Quirk::SoftDeleteGroups) {
         let mut attrs = r.attrs();
         if attrs.contains_key("members") {
             remove_members(&mut attrs, |_| true);

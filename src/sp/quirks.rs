@@ -51,6 +51,15 @@ pub(crate) enum Quirk {
     PatchReplaceNotImplemented,
     /// A Group without a `members` key (POST or PUT) answers 400.
     RequireGroupMembers,
+    /// Any bearer token, or none, is accepted: Test Connection cannot tell
+    /// a wrong Token Key from the right one.
+    AcceptAnyToken,
+    /// A user once set `active: false` stays inactive: a later
+    /// `active: true` is answered 2xx and ignored (suspension is terminal).
+    NoReactivate,
+    /// `DELETE /Users/{id}` answers 204 but only deactivates the user,
+    /// which stays readable.
+    SoftDeleteUsers,
     /// POST stores the resource, then answers 500, except the first N POSTs
     /// (`post_500_then_commit=2` lets the activation's test user and group through).
     Post500ThenCommit(u64),
@@ -98,6 +107,9 @@ pub(crate) const QUIRK_NAMES: &[&str] = &[
     "patch_replace_not_implemented",
     "post_500_then_commit",
     "require_group_members",
+    "accept_any_token",
+    "no_reactivate",
+    "soft_delete_users",
 ];
 
 /// Why a quirk string was rejected.
@@ -149,6 +161,9 @@ impl Quirk {
             Quirk::PatchReplaceNotImplemented => "patch_replace_not_implemented",
             Quirk::Post500ThenCommit(_) => "post_500_then_commit",
             Quirk::RequireGroupMembers => "require_group_members",
+            Quirk::AcceptAnyToken => "accept_any_token",
+            Quirk::NoReactivate => "no_reactivate",
+            Quirk::SoftDeleteUsers => "soft_delete_users",
         }
     }
 }
@@ -200,6 +215,9 @@ impl FromStr for Quirk {
             "reject_null_put" => flag(Quirk::RejectNullPut),
             "patch_replace_not_implemented" => flag(Quirk::PatchReplaceNotImplemented),
             "require_group_members" => flag(Quirk::RequireGroupMembers),
+            "accept_any_token" => flag(Quirk::AcceptAnyToken),
+            "no_reactivate" => flag(Quirk::NoReactivate),
+            "soft_delete_users" => flag(Quirk::SoftDeleteUsers),
             "post_500_then_commit" => match value {
                 None => Ok(Quirk::Post500ThenCommit(0)),
                 Some(v) => v.parse::<u64>().map(Quirk::Post500ThenCommit).map_err(|_| {
@@ -307,6 +325,9 @@ mod tests {
             "post_500_then_commit",
             "post_500_then_commit=2",
             "require_group_members",
+            "accept_any_token",
+            "no_reactivate",
+            "soft_delete_users",
         ];
         for s in all {
             let q: Quirk = s.parse().unwrap();

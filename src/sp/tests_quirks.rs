@@ -128,6 +128,42 @@ async fn soft_delete_groups() {
 }
 
 #[tokio::test]
+async fn soft_delete_users() {
+    let sp = Sp::with_quirks(&["soft_delete_users"]);
+    let a = sp.user("a@x.com").await;
+    let r = sp.req(Method::DELETE, &format!("/Users/{a}"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = sp.get(&format!("/Users/{a}")).await;
+    assert_eq!((r.status, r.body["active"].as_bool()), (StatusCode::OK, Some(false)));
+}
+
+#[tokio::test]
+async fn no_reactivate() {
+    let sp = Sp::with_quirks(&["no_reactivate"]);
+    let id = sp.user("a@x.com").await;
+    let set = |active: bool| json!([{"op": "replace", "path": "active", "value": active}]);
+    let r = sp.patch(&format!("/Users/{id}"), set(false)).await;
+    assert_eq!((r.status, r.body["active"].as_bool()), (StatusCode::OK, Some(false)), "deactivation works");
+    let r = sp.patch(&format!("/Users/{id}"), set(true)).await;
+    assert_eq!((r.status, r.body["active"].as_bool()), (StatusCode::OK, Some(false)), "reactivation is ignored");
+    let mut body = user_body("a@x.com");
+    body["active"] = json!(true);
+    let r = sp.req(Method::PUT, &format!("/Users/{id}"), Some(body)).await;
+    assert_eq!((r.status, r.body["active"].as_bool()), (StatusCode::OK, Some(false)));
+}
+
+#[tokio::test]
+async fn accept_any_token() {
+    let strict = Sp::new(crate::sp::SpConfig { token: Some("right".into()), ..crate::sp::SpConfig::default() });
+    let wrong = [("authorization", "Bearer wrong")];
+    assert_eq!(strict.raw(Method::GET, "/Users", None, &wrong).await.status, StatusCode::UNAUTHORIZED);
+    let quirks = vec!["accept_any_token".parse().unwrap()];
+    let lax = Sp::new(crate::sp::SpConfig { token: Some("right".into()), quirks, ..crate::sp::SpConfig::default() });
+    assert_eq!(lax.raw(Method::GET, "/Users", None, &wrong).await.status, StatusCode::OK);
+    assert_eq!(lax.raw(Method::GET, "/Users", None, &[]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn application_json() {
     let sp = Sp::with_quirks(&["application_json"]);
     assert_eq!(sp.get("/Users").await.header("content-type"), "application/json");

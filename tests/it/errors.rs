@@ -77,6 +77,7 @@ invalid_fixtures! {
     invalid_31_map_beside_its_action: "31-map-beside-its-action",
     invalid_32_several_errors: "32-several-errors",
     invalid_33_exclude_username: "33-exclude-username",
+    invalid_34_unknown_verify_attribute: "34-unknown-verify-attribute",
 }
 
 #[test]

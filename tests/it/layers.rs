@@ -28,6 +28,10 @@ const LAYERS: &[&[&str]] = &[
     // Sessions, runs, preflight, cleanup; loading a scenario (the lint
     // dry-runs it against the directory and the inbound API).
     &["engine", "lint"],
+    // `jcsim readiness`: engine runs judged per JumpCloud capability; it
+    // reaches compat through its `Forms` trait (provided from above), so
+    // the front ends can all use it.
+    &["readiness"],
     // Front ends: the console and JumpCloud's own SCIM API over HTTP (both
     // over the engine's org, neither importing the other), terminal output,
     // the schema, `jcsim compat` (drives engine sessions, loads probe

@@ -14,6 +14,7 @@ mod layers;
 mod own_sp;
 mod props;
 mod proxy;
+mod readiness;
 mod rules;
 mod secrets;
 mod wire;

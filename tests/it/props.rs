@@ -50,7 +50,7 @@ steps:
   - add_to_group: { user: bob, group: Engineering }
   - rename_group: { group: Engineering, to: Platform }
   - request: { method: GET, path: /Users, expect: { status: 200 } }
-  - verify
+  - verify: { attributes: [job_title] }
 ";
 
 /// Load with an empty environment so `${VAR}` in generated text is hermetic.

@@ -79,6 +79,9 @@ quirk_scenario!(quirk_numeric_ids, "scenarios/quirks/numeric-ids.yaml", ["id-str
 quirk_scenario!(quirk_no_user_delete, "scenarios/quirks/no-user-delete.yaml", ["delete-unsupported"]);
 quirk_scenario!(quirk_domain_allowlist, "scenarios/quirks/domain-allowlist.yaml", ["sp-rejected-request"]);
 quirk_scenario!(quirk_soft_delete_groups, "scenarios/quirks/soft-delete-groups.yaml", ["delete-then-404"]);
+quirk_scenario!(quirk_soft_delete_users, "scenarios/quirks/soft-delete-users.yaml", ["delete-then-404"]);
+quirk_scenario!(quirk_no_reactivate, "scenarios/quirks/no-reactivate.yaml", ["echo-active", "readback-active"]);
+quirk_scenario!(quirk_accept_any_token, "scenarios/quirks/accept-any-token.yaml", ["auth-401"]);
 quirk_scenario!(quirk_application_json, "scenarios/quirks/application-json.yaml", ["content-type"]);
 quirk_scenario!(quirk_slow, "scenarios/quirks/slow.yaml", ["slow-response"]);
 quirk_scenario!(quirk_flaky, "scenarios/quirks/flaky.yaml", ["server-error"]);
@@ -397,6 +400,18 @@ async fn readback_missing_and_readback_user_fire_on_changes_behind_jumpclouds_ba
     let ran = run_yaml(&scenario(steps), &server.uri()).await;
     assert_fired(&ran, "readback-user", "Somebody Else");
     assert_fired(&ran, "readback-missing", "HTTP 404");
+    assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
+}
+
+#[tokio::test]
+async fn readback_attribute_fires_on_an_attribute_the_sp_drops() {
+    let server = fake_sp(FakeState::default()).await;
+    // u3 is alice. The SP keeps only userName, displayName and active: the
+    // title JumpCloud sent is gone when `verify: { attributes }` reads back.
+    let steps = "  - activate\n  - bind_user: alice\n  - update_user: { user: alice, set: { job_title: Engineer } }\n  - request: { method: PUT, path: /Users/u3, body: { userName: alice@example.com, displayName: Alice Liddell, active: true } }\n  - verify: { attributes: [job_title] }\n";
+    let ran = run_yaml(&scenario(steps), &server.uri()).await;
+    assert_fired(&ran, "readback-attribute", "the SP returns no title (job_title); JumpCloud sent \"Engineer\"");
+    // A warning: provisioning works, the attribute is lost.
     assert_eq!(ran.summary.exit_code, Exit::Pass, "{:?}", ran.failed_check_ids());
 }
 

@@ -19,7 +19,7 @@ impl JsonSchema for Step {
         // Steps written as a bare name (`- activate`).
         let bare: Vec<&str> = STEPS
             .iter()
-            .filter(|d| matches!(d.arg, Arg::Unit(_) | Arg::Activate | Arg::RotateToken))
+            .filter(|d| matches!(d.arg, Arg::Unit(_) | Arg::Activate | Arg::RotateToken | Arg::Verify))
             .map(|d| d.name)
             .collect();
         let mut forms = vec![json_schema!({
@@ -70,6 +70,10 @@ fn argument(def: &StepDef, g: &mut SchemaGenerator) -> Schema {
         }),
         Arg::Activate => {
             let args = g.subschema_for::<ActivateArgs>();
+            json_schema!({ "anyOf": [{ "type": "null" }, args] })
+        }
+        Arg::Verify => {
+            let args = g.subschema_for::<super::VerifyArgs>();
             json_schema!({ "anyOf": [{ "type": "null" }, args] })
         }
         Arg::RotateToken => {
@@ -127,7 +131,7 @@ mod tests {
             let name = def.name;
             assert!(forms.iter().any(|f| f["required"] == serde_json::json!([name])), "no form for `{name}`");
             assert!(!def.description.is_empty(), "no description for `{name}`");
-            let bare = matches!(def.arg, Arg::Unit(_) | Arg::Activate | Arg::RotateToken);
+            let bare = matches!(def.arg, Arg::Unit(_) | Arg::Activate | Arg::RotateToken | Arg::Verify);
             assert_eq!(deserializes(name), bare, "bare `{name}`");
         }
     }
@@ -167,6 +171,12 @@ mod tests {
             "activate:",
             "activate: { test_user_email: x@example.com }",
             "activate: { test_user_email: null }",
+            "verify: { attributes: [job_title, department] }",
+            "verify: { attributes: [] }",
+            "verify: {}",
+            "verify: { attributes: job_title }",
+            "verify: { fields: [job_title] }",
+            "verify: job_title",
             "activate: {}",
             "activate: { email: x@example.com }",
             "activate: x@example.com",
