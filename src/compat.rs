@@ -610,6 +610,38 @@ pub(crate) fn matrix_text(m: &CompatMatrix) -> String {
     out
 }
 
+/// `jcsim compat` as readiness runs it: every form probe, against the
+/// same target, into the readiness directory.
+pub struct ReadinessForms;
+
+impl crate::readiness::Forms for ReadinessForms {
+    async fn run(
+        &self,
+        target: crate::engine::TargetOverride,
+        out_dir: std::path::PathBuf,
+        namespace: Namespace,
+        cleanup: bool,
+        cancel: crate::engine::Cancel,
+    ) -> Result<(std::path::PathBuf, crate::record::CompatMatrix), String> {
+        let opts = CompatOptions {
+            out_dir,
+            target: Some(target),
+            quirks: Vec::new(),
+            behaviour: Default::default(),
+            seed: 1,
+            namespace,
+            cleanup,
+            cancel,
+        };
+        let ran = run(&opts).await.map_err(|e| e.to_string())?;
+        Ok((ran.dir, ran.matrix))
+    }
+
+    fn exercise_step(&self, knob: &str) -> Option<&'static str> {
+        exercise_step(knob)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

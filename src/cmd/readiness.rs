@@ -29,7 +29,7 @@ pub(crate) async fn main(args: ReadinessArgs) -> anyhow::Result<Exit> {
         }
     }
     tokio::spawn(super::cancel_on_signal(opts.cancel.clone()));
-    let ran = match readiness::run(&opts, &Compat).await {
+    let ran = match readiness::run(&opts, &crate::compat::ReadinessForms).await {
         Ok(r) => r,
         Err(readiness::ReadinessError::Usage(m)) => {
             eprintln!("error: {m}");
@@ -61,38 +61,6 @@ pub(crate) async fn main(args: ReadinessArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Interrupted);
     }
     Ok(if r.exit_code == 0 { Exit::Pass } else { Exit::Fail })
-}
-
-/// `jcsim compat` as readiness runs it: every form probe, against the
-/// same target, into the readiness directory.
-struct Compat;
-
-impl readiness::Forms for Compat {
-    async fn run(
-        &self,
-        target: crate::engine::TargetOverride,
-        out_dir: std::path::PathBuf,
-        namespace: Namespace,
-        cleanup: bool,
-        cancel: crate::engine::Cancel,
-    ) -> Result<(std::path::PathBuf, crate::record::CompatMatrix), String> {
-        let opts = crate::compat::CompatOptions {
-            out_dir,
-            target: Some(target),
-            quirks: Vec::new(),
-            behaviour: Default::default(),
-            seed: 1,
-            namespace,
-            cleanup,
-            cancel,
-        };
-        let ran = crate::compat::run(&opts).await.map_err(|e| e.to_string())?;
-        Ok((ran.dir, ran.matrix))
-    }
-
-    fn exercise_step(&self, knob: &str) -> Option<&'static str> {
-        crate::compat::exercise_step(knob)
-    }
 }
 
 /// The arguments, checked, and the baseline, read.
@@ -189,14 +157,14 @@ mod tests {
     #[test]
     fn every_compat_knob_falls_in_a_capability_by_its_exercise() {
         for k in crate::compat::knobs() {
-            let step = super::Compat.exercise_step(k.name).unwrap();
+            let step = crate::compat::ReadinessForms.exercise_step(k.name).unwrap();
             assert!(
                 CAPABILITIES.iter().any(|c| c.steps.contains(&step)),
                 "{}: step {step} is in no capability",
                 k.name
             );
         }
-        assert_eq!(super::Compat.exercise_step("member_removal"), Some("remove_from_group"));
+        assert_eq!(crate::compat::ReadinessForms.exercise_step("member_removal"), Some("remove_from_group"));
     }
 
     #[test]

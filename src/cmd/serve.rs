@@ -86,6 +86,7 @@ pub(super) async fn jumpcloud_api(args: JumpcloudApiArgs) -> anyhow::Result<Exit
         loopback_hosts_only: false,
         api_key: Some(api_key),
         sp_quirks: Vec::new(),
+        readiness: None,
     };
     eprintln!(
         "jcsim jumpcloud-api: JumpCloud SCIM API at http://{addr}{PREFIX} (x-api-key from ${}; runs in {})",

@@ -16,7 +16,7 @@ mod run;
 
 pub use classify::{CAPABILITIES, Capability};
 pub use render::{badge_svg, render_html, terminal_summary};
-pub use run::{Forms, ReadinessError, ReadinessOptions, ReadinessRun, run, write};
+pub use run::{Forms, ReadinessError, ReadinessOptions, ReadinessRun, Runner, run, write};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

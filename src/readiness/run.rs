@@ -47,6 +47,32 @@ pub trait Forms {
     fn exercise_step(&self, knob: &str) -> Option<&'static str>;
 }
 
+/// Readiness run to the end on its own thread (own runtime), for a caller
+/// that cannot name `Forms`' implementation: the console gets one from
+/// `jcsim serve`, which can.
+#[derive(Clone)]
+pub struct Runner(pub std::sync::Arc<dyn Fn(ReadinessOptions) -> Result<ReadinessRun, String> + Send + Sync>);
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("readiness::Runner")
+    }
+}
+
+impl Runner {
+    /// A runner over `forms`: each call blocks its thread on a fresh
+    /// current-thread runtime (call it from `spawn_blocking`), and writes
+    /// the outputs ([`write`]).
+    pub fn new<F: Forms + Send + Sync + 'static>(forms: F) -> Runner {
+        Runner(std::sync::Arc::new(move |opts: ReadinessOptions| {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let ran = rt.block_on(run(&opts, &forms)).map_err(|e| e.to_string())?;
+            write(&ran.dir, &ran.readiness).map_err(|e| e.to_string())?;
+            Ok(ran)
+        }))
+    }
+}
+
 /// What a readiness run leaves: the directory and the verdicts.
 #[derive(Debug)]
 pub struct ReadinessRun {

@@ -46,6 +46,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ConsoleError> {
         loopback_hosts_only: addr.ip().is_loopback() && opts.admin_token.is_none(),
         api_key: opts.api_key.clone(),
         sp_quirks: opts.sp_quirks.clone(),
+        readiness: Some(crate::readiness::Runner::new(crate::compat::ReadinessForms)),
     };
     let state = ConsoleState::new(config).await?;
     eprintln!(

@@ -375,6 +375,21 @@ impl Org {
         n
     }
 
+    /// The app's SP as a target (Base URL and Token Key), for a readiness
+    /// check of it; `None` without a token.
+    pub(crate) fn target(&self) -> Option<super::TargetOverride> {
+        let token = self.token.clone()?;
+        let credentials = match self.settings.auth_type {
+            AuthType::Bearer => Credentials::Bearer(token),
+            AuthType::ApiKey => Credentials::Header { name: self.settings.header_name.clone(), value: token },
+        };
+        Some(super::TargetOverride {
+            base_url: self.settings.base_url.clone(),
+            credentials: Some(credentials),
+            tls: Default::default(),
+        })
+    }
+
     /// The embedded SP's SCIM root.
     pub(crate) fn embedded_url(&self) -> &str {
         &self.sp_url

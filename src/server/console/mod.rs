@@ -133,6 +133,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/export.yaml", get(runs::download_export))
         .route("/runs", get(runs::list))
         .route("/runs/{id}/{file}", get(runs::file))
+        .route("/runs/{id}/{sub}/{file}", get(runs::nested_file))
+        .route("/readiness", get(pages::readiness).post(actions::run_readiness))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/static/console.css", get(views::css))

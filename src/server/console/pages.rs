@@ -399,3 +399,60 @@ pub async fn not_found(State(state): State<ConsoleState>, v: Option<Extension<Vi
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
+
+/// A readiness run listed on the Readiness page.
+#[derive(Serialize)]
+struct ReadinessRow {
+    id: String,
+    date: String,
+    target: String,
+    verdict: &'static str,
+    ready: usize,
+    total: usize,
+}
+
+/// `GET /readiness`: check the app's SP with `jcsim readiness`, and the
+/// earlier checks under the runs directory (newest first).
+pub async fn readiness(
+    State(state): State<ConsoleState>,
+    Extension(v): Extension<Visitor>,
+) -> Result<Response, ConsoleError> {
+    let (base_url, ready_to_run) = {
+        let core = state.core().await;
+        (core.settings().base_url.clone(), core.settings().app_created && core.has_token())
+    };
+    let runs_dir = state.config().runs_dir.clone();
+    let rows = tokio::task::spawn_blocking(move || readiness_rows(&runs_dir)).await.unwrap_or_default();
+    let mut ctx = Context::new();
+    ctx.insert("base_url", &base_url);
+    ctx.insert("ready_to_run", &ready_to_run);
+    ctx.insert("available", &state.config().readiness.is_some());
+    ctx.insert("rows", &rows);
+    page(&state, &v, "readiness.html", "readiness", "Readiness", ctx)
+}
+
+/// Readiness runs under `runs_dir` (directories holding a readiness.json), newest first; at most 20.
+fn readiness_rows(runs_dir: &std::path::Path) -> Vec<ReadinessRow> {
+    let Ok(entries) = std::fs::read_dir(runs_dir) else { return Vec::new() };
+    let mut ids: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.contains("-readiness-") && super::runs::valid_id(n))
+        .collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.into_iter()
+        .filter_map(|id| {
+            let text = std::fs::read_to_string(runs_dir.join(&id).join("readiness.json")).ok()?;
+            let r: crate::readiness::Readiness = serde_json::from_str(&text).ok()?;
+            Some(ReadinessRow {
+                date: r.provenance.date.clone(),
+                target: r.provenance.target.clone(),
+                verdict: r.verdict.as_str(),
+                ready: r.ready,
+                total: r.total,
+                id,
+            })
+        })
+        .take(20)
+        .collect()
+}

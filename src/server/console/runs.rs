@@ -22,6 +22,9 @@ const FILES: &[(&str, &str)] = &[
     ("junit.xml", "application/xml"),
     ("run.har", "application/json"),
     ("events.jsonl", "text/plain; charset=utf-8"),
+    ("readiness.html", "text/html; charset=utf-8"),
+    ("readiness.json", "application/json"),
+    ("badge.svg", "image/svg+xml"),
 ];
 
 /// Largest file served (reports of big runs fit easily).
@@ -154,15 +157,34 @@ pub async fn list(
 /// larger records are rendered with `jcsim report DIR`.
 const MAX_RENDERED_EVENTS: u64 = 64 * 1024 * 1024;
 
+/// `GET /runs/{id}/{sub}/{file}`: a file of a run inside a run directory
+/// (`jcsim readiness` keeps each scenario's run below its own directory,
+/// and `readiness.html` links their reports relatively).
+pub async fn nested_file(
+    State(state): State<ConsoleState>,
+    Path((id, sub, name)): Path<(String, String, String)>,
+) -> Response {
+    if !valid_id(&id) || !valid_id(&sub) {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    serve_file(state, format!("{id}/{sub}"), name).await
+}
+
 /// `GET /runs/{id}/{file}`: one of [`FILES`], read-only.
 pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(String, String)>) -> Response {
+    if !valid_id(&id) {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    serve_file(state, id, name).await
+}
+
+/// `name` (one of [`FILES`]) of the run directory `id` (checked plain
+/// names, `a` or `a/b`) under the runs directory.
+async fn serve_file(state: ConsoleState, id: String, name: String) -> Response {
     let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
     let Some((name, ctype)) = FILES.iter().find(|(f, _)| *f == name) else {
         return not_found();
     };
-    if !valid_id(&id) {
-        return not_found();
-    }
     let root = state.config().runs_dir.clone();
     let path = root.join(&id).join(name);
     // The live session's report (and any run's without one) is rendered from its events on demand.
@@ -212,7 +234,7 @@ pub async fn file(State(state): State<ConsoleState>, Path((id, name)): Path<(Str
         _ => return not_found(),
     };
     let mut resp = ([(header::CONTENT_TYPE, *ctype)], bytes).into_response();
-    if *name == "report.html" {
+    if ctype.starts_with("text/html") || ctype.starts_with("image/svg") {
         resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(REPORT_CSP));
     }
     resp

@@ -36,6 +36,8 @@ pub struct ConsoleConfig {
     pub api_key: Option<String>,
     /// Quirks of the embedded SP (`jcsim serve --quirk`).
     pub(crate) sp_quirks: Vec<crate::sp::Quirk>,
+    /// Runs `jcsim readiness` for the Readiness page (given by `jcsim serve`).
+    pub(crate) readiness: Option<crate::readiness::Runner>,
 }
 
 impl ConsoleConfig {

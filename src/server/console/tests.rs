@@ -35,6 +35,7 @@ async fn live_with(dir: tempfile::TempDir, admin: Option<&str>) -> Live {
         loopback_hosts_only: admin.is_none(),
         api_key: Some(API_KEY.into()),
         sp_quirks: Vec::new(),
+        readiness: None,
     };
     let state = ConsoleState::new(config).await.unwrap();
     let served = crate::server::app(state.clone());
@@ -1013,6 +1014,7 @@ async fn live_with_quirks(quirks: &[&str]) -> Live {
         loopback_hosts_only: true,
         api_key: Some(API_KEY.into()),
         sp_quirks: quirks.iter().map(|q| q.parse().unwrap()).collect(),
+        readiness: None,
     };
     let state = ConsoleState::new(config).await.unwrap();
     let served = crate::server::app(state.clone());
@@ -1296,4 +1298,56 @@ async fn remove_created_deletes_only_what_the_session_created() {
     assert_eq!(left, ["ann@acme.com"], "only the user the SP already had stays");
     assert!(prospect.state.groups().is_empty(), "the group the session created is gone");
     assert!(!b.get("/apps/app?tab=identity").await.body.contains("remove-created-form"), "nothing left to remove");
+}
+
+/// The Readiness page runs `jcsim readiness` against the app's SP (here
+/// the embedded one, as an external target) and lists the result; its
+/// report and the per-scenario reports it links are served.
+#[tokio::test]
+async fn the_readiness_page_checks_the_apps_sp() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = ConsoleConfig {
+        state_file: None,
+        runs_dir: dir.path().join("runs"),
+        admin_token: None,
+        self_url: format!("http://{addr}"),
+        sp_token: Some(SP_TOKEN.into()),
+        scim_token: None,
+        seed: 7,
+        loopback_hosts_only: true,
+        api_key: Some(API_KEY.into()),
+        sp_quirks: Vec::new(),
+        readiness: Some(crate::readiness::Runner::new(crate::compat::ReadinessForms)),
+    };
+    let state = ConsoleState::new(config).await.unwrap();
+    let served = crate::server::app(state.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, served).await;
+    });
+    let app = crate::server::app(state.clone());
+    let b = Browser::new(&app).await;
+    assert!(b.get("/readiness").await.body.contains("Create the app"), "no app yet");
+    b.post("/apps", &[("name", "Acme")]).await;
+    let p = b.post("/readiness", &[]).await;
+    assert!(banner(&p).starts_with("Readiness: 6 of 6 capabilities ready"), "{}", banner(&p));
+    let at = p.body.find("/readiness.html\"").expect("the run is listed");
+    let start = p.body[..at].rfind("/runs/").unwrap() + "/runs/".len();
+    let id = p.body[start..at].to_string();
+    assert!(id.contains("-readiness-"), "{id}");
+    let report = b.get(&format!("/runs/{id}/readiness.html")).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(report.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("sandbox"));
+    assert!(report.body.contains("Test Connection") && !report.body.contains(SP_TOKEN));
+    let sub = std::fs::read_dir(dir.path().join("runs").join(&id))
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.path().join("report.html").is_file())
+        .expect("a scenario run inside")
+        .file_name()
+        .into_string()
+        .unwrap();
+    assert_eq!(b.get(&format!("/runs/{id}/{sub}/report.html")).await.status, StatusCode::OK);
+    assert_eq!(b.get(&format!("/runs/{id}/..%2F{sub}/report.html")).await.status, StatusCode::NOT_FOUND);
 }

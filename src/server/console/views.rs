@@ -26,6 +26,7 @@ static TEMPLATES: LazyLock<Tera> = LazyLock::new(|| {
         ("export.html", include_str!("../../../templates/console/export.html")),
         ("runs.html", include_str!("../../../templates/console/runs.html")),
         ("api.html", include_str!("../../../templates/console/api.html")),
+        ("readiness.html", include_str!("../../../templates/console/readiness.html")),
         ("not_found.html", include_str!("../../../templates/console/not_found.html")),
     ];
     // A template error is a build defect: the tests render every page.

@@ -431,6 +431,7 @@ mod http {
             loopback_hosts_only: true,
             api_key: Some(KEY.into()),
             sp_quirks: Vec::new(),
+            readiness: None,
         };
         let state = ConsoleState::new(config).await.unwrap();
         let served = router(state.clone());

@@ -5,7 +5,7 @@ use crate::engine::org::Loaded;
 use crate::record::Verdict;
 use crate::server::console::state::ResetScope;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use rand::SeedableRng;
 use serde::Deserialize;
@@ -177,5 +177,56 @@ fn loaded_flash(scenario: &crate::scenario::Scenario, l: &Loaded) -> Flash {
         Flash::warn(title, Some(detail))
     } else {
         Flash::ok(title, Some(detail))
+    }
+}
+
+/// `POST /readiness`: run `jcsim readiness` against the app's SP (Base URL
+/// and Token Key), into the runs directory, then show its report. Names are
+/// tagged and everything created is deleted afterwards, as with
+/// `jcsim readiness --target`. Blocks this request for the run (seconds).
+pub async fn run_readiness(State(state): State<ConsoleState>, Extension(v): Extension<Visitor>) -> Response {
+    let Some(runner) = state.config().readiness.clone() else {
+        return back(&state, &v, "/readiness", Flash::err("Readiness is not available in this server", None));
+    };
+    let target = {
+        let core = state.core().await;
+        if !core.settings().app_created { None } else { core.target() }
+    };
+    let Some(target) = target else {
+        return back(
+            &state,
+            &v,
+            "/readiness",
+            Flash::err(
+                "Configure the app first",
+                Some("Readiness checks the app's Base URL with its Token Key.".into()),
+            ),
+        );
+    };
+    let opts = crate::readiness::ReadinessOptions {
+        out_dir: state.config().runs_dir.clone(),
+        command: format!("jcsim readiness --target {} (from the console)", target.base_url),
+        target: Some(target),
+        namespace: crate::engine::Namespace::Auto,
+        cleanup: true,
+        ..Default::default()
+    };
+    let ran = tokio::task::spawn_blocking(move || (runner.0)(opts)).await;
+    match ran {
+        Ok(Ok(r)) => {
+            let id = r.dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let flash = if r.readiness.exit_code == 0 {
+                Flash::ok(format!("Readiness: {} of {} capabilities ready", r.readiness.ready, r.readiness.total), None)
+            } else {
+                Flash::err(
+                    format!("Readiness: {} of {} capabilities ready", r.readiness.ready, r.readiness.total),
+                    None,
+                )
+            };
+            state.sessions().set_flash(&v.sid, flash);
+            axum::response::Redirect::to(&format!("/readiness#{id}")).into_response()
+        }
+        Ok(Err(e)) => back(&state, &v, "/readiness", Flash::err("Readiness could not run", Some(e))),
+        Err(e) => back(&state, &v, "/readiness", Flash::err("Readiness could not run", Some(e.to_string()))),
     }
 }
