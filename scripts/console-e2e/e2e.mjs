@@ -187,6 +187,7 @@ try {
 
   console.log("9. deactivate");
   await page.goto(base + "/apps/app?tab=identity");
+  await page.click("#actions-menu > summary");
   await page.click("#deactivate");
   await banner(page, "Identity Management deactivated");
 

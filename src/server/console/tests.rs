@@ -1351,3 +1351,30 @@ async fn the_readiness_page_checks_the_apps_sp() {
     assert_eq!(b.get(&format!("/runs/{id}/{sub}/report.html")).await.status, StatusCode::OK);
     assert_eq!(b.get(&format!("/runs/{id}/..%2F{sub}/report.html")).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The current console's words: the tab is "Provisioning" (old name as its
+/// tooltip), Deactivate sits in an Actions menu, and a failed activation
+/// shows JumpCloud's banner with jcsim's cause under it.
+#[tokio::test]
+async fn the_console_uses_jumpclouds_current_words() {
+    let l = live_with_quirks(&["domain_allowlist=acme.com"]).await;
+    let b = Browser::new(&l.app).await;
+    b.post("/apps", &[("name", "Acme")]).await;
+    let page = b.get("/apps/app?tab=identity").await.body;
+    assert!(page.contains("title=\"Provisioning (formerly Identity Management)\">Provisioning</a>"));
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let im = |email: &'static str| {
+        [("base_url", embedded.clone()), ("auth_type", "bearer".into()), ("test_user_email", email.into())]
+    };
+    let fields = im("jc@jumpcloud.com");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = b.post("/apps/app/im/activate", &form).await;
+    assert_eq!(banner(&p), "There was a problem activating identity management", "{}", p.body);
+    assert!(p.body.contains("not allowed") && p.body.contains("The integration stays inactive"), "the cause under it");
+    let fields = im("jc@acme.com");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(banner(&b.post("/apps/app/im/activate", &form).await), "Identity Management activated");
+    let page = b.get("/apps/app?tab=identity").await.body;
+    let menu = page.find("id=\"actions-menu\"").expect("an Actions menu");
+    assert!(page[menu..].contains("id=\"deactivate\""), "Deactivate is in it");
+}

@@ -88,9 +88,14 @@ fn banner(action: &Action, s: &StepSummary) -> Flash {
             "Identity Management activated",
             Some(format!("The activation test passed and provisioning is on. {sent}")),
         ),
-        (Action::Activate { .. }, false) => {
-            Flash::err("Activation failed: the integration stays inactive", s.reason.clone())
-        }
+        // JumpCloud's own words, with jcsim's cause under them.
+        (Action::Activate { .. }, false) => Flash::err(
+            "There was a problem activating identity management",
+            Some(format!(
+                "{} The integration stays inactive.",
+                s.reason.clone().unwrap_or_else(|| "The activation test failed.".into())
+            )),
+        ),
         (Action::DeactivateApp, true) => Flash::ok("Identity Management deactivated", Some(sent)),
         (_, true) => Flash::ok(done_title(action), Some(sent)),
         (_, false) if s.checks.iter().any(|c| c.id == crate::rules::CheckId::Directory) => {
