@@ -51,6 +51,8 @@ struct ExportApp<'a> {
     name: &'a str,
     test_user_email: &'a str,
     group_management: bool,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    exclude_attributes: &'a [String],
 }
 
 /// The scenario: seed, non-default knobs, app and every recorded step. The
@@ -67,6 +69,7 @@ pub(super) fn export_yaml(core: &Org, run_id: &str) -> Result<String, OrgError> 
             name: &dir.app.name,
             test_user_email: &dir.app.test_user_email,
             group_management: dir.app.group_management,
+            exclude_attributes: &dir.app.exclude_attributes,
         },
         steps: with_verify(&core.history),
     };
@@ -157,7 +160,12 @@ mod tests {
             description: "d".into(),
             seed: 3,
             behaviour: serde_yaml::Mapping::new(),
-            app: ExportApp { name: "A \"quoted\" $HOME", test_user_email: "t@jumpcloud.com", group_management: true },
+            app: ExportApp {
+                name: "A \"quoted\" $HOME",
+                test_user_email: "t@jumpcloud.com",
+                group_management: true,
+                exclude_attributes: &[],
+            },
             steps: steps.to_vec(),
         };
         let out = to_yaml(&doc).unwrap();

@@ -154,6 +154,8 @@ pub(crate) struct Connection {
     pub test_user_email: String,
     pub group_management: bool,
     pub behaviour: Behaviour,
+    /// User attributes the app does not send (`app.exclude_attributes`).
+    pub exclude_attributes: Vec<String>,
 }
 
 /// What applying a [`Connection`] changed.
@@ -336,8 +338,10 @@ impl Org {
             || (c.auth_type == AuthType::ApiKey && c.header_name != s.header_name)
             || !c.token.is_empty()
             || c.group_management != app.group_management;
-        let anything =
-            connection_changed || c.behaviour != *self.behaviour() || c.test_user_email != app.test_user_email;
+        let anything = connection_changed
+            || c.behaviour != *self.behaviour()
+            || c.test_user_email != app.test_user_email
+            || c.exclude_attributes != app.exclude_attributes;
         if anything && !self.history.is_empty() {
             self.settings.changed_after_actions = true;
         }
@@ -355,6 +359,7 @@ impl Org {
         }
         self.session.dir.app.group_management = c.group_management;
         self.session.dir.app.test_user_email = c.test_user_email.clone();
+        self.session.dir.app.exclude_attributes = c.exclude_attributes;
         self.session.prov.behaviour = c.behaviour;
         self.rebuild_client()?;
         let forgot = if target_changed { self.forget_links() } else { 0 };
@@ -471,6 +476,7 @@ impl Org {
         app.name = scenario.app.name.clone();
         app.test_user_email = scenario.app.test_user_email.clone();
         app.group_management = scenario.app.group_management;
+        app.exclude_attributes = scenario.app.exclude_attributes.clone();
     }
 
     /// Start over from a scenario: reset everything, take its app settings

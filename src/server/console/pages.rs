@@ -297,6 +297,9 @@ struct AppView {
     sp_entity_id: String,
     acs_url: String,
     embedded_url: String,
+    /// Every attribute an admin may exclude, and whether the app does.
+    excludable: Vec<(&'static str, bool)>,
+    any_excluded: bool,
     /// Users and groups this session created at the current SP.
     created_users: usize,
     created_groups: usize,
@@ -351,6 +354,11 @@ pub async fn app(
         sp_entity_id: core.settings().sp_entity_id.clone(),
         acs_url: core.settings().acs_url.clone(),
         embedded_url: format!("{}{}", state.config().self_url, super::SP_PREFIX),
+        excludable: crate::knobs::EXCLUDABLE
+            .iter()
+            .map(|a| (*a, dir.app.exclude_attributes.iter().any(|x| x == a)))
+            .collect(),
+        any_excluded: !dir.app.exclude_attributes.is_empty(),
         created_users: core.created_counts().0,
         created_groups: core.created_counts().1,
     };

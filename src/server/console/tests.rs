@@ -1378,3 +1378,42 @@ async fn the_console_uses_jumpclouds_current_words() {
     let menu = page.find("id=\"actions-menu\"").expect("an Actions menu");
     assert!(page[menu..].contains("id=\"deactivate\""), "Deactivate is in it");
 }
+
+/// Excluded attributes in the app's settings: not sent, kept in the
+/// export, shown checked.
+#[tokio::test]
+async fn excluded_attributes_are_set_in_the_app_and_exported() {
+    let l = live().await;
+    let b = Browser::new(&l.app).await;
+    b.post(
+        "/users",
+        &[
+            ("username", "ann"),
+            ("email", "ann@acme.com"),
+            ("firstname", "Ann"),
+            ("lastname", "Lee"),
+            ("job_title", "CTO"),
+        ],
+    )
+    .await;
+    let user = ids(&b.get("/users").await.body, "href=\"/users/")[0].clone();
+    b.post("/apps", &[("name", "Acme")]).await;
+    let embedded = format!("{}{SP_PREFIX}", b_self(&b).await);
+    let im = [
+        ("base_url", embedded.as_str()),
+        ("auth_type", "bearer"),
+        ("test_user_email", "jc@jumpcloud.com"),
+        ("exclude.title", "on"),
+    ];
+    assert_eq!(banner(&b.post("/apps/app/im/activate", &im).await), "Identity Management activated");
+    assert_eq!(l.state.core().await.dir().app.exclude_attributes, ["title"]);
+    assert!(b.get("/apps/app?tab=identity").await.body.contains("name=\"exclude.title\" checked"));
+    b.post("/apps/app/users/bind", &[("user", &user)]).await;
+    let at_sp = l.state.sp().users();
+    let ann = at_sp.iter().find(|u| u["userName"] == "ann@acme.com").expect("ann provisioned");
+    assert_eq!(l.state.core().await.dir().user("ann").unwrap().job_title.as_str(), "CTO", "the user has a title");
+    assert!(ann.get("title").is_none(), "an excluded attribute is not sent: {ann}");
+    let yaml = l.state.export().await.unwrap();
+    assert!(yaml.contains("exclude_attributes:\n  - title"), "{yaml}");
+    crate::lint::load_str(&yaml, "export.yaml").expect("the export loads");
+}

@@ -132,6 +132,12 @@ fn connection(core: &Org, f: &ImForm) -> Result<Connection, String> {
         test_user_email: email,
         group_management: f.group_management.is_some(),
         behaviour,
+        // A checkbox per attribute (`exclude.title`).
+        exclude_attributes: crate::knobs::EXCLUDABLE
+            .iter()
+            .filter(|a| f.rest.contains_key(&format!("exclude.{a}")))
+            .map(|a| a.to_string())
+            .collect(),
     })
 }
 
