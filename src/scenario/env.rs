@@ -18,6 +18,21 @@ thread_local! {
     static OVERRIDE: RefCell<Option<HashMap<String, String>>> = const { RefCell::new(None) };
     static USED: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
     static REFUSE: Cell<bool> = const { Cell::new(false) };
+    static LITERAL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f` (which deserializes scenario types) with every string taken as
+/// it is: no `${VAR}` read, `$$` kept. For jcsim's own files (the console's
+/// state), whose values were typed by an admin and never expanded.
+pub fn literally<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LITERAL.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(LITERAL.with(|r| r.replace(true)));
+    f()
 }
 
 /// Run `f` (which parses a scenario) with every `${VAR}` refused rather than
@@ -57,7 +72,7 @@ fn lookup(name: &str) -> Option<String> {
 
 /// Expand every `${VAR}` / `${VAR:-default}` in `input`. `$$` is a literal `$`.
 pub(crate) fn expand_str(input: &str) -> Result<String, String> {
-    if !input.contains('$') {
+    if !input.contains('$') || LITERAL.with(Cell::get) {
         return Ok(input.to_string());
     }
     let mut out = String::with_capacity(input.len());

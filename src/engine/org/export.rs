@@ -7,15 +7,20 @@ use crate::scenario::{Action, Expect, Outcome, Step};
 use serde::Serialize;
 use serde_json::Value;
 
-/// A step in scenario form (`{"bind_group": "Engineering"}`), with
-/// `expect: {outcome: fail}` when it failed in the console. `None` for
-/// actions the console never sends (raw requests).
-pub(crate) fn step_value(action: &Action, failed: bool) -> Option<Value> {
+/// An action as the history keeps it: a step, with `expect: {outcome:
+/// fail}` when it failed in the console. `None` for actions the console
+/// never sends (raw requests).
+pub(crate) fn history_step(action: &Action, failed: bool) -> Option<Step> {
     if matches!(action, Action::Request(_)) {
         return None;
     }
     let expect = failed.then(|| Expect { outcome: Some(Outcome::Fail), ..Expect::default() });
-    let mut v = serde_json::to_value(Step { action: action.clone(), expect, line: 0, col: 0 }).ok()?;
+    Some(Step { action: action.clone(), expect, line: 0, col: 0 })
+}
+
+/// A step in scenario form (`{"bind_group": "Engineering"}`).
+fn step_value(step: &Step) -> Option<Value> {
+    let mut v = serde_json::to_value(step).ok()?;
     drop_empty_lists(&mut v);
     Some(v)
 }
@@ -103,9 +108,9 @@ fn non_default_knobs(b: &Behaviour) -> Result<serde_yaml::Mapping, OrgError> {
 
 /// The session's steps, ending with a `verify` (the read-back a CI run wants
 /// last) unless the session already ended with one.
-fn with_verify(history: &[Value]) -> Vec<Value> {
-    let mut steps = history.to_vec();
-    if steps.last() != Some(&Value::String("verify".into())) {
+fn with_verify(history: &[Step]) -> Vec<Value> {
+    let mut steps: Vec<Value> = history.iter().filter_map(step_value).collect();
+    if !matches!(history.last().map(|s| &s.action), Some(Action::Verify(_))) {
         steps.push(Value::String("verify".into()));
     }
     steps
@@ -136,7 +141,7 @@ mod tests {
     #[test]
     fn steps_leave_out_empty_lists_but_keep_bodies() {
         let g = Action::CreateGroup(crate::scenario::GroupSpec { name: "G".into(), members: Vec::new() });
-        assert_eq!(step_value(&g, false), Some(json!({"create_group": {"name": "G"}})));
+        assert_eq!(step_value(&history_step(&g, false).unwrap()), Some(json!({"create_group": {"name": "G"}})));
         let body = json!({"emails": [], "userName": "x"});
         let i = Action::Inbound(crate::scenario::InboundRequest {
             method: "POST".into(),
@@ -144,7 +149,7 @@ mod tests {
             body: Some(body.clone()),
             expect: None,
         });
-        assert_eq!(step_value(&i, false).unwrap()["inbound"]["body"], body);
+        assert_eq!(step_value(&history_step(&i, false).unwrap()).unwrap()["inbound"]["body"], body);
     }
 
     #[test]

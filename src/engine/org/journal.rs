@@ -6,8 +6,8 @@
 
 use crate::directory::{App, Directory, Group, IdGen, OrgSettings, User, UserChange};
 use crate::provision::Provisioner;
+use crate::scenario::Step;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,7 @@ pub(super) struct Persisted {
     pub provisioner: Provisioner,
     pub im: ImSettings,
     /// Every action since the state was created, as scenario steps (JSON form).
-    pub history: Vec<Value>,
+    pub history: Vec<Step>,
 }
 
 /// [`Persisted`], borrowed, for writing.
@@ -42,7 +42,7 @@ pub(super) struct Snapshot<'a> {
     pub directory: &'a Directory,
     pub provisioner: &'a Provisioner,
     pub im: &'a ImSettings,
-    pub history: &'a [Value],
+    pub history: &'a [Step],
 }
 
 /// The parts of the state a write seldom changes; journaled whole when they do.
@@ -74,7 +74,7 @@ struct Entry<U, D, H, R> {
     rest: Option<R>,
 }
 
-type EntryOwned = Entry<Vec<UserChange>, Vec<User>, Vec<Value>, RestOwned>;
+type EntryOwned = Entry<Vec<UserChange>, Vec<User>, Vec<Step>, RestOwned>;
 
 fn journal_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
@@ -114,8 +114,13 @@ fn err(path: &Path, message: impl std::fmt::Display) -> super::OrgError {
 }
 
 /// Load the snapshot (a version 1 single file too) and replay the journal.
-/// A last line cut short by a crash is ignored.
+/// A last line cut short by a crash is ignored. Values are read as they were
+/// written: a `${VAR}` an admin typed is text, never the environment's.
 pub(super) fn load(path: &Path) -> Result<Persisted, super::OrgError> {
+    crate::scenario::env::literally(|| load_literally(path))
+}
+
+fn load_literally(path: &Path) -> Result<Persisted, super::OrgError> {
     let text = std::fs::read_to_string(path).map_err(|e| err(path, e))?;
     let mut p: Persisted = serde_json::from_str(&text)
         .map_err(|e| err(path, format!("not a jcsim console state file ({e}); move it away to start fresh")))?;
@@ -330,7 +335,7 @@ fn snapshot_json<'a>(seq: u64, s: &'a Snapshot<'a>) -> impl Serialize + 'a {
         directory: &'a Directory,
         provisioner: &'a Provisioner,
         im: &'a ImSettings,
-        history: &'a [Value],
+        history: &'a [Step],
     }
     P {
         version: STATE_VERSION,
@@ -347,13 +352,14 @@ fn snapshot_json<'a>(seq: u64, s: &'a Snapshot<'a>) -> impl Serialize + 'a {
 mod tests {
     use super::*;
     use crate::scenario::UserSpec;
+    use serde_json::Value;
 
     /// A state in memory, as `Org` holds it.
     struct Mem {
         dir: Directory,
         prov: Provisioner,
         im: ImSettings,
-        history: Vec<Value>,
+        history: Vec<Step>,
     }
 
     impl Mem {
@@ -404,7 +410,13 @@ mod tests {
                     self.im.base_url = format!("http://sp.test/{n}");
                 }
             }
-            self.history.push(serde_json::json!({ "write": n }));
+            let group = crate::scenario::GroupSpec { name: format!("write {n} ${{HOME}}"), members: Vec::new() };
+            self.history.push(Step {
+                action: crate::scenario::Action::CreateGroup(group),
+                expect: None,
+                line: 0,
+                col: 0,
+            });
         }
 
         fn json(&self) -> Value {

@@ -11,7 +11,7 @@
 mod export;
 mod journal;
 
-pub(crate) use export::step_value;
+use export::history_step;
 
 use super::{EngineError, PlannedRequest, Run, RunEnd, RunHeader, Session, StepLog, StepSummary};
 use crate::client::{Client, Credentials};
@@ -24,7 +24,6 @@ use crate::scenario::{Action, AppSpec, Scenario, Step};
 use crate::sp::{SpConfig, SpState};
 use journal::{Snapshot, Store};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
@@ -186,8 +185,8 @@ pub(crate) struct Org {
     settings: ImSettings,
     token: Option<String>,
     token_source: TokenSource,
-    /// The actions in scenario form, for export.
-    history: Vec<Value>,
+    /// The actions as steps (failed ones with `expect: {outcome: fail}`), for export.
+    history: Vec<Step>,
     seed: u64,
     passed: usize,
     failed: usize,
@@ -225,7 +224,7 @@ impl Org {
     }
 
     /// The actions so far, in scenario form.
-    pub(crate) fn history(&self) -> &[Value] {
+    pub(crate) fn history(&self) -> &[Step] {
         &self.history
     }
 
@@ -292,7 +291,7 @@ impl Org {
             self.passed += 1;
         }
         let remembered =
-            remember(&summary, &log) && step_value(&step.action, failed).map(|v| self.history.push(v)).is_some();
+            remember(&summary, &log) && history_step(&step.action, failed).map(|s| self.history.push(s)).is_some();
         Ok((summary, log, remembered))
     }
 
@@ -533,8 +532,8 @@ impl Org {
                 Verdict::Fail => self.failed += 1,
                 _ => self.passed += 1,
             }
-            if let Some(v) = step_value(&step.action, summary.verdict == Verdict::Fail) {
-                self.history.push(v);
+            if let Some(s) = history_step(&step.action, summary.verdict == Verdict::Fail) {
+                self.history.push(s);
             }
         }
         Ok(tally.steps)
