@@ -569,14 +569,7 @@ impl Org {
             return Ok(());
         };
         let users = self.session.dir.users.take_changes();
-        let snapshot = Snapshot {
-            seed: self.seed,
-            directory: &self.session.dir,
-            provisioner: &self.session.prov,
-            im: &self.settings,
-            history: &self.history,
-        };
-        store.commit(users, &snapshot)
+        store.commit(users, &snapshot(self.seed, &self.session, &self.settings, &self.history))
     }
 
     /// Reset: the organisation (users and groups), the app (settings, Identity
@@ -626,14 +619,7 @@ impl Org {
             return Ok(());
         };
         self.session.dir.users.take_changes();
-        let snapshot = Snapshot {
-            seed: self.seed,
-            directory: &self.session.dir,
-            provisioner: &self.session.prov,
-            im: &self.settings,
-            history: &self.history,
-        };
-        store.close(&snapshot)
+        store.close(&snapshot(self.seed, &self.session, &self.settings, &self.history))
     }
 
     /// A test's shortcut into the directory (tests set up states no admin
@@ -811,6 +797,11 @@ impl SharedOrg {
         self.inner.run.finish(org.recorder(), end)?;
         Ok(())
     }
+}
+
+/// The whole state as the state file holds it.
+fn snapshot<'a>(seed: u64, session: &'a Session, settings: &'a ImSettings, history: &'a [Step]) -> Snapshot<'a> {
+    Snapshot { seed, directory: &session.dir, provisioner: &session.prov, im: settings, history }
 }
 
 fn state_err(config: &OrgConfig, message: String) -> OrgError {

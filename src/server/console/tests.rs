@@ -22,21 +22,32 @@ struct Live {
 
 /// A console bound on a loopback port (its client talks to its own embedded SP).
 async fn live_with(dir: tempfile::TempDir, admin: Option<&str>) -> Live {
+    let admin = admin.map(str::to_string);
+    live_configured(dir, move |c| {
+        c.loopback_hosts_only = admin.is_none();
+        c.admin_token = admin;
+    })
+    .await
+}
+
+/// [`live_with`] without login, after `tune` has changed the config.
+async fn live_configured(dir: tempfile::TempDir, tune: impl FnOnce(&mut ConsoleConfig)) -> Live {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = ConsoleConfig {
+    let mut config = ConsoleConfig {
         state_file: Some(dir.path().join("state.json")),
         runs_dir: dir.path().join("runs"),
-        admin_token: admin.map(str::to_string),
+        admin_token: None,
         self_url: format!("http://{addr}"),
         sp_token: Some(SP_TOKEN.into()),
         scim_token: None,
         seed: 7,
-        loopback_hosts_only: admin.is_none(),
+        loopback_hosts_only: true,
         api_key: Some(API_KEY.into()),
         sp_quirks: Vec::new(),
         readiness: None,
     };
+    tune(&mut config);
     let state = ConsoleState::new(config).await.unwrap();
     let served = crate::server::app(state.clone());
     tokio::spawn(async move {
@@ -1000,28 +1011,8 @@ async fn a_scenario_loads_into_the_console_and_its_steps_run() {
 
 /// A console whose embedded SP has quirks (`jcsim serve --quirk`).
 async fn live_with_quirks(quirks: &[&str]) -> Live {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = ConsoleConfig {
-        state_file: None,
-        runs_dir: dir.path().join("runs"),
-        admin_token: None,
-        self_url: format!("http://{addr}"),
-        sp_token: Some(SP_TOKEN.into()),
-        scim_token: None,
-        seed: 7,
-        loopback_hosts_only: true,
-        api_key: Some(API_KEY.into()),
-        sp_quirks: quirks.iter().map(|q| q.parse().unwrap()).collect(),
-        readiness: None,
-    };
-    let state = ConsoleState::new(config).await.unwrap();
-    let served = crate::server::app(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, served).await;
-    });
-    Live { app: crate::server::app(state.clone()), state, dir }
+    let quirks: Vec<crate::sp::Quirk> = quirks.iter().map(|q| q.parse().unwrap()).collect();
+    live_configured(tempfile::tempdir().unwrap(), move |c| c.sp_quirks = quirks).await
 }
 
 fn banner_kind(page: &Resp) -> String {
@@ -1305,29 +1296,12 @@ async fn remove_created_deletes_only_what_the_session_created() {
 /// report and the per-scenario reports it links are served.
 #[tokio::test]
 async fn the_readiness_page_checks_the_apps_sp() {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = ConsoleConfig {
-        state_file: None,
-        runs_dir: dir.path().join("runs"),
-        admin_token: None,
-        self_url: format!("http://{addr}"),
-        sp_token: Some(SP_TOKEN.into()),
-        scim_token: None,
-        seed: 7,
-        loopback_hosts_only: true,
-        api_key: Some(API_KEY.into()),
-        sp_quirks: Vec::new(),
-        readiness: Some(crate::readiness::Runner::new(crate::compat::ReadinessForms)),
-    };
-    let state = ConsoleState::new(config).await.unwrap();
-    let served = crate::server::app(state.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, served).await;
-    });
-    let app = crate::server::app(state.clone());
-    let b = Browser::new(&app).await;
+    let l = live_configured(tempfile::tempdir().unwrap(), |c| {
+        c.readiness = Some(crate::readiness::Runner::new(crate::compat::ReadinessForms));
+    })
+    .await;
+    let app = &l.app;
+    let b = Browser::new(app).await;
     assert!(b.get("/readiness").await.body.contains("Create the app"), "no app yet");
     b.post("/apps", &[("name", "Acme")]).await;
     let p = b.post("/readiness", &[]).await;
@@ -1340,7 +1314,7 @@ async fn the_readiness_page_checks_the_apps_sp() {
     assert_eq!(report.status, StatusCode::OK);
     assert!(report.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("sandbox"));
     assert!(report.body.contains("Test Connection") && !report.body.contains(SP_TOKEN));
-    let sub = std::fs::read_dir(dir.path().join("runs").join(&id))
+    let sub = std::fs::read_dir(l.dir.path().join("runs").join(&id))
         .unwrap()
         .filter_map(Result::ok)
         .find(|e| e.path().join("report.html").is_file())
